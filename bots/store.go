@@ -1,0 +1,128 @@
+package bots
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ChannelSettings are the per-channel overrides kept in the store. A nil
+// field is unset and falls through to the config file, then to bot.*
+// defaults.
+type ChannelSettings struct {
+	Language     *string `json:"language,omitempty"`
+	SystemPrompt *string `json:"system_prompt,omitempty"`
+	Model        *string `json:"model,omitempty"`
+	Enabled      *bool   `json:"enabled,omitempty"`
+}
+
+// Merge returns s with every field set in over replacing s's.
+func (s ChannelSettings) Merge(over ChannelSettings) ChannelSettings {
+	if over.Language != nil {
+		s.Language = over.Language
+	}
+	if over.SystemPrompt != nil {
+		s.SystemPrompt = over.SystemPrompt
+	}
+	if over.Model != nil {
+		s.Model = over.Model
+	}
+	if over.Enabled != nil {
+		s.Enabled = over.Enabled
+	}
+	return s
+}
+
+// UsageRecord is what one reply consumed.
+type UsageRecord struct {
+	// Channel is the settings channel id ("slack:C1"), User the user id
+	// ("slack:U1").
+	Channel          string
+	User             string
+	PromptTokens     int64
+	CompletionTokens int64
+	CostUSD          float64
+	Time             time.Time
+}
+
+// UsageTotals is a sum of usage records.
+type UsageTotals struct {
+	Requests         int64
+	PromptTokens     int64
+	CompletionTokens int64
+	CostUSD          float64
+}
+
+// Tokens returns prompt plus completion tokens.
+func (t UsageTotals) Tokens() int64 { return t.PromptTokens + t.CompletionTokens }
+
+// UsageScope selects whose usage to read.
+type UsageScope int
+
+// Usage scopes.
+const (
+	ScopeChannel UsageScope = iota // ID is a channel id
+	ScopeUser                      // ID is a user id
+	ScopeGlobal                    // the whole bot; ID is ignored
+)
+
+// Period selects a UTC day ("2026-11-25") or month ("2026-11").
+type Period string
+
+// Day returns the UTC day period of t.
+func Day(t time.Time) Period { return Period(t.UTC().Format("2006-01-02")) }
+
+// Month returns the UTC month period of t.
+func Month(t time.Time) Period { return Period(t.UTC().Format("2006-01")) }
+
+// JournalEntry records a reply in flight so that a restart can finish it.
+type JournalEntry struct {
+	// ID is unique per reply (the conversation key plus the message id).
+	ID      string          `json:"id"`
+	Key     ConversationKey `json:"key"`
+	Message Message         `json:"message"`
+	// Placeholder holds the platform ids of the messages posted so far.
+	Placeholder []string  `json:"placeholder,omitempty"`
+	State       string    `json:"state"`
+	Owner       string    `json:"owner"`
+	Started     time.Time `json:"started"`
+}
+
+// ErrStoreUnavailable is wrapped by store errors caused by a lost backend
+// (Redis down); callers degrade instead of failing the reply.
+var ErrStoreUnavailable = errors.New("store unavailable")
+
+// Store keeps channel settings, usage counters, event dedupe claims, rate
+// windows and the reply journal. Implementations: store.Memory, store.Bolt,
+// store.Redis. Every method may block on I/O and returns wrapped errors
+// naming the operation.
+type Store interface {
+	// Settings returns the stored overrides of a channel (zero if none).
+	Settings(ctx context.Context, channel string) (ChannelSettings, error)
+	// UpdateSettings merges s over the stored overrides of channel. To clear
+	// a field, set it to a pointer to the zero value.
+	UpdateSettings(ctx context.Context, channel string, s ChannelSettings) error
+	// AddUsage adds one request and its tokens and cost to the day and month
+	// counters of the channel, the user and the whole bot, atomically, in
+	// one round trip.
+	AddUsage(ctx context.Context, r UsageRecord) error
+	// Usage returns the totals of a scope for a Day or Month period.
+	Usage(ctx context.Context, scope UsageScope, id string, p Period) (UsageTotals, error)
+	// Claim atomically records key and returns true for the first caller;
+	// later callers get false until ttl has passed.
+	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
+	// Take counts one event against a fixed window of length window starting
+	// at now truncated to window, allowing limit events per window. It
+	// returns whether this event is allowed and when the window resets.
+	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error)
+	// Journal stores or replaces a journal entry.
+	Journal(ctx context.Context, e JournalEntry) error
+	// Unjournal removes a journal entry; removing a missing one is no error.
+	Unjournal(ctx context.Context, id string) error
+	// Journaled lists every journal entry.
+	Journaled(ctx context.Context) ([]JournalEntry, error)
+	// Ping reports whether the backend is reachable.
+	Ping(ctx context.Context) error
+	// Close releases the store.
+	Close() error
+}

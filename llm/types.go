@@ -1,0 +1,95 @@
+// Package llm is mistralbot's OpenAI-compatible streaming chat-completions
+// client. It speaks three dialects (OpenRouter, Mistral's API and generic
+// OpenAI-compatible servers), turns every failure into a typed *Error, and
+// reports usage and cost. It is a leaf: it imports no project package.
+package llm
+
+import "time"
+
+// Dialect selects the wire details of one provider family.
+type Dialect string
+
+// The dialects the client speaks.
+const (
+	// OpenRouter adds the models fallback list, attribution headers and
+	// reads usage.cost.
+	OpenRouter Dialect = "openrouter"
+	// Mistral is Mistral's own API: it rejects unknown fields with 422, so
+	// stream_options, user, seed and max_completion_tokens are never sent.
+	Mistral Dialect = "mistral"
+	// OpenAI is any generic OpenAI-compatible server (vLLM, Ollama,
+	// llama.cpp); it gets stream_options.include_usage.
+	OpenAI Dialect = "openai"
+)
+
+// Role is the author of a chat message.
+type Role string
+
+// Chat roles.
+const (
+	RoleSystem    Role = "system"
+	RoleUser      Role = "user"
+	RoleAssistant Role = "assistant"
+)
+
+// Message is one chat message sent to the model.
+type Message struct {
+	Role    Role   `json:"role"`
+	Content string `json:"content"`
+}
+
+// Request is one chat completion request. The client always streams.
+type Request struct {
+	// Model is the model id; empty means the client's default model.
+	Model string
+	// FallbackModels are tried in order when Model is unavailable; nil
+	// means the client's configured fallbacks.
+	FallbackModels []string
+	Messages       []Message
+	// Temperature is sent when non-nil.
+	Temperature *float64
+	// MaxTokens bounds the reply; 0 leaves it to the provider.
+	MaxTokens int
+	// User is an opaque end-user id for abuse tracking (not sent to Mistral).
+	User string
+}
+
+// Usage is what one completion consumed.
+type Usage struct {
+	PromptTokens     int
+	CompletionTokens int
+	// CostUSD is the provider-reported cost when CostFromProvider, else the
+	// cost computed from configured prices (0 when none are configured).
+	CostUSD          float64
+	CostFromProvider bool
+	// Estimated is true when the provider sent no usage and the token counts
+	// are the client's estimate.
+	Estimated bool
+}
+
+// Total returns prompt plus completion tokens.
+func (u Usage) Total() int { return u.PromptTokens + u.CompletionTokens }
+
+// Result describes a finished (or failed) stream.
+type Result struct {
+	// ID is the provider's generation id (OpenRouter "gen-...").
+	ID string
+	// Model is the model that actually answered (may be a fallback).
+	Model string
+	// FinishReason is the last finish_reason seen ("stop", "length", ...).
+	FinishReason string
+	Usage        Usage
+	// FirstToken is the delay from sending the request to the first
+	// visible text.
+	FirstToken time.Duration
+}
+
+// ModelInfo is one entry of GET /models.
+type ModelInfo struct {
+	ID            string
+	Name          string
+	ContextLength int
+	// Prices in USD per million tokens; 0 when unknown.
+	PriceInputPerMTok  float64
+	PriceOutputPerMTok float64
+}
