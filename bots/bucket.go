@@ -1,0 +1,134 @@
+package bots
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Throttle paces platform calls shared by several replies (one per Slack
+// workspace and method, one per Discord channel).
+type Throttle interface {
+	// Allow reports whether an optional call (an intermediate edit) may go
+	// now, taking a slot when it does. It never blocks.
+	Allow() bool
+	// Wait blocks until a mandatory call (a final edit) may go, taking a
+	// slot, or returns ctx's error. Waiters go before Allow callers.
+	Wait(ctx context.Context) error
+}
+
+// Bucket is a token bucket: n calls per period, refilled continuously, with
+// priority for Wait over Allow so final edits never starve behind
+// intermediate ones. Safe for concurrent use.
+type Bucket struct {
+	mu      sync.Mutex
+	tokens  float64
+	burst   float64
+	rate    float64 // tokens per second
+	last    time.Time
+	paused  time.Time
+	waiters int
+	now     func() time.Time
+}
+
+var _ Throttle = (*Bucket)(nil)
+
+// NewBucket returns a full bucket allowing n calls per period.
+func NewBucket(n int, per time.Duration) *Bucket {
+	if n < 1 {
+		n = 1
+	}
+	if per <= 0 {
+		per = time.Second
+	}
+	return &Bucket{
+		tokens: float64(n),
+		burst:  float64(n),
+		rate:   float64(n) / per.Seconds(),
+		now:    time.Now,
+	}
+}
+
+// refill adds the tokens earned since the last call; b.mu is held.
+func (b *Bucket) refill(now time.Time) {
+	if b.last.IsZero() {
+		b.last = now
+		return
+	}
+	if now.Before(b.paused) {
+		b.last = now
+		return
+	}
+	if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens += el * b.rate
+		if b.tokens > b.burst {
+			b.tokens = b.burst
+		}
+	}
+	b.last = now
+}
+
+// Allow implements Throttle.
+func (b *Bucket) Allow() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.refill(now)
+	if b.waiters > 0 || now.Before(b.paused) || b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// Wait implements Throttle.
+func (b *Bucket) Wait(ctx context.Context) error {
+	b.mu.Lock()
+	b.waiters++
+	defer func() {
+		b.mu.Lock()
+		b.waiters--
+		b.mu.Unlock()
+	}()
+	for {
+		now := b.now()
+		b.refill(now)
+		var d time.Duration
+		switch {
+		case now.Before(b.paused):
+			d = b.paused.Sub(now)
+		case b.tokens >= 1:
+			b.tokens--
+			b.mu.Unlock()
+			return nil
+		default:
+			d = time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+		}
+		b.mu.Unlock()
+		if d < time.Millisecond {
+			d = time.Millisecond
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		b.mu.Lock()
+	}
+}
+
+// Pause empties the bucket and holds every call for d: used when the
+// platform answered 429 with Retry-After, so that every reply sharing the
+// budget backs off, not only the one that was refused.
+func (b *Bucket) Pause(d time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.refill(now)
+	b.tokens = 0
+	if until := now.Add(d); until.After(b.paused) {
+		b.paused = until
+	}
+}

@@ -1,0 +1,303 @@
+package bots
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Sink is a platform's message API as the Streamer uses it: post a new
+// message in the reply's conversation, edit one. Text is already rendered
+// and within the limit. Errors may implement RetryAfterError.
+type Sink interface {
+	Post(ctx context.Context, text string) (id string, err error)
+	Edit(ctx context.Context, id, text string) error
+}
+
+// RetryAfterError is implemented by platform errors that ask the caller to
+// wait (HTTP 429 with Retry-After).
+type RetryAfterError interface {
+	error
+	RetryAfter() time.Duration
+}
+
+// StreamOptions configure a Streamer.
+type StreamOptions struct {
+	// Limit is the largest measure of one message (Slack chat.update 4,000,
+	// Discord 2,000).
+	Limit int
+	// Render converts one part's Markdown to the platform's markup; nil
+	// keeps Markdown. Parts are split before rendering, on the rendered
+	// measure, so rendering never pushes a part over Limit.
+	Render func(md string) string
+	// Measure is the length as the platform counts it; nil counts runes.
+	Measure func(string) int
+	// Throttle is the budget shared with other replies; nil means none.
+	Throttle Throttle
+	// MinInterval is the least time between two edits of one message.
+	MinInterval time.Duration
+	// MaxRetries bounds the retries of one call refused with a
+	// RetryAfterError (default 5); MaxRetryAfter caps one wait (default 60s).
+	MaxRetries    int
+	MaxRetryAfter time.Duration
+	Logger        *slog.Logger
+}
+
+// Streamer writes a streamed answer to a platform: the first visible text is
+// posted as soon as it arrives, then the message grows by coalesced edits
+// (one call in flight, paced by MinInterval and the Throttle), continuing in
+// new messages when a part fills up; Finish delivers every part's final
+// text. It implements Reply. Its calls run on one goroutine owned by the
+// Streamer, started by the first Update and ended by Finish or ctx.
+type Streamer struct {
+	sink    Sink
+	opts    StreamOptions
+	measure func(string) int
+
+	mu       sync.Mutex
+	text     string
+	final    bool
+	started  bool
+	finished bool // the loop delivered the final text (or gave up)
+	err      error
+	kick     chan struct{}
+	done     chan struct{}
+
+	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
+	ids       []string
+	sent      []string
+	lastEdit  time.Time
+	frozen    int    // messages whose text is complete and delivered
+	base      int    // start in text of the source of the open message
+	baseFence string // fence open at base
+	firstPost time.Time
+}
+
+var _ Reply = (*Streamer)(nil)
+
+// NewStreamer returns a Streamer writing through sink.
+func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
+	if opts.MaxRetries <= 0 {
+		opts.MaxRetries = 5
+	}
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = time.Minute
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	m := opts.Measure
+	if m == nil {
+		m = utf8.RuneCountInString
+	}
+	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	if opts.Render == nil {
+		s.measure = m
+	} else {
+		s.measure = func(md string) int { return m(opts.Render(md)) }
+	}
+	return s
+}
+
+// Update implements Reply: it records text and wakes the writer; it never
+// blocks on the platform.
+func (s *Streamer) Update(ctx context.Context, text string) error {
+	s.mu.Lock()
+	if s.final {
+		s.mu.Unlock()
+		return errors.New("stream: update after finish")
+	}
+	s.text = text
+	start := !s.started
+	s.started = true
+	err := s.err
+	s.mu.Unlock()
+	if start {
+		go s.loop(ctx)
+	}
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
+	return err
+}
+
+// Finish implements Reply: it delivers the final text of every part and
+// returns the error that prevented it, if any.
+func (s *Streamer) Finish(ctx context.Context, text string) error {
+	s.mu.Lock()
+	s.text = text
+	s.final = true
+	started := s.started
+	s.mu.Unlock()
+	if started {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+		select {
+		case <-s.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		s.mu.Lock()
+		finished, err := s.finished, s.err
+		s.mu.Unlock()
+		if finished {
+			return err
+		}
+	}
+	// The loop never ran, or ended with its context before the final text:
+	// deliver it here, with Finish's context.
+	_, err := s.sync(ctx, text, true)
+	return err
+}
+
+// IDs returns the platform ids of the messages posted so far. Call it after
+// Finish returned.
+func (s *Streamer) IDs() []string { return append([]string(nil), s.ids...) }
+
+// FirstPost returns when the first visible text was posted (zero if never).
+// Call it after Finish returned.
+func (s *Streamer) FirstPost() time.Time { return s.firstPost }
+
+func (s *Streamer) loop(ctx context.Context) {
+	defer close(s.done)
+	var wait <-chan time.Time
+	for {
+		select {
+		case <-s.kick:
+		case <-wait:
+		case <-ctx.Done():
+			return
+		}
+		wait = nil
+		s.mu.Lock()
+		text, final := s.text, s.final
+		s.mu.Unlock()
+		pending, err := s.sync(ctx, text, final)
+		if final {
+			s.mu.Lock()
+			s.finished, s.err = ctx.Err() == nil || err == nil, err
+			s.mu.Unlock()
+			return
+		}
+		if err != nil {
+			s.opts.Logger.Warn("stream: platform call failed, will retry", "err", err)
+			pending = true
+		}
+		if pending {
+			wait = time.After(s.nextTry())
+		}
+	}
+}
+
+// nextTry is how long the loop waits before retrying a skipped edit.
+func (s *Streamer) nextTry() time.Duration {
+	d := 250 * time.Millisecond
+	if s.opts.MinInterval > 0 {
+		if left := time.Until(s.lastEdit.Add(s.opts.MinInterval)); left > 50*time.Millisecond {
+			d = left
+		} else {
+			d = 50 * time.Millisecond
+		}
+	}
+	return d
+}
+
+// sync brings the platform up to text. Intermediate edits may be skipped
+// (pending true); with final every part is delivered or an error returned.
+func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending bool, err error) {
+	if s.base > len(text) {
+		s.base, s.baseFence = len(text), ""
+	}
+	segs := splitSegments(text, s.base, s.baseFence, s.opts.Limit, s.measure)
+	idx := s.frozen // message index of the first segment
+	for i, seg := range segs {
+		last := i == len(segs)-1
+		body := renderSegment(text, seg)
+		if s.opts.Render != nil {
+			body = s.opts.Render(body)
+		}
+		if strings.TrimSpace(body) == "" {
+			if !last {
+				s.base, s.baseFence = segs[i+1].start, segs[i+1].reopen
+			}
+			continue
+		}
+		mandatory := final || !last
+		switch {
+		case idx >= len(s.ids):
+			var id string
+			err := s.call(ctx, func() error {
+				var err error
+				id, err = s.sink.Post(ctx, body)
+				return err
+			})
+			if err != nil {
+				return true, err
+			}
+			if s.firstPost.IsZero() {
+				s.firstPost = time.Now()
+			}
+			s.ids = append(s.ids, id)
+			s.sent = append(s.sent, body)
+			s.lastEdit = time.Now()
+		case s.sent[idx] != body:
+			if !mandatory {
+				if time.Since(s.lastEdit) < s.opts.MinInterval || (s.opts.Throttle != nil && !s.opts.Throttle.Allow()) {
+					pending = true
+					continue
+				}
+			} else if s.opts.Throttle != nil {
+				if err := s.opts.Throttle.Wait(ctx); err != nil {
+					return true, err
+				}
+			}
+			id := s.ids[idx]
+			if err := s.call(ctx, func() error { return s.sink.Edit(ctx, id, body) }); err != nil {
+				return true, err
+			}
+			s.sent[idx] = body
+			s.lastEdit = time.Now()
+		}
+		if !last {
+			// This part is complete and delivered: later syncs start after it.
+			s.base, s.baseFence = segs[i+1].start, segs[i+1].reopen
+			s.frozen = idx + 1
+		}
+		idx++
+	}
+	return pending, nil
+}
+
+// call runs f, retrying after the delay a RetryAfterError asks for, bounded
+// by MaxRetries and MaxRetryAfter.
+func (s *Streamer) call(ctx context.Context, f func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := f()
+		var ra RetryAfterError
+		if err == nil || !errors.As(err, &ra) || attempt >= s.opts.MaxRetries {
+			return err
+		}
+		d := ra.RetryAfter()
+		if d <= 0 {
+			d = time.Second
+		}
+		if d > s.opts.MaxRetryAfter {
+			d = s.opts.MaxRetryAfter
+		}
+		s.opts.Logger.Info("stream: rate limited by platform, waiting", "retry_after", d, "attempt", attempt+1)
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
