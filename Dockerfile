@@ -1,0 +1,29 @@
+# Multi-stage build: a static binary on a small non-root image.
+#   docker build -t mistralbot --build-arg VERSION=$(git describe --always) .
+#   docker run --rm -e OPENROUTER_API_KEY=... -e MISTRALBOT_SLACK_ENABLED=true ... mistralbot
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 GOOS=linux go build -trimpath \
+      -ldflags "-s -w -X main.version=${VERSION}" \
+      -o /out/mistralbot ./cmd/mistralbot \
+ && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" \
+      -o /out/llmtest ./llm/llmtest/cmd/llmtest \
+ && mkdir -p /out/data
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/mistralbot /usr/local/bin/mistralbot
+COPY --from=build /out/llmtest /usr/local/bin/llmtest
+# The bbolt store lives here by default (store.path ./data/mistralbot.db).
+COPY --from=build --chown=nonroot:nonroot /out/data /data
+WORKDIR /
+ENV MISTRALBOT_STORE_PATH=/data/mistralbot.db \
+    MISTRALBOT_SERVER_LISTEN=:8080
+USER nonroot:nonroot
+EXPOSE 8080
+VOLUME ["/data"]
+ENTRYPOINT ["/usr/local/bin/mistralbot"]
+CMD ["run"]
