@@ -155,7 +155,9 @@ func (s *Server) Close() {
 func (s *Server) URL() string { return s.srv.URL }
 
 // GatewayURL is the websocket URL of the fake gateway.
-func (s *Server) GatewayURL() string { return "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway" }
+func (s *Server) GatewayURL() string {
+	return "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway"
+}
 
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }
