@@ -1,0 +1,188 @@
+package fakeslack
+
+import (
+	"encoding/json"
+	"net/url"
+)
+
+// Slack's message size limits.
+const (
+	// MaxUpdateText is chat.update's limit on text (characters).
+	MaxUpdateText = 4000
+	// MaxPostText is chat.postMessage's limit on text.
+	MaxPostText = 40000
+	// MaxMarkdownText is the limit of markdown_text in one call.
+	MaxMarkdownText = 12000
+)
+
+// memberCheck answers not_in_channel for channels the bot is not in.
+// Callers hold s.mu.
+func (s *Server) memberCheck(channelID string) (apiResult, bool) {
+	if channelID == "" {
+		return fail("channel_not_found"), true
+	}
+	if s.notMember[channelID] {
+		return fail("not_in_channel"), true
+	}
+	return apiResult{}, false
+}
+
+func (s *Server) chatPostMessage(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := p.Get("channel")
+	if res, bad := s.memberCheck(ch); bad {
+		return res
+	}
+	text := p.Get("text")
+	if text == "" && p.Get("blocks") == "" {
+		return fail("no_text")
+	}
+	if runeLen(text) > MaxPostText {
+		return fail("msg_too_long")
+	}
+	thread := p.Get("thread_ts")
+	if thread != "" {
+		if c := s.channels[ch]; c == nil || c.find(thread) == nil {
+			return fail("thread_not_found")
+		}
+	}
+	m := &Message{Channel: ch, TS: s.nextTS(), ThreadTS: thread, User: s.opts.BotUserID,
+		BotID: s.opts.BotID, Text: text}
+	if md := p.Get("metadata"); md != "" {
+		var meta map[string]any
+		if err := json.Unmarshal([]byte(md), &meta); err != nil {
+			return fail("invalid_metadata_format")
+		}
+		m.Metadata = meta
+	}
+	s.insert(m)
+	return ok(map[string]any{"channel": ch, "ts": m.TS,
+		"message": messageJSON(m, true, s.http.URL)})
+}
+
+func (s *Server) chatUpdate(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ts := p.Get("channel"), p.Get("ts")
+	if res, bad := s.memberCheck(ch); bad {
+		return res
+	}
+	c := s.channels[ch]
+	if c == nil || c.find(ts) == nil {
+		return fail("message_not_found")
+	}
+	m := c.find(ts)
+	if m.BotID != s.opts.BotID {
+		return fail("cant_update_message")
+	}
+	text := p.Get("text")
+	if text == "" && p.Get("blocks") == "" {
+		return fail("no_text")
+	}
+	if runeLen(text) > MaxUpdateText {
+		return fail("msg_too_long")
+	}
+	m.Text = text
+	m.Edits++
+	s.scanPings(m)
+	return ok(map[string]any{"channel": ch, "ts": ts, "text": text})
+}
+
+func (s *Server) chatPostEphemeral(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := p.Get("channel")
+	if res, bad := s.memberCheck(ch); bad {
+		return res
+	}
+	if p.Get("user") == "" {
+		return fail("user_not_found")
+	}
+	if p.Get("text") == "" && p.Get("blocks") == "" {
+		return fail("no_text")
+	}
+	s.ephemerals = append(s.ephemerals, Ephemeral{Channel: ch, User: p.Get("user"),
+		Text: p.Get("text"), ThreadTS: p.Get("thread_ts")})
+	return ok(map[string]any{"message_ts": s.nextTS()})
+}
+
+func (s *Server) chatStartStream(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := p.Get("channel")
+	if res, bad := s.memberCheck(ch); bad {
+		return res
+	}
+	if s.opts.DisableNativeStreaming {
+		return fail("feature_not_enabled")
+	}
+	thread := p.Get("thread_ts")
+	if thread == "" {
+		return fail("invalid_arguments")
+	}
+	if c := s.channels[ch]; c == nil || c.find(thread) == nil {
+		return fail("thread_not_found")
+	}
+	// Streaming into channels needs a recipient (DMs do not).
+	if !isDM(ch) && (p.Get("recipient_user_id") == "" || p.Get("recipient_team_id") == "") {
+		return fail("missing_recipient_user_id")
+	}
+	md := p.Get("markdown_text")
+	if runeLen(md) > MaxMarkdownText {
+		return fail("msg_too_long")
+	}
+	m := &Message{Channel: ch, TS: s.nextTS(), ThreadTS: thread, User: s.opts.BotUserID,
+		BotID: s.opts.BotID, Markdown: md, Streaming: true}
+	s.insert(m)
+	return ok(map[string]any{"channel": ch, "ts": m.TS})
+}
+
+func (s *Server) streamTarget(p url.Values) (*Message, apiResult, bool) {
+	ch, ts := p.Get("channel"), p.Get("ts")
+	if res, bad := s.memberCheck(ch); bad {
+		return nil, res, true
+	}
+	c := s.channels[ch]
+	if c == nil || c.find(ts) == nil {
+		return nil, fail("message_not_found"), true
+	}
+	m := c.find(ts)
+	if !m.Streaming {
+		return nil, fail("message_not_in_streaming_state"), true
+	}
+	if runeLen(p.Get("markdown_text")) > MaxMarkdownText {
+		return nil, fail("msg_too_long"), true
+	}
+	return m, apiResult{}, false
+}
+
+func (s *Server) chatAppendStream(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, res, bad := s.streamTarget(p)
+	if bad {
+		return res
+	}
+	if p.Get("markdown_text") == "" {
+		return fail("no_text")
+	}
+	m.Markdown += p.Get("markdown_text")
+	m.Appends++
+	s.scanPings(m)
+	return ok(map[string]any{"channel": m.Channel, "ts": m.TS})
+}
+
+func (s *Server) chatStopStream(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, res, bad := s.streamTarget(p)
+	if bad {
+		return res
+	}
+	m.Markdown += p.Get("markdown_text")
+	m.Streaming = false
+	s.scanPings(m)
+	return ok(map[string]any{"channel": m.Channel, "ts": m.TS,
+		"message": messageJSON(m, false, s.http.URL)})
+}
