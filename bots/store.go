@@ -100,7 +100,8 @@ type Store interface {
 	// Settings returns the stored overrides of a channel (zero if none).
 	Settings(ctx context.Context, channel string) (ChannelSettings, error)
 	// UpdateSettings merges s over the stored overrides of channel. To clear
-	// a field, set it to a pointer to the zero value.
+	// a string field, set it to a pointer to "". Enabled, when set, is stored
+	// as given (false disables the channel).
 	UpdateSettings(ctx context.Context, channel string, s ChannelSettings) error
 	// AddUsage adds one request and its tokens and cost to the day and month
 	// counters of the channel, the user and the whole bot, atomically, in

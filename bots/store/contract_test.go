@@ -65,11 +65,12 @@ func contractSettings(t *testing.T, s bots.Store) {
 	must(t, s.UpdateSettings(ctx, "slack:C1", bots.ChannelSettings{}))
 	wantSettings(t, s, "slack:C1", "de", "", "", ptr(true))
 
-	// Enabled=false is the zero value: it clears the override.
+	// Enabled=false is stored: a channel can be switched off from the chat.
 	must(t, s.UpdateSettings(ctx, "slack:C1", bots.ChannelSettings{Language: ptr(""), Enabled: ptr(false)}))
+	wantSettings(t, s, "slack:C1", "", "", "", ptr(false))
 	got, err = s.Settings(ctx, "slack:C1")
-	if err != nil || got != (bots.ChannelSettings{}) {
-		t.Fatalf("Settings after clearing every field = %+v, %v; want zero", got, err)
+	if err != nil || got.Language != nil || got.SystemPrompt != nil || got.Model != nil {
+		t.Fatalf("Settings after clearing the string fields = %+v, %v", got, err)
 	}
 	wantSettings(t, s, "discord:9", "", "", "mistral-small-latest", nil)
 

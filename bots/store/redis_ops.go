@@ -69,12 +69,8 @@ func (r *Redis) UpdateSettings(ctx context.Context, channel string, s bots.Chann
 	str(fieldLanguage, s.Language)
 	str(fieldSystemPrompt, s.SystemPrompt)
 	str(fieldModel, s.Model)
-	switch {
-	case s.Enabled == nil:
-	case !*s.Enabled:
-		del = append(del, fieldEnabled)
-	default:
-		set[fieldEnabled] = "true"
+	if s.Enabled != nil {
+		set[fieldEnabled] = strconv.FormatBool(*s.Enabled)
 	}
 	if len(set) == 0 && len(del) == 0 {
 		return nil

@@ -158,7 +158,8 @@ func addTotals(t bots.UsageTotals, r bots.UsageRecord) bots.UsageTotals {
 }
 
 // mergeSettings applies an update to stored settings: fields set in upd
-// replace old ones, and a field set to its zero value is cleared (nil). The
+// replace old ones, and a string field set to "" is cleared (nil); Enabled
+// keeps false, since a disabled channel is an override worth storing. The
 // result holds fresh pointers, sharing nothing with either argument.
 func mergeSettings(old, upd bots.ChannelSettings) bots.ChannelSettings {
 	m := old.Merge(upd)
@@ -166,7 +167,7 @@ func mergeSettings(old, upd bots.ChannelSettings) bots.ChannelSettings {
 		Language:     nonZero(m.Language),
 		SystemPrompt: nonZero(m.SystemPrompt),
 		Model:        nonZero(m.Model),
-		Enabled:      nonZero(m.Enabled),
+		Enabled:      clone(m.Enabled),
 	}
 }
 
@@ -175,6 +176,15 @@ func mergeSettings(old, upd bots.ChannelSettings) bots.ChannelSettings {
 func nonZero[T comparable](p *T) *T {
 	var zero T
 	if p == nil || *p == zero {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// clone returns a copy of *p, or nil.
+func clone[T any](p *T) *T {
+	if p == nil {
 		return nil
 	}
 	v := *p
