@@ -1,0 +1,223 @@
+package config
+
+import (
+	"net/textproto"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DefaultSystemPrompt is bot.system_prompt's default. The Engine adds the
+// language instruction after it.
+const DefaultSystemPrompt = `You are mistralbot, a helpful assistant in a team chat, powered by Mistral Small.
+Answer accurately and concisely, in standard Markdown; put code in fenced blocks with a language tag.
+Several people may write in one thread: their messages start with their name.
+If you are not sure, say so; never invent facts, links or APIs.`
+
+// defaults returns every key with its default, flat ("llm.model"). It is
+// the single list of keys: SetDefault, the env layer, the unknown-key check
+// and the example file test all read it. Keys whose default depends on the
+// provider or the model are zero here and resolved by resolve().
+func defaults() map[string]any {
+	return map[string]any{
+		"llm.provider":              ProviderOpenRouter,
+		"llm.base_url":              "",
+		"llm.api_key":               "",
+		"llm.model":                 "",
+		"llm.fallback_models":       []string{},
+		"llm.temperature":           0.3,
+		"llm.max_tokens":            1024,
+		"llm.context_tokens":        0,
+		"llm.timeout":               120 * time.Second,
+		"llm.idle_timeout":          30 * time.Second,
+		"llm.max_concurrency":       16,
+		"llm.max_retries":           3,
+		"llm.queue_size":            0,
+		"llm.price_input_per_mtok":  0.0,
+		"llm.price_output_per_mtok": 0.0,
+		"llm.headers": map[string]string{
+			"HTTP-Referer": "https://github.com/mistralbot/mistralbot",
+			"X-Title":      "mistralbot",
+		},
+
+		"slack.enabled":          false,
+		"slack.mode":             SlackSocket,
+		"slack.bot_token":        "",
+		"slack.app_token":        "",
+		"slack.signing_secret":   "",
+		"slack.api_url":          "https://slack.com/api/",
+		"slack.native_streaming": true,
+		"slack.command_prefix":   "",
+		"slack.team_id":          "",
+
+		"discord.enabled":        false,
+		"discord.token":          "",
+		"discord.application_id": "",
+		"discord.public_key":     "",
+		"discord.api_url":        "https://discord.com/api/v9/",
+		"discord.gateway_url":    "wss://gateway.discord.gg",
+		"discord.shard_id":       0,
+		"discord.shard_count":    1,
+		"discord.guild_id":       "",
+
+		"server.listen":         ":8080",
+		"server.shutdown_grace": 30 * time.Second,
+
+		"store.driver":    DriverBolt,
+		"store.path":      "./data/mistralbot.db",
+		"store.redis_url": "",
+
+		"bot.system_prompt":            DefaultSystemPrompt,
+		"bot.language":                 "auto",
+		"bot.follow_threads":           true,
+		"bot.history_messages":         50,
+		"bot.allowed_channels":         []string{},
+		"bot.allowed_users":            []string{},
+		"bot.admins":                   []string{},
+		"bot.rate_per_user":            0,
+		"bot.daily_tokens_per_channel": int64(0),
+		"bot.daily_usd_cap":            0.0,
+		"bot.translate_reactions":      true,
+		"bot.max_prompt_chars":         4000,
+		"bot.attachment_max_bytes":     100000,
+
+		"log.level":  "info",
+		"log.format": "json",
+	}
+}
+
+// Keys returns every configuration key, sorted. A map key (llm.headers,
+// channels) is listed once, without its entries.
+func Keys() []string {
+	d := defaults()
+	keys := make([]string, 0, len(d)+1)
+	for k := range d {
+		keys = append(keys, k)
+	}
+	keys = append(keys, "channels")
+	slices.Sort(keys)
+	return keys
+}
+
+// provider holds a provider's defaults.
+type provider struct {
+	baseURL, model string
+}
+
+func providerDefaults(name string) (provider, bool) {
+	switch name {
+	case ProviderOpenRouter:
+		return provider{"https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct"}, true
+	case ProviderMistral:
+		return provider{"https://api.mistral.ai/v1", "mistral-small-latest"}, true
+	case ProviderOpenAI:
+		return provider{"http://localhost:8000/v1", "mistral-small"}, true
+	}
+	return provider{}, false
+}
+
+// DefaultModel returns the model used when llm.model is empty, "" for an
+// unknown provider.
+func DefaultModel(providerName string) string {
+	p, _ := providerDefaults(providerName)
+	return p.model
+}
+
+// DefaultBaseURL returns the base URL used when llm.base_url is empty, ""
+// for an unknown provider.
+func DefaultBaseURL(providerName string) string {
+	p, _ := providerDefaults(providerName)
+	return p.baseURL
+}
+
+// FallbackContextTokens is llm.context_tokens for a model this package does
+// not know: small enough for any current chat model.
+const FallbackContextTokens = 32768
+
+// ModelFacts are the known context window and prices of a model.
+type ModelFacts struct {
+	ContextTokens      int
+	PriceInputPerMTok  float64
+	PriceOutputPerMTok float64
+}
+
+// KnownModel returns what this package knows of a model id. The table is
+// deliberately small (config does not import llm); `mistralbot check` reads
+// the live figures from the provider's /models.
+func KnownModel(id string) (ModelFacts, bool) {
+	switch strings.ToLower(id) {
+	case "mistralai/mistral-small-3.2-24b-instruct",
+		"mistral-small-latest", "mistral-small-2506":
+		// Mistral Small 3.2: 128k context, $0.10 in / $0.30 out per M.
+		return ModelFacts{131072, 0.10, 0.30}, true
+	}
+	return ModelFacts{}, false
+}
+
+// IsRetired reports whether a model id is retired (Mistral Small v24.09
+// and older), so asking for it fails at the provider.
+func IsRetired(model string) bool {
+	switch strings.ToLower(model) {
+	case "mistralai/mistral-small", "mistral-small-2409", "mistralai/mistral-small-2409",
+		"mistral-small-2402", "mistralai/mistral-small-2402":
+		return true
+	}
+	return false
+}
+
+// resolve fills the defaults that depend on other keys and puts values in
+// canonical form.
+func (c *Config) resolve() {
+	for _, s := range []*string{&c.LLM.Provider, &c.Slack.Mode, &c.Store.Driver, &c.Log.Level, &c.Log.Format} {
+		*s = strings.ToLower(strings.TrimSpace(*s))
+	}
+	if p, ok := providerDefaults(c.LLM.Provider); ok {
+		if c.LLM.BaseURL == "" {
+			c.LLM.BaseURL = p.baseURL
+		}
+		if c.LLM.Model == "" {
+			c.LLM.Model = p.model
+		}
+	}
+	facts, known := KnownModel(c.LLM.Model)
+	if c.LLM.ContextTokens == 0 {
+		c.LLM.ContextTokens = FallbackContextTokens
+		if known {
+			c.LLM.ContextTokens = facts.ContextTokens
+		}
+	}
+	if c.LLM.PriceInputPerMTok == 0 {
+		c.LLM.PriceInputPerMTok = facts.PriceInputPerMTok
+	}
+	if c.LLM.PriceOutputPerMTok == 0 {
+		c.LLM.PriceOutputPerMTok = facts.PriceOutputPerMTok
+	}
+	if c.LLM.QueueSize == 0 && c.LLM.MaxConcurrency > 0 {
+		c.LLM.QueueSize = 8 * c.LLM.MaxConcurrency
+	}
+	headers := make(map[string]string, len(c.LLM.Headers))
+	for name, val := range c.LLM.Headers {
+		if val != "" {
+			headers[textproto.CanonicalMIMEHeaderKey(name)] = val
+		}
+	}
+	c.LLM.Headers = headers
+	c.LLM.FallbackModels = cleanList(c.LLM.FallbackModels)
+	c.Bot.AllowedChannels = cleanList(c.Bot.AllowedChannels)
+	c.Bot.AllowedUsers = cleanList(c.Bot.AllowedUsers)
+	c.Bot.Admins = cleanList(c.Bot.Admins)
+	if c.Channels == nil {
+		c.Channels = map[string]Channel{}
+	}
+}
+
+// cleanList trims items and drops empty ones; never nil.
+func cleanList(in []string) []string {
+	out := make([]string, 0, len(in))
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,310 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/text/language"
+)
+
+// problems collects "key: message" lines.
+type problems []string
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, key+": "+fmt.Sprintf(format, args...))
+}
+
+// Validate reports every problem of a loaded configuration at once, as a
+// *ValidationError whose problems each start with the key at fault. It
+// never quotes a secret.
+func (c *Config) Validate() error {
+	var p problems
+	c.validateLLM(&p)
+	c.validateSlack(&p)
+	c.validateDiscord(&p)
+	c.validateServerStore(&p)
+	c.validateBot(&p)
+	c.validateChannels(&p)
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		p.add("log.level", "unknown level %q (want debug, info, warn or error)", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		p.add("log.format", "unknown format %q (want json or text)", c.Log.Format)
+	}
+	if len(p) > 0 {
+		return &ValidationError{Problems: p}
+	}
+	return nil
+}
+
+func (c *Config) validateLLM(p *problems) {
+	l := &c.LLM
+	_, knownProvider := providerDefaults(l.Provider)
+	if !knownProvider {
+		p.add("llm.provider", "unknown provider %q (want openrouter, mistral or openai)", l.Provider)
+	}
+	checkURL(p, "llm.base_url", l.BaseURL, true, "http", "https")
+	if l.APIKey == "" && (l.Provider == ProviderOpenRouter || l.Provider == ProviderMistral) {
+		p.add("llm.api_key", "required for provider %s: set %s or %s",
+			l.Provider, envName("llm.api_key"), conventionalNames("llm.api_key", l.Provider)[0])
+	}
+	current := DefaultModel(l.Provider)
+	if current == "" {
+		current = DefaultModel(ProviderOpenRouter)
+	}
+	switch {
+	case l.Model == "":
+		p.add("llm.model", "required")
+	case IsRetired(l.Model):
+		p.add("llm.model", "%q is retired; use %q (the current Mistral Small)", l.Model, current)
+	}
+	for i, m := range l.FallbackModels {
+		if IsRetired(m) {
+			p.add(fmt.Sprintf("llm.fallback_models[%d]", i), "%q is retired; use %q", m, current)
+		}
+	}
+	if l.Temperature < 0 || l.Temperature > 2 {
+		p.add("llm.temperature", "%g is outside [0, 2]", l.Temperature)
+	}
+	switch {
+	case l.ContextTokens < 1:
+		p.add("llm.context_tokens", "must be at least 1, got %d", l.ContextTokens)
+	case l.MaxTokens >= l.ContextTokens:
+		p.add("llm.max_tokens", "%d leaves no room for the question in a context of %d tokens (llm.context_tokens)",
+			l.MaxTokens, l.ContextTokens)
+	}
+	if l.MaxTokens < 1 {
+		p.add("llm.max_tokens", "must be at least 1, got %d", l.MaxTokens)
+	}
+	notNegative(p, "llm.timeout", int64(l.Timeout))
+	notNegative(p, "llm.idle_timeout", int64(l.IdleTimeout))
+	if l.MaxConcurrency < 1 {
+		p.add("llm.max_concurrency", "must be at least 1, got %d", l.MaxConcurrency)
+	}
+	notNegative(p, "llm.max_retries", int64(l.MaxRetries))
+	notNegative(p, "llm.queue_size", int64(l.QueueSize))
+	if l.PriceInputPerMTok < 0 {
+		p.add("llm.price_input_per_mtok", "must not be negative")
+	}
+	if l.PriceOutputPerMTok < 0 {
+		p.add("llm.price_output_per_mtok", "must not be negative")
+	}
+	for _, name := range sortedKeys(l.Headers) {
+		if !validHeaderName(name) {
+			p.add("llm.headers", "%q is not a valid header name", name)
+		}
+	}
+}
+
+func (c *Config) validateSlack(p *problems) {
+	s := &c.Slack
+	if s.Mode != SlackSocket && s.Mode != SlackHTTP {
+		p.add("slack.mode", "unknown mode %q (want socket or http)", s.Mode)
+	}
+	checkURL(p, "slack.api_url", s.APIURL, true, "http", "https")
+	if !validCommandPrefix(s.CommandPrefix) || len(s.CommandPrefix)+len("translate") > 31 {
+		p.add("slack.command_prefix", "%q: use at most 22 lower-case letters, digits, - or _", s.CommandPrefix)
+	}
+	if !s.Enabled {
+		return
+	}
+	if s.BotToken == "" {
+		p.add("slack.bot_token", "required when slack.enabled: set %s", strings.Join(EnvNames("slack.bot_token"), " or "))
+	}
+	switch s.Mode {
+	case SlackSocket:
+		if s.AppToken == "" {
+			p.add("slack.app_token", "required in socket mode: set %s (an app-level token, xapp-...)",
+				strings.Join(EnvNames("slack.app_token"), " or "))
+		} else if !strings.HasPrefix(s.AppToken, "xapp-") {
+			p.add("slack.app_token", "must be an app-level token starting with xapp- (not a bot or user token)")
+		}
+	case SlackHTTP:
+		if s.SigningSecret == "" {
+			p.add("slack.signing_secret", "required in http mode: set %s",
+				strings.Join(EnvNames("slack.signing_secret"), " or "))
+		}
+	}
+}
+
+func (c *Config) validateDiscord(p *problems) {
+	d := &c.Discord
+	checkURL(p, "discord.api_url", d.APIURL, true, "http", "https")
+	checkURL(p, "discord.gateway_url", d.GatewayURL, false, "ws", "wss")
+	if d.ShardCount < 1 {
+		p.add("discord.shard_count", "must be at least 1, got %d", d.ShardCount)
+	} else if d.ShardID >= d.ShardCount {
+		p.add("discord.shard_id", "%d must be below discord.shard_count (%d)", d.ShardID, d.ShardCount)
+	}
+	notNegative(p, "discord.shard_id", int64(d.ShardID))
+	checkSnowflake(p, "discord.application_id", d.ApplicationID)
+	checkSnowflake(p, "discord.guild_id", d.GuildID)
+	if d.PublicKey != "" {
+		if b, err := hex.DecodeString(d.PublicKey); err != nil || len(b) != 32 {
+			p.add("discord.public_key", "must be the application's 64-hex-digit public key")
+		}
+	}
+	if d.Enabled && d.Token == "" {
+		p.add("discord.token", "required when discord.enabled: set %s", strings.Join(EnvNames("discord.token"), " or "))
+	}
+}
+
+func (c *Config) validateServerStore(p *problems) {
+	if _, port, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		p.add("server.listen", "%q is not host:port (e.g. \":8080\")", c.Server.Listen)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		p.add("server.listen", "%q has no valid port", c.Server.Listen)
+	}
+	notNegative(p, "server.shutdown_grace", int64(c.Server.ShutdownGrace))
+	switch c.Store.Driver {
+	case DriverMemory:
+	case DriverBolt:
+		if c.Store.Path == "" {
+			p.add("store.path", "required for the bolt driver")
+		}
+	case DriverRedis:
+		if c.Store.RedisURL == "" {
+			p.add("store.redis_url", "required for the redis driver: set %s", envName("store.redis_url"))
+		}
+	default:
+		p.add("store.driver", "unknown driver %q (want memory, bolt or redis)", c.Store.Driver)
+	}
+	if c.Store.RedisURL != "" {
+		// Never quote the URL: it may hold a password.
+		u, err := url.Parse(c.Store.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			p.add("store.redis_url", "must be a redis://, rediss:// or unix:// URL")
+		}
+	}
+}
+
+func (c *Config) validateBot(p *problems) {
+	b := &c.Bot
+	checkLanguage(p, "bot.language", b.Language, false)
+	notNegative(p, "bot.history_messages", int64(b.HistoryMessages))
+	checkIDs(p, "bot.allowed_channels", b.AllowedChannels)
+	checkIDs(p, "bot.allowed_users", b.AllowedUsers)
+	checkIDs(p, "bot.admins", b.Admins)
+	notNegative(p, "bot.rate_per_user", int64(b.RatePerUser))
+	notNegative(p, "bot.daily_tokens_per_channel", b.DailyTokensPerChannel)
+	if b.DailyUSDCap < 0 {
+		p.add("bot.daily_usd_cap", "must not be negative")
+	}
+	if b.MaxPromptChars < 1 {
+		p.add("bot.max_prompt_chars", "must be at least 1, got %d", b.MaxPromptChars)
+	}
+	notNegative(p, "bot.attachment_max_bytes", int64(b.AttachmentMaxBytes))
+}
+
+func (c *Config) validateChannels(p *problems) {
+	for _, id := range sortedKeys(c.Channels) {
+		ch := c.Channels[id]
+		key := "channels." + id
+		if !prefixedID(id) {
+			p.add(key, `the channel id must be prefixed "slack:" or "discord:" (e.g. "slack:C123")`)
+		}
+		checkLanguage(p, key+".language", ch.Language, true)
+		if IsRetired(ch.Model) {
+			current := DefaultModel(c.LLM.Provider)
+			p.add(key+".model", "%q is retired; use %q", ch.Model, current)
+		}
+	}
+}
+
+func notNegative(p *problems, key string, n int64) {
+	if n < 0 {
+		p.add(key, "must not be negative")
+	}
+}
+
+func checkURL(p *problems, key, raw string, required bool, schemes ...string) {
+	if raw == "" {
+		if required {
+			p.add(key, "required")
+		}
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || !slices.Contains(schemes, u.Scheme) {
+		p.add(key, "must be an absolute %s:// URL", strings.Join(schemes, ":// or "))
+	}
+}
+
+func checkSnowflake(p *problems, key, id string) {
+	if id == "" {
+		return
+	}
+	if _, err := strconv.ParseUint(id, 10, 64); err != nil {
+		p.add(key, "%q is not a Discord id (digits only)", id)
+	}
+}
+
+// checkLanguage accepts "auto" or a BCP-47 tag ("fr", "pt-BR"), and ""
+// when empty means "inherit".
+func checkLanguage(p *problems, key, code string, emptyOK bool) {
+	if code == "" && emptyOK || strings.EqualFold(code, "auto") {
+		return
+	}
+	if _, err := language.Parse(code); err != nil || code == "" {
+		p.add(key, "%q is not a BCP-47 language code (e.g. en, fr, de, it, es, pt-BR) or auto", code)
+	}
+}
+
+func prefixedID(id string) bool {
+	for _, prefix := range []string{"slack:", "discord:"} {
+		if rest, ok := strings.CutPrefix(id, prefix); ok && rest != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func checkIDs(p *problems, key string, ids []string) {
+	for _, id := range ids {
+		if !prefixedID(id) {
+			p.add(key, `%q must be prefixed "slack:" or "discord:" (e.g. "slack:U123", "discord:1100")`, id)
+		}
+	}
+}
+
+// validHeaderName reports whether name is an RFC 9110 token.
+func validHeaderName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if r > 127 || !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' ||
+			strings.ContainsRune("!#$%&'*+-.^_`|~", r)) {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// validCommandPrefix accepts what Slack allows in a command name.
+func validCommandPrefix(prefix string) bool {
+	for _, r := range prefix {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
