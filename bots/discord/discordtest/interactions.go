@@ -3,7 +3,9 @@ package discordtest
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"time"
@@ -373,4 +375,22 @@ func (s *Server) Commands(guildID string) []Command {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Command(nil), s.commands[key]...)
+}
+
+// Acknowledge processes an interaction response the bot returned in an
+// HTTP reply (the interactions endpoint) as Discord would: like a callback.
+func (s *Server) Acknowledge(token string, body []byte) error {
+	s.mu.Lock()
+	it := s.interactions[token]
+	id := ""
+	if it != nil {
+		id = it.in.ID
+	}
+	s.mu.Unlock()
+	rec := httptest.NewRecorder()
+	s.callback(rec, id, token, body)
+	if rec.Code != http.StatusNoContent {
+		return fmt.Errorf("discordtest: acknowledge: %d %s", rec.Code, rec.Body.String())
+	}
+	return nil
 }

@@ -1,0 +1,246 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	discordgo "github.com/bwmarrin/discordgo"
+
+	"mistralbot/bots"
+)
+
+// respondFunc sends the initial response to an interaction: over REST for
+// gateway interactions, as the HTTP reply for the interactions endpoint.
+type respondFunc func(ctx context.Context, resp *discordgo.InteractionResponse) error
+
+// errMalformed marks an interaction payload that could not be read.
+var errMalformed = errors.New("discord: malformed interaction")
+
+// interactionChannel is the "channel" object of an interaction, which
+// discordgo's Interaction does not decode: it tells threads apart.
+type interactionChannel struct {
+	Channel *struct {
+		ID       string                `json:"id"`
+		Type     discordgo.ChannelType `json:"type"`
+		ParentID string                `json:"parent_id"`
+		GuildID  string                `json:"guild_id"`
+	} `json:"channel"`
+}
+
+// onGatewayInteraction answers an INTERACTION_CREATE from the gateway.
+func (a *Adapter) onGatewayInteraction(ctx context.Context, raw []byte) {
+	err := a.handleInteraction(ctx, raw, nil)
+	if err != nil && !errors.Is(err, errMalformed) {
+		a.log.Error("discord: interaction not answered", "err", err)
+	}
+}
+
+// decodeInteraction reads an interaction and its channel.
+func decodeInteraction(raw []byte) (*discordgo.Interaction, channelInfo, error) {
+	var in discordgo.Interaction
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return nil, channelInfo{}, fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	if in.ID == "" || in.Token == "" || in.Type == 0 {
+		return nil, channelInfo{}, fmt.Errorf("%w: no id, token or type", errMalformed)
+	}
+	info := channelInfo{id: in.ChannelID, guild: in.GuildID}
+	var extra interactionChannel
+	if json.Unmarshal(raw, &extra) == nil && extra.Channel != nil && extra.Channel.ID == in.ChannelID {
+		info = channelInfo{id: in.ChannelID, kind: extra.Channel.Type, guild: in.GuildID, parent: extra.Channel.ParentID, resolved: true}
+	}
+	if in.GuildID == "" {
+		info.kind = discordgo.ChannelTypeDM
+	}
+	return &in, info, nil
+}
+
+// handleInteraction answers one interaction. httpRespond sends the initial
+// response of an interaction that came over HTTP; for gateway interactions
+// it is nil and the callback goes over REST.
+func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond respondFunc) error {
+	in, info, err := decodeInteraction(raw)
+	if err != nil {
+		a.log.Warn("discord: malformed interaction ignored", "err", err, "bytes", len(raw))
+		return err
+	}
+	send := httpRespond
+	if send == nil {
+		send = func(ctx context.Context, resp *discordgo.InteractionResponse) error {
+			return wrapErr("respond to interaction", a.s.InteractionRespond(in, resp, discordgo.WithContext(ctx)))
+		}
+	}
+	received := a.now()
+	switch in.Type {
+	case discordgo.InteractionPing:
+		return send(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+	case discordgo.InteractionApplicationCommandAutocomplete:
+		data, _ := in.Data.(discordgo.ApplicationCommandInteractionData)
+		return send(ctx, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+			Data: &discordgo.InteractionResponseData{Choices: languageChoices(focusedValue(data.Options), data.Name == "lang")},
+		})
+	case discordgo.InteractionApplicationCommand:
+		data, ok := in.Data.(discordgo.ApplicationCommandInteractionData)
+		if !ok {
+			return send(ctx, ephemeral("This command could not be read."))
+		}
+		return a.command(ctx, in, info, data, send, received)
+	default:
+		a.log.Warn("discord: unsupported interaction type", "type", int(in.Type))
+		return send(ctx, ephemeral("This interaction is not supported."))
+	}
+}
+
+// ephemeral is an immediate response only the asker sees.
+func ephemeral(text string) *discordgo.InteractionResponse {
+	return &discordgo.InteractionResponse{Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}}
+}
+
+// command runs an application command: answers that need no model come
+// back at once, privately; model answers are deferred ("thinking..."),
+// then stream into the original response.
+func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info channelInfo,
+	data discordgo.ApplicationCommandInteractionData, send respondFunc, received time.Time) error {
+	// Discord wants the initial response within 3 s; leave room for it.
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	cmd := a.commandOf(cctx, in, info, data)
+	resp := a.opts.Engine.Command(cctx, a, cmd)
+	cancel()
+	if resp.Ask == nil {
+		parts := bots.SplitMarkdown(resp.Text, maxContent, nil)
+		if len(parts) == 0 || strings.TrimSpace(parts[0]) == "" {
+			parts = []string{"…"}
+		}
+		if err := send(ctx, ephemeral(parts[0])); err != nil {
+			return err
+		}
+		for _, p := range parts[1:] {
+			if err := a.followup(ctx, in, p, received); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := send(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}); err != nil {
+		return err
+	}
+	sink := a.newInteractionSink(in, received)
+	r := a.newReply(ctx, sink, sink, in.ChannelID, cmd.Msg, false)
+	return a.opts.Engine.Answer(ctx, resp.Ask, r)
+}
+
+// followup posts an ephemeral follow-up message. Over HTTP Discord may not
+// have read the initial response yet: an unknown webhook right after it is
+// retried briefly.
+func (a *Adapter) followup(ctx context.Context, in *discordgo.Interaction, text string, received time.Time) error {
+	for attempt := 0; ; attempt++ {
+		_, err := a.s.FollowupMessageCreate(in, true, &discordgo.WebhookParams{Content: text,
+			Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
+		err = wrapErr("follow up interaction in "+in.ChannelID, err)
+		if err == nil || codeOf(err) != codeUnknownWebhook || attempt == 3 || a.now().Sub(received) > 10*time.Second {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// commandOf turns an application command into a bots.Command.
+func (a *Adapter) commandOf(ctx context.Context, in *discordgo.Interaction, info channelInfo,
+	data discordgo.ApplicationCommandInteractionData) bots.Command {
+	cmd := bots.Command{Name: data.Name, Options: map[string]string{"prefix": "/"}}
+	var atts []*discordgo.MessageAttachment
+	if data.CommandType == discordgo.MessageApplicationCommand {
+		cmd.Name = "explain"
+		if data.Resolved != nil {
+			if m := data.Resolved.Messages[data.TargetID]; m != nil {
+				cmd.Text = cleanText(m, where{botID: a.me()})
+				atts = m.Attachments
+			}
+		}
+	}
+	for _, o := range data.Options {
+		if o == nil {
+			continue
+		}
+		v := optionString(o)
+		switch o.Name {
+		case "question", "code", "text":
+			cmd.Text = v
+		case "language", "target", "action":
+			cmd.Options[o.Name] = v
+		case "file":
+			if data.Resolved != nil && data.Resolved.Attachments[v] != nil {
+				atts = append(atts, data.Resolved.Attachments[v])
+			}
+		}
+	}
+	msg := a.interactionMessage(in, info)
+	msg.Text = cmd.Text
+	msg.Attachments = a.attachments(ctx, atts)
+	cmd.Msg = msg
+	return cmd
+}
+
+// interactionMessage says who ran an interaction and where.
+func (a *Adapter) interactionMessage(in *discordgo.Interaction, info channelInfo) bots.Message {
+	user := in.User
+	if in.Member != nil && in.Member.User != nil {
+		user = in.Member.User
+	}
+	msg := bots.Message{
+		Key:             bots.ConversationKey{Platform: bots.Discord, Team: in.GuildID, Channel: in.ChannelID},
+		ID:              in.ID,
+		SettingsChannel: info.settingsChannel(),
+		Locale:          string(in.Locale),
+		DM:              in.GuildID == "",
+		Time:            a.now(),
+	}
+	if user != nil {
+		msg.UserID, msg.UserName = user.ID, displayName(in.Member, user)
+	}
+	if info.isThread() {
+		msg.Key.Thread, msg.InThread = in.ChannelID, true
+	}
+	// /lang and /prompt change channel settings: Manage Channels (or
+	// Administrator) in this channel, as Discord computed it; in a DM the
+	// user owns the conversation.
+	const admin = discordgo.PermissionManageChannels | discordgo.PermissionAdministrator
+	msg.Admin = msg.DM || (in.Member != nil && in.Member.Permissions&admin != 0)
+	return msg
+}
+
+// optionString renders an option value as text.
+func optionString(o *discordgo.ApplicationCommandInteractionDataOption) string {
+	switch v := o.Value.(type) {
+	case string:
+		return v
+	case nil:
+		return ""
+	case float64:
+		return fmt.Sprint(v)
+	case bool:
+		return fmt.Sprint(v)
+	default:
+		return ""
+	}
+}
+
+// focusedValue returns the text typed so far in the focused option.
+func focusedValue(opts []*discordgo.ApplicationCommandInteractionDataOption) string {
+	for _, o := range opts {
+		if o != nil && o.Focused {
+			return optionString(o)
+		}
+	}
+	return ""
+}

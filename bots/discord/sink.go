@@ -1,0 +1,259 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	discordgo "github.com/bwmarrin/discordgo"
+
+	"mistralbot/bots"
+)
+
+// maxContent is Discord's message content limit, in characters.
+const maxContent = 2000
+
+// noMentions is sent with every message and every edit: model output must
+// never ping @everyone, @here, roles or users. Discord re-parses mentions on
+// every edit, and only an empty parse list (not a missing one) disables
+// them, so each call gets a fresh empty slice.
+func noMentions() *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+}
+
+// channelSink posts and edits messages in one channel. Posts wait for the
+// channel's budget (the Streamer paces edits itself through the same
+// budget).
+type channelSink struct {
+	a       *Adapter
+	channel string
+	// replyTo makes the first message a reply to it (used when a thread
+	// could not be created).
+	replyTo string
+	guild   string
+	budget  *budget
+}
+
+var _ bots.Sink = (*channelSink)(nil)
+
+func (a *Adapter) newChannelSink(channel, guild, replyTo string) *channelSink {
+	return &channelSink{a: a, channel: channel, guild: guild, replyTo: replyTo, budget: a.budgets.get("messages:" + channel)}
+}
+
+// Post implements bots.Sink.
+func (c *channelSink) Post(ctx context.Context, text string) (string, error) {
+	if err := c.budget.Wait(ctx); err != nil {
+		return "", err
+	}
+	send := &discordgo.MessageSend{Content: text, AllowedMentions: noMentions()}
+	if c.replyTo != "" {
+		no := false
+		send.Reference = &discordgo.MessageReference{MessageID: c.replyTo, ChannelID: c.channel, GuildID: c.guild, FailIfNotExists: &no}
+		c.replyTo = ""
+	}
+	m, err := c.a.s.ChannelMessageSendComplex(c.channel, send, discordgo.WithContext(ctx))
+	if err != nil {
+		return "", c.failed(wrapErr("post message in "+c.channel, err))
+	}
+	return m.ID, nil
+}
+
+// Edit implements bots.Sink.
+func (c *channelSink) Edit(ctx context.Context, id, text string) error {
+	edit := &discordgo.MessageEdit{ID: id, Channel: c.channel, Content: &text, AllowedMentions: noMentions()}
+	_, err := c.a.s.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
+	return c.failed(wrapErr("edit message in "+c.channel, err))
+}
+
+// failed makes every reply sharing the budget back off after a 429.
+func (c *channelSink) failed(err error) error {
+	var rl *rateLimitedError
+	if errors.As(err, &rl) {
+		c.budget.pause(rl.after)
+	}
+	return err
+}
+
+// interactionSink writes an answer to an application command: the first
+// part edits the deferred original response, later parts are follow-up
+// messages. Interaction tokens live 15 minutes: after TokenLifetime (or
+// when Discord says the token is gone) the answer continues as channel
+// messages, and an edit of an older message becomes a new message holding
+// that part's text.
+type interactionSink struct {
+	a        *Adapter
+	in       *discordgo.Interaction
+	received time.Time
+	deadline time.Time
+	webhook  *budget
+	ch       *channelSink
+
+	mu       sync.Mutex
+	original bool              // @original holds a part
+	expired  bool              // the token is no longer usable
+	moved    map[string]string // webhook message id -> channel message id
+	inChan   map[string]bool   // ids of channel messages
+}
+
+var (
+	_ bots.Sink     = (*interactionSink)(nil)
+	_ bots.Throttle = (*interactionSink)(nil)
+)
+
+func (a *Adapter) newInteractionSink(in *discordgo.Interaction, received time.Time) *interactionSink {
+	return &interactionSink{
+		a: a, in: in, received: received, deadline: received.Add(a.opts.TokenLifetime),
+		webhook: a.budgets.get("webhook:" + in.Token),
+		ch:      a.newChannelSink(in.ChannelID, in.GuildID, ""),
+		moved:   map[string]string{}, inChan: map[string]bool{},
+	}
+}
+
+// useToken reports whether the interaction token may still be used.
+func (s *interactionSink) useToken() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.expired && !s.a.now().Before(s.deadline) {
+		s.expired = true
+		s.a.log.Info("discord: interaction token about to expire; continuing with channel messages", "channel", s.in.ChannelID)
+	}
+	return !s.expired
+}
+
+// tokenGone records a token Discord no longer accepts.
+func (s *interactionSink) tokenGone(err error) bool {
+	switch codeOf(err) {
+	case codeInvalidToken, codeUnknownWebhook, codeUnknownInteraction:
+		s.mu.Lock()
+		s.expired = true
+		s.mu.Unlock()
+		s.a.log.Warn("discord: interaction token rejected; continuing with channel messages", "err", err)
+		return true
+	}
+	return false
+}
+
+// Allow implements bots.Throttle on the budget currently in use.
+func (s *interactionSink) Allow() bool {
+	if s.useToken() {
+		return s.webhook.Allow()
+	}
+	return s.ch.budget.Allow()
+}
+
+// Wait implements bots.Throttle on the budget currently in use.
+func (s *interactionSink) Wait(ctx context.Context) error {
+	if s.useToken() {
+		return s.webhook.Wait(ctx)
+	}
+	return s.ch.budget.Wait(ctx)
+}
+
+// Post implements bots.Sink.
+func (s *interactionSink) Post(ctx context.Context, text string) (string, error) {
+	if s.useToken() {
+		if err := s.webhook.Wait(ctx); err != nil {
+			return "", err
+		}
+		s.mu.Lock()
+		first := !s.original
+		s.mu.Unlock()
+		id, err := s.postWebhook(ctx, text, first)
+		if err == nil {
+			if first {
+				s.mu.Lock()
+				s.original = true
+				s.mu.Unlock()
+			}
+			return id, nil
+		}
+		if !s.tokenGone(err) {
+			return "", err
+		}
+	}
+	id, err := s.ch.Post(ctx, text)
+	if err == nil {
+		s.mu.Lock()
+		s.inChan[id] = true
+		s.mu.Unlock()
+	}
+	return id, err
+}
+
+// Edit implements bots.Sink.
+func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
+	s.mu.Lock()
+	if to, ok := s.moved[id]; ok {
+		id = to
+	}
+	inChan := s.inChan[id]
+	s.mu.Unlock()
+	if inChan {
+		return s.ch.Edit(ctx, id, text)
+	}
+	if s.useToken() {
+		var err error
+		if id == "@original" {
+			_, err = s.a.s.InteractionResponseEdit(s.in, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
+				discordgo.WithContext(ctx))
+		} else {
+			_, err = s.a.s.FollowupMessageEdit(s.in, id, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
+				discordgo.WithContext(ctx))
+		}
+		err = s.failed(wrapErr("edit interaction answer in "+s.in.ChannelID, err))
+		if err == nil || !s.tokenGone(err) {
+			return err
+		}
+	}
+	// The token is gone: this part continues in a new channel message.
+	nid, err := s.ch.Post(ctx, text)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.moved[id] = nid
+	s.inChan[nid] = true
+	s.mu.Unlock()
+	return nil
+}
+
+// postWebhook edits the original response (first) or posts a follow-up.
+// Over HTTP, Discord may read the deferred response after the first token
+// arrives: an unknown webhook in the first seconds is retried.
+func (s *interactionSink) postWebhook(ctx context.Context, text string, first bool) (string, error) {
+	for attempt := 0; ; attempt++ {
+		var id string
+		var err error
+		if first {
+			_, err = s.a.s.InteractionResponseEdit(s.in, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
+				discordgo.WithContext(ctx))
+			id = "@original"
+		} else {
+			var m *discordgo.Message
+			m, err = s.a.s.FollowupMessageCreate(s.in, true, &discordgo.WebhookParams{Content: text, AllowedMentions: noMentions()},
+				discordgo.WithContext(ctx))
+			if err == nil {
+				id = m.ID
+			}
+		}
+		err = s.failed(wrapErr("answer interaction in "+s.in.ChannelID, err))
+		early := s.a.now().Sub(s.received) < 10*time.Second
+		if err == nil || attempt == 3 || !early || (codeOf(err) != codeUnknownWebhook && codeOf(err) != codeUnknownMessage) {
+			return id, err
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+func (s *interactionSink) failed(err error) error {
+	var rl *rateLimitedError
+	if errors.As(err, &rl) {
+		s.webhook.pause(rl.after)
+	}
+	return err
+}

@@ -1,0 +1,150 @@
+package discord
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// discordHost is where discordgo's Endpoint* variables point; they are
+// computed at init, so a REST proxy or a test server is reached by
+// rewriting requests in the transport.
+const discordHost = "discord.com"
+
+// apiPrefix is the path prefix of discordgo's REST endpoints.
+const apiPrefix = "/api/v10"
+
+// transport rewrites Discord REST requests to api_url, answers the gateway
+// discovery request when gateway_url is set, feeds the rate-limit headers of
+// every response to the budgets and reports 429s and API errors to Hooks.
+type transport struct {
+	base    http.RoundTripper
+	api     *url.URL // nil: talk to discord.com
+	gateway string   // "": ask Discord
+	budgets *budgets
+	hooks   Hooks
+	now     func() time.Time
+}
+
+// parseAPIURL accepts "http://host:port", "https://proxy/prefix" or the
+// same with a trailing /api/v10; it returns the URL whose scheme, host and
+// path prefix replace https://discord.com.
+func parseAPIURL(s string) (*url.URL, error) {
+	if s == "" {
+		return nil, nil
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("discord: api_url %q: want an http(s) URL with a host", s)
+	}
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), apiPrefix), "/api")
+	return u, nil
+}
+
+func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Host != discordHost || !strings.HasPrefix(req.URL.Path, apiPrefix+"/") {
+		return t.base.RoundTrip(req)
+	}
+	path := strings.TrimPrefix(req.URL.Path, apiPrefix)
+	if t.gateway != "" && req.Method == http.MethodGet && (path == "/gateway" || path == "/gateway/bot") {
+		return gatewayResponse(req, t.gateway), nil
+	}
+	out := req
+	if t.api != nil {
+		out = req.Clone(req.Context())
+		out.URL.Scheme = t.api.Scheme
+		out.URL.Host = t.api.Host
+		out.URL.Path = t.api.Path + req.URL.Path
+		out.URL.RawPath = ""
+		out.Host = t.api.Host
+	}
+	resp, err := t.base.RoundTrip(out)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	if key := budgetKey(req.Method, parts); key != "" {
+		if b := t.budgets.peek(key); b != nil {
+			b.observe(resp.Header, t.now())
+		}
+	}
+	if resp.StatusCode >= 400 {
+		route := routeOf(req.Method, parts)
+		if resp.StatusCode == http.StatusTooManyRequests {
+			t.hooks.rateLimited(route)
+		} else {
+			t.hooks.apiError(route, errorCode(resp))
+		}
+	}
+	return resp, nil
+}
+
+// gatewayResponse answers GET /gateway[/bot] with the configured URL.
+func gatewayResponse(req *http.Request, gw string) *http.Response {
+	body, _ := json.Marshal(map[string]any{"url": gw, "shards": 1,
+		"session_start_limit": map[string]int{"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+	return &http.Response{
+		StatusCode: http.StatusOK, Status: "200 OK", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        http.Header{"Content-Type": {"application/json"}},
+		Body:          io.NopCloser(bytes.NewReader(body)),
+		ContentLength: int64(len(body)), Request: req,
+	}
+}
+
+// errorCode reads Discord's JSON error code from an error response (and
+// puts the body back); it falls back to the HTTP status.
+func errorCode(resp *http.Response) int {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	if err != nil {
+		return resp.StatusCode
+	}
+	var e struct {
+		Code int `json:"code"`
+	}
+	if json.Unmarshal(body, &e) == nil && e.Code != 0 {
+		return e.Code
+	}
+	return resp.StatusCode
+}
+
+// budgetKey names the rate-limit bucket a request counts against: message
+// writes per channel, thread creation per parent channel, interaction
+// webhooks per token. Other requests are left to discordgo's limiter.
+func budgetKey(method string, parts []string) string {
+	switch {
+	case len(parts) >= 3 && parts[0] == "channels" && parts[2] == "messages" && method != http.MethodGet:
+		if len(parts) == 5 && parts[4] == "threads" {
+			return "threads:" + parts[1]
+		}
+		return "messages:" + parts[1]
+	case len(parts) >= 3 && parts[0] == "webhooks":
+		return "webhook:" + parts[2]
+	}
+	return ""
+}
+
+// routeOf is a request's route with ids and tokens replaced, safe to log
+// and to use as a metric label: "PATCH /webhooks/{id}/{token}/messages/{id}".
+func routeOf(method string, parts []string) string {
+	tpl := make([]string, len(parts))
+	for i, p := range parts {
+		switch {
+		case i == 2 && (parts[0] == "webhooks" || parts[0] == "interactions"):
+			p = "{token}"
+		case p != "" && p[0] >= '0' && p[0] <= '9':
+			if _, err := strconv.ParseUint(p, 10, 64); err == nil {
+				p = "{id}"
+			}
+		}
+		tpl[i] = p
+	}
+	return method + " /" + strings.Join(tpl, "/")
+}
