@@ -77,7 +77,7 @@ type reply struct {
 	channel string
 	to      bots.Message
 
-	once      sync.Once
+	once       sync.Once
 	stopTyping chan struct{}
 	typingDone chan struct{}
 }
