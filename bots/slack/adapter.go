@@ -1,0 +1,275 @@
+// Package slack is mistralbot's Slack adapter: it receives events, slash
+// commands and shortcuts over Socket Mode or the HTTP Events API, turns
+// them into bots.Message and bots.Command for the Engine, reads thread
+// history, and writes streamed answers (chat.postMessage + chat.update, or
+// Slack's native chat.startStream/appendStream/stopStream) paced to Slack's
+// per-workspace rate limits. It is the only package importing slack-go.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"mistralbot/bots"
+)
+
+// Connection modes.
+const (
+	ModeSocket = "socket"
+	ModeHTTP   = "http"
+)
+
+// Options configure an Adapter.
+type Options struct {
+	// BotToken (xoxb-) calls the Web API; AppToken (xapp-, connections:write)
+	// opens Socket Mode; SigningSecret verifies HTTP requests.
+	BotToken      string
+	AppToken      string
+	SigningSecret string
+	// Mode is "socket" (default) or "http".
+	Mode string
+	// APIURL replaces the Web API base (default https://slack.com/api/).
+	APIURL string
+	// NativeStreaming uses chat.startStream/appendStream/stopStream for
+	// thread replies, falling back to chat.postMessage + chat.update when
+	// Slack refuses it.
+	NativeStreaming bool
+	// CommandPrefix is put before the canonical command names: with "mb-",
+	// /mb-ask, /mb-code ... (slash command names clash across apps).
+	CommandPrefix string
+	// FollowThreads passes thread messages without a mention to the
+	// Engine (which answers where the bot already spoke).
+	FollowThreads bool
+	// AttachmentMaxBytes bounds one downloaded text file (default 100 KiB).
+	AttachmentMaxBytes int
+	// TranslateReactions translates a message when someone reacts with a
+	// flag emoji.
+	TranslateReactions bool
+	// UpdatesPerMinute is the chat.update budget per workspace shared by
+	// every reply in flight (default 40; Slack's Tier 3 allows about 50).
+	// StreamsPerMinute budgets chat.startStream+stopStream (default 16 of
+	// Tier 2's 20) and AppendsPerMinute chat.appendStream (default 80 of
+	// Tier 4's 100).
+	UpdatesPerMinute int
+	StreamsPerMinute int
+	AppendsPerMinute int
+	// EditInterval is the least time between two edits of one reply
+	// (default 1s).
+	EditInterval time.Duration
+	Engine       *bots.Engine
+	Logger       *slog.Logger
+	// Hooks receive metrics events; nil means none.
+	Hooks      Hooks
+	HTTPClient *http.Client
+	// Now is the clock (caches, budgets); nil means time.Now.
+	Now func() time.Time
+}
+
+// Hooks receive counts for metrics. Implementations must be safe for
+// concurrent use and must not block.
+type Hooks interface {
+	// Event counts one incoming event, command or interaction by type.
+	Event(eventType string)
+	// Deduped counts one redelivery dropped by the adapter.
+	Deduped()
+	// RateLimited counts one 429 from a Web API method.
+	RateLimited(method string)
+	// APIError counts one ok:false answer (or HTTP error) of a method.
+	APIError(method, code string)
+}
+
+type noHooks struct{}
+
+func (noHooks) Event(string)            {}
+func (noHooks) Deduped()                {}
+func (noHooks) RateLimited(string)      {}
+func (noHooks) APIError(string, string) {}
+
+// Adapter connects one Slack app to the Engine. It implements
+// bots.Conversations. Safe for concurrent use.
+type Adapter struct {
+	opts  Options
+	log   *slog.Logger
+	hooks Hooks
+	now   func() time.Time
+	api   *slackgo.Client
+	http  *http.Client
+
+	// Set by auth.test in Run.
+	botUserID string
+	botID     string
+	teamID    string
+	ready     atomic.Bool
+	socketUp  atomic.Bool
+
+	users  *userCache
+	files  *ttlCache[bots.Attachment]
+	seen   *ttlCache[struct{}]
+	teams  sync.Map // team id -> *workspace
+
+	mu      sync.Mutex
+	runCtx  context.Context // Run's context; nil before Run and after it ends
+	work    sync.WaitGroup  // event handlers started by the HTTP handler or socket
+}
+
+var _ bots.Conversations = (*Adapter)(nil)
+
+// New checks opts and returns an Adapter. It does no I/O: Run calls
+// auth.test.
+func New(opts Options) (*Adapter, error) {
+	var problems []error
+	if opts.Mode == "" {
+		opts.Mode = ModeSocket
+	}
+	if !strings.HasPrefix(opts.BotToken, "xoxb-") {
+		problems = append(problems, errors.New("slack: slack.bot_token must be a bot token (xoxb-...)"))
+	}
+	switch opts.Mode {
+	case ModeSocket:
+		if !strings.HasPrefix(opts.AppToken, "xapp-") {
+			problems = append(problems, errors.New("slack: socket mode needs slack.app_token, an app-level token (xapp-...) with connections:write"))
+		}
+	case ModeHTTP:
+		if opts.SigningSecret == "" {
+			problems = append(problems, errors.New("slack: http mode needs slack.signing_secret"))
+		}
+	default:
+		problems = append(problems, fmt.Errorf("slack: slack.mode %q: want socket or http", opts.Mode))
+	}
+	if opts.Engine == nil {
+		problems = append(problems, errors.New("slack: an Engine is required"))
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, err
+	}
+	if opts.APIURL == "" {
+		opts.APIURL = slackgo.APIURL
+	}
+	if !strings.HasSuffix(opts.APIURL, "/") {
+		opts.APIURL += "/"
+	}
+	if opts.AttachmentMaxBytes <= 0 {
+		opts.AttachmentMaxBytes = 100 << 10
+	}
+	setDefault(&opts.UpdatesPerMinute, 40)
+	setDefault(&opts.StreamsPerMinute, 16)
+	setDefault(&opts.AppendsPerMinute, 80)
+	if opts.EditInterval <= 0 {
+		opts.EditInterval = time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Hooks == nil {
+		opts.Hooks = noHooks{}
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	a := &Adapter{
+		opts:  opts,
+		log:   opts.Logger.With("platform", "slack"),
+		hooks: opts.Hooks,
+		now:   opts.Now,
+		http:  opts.HTTPClient,
+		files: newTTLCache[bots.Attachment](512, time.Hour, opts.Now),
+		seen:  newTTLCache[struct{}](8192, 30*time.Minute, opts.Now),
+	}
+	a.users = newUserCache(a, 5000, time.Hour)
+	a.api = slackgo.New(opts.BotToken,
+		slackgo.OptionAPIURL(opts.APIURL),
+		slackgo.OptionAppLevelToken(opts.AppToken),
+		slackgo.OptionHTTPClient(opts.HTTPClient),
+	)
+	return a, nil
+}
+
+func setDefault(p *int, v int) {
+	if *p <= 0 {
+		*p = v
+	}
+}
+
+// Run calls auth.test to learn the bot's identity, then serves until ctx
+// ends: in socket mode it runs the Socket Mode connection (reconnecting
+// with bounded backoff); in http mode requests arrive through Handler. It
+// waits for the event handlers it started before returning. It returns an
+// error when the tokens are refused.
+func (a *Adapter) Run(ctx context.Context) error {
+	if err := a.authTest(ctx); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	a.runCtx = ctx
+	a.mu.Unlock()
+	a.ready.Store(true)
+	defer func() {
+		a.ready.Store(false)
+		a.mu.Lock()
+		a.runCtx = nil
+		a.mu.Unlock()
+		a.work.Wait()
+	}()
+	if a.opts.Mode == ModeHTTP {
+		a.log.InfoContext(ctx, "slack adapter ready (http events)", "team", a.teamID, "bot_user", a.botUserID)
+		<-ctx.Done()
+		return nil
+	}
+	return a.runSocket(ctx)
+}
+
+// Ready reports whether the adapter is connected and taking events.
+func (a *Adapter) Ready() bool {
+	if !a.ready.Load() {
+		return false
+	}
+	return a.opts.Mode == ModeHTTP || a.socketUp.Load()
+}
+
+// BotUserID returns the bot's user id (known once Run has started).
+func (a *Adapter) BotUserID() string { return a.botUserID }
+
+func (a *Adapter) authTest(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	res, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		err = a.apiErr("auth.test", err)
+		if errors.Is(err, ErrInvalidAuth) {
+			return fmt.Errorf("slack: slack.bot_token (SLACK_BOT_TOKEN) was refused by auth.test; check it is the Bot User OAuth Token of the installed app: %w", err)
+		}
+		return fmt.Errorf("slack: auth.test: %w", err)
+	}
+	a.botUserID, a.botID, a.teamID = res.UserID, res.BotID, res.TeamID
+	return nil
+}
+
+// spawn runs f on a goroutine owned by the adapter (Run waits for it),
+// with a context derived from Run's and bounded by timeout.
+func (a *Adapter) spawn(timeout time.Duration, f func(ctx context.Context)) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.runCtx == nil || a.runCtx.Err() != nil {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(a.runCtx, timeout)
+	a.work.Add(1)
+	go func() {
+		defer a.work.Done()
+		defer cancel()
+		f(ctx)
+	}()
+	return true
+}

@@ -1,0 +1,106 @@
+package slack
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+)
+
+// Domain errors the Slack API errors map to; test with errors.Is.
+var (
+	// ErrNotInChannel: the bot is not a member of the channel
+	// (not_in_channel). The asker is told through the response_url.
+	ErrNotInChannel = errors.New("slack: the bot is not in this channel")
+	// ErrChannelNotFound: the channel does not exist or the bot cannot see
+	// it (channel_not_found), e.g. a DM between two other people.
+	ErrChannelNotFound = errors.New("slack: channel not found or not visible to the bot")
+	// ErrInvalidAuth: a token is wrong, revoked or of the wrong kind.
+	ErrInvalidAuth = errors.New("slack: invalid token")
+	// ErrMsgTooLong: the text exceeds the method's limit (msg_too_long).
+	ErrMsgTooLong = errors.New("slack: message too long")
+	// ErrRateLimited: Slack answered 429 (ratelimited).
+	ErrRateLimited = errors.New("slack: rate limited")
+)
+
+var codeErrors = map[string]error{
+	"not_in_channel":    ErrNotInChannel,
+	"channel_not_found": ErrChannelNotFound,
+	"invalid_auth":      ErrInvalidAuth,
+	"not_authed":        ErrInvalidAuth,
+	"account_inactive":  ErrInvalidAuth,
+	"token_revoked":     ErrInvalidAuth,
+	"token_expired":     ErrInvalidAuth,
+	"msg_too_long":      ErrMsgTooLong,
+	"ratelimited":       ErrRateLimited,
+}
+
+// APIError is a Slack Web API method that answered ok:false.
+type APIError struct {
+	Method string
+	// Code is Slack's error string ("not_in_channel", "msg_too_long", ...).
+	Code string
+	Err  error
+}
+
+func (e *APIError) Error() string { return "slack: " + e.Method + ": " + e.Code }
+
+// Unwrap returns the slack-go error.
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Is matches the domain error of Code.
+func (e *APIError) Is(target error) bool { return target != nil && codeErrors[e.Code] == target }
+
+// RateLimitError is a call refused with HTTP 429. It implements
+// bots.RetryAfterError, so a Streamer waits and retries without losing text.
+type RateLimitError struct {
+	Method string
+	After  time.Duration
+}
+
+func (e *RateLimitError) Error() string {
+	return fmt.Sprintf("slack: %s: rate limited, retry after %s", e.Method, e.After)
+}
+
+// RetryAfter returns the delay Slack asked for.
+func (e *RateLimitError) RetryAfter() time.Duration { return e.After }
+
+// Is matches ErrRateLimited.
+func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
+
+// apiErr maps a slack-go error of method to a domain error, counts it in
+// the hooks and returns nil for nil. Other errors (transport, context) are
+// wrapped with the method.
+func (a *Adapter) apiErr(method string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *slackgo.RateLimitedError
+	if errors.As(err, &rl) {
+		a.hooks.RateLimited(method)
+		return &RateLimitError{Method: method, After: rl.RetryAfter}
+	}
+	var se slackgo.SlackErrorResponse
+	if errors.As(err, &se) {
+		a.hooks.APIError(method, se.Err)
+		return &APIError{Method: method, Code: se.Err, Err: err}
+	}
+	var sc slackgo.StatusCodeError
+	if errors.As(err, &sc) {
+		a.hooks.APIError(method, fmt.Sprintf("http_%d", sc.Code))
+	}
+	return fmt.Errorf("slack: %s: %w", method, err)
+}
+
+// errorCode returns Slack's error code of err ("" when it has none).
+func errorCode(err error) string {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Code
+	}
+	if errors.Is(err, ErrRateLimited) {
+		return "ratelimited"
+	}
+	return ""
+}

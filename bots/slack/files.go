@@ -1,0 +1,187 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"unicode/utf8"
+
+	slackgo "github.com/slack-go/slack"
+
+	"mistralbot/bots"
+)
+
+// maxFilesPerMessage bounds the files read from one message.
+const maxFilesPerMessage = 5
+
+// textFiletypes are Slack filetypes (and file extensions) of text and code.
+var textFiletypes = map[string]bool{
+	"text": true, "txt": true, "md": true, "markdown": true, "csv": true, "tsv": true, "json": true,
+	"yaml": true, "yml": true, "toml": true, "ini": true, "xml": true, "html": true, "css": true,
+	"go": true, "py": true, "python": true, "js": true, "javascript": true, "ts": true, "typescript": true,
+	"java": true, "kotlin": true, "kt": true, "c": true, "h": true, "cpp": true, "cc": true, "hpp": true,
+	"csharp": true, "cs": true, "rust": true, "rs": true, "ruby": true, "rb": true, "php": true,
+	"swift": true, "scala": true, "shell": true, "sh": true, "bash": true, "zsh": true, "sql": true,
+	"diff": true, "patch": true, "dockerfile": true, "makefile": true, "perl": true, "pl": true,
+	"lua": true, "r": true, "dart": true, "elixir": true, "ex": true, "erlang": true, "haskell": true,
+	"hs": true, "clojure": true, "groovy": true, "powershell": true, "ps1": true, "vb": true,
+	"log": true, "env": true, "proto": true, "graphql": true, "tf": true, "hcl": true, "jsx": true, "tsx": true,
+	"vue": true, "svelte": true, "ocaml": true, "ml": true, "fsharp": true, "julia": true, "jl": true,
+}
+
+// isTextFile reports whether f holds text or code worth giving the model.
+func isTextFile(f slackFile) bool {
+	mt := strings.ToLower(f.Mimetype)
+	switch {
+	case strings.HasPrefix(mt, "text/"),
+		mt == "application/json", mt == "application/xml", mt == "application/javascript",
+		mt == "application/x-sh", mt == "application/x-yaml", mt == "application/sql":
+		return true
+	case f.Mode == "snippet":
+		return true
+	}
+	if textFiletypes[strings.ToLower(f.Filetype)] {
+		return true
+	}
+	ext := strings.TrimPrefix(strings.ToLower(path.Ext(f.Name)), ".")
+	return ext != "" && textFiletypes[ext]
+}
+
+// attachments downloads the text and code files of a message, each cut to
+// AttachmentMaxBytes (with Truncated set). Files are cached by id, so a
+// thread's files are fetched once. Failures are logged and skipped: the
+// question is still answered.
+func (a *Adapter) attachments(ctx context.Context, files []slackFile) []bots.Attachment {
+	var out []bots.Attachment
+	for i, f := range files {
+		if i >= maxFilesPerMessage {
+			a.log.InfoContext(ctx, "more files than read per message; ignoring the rest", "files", len(files))
+			break
+		}
+		if f.ID == "" {
+			continue
+		}
+		if att, found := a.files.get(f.ID); found {
+			out = append(out, att)
+			continue
+		}
+		if f.FileAccess == "check_file_info" || (f.URLPrivate == "" && f.URLPrivateDownload == "") {
+			info, _, _, err := a.api.GetFileInfoContext(ctx, f.ID, 0, 0)
+			if err != nil {
+				a.log.WarnContext(ctx, "files.info failed; file skipped", "file", f.ID, "err", a.apiErr("files.info", err))
+				continue
+			}
+			f = fromSlackFile(info)
+		}
+		if !isTextFile(f) {
+			continue
+		}
+		att, err := a.download(ctx, f)
+		if err != nil {
+			a.log.WarnContext(ctx, "file download failed; file skipped", "file", f.ID, "name", f.Name, "err", err)
+			continue
+		}
+		a.files.put(f.ID, att)
+		out = append(out, att)
+	}
+	return out
+}
+
+func fromSlackFile(f *slackgo.File) slackFile {
+	return slackFile{ID: f.ID, Name: f.Name, Title: f.Title, Mimetype: f.Mimetype, Filetype: f.Filetype,
+		Mode: f.Mode, Size: f.Size, URLPrivate: f.URLPrivate, URLPrivateDownload: f.URLPrivateDownload,
+		FileAccess: f.FileAccess, IsExternal: f.IsExternal}
+}
+
+func fromSlackFiles(files []slackgo.File) []slackFile {
+	out := make([]slackFile, 0, len(files))
+	for i := range files {
+		out = append(out, fromSlackFile(&files[i]))
+	}
+	return out
+}
+
+// download fetches a file with the bot token, reading at most
+// AttachmentMaxBytes (plus one byte to detect truncation). The token is
+// sent only to Slack's own hosts or the configured API host, never to an
+// external file's URL.
+func (a *Adapter) download(ctx context.Context, f slackFile) (bots.Attachment, error) {
+	u := f.URLPrivateDownload
+	if u == "" {
+		u = f.URLPrivate
+	}
+	if f.IsExternal || !a.tokenHost(u) {
+		return bots.Attachment{}, fmt.Errorf("slack: file %s: refusing to send the token to %q", f.ID, hostOf(u))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return bots.Attachment{}, fmt.Errorf("slack: file %s: %w", f.ID, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+a.opts.BotToken)
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return bots.Attachment{}, fmt.Errorf("slack: download file %s: %w", f.ID, err)
+	}
+	defer resp.Body.Close()
+	// Without access Slack redirects to its sign-in page: an HTML page is
+	// not the file.
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != req.URL.Path {
+		return bots.Attachment{}, fmt.Errorf("slack: download file %s: status %d at %s (the bot may lack files:read)", f.ID, resp.StatusCode, resp.Request.URL.Path)
+	}
+	max := a.opts.AttachmentMaxBytes
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(max)+1))
+	if err != nil {
+		return bots.Attachment{}, fmt.Errorf("slack: download file %s: %w", f.ID, err)
+	}
+	truncated := len(data) > max
+	if truncated {
+		data = data[:max]
+		if i := lastRuneStart(data); i < len(data) && !utf8.FullRune(data[i:]) {
+			data = data[:i] // do not cut a character in two
+		}
+	}
+	if bytes.IndexByte(data, 0) >= 0 {
+		return bots.Attachment{}, fmt.Errorf("slack: file %s is binary", f.ID)
+	}
+	name := f.Name
+	if name == "" {
+		name = f.Title
+	}
+	return bots.Attachment{Name: name, Text: strings.ToValidUTF8(string(data), "\uFFFD"), Truncated: truncated}, nil
+}
+
+func lastRuneStart(b []byte) int {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			return i
+		}
+	}
+	return len(b)
+}
+
+// tokenHost reports whether u is on a host that may receive the bot token:
+// https on slack.com or slack-gov.com (and subdomains), or the API host.
+func (a *Adapter) tokenHost(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if api, err := url.Parse(a.opts.APIURL); err == nil && strings.EqualFold(api.Host, u.Host) && api.Scheme == u.Scheme {
+		return true
+	}
+	h := strings.ToLower(u.Hostname())
+	return u.Scheme == "https" && (h == "slack.com" || strings.HasSuffix(h, ".slack.com") ||
+		h == "slack-gov.com" || strings.HasSuffix(h, ".slack-gov.com"))
+}
+
+func hostOf(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Host
+	}
+	return "?"
+}

@@ -1,0 +1,230 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"mistralbot/bots"
+)
+
+// Slack's limits on one message.
+const (
+	// updateLimit is chat.update's limit on text, in characters; the
+	// post+update path renders mrkdwn and splits parts below it.
+	updateLimit = 4000
+	// markdownLimit is the limit of markdown_text (native streaming).
+	markdownLimit = 12000
+)
+
+// workspace holds the call budgets shared by every reply in flight in one
+// Slack workspace (Slack's limits are per workspace and method).
+type workspace struct {
+	updates *bots.Bucket // chat.update (Tier 3)
+	appends *bots.Bucket // chat.appendStream (Tier 4)
+	streams *limiter     // chat.startStream + chat.stopStream (Tier 2)
+	posts   *ttlCache[*bots.Bucket]
+
+	mu        sync.Mutex
+	nativeOff time.Time // native streaming refused until then
+}
+
+func (a *Adapter) workspace(team string) *workspace {
+	if w, found := a.teams.Load(team); found {
+		return w.(*workspace)
+	}
+	w, _ := a.teams.LoadOrStore(team, &workspace{
+		updates: bots.NewBucket(a.opts.UpdatesPerMinute, time.Minute),
+		appends: bots.NewBucket(a.opts.AppendsPerMinute, time.Minute),
+		streams: newLimiter(a.opts.StreamsPerMinute, time.Minute, a.now),
+		posts:   newTTLCache[*bots.Bucket](2000, 10*time.Minute, a.now),
+	})
+	return w.(*workspace)
+}
+
+// postBucket paces chat.postMessage in one channel: Slack allows about one
+// message per second per channel, with short bursts.
+func (w *workspace) postBucket(channel string) *bots.Bucket {
+	if b, found := w.posts.get(channel); found {
+		return b
+	}
+	b := bots.NewBucket(5, 5*time.Second)
+	w.posts.put(channel, b)
+	return b
+}
+
+func (w *workspace) nativeAllowed(now time.Time) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return now.After(w.nativeOff)
+}
+
+func (w *workspace) refuseNative(until time.Time) {
+	w.mu.Lock()
+	w.nativeOff = until
+	w.mu.Unlock()
+}
+
+// OpenReply implements bots.Conversations. In a thread it shows Slack's
+// "is thinking…" status (assistant.threads.setStatus, which now works in
+// channel threads with chat:write) while the answer is generated; the
+// status clears when the first text is posted. It returns at once: the
+// status call runs concurrently and the first post waits for it, so the
+// status can never arrive after the answer.
+func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
+	if key.Platform != bots.Slack || key.Channel == "" {
+		return nil, fmt.Errorf("slack: open reply: not a Slack conversation: %s", key)
+	}
+	ws := a.workspace(key.Team)
+	st := a.startStatus(ctx, key, to)
+	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st}
+	fallback := bots.NewStreamer(sink, bots.StreamOptions{
+		Limit:       updateLimit,
+		Render:      Mrkdwn,
+		Throttle:    ws.updates,
+		MinInterval: a.opts.EditInterval,
+		Logger:      a.log,
+	})
+	if a.opts.NativeStreaming && key.Thread != "" && ws.nativeAllowed(a.now()) {
+		return a.newNativeReply(ws, key, to, st, fallback), nil
+	}
+	return &streamReply{Streamer: fallback, status: st}, nil
+}
+
+// streamReply is the post+update reply: a bots.Streamer that also clears
+// the status when nothing was posted.
+type streamReply struct {
+	*bots.Streamer
+	status *statusOp
+}
+
+// Finish implements bots.Reply.
+func (r *streamReply) Finish(ctx context.Context, text string) error {
+	err := r.Streamer.Finish(ctx, text)
+	r.status.end(ctx, len(r.Streamer.IDs()) > 0)
+	return err
+}
+
+// threadSink posts and edits the messages of one reply (bots.Sink).
+type threadSink struct {
+	a       *Adapter
+	ws      *workspace
+	channel string
+	thread  string
+	status  *statusOp
+}
+
+// Post implements bots.Sink with chat.postMessage in the reply's thread.
+// parse=none and no link_names: plain "@here" text never notifies.
+func (s *threadSink) Post(ctx context.Context, text string) (string, error) {
+	s.status.wait(ctx)
+	if err := s.ws.postBucket(s.channel).Wait(ctx); err != nil {
+		return "", err
+	}
+	opts := []slackgo.MsgOption{slackgo.MsgOptionText(text, false), slackgo.MsgOptionParse(false),
+		slackgo.MsgOptionLinkNames(false), slackgo.MsgOptionDisableLinkUnfurl()}
+	if s.thread != "" {
+		opts = append(opts, slackgo.MsgOptionTS(s.thread))
+	}
+	_, ts, err := s.a.api.PostMessageContext(ctx, s.channel, opts...)
+	if err != nil {
+		return "", s.a.logCallErr(ctx, "chat.postMessage", s.channel, s.a.apiErr("chat.postMessage", err))
+	}
+	return ts, nil
+}
+
+// Edit implements bots.Sink with chat.update. A 429 pauses the
+// workspace's update budget for every reply, not only this one.
+func (s *threadSink) Edit(ctx context.Context, id, text string) error {
+	_, _, _, err := s.a.api.UpdateMessageContext(ctx, s.channel, id, slackgo.MsgOptionText(text, false),
+		slackgo.MsgOptionParse(false), slackgo.MsgOptionLinkNames(false))
+	if err != nil {
+		err = s.a.apiErr("chat.update", err)
+		var rl *RateLimitError
+		if errors.As(err, &rl) {
+			s.ws.updates.Pause(rl.After)
+		}
+		return s.a.logCallErr(ctx, "chat.update", s.channel, err)
+	}
+	return nil
+}
+
+// logCallErr logs a failed reply call with a line naming the cause, and
+// returns err.
+func (a *Adapter) logCallErr(ctx context.Context, method, channel string, err error) error {
+	switch {
+	case errors.Is(err, ErrRateLimited):
+		a.log.InfoContext(ctx, "slack rate limit; waiting as asked", "method", method, "channel", channel, "err", err)
+	case errors.Is(err, ErrNotInChannel), errors.Is(err, ErrChannelNotFound):
+		a.log.WarnContext(ctx, "cannot post: the bot is not in the channel (invite it)", "method", method, "channel", channel, "err", err)
+	case errors.Is(err, ErrInvalidAuth):
+		a.log.ErrorContext(ctx, "slack refused the bot token (slack.bot_token)", "method", method, "err", err)
+	case errors.Is(err, ErrMsgTooLong):
+		a.log.ErrorContext(ctx, "message over Slack's limit", "method", method, "channel", channel, "err", err)
+	default:
+		a.log.WarnContext(ctx, "slack call failed", "method", method, "channel", channel, "err", err)
+	}
+	return err
+}
+
+// statusOp is the "is thinking…" status of one reply, set concurrently
+// with the model request.
+type statusOp struct {
+	a       *Adapter
+	channel string
+	thread  string
+	done    chan struct{}
+}
+
+// statusTimeout bounds the status call: the first post waits for it.
+const statusTimeout = 3 * time.Second
+
+func (a *Adapter) startStatus(ctx context.Context, key bots.ConversationKey, to bots.Message) *statusOp {
+	st := &statusOp{a: a, channel: key.Channel, thread: key.Thread, done: make(chan struct{})}
+	if key.Thread == "" {
+		close(st.done)
+		return st
+	}
+	text := tr(languageOf(to.Locale), keyThinking)
+	// The call outlives OpenReply's caller (a command handler returns as
+	// soon as the answer is queued); statusTimeout bounds it.
+	ctx = context.WithoutCancel(ctx)
+	go func() {
+		defer close(st.done)
+		ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+		defer cancel()
+		err := a.api.SetAssistantThreadsStatusContext(ctx, slackgo.AssistantThreadsSetStatusParameters{
+			ChannelID: key.Channel, ThreadTS: key.Thread, Status: text})
+		if err != nil {
+			a.log.DebugContext(ctx, "cannot set thinking status", "channel", key.Channel, "err", a.apiErr("assistant.threads.setStatus", err))
+		}
+	}()
+	return st
+}
+
+// wait blocks until the status call is over (bounded by statusTimeout).
+func (st *statusOp) wait(ctx context.Context) {
+	select {
+	case <-st.done:
+	case <-ctx.Done():
+	}
+}
+
+// end waits for the status call and clears the status when the reply
+// posted nothing (a posted message clears it by itself).
+func (st *statusOp) end(ctx context.Context, posted bool) {
+	st.wait(ctx)
+	if posted || st.thread == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
+	defer cancel()
+	if err := st.a.api.SetAssistantThreadsStatusContext(ctx, slackgo.AssistantThreadsSetStatusParameters{
+		ChannelID: st.channel, ThreadTS: st.thread, Status: ""}); err != nil {
+		st.a.log.DebugContext(ctx, "cannot clear status", "channel", st.channel, "err", st.a.apiErr("assistant.threads.setStatus", err))
+	}
+}
