@@ -1,0 +1,220 @@
+// Package i18n holds the bot's own texts (help, errors, limits, notices,
+// "thinking", suggested prompts) in English, French, German, Italian and
+// Spanish, and the language helpers around them: matching a locale to a
+// catalog, normalizing what users type as a language, language display
+// names and flag emoji. It imports only golang.org/x/text.
+//
+// Texts are standard Markdown; adapters render them to platform markup.
+// Arguments are formatted for the catalog's locale (1 234 in French,
+// 1.234 in German).
+package i18n
+
+import (
+	"strings"
+	"sync"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// Key names one text of the catalogs. The comment of each key lists its
+// format arguments, in order; every catalog uses them all.
+type Key string
+
+// Keys of the catalogs.
+const (
+	// Help(prefix string): command help; prefix is "/" or e.g. "/mb-".
+	Help Key = "help"
+	// Thinking is shown while the answer is being prepared.
+	Thinking Key = "thinking"
+
+	// ErrInvalid: the provider refused the request as invalid.
+	ErrInvalid Key = "err_invalid"
+	// ErrAuth: the bot's API key was refused.
+	ErrAuth Key = "err_auth"
+	// ErrBudget: the LLM account is out of credits.
+	ErrBudget Key = "err_budget"
+	// ErrModelNotFound(model string): the model does not exist (any more).
+	ErrModelNotFound Key = "err_model"
+	// ErrRateLimited: the provider is busy.
+	ErrRateLimited Key = "err_rate"
+	// ErrUnavailable: the provider cannot be reached.
+	ErrUnavailable Key = "err_unavailable"
+	// ErrTimeout: the model took too long.
+	ErrTimeout Key = "err_timeout"
+	// ErrInternal: anything else.
+	ErrInternal Key = "err_internal"
+	// Busy: too many questions at once.
+	Busy Key = "busy"
+
+	// CutOff(reason string) is appended after partial text; reason is a
+	// full sentence, e.g. T(lang, ErrTimeout).
+	CutOff Key = "cut_off"
+	// LengthLimit is appended when the answer hit max_tokens.
+	LengthLimit Key = "length_limit"
+	// Interrupted is appended when a restart stopped the reply.
+	Interrupted Key = "interrupted"
+	// HistoryTrimmed(n int): n older messages were left out of the context.
+	HistoryTrimmed Key = "history_trimmed"
+
+	// LimitUserRate(limit int, reset string): the asker's per-minute
+	// limit; reset is a time of day such as "14:05 UTC".
+	LimitUserRate Key = "limit_user_rate"
+	// LimitChannelTokens(limit int64, reset string): the channel's daily
+	// token budget.
+	LimitChannelTokens Key = "limit_channel_tokens"
+	// LimitDailyUSD(reset string): the bot's daily spending cap.
+	LimitDailyUSD Key = "limit_daily_usd"
+	// NotAllowedChannel: the channel is not in bot.allowed_channels.
+	NotAllowedChannel Key = "not_allowed_channel"
+	// NotAllowedUser: the user is not in bot.allowed_users.
+	NotAllowedUser Key = "not_allowed_user"
+	// ChannelDisabled: the channel's enabled setting is off.
+	ChannelDisabled Key = "channel_disabled"
+	// NotInChannel: the bot must be invited first.
+	NotInChannel Key = "not_in_channel"
+
+	// LangCurrent(name string): the channel's fixed language.
+	LangCurrent Key = "lang_current"
+	// LangAuto: the channel answers in the asker's language.
+	LangAuto Key = "lang_auto"
+	// LangSet(name string): the channel language was set.
+	LangSet Key = "lang_set"
+	// LangSetAuto: the channel language was set to auto.
+	LangSetAuto Key = "lang_set_auto"
+	// LangInvalid(given, accepted string): an unknown language.
+	LangInvalid Key = "lang_invalid"
+	// NotAdmin: the command needs channel-admin rights.
+	NotAdmin Key = "not_admin"
+
+	// PromptCurrent(prompt string): the channel's system prompt.
+	PromptCurrent Key = "prompt_current"
+	// PromptNone: the channel uses the default system prompt.
+	PromptNone Key = "prompt_none"
+	// PromptSet: the channel system prompt was saved.
+	PromptSet Key = "prompt_set"
+	// PromptCleared: the channel system prompt was removed.
+	PromptCleared Key = "prompt_cleared"
+	// PromptTooLong(limit int): the prompt exceeds limit characters.
+	PromptTooLong Key = "prompt_too_long"
+
+	// UsageReport(userDayReq, userDayTok int64, userDayUSD float64,
+	// userMonthReq, userMonthTok int64, userMonthUSD float64, chDayReq,
+	// chDayTok int64, chDayUSD float64, chMonthReq, chMonthTok int64,
+	// chMonthUSD float64).
+	UsageReport Key = "usage_report"
+
+	// TranslateUsage(prefix string): how to use /translate.
+	TranslateUsage Key = "translate_usage"
+	// EmptyQuestion(prefix string): a command came without a question.
+	EmptyQuestion Key = "empty_question"
+	// AttachmentTruncated(name string, limit int): a file was cut to
+	// limit bytes.
+	AttachmentTruncated Key = "attachment_truncated"
+	// ExplainCodeTitle names the "Explain code" message action.
+	ExplainCodeTitle Key = "explain_code_title"
+	// ExplainNoCode: the message has no code to explain.
+	ExplainNoCode Key = "explain_no_code"
+
+	// SuggestTitle1..3 and SuggestPrompt1..3 are the Slack assistant's
+	// suggested prompts.
+	SuggestTitle1  Key = "suggest_title_1"
+	SuggestPrompt1 Key = "suggest_prompt_1"
+	SuggestTitle2  Key = "suggest_title_2"
+	SuggestPrompt2 Key = "suggest_prompt_2"
+	SuggestTitle3  Key = "suggest_title_3"
+	SuggestPrompt3 Key = "suggest_prompt_3"
+	// AssistantGreeting opens a Slack assistant thread.
+	AssistantGreeting Key = "assistant_greeting"
+	// StoreDegraded: usage could not be recorded; the answer is fine.
+	StoreDegraded Key = "store_degraded"
+	// QuestionPosted(user, question string) starts the thread of a slash
+	// command.
+	QuestionPosted Key = "question_posted"
+)
+
+// Keys returns every key, in declaration order.
+func Keys() []Key {
+	return []Key{
+		Help, Thinking,
+		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
+		ErrTimeout, ErrInternal, Busy,
+		CutOff, LengthLimit, Interrupted, HistoryTrimmed,
+		LimitUserRate, LimitChannelTokens, LimitDailyUSD,
+		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,
+		LangCurrent, LangAuto, LangSet, LangSetAuto, LangInvalid, NotAdmin,
+		PromptCurrent, PromptNone, PromptSet, PromptCleared, PromptTooLong,
+		UsageReport, TranslateUsage, EmptyQuestion, AttachmentTruncated,
+		ExplainCodeTitle, ExplainNoCode,
+		SuggestTitle1, SuggestPrompt1, SuggestTitle2, SuggestPrompt2, SuggestTitle3, SuggestPrompt3,
+		AssistantGreeting, StoreDegraded, QuestionPosted,
+	}
+}
+
+// Supported returns the catalog languages, English (the fallback) first.
+func Supported() []string { return []string{"en", "fr", "de", "it", "es"} }
+
+// catalogMatcher is built once; a language.Matcher is immutable and safe
+// for concurrent use.
+var catalogMatcher = sync.OnceValue(func() language.Matcher {
+	tags := make([]language.Tag, 0, 5)
+	for _, code := range Supported() {
+		tags = append(tags, language.MustParse(code))
+	}
+	return language.NewMatcher(tags)
+})
+
+// Match returns the best catalog for BCP-47 preferences, most preferred
+// first ("fr-CA" gives "fr", "gsw" "de"). "auto", "" and unparsable
+// entries are skipped; with nothing usable, or no close catalog ("pt"),
+// it returns "en".
+func Match(prefs ...string) string {
+	tags := make([]language.Tag, 0, len(prefs))
+	for _, p := range prefs {
+		if p == "" || strings.EqualFold(p, Auto) {
+			continue
+		}
+		if t, err := language.Parse(p); err == nil {
+			tags = append(tags, t)
+		}
+	}
+	if len(tags) == 0 {
+		return "en"
+	}
+	_, i, conf := catalogMatcher().Match(tags...)
+	if conf == language.No {
+		return "en"
+	}
+	return Supported()[i]
+}
+
+// text returns the catalog text of key in a supported language, "" when
+// missing.
+func text(lang string, key Key) string {
+	switch lang {
+	case "fr":
+		return textFR(key)
+	case "de":
+		return textDE(key)
+	case "it":
+		return textIT(key)
+	case "es":
+		return textES(key)
+	}
+	return textEN(key)
+}
+
+// T renders key in the catalog that best matches lang (see Match), with
+// args formatted for that locale. A text missing from the catalog falls
+// back to English; an unknown key renders as the key itself.
+func T(lang string, key Key, args ...any) string {
+	l := Match(lang)
+	s := text(l, key)
+	if s == "" {
+		l, s = "en", textEN(key)
+	}
+	if s == "" {
+		return string(key)
+	}
+	return message.NewPrinter(language.MustParse(l)).Sprintf(s, args...)
+}
