@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"mistralbot/bots"
+	"mistralbot/bots/discord"
+	"mistralbot/bots/metrics"
+	"mistralbot/bots/slack"
+	"mistralbot/bots/store"
+	"mistralbot/config"
+	"mistralbot/llm"
+)
+
+// App is the running bot: store, LLM client, Engine, adapters and the HTTP
+// server, wired from a Config. End-to-end tests start it on ":0" with a
+// temporary store (see app_test.go).
+type App struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	llm     *llm.Client
+	store   bots.Store
+	engine  *bots.Engine
+	metrics *metrics.Metrics
+	slack   *slack.Adapter
+	discord *discord.Adapter
+	ln      net.Listener
+	srv     *http.Server
+}
+
+// errNothingEnabled is returned by run when no platform is enabled.
+var errNothingEnabled = errors.New("nothing to run: no platform is enabled.\n" +
+	"  Slack:   set MISTRALBOT_SLACK_ENABLED=true, SLACK_BOT_TOKEN=xoxb-... and SLACK_APP_TOKEN=xapp-... (socket mode)\n" +
+	"           or MISTRALBOT_SLACK_MODE=http with SLACK_SIGNING_SECRET=...\n" +
+	"  Discord: set MISTRALBOT_DISCORD_ENABLED=true and DISCORD_BOT_TOKEN=...\n" +
+	"  and the model key: OPENROUTER_API_KEY=... (or MISTRAL_API_KEY with MISTRALBOT_LLM_PROVIDER=mistral).\n" +
+	"  To try the bot in this terminal instead: mistralbot chat")
+
+// NewApp opens the store, builds the client, the Engine and the enabled
+// adapters, and listens on server.listen. Close it when Run is not called.
+func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, err error) {
+	if !cfg.Slack.Enabled && !cfg.Discord.Enabled {
+		return nil, errNothingEnabled
+	}
+	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.llm, err = newLLM(cfg.LLM, log.With("component", "llm")); err != nil {
+		return nil, err
+	}
+	a.store, err = store.Open(ctx, store.Options{Driver: cfg.Store.Driver, Path: cfg.Store.Path, RedisURL: cfg.Store.RedisURL, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	opts := engineOptions(cfg, a.llm, a.store, log.With("component", "engine"))
+	opts.Observer = observer{a.metrics}
+	if a.engine, err = bots.NewEngine(opts); err != nil {
+		return nil, err
+	}
+	a.metrics.Gauges(a.engine.QueueDepth, a.engine.InFlight)
+	if cfg.Slack.Enabled {
+		if a.slack, err = slack.New(slackOptions(cfg, a.engine, a.metrics, log)); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.Discord.Enabled {
+		if a.discord, err = discord.New(discordOptions(cfg, a.engine, a.metrics, log)); err != nil {
+			return nil, err
+		}
+	}
+	if a.ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
+		return nil, fmt.Errorf("server.listen %s: %w", cfg.Server.Listen, err)
+	}
+	a.srv = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
+	return a, nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (a *App) Addr() string { return a.ln.Addr().String() }
+
+// routes serves health, readiness, metrics and the platforms' HTTP endpoints.
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if problems := a.notReady(r.Context()); len(problems) > 0 {
+			http.Error(w, "not ready: "+strings.Join(problems, "; "), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", a.metrics.Handler())
+	if a.slack != nil {
+		h := a.slack.Handler()
+		mux.Handle("/slack/", h)
+	}
+	if a.discord != nil && a.cfg.Discord.PublicKey != "" {
+		mux.Handle("/discord/interactions", a.discord.InteractionsHandler())
+	}
+	return mux
+}
+
+// notReady lists why the bot cannot serve now (empty when ready).
+func (a *App) notReady(ctx context.Context) []string {
+	var problems []string
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := a.store.Ping(ctx); err != nil {
+		problems = append(problems, "store: "+err.Error())
+	}
+	if a.slack != nil && !a.slack.Ready() {
+		problems = append(problems, "slack: not connected")
+	}
+	if a.discord != nil && !a.discord.Ready() {
+		problems = append(problems, "discord: not connected")
+	}
+	return problems
+}
+
+// Run serves until ctx ends or an adapter fails for good, then drains:
+// adapters stop taking events, the Engine finishes replies in flight within
+// server.shutdown_grace, and the HTTP server closes last.
+func (a *App) Run(ctx context.Context) error {
+	defer a.Close()
+	g, gctx := errgroup.WithContext(ctx)
+	engineDone := make(chan struct{})
+	g.Go(func() error {
+		defer close(engineDone)
+		return a.engine.Run(gctx)
+	})
+	if a.slack != nil {
+		g.Go(func() error { return a.slack.Run(gctx) })
+	}
+	if a.discord != nil {
+		g.Go(func() error { return a.discord.Run(gctx) })
+	}
+	g.Go(func() error {
+		err := a.srv.Serve(a.ln)
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("http server: %w", err)
+	})
+	g.Go(func() error {
+		<-gctx.Done()
+		<-engineDone
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return a.srv.Shutdown(sctx)
+	})
+	a.log.Info("mistralbot running", "version", version, "listen", a.Addr(), "platforms", a.cfg.Enabled(),
+		"model", a.llm.Model(), "store", a.cfg.Store.Driver)
+	err := g.Wait()
+	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	return err
+}
+
+// Close releases the store and the listener; safe to call more than once.
+func (a *App) Close() {
+	if a.ln != nil {
+		a.ln.Close()
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Warn("closing the store", "err", err)
+		}
+		a.store = nil
+	}
+}
+
+// runBot is the run command.
+func runBot(ctx context.Context, cfg *config.Config, e env) error {
+	log := newLogger(cfg.Log, e.stderr)
+	app, err := NewApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return app.Run(ctx)
+}

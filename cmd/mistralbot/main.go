@@ -1,0 +1,164 @@
+// Command mistralbot brings Mistral Small into Slack and Discord.
+//
+//	mistralbot [--config PATH] run          serve Slack and/or Discord (default)
+//	mistralbot [--config PATH] chat         talk to the bot in the terminal
+//	mistralbot [--config PATH] check        validate config and reach the LLM
+//	mistralbot manifest slack [--url URL]   print the Slack app manifest
+//	mistralbot invite discord               print the Discord invite URL
+//	mistralbot commands register [--guild ID]  register Discord commands
+//	mistralbot version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"mistralbot/config"
+)
+
+// version is set at build time: -ldflags "-X main.version=v1.2.3".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // a runtime failure, or check found something unusable
+	exitConfig  = 2 // bad command line or configuration
+)
+
+// env is how the command reads its surroundings; tests replace every part.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	lookup func(string) (string, bool)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv}))
+}
+
+// usageError is a command-line mistake: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// run parses the command line and runs a subcommand, returning the exit code.
+func run(ctx context.Context, args []string, e env) int {
+	fs := flag.NewFlagSet("mistralbot", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	configPath := fs.String("config", "", "config file (default ./mistralbot.yaml, then /etc/mistralbot/mistralbot.yaml)")
+	fs.Usage = func() { fmt.Fprint(e.stderr, usageText) }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitConfig
+	}
+	rest := fs.Args()
+	cmd := "run"
+	if len(rest) > 0 {
+		cmd, rest = rest[0], rest[1:]
+	}
+	// "--config" is accepted after the subcommand too.
+	sub := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	sub.SetOutput(e.stderr)
+	sub.StringVar(configPath, "config", *configPath, "config file")
+	url := sub.String("url", "", "manifest: public base URL for Events API request URLs (http mode)")
+	guild := sub.String("guild", "", "commands register: register in this guild only")
+	if err := sub.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitConfig
+	}
+	rest = sub.Args()
+
+	var err error
+	switch cmd {
+	case "version":
+		fmt.Fprintf(e.stdout, "mistralbot %s\n", version)
+		return exitOK
+	case "help":
+		fmt.Fprint(e.stdout, usageText)
+		return exitOK
+	case "run":
+		err = withConfig(*configPath, e, func(cfg *config.Config) error { return runBot(ctx, cfg, e) })
+		if errors.Is(err, config.ErrInvalid) {
+			// Nothing enabled explains more than a missing key does.
+			if cfg, lerr := loadConfig(*configPath, e); lerr == nil && len(cfg.Enabled()) == 0 {
+				err = errNothingEnabled
+			}
+		}
+	case "chat":
+		err = withConfig(*configPath, e, func(cfg *config.Config) error { return runChat(ctx, cfg, e) })
+	case "check":
+		err = withConfig(*configPath, e, func(cfg *config.Config) error { return runCheck(ctx, cfg, e) })
+	case "manifest":
+		err = runManifest(*configPath, rest, *url, e)
+	case "invite":
+		err = runInvite(*configPath, rest, e)
+	case "commands":
+		err = runCommands(ctx, *configPath, rest, *guild, e)
+	default:
+		err = usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usageText)}
+	}
+	return report(err, e)
+}
+
+// report prints err for a person and maps it to an exit code.
+func report(err error, e env) int {
+	if err == nil {
+		return exitOK
+	}
+	fmt.Fprintf(e.stderr, "mistralbot: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) || errors.Is(err, config.ErrInvalid) || errors.Is(err, errNothingEnabled) {
+		return exitConfig
+	}
+	return exitFailure
+}
+
+// loadConfig loads the configuration, without validating it.
+func loadConfig(path string, e env) (*config.Config, error) {
+	return config.Load(config.LoadOptions{Path: path, Env: e.lookup})
+}
+
+// withConfig loads and validates the configuration, then calls f.
+func withConfig(path string, e env, f func(*config.Config) error) error {
+	cfg, err := loadConfig(path, e)
+	if err != nil {
+		return err
+	}
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return f(cfg)
+}
+
+const usageText = `mistralbot: Mistral Small in Slack and Discord.
+
+Usage:
+  mistralbot [--config PATH] [command]
+
+Commands:
+  run                        serve the enabled platforms (default)
+  chat                       talk to the bot in this terminal (stdin may be piped)
+  check                      validate the config, reach the LLM, report what is usable
+  manifest slack [--url URL] print the Slack app manifest (--url: public base for http mode)
+  invite discord             print the Discord OAuth2 invite URL
+  commands register [--guild ID]  register the Discord application commands
+  version                    print the version
+
+Configuration: ./mistralbot.yaml (see mistralbot.example.yaml) and
+MISTRALBOT_* environment variables; OPENROUTER_API_KEY, MISTRAL_API_KEY,
+SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, DISCORD_BOT_TOKEN.
+`
