@@ -3,15 +3,14 @@ package bots
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"mistralbot/llm"
 )
-
-// API SKETCH: the signatures below are the contract adapters build on. The
-// engine helper fills in the bodies and may add fields and methods, but must
-// keep these signatures.
 
 // Completer is what the Engine needs from the LLM client (*llm.Client).
 type Completer interface {
@@ -39,16 +38,43 @@ type EngineOptions struct {
 	// DailyUSDCap caps the whole bot's spend per UTC day; 0 = none.
 	DailyUSDCap float64
 	// ContextTokens is the model's context window; MaxTokens the reply
-	// budget. History is trimmed to ContextTokens-MaxTokens.
+	// budget. History is trimmed to ContextTokens-MaxTokens. Defaults:
+	// 32768 and 1024.
 	ContextTokens int
 	MaxTokens     int
 	Temperature   float64
-	// MaxConcurrency bounds replies generated at once; QueueSize bounds the
-	// replies waiting (0 = 8*MaxConcurrency).
+	// MaxConcurrency bounds replies generated at once (default 16);
+	// QueueSize bounds the replies waiting (0 = 8*MaxConcurrency).
 	MaxConcurrency int
 	QueueSize      int
 	// TranslateReactions enables flag-emoji translations.
 	TranslateReactions bool
+	// ShutdownGrace is how long in-flight replies may run after Run's
+	// context ends before they are cut off with a notice (default 10s).
+	ShutdownGrace time.Duration
+	// ReplyTimeout bounds one reply from dequeue to the last edit
+	// (default 5m).
+	ReplyTimeout time.Duration
+	// SettingsTTL is how long resolved channel settings are cached
+	// (default 3s): a change made on another replica shows within it.
+	SettingsTTL time.Duration
+	// HistoryTTL is how long a fetched thread history is reused
+	// (default 10m).
+	HistoryTTL time.Duration
+	// DedupeTTL is how long a message id is remembered (default 1h).
+	DedupeTTL time.Duration
+	// MaxPromptChars bounds a channel system prompt set with /prompt
+	// (default 4000).
+	MaxPromptChars int
+	// CommandPrefix is put before command names in help texts ("/").
+	CommandPrefix string
+	// Estimator scales token estimates for trimming; pass the client's
+	// (llm.Client.Estimator), which the client calibrates against the
+	// provider's prompt_tokens. nil = a private one that the Engine
+	// calibrates itself after every reply.
+	Estimator *llm.Estimator
+	// Observer receives reply outcomes for metrics; nil = none.
+	Observer Observer
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -56,25 +82,165 @@ type EngineOptions struct {
 
 // Defaults are the bot-wide settings (bot.* in config).
 type Defaults struct {
-	SystemPrompt    string
-	Language        string
+	SystemPrompt string
+	// Language is "auto" (or "") or a language code.
+	Language string
+	// Model is the model id; "" leaves it to the LLM client.
 	Model           string
 	FollowThreads   bool
 	HistoryMessages int
 }
 
-// Engine turns messages and commands into streamed answers.
+// Engine turns messages and commands into streamed answers. Its methods are
+// safe for concurrent use.
 type Engine struct {
-	opts EngineOptions
+	opts         EngineOptions
+	ownEstimator bool // calibrate opts.Estimator here (nobody else does)
+	log          *slog.Logger
+	now          func() time.Time
+	pool         *pool
+	settings     *lru[string, Settings]
+	histories    *lru[ConversationKey, []Turn]
+	joined       *lru[ConversationKey, struct{}]
+	running      atomic.Bool
+	stopped      atomic.Bool
 }
 
-// NewEngine checks opts and returns an Engine; call Run to start its workers.
+// NewEngine checks opts, fills defaults and returns an Engine; call Run to
+// start its workers.
 func NewEngine(opts EngineOptions) (*Engine, error) {
-	return &Engine{opts: opts}, nil
+	var problems []error
+	if opts.LLM == nil {
+		problems = append(problems, errors.New("engine: LLM is required"))
+	}
+	if opts.Store == nil {
+		problems = append(problems, errors.New("engine: Store is required"))
+	}
+	if opts.ContextTokens == 0 {
+		opts.ContextTokens = 32768
+	}
+	if opts.MaxTokens == 0 {
+		opts.MaxTokens = 1024
+	}
+	if opts.ContextTokens <= opts.MaxTokens {
+		problems = append(problems, fmt.Errorf("engine: context tokens (%d) must exceed max tokens (%d)", opts.ContextTokens, opts.MaxTokens))
+	}
+	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
+		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
+	}
+	if err := checkLanguage("bot.language", opts.Defaults.Language); err != nil {
+		problems = append(problems, err)
+	}
+	for id, cs := range opts.Channels {
+		if cs.Language != nil {
+			if err := checkLanguage("channels."+id+".language", *cs.Language); err != nil {
+				problems = append(problems, err)
+			}
+		}
+	}
+	if err := errors.Join(problems...); err != nil {
+		return nil, err
+	}
+	if opts.Defaults.Language == "" {
+		opts.Defaults.Language = LanguageAuto
+	}
+	if opts.Defaults.HistoryMessages <= 0 {
+		opts.Defaults.HistoryMessages = 50
+	}
+	if opts.MaxConcurrency == 0 {
+		opts.MaxConcurrency = 16
+	}
+	if opts.QueueSize == 0 {
+		opts.QueueSize = 8 * opts.MaxConcurrency
+	}
+	setDefault(&opts.ShutdownGrace, 10*time.Second)
+	setDefault(&opts.ReplyTimeout, 5*time.Minute)
+	setDefault(&opts.SettingsTTL, 3*time.Second)
+	setDefault(&opts.HistoryTTL, 10*time.Minute)
+	setDefault(&opts.DedupeTTL, time.Hour)
+	if opts.MaxPromptChars <= 0 {
+		opts.MaxPromptChars = 4000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	ownEstimator := opts.Estimator == nil
+	if ownEstimator {
+		opts.Estimator = &llm.Estimator{}
+	}
+	opts.Admins = normalizeIDs(opts.Admins)
+	opts.AllowedChannels = normalizeIDs(opts.AllowedChannels)
+	opts.AllowedUsers = normalizeIDs(opts.AllowedUsers)
+	return &Engine{
+		opts:         opts,
+		ownEstimator: ownEstimator,
+		log:          opts.Logger,
+		now:          opts.Now,
+		pool:         newPool(opts.QueueSize),
+		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
+		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
+		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+	}, nil
 }
 
-// Run runs the worker pool until ctx ends, then drains.
-func (e *Engine) Run(ctx context.Context) error { <-ctx.Done(); return nil }
+func setDefault(d *time.Duration, v time.Duration) {
+	if *d <= 0 {
+		*d = v
+	}
+}
+
+// Run runs MaxConcurrency workers until ctx ends. Then it stops taking
+// work, finishes every queued reply with the localized "interrupted"
+// notice, lets in-flight replies run for ShutdownGrace, cuts off those
+// still running (they end with the notice too) and returns once every
+// worker has exited. Run may be called once.
+func (e *Engine) Run(ctx context.Context) error {
+	if !e.running.CompareAndSwap(false, true) {
+		return errors.New("engine: Run called twice")
+	}
+	// In-flight replies must outlive ctx by the grace period: they run on a
+	// context that keeps ctx's values but is cancelled only by us.
+	work, cut := context.WithCancel(context.WithoutCancel(ctx))
+	defer cut()
+	var wg sync.WaitGroup
+	for range e.opts.MaxConcurrency {
+		wg.Go(func() {
+			for j := e.pool.next(); j != nil; j = e.pool.next() {
+				e.process(work, j)
+				e.pool.done(j)
+			}
+		})
+	}
+	<-ctx.Done()
+	e.stopped.Store(true)
+	e.pool.close()
+
+	workersDone := make(chan struct{})
+	go func() { wg.Wait(); close(workersDone) }()
+
+	grace, cancelGrace := context.WithTimeout(work, e.opts.ShutdownGrace)
+	defer cancelGrace()
+	for _, j := range e.pool.drain() {
+		e.interrupt(grace, j)
+	}
+	select {
+	case <-workersDone:
+	case <-grace.Done():
+		e.log.Warn("shutdown grace over; cutting off replies in flight", "grace", e.opts.ShutdownGrace)
+		cut()
+		<-workersDone
+	}
+	return nil
+}
+
+// InFlight returns the number of replies being generated.
+func (e *Engine) InFlight() int { _, r := e.pool.stats(); return r }
+
+// QueueDepth returns the number of replies waiting for a worker.
+func (e *Engine) QueueDepth() int { w, _ := e.pool.stats(); return w }
 
 // HandleMessage decides whether msg gets an answer (mention, DM, follow-up
 // in a thread the bot joined), deduplicates it, checks allow-lists and
@@ -82,52 +248,6 @@ func (e *Engine) Run(ctx context.Context) error { <-ctx.Done(); return nil }
 // through conv. It returns an error only when the message could not be
 // queued and the asker could not be told.
 func (e *Engine) HandleMessage(ctx context.Context, conv Conversations, msg Message) error {
-	return errors.New("engine: not implemented")
-}
-
-// Command is a slash command, message shortcut or reaction, normalized.
-type Command struct {
-	// Name is the canonical name: ask, code, explain, review, translate,
-	// lang, prompt, usage, help.
-	Name string
-	// Text is the free-text argument (the question, the code, the text to
-	// translate, the language code for /lang, the prompt for /prompt).
-	Text string
-	// Options are named options: "language" (programming language for
-	// /code), "target" (target language for /translate).
-	Options map[string]string
-	// Msg says who asked and where; Msg.Key is where a streamed answer goes
-	// unless the adapter opens another Reply.
-	Msg Message
-}
-
-// Response is the immediate outcome of a command.
-type Response struct {
-	// Text is a short Markdown answer shown only to the asker (help, usage,
-	// lang, prompt, refusals). Empty when Ask is set.
-	Text string
-	// Ask is non-nil when the command needs the model: the adapter opens the
-	// place the answer goes (a thread, an interaction response) and passes
-	// it to Engine.Answer.
-	Ask *Ask
-}
-
-// Ask is a prepared model request produced by a command.
-type Ask struct {
-	// Title is a one-line summary of the question, for thread names and the
-	// message the adapter posts to start a thread.
-	Title string
-	cmd   Command
-}
-
-// Command runs a command. It never blocks on the model.
-func (e *Engine) Command(ctx context.Context, conv Conversations, cmd Command) Response {
-	return Response{Text: "not implemented"}
-}
-
-// Answer queues the model answer for ask into reply. It returns an error
-// when the queue is full (the reply has then been finished with a localized
-// "busy" notice).
-func (e *Engine) Answer(ctx context.Context, ask *Ask, reply Reply) error {
-	return errors.New("engine: not implemented")
+	_, err := e.Dispatch(ctx, conv, msg)
+	return err
 }

@@ -1,0 +1,255 @@
+package bots
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"mistralbot/bots/i18n"
+	"mistralbot/llm"
+)
+
+// finishTimeout bounds delivering a final text once the reply's own context
+// is over (shutdown cut, reply timeout).
+const finishTimeout = 15 * time.Second
+
+type jobKind int
+
+const (
+	jobMessage   jobKind = iota // a chat message: history + answer
+	jobAsk                      // a command's Ask into an adapter's Reply
+	jobTranslate                // a flag reaction's translation
+)
+
+// job is one queued answer.
+type job struct {
+	kind jobKind
+	key  ConversationKey
+	conv Conversations // jobMessage, jobTranslate: where the reply opens
+	// msg is the asker's message (jobAsk: the command's Msg).
+	msg    Message
+	reply  Reply // jobAsk: opened by the adapter
+	ask    *Ask
+	target string    // jobTranslate: normalized target language
+	queued time.Time // time.Now at enqueue, for the wait metric
+}
+
+// process produces one answer. Every path ends with the reply finished,
+// except when the reply cannot even be opened (then the platform is down
+// and nobody can be told; it is logged).
+func (e *Engine) process(work context.Context, j *job) {
+	// Durations use the real monotonic clock; e.now (injectable) is for
+	// calendar decisions: limits, the date in the prompt.
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(work, e.opts.ReplyTimeout)
+	defer cancel()
+	set := e.Settings(ctx, settingsID(j.msg))
+	lang := e.uiLanguage(set, j.msg)
+	in := promptInput{settings: set, platform: j.msg.Key.Platform, now: e.now()}
+	switch j.kind {
+	case jobMessage:
+		in.turns = e.history(ctx, j.conv, j.msg)
+	case jobAsk:
+		in.turns = []Turn{j.ask.turn}
+		in.task, in.answerIn = j.ask.task, j.ask.answerIn
+	case jobTranslate:
+		in.turns = []Turn{{Role: UserTurn, Text: j.msg.Text}}
+		in.task, in.answerIn = translateTask(j.target), j.target
+	}
+	reply := j.reply
+	if reply == nil {
+		r, err := j.conv.OpenReply(ctx, j.key, j.msg)
+		if err != nil {
+			e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
+			e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeError, Queued: start.Sub(j.queued)})
+			return
+		}
+		reply = r
+	}
+	p := e.buildPrompt(in)
+	temp := e.opts.Temperature
+	req := llm.Request{
+		Model:       set.Model,
+		Messages:    p.messages,
+		Temperature: &temp,
+		MaxTokens:   e.opts.MaxTokens,
+		User:        anonymize(UserID(j.msg.Key.Platform, j.msg.UserID)),
+	}
+	var notes []string
+	if p.dropped > 0 {
+		notes = append(notes, e.tr(lang, i18n.HistoryTrimmed, p.dropped))
+	}
+	g := e.generate(work, ctx, reply, req, lang, notes)
+
+	if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
+		e.joined.put(j.key, struct{}{})
+		if j.kind == jobMessage {
+			e.addReply(j.key, j.msg.ID, Turn{Role: BotTurn, Text: g.text})
+		} else {
+			// The adapter decides where a command's answer lands; the
+			// platform will tell on the next fetch.
+			e.histories.remove(j.key)
+		}
+	}
+	usage := g.result.Usage
+	if g.started && usage.Total() == 0 {
+		usage = llm.Usage{PromptTokens: p.tokens, CompletionTokens: llm.EstimateTokens(g.text), Estimated: true}
+	}
+	if e.ownEstimator && g.started && !usage.Estimated && usage.PromptTokens > 0 {
+		e.opts.Estimator.Observe(p.tokens, usage.PromptTokens)
+	}
+	if usage.Total() > 0 {
+		e.recordUsage(ctx, j.msg, usage)
+	}
+	e.done(ReplyStats{
+		Platform: j.key.Platform, Outcome: g.outcome, Model: g.result.Model, Usage: usage,
+		ErrorCode: g.code,
+		Queued:    start.Sub(j.queued), FirstToken: g.result.FirstToken, Total: time.Since(j.queued),
+	})
+}
+
+// generated is what generate produced.
+type generated struct {
+	text    string // the model's text (without notices)
+	outcome Outcome
+	result  llm.Result
+	started bool     // the provider accepted the request
+	code    llm.Code // the error's code, "" on success
+}
+
+// generate streams the model's answer into reply and finishes it. The
+// final text always says what happened: the answer, the answer plus a
+// notice (length limit, cut off, interrupted), or the localized error.
+func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, lang string, notes []string) generated {
+	var g generated
+	st, err := e.opts.LLM.Stream(ctx, req)
+	if err == nil {
+		g.started = true
+		defer st.Close()
+		var b strings.Builder
+		updateFailed := false
+		for {
+			var d string
+			d, err = st.Next()
+			if d != "" {
+				b.WriteString(d)
+				if uerr := reply.Update(ctx, b.String()); uerr != nil && !updateFailed {
+					// Finish still delivers the text; log the first failure only.
+					updateFailed = true
+					e.log.WarnContext(ctx, "reply update failed", "err", uerr)
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		g.text = b.String()
+		g.result = st.Result()
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	}
+	final := g.text
+	switch {
+	case err == nil && strings.TrimSpace(g.text) == "":
+		g.outcome = OutcomeError
+		final = e.tr(lang, i18n.ErrUnavailable)
+		e.log.WarnContext(ctx, "model returned an empty answer", "model", g.result.Model)
+	case err == nil && g.result.FinishReason == "length":
+		g.outcome = OutcomeLength
+		notes = append(notes, e.tr(lang, i18n.LengthLimit))
+	case err == nil:
+		g.outcome = OutcomeOK
+	default:
+		reason, outcome := e.failure(work, ctx, err, lang, req.Model)
+		g.outcome, g.code = outcome, llm.ErrorCode(err)
+		e.log.ErrorContext(ctx, "answer failed", "outcome", outcome, "partial", len(g.text), "err", err)
+		if strings.TrimSpace(g.text) == "" {
+			final = reason
+		} else if outcome == OutcomeInterrupted {
+			notes = append(notes, e.tr(lang, i18n.Interrupted))
+		} else {
+			g.outcome = OutcomeCutOff
+			notes = append(notes, e.tr(lang, i18n.CutOff, reason))
+		}
+	}
+	e.finish(ctx, reply, withNotes(final, notes))
+	return g
+}
+
+// withNotes appends notices after the text. Notices go at the end so that
+// the streamed text is a prefix of the final one (no jump when the last
+// edit lands) and the first visible words are the answer itself.
+func withNotes(text string, notes []string) string {
+	if len(notes) == 0 {
+		return text
+	}
+	var b strings.Builder
+	b.WriteString(text)
+	for _, n := range notes {
+		b.WriteString("\n\n")
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+// finish delivers text, on a fresh bounded context when ctx is already over
+// (shutdown or timeout): a reply is never left without its last words.
+func (e *Engine) finish(ctx context.Context, reply Reply, text string) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+	}
+	if err := reply.Finish(ctx, text); err != nil {
+		e.log.ErrorContext(ctx, "reply finish failed", "err", err)
+	}
+}
+
+// interrupt finishes a queued job that will never run (shutdown).
+func (e *Engine) interrupt(ctx context.Context, j *job) {
+	msg := j.msg
+	set := e.Settings(ctx, settingsID(msg))
+	text := e.tr(e.uiLanguage(set, msg), i18n.Interrupted)
+	reply := j.reply
+	if reply == nil {
+		r, err := j.conv.OpenReply(ctx, j.key, msg)
+		if err != nil {
+			e.log.ErrorContext(ctx, "cannot open reply to say the bot stops", "key", j.key.String(), "err", err)
+			return
+		}
+		reply = r
+	}
+	e.finish(ctx, reply, text)
+	e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeInterrupted, Queued: time.Since(j.queued)})
+}
+
+// recordUsage stores one reply's usage in one call. A store error loses the
+// numbers, never the answer (already delivered): it is logged.
+func (e *Engine) recordUsage(ctx context.Context, msg Message, u llm.Usage) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+	}
+	r := UsageRecord{
+		Channel: settingsID(msg), User: UserID(msg.Key.Platform, msg.UserID),
+		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
+		CostUSD: u.CostUSD, Time: e.now(),
+	}
+	if err := e.opts.Store.AddUsage(ctx, r); err != nil {
+		e.log.ErrorContext(ctx, "usage not recorded", "channel", r.Channel, "user", r.User,
+			"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "err", err)
+	}
+}
+
+// anonymize turns a user id into the opaque id sent to the provider for
+// abuse tracking: stable per user, not the platform id itself.
+func anonymize(id string) string {
+	sum := sha256.Sum256([]byte("mistralbot:" + id))
+	return hex.EncodeToString(sum[:8])
+}

@@ -1,0 +1,62 @@
+package console
+
+import (
+	"context"
+	"strings"
+
+	"mistralbot/bots"
+)
+
+// command runs a "/name args" line; it returns true on /quit.
+//
+//	/ask, /code[:language], /explain, /review  ask the model
+//	/translate <lang> <text>                    translate
+//	/lang [code|auto], /prompt [text|clear]     channel settings (the console user is admin)
+//	/usage, /help                               information
+//	/reset                                      start a new conversation
+//	/quit, /exit                                leave
+func (c *Console) command(ctx context.Context, line string) bool {
+	name, text, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
+	name, option, _ := strings.Cut(strings.ToLower(name), ":")
+	text = strings.TrimSpace(text)
+	switch name {
+	case "quit", "exit":
+		return true
+	case "reset":
+		c.reset()
+		c.println("(new conversation)")
+		return false
+	}
+	msg := c.message(text)
+	cmd := bots.Command{Name: name, Text: text, Msg: msg, Options: map[string]string{"prefix": "/"}}
+	if name == "code" && option != "" {
+		cmd.Options["language"] = option
+	}
+	resp := c.opts.Engine.Command(ctx, c, cmd)
+	if resp.Ask == nil {
+		c.println(resp.Text)
+		if name == "help" || resp.Text == "" {
+			c.println("Console: /code:<language> asks for code in that language, /reset starts a new conversation, /quit leaves.")
+		}
+		return false
+	}
+	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: resp.Ask.Question})
+	done := c.expect(msg.ID)
+	r := &reply{c: c, key: msg.Key, id: msg.ID}
+	if err := c.opts.Engine.Answer(ctx, resp.Ask, r); err != nil {
+		// Answer finished the reply with the localized notice already.
+		return false
+	}
+	c.wait(ctx, done)
+	return false
+}
+
+// reset forgets the conversation and starts a new one.
+func (c *Console) reset() {
+	c.mu.Lock()
+	old := c.keyLocked()
+	c.turns = nil
+	c.session++
+	c.mu.Unlock()
+	c.opts.Engine.Forget(old)
+}

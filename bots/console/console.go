@@ -1,0 +1,295 @@
+// Package console is the terminal adapter behind `mistralbot chat`: it
+// reads lines, hands them to the same bots.Engine the chat platforms use,
+// and prints answers as they stream. It works interactively and with piped
+// input (`printf 'hello\n' | mistralbot chat`).
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mistralbot/bots"
+)
+
+// maxLine bounds one input line (a pasted file fits).
+const maxLine = 1 << 20
+
+// Options configure a Console.
+type Options struct {
+	// In is read line by line; Out receives answers and command output.
+	In  io.Reader
+	Out io.Writer
+	// Engine answers; its Run must be running for messages to be answered.
+	Engine *bots.Engine
+	// Prompt shows "> " before each line (interactive terminals).
+	Prompt bool
+	// UserName is how the user appears in the conversation (default "you").
+	UserName string
+	// Locale is the user's locale for the bot's own texts ("fr_FR.UTF-8"
+	// from $LANG is fine); "" lets the Engine decide.
+	Locale string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Console is a terminal conversation. It implements bots.Conversations.
+type Console struct {
+	opts  Options
+	run   string // makes message ids unique across runs (dedupe is persistent)
+	outMu sync.Mutex
+
+	mu      sync.Mutex
+	turns   []bots.Turn
+	session int // bumped by /reset: a new conversation key
+	seq     int
+	waiting map[string]chan struct{} // message id -> closed when its reply finished
+}
+
+var _ bots.Conversations = (*Console)(nil)
+
+// New checks opts and returns a Console.
+func New(opts Options) (*Console, error) {
+	if opts.In == nil || opts.Out == nil || opts.Engine == nil {
+		return nil, errors.New("console: In, Out and Engine are required")
+	}
+	if opts.UserName == "" {
+		opts.UserName = "you"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.Locale = posixLocale(opts.Locale)
+	return &Console{
+		opts:    opts,
+		run:     strconv.FormatInt(opts.Now().UnixNano(), 36),
+		waiting: make(map[string]chan struct{}),
+	}, nil
+}
+
+// posixLocale turns a POSIX locale ("fr_FR.UTF-8", "de_DE@euro") into a
+// language tag ("fr-FR"); "C" and "POSIX" say nothing about the language.
+func posixLocale(l string) string {
+	l, _, _ = strings.Cut(l, ".")
+	l, _, _ = strings.Cut(l, "@")
+	if l == "C" || l == "POSIX" {
+		return ""
+	}
+	return strings.ReplaceAll(l, "_", "-")
+}
+
+// Run reads lines until EOF, /quit or ctx ends. Each line is answered
+// before the next is read, so piped input gets every answer in order; at
+// EOF Run returns nil after the last answer. A read error is returned.
+//
+// Lines are read by a goroutine owned by Run. Run waits for it at EOF; when
+// ctx ends first, Run returns at once and the reader exits at its next
+// line or EOF (a read from a terminal cannot be interrupted).
+func (c *Console) Run(ctx context.Context) error {
+	lines := make(chan string)
+	stop := make(chan struct{})
+	defer close(stop)
+	var readErr error
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer close(lines)
+		sc := bufio.NewScanner(c.opts.In)
+		sc.Buffer(make([]byte, 0, 64*1024), maxLine)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-stop:
+				return
+			}
+		}
+		readErr = sc.Err()
+	}()
+	for {
+		if c.opts.Prompt {
+			c.print("> ")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				<-readDone
+				if readErr != nil {
+					return fmt.Errorf("console: read input: %w", readErr)
+				}
+				return nil
+			}
+			if quit := c.handle(ctx, line); quit {
+				return nil
+			}
+		}
+	}
+}
+
+// handle answers one line; it returns true on /quit.
+func (c *Console) handle(ctx context.Context, line string) bool {
+	line = strings.TrimSpace(line)
+	if line == "" {
+		return false
+	}
+	if strings.HasPrefix(line, "/") {
+		return c.command(ctx, line)
+	}
+	msg := c.message(line)
+	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: line})
+	done := c.expect(msg.ID)
+	disp, err := c.opts.Engine.Dispatch(ctx, c, msg)
+	switch {
+	case err != nil:
+		c.forget(msg.ID)
+		c.println("error: " + err.Error())
+	case disp == bots.Queued || disp == bots.Notified:
+		c.wait(ctx, done)
+	default:
+		c.forget(msg.ID)
+		c.println("(" + disp.String() + ")")
+	}
+	return false
+}
+
+// message makes the normalized message of a typed line.
+func (c *Console) message(text string) bots.Message {
+	c.mu.Lock()
+	c.seq++
+	id := c.run + "." + strconv.Itoa(c.seq)
+	key := c.keyLocked()
+	c.mu.Unlock()
+	return bots.Message{
+		Key: key, ID: id, SettingsChannel: "console",
+		UserID: "local", UserName: c.opts.UserName, Locale: c.opts.Locale,
+		Text: text, DM: true, Admin: true, Time: c.opts.Now(),
+	}
+}
+
+// keyLocked is the current conversation's key; /reset starts a new one so
+// the Engine's caches start afresh too.
+func (c *Console) keyLocked() bots.ConversationKey {
+	return bots.ConversationKey{Platform: bots.Console, Channel: "console", Thread: c.run + "." + strconv.Itoa(c.session)}
+}
+
+// History returns the conversation kept in memory.
+func (c *Console) History(_ context.Context, key bots.ConversationKey, limit int) ([]bots.Turn, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if key != c.keyLocked() {
+		return nil, nil
+	}
+	turns := c.turns
+	if limit > 0 && len(turns) > limit {
+		turns = turns[len(turns)-limit:]
+	}
+	return append([]bots.Turn(nil), turns...), nil
+}
+
+// OpenReply starts printing an answer.
+func (c *Console) OpenReply(_ context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
+	return &reply{c: c, key: key, id: to.ID}, nil
+}
+
+func (c *Console) addTurn(t bots.Turn) {
+	c.mu.Lock()
+	c.turns = append(c.turns, t)
+	c.mu.Unlock()
+}
+
+// expect registers a message whose reply Run waits for.
+func (c *Console) expect(id string) chan struct{} {
+	ch := make(chan struct{})
+	c.mu.Lock()
+	c.waiting[id] = ch
+	c.mu.Unlock()
+	return ch
+}
+
+func (c *Console) forget(id string) {
+	c.mu.Lock()
+	delete(c.waiting, id)
+	c.mu.Unlock()
+}
+
+// finished records a finished reply and releases whoever waits for it.
+func (c *Console) finished(key bots.ConversationKey, id, text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if key == c.keyLocked() {
+		c.turns = append(c.turns, bots.Turn{Role: bots.BotTurn, Text: text})
+	}
+	if ch, ok := c.waiting[id]; ok {
+		close(ch)
+		delete(c.waiting, id)
+	}
+}
+
+func (c *Console) wait(ctx context.Context, done chan struct{}) {
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
+}
+
+func (c *Console) print(s string) {
+	c.outMu.Lock()
+	defer c.outMu.Unlock()
+	_, _ = io.WriteString(c.opts.Out, s)
+}
+
+func (c *Console) println(s string) { c.print(s + "\n") }
+
+// reply prints a streamed answer: each Update prints only what is new.
+type reply struct {
+	c       *Console
+	key     bots.ConversationKey
+	id      string
+	mu      sync.Mutex
+	printed string
+	done    bool
+}
+
+// Update prints the new suffix of text.
+func (r *reply) Update(_ context.Context, text string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return errors.New("console: update after finish")
+	}
+	r.show(text)
+	return nil
+}
+
+// Finish prints the rest of text and ends the line.
+func (r *reply) Finish(_ context.Context, text string) error {
+	r.mu.Lock()
+	if r.done {
+		r.mu.Unlock()
+		return errors.New("console: reply finished twice")
+	}
+	r.done = true
+	r.show(text)
+	r.c.print("\n")
+	r.mu.Unlock()
+	r.c.finished(r.key, r.id, text)
+	return nil
+}
+
+// show prints what text adds to what is on screen. Text that does not
+// extend it (never sent by the Engine) is printed on a line of its own.
+func (r *reply) show(text string) {
+	if strings.HasPrefix(text, r.printed) {
+		r.c.print(text[len(r.printed):])
+	} else {
+		r.c.print("\n" + text)
+	}
+	r.printed = text
+}

@@ -1,0 +1,152 @@
+package console_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"mistralbot/bots"
+	"mistralbot/bots/console"
+	"mistralbot/bots/i18n"
+	"mistralbot/bots/store"
+	"mistralbot/llm"
+	"mistralbot/llm/llmtest"
+)
+
+// syncBuffer is an io.Writer safe to read while the console writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// session runs an Engine on the real client against llmtest and a console
+// over in; it returns the output once Run returned.
+func session(t *testing.T, srv *llmtest.Server, in io.Reader) (string, *bots.Engine) {
+	t.Helper()
+	client, err := llm.New(llm.Options{BaseURL: srv.URL(), APIKey: "k", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := bots.NewEngine(bots.EngineOptions{
+		LLM: client, Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
+		Defaults: bots.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = eng.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
+	out := &syncBuffer{}
+	c, err := console.New(console.Options{In: in, Out: out, Engine: eng, UserName: "me"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("Run did not return at EOF; output so far:\n%s", out.String())
+	}
+	return out.String(), eng
+}
+
+// printf 'hello\n' | mistralbot chat: the streamed answer, then exit 0.
+func TestPipedStdin(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{Delay: time.Millisecond})
+	defer srv.Close()
+	srv.Script(llmtest.Scenario{Reply: "Hello! How can I help you today?"})
+	out, _ := session(t, srv, strings.NewReader("hello\n"))
+	if out != "Hello! How can I help you today?\n" {
+		t.Errorf("output = %q", out)
+	}
+	msgs := srv.Requests()[0].Messages
+	if len(msgs) != 2 || msgs[0].Role != "system" || msgs[1].Content != "me: hello" {
+		t.Errorf("request messages = %+v", msgs)
+	}
+}
+
+// A conversation keeps its history, /reset forgets it, commands work.
+func TestConversationAndCommands(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	in := strings.Join([]string{
+		"first question",
+		"",
+		"second question",
+		"/lang fr",
+		"/code:python sort a list",
+		"/reset",
+		"third question",
+		"/prompt " + strings.Repeat("x", 5000),
+		"/help",
+		"/quit",
+		"never read",
+	}, "\n")
+	out, _ := session(t, srv, strings.NewReader(in))
+	reqs := srv.Requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4; output:\n%s", len(reqs), out)
+	}
+	// The second question sees the first exchange.
+	if m := reqs[1].Messages; len(m) != 4 || m[1].Content != "me: first question" || m[2].Content != "Echo: me: first question" {
+		t.Errorf("second request = %+v", m)
+	}
+	// /lang fr changed the channel: the /code request is in French.
+	if sys := reqs[2].Messages[0].Content; !strings.Contains(sys, "Always answer in French") || !strings.Contains(sys, "```python") {
+		t.Errorf("code request system = %q", sys)
+	}
+	// After /reset the conversation starts afresh.
+	if m := reqs[3].Messages; len(m) != 2 || m[1].Content != "me: third question" {
+		t.Errorf("after reset = %+v", m)
+	}
+	for _, want := range []string{
+		"Echo: me: first question\n", "Echo: me: second question\n", "Echo: me: third question\n",
+		i18n.T("fr", i18n.PromptTooLong, 4000), i18n.T("fr", i18n.Help, "/"), "(new conversation)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "never read") {
+		t.Error("read past /quit")
+	}
+}
+
+// An LLM failure prints the localized message and the console goes on.
+func TestErrorThenEOF(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	srv.Script(llmtest.Scenario{Status: 401})
+	out, _ := session(t, srv, strings.NewReader("hi\nagain"))
+	// The failed question stays in the conversation: both are one user turn.
+	if want := i18n.T("en", i18n.ErrAuth) + "\nEcho: me: hi\nme: again\n"; out != want {
+		t.Errorf("output = %q, want %q", out, want)
+	}
+}

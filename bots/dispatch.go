@@ -1,0 +1,181 @@
+package bots
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"mistralbot/bots/i18n"
+)
+
+// Disposition says what Dispatch did with a message.
+type Disposition int
+
+// Dispositions.
+const (
+	// Ignored: not for the bot (no mention, a thread it never joined, empty).
+	Ignored Disposition = iota
+	// Duplicate: another delivery of a message already claimed.
+	Duplicate
+	// Refused: silently refused (allow-lists, channel disabled).
+	Refused
+	// Notified: refused with a notice finished in a reply (a limit, busy).
+	Notified
+	// Queued: an answer is queued; a reply will be opened and finished.
+	Queued
+)
+
+// String names the disposition for logs.
+func (d Disposition) String() string {
+	switch d {
+	case Duplicate:
+		return "duplicate"
+	case Refused:
+		return "refused"
+	case Notified:
+		return "notified"
+	case Queued:
+		return "queued"
+	}
+	return "ignored"
+}
+
+// Dispatch is HandleMessage reporting what it did: every message that is
+// Queued or Notified gets exactly one reply opened through conv and
+// finished. It returns ErrStopped once Run has ended, and the platform
+// error when a notice could not be delivered.
+func (e *Engine) Dispatch(ctx context.Context, conv Conversations, msg Message) (d Disposition, err error) {
+	if e.stopped.Load() {
+		return Ignored, ErrStopped
+	}
+	defer func() {
+		// Queued questions enter the cached history when their worker
+		// takes them, in the conversation's order; the others now.
+		if d != Queued && d != Duplicate {
+			e.observe(msg)
+		}
+	}()
+	if !e.shouldAnswer(ctx, conv, msg) {
+		return Ignored, nil
+	}
+	if why := e.allowed(msg); why != "" {
+		// Silent on purpose: outside the allow-lists the bot does not exist.
+		e.log.DebugContext(ctx, "message outside allow-lists", "key", msg.Key.String(), "reason", why)
+		return Refused, nil
+	}
+	if ev, id := claimKeys(msg); !e.claim(ctx, ev, id) {
+		e.refused(msg.Key.Platform, "duplicate")
+		return Duplicate, nil
+	}
+	set := e.Settings(ctx, settingsID(msg))
+	if !set.Enabled {
+		return Refused, nil
+	}
+	lang := e.uiLanguage(set, msg)
+	if hit := e.checkLimits(ctx, msg); hit != nil {
+		return Notified, e.notify(ctx, conv, msg, hit.text(lang))
+	}
+	err = e.pool.push(&job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now()})
+	switch {
+	case errors.Is(err, ErrBusy):
+		e.refused(msg.Key.Platform, "busy")
+		return Notified, e.notify(ctx, conv, msg, e.tr(lang, i18n.Busy))
+	case err != nil:
+		return Ignored, err
+	}
+	return Queued, nil
+}
+
+// shouldAnswer: DMs and mentions always; in a thread, follow-ups when
+// FollowThreads is on and the bot has spoken there. Empty messages (a bare
+// mention) never.
+func (e *Engine) shouldAnswer(ctx context.Context, conv Conversations, msg Message) bool {
+	if strings.TrimSpace(msg.Text) == "" && len(msg.Attachments) == 0 {
+		return false
+	}
+	if msg.DM || msg.Mentioned {
+		return true
+	}
+	if !e.opts.Defaults.FollowThreads || !msg.InThread {
+		return false
+	}
+	if _, ok := e.joined.get(msg.Key); ok {
+		return true
+	}
+	// Not remembered (new process, or evicted): the thread itself says
+	// whether the bot took part. The fetched history is cached, so the
+	// worker that answers does not fetch it again.
+	for _, t := range e.history(ctx, conv, msg) {
+		if t.Role == BotTurn {
+			e.joined.put(msg.Key, struct{}{})
+			return true
+		}
+	}
+	return false
+}
+
+// claim records the delivery so that a retry, a second replica, or the
+// same Slack mention arriving as app_mention and as message produce one
+// reply. It returns false for a duplicate. A store error is logged and the
+// message proceeds: answering twice on a store outage is better than not
+// answering at all.
+func (e *Engine) claim(ctx context.Context, keys ...string) bool {
+	for _, k := range keys {
+		if k == "" {
+			continue
+		}
+		ok, err := e.opts.Store.Claim(ctx, k, e.opts.DedupeTTL)
+		if err != nil {
+			e.log.WarnContext(ctx, "dedupe claim failed; answering anyway", "claim", k, "err", err)
+			continue
+		}
+		if !ok {
+			e.log.DebugContext(ctx, "duplicate delivery", "claim", k)
+			return false
+		}
+	}
+	return true
+}
+
+// claimKeys are the dedupe keys of a message: its delivery (event) id and
+// its platform id within the channel.
+func claimKeys(msg Message) (event, message string) {
+	if msg.EventID != "" {
+		event = "ev:" + msg.EventID
+	}
+	if msg.ID != "" {
+		message = "msg:" + string(msg.Key.Platform) + ":" + msg.Key.Channel + ":" + msg.ID
+	}
+	return event, message
+}
+
+// notify opens a reply to msg and finishes it with text at once.
+func (e *Engine) notify(ctx context.Context, conv Conversations, msg Message, text string) error {
+	r, err := conv.OpenReply(ctx, msg.Key, msg)
+	if err != nil {
+		return fmt.Errorf("engine: open notice reply in %s: %w", msg.Key, err)
+	}
+	if err := r.Finish(ctx, text); err != nil {
+		return fmt.Errorf("engine: finish notice reply in %s: %w", msg.Key, err)
+	}
+	return nil
+}
+
+// uiLanguage chooses the language of the bot's own texts: the channel's
+// fixed language, else the asker's locale, else the language the question
+// looks written in (a stop-word count, only for catalog languages), else
+// English. i18n.Match maps each to the closest catalog.
+func (e *Engine) uiLanguage(set Settings, msg Message) string {
+	if set.Fixed() {
+		return matchCatalog(set.Language)
+	}
+	if msg.Locale != "" {
+		return matchCatalog(msg.Locale)
+	}
+	if g := guessLanguage(msg.Text); g != "" {
+		return g
+	}
+	return "en"
+}

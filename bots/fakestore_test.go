@@ -1,0 +1,89 @@
+package bots
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"mistralbot/llm"
+)
+
+// fakeStore is the minimal in-package Store for unit tests (package bots
+// cannot import bots/store: it imports bots). End-to-end tests in
+// package bots_test use store.Memory.
+type fakeStore struct {
+	mu       sync.Mutex
+	settings map[string]ChannelSettings
+	reads    int
+	err      error
+}
+
+func newFakeStore() *fakeStore { return &fakeStore{settings: map[string]ChannelSettings{}} }
+
+func (f *fakeStore) Settings(_ context.Context, ch string) (ChannelSettings, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	return f.settings[ch], f.err
+}
+
+func (f *fakeStore) UpdateSettings(_ context.Context, ch string, s ChannelSettings) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	// Like the real stores: a pointer to a zero value clears the field.
+	m := f.settings[ch].Merge(s)
+	if m.Language != nil && *m.Language == "" {
+		m.Language = nil
+	}
+	if m.SystemPrompt != nil && *m.SystemPrompt == "" {
+		m.SystemPrompt = nil
+	}
+	f.settings[ch] = m
+	return nil
+}
+
+func (f *fakeStore) AddUsage(context.Context, UsageRecord) error { return nil }
+func (f *fakeStore) Usage(context.Context, UsageScope, string, Period) (UsageTotals, error) {
+	return UsageTotals{}, nil
+}
+func (f *fakeStore) Claim(context.Context, string, time.Duration) (bool, error) { return true, nil }
+func (f *fakeStore) Take(_ context.Context, _ string, _ int, w time.Duration, now time.Time) (bool, time.Time, error) {
+	return true, now.Truncate(w).Add(w), nil
+}
+func (f *fakeStore) Journal(context.Context, JournalEntry) error       { return nil }
+func (f *fakeStore) Unjournal(context.Context, string) error           { return nil }
+func (f *fakeStore) Journaled(context.Context) ([]JournalEntry, error) { return nil, nil }
+func (f *fakeStore) Ping(context.Context) error                        { return nil }
+func (f *fakeStore) Close() error                                      { return nil }
+
+// nopLLM satisfies Completer for tests that never reach the model.
+type nopLLM struct{}
+
+func (nopLLM) Stream(context.Context, llm.Request) (*llm.Stream, error) {
+	return nil, &llm.Error{Code: llm.CodeInternal, Message: "not used"}
+}
+
+// clock is a settable test clock.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func testEngine(tb testing.TB, opts EngineOptions) *Engine {
+	tb.Helper()
+	if opts.LLM == nil {
+		opts.LLM = nopLLM{}
+	}
+	if opts.Store == nil {
+		opts.Store = newFakeStore()
+	}
+	e, err := NewEngine(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}

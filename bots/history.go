@@ -1,0 +1,131 @@
+package bots
+
+import (
+	"context"
+	"slices"
+)
+
+// The thread history cache. The platform is the source of truth, but
+// fetching a thread on every message of a busy conversation costs a rate
+// limited API call each time. So a fetched history is kept per
+// ConversationKey for HistoryTTL (LRU-bounded): messages that pass through
+// Dispatch are appended to it (answered or not), and so is the bot's own
+// reply once finished. Edits and deletions on the platform show after the
+// TTL.
+
+// history returns the conversation up to msg, from the cache or fetched
+// through conv, and makes sure msg itself is in the cache. On a fetch error
+// the conversation is msg alone.
+func (e *Engine) history(ctx context.Context, conv Conversations, msg Message) []Turn {
+	turns, ok := e.histories.getCopy(msg.Key, slices.Clone)
+	switch {
+	case !ok:
+		fetched, err := conv.History(ctx, msg.Key, e.opts.Defaults.HistoryMessages)
+		if err != nil {
+			e.log.WarnContext(ctx, "history fetch failed; answering from the message alone",
+				"key", msg.Key.String(), "err", err)
+			return []Turn{turnOf(msg)}
+		}
+		turns = fetched
+		if indexOf(turns, msg.ID) < 0 {
+			turns = append(turns, turnOf(msg)) // the platform did not list it yet
+		}
+		e.histories.put(msg.Key, slices.Clone(turns))
+	case indexOf(turns, msg.ID) < 0:
+		e.appendTurn(msg.Key, turnOf(msg))
+		turns = append(turns, turnOf(msg))
+	}
+	return upTo(turns, msg)
+}
+
+// indexOf returns the index of the turn with id, or -1 (always -1 for "").
+func indexOf(turns []Turn, id string) int {
+	if id == "" {
+		return -1
+	}
+	for i := len(turns) - 1; i >= 0; i-- {
+		if turns[i].ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// upTo makes msg the last turn, with its normalized text (mention
+// stripped, attachments fetched). User turns after it are later questions
+// and are left out; bot turns after it are answers to earlier questions
+// posted while msg waited, so they move before it: the model sees each
+// answer after its question and the question being answered last.
+func upTo(turns []Turn, msg Message) []Turn {
+	i := indexOf(turns, msg.ID)
+	if i < 0 {
+		return append(turns, turnOf(msg))
+	}
+	out := turns[:i]
+	for _, t := range turns[i+1:] {
+		if t.Role == BotTurn {
+			out = append(out, t)
+		}
+	}
+	return append(out, turnOf(msg))
+}
+
+// turnOf makes a user turn of a message.
+func turnOf(msg Message) Turn {
+	name := msg.UserName
+	if name == "" {
+		name = msg.UserID
+	}
+	return Turn{Role: UserTurn, ID: msg.ID, Name: name, Text: msg.Text, Attachments: msg.Attachments}
+}
+
+// observe appends an incoming message to its cached history, if any, so
+// the cache stays whole in threads where not every message is answered.
+func (e *Engine) observe(msg Message) {
+	e.appendTurn(msg.Key, turnOf(msg))
+}
+
+// appendTurn adds t to a cached history unless a turn with its id is
+// already there, keeping at most HistoryMessages turns.
+func (e *Engine) appendTurn(key ConversationKey, t Turn) {
+	limit := e.opts.Defaults.HistoryMessages
+	e.histories.update(key, func(turns []Turn) []Turn {
+		if indexOf(turns, t.ID) >= 0 {
+			return turns
+		}
+		turns = append(turns, t)
+		if len(turns) > limit {
+			turns = slices.Clone(turns[len(turns)-limit:])
+		}
+		return turns
+	})
+}
+
+// addReply puts the bot's answer into a cached history right after the
+// question it answers (and the answers already given to it), not at the
+// end: when several questions arrived before the first answer, the model
+// then sees each answer next to its question.
+func (e *Engine) addReply(key ConversationKey, questionID string, t Turn) {
+	limit := e.opts.Defaults.HistoryMessages
+	e.histories.update(key, func(turns []Turn) []Turn {
+		at := len(turns)
+		if i := indexOf(turns, questionID); i >= 0 {
+			at = i + 1
+			for at < len(turns) && turns[at].Role == BotTurn {
+				at++
+			}
+		}
+		turns = slices.Insert(turns, at, t)
+		if len(turns) > limit {
+			turns = slices.Clone(turns[len(turns)-limit:])
+		}
+		return turns
+	})
+}
+
+// Forget drops what the Engine remembers of a conversation (cached history,
+// joined thread), e.g. when a console user resets the conversation.
+func (e *Engine) Forget(key ConversationKey) {
+	e.histories.remove(key)
+	e.joined.remove(key)
+}

@@ -1,0 +1,138 @@
+package bots
+
+import (
+	"errors"
+	"sync"
+)
+
+// ErrBusy is returned by Answer (and used by Dispatch) when the queue is
+// full; the reply has then been finished with the localized busy notice.
+var ErrBusy = errors.New("engine: queue full")
+
+// ErrStopped is returned by HandleMessage, Answer and TranslateMessage once
+// the Engine's Run context has ended: the engine takes no new work.
+var ErrStopped = errors.New("engine: stopped")
+
+// pool is the Engine's bounded work queue. Jobs wait in one FIFO lane per
+// conversation; a lane is held by at most one worker at a time, so replies
+// in a thread are produced in order while different threads run in
+// parallel. Lanes with waiting jobs and no worker sit in the ready queue.
+// Nothing here starts goroutines: the Engine's workers call next and done.
+type pool struct {
+	mu      sync.Mutex
+	cond    *sync.Cond
+	lanes   map[ConversationKey]*lane
+	ready   []*lane
+	waiting int // jobs queued, not yet taken
+	running int // jobs taken, not yet done
+	max     int
+	closed  bool
+}
+
+type lane struct {
+	key  ConversationKey
+	jobs []*job
+	held bool
+}
+
+func newPool(max int) *pool {
+	p := &pool{lanes: make(map[ConversationKey]*lane), max: max}
+	p.cond = sync.NewCond(&p.mu)
+	return p
+}
+
+// push queues j on its conversation's lane. It fails with ErrBusy when
+// max jobs already wait, and with ErrStopped after close.
+func (p *pool) push(j *job) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return ErrStopped
+	}
+	if p.waiting >= p.max {
+		return ErrBusy
+	}
+	l := p.lanes[j.key]
+	if l == nil {
+		l = &lane{key: j.key}
+		p.lanes[j.key] = l
+	}
+	l.jobs = append(l.jobs, j)
+	p.waiting++
+	if !l.held && len(l.jobs) == 1 {
+		p.ready = append(p.ready, l)
+		p.cond.Signal()
+	}
+	return nil
+}
+
+// next blocks until a job is ready and takes it, holding its lane; it
+// returns nil once the pool is closed.
+func (p *pool) next() *job {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for len(p.ready) == 0 && !p.closed {
+		p.cond.Wait()
+	}
+	if p.closed {
+		return nil
+	}
+	l := p.ready[0]
+	p.ready[0] = nil
+	p.ready = p.ready[1:]
+	j := l.jobs[0]
+	l.jobs[0] = nil
+	l.jobs = l.jobs[1:]
+	l.held = true
+	p.waiting--
+	p.running++
+	return j
+}
+
+// done releases the lane of a job taken by next. A lane with more jobs goes
+// to the back of the ready queue, so one busy thread cannot starve others.
+func (p *pool) done(j *job) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.running--
+	l := p.lanes[j.key]
+	l.held = false
+	if len(l.jobs) == 0 {
+		delete(p.lanes, j.key)
+		return
+	}
+	p.ready = append(p.ready, l)
+	p.cond.Signal()
+}
+
+// close stops next from handing out jobs and wakes every waiting worker.
+func (p *pool) close() {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.cond.Broadcast()
+}
+
+// drain removes and returns every queued job, in lane order.
+func (p *pool) drain() []*job {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*job
+	for k, l := range p.lanes {
+		out = append(out, l.jobs...)
+		l.jobs = nil
+		if !l.held {
+			delete(p.lanes, k)
+		}
+	}
+	p.ready = nil
+	p.waiting = 0
+	return out
+}
+
+// stats returns the number of queued and running jobs.
+func (p *pool) stats() (waiting, running int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waiting, p.running
+}

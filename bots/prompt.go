@@ -1,0 +1,234 @@
+package bots
+
+import (
+	"strings"
+	"time"
+
+	"mistralbot/llm"
+)
+
+// promptInput is everything a prompt is built from.
+type promptInput struct {
+	settings Settings
+	platform Platform
+	now      time.Time
+	// turns is the conversation, oldest first, ending with the question.
+	turns []Turn
+	// task is an extra instruction for a command (/code, /review, ...).
+	task string
+	// answerIn overrides the channel language (the target of /translate).
+	answerIn string
+}
+
+// prompt is a built request body.
+type prompt struct {
+	messages []llm.Message
+	// dropped counts history turns left out to fit the context window.
+	dropped int
+	// tokens is the uncalibrated estimate of messages (llm.EstimateTokens),
+	// what Estimator.Observe compares with the provider's count.
+	tokens int
+}
+
+// buildPrompt turns a conversation into chat messages:
+//
+//   - exactly one system message, first: the system prompt, the language
+//     instruction, the command's task and a context line. Mistral's template
+//     rejects a system message after an assistant message, so nothing else
+//     ever goes into a system role;
+//   - user turns rendered "Name: text" (several people talk in a thread),
+//     with attachments as fenced blocks;
+//   - bot turns as assistant messages;
+//   - consecutive turns of one role merged into one message joined by
+//     newlines: Mistral's chat template expects user and assistant to
+//     alternate (and some hosted templates raise an error when they do not),
+//     and several humans talking between two bot answers are one user turn
+//     from the model's point of view;
+//   - trimmed to ContextTokens-MaxTokens by the token estimate, keeping the
+//     system message and the newest turns (the question always), dropping
+//     the oldest; the conversation after the system message never starts
+//     with an assistant turn (leading bot turns are quoted in a user turn).
+func (e *Engine) buildPrompt(in promptInput) prompt {
+	est := llm.EstimateTokens
+	sys := systemMessage(in)
+	// Raw estimates are compared with the budget divided by the calibration
+	// ratio: one division instead of scaling every turn.
+	budget := int(float64(e.opts.ContextTokens-e.opts.MaxTokens) / e.opts.Estimator.Ratio())
+	used := est(sys) + llm.MessageOverhead
+
+	// Walk back from the newest turn, keeping turns while they fit.
+	first := len(in.turns)
+	for i := len(in.turns) - 1; i >= 0; i-- {
+		cost := turnTokens(est, in.turns[i])
+		if i < len(in.turns)-1 && used+cost > budget {
+			break
+		}
+		used += cost
+		first = i
+	}
+	dropped := first
+	kept := in.turns[first:]
+	// Bot turns before the first user turn (the start of a thread posted by
+	// the bot, or what trimming left) become user context: the conversation
+	// must not open with an assistant turn, and dropping them would lose
+	// the question a command thread started with.
+	lead := 0
+	for lead < len(kept) && kept[lead].Role == BotTurn {
+		lead++
+	}
+	roleOf := func(i int) TurnRole {
+		if i < lead {
+			return UserTurn
+		}
+		return kept[i].Role
+	}
+
+	msgs := make([]llm.Message, 0, len(kept)+1)
+	msgs = append(msgs, llm.Message{Role: llm.RoleSystem, Content: sys})
+	var b strings.Builder
+	for i := 0; i < len(kept); {
+		role := roleOf(i)
+		b.Reset()
+		j := i
+		for ; j < len(kept) && roleOf(j) == role; j++ {
+			if j > i {
+				b.WriteByte('\n')
+			}
+			if j < lead {
+				b.WriteString("(Your earlier message in this thread) ")
+			}
+			renderTurn(&b, kept[j])
+		}
+		r := llm.RoleUser
+		if role == BotTurn {
+			r = llm.RoleAssistant
+		}
+		msgs = append(msgs, llm.Message{Role: r, Content: b.String()})
+		i = j
+	}
+	return prompt{messages: msgs, dropped: dropped, tokens: used}
+}
+
+// systemMessage assembles the single leading system message.
+func systemMessage(in promptInput) string {
+	var b strings.Builder
+	if p := strings.TrimSpace(in.settings.SystemPrompt); p != "" {
+		b.WriteString(p)
+		b.WriteString("\n\n")
+	}
+	lang := in.settings.Language
+	if in.answerIn != "" {
+		lang = in.answerIn
+	}
+	b.WriteString(languageInstruction(lang))
+	if in.task != "" {
+		b.WriteString("\n\n")
+		b.WriteString(in.task)
+	}
+	b.WriteString("\n\n")
+	b.WriteString(contextLine(in.platform, in.now))
+	return b.String()
+}
+
+// contextLine tells the model where it speaks and what day it is.
+func contextLine(p Platform, now time.Time) string {
+	where := "in a terminal chat"
+	switch p {
+	case Slack:
+		where = "in Slack, where several people may write in one thread"
+	case Discord:
+		where = "in Discord, where several people may write in one thread"
+	}
+	return "Context: you are a chat assistant " + where +
+		"; user messages start with the author's name. Your replies are rendered as Markdown. Today is " +
+		now.UTC().Format("Monday 2 January 2006") + " (UTC)."
+}
+
+// turnTokens estimates the tokens of a rendered turn without rendering it.
+func turnTokens(est func(string) int, t Turn) int {
+	n := llm.MessageOverhead + est(t.Text)
+	if t.Role == UserTurn && t.Name != "" {
+		n += est(t.Name) + 1
+	}
+	for _, a := range t.Attachments {
+		n += est(a.Name) + est(a.Text) + 12
+	}
+	return n
+}
+
+// renderTurn writes a turn's content: "Name: text" for users, then each
+// attachment as a fenced block named after its file.
+func renderTurn(b *strings.Builder, t Turn) {
+	if t.Role == UserTurn && t.Name != "" {
+		b.WriteString(t.Name)
+		b.WriteString(": ")
+	}
+	b.WriteString(t.Text)
+	for _, a := range t.Attachments {
+		renderAttachment(b, a)
+	}
+}
+
+// renderAttachment writes a file as a fenced block with a fence longer than
+// any backtick run inside it, so the file cannot close it early.
+func renderAttachment(b *strings.Builder, a Attachment) {
+	fence := strings.Repeat("`", max(3, longestRun(a.Text, '`')+1))
+	b.WriteString("\n\nFile `")
+	b.WriteString(a.Name)
+	b.WriteString("`:\n")
+	b.WriteString(fence)
+	b.WriteString(fenceLanguage(a.Name))
+	b.WriteByte('\n')
+	b.WriteString(a.Text)
+	if !strings.HasSuffix(a.Text, "\n") {
+		b.WriteByte('\n')
+	}
+	b.WriteString(fence)
+	if a.Truncated {
+		b.WriteString("\n(The file was truncated here; the rest is not available.)")
+	}
+}
+
+// fenceLanguage derives a fence info string from a file extension.
+func fenceLanguage(name string) string {
+	i := strings.LastIndexByte(name, '.')
+	if i < 0 || i == len(name)-1 {
+		return ""
+	}
+	ext := strings.ToLower(name[i+1:])
+	switch ext {
+	case "py":
+		return "python"
+	case "js", "mjs", "cjs":
+		return "javascript"
+	case "ts":
+		return "typescript"
+	case "rs":
+		return "rust"
+	case "rb":
+		return "ruby"
+	case "sh", "bash":
+		return "bash"
+	case "yml":
+		return "yaml"
+	case "md":
+		return "markdown"
+	case "txt", "log":
+		return ""
+	}
+	return ext
+}
+
+// longestRun returns the longest run of c in s.
+func longestRun(s string, c byte) int {
+	best, n := 0, 0
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			n++
+			best = max(best, n)
+		} else {
+			n = 0
+		}
+	}
+	return best
+}
