@@ -24,7 +24,7 @@ type budget struct {
 	window    time.Duration
 	remaining int
 	reset     time.Time // end of the current window
-	known     bool      // reset and limit come from Discord, not the guess
+	guessed   bool      // reset is our estimate, not Discord's
 	waiters   int
 	now       func() time.Time
 	wake      chan struct{} // closed and replaced when the budget grows
@@ -43,6 +43,7 @@ func (b *budget) roll(now time.Time) {
 	if !now.Before(b.reset) {
 		b.remaining = b.limit
 		b.reset = now.Add(b.window)
+		b.guessed = true
 	}
 }
 
@@ -113,14 +114,14 @@ func (b *budget) observe(h http.Header, now time.Time) {
 		b.window = w
 	}
 	switch {
-	case !b.known:
-		// Our window was a guess: the server's end replaces it.
-		b.known = true
+	case b.guessed:
+		// Our window end was a guess: the server's replaces it.
+		b.guessed = false
 		b.reset = reset
 		b.remaining = min(b.remaining, remaining)
 	case reset.After(b.reset.Add(b.window / 2)):
 		// A window we did not know about (opened by another process using
-		// the same token, or ours ended early).
+		// the same token).
 		b.reset, b.remaining = reset, remaining
 	default:
 		b.remaining = min(b.remaining, remaining)
@@ -134,16 +135,16 @@ func (b *budget) observe(h http.Header, now time.Time) {
 	}
 }
 
-// pause empties the window for d after a 429.
+// pause empties the budget for d after a 429: Discord's retry_after is
+// when the bucket has room again.
 func (b *budget) pause(d time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
-	b.roll(now)
+	b.lastUsed = now
 	b.remaining = 0
-	if until := now.Add(d); until.After(b.reset) {
-		b.reset = until
-	}
+	b.reset = now.Add(d)
+	b.guessed = false
 }
 
 // budgets holds one budget per rate-limit key, dropping idle ones.

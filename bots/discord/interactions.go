@@ -39,31 +39,45 @@ func (a *Adapter) onGatewayInteraction(ctx context.Context, raw []byte) {
 	}
 }
 
-// decodeInteraction reads an interaction and its channel.
-func decodeInteraction(raw []byte) (*discordgo.Interaction, channelInfo, error) {
-	var in discordgo.Interaction
-	if err := json.Unmarshal(raw, &in); err != nil {
-		return nil, channelInfo{}, fmt.Errorf("%w: %v", errMalformed, err)
+// decodeInteraction reads an interaction and its channel. When only the
+// envelope can be read (id, token, type), it returns that with readable
+// false, so the asker still gets an answer instead of "interaction failed".
+func decodeInteraction(raw []byte) (in *discordgo.Interaction, info channelInfo, readable bool, err error) {
+	var env struct {
+		ID        string                    `json:"id"`
+		AppID     string                    `json:"application_id"`
+		Type      discordgo.InteractionType `json:"type"`
+		Token     string                    `json:"token"`
+		ChannelID string                    `json:"channel_id"`
+		GuildID   string                    `json:"guild_id"`
+		interactionChannel
 	}
-	if in.ID == "" || in.Token == "" || in.Type == 0 {
-		return nil, channelInfo{}, fmt.Errorf("%w: no id, token or type", errMalformed)
+	if err := json.Unmarshal(raw, &env); err != nil {
+		return nil, channelInfo{}, false, fmt.Errorf("%w: %v", errMalformed, err)
 	}
-	info := channelInfo{id: in.ChannelID, guild: in.GuildID}
-	var extra interactionChannel
-	if json.Unmarshal(raw, &extra) == nil && extra.Channel != nil && extra.Channel.ID == in.ChannelID {
-		info = channelInfo{id: in.ChannelID, kind: extra.Channel.Type, guild: in.GuildID, parent: extra.Channel.ParentID, resolved: true}
+	if env.ID == "" || env.Token == "" || env.Type == 0 {
+		return nil, channelInfo{}, false, fmt.Errorf("%w: no id, token or type", errMalformed)
 	}
-	if in.GuildID == "" {
+	info = channelInfo{id: env.ChannelID, guild: env.GuildID}
+	if c := env.Channel; c != nil && c.ID == env.ChannelID {
+		info = channelInfo{id: env.ChannelID, kind: c.Type, guild: env.GuildID, parent: c.ParentID, resolved: true}
+	}
+	if env.GuildID == "" {
 		info.kind = discordgo.ChannelTypeDM
 	}
-	return &in, info, nil
+	var full discordgo.Interaction
+	if err := json.Unmarshal(raw, &full); err != nil {
+		return &discordgo.Interaction{ID: env.ID, AppID: env.AppID, Type: env.Type, Token: env.Token,
+			ChannelID: env.ChannelID, GuildID: env.GuildID}, info, false, nil
+	}
+	return &full, info, true, nil
 }
 
 // handleInteraction answers one interaction. httpRespond sends the initial
 // response of an interaction that came over HTTP; for gateway interactions
 // it is nil and the callback goes over REST.
 func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond respondFunc) error {
-	in, info, err := decodeInteraction(raw)
+	in, info, readable, err := decodeInteraction(raw)
 	if err != nil {
 		a.log.Warn("discord: malformed interaction ignored", "err", err, "bytes", len(raw))
 		return err
@@ -75,6 +89,13 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 		}
 	}
 	received := a.now()
+	switch {
+	case in.Type == discordgo.InteractionPing:
+		return send(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})
+	case !readable && in.Type != discordgo.InteractionApplicationCommandAutocomplete:
+		a.log.Warn("discord: unreadable interaction", "type", int(in.Type))
+		return send(ctx, ephemeral("This interaction could not be read."))
+	}
 	switch in.Type {
 	case discordgo.InteractionPing:
 		return send(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponsePong})

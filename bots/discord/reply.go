@@ -32,8 +32,8 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 
 // startThread creates the thread of a pending mention. When Discord
 // refuses (no Create Public Threads permission, a channel type without
-// threads) the answer goes to the channel itself, as a reply to the
-// mention.
+// threads, still rate limited after a few tries) the answer goes to the
+// channel itself, as a reply to the mention.
 func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, replyTo string, err error) {
 	b := a.budgets.get("threads:" + p.parent)
 	var th *discordgo.Channel
@@ -60,7 +60,7 @@ func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, re
 		return p.message, "", nil
 	case code == codeUnknownMessage:
 		return "", "", fmt.Errorf("discord: the question was deleted before the answer: %w", err)
-	case code == codeMissingPermissions || code == codeMissingAccess || statusOf(err) == 400:
+	case code == codeMissingPermissions || code == codeMissingAccess || statusOf(err) == 400 || statusOf(err) == 429:
 		a.log.Warn("discord: cannot start a thread; answering in the channel", "channel", p.parent, "err", err)
 		return p.parent, p.message, nil
 	default:

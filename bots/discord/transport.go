@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	discordgo "github.com/bwmarrin/discordgo"
 	"io"
 	"net/http"
 	"net/url"
@@ -17,8 +18,8 @@ import (
 // rewriting requests in the transport.
 const discordHost = "discord.com"
 
-// apiPrefix is the path prefix of discordgo's REST endpoints.
-const apiPrefix = "/api/v10"
+// apiPrefix is the path prefix of discordgo's REST endpoints ("/api/v9").
+var apiPrefix = "/api/v" + discordgo.APIVersion
 
 // transport rewrites Discord REST requests to api_url, answers the gateway
 // discovery request when gateway_url is set, feeds the rate-limit headers of
@@ -33,7 +34,7 @@ type transport struct {
 }
 
 // parseAPIURL accepts "http://host:port", "https://proxy/prefix" or the
-// same with a trailing /api/v10; it returns the URL whose scheme, host and
+// same with a trailing /api or /api/vN; it returns the URL whose scheme, host and
 // path prefix replace https://discord.com.
 func parseAPIURL(s string) (*url.URL, error) {
 	if s == "" {
@@ -43,7 +44,11 @@ func parseAPIURL(s string) (*url.URL, error) {
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("discord: api_url %q: want an http(s) URL with a host", s)
 	}
-	u.Path = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), apiPrefix), "/api")
+	p := strings.TrimSuffix(u.Path, "/")
+	if i := strings.LastIndex(p, "/api"); i >= 0 && (p[i:] == "/api" || strings.HasPrefix(p[i:], "/api/v")) {
+		p = p[:i]
+	}
+	u.Path = p
 	return u, nil
 }
 

@@ -48,13 +48,19 @@ func writeFormError(w http.ResponseWriter, field, code, msg string) {
 
 func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	path := strings.TrimPrefix(r.URL.Path, APIPrefix)
+	path := trimVersion(r.URL.Path)
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	rec := &statusRecorder{ResponseWriter: w}
 	now := time.Now()
+	// Recorded before it is served, so that a test seeing its effect also
+	// sees the request; the status is filled in at the end.
+	s.mu.Lock()
+	idx := len(s.requests)
+	s.requests = append(s.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, At: now})
+	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: path, Query: r.URL.RawQuery, Body: body, Status: rec.status, At: now})
+		s.requests[idx].Status = rec.status
 		s.mu.Unlock()
 	}()
 
@@ -91,6 +97,17 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 
 	s.route(rec, r, parts, body)
+}
+
+// trimVersion removes "/api" and "/vN" from a request path.
+func trimVersion(p string) string {
+	p = strings.TrimPrefix(p, "/api")
+	if strings.HasPrefix(p, "/v") {
+		if i := strings.IndexByte(p[1:], '/'); i > 0 {
+			return p[i+1:]
+		}
+	}
+	return p
 }
 
 // tooMany answers 429 the way Discord does.

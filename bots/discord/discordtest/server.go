@@ -15,7 +15,8 @@ import (
 	"time"
 )
 
-// APIPrefix is the path prefix of the REST API, as discordgo builds it.
+// APIPrefix is the path prefix tests use; the fake serves any API version
+// ("/api/v9/...", "/api/v10/...") the same way.
 const APIPrefix = "/api/v10"
 
 // Options configure a Server. Zero values get sensible defaults.
@@ -41,7 +42,7 @@ type Options struct {
 // Request is one recorded REST request.
 type Request struct {
 	Method string
-	// Path is the URL path without the /api/v10 prefix.
+	// Path is the URL path without the /api/vN prefix.
 	Path  string
 	Query string
 	// Body is the raw request body (JSON for everything but uploads).
@@ -138,8 +139,9 @@ func New(opts Options) *Server {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/gateway", s.serveGateway)
+	mux.HandleFunc("/gateway/", s.serveGateway)
 	mux.HandleFunc("/attachments/", s.serveAttachment)
-	mux.HandleFunc(APIPrefix+"/", s.serveREST)
+	mux.HandleFunc("/api/", s.serveREST)
 	s.srv = httptest.NewServer(mux)
 	return s
 }
