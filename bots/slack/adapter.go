@@ -111,14 +111,14 @@ type Adapter struct {
 	ready     atomic.Bool
 	socketUp  atomic.Bool
 
-	users  *userCache
-	files  *ttlCache[bots.Attachment]
-	seen   *ttlCache[struct{}]
-	teams  sync.Map // team id -> *workspace
+	users *userCache
+	files *ttlCache[bots.Attachment]
+	seen  *ttlCache[struct{}]
+	teams sync.Map // team id -> *workspace
 
-	mu      sync.Mutex
-	runCtx  context.Context // Run's context; nil before Run and after it ends
-	work    sync.WaitGroup  // event handlers started by the HTTP handler or socket
+	mu     sync.Mutex
+	runCtx context.Context // Run's context; nil before Run and after it ends
+	work   sync.WaitGroup  // event handlers started by the HTTP handler or socket
 }
 
 var _ bots.Conversations = (*Adapter)(nil)

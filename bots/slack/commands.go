@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/i18n"
 )
 
 // CommandNames are the canonical slash commands, registered as
@@ -48,7 +49,9 @@ func parseCommand(v url.Values) (slashCommand, error) {
 }
 
 // commandName maps "/mb-ask" (with prefix "mb-") to "ask"; unknown names
-// map to "help".
+// map to "help". The unprefixed name is accepted too: Slack only delivers
+// commands the app registered, so a manifest made with another prefix
+// still works.
 func (a *Adapter) commandName(command string) string {
 	name := strings.TrimPrefix(strings.ToLower(strings.TrimPrefix(command, "/")), strings.ToLower(a.opts.CommandPrefix))
 	for _, n := range CommandNames {
@@ -95,16 +98,16 @@ func (a *Adapter) command(name string, msg bots.Message) bots.Command {
 func (a *Adapter) runCommand(ctx context.Context, cmd bots.Command, responseURL, thread string) {
 	resp := a.opts.Engine.Command(ctx, a, cmd)
 	msg := cmd.Msg
-	lang := languageOf(msg.Locale)
 	if resp.Ask == nil {
 		a.ephemeral(ctx, msg, responseURL, resp.Text)
 		return
 	}
 	ts, err := a.postQuestion(ctx, cmd, thread, resp.Ask)
 	if err != nil {
-		text := tr(lang, keyCommandFailed)
+		lang := a.uiLang(ctx, msg.Key.Channel, msg.Locale)
+		text := i18n.T(lang, i18n.ErrInternal)
 		if errors.Is(err, ErrNotInChannel) || errors.Is(err, ErrChannelNotFound) {
-			text = tr(lang, keyNotInChannel, a.botName(ctx))
+			text = i18n.T(lang, i18n.NotInChannel)
 		}
 		a.ephemeral(ctx, msg, responseURL, text)
 		return
@@ -141,7 +144,7 @@ func (a *Adapter) postQuestion(ctx context.Context, cmd bots.Command, thread str
 	if len(meta) > maxQuestionMetadata {
 		meta = meta[:maxQuestionMetadata]
 	}
-	text := tr(languageOf(msg.Locale), keyQuestionPosted, "<@"+msg.UserID+">", Mrkdwn(shown))
+	text := questionText(a.uiLang(ctx, msg.Key.Channel, msg.Locale), msg.UserID, shown)
 	opts := []slackgo.MsgOption{slackgo.MsgOptionText(text, false), slackgo.MsgOptionParse(false),
 		slackgo.MsgOptionDisableLinkUnfurl(),
 		slackgo.MsgOptionMetadata(slackgo.SlackMetadata{EventType: questionEvent, EventPayload: map[string]any{
@@ -183,13 +186,6 @@ func (a *Adapter) ephemeral(ctx context.Context, msg bots.Message, responseURL, 
 	if _, err := a.api.PostEphemeralContext(ctx, msg.Key.Channel, msg.UserID, opts...); err != nil {
 		_ = a.logCallErr(ctx, "chat.postEphemeral", msg.Key.Channel, a.apiErr("chat.postEphemeral", err))
 	}
-}
-
-func (a *Adapter) botName(ctx context.Context) string {
-	if n := a.users.info(ctx, a.botUserID).Name; n != "" {
-		return n
-	}
-	return "mistralbot"
 }
 
 // interaction is the part of an interaction payload the adapter reads.

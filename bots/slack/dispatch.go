@@ -7,6 +7,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/i18n"
 )
 
 // handleEvent routes one Events API event_callback (already acknowledged).
@@ -92,8 +93,8 @@ func (a *Adapter) handleReaction(ctx context.Context, env eventsBody, ev innerEv
 	if !a.opts.TranslateReactions || ev.Item.Type != "message" || ev.Item.Channel == "" || ev.Item.TS == "" {
 		return
 	}
-	target := flagLanguage(ev.Reaction)
-	if target == "" {
+	target, isFlag := i18n.FlagLanguage(ev.Reaction)
+	if !isFlag {
 		return
 	}
 	m, err := a.fetchMessage(ctx, ev.Item.Channel, ev.Item.TS)
@@ -149,10 +150,8 @@ func (a *Adapter) handleAssistantThread(ctx context.Context, ev innerEvent) {
 	if t.ChannelID == "" || t.ThreadTS == "" {
 		return
 	}
-	lang := languageOf(a.users.info(ctx, t.UserID).Locale)
-	params := slackgo.AssistantThreadsSetSuggestedPromptsParameters{
-		ChannelID: t.ChannelID, ThreadTS: t.ThreadTS, Title: tr(lang, keySuggestTitle),
-	}
+	lang := a.uiLang(ctx, t.ChannelID, a.users.info(ctx, t.UserID).Locale)
+	params := slackgo.AssistantThreadsSetSuggestedPromptsParameters{ChannelID: t.ChannelID, ThreadTS: t.ThreadTS}
 	for _, p := range suggestedPrompts(lang) {
 		params.AddPrompt(p[0], p[1])
 	}
@@ -160,7 +159,7 @@ func (a *Adapter) handleAssistantThread(ctx context.Context, ev innerEvent) {
 		a.log.WarnContext(ctx, "cannot set suggested prompts", "channel", t.ChannelID, "err", a.apiErr("assistant.threads.setSuggestedPrompts", err))
 	}
 	if _, _, err := a.api.PostMessageContext(ctx, t.ChannelID, slackgo.MsgOptionTS(t.ThreadTS),
-		slackgo.MsgOptionText(Mrkdwn(tr(lang, keyAssistantGreeting)), false)); err != nil {
+		slackgo.MsgOptionText(Mrkdwn(i18n.T(lang, i18n.AssistantGreeting)), false)); err != nil {
 		a.log.WarnContext(ctx, "cannot greet assistant thread", "channel", t.ChannelID, "err", a.apiErr("chat.postMessage", err))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/i18n"
 )
 
 // Slack's limits on one message.
@@ -189,7 +190,7 @@ func (a *Adapter) startStatus(ctx context.Context, key bots.ConversationKey, to 
 		close(st.done)
 		return st
 	}
-	text := tr(languageOf(to.Locale), keyThinking)
+	text := i18n.T(a.uiLang(ctx, key.Channel, to.Locale), i18n.Thinking)
 	// The call outlives OpenReply's caller (a command handler returns as
 	// soon as the answer is queued); statusTimeout bounds it.
 	ctx = context.WithoutCancel(ctx)

@@ -1,64 +1,41 @@
 package slack
 
 import (
-	"fmt"
+	"context"
 	"strings"
+
+	"mistralbot/bots"
+	"mistralbot/bots/i18n"
 )
 
-// The adapter's own texts. TEMPORARY: these move to the shared catalogs in
-// bots/i18n once that package lands; until then English only.
-
-type textKey string
-
-const (
-	keyThinking          textKey = "thinking"
-	keyNotInChannel      textKey = "not_in_channel"
-	keyQuestionPosted    textKey = "question_posted"
-	keyCommandFailed     textKey = "command_failed"
-	keySuggestTitle      textKey = "suggest_title"
-	keyAssistantGreeting textKey = "assistant_greeting"
-	keyExplainCodeTitle  textKey = "explain_code_title"
-)
-
-var english = map[textKey]string{
-	keyThinking:          "is thinking…",
-	keyNotInChannel:      "I'm not a member of this channel, so I can't answer here. Invite me with `/invite @%s`, or ask me in a direct message.",
-	keyQuestionPosted:    "%s asked: %s",
-	keyCommandFailed:     "Sorry, something went wrong on Slack's side; please try again.",
-	keySuggestTitle:      "Try asking:",
-	keyAssistantGreeting: "Hi! Ask me anything: code, explanations, reviews or translations.",
-	keyExplainCodeTitle:  "Explain code",
-}
-
-func tr(lang string, key textKey, args ...any) string {
-	_ = lang
-	s := english[key]
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
+// uiLang chooses the language of the adapter's own texts: the channel's
+// fixed language, else the asker's Slack locale, matched to a catalog.
+func (a *Adapter) uiLang(ctx context.Context, channel, locale string) string {
+	if set := a.opts.Engine.Settings(ctx, bots.ChannelID(bots.Slack, channel)); set.Fixed() {
+		return i18n.Match(set.Language)
 	}
-	return s
+	return i18n.Match(locale)
 }
 
+// suggestedPrompts are the assistant thread's starter prompts in lang.
 func suggestedPrompts(lang string) [][2]string {
-	_ = lang
 	return [][2]string{
-		{"Explain some code", "Explain what this code does:"},
-		{"Review my code", "Review this code for bugs and style:"},
-		{"Translate a text", "Translate into French:"},
+		{i18n.T(lang, i18n.SuggestTitle1), i18n.T(lang, i18n.SuggestPrompt1)},
+		{i18n.T(lang, i18n.SuggestTitle2), i18n.T(lang, i18n.SuggestPrompt2)},
+		{i18n.T(lang, i18n.SuggestTitle3), i18n.T(lang, i18n.SuggestPrompt3)},
 	}
 }
 
-// languageOf maps a Slack locale ("fr-FR") to a catalog language.
-func languageOf(locale string) string {
-	l, _, _ := strings.Cut(strings.ToLower(locale), "-")
-	if l == "" {
-		return "en"
+// questionText renders the message that starts a command's thread:
+// QuestionPosted (Markdown) with the asker's mention, which the adapter
+// writes itself and so is not escaped, and the question rendered to
+// mrkdwn (escaped like any user-provided text).
+func questionText(lang, userID, questionMD string) string {
+	const userMark, questionMark = "\x00user\x00", "\x00question\x00"
+	rendered := Mrkdwn(i18n.T(lang, i18n.QuestionPosted, userMark, questionMark))
+	q := Mrkdwn(questionMD)
+	if strings.Contains(q, "\n") {
+		q = "\n" + q
 	}
-	return l
+	return strings.NewReplacer(userMark, "<@"+userID+">", questionMark, q).Replace(rendered)
 }
-
-var flags = map[string]string{"flag-fr": "fr", "fr": "fr", "flag-de": "de", "de": "de", "flag-it": "it",
-	"it": "it", "flag-es": "es", "es": "es", "flag-gb": "en", "gb": "en", "uk": "en", "flag-us": "en", "us": "en"}
-
-// flagLanguage returns the language of a flag reaction ("flag-fr" -> "fr").
-func flagLanguage(reaction string) string { return flags[reaction] }
