@@ -86,12 +86,18 @@ func (e *Engine) process(work context.Context, j *job) {
 	g := e.generate(work, ctx, reply, req, lang, notes)
 
 	if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
-		e.joined.put(j.key, struct{}{})
-		if j.kind == jobMessage {
+		switch j.kind {
+		case jobMessage:
+			e.joined.put(j.key, struct{}{})
 			e.addReply(j.key, j.msg.ID, Turn{Role: BotTurn, Text: g.text})
-		} else {
-			// The adapter decides where a command's answer lands; the
-			// platform will tell on the next fetch.
+		case jobAsk:
+			// A command run inside a thread joins it. Where the answer
+			// lands is the adapter's choice; the next fetch will tell.
+			e.joined.put(j.key, struct{}{})
+			e.histories.remove(j.key)
+		case jobTranslate:
+			// A translation is a service, not joining the discussion: the
+			// people talking there are not followed up.
 			e.histories.remove(j.key)
 		}
 	}

@@ -128,16 +128,24 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
 		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
 	}
-	if err := checkLanguage("bot.language", opts.Defaults.Language); err != nil {
+	// Languages are normalized once here ("French" -> "fr"), so that the
+	// rest of the Engine only meets codes.
+	var err error
+	if opts.Defaults.Language, err = configLanguage("bot.language", opts.Defaults.Language); err != nil {
 		problems = append(problems, err)
 	}
+	channels := make(map[string]ChannelSettings, len(opts.Channels))
 	for id, cs := range opts.Channels {
 		if cs.Language != nil {
-			if err := checkLanguage("channels."+id+".language", *cs.Language); err != nil {
+			code, err := configLanguage("channels."+id+".language", *cs.Language)
+			if err != nil {
 				problems = append(problems, err)
 			}
+			cs.Language = &code
 		}
+		channels[id] = cs
 	}
+	opts.Channels = channels
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}

@@ -16,7 +16,8 @@ func TestSettingsPrecedence(t *testing.T) {
 		Store:    st,
 		Defaults: Defaults{SystemPrompt: "default prompt", Language: "en", Model: "default-model"},
 		Channels: map[string]ChannelSettings{
-			"slack:C1": {Language: ptr("de"), SystemPrompt: ptr("config prompt")},
+			"slack:C1": {Language: ptr("German"), SystemPrompt: ptr("config prompt")},
+			"slack:C4": {Language: ptr("Deutsch")},
 			"slack:C2": {Model: ptr("config-model"), Enabled: ptr(false)},
 		},
 	})
@@ -33,6 +34,7 @@ func TestSettingsPrecedence(t *testing.T) {
 		{"slack:C2", "en", "default prompt", "config-model", false, false},
 		{"slack:C3", LanguageAuto, "default prompt", "store-model", true, false},
 		{"discord:C1", "en", "default prompt", "default-model", true, false},
+		{"slack:C4", "de", "default prompt", "default-model", true, false}, // config names normalized
 	} {
 		s := e.Settings(ctx, tc.id)
 		if s.Language != tc.lang || s.SystemPrompt != tc.prompt || s.Model != tc.model || s.Enabled != tc.enabled || s.ChannelPrompt != tc.channelPrompt {

@@ -27,13 +27,15 @@ func acceptedLanguages(inLang string) string {
 	return "`en`, `fr`, `de`, `it`, `es`, `" + i18n.Name("fr", inLang) + "`, `pt-BR`, `auto`"
 }
 
-// checkLanguage validates a configured language setting.
-func checkLanguage(key, code string) error {
+// configLanguage normalizes a configured language setting ("" stays "",
+// meaning auto); key names the setting in the error.
+func configLanguage(key, code string) (string, error) {
 	if code == "" {
-		return nil
+		return "", nil
 	}
-	if _, ok := normalizeLanguage(code); !ok {
-		return fmt.Errorf("engine: %s: unknown language %q", key, code)
+	n, ok := normalizeLanguage(code)
+	if !ok {
+		return code, fmt.Errorf("engine: %s: unknown language %q", key, code)
 	}
-	return nil
+	return n, nil
 }
