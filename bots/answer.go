@@ -83,6 +83,12 @@ func (e *Engine) process(work context.Context, j *job) {
 	if p.dropped > 0 {
 		notes = append(notes, e.tr(lang, i18n.HistoryTrimmed, p.dropped))
 	}
+	// The asker learns which of their files the model saw only in part.
+	for _, a := range in.turns[len(in.turns)-1].Attachments {
+		if a.Truncated {
+			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
+		}
+	}
 	g := e.generate(work, ctx, reply, req, lang, notes)
 
 	if g.outcome == OutcomeOK || g.outcome == OutcomeLength {

@@ -3,7 +3,6 @@ package bots_test
 import (
 	"context"
 	"errors"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -113,6 +112,7 @@ func TestPromptCommand(t *testing.T) {
 func TestModelCommands(t *testing.T) {
 	h := newHarness(t, harnessOptions{})
 	ctx := context.Background()
+	var lastFinal string
 	answer := func(cmd bots.Command) (string, string) {
 		t.Helper()
 		resp := h.eng.Command(ctx, h.conv, cmd)
@@ -123,7 +123,7 @@ func TestModelCommands(t *testing.T) {
 		if err := h.eng.Answer(ctx, resp.Ask, r); err != nil {
 			t.Fatal(err)
 		}
-		h.conv.wait(t, 1)
+		lastFinal = h.conv.wait(t, 1)[0].Final()
 		reqs := h.srv.Requests()
 		return resp.Ask.Title, reqs[len(reqs)-1].Messages[0].Content
 	}
@@ -140,8 +140,11 @@ func TestModelCommands(t *testing.T) {
 		t.Errorf("translate: user message %q", last[len(last)-1].Content)
 	}
 	m := cmdMsg(false)
-	m.Attachments = []bots.Attachment{{Name: "x.rs", Text: "fn main() {}"}}
+	m.Attachments = []bots.Attachment{{Name: "x.rs", Text: "fn main() {}", Truncated: true}}
 	_, sys = answer(bots.Command{Name: "review", Msg: m})
+	if want := "\n\n" + i18n.T("en", i18n.AttachmentTruncated, "x.rs", 12); !strings.HasSuffix(lastFinal, want) {
+		t.Errorf("review of a truncated file: final %q lacks %q", lastFinal, want)
+	}
 	if !strings.Contains(sys, "review the code") {
 		t.Errorf("review: system %q", sys)
 	}
@@ -177,10 +180,20 @@ func TestUsageCommand(t *testing.T) {
 		u, _ := h.store.Usage(ctx, bots.ScopeUser, "slack:U1", bots.Day(h.clk.Now()))
 		return u.Requests == 1
 	})
+	// Another user's use in another channel counts for neither.
+	if err := h.store.AddUsage(ctx, bots.UsageRecord{Channel: "slack:C9", User: "slack:U9", PromptTokens: 500, Time: h.clk.Now()}); err != nil {
+		t.Fatal(err)
+	}
 	u, _ := h.store.Usage(ctx, bots.ScopeUser, "slack:U1", bots.Day(h.clk.Now()))
+	if u.Requests != 1 || u.Tokens() == 0 {
+		t.Fatalf("user usage %+v", u)
+	}
 	got := h.eng.Command(ctx, h.conv, bots.Command{Name: "usage", Msg: cmdMsg(false)}).Text
-	if !strings.Contains(got, "1") || !strings.Contains(got, strconv.FormatInt(u.Tokens(), 10)) {
-		t.Errorf("usage report %q does not show 1 request and %d tokens", got, u.Tokens())
+	want := i18n.T("en", i18n.UsageReport,
+		int64(1), u.Tokens(), u.CostUSD, int64(1), u.Tokens(), u.CostUSD,
+		int64(1), u.Tokens(), u.CostUSD, int64(1), u.Tokens(), u.CostUSD)
+	if got != want {
+		t.Errorf("usage report\n%s\nwant\n%s", got, want)
 	}
 }
 

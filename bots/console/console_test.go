@@ -103,6 +103,8 @@ func TestConversationAndCommands(t *testing.T) {
 		"/code:python sort a list",
 		"/reset",
 		"third question",
+		"/translate de good night",
+		"/usage",
 		"/prompt " + strings.Repeat("x", 5000),
 		"/help",
 		"/quit",
@@ -110,8 +112,8 @@ func TestConversationAndCommands(t *testing.T) {
 	}, "\n")
 	out, _ := session(t, srv, strings.NewReader(in))
 	reqs := srv.Requests()
-	if len(reqs) != 4 {
-		t.Fatalf("%d requests, want 4; output:\n%s", len(reqs), out)
+	if len(reqs) != 5 {
+		t.Fatalf("%d requests, want 5; output:\n%s", len(reqs), out)
 	}
 	// The second question sees the first exchange.
 	if m := reqs[1].Messages; len(m) != 4 || m[1].Content != "me: first question" || m[2].Content != "Echo: me: first question" {
@@ -125,7 +127,12 @@ func TestConversationAndCommands(t *testing.T) {
 	if m := reqs[3].Messages; len(m) != 2 || m[1].Content != "me: third question" {
 		t.Errorf("after reset = %+v", m)
 	}
+	if m := reqs[4].Messages; !strings.Contains(m[0].Content, "into German") || m[len(m)-1].Content != "good night" {
+		t.Errorf("translate request = %+v", m)
+	}
+	usageHeader, _, _ := strings.Cut(i18n.T("fr", i18n.UsageReport, 0, 0, 0.0, 0, 0, 0.0, 0, 0, 0.0, 0, 0, 0.0), "\n")
 	for _, want := range []string{
+		usageHeader, "Echo: good night\n",
 		"Echo: me: first question\n", "Echo: me: second question\n", "Echo: me: third question\n",
 		i18n.T("fr", i18n.PromptTooLong, 4000), i18n.T("fr", i18n.Help, "/"), "(new conversation)",
 	} {
