@@ -134,17 +134,6 @@ func (h *harness) botMessages(channel string) []discordtest.Message {
 	return out
 }
 
-// waitText waits until the bot's messages in channel, joined, contain
-// want (the answer has been delivered whole).
-func (h *harness) waitText(channel, want string) []discordtest.Message {
-	h.t.Helper()
-	var msgs []discordtest.Message
-	h.waitFor("answer in "+channel, 10*time.Second, func() bool {
-		msgs = h.botMessages(channel)
-		return strings.Contains(joined(msgs), want)
-	})
-	return msgs
-}
 
 // waitExact waits until the bot's messages in channel, joined, are want.
 func (h *harness) waitExact(channel, want string) []discordtest.Message {

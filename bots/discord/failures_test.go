@@ -1,0 +1,120 @@
+package discord
+
+import (
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mistralbot/bots/discord/discordtest"
+	"mistralbot/llm/llmtest"
+)
+
+// nextID is the id the fake gives the next message.
+func nextID(h *harness) string {
+	n, _ := strconv.ParseUint(h.dc.NewID(), 10, 64)
+	return strconv.FormatUint(n+1, 10)
+}
+
+func TestUndeliverableAnswerIsExplainedByDM(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		status, code int
+		want         string
+	}{
+		{"missing permissions", 403, 50013, "missing a permission"},
+		{"deleted thread", 404, 10003, "was deleted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t, harnessConfig{})
+			h.llm.SetDefault(llmtest.Scenario{Reply: "An answer nobody will see."})
+			id := nextID(h)
+			h.dc.FailNext("POST", "/channels/"+id+"/messages", tc.status, tc.code, "refused", 1000)
+			q := h.mention("question")
+			if q.ID != id {
+				t.Fatalf("message id %s, expected %s", q.ID, id)
+			}
+			dm := h.dc.DMChannel(h.alice.ID)
+			msgs := h.waitTextIn(dm, tc.want)
+			if !strings.Contains(msgs[0].Content, "<#"+id+">") {
+				t.Errorf("DM does not say where: %q", msgs[0].Content)
+			}
+			h.checkNoMentions()
+		})
+	}
+}
+
+// waitTextIn waits for a bot message in channel containing want.
+func (h *harness) waitTextIn(channel, want string) []discordtest.Message {
+	h.t.Helper()
+	var msgs []discordtest.Message
+	h.waitFor(want+" in "+channel, 15*time.Second, func() bool {
+		msgs = h.botMessages(channel)
+		return strings.Contains(joined(msgs), want)
+	})
+	return msgs
+}
+
+func TestInteractionAnswerOutlivesItsToken(t *testing.T) {
+	t.Parallel()
+	reply := "Start of the answer." + strings.Repeat(" more", 150) + " end."
+	for _, tc := range []string{"rejected", "clock"} {
+		t.Run(tc, func(t *testing.T) {
+			var offset atomic.Int64
+			h := newHarness(t, harnessConfig{adapter: func(o *Options) {
+				o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+			}})
+			h.llm.Script(llmtest.Scenario{Reply: reply, Delay: 4 * time.Millisecond})
+			in := h.dc.Interact(h.dc.SlashCommand(h.invoker(), "ask", discordtest.Option{Name: "question", Type: 3, Value: "long one"}))
+			h.waitFor("first text", 10*time.Second, func() bool {
+				r := h.dc.InteractionResponse(in.Token)
+				return r.Original != nil && r.Original.Content != ""
+			})
+			if tc == "rejected" {
+				h.dc.ExpireInteraction(in.Token)
+			} else {
+				offset.Store(int64(15 * time.Minute))
+			}
+			// The rest continues as a channel message holding the whole part.
+			h.waitFor("the answer in the channel", 15*time.Second, func() bool {
+				for _, m := range h.botMessages(h.dc.Options().GeneralID) {
+					if m.Content == reply && m.WebhookID == "" {
+						return true
+					}
+				}
+				return false
+			})
+			h.checkNoMentions()
+		})
+	}
+}
+
+func TestFlagReactionTranslates(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	h.llm.Script(llmtest.Scenario{Reply: "Hello everyone"}, llmtest.Scenario{Reply: "Done."})
+	general := h.dc.Options().GeneralID
+	m := h.dc.Post(general, discordtest.Post{Author: h.alice, Content: "Bonjour tout le monde"})
+	bob := discordtest.User{ID: "1100000000000000006", Username: "bob"}
+	h.dc.React(general, m.ID, bob, "🇬🇧")
+	h.waitExact(m.ID, "Hello everyone")
+	reqs := h.llm.Requests()
+	last := reqs[0].Messages
+	if got := last[len(last)-1].Content; !strings.Contains(got, "Bonjour tout le monde") {
+		t.Errorf("model got %q", got)
+	}
+	// The same flag again (another user, or a redelivery) translates once;
+	// a thumbs-up is no request.
+	h.dc.React(general, m.ID, h.alice, "🇬🇧")
+	h.dc.React(general, m.ID, bob, "👍")
+	q := h.mention("sync point")
+	h.waitExact(q.ID, "Done.")
+	if n := len(h.llm.Requests()); n != 2 {
+		t.Errorf("model called %d times, want 2", n)
+	}
+	if n := len(h.botMessages(m.ID)); n != 1 {
+		t.Errorf("%d translations", n)
+	}
+}
