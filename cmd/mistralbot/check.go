@@ -66,7 +66,7 @@ func runCheck(ctx context.Context, cfg *config.Config, e env) error {
 
 	enabled := cfg.Enabled()
 	if len(enabled) == 0 {
-		say(false, "platforms: none enabled; `run` needs MISTRALBOT_SLACK_ENABLED=true or MISTRALBOT_DISCORD_ENABLED=true (`chat` works without)")
+		fmt.Fprintln(e.stdout, "note platforms: none enabled; `chat` works, `run` needs MISTRALBOT_SLACK_ENABLED=true or MISTRALBOT_DISCORD_ENABLED=true")
 	}
 	if cfg.Slack.Enabled {
 		say(true, "slack: enabled, %s mode, API %s", cfg.Slack.Mode, cfg.Slack.APIURL)

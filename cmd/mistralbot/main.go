@@ -74,13 +74,21 @@ func run(ctx context.Context, args []string, e env) int {
 	sub.StringVar(configPath, "config", *configPath, "config file")
 	url := sub.String("url", "", "manifest: public base URL for Events API request URLs (http mode)")
 	guild := sub.String("guild", "", "commands register: register in this guild only")
-	if err := sub.Parse(rest); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
+	// Flags may come before, between or after positional arguments.
+	var positional []string
+	for {
+		if err := sub.Parse(rest); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return exitOK
+			}
+			return exitConfig
 		}
-		return exitConfig
+		if rest = sub.Args(); len(rest) == 0 {
+			break
+		}
+		positional, rest = append(positional, rest[0]), rest[1:]
 	}
-	rest = sub.Args()
+	rest = positional
 
 	var err error
 	switch cmd {

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mistralbot/llm/llmtest"
+)
+
+// runCmd runs the command line with envs and stdin; it returns the exit
+// code, stdout and stderr.
+func runCmd(t *testing.T, envs map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	code := run(ctx, args, env{
+		stdin:  strings.NewReader(stdin),
+		stdout: &out,
+		stderr: &errb,
+		lookup: func(k string) (string, bool) { v, ok := envs[k]; return v, ok },
+	})
+	return code, out.String(), errb.String()
+}
+
+// noFile points --config at an empty file so no local mistralbot.yaml is
+// picked up.
+func noFile(t *testing.T) string {
+	p := filepath.Join(t.TempDir(), "empty.yaml")
+	if err := os.WriteFile(p, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestVersionAndUnknownCommand(t *testing.T) {
+	code, out, _ := runCmd(t, nil, "", "version")
+	if code != 0 || !strings.HasPrefix(out, "mistralbot ") {
+		t.Fatalf("version: code %d out %q", code, out)
+	}
+	code, _, errOut := runCmd(t, nil, "", "frobnicate")
+	if code != exitConfig || !strings.Contains(errOut, `unknown command "frobnicate"`) {
+		t.Fatalf("unknown command: code %d stderr %q", code, errOut)
+	}
+}
+
+func TestRunWithNothingEnabledNamesTheEnvVars(t *testing.T) {
+	code, _, errOut := runCmd(t, map[string]string{"OPENROUTER_API_KEY": "k"}, "", "--config", noFile(t), "run")
+	if code != exitConfig {
+		t.Fatalf("code %d, want %d", code, exitConfig)
+	}
+	for _, want := range []string{"MISTRALBOT_SLACK_ENABLED", "SLACK_BOT_TOKEN", "MISTRALBOT_DISCORD_ENABLED", "DISCORD_BOT_TOKEN", "mistralbot chat"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %s:\n%s", want, errOut)
+		}
+	}
+}
+
+func TestBadConfigExitsTwoListingEveryProblem(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(p, []byte("llm:\n  modle: x\n  temperature: 9\nslack:\n  enabled: true\n"), 0o600)
+	code, _, errOut := runCmd(t, nil, "", "--config", p, "check")
+	if code != exitConfig {
+		t.Fatalf("code %d, want %d; stderr %s", code, exitConfig, errOut)
+	}
+	if !strings.Contains(errOut, `"llm.modle"`) {
+		t.Fatalf("stderr does not name the unknown key:\n%s", errOut)
+	}
+}
+
+func TestChatPipedPrintsTheStreamedReply(t *testing.T) {
+	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenAI})
+	defer srv.Close()
+	envs := map[string]string{"MISTRALBOT_LLM_PROVIDER": "openai", "MISTRALBOT_LLM_BASE_URL": srv.URL()}
+	code, out, errOut := runCmd(t, envs, "hello there\n", "--config", noFile(t), "chat")
+	if code != 0 {
+		t.Fatalf("code %d, stderr %s", code, errOut)
+	}
+	if !strings.Contains(out, "Echo:") || !strings.Contains(out, "hello there") {
+		t.Fatalf("stdout lacks the reply: %q", out)
+	}
+	if n := len(srv.Requests()); n != 1 {
+		t.Fatalf("LLM requests = %d, want 1", n)
+	}
+}
+
+func TestCheckReachesTheLLM(t *testing.T) {
+	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenRouter, APIKey: "sk-or-good"})
+	defer srv.Close()
+	base := map[string]string{"MISTRALBOT_LLM_BASE_URL": srv.URL()}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{k: v}
+		for a, b := range base {
+			m[a] = b
+		}
+		return m
+	}
+
+	code, out, errOut := runCmd(t, with("OPENROUTER_API_KEY", "sk-or-good"), "", "--config", noFile(t), "check")
+	if code != 0 || !strings.Contains(out, "mistralai/mistral-small-3.2-24b-instruct is offered") {
+		t.Fatalf("good config: code %d\n%s\n%s", code, out, errOut)
+	}
+	if strings.Contains(out, "sk-or-good") {
+		t.Fatal("check printed the API key")
+	}
+
+	code, out, _ = runCmd(t, with("OPENROUTER_API_KEY", "sk-or-wrong"), "", "--config", noFile(t), "check")
+	if code != exitFailure || !strings.Contains(out, "refused the API key") || strings.Contains(out, "sk-or-wrong") {
+		t.Fatalf("bad key: code %d\n%s", code, out)
+	}
+
+	m := with("OPENROUTER_API_KEY", "sk-or-good")
+	m["MISTRALBOT_LLM_MODEL"] = "mistralai/mistral-small-2402"
+	code, out, _ = runCmd(t, m, "", "--config", noFile(t), "check")
+	if code != exitFailure || !strings.Contains(out, "is not offered") || !strings.Contains(out, "mistralai/mistral-small-2603") {
+		t.Fatalf("unknown model: code %d\n%s", code, out)
+	}
+}
+
+func TestManifestAndInvite(t *testing.T) {
+	code, out, errOut := runCmd(t, nil, "", "--config", noFile(t), "manifest", "slack")
+	if code != 0 || !strings.Contains(out, "socket_mode_enabled: true") || !strings.Contains(out, "app_mention") {
+		t.Fatalf("manifest: code %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, nil, "", "--config", noFile(t), "manifest", "slack", "--url", "https://bot.example.com")
+	if code != 0 || !strings.Contains(out, "https://bot.example.com/slack/events") {
+		t.Fatalf("http manifest: code %d\n%s", code, out)
+	}
+	code, _, errOut = runCmd(t, nil, "", "--config", noFile(t), "invite", "discord")
+	if code != exitConfig || !strings.Contains(errOut, "DISCORD_APPLICATION_ID") {
+		t.Fatalf("invite without app id: code %d %s", code, errOut)
+	}
+	code, out, _ = runCmd(t, map[string]string{"DISCORD_APPLICATION_ID": "1100000000000000002"}, "", "--config", noFile(t), "invite", "discord")
+	if code != 0 || !strings.Contains(out, "client_id=1100000000000000002") || !strings.Contains(out, "applications.commands") {
+		t.Fatalf("invite: code %d %s", code, out)
+	}
+}
