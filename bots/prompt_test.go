@@ -179,3 +179,43 @@ func BenchmarkBuildPrompt(b *testing.B) {
 		})
 	}
 }
+
+// FuzzBuildPrompt checks the prompt's invariants on arbitrary threads: one
+// leading system message, roles alternating, a user turn first and last,
+// the question kept, and nothing but dropped turns lost.
+func FuzzBuildPrompt(f *testing.F) {
+	f.Add([]byte{0, 1, 1, 0, 0, 1, 0}, "some text", 400)
+	f.Add([]byte{1, 1, 0}, "```go\n```", 120)
+	f.Fuzz(func(t *testing.T, roles []byte, text string, ctxTokens int) {
+		if len(roles) == 0 || len(roles) > 300 {
+			return
+		}
+		e := testEngine(t, EngineOptions{ContextTokens: 1100 + int(uint(ctxTokens)%100000), MaxTokens: 1000})
+		turns := make([]Turn, len(roles))
+		for i, r := range roles {
+			turns[i] = Turn{Role: TurnRole(r % 2), ID: fmt.Sprint(i), Name: "N", Text: fmt.Sprint(i, text)}
+		}
+		turns[len(turns)-1].Role = UserTurn
+		p := e.buildPrompt(promptInput{settings: Settings{Language: LanguageAuto}, platform: Slack, now: promptNow, turns: turns})
+		if p.messages[0].Role != llm.RoleSystem || len(p.messages) < 2 {
+			t.Fatalf("messages %v", p.messages)
+		}
+		for i, m := range p.messages[1:] {
+			if m.Role == llm.RoleSystem || (i > 0 && m.Role == p.messages[i].Role) {
+				t.Fatalf("message %d: role %s after %s", i+1, m.Role, p.messages[i].Role)
+			}
+		}
+		if p.messages[1].Role != llm.RoleUser || p.messages[len(p.messages)-1].Role != llm.RoleUser {
+			t.Fatalf("first or last turn is not the user's: %v", p.messages)
+		}
+		if !strings.HasSuffix(p.messages[len(p.messages)-1].Content, "N: "+turns[len(turns)-1].Text) {
+			t.Fatal("the question was lost")
+		}
+		all := fmt.Sprint(p.messages)
+		for _, tu := range turns[p.dropped:] {
+			if !strings.Contains(all, tu.Text) {
+				t.Fatalf("kept turn %q missing", tu.Text)
+			}
+		}
+	})
+}
