@@ -2,36 +2,54 @@ package llm
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 )
 
-// API SKETCH: the llm helper fills in the bodies and may add fields and
-// methods, but keeps these signatures.
+// Defaults applied by New to zero Options fields.
+const (
+	DefaultIdleTimeout   = 30 * time.Second
+	DefaultMaxRetries    = 3
+	DefaultBackoffBase   = 500 * time.Millisecond
+	DefaultBackoffMax    = 10 * time.Second
+	DefaultMaxRetryAfter = 30 * time.Second
+)
 
 // Options configure a Client.
 type Options struct {
+	// Dialect selects the provider family; empty means OpenRouter.
 	Dialect Dialect
-	// BaseURL is the API base, e.g. https://openrouter.ai/api/v1.
+	// BaseURL is the API base, e.g. https://openrouter.ai/api/v1; empty
+	// means DefaultBaseURL(Dialect).
 	BaseURL string
 	APIKey  string
-	// Model is the default model; FallbackModels are tried in order when
-	// it is unavailable.
+	// Model is the default model (empty: DefaultModel(Dialect));
+	// FallbackModels are tried in order when it is unavailable.
 	Model          string
 	FallbackModels []string
-	// Headers are extra request headers (OpenRouter: HTTP-Referer, X-Title).
+	// Headers are extra request headers, sent with every request
+	// (OpenRouter: HTTP-Referer, X-Title).
 	Headers map[string]string
-	// Timeout bounds a whole request including the stream; IdleTimeout the
-	// silence between two chunks (default 30s).
+	// Timeout bounds a whole request including retries and the stream (0:
+	// none); IdleTimeout the silence between two chunks (default 30s).
 	Timeout     time.Duration
 	IdleTimeout time.Duration
-	// MaxRetries bounds retries before the first byte (default 3);
-	// BackoffBase/BackoffMax shape the exponential backoff with jitter.
+	// MaxRetries bounds retries before the first byte (0: default 3,
+	// negative: none); BackoffBase/BackoffMax shape the exponential
+	// backoff with full jitter (defaults 500ms and 10s).
 	MaxRetries  int
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
+	// MaxRetryAfter is the longest Retry-After the client waits for
+	// (default 30s); a longer one ends the retries and is reported in
+	// Error.RetryAfter.
+	MaxRetryAfter time.Duration
 	// Prices in USD per million tokens, used when the provider reports no
 	// cost.
 	PriceInputPerMTok  float64
@@ -43,33 +61,243 @@ type Options struct {
 // Client streams chat completions. Safe for concurrent use.
 type Client struct {
 	opts Options
+	base string
+	http *http.Client
+	log  *slog.Logger
+	est  *Estimator
+
+	// Hooks replaced by tests.
+	now    func() time.Time
+	sleep  func(ctx context.Context, d time.Duration) error
+	jitter func() float64 // in [0, 1)
+
+	mu      sync.Mutex
+	retired map[string]bool // models the provider called unknown
 }
 
-// New validates opts and returns a Client.
-func New(opts Options) (*Client, error) { return &Client{opts: opts}, nil }
+// New validates opts, fills in defaults and returns a Client.
+func New(opts Options) (*Client, error) {
+	if opts.Dialect == "" {
+		opts.Dialect = OpenRouter
+	}
+	switch opts.Dialect {
+	case OpenRouter, Mistral, OpenAI:
+	default:
+		return nil, fmt.Errorf("llm: unknown dialect %q (want openrouter, mistral or openai)", opts.Dialect)
+	}
+	if opts.BaseURL == "" {
+		opts.BaseURL = DefaultBaseURL(opts.Dialect)
+	}
+	u, err := url.Parse(opts.BaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("llm: base URL %q is not an http(s) URL", opts.BaseURL)
+	}
+	if opts.Model == "" {
+		opts.Model = DefaultModel(opts.Dialect)
+	}
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	switch {
+	case opts.MaxRetries == 0:
+		opts.MaxRetries = DefaultMaxRetries
+	case opts.MaxRetries < 0:
+		opts.MaxRetries = 0
+	}
+	if opts.BackoffBase <= 0 {
+		opts.BackoffBase = DefaultBackoffBase
+	}
+	if opts.BackoffMax <= 0 {
+		opts.BackoffMax = DefaultBackoffMax
+	}
+	opts.BackoffMax = max(opts.BackoffMax, opts.BackoffBase)
+	if opts.MaxRetryAfter <= 0 {
+		opts.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if opts.PriceInputPerMTok < 0 || opts.PriceOutputPerMTok < 0 {
+		return nil, fmt.Errorf("llm: prices must not be negative")
+	}
+	c := &Client{
+		opts:    opts,
+		base:    strings.TrimRight(opts.BaseURL, "/"),
+		http:    opts.HTTPClient,
+		log:     opts.Logger,
+		est:     &Estimator{},
+		now:     time.Now,
+		sleep:   sleepCtx,
+		jitter:  rand.Float64,
+		retired: map[string]bool{},
+	}
+	if c.http == nil {
+		c.http = &http.Client{} // no Timeout: streams are bounded by ctx and the idle timer
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+// Model returns the default model id.
+func (c *Client) Model() string { return c.opts.Model }
+
+// Dialect returns the dialect the client speaks.
+func (c *Client) Dialect() Dialect { return c.opts.Dialect }
+
+// Estimator returns the client's token estimator, calibrated after every
+// stream that reports usage.prompt_tokens.
+func (c *Client) Estimator() *Estimator { return c.est }
 
 // Stream sends req and returns the open stream once the provider answered
-// with a stream (after any retries and fallbacks). Errors are *Error.
+// with a stream, after any retries and fallbacks. Failures before the
+// first byte are retried (connection errors, 408, 429, 5xx) honouring
+// Retry-After; then the fallback models are tried in order (OpenRouter
+// also gets them in its models field). Errors are *Error. The caller must
+// Close the stream.
 func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
-	return nil, errors.New("llm: not implemented")
+	if len(req.Messages) == 0 {
+		return nil, &Error{Code: CodeInvalid, Message: "no messages to send"}
+	}
+	start := c.now()
+	var cancel context.CancelFunc = func() {}
+	if c.opts.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
+	}
+	cands := c.candidates(req)
+	var last *Error
+	for i, model := range cands {
+		s, err := c.streamModel(ctx, req, model, cands[i+1:])
+		if err == nil {
+			s.start, s.cancelAll = start, cancel
+			return s, nil
+		}
+		last = err
+		if i == len(cands)-1 || !c.fallBack(model, cands[i+1], err) {
+			break
+		}
+	}
+	cancel()
+	return nil, last
 }
 
-// Models lists the models the provider offers (GET /models).
-func (c *Client) Models(ctx context.Context) ([]ModelInfo, error) {
-	return nil, errors.New("llm: not implemented")
+// candidates lists the primary model then the fallbacks, without
+// duplicates, moving models the provider already called unknown to the
+// end so a retired id costs one round trip per client, not per message.
+func (c *Client) candidates(req Request) []string {
+	primary := req.Model
+	if primary == "" {
+		primary = c.opts.Model
+	}
+	fallbacks := req.FallbackModels
+	if fallbacks == nil {
+		fallbacks = c.opts.FallbackModels
+	}
+	var live, dead []string
+	seen := map[string]bool{}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, m := range append([]string{primary}, fallbacks...) {
+		if m = strings.TrimSpace(m); m == "" || seen[m] {
+			continue
+		}
+		seen[m] = true
+		if c.retired[m] {
+			dead = append(dead, m)
+		} else {
+			live = append(live, m)
+		}
+	}
+	return append(live, dead...)
 }
 
-// Stream is one streamed completion. Not safe for concurrent use; Close it.
-type Stream struct{}
+// fallBack decides whether the failure of model moves on to next, and
+// logs why.
+func (c *Client) fallBack(model, next string, err *Error) bool {
+	switch {
+	case err.Code == CodeNotFound:
+		c.mu.Lock()
+		c.retired[model] = true
+		c.mu.Unlock()
+		c.log.Warn("llm: model is unknown or retired, falling back; fix llm.model",
+			"model", model, "fallback", next, "provider_message", err.Message)
+		return true
+	case c.opts.Dialect != OpenRouter && retryable(err):
+		// OpenRouter already walked the models list server-side.
+		c.log.Warn("llm: model unavailable after retries, falling back",
+			"model", model, "fallback", next, "error", err.Error())
+		return true
+	}
+	return false
+}
 
-// Next returns the next piece of visible reply text (reasoning is hidden).
-// It returns io.EOF after a complete stream, and an *Error when the stream
-// fails; text returned before the error is the partial reply.
-func (s *Stream) Next() (string, error) { return "", errors.New("llm: not implemented") }
+// streamModel opens a stream for one model, retrying failures before the
+// first byte.
+func (c *Client) streamModel(ctx context.Context, req Request, model string, rest []string) (*Stream, *Error) {
+	var fallbacks []string
+	if c.opts.Dialect == OpenRouter {
+		fallbacks = rest
+	}
+	body, err := encodeRequest(c.opts.Dialect, req, model, fallbacks)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Model: model, Message: "encode request", Err: err}
+	}
+	for attempt := 0; ; attempt++ {
+		s, e := c.attempt(ctx, req, model, body)
+		if e == nil {
+			return s, nil
+		}
+		e.Model = model
+		if !retryable(e) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
+			return nil, e
+		}
+		d, ok := c.retryDelay(attempt, e)
+		if !ok {
+			return nil, e
+		}
+		c.log.Info("llm: retrying", "model", model, "attempt", attempt+1, "delay", d, "error", e.Error())
+		if err := c.sleep(ctx, d); err != nil {
+			return nil, ctxError(ctx, model, false)
+		}
+	}
+}
 
-// Result describes the stream; complete after Next returned io.EOF or an
-// error.
-func (s *Stream) Result() Result { return Result{} }
+// retryDelay is Retry-After when the provider gave one (false when it is
+// longer than MaxRetryAfter), else exponential backoff with full jitter:
+// uniform in [0, min(BackoffMax, BackoffBase*2^attempt)).
+func (c *Client) retryDelay(attempt int, e *Error) (time.Duration, bool) {
+	if e.RetryAfter > 0 {
+		return e.RetryAfter, e.RetryAfter <= c.opts.MaxRetryAfter
+	}
+	ceil := c.opts.BackoffMax
+	if attempt < 30 {
+		ceil = min(c.opts.BackoffBase<<attempt, c.opts.BackoffMax)
+	}
+	return time.Duration(c.jitter() * float64(ceil)), true
+}
 
-// Close releases the connection.
-func (s *Stream) Close() error { return nil }
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// ctxError reports a request ended by the caller's context.
+func ctxError(ctx context.Context, model string, partial bool) *Error {
+	e := &Error{Code: CodeUnavailable, Model: model, Message: "request canceled", Partial: partial, Err: ctx.Err()}
+	if ctx.Err() == context.DeadlineExceeded {
+		e.Code, e.Message = CodeTimeout, "request timed out"
+	}
+	return e
+}
+
+// redact removes the API key from provider text (some echo it back).
+func (c *Client) redact(s string) string {
+	if k := c.opts.APIKey; len(k) >= 8 {
+		s = strings.ReplaceAll(s, k, "[redacted]")
+	}
+	return s
+}

@@ -1,0 +1,186 @@
+package llm
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// maxErrorBody bounds how much of an error or JSON body is read.
+const maxErrorBody = 1 << 20
+
+// idleTimer cancels a request when nothing arrives for d. Every line read
+// resets it.
+type idleTimer struct {
+	d     time.Duration
+	t     *time.Timer
+	fired atomic.Bool
+}
+
+func newIdleTimer(d time.Duration, cancel context.CancelFunc) *idleTimer {
+	it := &idleTimer{d: d}
+	it.t = time.AfterFunc(d, func() {
+		it.fired.Store(true)
+		cancel()
+	})
+	return it
+}
+
+func (it *idleTimer) touch() { it.t.Reset(it.d) }
+func (it *idleTimer) stop()  { it.t.Stop() }
+
+// attempt sends one request and returns the stream once the body has
+// started as a stream. A 2xx body that is JSON instead of SSE is read
+// whole: an error envelope becomes an *Error (retryable like its code), a
+// complete non-streamed answer is replayed as a stream.
+func (c *Client) attempt(ctx context.Context, req Request, model string, body []byte) (*Stream, *Error) {
+	actx, cancel := context.WithCancel(ctx)
+	idle := newIdleTimer(c.opts.IdleTimeout, cancel)
+	fail := func(e *Error) (*Stream, *Error) {
+		idle.stop()
+		cancel()
+		e.Message = c.redact(e.Message)
+		return nil, e
+	}
+	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, c.base+"/chat/completions", bytes.NewReader(body))
+	if err != nil {
+		return fail(&Error{Code: CodeInvalid, Message: "build request", Err: err})
+	}
+	c.setHeaders(hreq)
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Accept", "text/event-stream")
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		return fail(c.transportError(ctx, idle, model, err))
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+		resp.Body.Close()
+		return fail(httpError(resp.StatusCode, resp.Header, b, c.now()))
+	}
+	s := &Stream{
+		client:    c,
+		ctx:       ctx,
+		body:      resp.Body,
+		idle:      idle,
+		cancel:    cancel,
+		model:     model,
+		promptRaw: rawMessages(req.Messages),
+	}
+	s.ev.reset(resp.Body)
+	s.ev.touch = idle.touch
+	first, err := firstByte(s.ev.r)
+	if err != nil {
+		resp.Body.Close()
+		if err == io.EOF {
+			return fail(&Error{Code: CodeUnavailable, Status: resp.StatusCode, Message: "empty response body"})
+		}
+		return fail(c.transportError(ctx, idle, model, err))
+	}
+	if first == '{' || first == '[' {
+		b, err := io.ReadAll(io.LimitReader(s.ev.r, maxErrorBody))
+		resp.Body.Close()
+		if err != nil {
+			return fail(c.transportError(ctx, idle, model, err))
+		}
+		replay, e := jsonAnswer(b)
+		if e != nil {
+			return fail(e)
+		}
+		s.ev.reset(bytes.NewReader(replay))
+	}
+	return s, nil
+}
+
+func (c *Client) setHeaders(r *http.Request) {
+	for k, v := range c.opts.Headers {
+		r.Header.Set(k, v)
+	}
+	if c.opts.APIKey != "" {
+		r.Header.Set("Authorization", "Bearer "+c.opts.APIKey)
+	}
+}
+
+// transportError classifies a failure to get or read a response: the idle
+// timer, the caller's context, or the network.
+func (c *Client) transportError(ctx context.Context, idle *idleTimer, model string, err error) *Error {
+	switch {
+	case idle.fired.Load():
+		return &Error{Code: CodeTimeout, Model: model, Message: "no response within " + c.opts.IdleTimeout.String(), Err: err}
+	case ctx.Err() != nil:
+		return ctxError(ctx, model, false)
+	}
+	return &Error{Code: CodeUnavailable, Model: model, Message: "connection failed", Err: unwrapURL(err)}
+}
+
+// unwrapURL drops net/http's *url.Error wrapper, which repeats the URL.
+func unwrapURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) && ue.Err != nil {
+		return ue.Err
+	}
+	return err
+}
+
+// firstByte peeks at the first byte of the body that is not white space.
+func firstByte(r *bufio.Reader) (byte, error) {
+	for {
+		b, err := r.Peek(1)
+		if err != nil {
+			return 0, err
+		}
+		switch b[0] {
+		case ' ', '\t', '\r', '\n':
+			if _, err := r.Discard(1); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		return b[0], nil
+	}
+}
+
+// jsonAnswer handles a 2xx body that is JSON: an error envelope (OpenRouter
+// sends {"error":{...}} with status 200, a choice may carry an error) or a
+// whole completion from a server that ignored stream:true, which it turns
+// into the SSE the stream decoder reads.
+func jsonAnswer(b []byte) ([]byte, *Error) {
+	if pe := parseProviderError(b); pe.found {
+		var env errorEnvelope
+		_ = json.Unmarshal(b, &env)
+		if isSet(env.Error) {
+			return nil, streamError(env.Error)
+		}
+		e := streamError(nil)
+		e.Message = firstNonEmpty(pe.message, e.Message)
+		return nil, e
+	}
+	var ans struct {
+		Choices []struct {
+			FinishReason string          `json:"finish_reason"`
+			Error        json.RawMessage `json:"error"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(b, &ans); err != nil {
+		return nil, &Error{Code: CodeUnavailable, Message: "malformed JSON response", Err: err}
+	}
+	if len(ans.Choices) > 0 && (isSet(ans.Choices[0].Error) || ans.Choices[0].FinishReason == "error") {
+		return nil, streamError(ans.Choices[0].Error)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, b); err != nil {
+		return nil, &Error{Code: CodeUnavailable, Message: "malformed JSON response", Err: err}
+	}
+	out := make([]byte, 0, compact.Len()+32)
+	out = append(out, "data: "...)
+	out = append(out, compact.Bytes()...)
+	out = append(out, "\n\ndata: [DONE]\n\n"...)
+	return out, nil
+}

@@ -1,0 +1,99 @@
+package llm
+
+import (
+	"sort"
+	"strings"
+)
+
+// DefaultBaseURL returns the API base a dialect uses when none is
+// configured ("" for an unknown dialect).
+func DefaultBaseURL(d Dialect) string {
+	switch d {
+	case OpenRouter:
+		return "https://openrouter.ai/api/v1"
+	case Mistral:
+		return "https://api.mistral.ai/v1"
+	case OpenAI:
+		return "http://localhost:8000/v1" // vLLM's default; llmtest's too
+	}
+	return ""
+}
+
+// DefaultModel returns the Mistral Small id a dialect uses when none is
+// configured ("" for an unknown dialect).
+func DefaultModel(d Dialect) string {
+	switch d {
+	case OpenRouter:
+		return "mistralai/mistral-small-3.2-24b-instruct"
+	case Mistral:
+		return "mistral-small-latest"
+	case OpenAI:
+		return "mistral-small"
+	}
+	return ""
+}
+
+type knownModel struct {
+	ctx     int
+	in, out float64 // USD per million tokens
+}
+
+// knownModels are the current Mistral Small ids with their context window
+// and list prices, as the providers published them (OpenRouter's model
+// pages and Mistral's pricing, checked mid-2026). Prices move: config may
+// override them; GET /models is the authority at run time.
+func knownModels() map[string]knownModel {
+	return map[string]knownModel{
+		// Small 3.2 (2506) on OpenRouter: 128k context, $0.075 / $0.20
+		// (third-party trackers list $0.07-0.075 in, $0.20 out).
+		"mistralai/mistral-small-3.2-24b-instruct": {128000, 0.075, 0.20},
+		// Small 4 (2603) on OpenRouter: 262,144 context, $0.15 / $0.60.
+		"mistralai/mistral-small-2603": {262144, 0.15, 0.60},
+		// Mistral's own API: Small at $0.10 / $0.30; the 128k window of
+		// Small 3.2 is the conservative figure for the -latest alias.
+		"mistral-small-latest": {128000, 0.10, 0.30},
+		"mistral-small-2506":   {128000, 0.10, 0.30},
+		"mistral-small-2603":   {262144, 0.10, 0.30},
+	}
+}
+
+// KnownModel returns the context window and USD prices per million tokens
+// of a current Mistral Small id; ok is false for any other id.
+func KnownModel(id string) (ctxTokens int, inPerMTok, outPerMTok float64, ok bool) {
+	m, ok := knownModels()[id]
+	return m.ctx, m.in, m.out, ok
+}
+
+// RetiredModels returns the Mistral Small ids that providers no longer
+// serve, each with the id to use instead. The map is a fresh copy.
+func RetiredModels() map[string]string {
+	return map[string]string{
+		// Small v24.09, gone from OpenRouter.
+		"mistralai/mistral-small": "mistralai/mistral-small-3.2-24b-instruct",
+		// Retired dated snapshots on Mistral's API.
+		"mistral-small-2409": "mistral-small-latest",
+		"mistral-small-2402": "mistral-small-latest",
+		"mistral-small-2312": "mistral-small-latest",
+	}
+}
+
+// IsRetired reports whether id is a retired Mistral Small id.
+func IsRetired(id string) bool {
+	_, ok := RetiredModels()[id]
+	return ok
+}
+
+// SuggestSmall returns the ids in models that are Mistral Small variants
+// and not retired, sorted, for telling a user what to configure instead.
+func SuggestSmall(models []ModelInfo) []string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, m := range models {
+		if strings.Contains(strings.ToLower(m.ID), "mistral-small") && !IsRetired(m.ID) && !seen[m.ID] {
+			seen[m.ID] = true
+			ids = append(ids, m.ID)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}

@@ -1,0 +1,342 @@
+// Package llmtest is a fake chat-completions server for tests and local
+// runs. It speaks the OpenRouter, Mistral and generic OpenAI-compatible
+// dialects byte for byte as captured in the fixtures (keep-alive comments,
+// gen- ids, usage chunk shapes, error envelopes, Mistral's 422 on unknown
+// fields), plays scripted scenarios (slow tokens, every error before and
+// during a stream, retired models, 429 with Retry-After, reasoning) and
+// records every request so tests can assert on the exact JSON sent. It
+// does not import package llm, so llm's own tests can use it.
+package llmtest
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Dialect selects the wire format the server speaks.
+type Dialect string
+
+// The dialects, spelled like llm.Dialect.
+const (
+	OpenRouter Dialect = "openrouter"
+	Mistral    Dialect = "mistral"
+	OpenAI     Dialect = "openai"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Dialect is the wire format (default OpenRouter).
+	Dialect Dialect
+	// APIKey, when set, must arrive as "Authorization: Bearer <APIKey>";
+	// other requests get the dialect's 401.
+	APIKey string
+	// Retired model ids are refused as unknown: OpenRouter 404 "No
+	// endpoints found for <id>." (400 "<id> is not a valid model ID" when
+	// RetiredStatus is 400), Mistral 400 unknown_model "Invalid model:
+	// <id>", generic 404 "The model `<id>` does not exist.". They are
+	// left out of GET /models.
+	Retired       []string
+	RetiredStatus int
+	// Models is the GET /models listing (nil: the dialect's default).
+	Models []Model
+	// Delay is the default pause before each chunk.
+	Delay time.Duration
+	// Default answers requests no scripted scenario matches.
+	Default Scenario
+	// Listener, when set, is where the server listens (default: a random
+	// loopback port).
+	Listener net.Listener
+}
+
+// Message is one chat message of a recorded request.
+type Message struct {
+	Role    string
+	Content string
+}
+
+// RecordedRequest is one request the server received, recorded before it
+// was validated.
+type RecordedRequest struct {
+	Method string
+	Path   string
+	Header http.Header
+	// Body is the raw request body, byte for byte.
+	Body []byte
+	// Model, Models and Messages are parsed from a chat request's body.
+	Model    string
+	Models   []string
+	Messages []Message
+}
+
+// Server is a running fake. Safe for concurrent use.
+type Server struct {
+	opts Options
+	srv  *httptest.Server
+	done chan struct{}
+	once sync.Once
+
+	mu    sync.Mutex
+	queue []queued
+	def   Scenario
+	reqs  []RecordedRequest
+	seq   int
+}
+
+type queued struct {
+	sc   Scenario
+	left int
+}
+
+// New starts a server. Close it.
+func New(opts Options) *Server {
+	if opts.Dialect == "" {
+		opts.Dialect = OpenRouter
+	}
+	if opts.RetiredStatus == 0 {
+		opts.RetiredStatus = http.StatusNotFound
+	}
+	s := &Server{opts: opts, done: make(chan struct{}), def: opts.Default}
+	h := http.HandlerFunc(s.serveHTTP)
+	if opts.Listener == nil {
+		s.srv = httptest.NewServer(h)
+	} else {
+		s.srv = httptest.NewUnstartedServer(h)
+		s.srv.Listener.Close()
+		s.srv.Listener = opts.Listener
+		s.srv.Start()
+	}
+	return s
+}
+
+// URL returns the API base to configure (llm.Options.BaseURL): the
+// server's address plus /v1. Any path prefix works.
+func (s *Server) URL() string { return s.srv.URL + "/v1" }
+
+// Dialect returns the dialect the server speaks.
+func (s *Server) Dialect() Dialect { return s.opts.Dialect }
+
+// Close stops the server, ending stalled and delayed streams, and waits
+// for every handler to return.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		close(s.done)
+		s.srv.CloseClientConnections()
+		s.srv.Close()
+	})
+}
+
+// Script queues scenarios. Each request takes the first queued scenario
+// whose Model matches it, and the scenario leaves the queue after Times
+// requests; requests nothing matches get the default scenario.
+func (s *Server) Script(scs ...Scenario) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, sc := range scs {
+		s.queue = append(s.queue, queued{sc: sc, left: sc.times()})
+	}
+}
+
+// SetDefault replaces the default scenario.
+func (s *Server) SetDefault(sc Scenario) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.def = sc
+}
+
+// Requests returns a copy of the requests received so far, oldest first.
+func (s *Server) Requests() []RecordedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reqs)
+}
+
+// Pending returns how many scripted answers are still queued.
+func (s *Server) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, q := range s.queue {
+		n += q.left
+	}
+	return n
+}
+
+// take removes and returns the scenario for a request for model; ok is
+// false when only the default matched.
+func (s *Server) take(model string) (Scenario, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.queue {
+		q := &s.queue[i]
+		if q.sc.Model != "" && q.sc.Model != model {
+			continue
+		}
+		sc := q.sc
+		if q.left--; q.left <= 0 {
+			s.queue = slices.Delete(s.queue, i, i+1)
+		}
+		return sc, true
+	}
+	return s.def, false
+}
+
+// next returns a fresh sequence number for ids and timestamps.
+func (s *Server) next() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	return s.seq
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
+	rec := RecordedRequest{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}
+	var req chatRequest
+	chat := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/chat/completions")
+	parseErr := error(nil)
+	if chat {
+		parseErr = json.Unmarshal(body, &req)
+		rec.Model, rec.Models, rec.Messages = req.Model, req.Models, req.messages()
+	}
+	s.mu.Lock()
+	s.reqs = append(s.reqs, rec)
+	s.mu.Unlock()
+
+	if s.opts.APIKey != "" && r.Header.Get("Authorization") != "Bearer "+s.opts.APIKey {
+		s.writeError(w, http.StatusUnauthorized, "", "", "")
+		return
+	}
+	switch {
+	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/models"):
+		s.serveModels(w)
+	case chat && parseErr != nil:
+		s.writeError(w, http.StatusBadRequest, "invalid JSON body: "+parseErr.Error(), "", "")
+	case chat:
+		s.serveChat(w, r, body, req)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// serveChat answers a chat request: validation, retired models, then the
+// scenario of the first candidate model that answers.
+func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte, req chatRequest) {
+	if s.opts.Dialect == Mistral {
+		if extra := mistralExtraFields(body); extra != "" {
+			writeJSON(w, http.StatusUnprocessableEntity, extra, "")
+			return
+		}
+	}
+	if len(req.Messages) == 0 {
+		s.writeError(w, http.StatusBadRequest, "messages must not be empty", "", "")
+		return
+	}
+	cands := []string{req.Model}
+	if s.opts.Dialect == OpenRouter {
+		for _, m := range req.Models {
+			if !slices.Contains(cands, m) {
+				cands = append(cands, m)
+			}
+		}
+	}
+	for i, model := range cands {
+		if slices.Contains(s.opts.Retired, model) {
+			if i == 0 || i == len(cands)-1 {
+				s.writeRetired(w, model)
+				return
+			}
+			continue
+		}
+		sc, _ := s.take(model)
+		// OpenRouter walks the models list itself when a model is down.
+		if i < len(cands)-1 && !sc.ErrorIn200 && (sc.Status == 429 || sc.Status >= 500) {
+			continue
+		}
+		s.answer(w, r, sc, req, model)
+		return
+	}
+}
+
+// answer plays sc for a request answered by model.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, sc Scenario, req chatRequest, model string) {
+	if sc.RetryAfter != "" {
+		w.Header().Set("Retry-After", sc.RetryAfter)
+	}
+	switch {
+	case sc.ErrorIn200:
+		code := sc.Status
+		if code == 0 {
+			code = http.StatusTooManyRequests
+		}
+		msg := sc.Message
+		if msg == "" {
+			msg = defaultMessage(code)
+		}
+		body := sc.Body
+		if body == "" {
+			body = `{"error":{"message":` + q(msg) + `,"code":` + itoa(code) + `},"user_id":"user_2abc"}`
+		}
+		writeJSON(w, http.StatusOK, body, "")
+		return
+	case sc.Status >= 400:
+		s.writeError(w, sc.Status, sc.Message, sc.Body, sc.RetryAfter)
+		return
+	}
+	if sc.AnswerModel != "" {
+		model = sc.AnswerModel
+	}
+	st := &streamer{srv: s, w: w, r: r, sc: sc, req: req, model: model, seq: s.next()}
+	if sc.JSON {
+		st.whole()
+		return
+	}
+	st.run()
+}
+
+// wait pauses for d unless the request or the server ends first.
+func (s *Server) wait(r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+	case <-s.done:
+	}
+	return false
+}
+
+// chatRequest is what the server reads from a request body.
+type chatRequest struct {
+	Model    string   `json:"model"`
+	Models   []string `json:"models"`
+	Messages []struct {
+		Role    string          `json:"role"`
+		Content json.RawMessage `json:"content"`
+	} `json:"messages"`
+	StreamOptions *struct {
+		IncludeUsage bool `json:"include_usage"`
+	} `json:"stream_options"`
+}
+
+func (c chatRequest) messages() []Message {
+	out := make([]Message, 0, len(c.Messages))
+	for _, m := range c.Messages {
+		var text string
+		if json.Unmarshal(m.Content, &text) != nil {
+			text = string(m.Content)
+		}
+		out = append(out, Message{Role: m.Role, Content: text})
+	}
+	return out
+}

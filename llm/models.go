@@ -1,0 +1,119 @@
+package llm
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"math"
+	"net/http"
+	"sort"
+	"strconv"
+)
+
+// maxModelsBody bounds GET /models (OpenRouter's list is a few MB).
+const maxModelsBody = 32 << 20
+
+// modelList covers the shapes of GET /models: OpenRouter's
+// (context_length, pricing in USD per token as decimal strings), Mistral's
+// (max_context_length, no prices) and vLLM's (max_model_len).
+type modelList struct {
+	Data []struct {
+		ID               string `json:"id"`
+		Name             string `json:"name"`
+		ContextLength    int    `json:"context_length"`
+		MaxContextLength int    `json:"max_context_length"` // Mistral
+		MaxModelLen      int    `json:"max_model_len"`      // vLLM
+		Pricing          struct {
+			Prompt     json.RawMessage `json:"prompt"`
+			Completion json.RawMessage `json:"completion"`
+		} `json:"pricing"`
+		TopProvider struct {
+			ContextLength int `json:"context_length"`
+		} `json:"top_provider"`
+	} `json:"data"`
+}
+
+// Models lists the models the provider offers (GET /models), sorted by
+// id. Errors are *Error: CodeAuth for a rejected key, and so on.
+func (c *Client) Models(ctx context.Context) ([]ModelInfo, error) {
+	if c.opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/models", nil)
+	if err != nil {
+		return nil, &Error{Code: CodeInvalid, Message: "build request", Err: err}
+	}
+	c.setHeaders(req)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctxError(ctx, "", false)
+		}
+		return nil, &Error{Code: CodeUnavailable, Message: "list models: connection failed", Err: unwrapURL(err)}
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxModelsBody))
+	if err != nil {
+		return nil, &Error{Code: CodeUnavailable, Status: resp.StatusCode, Message: "list models: read body", Err: err}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		e := httpError(resp.StatusCode, resp.Header, body, c.now())
+		e.Message = c.redact(e.Message)
+		return nil, e
+	}
+	return parseModels(body)
+}
+
+// parseModels decodes a GET /models body.
+func parseModels(body []byte) ([]ModelInfo, error) {
+	var list modelList
+	if err := json.Unmarshal(body, &list); err != nil {
+		return nil, &Error{Code: CodeUnavailable, Message: "list models: malformed JSON", Err: err}
+	}
+	out := make([]ModelInfo, 0, len(list.Data))
+	for _, m := range list.Data {
+		if m.ID == "" {
+			continue
+		}
+		info := ModelInfo{
+			ID:                 m.ID,
+			Name:               m.Name,
+			ContextLength:      firstPositive(m.ContextLength, m.MaxContextLength, m.MaxModelLen, m.TopProvider.ContextLength),
+			PriceInputPerMTok:  perMTok(m.Pricing.Prompt),
+			PriceOutputPerMTok: perMTok(m.Pricing.Completion),
+		}
+		out = append(out, info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+func firstPositive(v ...int) int {
+	for _, n := range v {
+		if n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// perMTok converts OpenRouter's USD-per-token price ("0.000000075", or a
+// number) to USD per million tokens; unknown or negative (OpenRouter's
+// "-1" for variable pricing) is 0.
+func perMTok(raw json.RawMessage) float64 {
+	if !isSet(raw) {
+		return 0
+	}
+	s := plainString(raw)
+	if s == "" {
+		s = string(raw)
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return 0
+	}
+	return math.Round(f*1e15) / 1e9 // per MTok, without float noise
+}

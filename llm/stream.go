@@ -1,0 +1,225 @@
+package llm
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sync"
+	"time"
+)
+
+// Stream is one streamed completion. Not safe for concurrent use; Close it.
+type Stream struct {
+	client *Client
+	ctx    context.Context // the caller's, to tell its cancellation from ours
+	body   io.Closer
+	idle   *idleTimer
+	cancel context.CancelFunc // this attempt's request
+	// cancelAll ends the Timeout context of the whole Stream call.
+	cancelAll context.CancelFunc
+	start     time.Time
+	model     string // requested model
+	promptRaw int    // uncalibrated prompt estimate
+
+	ev    eventReader
+	sc    scanner
+	ch    chunk
+	think thinkFilter
+
+	res       Result
+	usage     bool // the provider sent usage
+	cost      float64
+	hasCost   bool
+	reply     tally // visible text, for estimating completion tokens
+	sawText   bool
+	finish    bool   // a finish_reason other than "error" arrived
+	tail      string // text held back by the think filter, due before EOF
+	pending   *Error // error that arrived with text; due after that text
+	err       error  // terminal: io.EOF or an *Error
+	closeOnce sync.Once
+}
+
+// Next returns the next piece of visible reply text (reasoning is hidden).
+// It returns io.EOF after a complete stream, and an *Error when the stream
+// fails; text returned before the error is the partial reply (Error.Partial
+// says whether there was any).
+func (s *Stream) Next() (string, error) {
+	for s.err == nil {
+		if s.pending != nil {
+			return "", s.fail(s.pending)
+		}
+		data, err := s.ev.next()
+		if err != nil {
+			return s.readFailed(err)
+		}
+		if string(data) == "[DONE]" {
+			return s.done()
+		}
+		if err := s.ch.decode(&s.sc, data); err != nil {
+			return "", s.fail(&Error{Code: CodeUnavailable, Message: "malformed chunk from provider", Err: err})
+		}
+		s.note()
+		if s.ch.errRaw != nil || string(s.ch.finishReason) == "error" {
+			e := streamError(s.ch.errRaw)
+			if text := s.visible(); text != "" {
+				s.pending = e
+				return text, nil
+			}
+			return "", s.fail(e)
+		}
+		if text := s.visible(); text != "" {
+			return text, nil
+		}
+	}
+	return "", s.err
+}
+
+// note records what the chunk says about the stream.
+func (s *Stream) note() {
+	ch := &s.ch
+	if len(ch.id) > 0 && string(ch.id) != s.res.ID {
+		s.res.ID = string(ch.id)
+	}
+	if len(ch.model) > 0 && string(ch.model) != s.res.Model {
+		s.res.Model = string(ch.model)
+	}
+	if len(ch.finishReason) > 0 && string(ch.finishReason) != s.res.FinishReason {
+		s.res.FinishReason = string(ch.finishReason)
+		s.finish = s.res.FinishReason != "error"
+	}
+	if ch.hasUsage {
+		s.usage = true
+		s.res.Usage.PromptTokens = ch.promptTokens
+		s.res.Usage.CompletionTokens = ch.completionTokens
+		if ch.hasCost {
+			s.cost, s.hasCost = ch.cost, true
+		}
+	}
+}
+
+// visible runs the chunk's content through the reasoning filter.
+func (s *Stream) visible() string {
+	if len(s.ch.content) == 0 {
+		return ""
+	}
+	text := s.think.push(s.ch.content)
+	if text != "" {
+		s.deliver(text)
+	}
+	return text
+}
+
+func (s *Stream) deliver(text string) {
+	if !s.sawText {
+		s.sawText = true
+		s.res.FirstToken = s.client.now().Sub(s.start)
+	}
+	s.reply.add(text)
+}
+
+// done ends a complete stream: [DONE], or the end of a body whose last
+// chunk had a finish_reason.
+func (s *Stream) done() (string, error) {
+	tail := s.think.flush()
+	if tail != "" {
+		s.deliver(tail)
+	}
+	s.finalize()
+	s.err = io.EOF
+	// Drain what little follows [DONE] so the connection can be reused;
+	// the idle timer still bounds this.
+	_, _ = io.Copy(io.Discard, io.LimitReader(s.ev.r, 64<<10))
+	s.release()
+	if tail != "" {
+		return tail, nil
+	}
+	return "", io.EOF
+}
+
+// readFailed handles the end of the body or a read error.
+func (s *Stream) readFailed(err error) (string, error) {
+	partial := s.sawText
+	switch {
+	case err == io.EOF && s.finish:
+		// The provider closed the stream right after a final chunk without
+		// sending [DONE]: the reply is complete.
+		return s.done()
+	case err == io.EOF:
+		return "", s.fail(&Error{Code: CodeUnavailable, Message: "stream ended before [DONE]", Partial: partial})
+	case errors.Is(err, errEventTooLong):
+		return "", s.fail(&Error{Code: CodeUnavailable, Message: "oversized event from provider", Partial: partial, Err: err})
+	}
+	e := s.client.transportError(s.ctx, s.idle, s.model, err)
+	if e.Code == CodeTimeout && s.idle.fired.Load() {
+		e.Message = "stream stalled: no data for " + s.client.opts.IdleTimeout.String()
+	}
+	e.Partial = partial
+	return "", s.fail(e)
+}
+
+// fail ends the stream with e.
+func (s *Stream) fail(e *Error) error {
+	s.pending = nil
+	if e.Model == "" {
+		e.Model = s.res.Model
+	}
+	if e.Model == "" {
+		e.Model = s.model
+	}
+	e.Partial = e.Partial || s.sawText
+	e.Message = s.client.redact(e.Message)
+	s.finalize()
+	s.err = e
+	s.release()
+	return e
+}
+
+// finalize settles Result: the answering model, usage (estimated when the
+// provider sent none), cost, and the estimator's calibration.
+func (s *Stream) finalize() {
+	if s.res.Model == "" {
+		s.res.Model = s.model
+	}
+	u := &s.res.Usage
+	est := s.client.est
+	if s.usage {
+		est.Observe(s.promptRaw, u.PromptTokens)
+	} else {
+		u.Estimated = true
+		u.PromptTokens = est.scale(s.promptRaw)
+		u.CompletionTokens = est.scale(s.reply.tokens())
+	}
+	if s.hasCost {
+		u.CostUSD, u.CostFromProvider = s.cost, true
+	} else {
+		o := s.client.opts
+		u.CostUSD = (float64(u.PromptTokens)*o.PriceInputPerMTok + float64(u.CompletionTokens)*o.PriceOutputPerMTok) / 1e6
+	}
+}
+
+// release frees the connection and the timers.
+func (s *Stream) release() {
+	s.closeOnce.Do(func() {
+		s.idle.stop()
+		s.body.Close()
+		s.cancel()
+		if s.cancelAll != nil {
+			s.cancelAll()
+		}
+	})
+}
+
+// Result describes the stream; complete after Next returned io.EOF or an
+// error.
+func (s *Stream) Result() Result { return s.res }
+
+// Close releases the connection. Next returns an error after Close unless
+// the stream had already ended.
+func (s *Stream) Close() error {
+	if s.err == nil {
+		s.finalize()
+		s.err = &Error{Code: CodeInternal, Model: s.res.Model, Message: "stream closed", Partial: s.sawText}
+	}
+	s.release()
+	return nil
+}

@@ -1,0 +1,96 @@
+package llm
+
+import (
+	"bytes"
+	"strings"
+)
+
+const (
+	thinkOpen  = "<think>"
+	thinkClose = "</think>"
+)
+
+// thinkFilter removes <think>...</think> blocks from streamed text, even
+// when a tag is split across chunks: a chunk ending in what may be the
+// start of a tag is held back until the next chunk decides. White space
+// right after a closing tag is dropped too, so the reply does not start
+// with the blank lines models put between reasoning and answer. Not safe
+// for concurrent use.
+type thinkFilter struct {
+	in       bool   // inside a block
+	trim     bool   // drop leading white space (just after </think>)
+	held     []byte // a possible partial tag from the previous chunk
+	buf, out []byte
+}
+
+// push returns the visible part of the next piece of text.
+func (f *thinkFilter) push(p []byte) string {
+	if !f.in && !f.trim && len(f.held) == 0 && bytes.IndexByte(p, '<') < 0 {
+		return string(p) // the common case: plain text
+	}
+	f.buf = append(append(f.buf[:0], f.held...), p...)
+	f.held = f.held[:0]
+	f.out = f.out[:0]
+	rest := f.buf
+	for len(rest) > 0 {
+		tag := thinkOpen
+		if f.in {
+			tag = thinkClose
+		}
+		if i := bytes.Index(rest, []byte(tag)); i >= 0 {
+			f.emit(rest[:i])
+			rest = rest[i+len(tag):]
+			f.in = !f.in
+			f.trim = !f.in
+			continue
+		}
+		// Hold back a suffix that could be the start of the tag.
+		keep := partialSuffix(rest, tag)
+		f.emit(rest[:len(rest)-keep])
+		f.held = append(f.held, rest[len(rest)-keep:]...)
+		break
+	}
+	return string(f.out)
+}
+
+// emit appends visible text to out; text inside a block is dropped.
+func (f *thinkFilter) emit(p []byte) {
+	if f.in {
+		return
+	}
+	if f.trim {
+		p = bytes.TrimLeft(p, " \t\r\n")
+		if len(p) == 0 {
+			return
+		}
+		f.trim = false
+	}
+	f.out = append(f.out, p...)
+}
+
+// flush returns held-back text at the end of the stream. An unclosed block
+// is reasoning cut short and stays hidden.
+func (f *thinkFilter) flush() string {
+	if f.in || len(f.held) == 0 {
+		f.held = f.held[:0]
+		return ""
+	}
+	s := string(f.held)
+	f.held = f.held[:0]
+	if f.trim {
+		s = strings.TrimLeft(s, " \t\r\n")
+	}
+	return s
+}
+
+// partialSuffix returns the length of the longest suffix of p that is a
+// proper prefix of tag.
+func partialSuffix(p []byte, tag string) int {
+	n := min(len(p), len(tag)-1)
+	for ; n > 0; n-- {
+		if string(p[len(p)-n:]) == tag[:n] {
+			return n
+		}
+	}
+	return 0
+}
