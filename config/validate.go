@@ -57,20 +57,10 @@ func (c *Config) validateLLM(p *problems) {
 		p.add("llm.api_key", "required for provider %s: set %s or %s",
 			l.Provider, envName("llm.api_key"), conventionalNames("llm.api_key", l.Provider)[0])
 	}
-	current := DefaultModel(l.Provider)
-	if current == "" {
-		current = DefaultModel(ProviderOpenRouter)
-	}
-	switch {
-	case l.Model == "":
+	// Retired model ids are not problems here: ReplaceRetired swaps them
+	// for the current Mistral Small with a warning, so the bot still runs.
+	if l.Model == "" {
 		p.add("llm.model", "required")
-	case IsRetired(l.Model):
-		p.add("llm.model", "%q is retired; use %q (the current Mistral Small)", l.Model, current)
-	}
-	for i, m := range l.FallbackModels {
-		if IsRetired(m) {
-			p.add(fmt.Sprintf("llm.fallback_models[%d]", i), "%q is retired; use %q", m, current)
-		}
 	}
 	if l.Temperature < 0 || l.Temperature > 2 {
 		p.add("llm.temperature", "%g is outside [0, 2]", l.Temperature)
@@ -213,10 +203,6 @@ func (c *Config) validateChannels(p *problems) {
 			p.add(key, `the channel id must be prefixed "slack:" or "discord:" (e.g. "slack:C123")`)
 		}
 		checkLanguage(p, key+".language", ch.Language, true)
-		if IsRetired(ch.Model) {
-			current := DefaultModel(c.LLM.Provider)
-			p.add(key+".model", "%q is retired; use %q", ch.Model, current)
-		}
 	}
 }
 

@@ -65,7 +65,7 @@ log:
 `, nil)
 	problems := problemsOf(t, c.Validate())
 	wantKeys := []string{
-		"llm.provider", "llm.base_url", "llm.model", "llm.temperature", "llm.max_tokens",
+		"llm.provider", "llm.base_url", "llm.temperature", "llm.max_tokens",
 		"llm.timeout", "llm.max_concurrency",
 		"slack.bot_token", "slack.app_token",
 		"discord.shard_id", "discord.token",
@@ -96,11 +96,6 @@ func TestValidateEachRule(t *testing.T) {
 	}{
 		{"unknown provider", func(c *Config) { c.LLM.Provider = "azure" }, `llm.provider: unknown provider "azure"`},
 		{"mistral needs key", func(c *Config) { c.LLM.Provider, c.LLM.APIKey = "mistral", "" }, "llm.api_key: required for provider mistral: set MISTRALBOT_LLM_API_KEY or MISTRAL_API_KEY"},
-		{"retired model", func(c *Config) { c.LLM.Model = "mistralai/mistral-small" },
-			`llm.model: "mistralai/mistral-small" is retired; use "mistralai/mistral-small-3.2-24b-instruct"`},
-		{"retired on mistral", func(c *Config) { c.LLM.Provider, c.LLM.Model = "mistral", "mistral-small-2409" },
-			`llm.model: "mistral-small-2409" is retired; use "mistral-small-latest"`},
-		{"retired fallback", func(c *Config) { c.LLM.FallbackModels = []string{"ok", "mistral-small-2409"} }, "llm.fallback_models[1]: "},
 		{"temperature low", func(c *Config) { c.LLM.Temperature = -0.1 }, "llm.temperature: "},
 		{"temperature high", func(c *Config) { c.LLM.Temperature = 2.01 }, "llm.temperature: "},
 		{"max_tokens vs context", func(c *Config) { c.LLM.MaxTokens = c.LLM.ContextTokens }, "llm.max_tokens: "},
@@ -142,7 +137,6 @@ func TestValidateEachRule(t *testing.T) {
 		{"attachment", func(c *Config) { c.Bot.AttachmentMaxBytes = -1 }, "bot.attachment_max_bytes: "},
 		{"channel prefix", func(c *Config) { c.Channels["teams:1"] = Channel{} }, "channels.teams:1: the channel id must be prefixed"},
 		{"channel language", func(c *Config) { c.Channels["slack:C1"] = Channel{Language: "xx-yy-zz-!"} }, "channels.slack:C1.language: "},
-		{"channel model", func(c *Config) { c.Channels["discord:1"] = Channel{Model: "mistralai/mistral-small"} }, "channels.discord:1.model: "},
 		{"log level", func(c *Config) { c.Log.Level = "trace" }, "log.level: "},
 		{"log format", func(c *Config) { c.Log.Format = "yaml" }, "log.format: "},
 	}

@@ -185,8 +185,11 @@ func (a *App) Close() {
 }
 
 // runBot is the run command.
-func runBot(ctx context.Context, cfg *config.Config, e env) error {
+func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) error {
 	log := newLogger(cfg.Log, e.stderr)
+	for _, w := range retired {
+		log.Error("retired model in the configuration: "+w, "key", "llm.model")
+	}
 	app, err := NewApp(ctx, cfg, log)
 	if err != nil {
 		return err

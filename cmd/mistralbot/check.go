@@ -18,7 +18,7 @@ var errCheckFailed = errors.New("check failed: see above")
 
 // runCheck is the check command: it prints the configuration (redacted),
 // reaches the LLM and the store, and says what is usable.
-func runCheck(ctx context.Context, cfg *config.Config, e env) error {
+func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) error {
 	fmt.Fprintf(e.stdout, "# configuration (secrets redacted)\n%s\n", cfg.Redacted())
 	ok := true
 	say := func(good bool, format string, args ...any) {
@@ -27,6 +27,9 @@ func runCheck(ctx context.Context, cfg *config.Config, e env) error {
 			mark, ok = "FAIL", false
 		}
 		fmt.Fprintf(e.stdout, "%s %s\n", mark, fmt.Sprintf(format, args...))
+	}
+	for _, w := range retired {
+		say(false, "%s", w)
 	}
 	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr)
 

@@ -99,7 +99,7 @@ func run(ctx context.Context, args []string, e env) int {
 		fmt.Fprint(e.stdout, usageText)
 		return exitOK
 	case "run":
-		err = withConfig(*configPath, e, func(cfg *config.Config) error { return runBot(ctx, cfg, e) })
+		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error { return runBot(ctx, cfg, retired, e) })
 		if errors.Is(err, config.ErrInvalid) {
 			// Nothing enabled explains more than a missing key does.
 			if cfg, lerr := loadConfig(*configPath, e); lerr == nil && len(cfg.Enabled()) == 0 {
@@ -107,9 +107,14 @@ func run(ctx context.Context, args []string, e env) int {
 			}
 		}
 	case "chat":
-		err = withConfig(*configPath, e, func(cfg *config.Config) error { return runChat(ctx, cfg, e) })
+		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error {
+			for _, w := range retired {
+				fmt.Fprintln(e.stderr, "mistralbot: warning:", w)
+			}
+			return runChat(ctx, cfg, e)
+		})
 	case "check":
-		err = withConfig(*configPath, e, func(cfg *config.Config) error { return runCheck(ctx, cfg, e) })
+		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error { return runCheck(ctx, cfg, retired, e) })
 	case "manifest":
 		err = runManifest(*configPath, rest, *url, e)
 	case "invite":
@@ -140,8 +145,10 @@ func loadConfig(path string, e env) (*config.Config, error) {
 	return config.Load(config.LoadOptions{Path: path, Env: e.lookup})
 }
 
-// withConfig loads and validates the configuration, then calls f.
-func withConfig(path string, e env, f func(*config.Config) error) error {
+// withConfig loads and validates the configuration, replaces retired model
+// ids by the current Mistral Small, then calls f with the warnings about
+// them (a retired id is a clear error and a fallback, not a refusal to run).
+func withConfig(path string, e env, f func(cfg *config.Config, retired []string) error) error {
 	cfg, err := loadConfig(path, e)
 	if err != nil {
 		return err
@@ -149,7 +156,8 @@ func withConfig(path string, e env, f func(*config.Config) error) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	return f(cfg)
+	retired := cfg.ReplaceRetired()
+	return f(cfg, retired)
 }
 
 const usageText = `mistralbot: Mistral Small in Slack and Discord.

@@ -115,10 +115,18 @@ func TestCheckReachesTheLLM(t *testing.T) {
 	}
 
 	m := with("OPENROUTER_API_KEY", "sk-or-good")
-	m["MISTRALBOT_LLM_MODEL"] = "mistralai/mistral-small-2402"
+	m["MISTRALBOT_LLM_MODEL"] = "mistralai/mistral-small-9999"
 	code, out, _ = runCmd(t, m, "", "--config", noFile(t), "check")
 	if code != exitFailure || !strings.Contains(out, "is not offered") || !strings.Contains(out, "mistralai/mistral-small-2603") {
 		t.Fatalf("unknown model: code %d\n%s", code, out)
+	}
+
+	// A retired id is a clear failure of check, which names the current
+	// model it falls back to.
+	m["MISTRALBOT_LLM_MODEL"] = "mistralai/mistral-small"
+	code, out, _ = runCmd(t, m, "", "--config", noFile(t), "check")
+	if code != exitFailure || !strings.Contains(out, `"mistralai/mistral-small" is retired; using "mistralai/mistral-small-3.2-24b-instruct"`) {
+		t.Fatalf("retired model: code %d\n%s", code, out)
 	}
 }
 
