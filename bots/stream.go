@@ -45,6 +45,10 @@ type StreamOptions struct {
 	MaxRetries    int
 	MaxRetryAfter time.Duration
 	Logger        *slog.Logger
+	// Existing are the ids of messages a previous attempt already posted
+	// (a reply resumed after a restart): they are edited in order before
+	// any new message is posted.
+	Existing []string
 }
 
 // Streamer writes a streamed answer to a platform: the first visible text is
@@ -95,6 +99,8 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 		m = utf8.RuneCountInString
 	}
 	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	s.ids = append([]string(nil), opts.Existing...)
+	s.sent = make([]string, len(s.ids)) // unknown content: the first sync edits them
 	if opts.Render == nil {
 		s.measure = m
 	} else {
@@ -157,9 +163,13 @@ func (s *Streamer) Finish(ctx context.Context, text string) error {
 	return err
 }
 
-// IDs returns the platform ids of the messages posted so far. Call it after
-// Finish returned.
-func (s *Streamer) IDs() []string { return append([]string(nil), s.ids...) }
+// IDs returns the platform ids of the messages posted so far. Safe to call
+// at any time (the Engine journals them while the reply streams).
+func (s *Streamer) IDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.ids...)
+}
 
 // FirstPost returns when the first visible text was posted (zero if never).
 // Call it after Finish returned.
@@ -244,7 +254,9 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			if s.firstPost.IsZero() {
 				s.firstPost = time.Now()
 			}
+			s.mu.Lock()
 			s.ids = append(s.ids, id)
+			s.mu.Unlock()
 			s.sent = append(s.sent, body)
 			s.lastEdit = time.Now()
 		case s.sent[idx] != body:

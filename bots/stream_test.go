@@ -293,3 +293,22 @@ func TestBucketWaitHasPriorityAndUnblocks(t *testing.T) {
 		t.Fatal("wait on a cancelled context returned nil")
 	}
 }
+
+func TestStreamerResumesExistingMessages(t *testing.T) {
+	sink := newFakeSink(100)
+	id, _ := sink.Post(context.Background(), "thinking...")
+	sink.posts = 0
+	s := NewStreamer(sink, StreamOptions{Limit: 100, Existing: []string{id}})
+	if err := s.Finish(context.Background(), "the regenerated answer"); err != nil {
+		t.Fatal(err)
+	}
+	if sink.posts != 0 || sink.edits != 1 {
+		t.Fatalf("posts = %d, edits = %d; want the placeholder edited", sink.posts, sink.edits)
+	}
+	if got := sink.texts(); len(got) != 1 || got[0] != "the regenerated answer" {
+		t.Fatalf("messages = %q", got)
+	}
+	if ids := s.IDs(); len(ids) != 1 || ids[0] != id {
+		t.Fatalf("ids = %v", ids)
+	}
+}
