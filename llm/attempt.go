@@ -16,25 +16,61 @@ import (
 // maxErrorBody bounds how much of an error or JSON body is read.
 const maxErrorBody = 1 << 20
 
-// idleTimer cancels a request when nothing arrives for d. Every line read
-// resets it.
+// idleTimer cancels a request when the provider sends nothing for d
+// while we wait for it. Signs of life (touch, once per line) only store a
+// timestamp; the timer wakes up at the earliest possible deadline and
+// re-arms itself if something arrived meanwhile, so the hot path costs no
+// timer operation. While paused (the caller is busy between two Next
+// calls) it never fires.
 type idleTimer struct {
-	d     time.Duration
-	t     *time.Timer
-	fired atomic.Bool
+	d      time.Duration
+	base   time.Time
+	cancel context.CancelFunc
+	t      *time.Timer
+	last   atomic.Int64 // time.Since(base) at the last sign of life
+	paused atomic.Bool
+	done   atomic.Bool
+	fired  atomic.Bool
 }
 
 func newIdleTimer(d time.Duration, cancel context.CancelFunc) *idleTimer {
-	it := &idleTimer{d: d}
-	it.t = time.AfterFunc(d, func() {
-		it.fired.Store(true)
-		cancel()
-	})
+	it := &idleTimer{d: d, base: time.Now(), cancel: cancel}
+	it.t = time.AfterFunc(d, it.check)
 	return it
 }
 
-func (it *idleTimer) touch() { it.t.Reset(it.d) }
-func (it *idleTimer) stop()  { it.t.Stop() }
+// check runs when the timer expires.
+func (it *idleTimer) check() {
+	if it.done.Load() {
+		return
+	}
+	if it.paused.Load() {
+		it.t.Reset(it.d)
+		return
+	}
+	if quiet := time.Since(it.base) - time.Duration(it.last.Load()); quiet < it.d {
+		it.t.Reset(it.d - quiet)
+		return
+	}
+	it.fired.Store(true)
+	it.cancel()
+}
+
+func (it *idleTimer) touch() { it.last.Store(int64(time.Since(it.base))) }
+
+// pause stops the clock until resume.
+func (it *idleTimer) pause() { it.paused.Store(true) }
+
+// resume restarts the clock from now.
+func (it *idleTimer) resume() {
+	it.touch()
+	it.paused.Store(false)
+}
+
+func (it *idleTimer) stop() {
+	it.done.Store(true)
+	it.t.Stop()
+}
 
 // attempt sends one request and returns the stream once the body has
 // started as a stream. A 2xx body that is JSON instead of SSE is read
@@ -96,6 +132,7 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		}
 		s.ev.reset(bytes.NewReader(replay))
 	}
+	idle.pause() // until the caller asks for text: see Stream.Next
 	return s, nil
 }
 

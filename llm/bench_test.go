@@ -24,6 +24,7 @@ func readerStream(c *Client, r io.Reader) *Stream {
 		start:  time.Now(),
 	}
 	s.ev.reset(r)
+	s.ev.touch = s.idle.touch
 	return s
 }
 

@@ -247,3 +247,29 @@ func TestErrorCodeHelper(t *testing.T) {
 		t.Fatalf("Error() = %q", got)
 	}
 }
+
+// TestSlowConsumerIsNoStall: the idle timeout measures the provider's
+// silence, not the time the caller spends between two Next calls.
+func TestSlowConsumerIsNoStall(t *testing.T) {
+	h := newHarness(t, llmtest.Options{}, Options{Dialect: OpenRouter, IdleTimeout: 100 * time.Millisecond})
+	s, err := h.c.Stream(context.Background(), userReq("slow reader"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var text strings.Builder
+	for {
+		time.Sleep(150 * time.Millisecond) // busy elsewhere, longer than IdleTimeout
+		piece, err := s.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("slow consumer got %v", err)
+		}
+		text.WriteString(piece)
+	}
+	if text.String() != llmtest.DefaultReply("slow reader") {
+		t.Fatalf("text %q", text.String())
+	}
+}

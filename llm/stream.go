@@ -44,6 +44,18 @@ type Stream struct {
 // fails; text returned before the error is the partial reply (Error.Partial
 // says whether there was any).
 func (s *Stream) Next() (string, error) {
+	if s.err != nil {
+		return "", s.err
+	}
+	// The idle timer runs only while we wait for the provider: a caller
+	// busy between two calls (a rate-limited chat edit) is not a stall.
+	s.idle.resume()
+	text, err := s.next()
+	s.idle.pause()
+	return text, err
+}
+
+func (s *Stream) next() (string, error) {
 	for s.err == nil {
 		if s.pending != nil {
 			return "", s.fail(s.pending)
