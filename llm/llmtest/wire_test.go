@@ -147,4 +147,3 @@ func TestErrorEnvelopesMatchFixtures(t *testing.T) {
 		})
 	}
 }
-
