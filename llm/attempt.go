@@ -92,6 +92,9 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 	c.setHeaders(hreq)
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Accept", "text/event-stream")
+	// A compressed event stream reaches us in compressor-sized bursts, not
+	// token by token.
+	hreq.Header.Set("Accept-Encoding", "identity")
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		return fail(c.transportError(ctx, idle, model, err))

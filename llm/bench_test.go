@@ -34,7 +34,7 @@ func (s *Stream) rewind(r io.Reader) {
 	s.ev.reset(r)
 	s.think = thinkFilter{held: s.think.held[:0], buf: s.think.buf, out: s.think.out}
 	s.res, s.usage, s.cost, s.hasCost, s.reply = Result{}, false, 0, false, tally{}
-	s.sawText, s.finish, s.tail, s.pending, s.err = false, false, "", nil, nil
+	s.sawText, s.finish, s.pending, s.err = false, false, nil, nil
 }
 
 // longStream is the recorded OpenRouter stream with its first content

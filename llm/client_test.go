@@ -92,7 +92,7 @@ func TestRequestBody(t *testing.T) {
 			}
 			for k, v := range map[string]string{
 				"Authorization": "Bearer sk-abcdefgh", "Content-Type": "application/json",
-				"Accept": "text/event-stream", "Http-Referer": "https://example.org", "X-Title": "mistralbot",
+				"Accept": "text/event-stream", "Accept-Encoding": "identity", "Http-Referer": "https://example.org", "X-Title": "mistralbot",
 			} {
 				if got := r.Header.Get(k); got != v {
 					t.Errorf("header %s = %q, want %q", k, got, v)

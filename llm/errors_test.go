@@ -139,6 +139,7 @@ func TestRawStreamEdgeCases(t *testing.T) {
 		text       string
 		code       Code
 	}{
+		{"zero usage is estimated", chunk("a", "stop") + `data: {"choices":[],"usage":{"prompt_tokens":0,"completion_tokens":0}}` + "\n\ndata: [DONE]\n\n", "a", ""},
 		{"error null is no error", chunk("a", "") + chunk("b", "stop") + "data: [DONE]\n\n", "ab", ""},
 		{"finished but no DONE", chunk("a", "") + chunk("b", "stop"), "ab", ""},
 		{"no finish and no DONE", chunk("a", "") + chunk("b", ""), "ab", CodeUnavailable},
@@ -158,6 +159,12 @@ func TestRawStreamEdgeCases(t *testing.T) {
 			}
 			if ErrorCode(err) != tt.code || text != tt.text {
 				t.Fatalf("text %q err %v; want %q code %q", text, err, tt.text, tt.code)
+			}
+			if tt.name != "zero usage is estimated" {
+				return
+			}
+			if u := s.Result().Usage; !u.Estimated || u.PromptTokens == 0 || u.CompletionTokens != 1 {
+				t.Fatalf("usage %+v", u)
 			}
 		})
 	}

@@ -33,7 +33,6 @@ type Stream struct {
 	reply     tally // visible text, for estimating completion tokens
 	sawText   bool
 	finish    bool   // a finish_reason other than "error" arrived
-	tail      string // text held back by the think filter, due before EOF
 	pending   *Error // error that arrived with text; due after that text
 	err       error  // terminal: io.EOF or an *Error
 	closeOnce sync.Once
@@ -194,7 +193,7 @@ func (s *Stream) finalize() {
 	}
 	u := &s.res.Usage
 	est := s.client.est
-	if s.usage {
+	if s.usage && u.PromptTokens+u.CompletionTokens > 0 { // some servers send zeros
 		est.Observe(s.promptRaw, u.PromptTokens)
 	} else {
 		u.Estimated = true
