@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -26,7 +27,7 @@ func TestMain(m *testing.M) {
 // the real llm client against llmtest, and the adapter against the fake
 // Discord, all on loopback.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	dc     *discordtest.Server
 	llm    *llmtest.Server
 	eng    *bots.Engine
@@ -40,7 +41,9 @@ type harnessConfig struct {
 	fake    discordtest.Options
 	adapter func(*Options)
 	llm     llmtest.Options
-	noRun   bool
+	// llmClient is the HTTP client of the llm client (nil: default).
+	llmClient *http.Client
+	noRun     bool
 }
 
 // quietLogger keeps test output readable; set DISCORD_TEST_LOG=1 to see
@@ -52,14 +55,15 @@ func quietLogger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-func newHarness(t *testing.T, cfg harnessConfig) *harness {
+func newHarness(t testing.TB, cfg harnessConfig) *harness {
 	t.Helper()
 	if cfg.fake.BucketWindow == 0 {
 		cfg.fake.BucketWindow = 400 * time.Millisecond
 	}
 	dc := discordtest.New(cfg.fake)
 	ls := llmtest.New(cfg.llm)
-	client, err := llm.New(llm.Options{BaseURL: ls.URL(), APIKey: "test", MaxRetries: -1, Logger: quietLogger()})
+	client, err := llm.New(llm.Options{BaseURL: ls.URL(), APIKey: "test", MaxRetries: -1, Logger: quietLogger(),
+		HTTPClient: cfg.llmClient})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +137,6 @@ func (h *harness) botMessages(channel string) []discordtest.Message {
 	}
 	return out
 }
-
 
 // waitExact waits until the bot's messages in channel, joined, are want.
 func (h *harness) waitExact(channel, want string) []discordtest.Message {

@@ -134,7 +134,7 @@ func cleanText(m *discordgo.Message, w where) string {
 	for _, r := range w.botRoles {
 		bot[r] = true
 	}
-	text := mentionRe.ReplaceAllStringFunc(m.Content, func(s string) string {
+	replace := func(s string) string {
 		sub := mentionRe.FindStringSubmatch(s)
 		kind, id := sub[1], sub[2]
 		switch {
@@ -148,7 +148,16 @@ func cleanText(m *discordgo.Message, w where) string {
 			}
 		}
 		return s
-	})
+	}
+	// Repeat: removing "<@bot>" from "<@<@bot>bot>" leaves another one.
+	text := m.Content
+	for range 8 {
+		next := mentionRe.ReplaceAllStringFunc(text, replace)
+		if next == text {
+			break
+		}
+		text = next
+	}
 	return strings.TrimSpace(text)
 }
 

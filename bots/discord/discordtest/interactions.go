@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -126,7 +127,7 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 		var am *allowedMentions
 		if in.Data != nil {
 			if in.Data.Content != nil {
-				content = *in.Data.Content
+				content = strings.TrimSpace(*in.Data.Content)
 			}
 			flags, am = in.Data.Flags, in.Data.AllowedMentions
 		}
@@ -208,7 +209,7 @@ func (s *Server) routeWebhook(w http.ResponseWriter, r *http.Request, p []string
 			writeError(w, 400, 50006, "Cannot send an empty message")
 			return
 		}
-		msg := &Message{ID: s.ids.id(), ChannelID: it.in.ChannelID, GuildID: it.in.GuildID, Type: 0, Content: *in.Content,
+		msg := &Message{ID: s.ids.id(), ChannelID: it.in.ChannelID, GuildID: it.in.GuildID, Type: 0, Content: strings.TrimSpace(*in.Content),
 			Author: &s.bot, Attachments: []Attachment{}, Timestamp: timestamp(time.Now()), Flags: in.Flags,
 			WebhookID: s.opts.AppID, ApplicationID: s.opts.AppID}
 		s.applyMentions(msg, in.AllowedMentions)
@@ -245,7 +246,7 @@ func (s *Server) routeWebhook(w http.ResponseWriter, r *http.Request, p []string
 			return
 		}
 		if in.Content != nil {
-			msg.Content = *in.Content
+			msg.Content = strings.TrimSpace(*in.Content)
 		}
 		msg.Flags &^= 128
 		s.applyMentions(msg, in.AllowedMentions)

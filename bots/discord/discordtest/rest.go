@@ -294,7 +294,7 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 	}
 	content := ""
 	if in.Content != nil {
-		content = *in.Content
+		content = strings.TrimSpace(*in.Content)
 	}
 	if !s.checkContent(w, content) {
 		return
@@ -340,7 +340,7 @@ func (s *Server) editMessage(w http.ResponseWriter, cid, mid string, body []byte
 		return
 	}
 	if in.Content != nil {
-		msg.Content = *in.Content
+		msg.Content = strings.TrimSpace(*in.Content)
 	}
 	s.applyMentions(msg, in.AllowedMentions)
 	msg.EditedTimestamp = strptr(timestamp(time.Now()))

@@ -3,7 +3,8 @@
 // (not discordgo's types) and enforces the rules an adapter must respect:
 // content of at most 2,000 characters, per-channel rate-limit buckets
 // answered with 429 + retry_after + X-RateLimit-* headers, interaction
-// acknowledgement, thread-per-message. It records every request.
+// acknowledgement, thread-per-message; like Discord it trims white space
+// around message content. It records every request.
 package discordtest
 
 import (
