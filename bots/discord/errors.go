@@ -33,6 +33,7 @@ type apiError struct {
 	cause   error
 }
 
+// Error describes the failed call without URLs or tokens.
 func (e *apiError) Error() string {
 	s := "discord: " + e.op
 	if e.status != 0 {
@@ -53,6 +54,7 @@ func (e *apiError) Error() string {
 	return s
 }
 
+// Unwrap returns the transport error, if any.
 func (e *apiError) Unwrap() error { return e.cause }
 
 // rateLimitedError is a 429; the Streamer waits RetryAfter and retries.

@@ -128,6 +128,10 @@ func ephemeral(text string) *discordgo.InteractionResponse {
 // then stream into the original response.
 func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info channelInfo,
 	data discordgo.ApplicationCommandInteractionData, send respondFunc, received time.Time) error {
+	if a.opts.Engine == nil {
+		a.log.Error("discord: command received but no Engine is configured")
+		return send(ctx, ephemeral("The bot is not ready yet; try again in a moment."))
+	}
 	// Discord wants the initial response within 3 s; leave room for it.
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	cmd := a.commandOf(cctx, in, info, data)

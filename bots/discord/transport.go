@@ -52,6 +52,7 @@ func parseAPIURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
+// RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Host != discordHost || !strings.HasPrefix(req.URL.Path, apiPrefix+"/") {
 		return t.base.RoundTrip(req)
