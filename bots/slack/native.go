@@ -29,6 +29,7 @@ type nativeReply struct {
 	key      bots.ConversationKey
 	to       bots.Message
 	status   *statusOp
+	sink     *threadSink
 	fallback *bots.Streamer
 
 	mu       sync.Mutex
@@ -51,8 +52,8 @@ type nativeReply struct {
 	contActive  bool
 }
 
-func (a *Adapter) newNativeReply(ws *workspace, key bots.ConversationKey, to bots.Message, st *statusOp, fallback *bots.Streamer) *nativeReply {
-	return &nativeReply{a: a, ws: ws, key: key, to: to, status: st, fallback: fallback,
+func (a *Adapter) newNativeReply(ws *workspace, key bots.ConversationKey, to bots.Message, st *statusOp, sink *threadSink, fallback *bots.Streamer) *nativeReply {
+	return &nativeReply{a: a, ws: ws, key: key, to: to, status: st, sink: sink, fallback: fallback,
 		kick: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
@@ -103,6 +104,7 @@ func (r *nativeReply) Finish(ctx context.Context, text string) error {
 	if !finished {
 		err = r.deliverFinal(ctx, text)
 	}
+	r.sink.done()
 	r.status.end(ctx, r.ts != "" || len(r.fallback.IDs()) > 0)
 	return err
 }
@@ -205,7 +207,7 @@ func (r *nativeReply) step(ctx context.Context, text string) time.Duration {
 // start opens the stream with the first text, or switches the reply to the
 // fallback when the workspace's stream budget is spent or Slack refuses.
 func (r *nativeReply) start(ctx context.Context, text string, stable int) {
-	if !r.ws.streams.allowN(2) {
+	if !r.ws.streams.allow(2, 0) {
 		r.a.log.DebugContext(ctx, "native streaming budget spent; using post+update", "channel", r.key.Channel)
 		r.useFallback = true
 		return

@@ -25,7 +25,7 @@ const (
 // workspace holds the call budgets shared by every reply in flight in one
 // Slack workspace (Slack's limits are per workspace and method).
 type workspace struct {
-	updates *bots.Bucket // chat.update (Tier 3)
+	updates *editBudget  // chat.update (Tier 3)
 	appends *bots.Bucket // chat.appendStream (Tier 4)
 	streams *limiter     // chat.startStream + chat.stopStream (Tier 2)
 	posts   *ttlCache[*bots.Bucket]
@@ -39,7 +39,7 @@ func (a *Adapter) workspace(team string) *workspace {
 		return w.(*workspace)
 	}
 	w, _ := a.teams.LoadOrStore(team, &workspace{
-		updates: bots.NewBucket(a.opts.UpdatesPerMinute, time.Minute),
+		updates: &editBudget{l: newLimiter(a.opts.UpdatesPerMinute, time.Minute, a.now)},
 		appends: bots.NewBucket(a.opts.AppendsPerMinute, time.Minute),
 		streams: newLimiter(a.opts.StreamsPerMinute, time.Minute, a.now),
 		posts:   newTTLCache[*bots.Bucket](2000, 10*time.Minute, a.now),
@@ -91,21 +91,23 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 		Logger:      a.log,
 	})
 	if a.opts.NativeStreaming && key.Thread != "" && ws.nativeAllowed(a.now()) {
-		return a.newNativeReply(ws, key, to, st, fallback), nil
+		return a.newNativeReply(ws, key, to, st, sink, fallback), nil
 	}
-	return &streamReply{Streamer: fallback, status: st}, nil
+	return &streamReply{Streamer: fallback, sink: sink, status: st}, nil
 }
 
 // streamReply is the post+update reply: a bots.Streamer that also clears
 // the status when nothing was posted.
 type streamReply struct {
 	*bots.Streamer
+	sink   *threadSink
 	status *statusOp
 }
 
 // Finish implements bots.Reply.
 func (r *streamReply) Finish(ctx context.Context, text string) error {
 	err := r.Streamer.Finish(ctx, text)
+	r.sink.done()
 	r.status.end(ctx, len(r.Streamer.IDs()) > 0)
 	return err
 }
@@ -117,6 +119,21 @@ type threadSink struct {
 	channel string
 	thread  string
 	status  *statusOp
+
+	mu       sync.Mutex
+	posted   bool // counted in the workspace's edit reserve
+	finished bool
+	lastEdit time.Time // of this reply
+}
+
+// done releases the reply's share of the edit reserve.
+func (s *threadSink) done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.posted && !s.finished {
+		s.ws.updates.add(-1)
+	}
+	s.finished = true
 }
 
 // Post implements bots.Sink with chat.postMessage in the reply's thread.
@@ -135,19 +152,44 @@ func (s *threadSink) Post(ctx context.Context, text string) (string, error) {
 	if err != nil {
 		return "", s.a.logCallErr(ctx, "chat.postMessage", s.channel, s.a.apiErr("chat.postMessage", err))
 	}
+	s.mu.Lock()
+	if !s.posted && !s.finished {
+		s.posted = true
+		s.ws.updates.add(1)
+	}
+	s.mu.Unlock()
 	return ts, nil
 }
 
-// Edit implements bots.Sink with chat.update. A 429 pauses the
+// Edit implements bots.Sink with chat.update, at most once per
+// EditInterval per reply (the Streamer paces intermediate edits; this
+// also spaces a final edit from the one before). A 429 pauses the
 // workspace's update budget for every reply, not only this one.
 func (s *threadSink) Edit(ctx context.Context, id, text string) error {
+	s.mu.Lock()
+	wait := s.a.opts.EditInterval - s.a.now().Sub(s.lastEdit)
+	s.mu.Unlock()
+	if wait > 0 {
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	defer func() {
+		s.mu.Lock()
+		s.lastEdit = s.a.now()
+		s.mu.Unlock()
+	}()
 	_, _, _, err := s.a.api.UpdateMessageContext(ctx, s.channel, id, slackgo.MsgOptionText(text, false),
 		slackgo.MsgOptionParse(false), slackgo.MsgOptionLinkNames(false))
 	if err != nil {
 		err = s.a.apiErr("chat.update", err)
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
-			s.ws.updates.Pause(rl.After)
+			s.ws.updates.l.pause(rl.After)
 		}
 		return s.a.logCallErr(ctx, "chat.update", s.channel, err)
 	}
