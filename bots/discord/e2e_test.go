@@ -297,3 +297,28 @@ func TestConcurrentAnswersInOneChannel(t *testing.T) {
 		})
 	}
 }
+
+func TestRoleMentionOfTheBot(t *testing.T) {
+	t.Parallel()
+	// The bot's managed role, which GUILD_CREATE tells.
+	h := newHarness(t, harnessConfig{setup: func(dc *discordtest.Server) {
+		bot := dc.Bot()
+		dc.SetMember(dc.Options().GuildID, discordtest.Member{User: &bot, Roles: []string{"777"}})
+	}})
+	h.llm.Script(llmtest.Scenario{Reply: "Role answer."}, llmtest.Scenario{Reply: "Sync."})
+	general := h.dc.Options().GeneralID
+	q := h.dc.Post(general, discordtest.Post{Author: h.alice, Content: "<@&777> what is a goroutine?"})
+	h.waitExact(q.ID, "Role answer.")
+	reqs := h.llm.Requests()
+	msgs := reqs[0].Messages
+	if got := msgs[len(msgs)-1].Content; !strings.Contains(got, "what is a goroutine?") || strings.Contains(got, "777") {
+		t.Errorf("model saw %q", got)
+	}
+	// Another role is not the bot.
+	h.dc.Post(general, discordtest.Post{Author: h.alice, Content: "<@&778> not for the bot"})
+	s := h.mention("sync")
+	h.waitExact(s.ID, "Sync.")
+	if n := len(h.llm.Requests()); n != 2 {
+		t.Errorf("model called %d times", n)
+	}
+}

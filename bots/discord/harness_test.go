@@ -44,6 +44,8 @@ type harnessConfig struct {
 	// llmClient is the HTTP client of the llm client (nil: default).
 	llmClient *http.Client
 	noRun     bool
+	// setup prepares the fake before the bot connects.
+	setup func(*discordtest.Server)
 }
 
 // quietLogger keeps test output readable; set DISCORD_TEST_LOG=1 to see
@@ -61,6 +63,9 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 		cfg.fake.BucketWindow = 400 * time.Millisecond
 	}
 	dc := discordtest.New(cfg.fake)
+	if cfg.setup != nil {
+		cfg.setup(dc)
+	}
 	ls := llmtest.New(cfg.llm)
 	client, err := llm.New(llm.Options{BaseURL: ls.URL(), APIKey: "test", MaxRetries: -1, Logger: quietLogger(),
 		HTTPClient: cfg.llmClient})
