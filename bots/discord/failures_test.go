@@ -118,3 +118,21 @@ func TestFlagReactionTranslates(t *testing.T) {
 		t.Errorf("%d translations", n)
 	}
 }
+
+func TestDeletedMessageOfTheAnswerIsPostedAgain(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	reply := "Beginning." + strings.Repeat(" middle", 100) + " end."
+	h.llm.Script(llmtest.Scenario{Reply: reply, Delay: 3 * time.Millisecond})
+	id := nextID(h)
+	// Someone deletes the bot's message: its next edit gets 10008.
+	h.dc.FailNext("PATCH", "/channels/"+id+"/messages/", 404, 10008, "Unknown Message", 1)
+	q := h.mention("question")
+	h.waitFor("the whole answer", 10*time.Second, func() bool {
+		msgs := h.botMessages(q.ID)
+		return len(msgs) > 0 && msgs[len(msgs)-1].Content == reply
+	})
+	if n := len(h.botMessages(q.ID)); n != 2 {
+		t.Errorf("%d messages, want the lost one and its replacement", n)
+	}
+}

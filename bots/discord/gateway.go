@@ -84,47 +84,64 @@ func (a *Adapter) open(ctx context.Context) error {
 	return err
 }
 
+// stableAfter is how long a connection must last for its loss to count as
+// a normal event (Discord asks for reconnects now and then) rather than a
+// failure: a connection that keeps dropping at once is retried with
+// backoff and, like failed connects, ends Run after MaxReconnects.
+const stableAfter = 30 * time.Second
+
 // connect opens the gateway and keeps it open until ctx ends. discordgo
 // reports every lost connection as a Disconnect event (its own reconnect
 // loop is off); connect then reopens, which resumes the session. Failed
-// connects are retried with capped exponential backoff, MaxReconnects
-// times in a row; fatal close codes end it at once.
+// connects and connections lost within stableAfter are retried with capped
+// exponential backoff, MaxReconnects times in a row; fatal close codes end
+// it at once.
 func (a *Adapter) connect(ctx context.Context) error {
 	failures := 0
+	var last error
 	for {
+		if failures > a.opts.MaxReconnects {
+			return fmt.Errorf("discord: gateway unreachable after %d attempts: %w", failures, last)
+		}
+		if failures > 0 {
+			d := backoff(a.opts.ReconnectDelay, a.opts.MaxReconnectDelay, failures)
+			a.log.Warn("discord: gateway connection failed; retrying", "err", last, "attempt", failures, "in", d)
+			t := time.NewTimer(d)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return nil
+			case <-t.C:
+			}
+		}
 		err := a.open(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if err == nil || errors.Is(err, discordgo.ErrWSAlreadyOpen) {
-			if err == nil {
-				a.log.Info("discord: gateway connected", "shard", a.opts.ShardID, "shards", a.opts.ShardCount)
+		if err != nil && !errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			if fatal := fatalClose(err); fatal != nil {
+				a.log.Error("discord: gateway refused the bot", "err", fatal)
+				return fatal
 			}
-			failures = 0
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-a.disconnects:
-				a.log.Warn("discord: gateway connection lost; resuming")
-				continue
-			}
+			failures++
+			last = err
+			continue
 		}
-		if fatal := fatalClose(err); fatal != nil {
-			a.log.Error("discord: gateway refused the bot", "err", fatal)
-			return fatal
+		if err == nil {
+			a.log.Info("discord: gateway connected", "shard", a.opts.ShardID, "shards", a.opts.ShardCount)
 		}
-		failures++
-		if failures > a.opts.MaxReconnects {
-			return fmt.Errorf("discord: gateway unreachable after %d attempts: %w", failures, err)
-		}
-		d := backoff(a.opts.ReconnectDelay, a.opts.MaxReconnectDelay, failures)
-		a.log.Warn("discord: gateway connect failed; retrying", "err", err, "attempt", failures, "in", d)
-		t := time.NewTimer(d)
+		opened := time.Now()
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return nil
-		case <-t.C:
+		case <-a.disconnects:
+		}
+		if time.Since(opened) < stableAfter {
+			failures++
+			last = errors.New("connection lost soon after it opened")
+		} else {
+			failures = 0
+			a.log.Warn("discord: gateway connection lost; resuming")
 		}
 	}
 }

@@ -33,12 +33,15 @@ type channelSink struct {
 	replyTo string
 	guild   string
 	budget  *budget
+	// moved maps messages deleted under the answer to their replacement.
+	moved map[string]string
 }
 
 var _ bots.Sink = (*channelSink)(nil)
 
 func (a *Adapter) newChannelSink(channel, guild, replyTo string) *channelSink {
-	return &channelSink{a: a, channel: channel, guild: guild, replyTo: replyTo, budget: a.budgets.get("messages:" + channel)}
+	return &channelSink{a: a, channel: channel, guild: guild, replyTo: replyTo, budget: a.budgets.get("messages:" + channel),
+		moved: map[string]string{}}
 }
 
 // Post implements bots.Sink.
@@ -59,11 +62,30 @@ func (c *channelSink) Post(ctx context.Context, text string) (string, error) {
 	return m.ID, nil
 }
 
-// Edit implements bots.Sink.
+// Edit implements bots.Sink. When someone deleted the message being
+// written, the text continues in a new one.
 func (c *channelSink) Edit(ctx context.Context, id, text string) error {
+	if to, ok := c.moved[id]; ok {
+		id = to
+	}
 	edit := &discordgo.MessageEdit{ID: id, Channel: c.channel, Content: &text, AllowedMentions: noMentions()}
 	_, err := c.a.s.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
-	return c.failed(wrapErr("edit message in "+c.channel, err))
+	err = c.failed(wrapErr("edit message in "+c.channel, err))
+	if codeOf(err) != codeUnknownMessage {
+		return err
+	}
+	c.a.log.Info("discord: a message of the answer was deleted; posting its text again", "channel", c.channel)
+	nid, perr := c.Post(ctx, text)
+	if perr != nil {
+		return perr
+	}
+	for k, v := range c.moved {
+		if v == id {
+			c.moved[k] = nid
+		}
+	}
+	c.moved[id] = nid
+	return nil
 }
 
 // failed makes every reply sharing the budget back off after a 429.
