@@ -33,12 +33,15 @@ type harnessOptions struct {
 	llm    llmtest.Options
 	engine func(*bots.EngineOptions)
 	adapt  func(*Options)
+	// llmURL, when set, maps the fake LLM's base URL to the one the client
+	// uses (a measuring proxy).
+	llmURL func(string) string
 }
 
 // harness runs the real adapter, Engine, llm client and memory store
 // against fakeslack and llmtest on loopback.
 type harness struct {
-	t       *testing.T
+	t       testing.TB
 	mode    string
 	fake    *fakeslack.Server
 	llm     *llmtest.Server
@@ -68,7 +71,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, ho harnessOptions) *harness {
+func newHarness(t testing.TB, ho harnessOptions) *harness {
 	t.Helper()
 	if ho.mode == "" {
 		ho.mode = ModeSocket
@@ -89,7 +92,11 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	t.Cleanup(transport.CloseIdleConnections)
 	h.client = &http.Client{Transport: transport, Timeout: 30 * time.Second}
 
-	client, err := llm.New(llm.Options{BaseURL: h.llm.URL(), APIKey: "test-key", HTTPClient: h.client, Logger: logger})
+	base := h.llm.URL()
+	if ho.llmURL != nil {
+		base = ho.llmURL(base)
+	}
+	client, err := llm.New(llm.Options{BaseURL: base, APIKey: "test-key", HTTPClient: h.client, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -89,7 +89,7 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if body == nil {
 		return
 	}
-	env, _, err := parseEvents(body)
+	env, ev, err := parseEvents(body)
 	if err != nil {
 		http.Error(w, "malformed event payload", http.StatusBadRequest)
 		return
@@ -105,7 +105,7 @@ func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request) {
 	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
 		a.log.DebugContext(r.Context(), "event redelivered", "attempt", n, "reason", r.Header.Get("X-Slack-Retry-Reason"), "event_id", env.EventID)
 	}
-	if _, err := a.acceptEvents(body); err != nil {
+	if err := a.acceptParsed(env, ev); err != nil {
 		refuse(w, err, "event")
 		return
 	}
@@ -146,24 +146,30 @@ func (a *Adapter) serveInteractions(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 }
 
-// acceptEvents parses an Events API body and starts handling it. It
-// returns the parsed body; errors mean the payload is malformed.
-func (a *Adapter) acceptEvents(body []byte) (eventsBody, error) {
+// acceptEvents parses an Events API body and starts handling it; errors
+// mean the payload is malformed or the adapter is stopping.
+func (a *Adapter) acceptEvents(body []byte) error {
 	env, ev, err := parseEvents(body)
 	if err != nil {
-		return env, err
+		return err
 	}
+	return a.acceptParsed(env, ev)
+}
+
+// acceptParsed starts handling a parsed body on an adapter-owned
+// goroutine.
+func (a *Adapter) acceptParsed(env eventsBody, ev innerEvent) error {
 	switch env.Type {
 	case "app_rate_limited":
 		a.log.Warn("slack is dropping events for this app: over 30,000 events per hour in a workspace", "team", env.TeamID)
-		return env, nil
+		return nil
 	case "url_verification":
-		return env, nil
+		return nil
 	}
 	if !a.spawn(handlerTimeout, func(ctx context.Context) { a.handleEvent(ctx, env, ev) }) {
-		return env, errNotRunning
+		return errNotRunning
 	}
-	return env, nil
+	return nil
 }
 
 // errNotRunning: a request arrived while the adapter is stopping.

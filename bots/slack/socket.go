@@ -175,7 +175,7 @@ func (a *Adapter) onEnvelope(ctx context.Context, client *socketmode.Client, req
 		if req.RetryAttempt > 0 {
 			a.log.DebugContext(ctx, "event redelivered", "attempt", req.RetryAttempt, "reason", req.RetryReason)
 		}
-		_, herr = a.acceptEvents(req.Payload)
+		herr = a.acceptEvents(req.Payload)
 	case socketmode.RequestTypeSlashCommands:
 		var fields map[string]any
 		if herr = json.Unmarshal(req.Payload, &fields); herr == nil {

@@ -1,0 +1,152 @@
+package slack
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func TestNeutralizeMarkdown(t *testing.T) {
+	tests := map[string]string{
+		"<!channel> hi":             "<" + zwsp + "!channel> hi",
+		"<!HERE|here>":              "<" + zwsp + "!HERE|here>",
+		"<!everyone> <!subteam^S1>": "<" + zwsp + "!everyone> <" + zwsp + "!subteam^S1>",
+		"ping <@U123>":              "ping <" + zwsp + "@U123>",
+		"see <#C42|general>":        "see <" + zwsp + "#C42|general>",
+		"<!DOCTYPE html> a<b":       "<!DOCTYPE html> a<b",
+		"`List<String>` **x**":      "`List<String>` **x**",
+		"no tokens":                 "no tokens",
+	}
+	for in, want := range tests {
+		if got := neutralizeMarkdown(in); got != want {
+			t.Errorf("neutralizeMarkdown(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestStablePrefix(t *testing.T) {
+	for in, want := range map[string]int{
+		"hello":                       5,
+		"hello <":                     6,
+		"hello <!chan":                6,
+		"hello <@":                    6,
+		"hello <!channel>":            16,
+		"a < b":                       5,
+		"x <" + "!channel":            2,
+		"<" + strings.Repeat("a", 20): 21,
+	} {
+		if got := stablePrefix(in); got != want {
+			t.Errorf("stablePrefix(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
+func TestFitMarkdown(t *testing.T) {
+	text := strings.Repeat("line of text\n", 100) // 1,300 characters
+	if got := fitMarkdown(text, 0, len(text), 2000); got != len(text) {
+		t.Errorf("a fitting text was cut at %d", got)
+	}
+	got := fitMarkdown(text, 0, len(text), 200)
+	if got > 200 || got < 100 || text[got-1] != '\n' {
+		t.Errorf("cut at %d, want a line end at most 200", got)
+	}
+	// Never just after a "<" that could start a token.
+	tricky := strings.Repeat("a", 95) + " <!channel> tail"
+	cut := fitMarkdown(tricky, 0, len(tricky), 97)
+	if strings.HasSuffix(tricky[:cut], "<") {
+		t.Errorf("cut after a lone <: %q", tricky[:cut])
+	}
+	// Neutralized length stays within the budget.
+	many := strings.Repeat("<@U1> ", 50)
+	cut = fitMarkdown(many, 0, len(many), 100)
+	if n := utf8.RuneCountInString(neutralizeMarkdown(many[:cut])); n > 100 {
+		t.Errorf("neutralized part has %d characters", n)
+	}
+}
+
+func TestFenceAt(t *testing.T) {
+	text := "intro\n```go\ncode\n"
+	if got := fenceAt(text, len(text)); got != "```go" {
+		t.Errorf("fenceAt = %q", got)
+	}
+	text += "```\nafter\n"
+	if got := fenceAt(text, len(text)); got != "" {
+		t.Errorf("closed fence reported open: %q", got)
+	}
+	if got := fenceCloser("~~~~python"); got != "~~~~" {
+		t.Errorf("fenceCloser = %q", got)
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	a := testAdapter()
+	a.now = time.Now
+	a.users = newUserCache(a, 10, time.Hour)
+	a.users.cache.put("U0ALICE", userInfo{Name: "Alice"})
+	in := "<@U0BOT> ask <@U0ALICE> and <@U0BOB|bob> in <#C1|general> or <#C2>: <!here> <!subteam^S1|@devs> " +
+		"<https://go.dev|Go> <https://x.y> <mailto:a@b.c|a@b.c> <!date^1392734382^{date}|Feb 18> a &lt; b &amp;&amp; c &gt; d"
+	want := "ask @Alice and @bob in #general or #C2: @here @devs Go (https://go.dev) https://x.y a@b.c Feb 18 a < b && c > d"
+	if got := a.plainText(context.Background(), in); got != want {
+		t.Errorf("plainText\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestTTLCache(t *testing.T) {
+	now := time.Unix(0, 0)
+	c := newTTLCache[int](2, time.Minute, func() time.Time { return now })
+	c.put("a", 1)
+	c.put("b", 2)
+	c.get("a")
+	c.put("c", 3) // evicts b, the least recently used
+	if _, ok := c.get("b"); ok {
+		t.Error("b survived eviction")
+	}
+	if v, ok := c.get("a"); !ok || v != 1 {
+		t.Error("a lost")
+	}
+	if !c.add("d", 4) || c.add("d", 5) {
+		t.Error("add must report first sight only")
+	}
+	now = now.Add(2 * time.Minute)
+	if _, ok := c.get("a"); ok {
+		t.Error("a did not expire")
+	}
+	if !c.add("d", 6) {
+		t.Error("an expired key must be addable again")
+	}
+}
+
+func TestEditBudgetKeepsReserve(t *testing.T) {
+	now := time.Unix(0, 0)
+	b := &editBudget{l: newLimiter(10, time.Minute, func() time.Time { return now })}
+	b.add(4) // four replies in flight will need a final edit
+	allowed := 0
+	for b.Allow() {
+		allowed++
+	}
+	if allowed != 6 {
+		t.Errorf("%d intermediate edits allowed, want 10-4", allowed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	for i := range 4 {
+		if err := b.Wait(ctx); err != nil {
+			t.Fatalf("final edit %d starved: %v", i, err)
+		}
+	}
+	b.add(-4)
+	b.l.pause(time.Minute)
+	now = now.Add(30 * time.Second) // 5 tokens back, but paused
+	if b.Allow() {
+		t.Error("allowed during a pause")
+	}
+	now = now.Add(31 * time.Second)
+	if !b.Allow() {
+		t.Error("not allowed after the pause")
+	}
+	if !b.l.allow(2, 0) || b.l.allow(20, 0) {
+		t.Error("allow(n) must take n tokens only when all are there")
+	}
+}
