@@ -121,8 +121,7 @@ func TestRepliesPaginateAndStreams(t *testing.T) {
 	if code(err) != "missing_recipient_user_id" {
 		t.Errorf("stream without recipient in a channel: %v", err)
 	}
-	ts := ""
-	_, ts, err = api.StartStreamContext(ctx, "C1", slackgo.MsgOptionTS(parent.TS), slackgo.MsgOptionMarkdownText("**a**"),
+	_, ts, err := api.StartStreamContext(ctx, "C1", slackgo.MsgOptionTS(parent.TS), slackgo.MsgOptionMarkdownText("**a**"),
 		slackgo.MsgOptionRecipientUserID("U0ALICE"), slackgo.MsgOptionRecipientTeamID(DefaultTeamID))
 	if err != nil {
 		t.Fatal(err)
