@@ -158,7 +158,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		Engine:             e,
-		Logger:             log.With("platform", "slack"),
+		Logger:             log, // the adapter adds platform=slack itself
 		Hooks:              slackHooks{m},
 	}
 }
