@@ -65,6 +65,10 @@ type Options struct {
 	// EditInterval is the least time between two edits of one reply
 	// (default 1s).
 	EditInterval time.Duration
+	// PingTimeout is how long the Socket Mode websocket may go without a
+	// ping from Slack before it is taken for dead and reconnected
+	// (default 30s, slack-go's; Slack pings every few seconds).
+	PingTimeout time.Duration
 	Engine       *bots.Engine
 	Logger       *slog.Logger
 	// Hooks receive metrics events; nil means none.

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	slackgo "github.com/slack-go/slack"
+
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
@@ -313,3 +315,36 @@ func (nopLLM) Stream(context.Context, llm.Request) (*llm.Stream, error) {
 }
 
 func nopStore() bots.Store { return store.NewMemory(store.MemoryOptions{}) }
+
+func TestReopenWritesIntoPartialMessages(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ctx := context.Background()
+	q := h.fake.PostUserMessage("C0CRASH", "", "U0ALICE", "<@U0BOT> long answer")
+	var ids []string
+	for _, text := range []string{"partial part one", "partial part two"} {
+		_, ts, err := h.adapter.api.PostMessageContext(ctx, "C0CRASH", slackgo.MsgOptionText(text, false), slackgo.MsgOptionTS(q.TS))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, ts)
+	}
+	key := bots.ConversationKey{Platform: bots.Slack, Team: "T0001", Channel: "C0CRASH", Thread: q.TS}
+	r, err := h.adapter.Reopen(ctx, key, bots.Message{Key: key, UserID: "U0ALICE"}, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = r.Update(ctx, "The regenerated")
+	if err := r.Finish(ctx, "The regenerated answer."); err != nil {
+		t.Fatal(err)
+	}
+	got := h.replies("C0CRASH", q.TS)
+	if len(got) != 1 || got[0].TS != ids[0] || got[0].Text != "The regenerated answer." {
+		t.Errorf("after reopen the thread holds %+v", got)
+	}
+	if n := h.fake.Count("chat.postMessage", 0); n != 2 {
+		t.Errorf("reopen posted new messages (%d posts in all)", n)
+	}
+	if n := h.fake.Count("chat.delete", 0); n != 1 {
+		t.Errorf("%d deletes, want the unused second part deleted", n)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -96,20 +97,66 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 	return &streamReply{Streamer: fallback, sink: sink, status: st}, nil
 }
 
+var _ bots.Reopener = (*Adapter)(nil)
+
+// Reopen implements bots.Reopener: a reply a killed process left half
+// written is regenerated into the messages it had posted (chat.update);
+// parts beyond them are posted, and those the new answer does not need
+// are deleted. Recovered replies use post+update even with native
+// streaming: a stream the dead process left open cannot be appended to.
+func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.Message, ids []string) (bots.Reply, error) {
+	if len(ids) == 0 {
+		return a.OpenReply(ctx, key, to)
+	}
+	if key.Platform != bots.Slack || key.Channel == "" {
+		return nil, fmt.Errorf("slack: reopen reply: not a Slack conversation: %s", key)
+	}
+	ws := a.workspace(key.Team)
+	st := &statusOp{a: a, done: make(chan struct{})}
+	close(st.done) // the thread already shows the partial answer
+	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st, posted: true}
+	ws.updates.add(1)
+	s := bots.NewStreamer(sink, bots.StreamOptions{
+		Limit: updateLimit, Render: Mrkdwn, Throttle: ws.updates, MinInterval: a.opts.EditInterval,
+		Logger: a.log, Existing: ids,
+	})
+	return &streamReply{Streamer: s, sink: sink, status: st, existing: ids}, nil
+}
+
 // streamReply is the post+update reply: a bots.Streamer that also clears
-// the status when nothing was posted.
+// the status when nothing was posted and, for a reopened reply, deletes
+// the old messages the new answer did not need.
 type streamReply struct {
 	*bots.Streamer
-	sink   *threadSink
-	status *statusOp
+	sink     *threadSink
+	status   *statusOp
+	existing []string
 }
 
 // Finish implements bots.Reply.
 func (r *streamReply) Finish(ctx context.Context, text string) error {
 	err := r.Streamer.Finish(ctx, text)
+	if err == nil && len(r.existing) > 0 {
+		r.sink.deleteUnused(ctx, r.existing, text)
+	}
 	r.sink.done()
 	r.status.end(ctx, len(r.Streamer.IDs()) > 0)
 	return err
+}
+
+// deleteUnused deletes the reopened messages beyond the parts text fills.
+func (s *threadSink) deleteUnused(ctx context.Context, existing []string, text string) {
+	used := 0
+	for _, p := range bots.SplitMarkdown(text, updateLimit, func(md string) int { return runeLen(Mrkdwn(md)) }) {
+		if strings.TrimSpace(Mrkdwn(p)) != "" {
+			used++
+		}
+	}
+	for _, id := range existing[min(used, len(existing)):] {
+		if _, _, err := s.a.api.DeleteMessageContext(ctx, s.channel, id); err != nil {
+			_ = s.a.logCallErr(ctx, "chat.delete", s.channel, s.a.apiErr("chat.delete", err))
+		}
+	}
 }
 
 // threadSink posts and edits the messages of one reply (bots.Sink).

@@ -58,7 +58,11 @@ func (s *socketRun) wasConnected() bool {
 
 // runSocket keeps a Socket Mode connection open until ctx ends.
 func (a *Adapter) runSocket(ctx context.Context) error {
-	client := socketmode.New(a.api, socketmode.OptionLog(logWriter{a}))
+	opts := []socketmode.Option{socketmode.OptionLog(logWriter{a})}
+	if a.opts.PingTimeout > 0 {
+		opts = append(opts, socketmode.OptionPingInterval(a.opts.PingTimeout))
+	}
+	client := socketmode.New(a.api, opts...)
 	run := &socketRun{}
 	var wg sync.WaitGroup
 	consumeCtx, stopConsume := context.WithCancel(ctx)

@@ -186,3 +186,31 @@ func (s *Server) chatStopStream(p url.Values) apiResult {
 	return ok(map[string]any{"channel": m.Channel, "ts": m.TS,
 		"message": messageJSON(m, false, s.http.URL)})
 }
+
+func (s *Server) chatDelete(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ts := p.Get("channel"), p.Get("ts")
+	if res, bad := s.memberCheck(ch); bad {
+		return res
+	}
+	c := s.channels[ch]
+	if c == nil || c.find(ts) == nil {
+		return fail("message_not_found")
+	}
+	if c.find(ts).BotID != s.opts.BotID {
+		return fail("cant_delete_message")
+	}
+	for i, m := range c.msgs {
+		if m.TS == ts {
+			c.msgs = append(c.msgs[:i], c.msgs[i+1:]...)
+			if m.ThreadTS != "" && m.ThreadTS != m.TS {
+				if parent := c.find(m.ThreadTS); parent != nil {
+					parent.ReplyCount--
+				}
+			}
+			break
+		}
+	}
+	return ok(map[string]any{"channel": ch, "ts": ts})
+}

@@ -36,6 +36,7 @@ func DefaultLimits() map[string]Limit {
 		"apps.connections.open":                 Tier1,
 		"chat.postMessage":                      PostMessage,
 		"chat.update":                           Tier3,
+		"chat.delete":                           Tier3,
 		"chat.postEphemeral":                    Tier4,
 		"chat.startStream":                      Tier2,
 		"chat.stopStream":                       Tier2,

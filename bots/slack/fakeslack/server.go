@@ -348,6 +348,7 @@ func (s *Server) methods() map[string]func(url.Values) apiResult {
 		"apps.connections.open":                 s.connectionsOpen,
 		"chat.postMessage":                      s.chatPostMessage,
 		"chat.update":                           s.chatUpdate,
+		"chat.delete":                           s.chatDelete,
 		"chat.postEphemeral":                    s.chatPostEphemeral,
 		"chat.startStream":                      s.chatStartStream,
 		"chat.appendStream":                     s.chatAppendStream,
