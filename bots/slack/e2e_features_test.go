@@ -348,3 +348,25 @@ func TestReopenWritesIntoPartialMessages(t *testing.T) {
 		t.Errorf("%d deletes, want the unused second part deleted", n)
 	}
 }
+
+func TestSocketRetriesFailedConnectionsWithBoundedBackoff(t *testing.T) {
+	h := newHarness(t, harnessOptions{llm: llmtest.Options{Default: llmtest.Scenario{Reply: "Back."}}})
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	// apps.connections.open refuses three times (429 with Retry-After 1s),
+	// then the connection comes back without anyone restarting anything.
+	h.fake.Force429("apps.connections.open", 3, time.Second)
+	start := time.Now()
+	h.fake.DropSocket()
+	if err := h.fake.WaitConnected(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took < 2*time.Second || took > 10*time.Second {
+		t.Errorf("reconnected after %v; want Retry-After honoured (>= 2s) and bounded", took)
+	}
+	if n := h.fake.Count("apps.connections.open", 429); n != 3 {
+		t.Errorf("%d refused opens", n)
+	}
+	m := h.say("C0GENERAL", "", "U0ALICE", "<@U0BOT> are you back?")
+	h.waitReplyText("C0GENERAL", m.TS, "Back.")
+}

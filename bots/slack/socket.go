@@ -28,6 +28,7 @@ type socketRun struct {
 	mu        sync.Mutex
 	cancel    context.CancelFunc // of the current connection attempt
 	connected bool               // since the last attempt started
+	hint      time.Duration      // Slack's Retry-After on the last failure
 }
 
 func (s *socketRun) setCancel(c context.CancelFunc) {
@@ -36,12 +37,23 @@ func (s *socketRun) setCancel(c context.CancelFunc) {
 	s.mu.Unlock()
 }
 
-func (s *socketRun) abort() {
+// abort cancels the current attempt; hint is the delay Slack asked for.
+func (s *socketRun) abort(hint time.Duration) {
 	s.mu.Lock()
+	s.hint = hint
 	if s.cancel != nil {
 		s.cancel()
 	}
 	s.mu.Unlock()
+}
+
+// takeHint returns and clears the delay Slack asked for.
+func (s *socketRun) takeHint() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.hint
+	s.hint = 0
+	return h
 }
 
 func (s *socketRun) markConnected() {
@@ -90,8 +102,10 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 		if run.wasConnected() {
 			backoff = socketBackoffMin
 		}
-		a.log.WarnContext(ctx, "socket mode connection lost; reconnecting", "err", err, "in", backoff)
-		t := time.NewTimer(backoff)
+		// Honour a Retry-After from apps.connections.open, within the bound.
+		delay := min(max(backoff, run.takeHint()), socketBackoffMax)
+		a.log.WarnContext(ctx, "socket mode connection lost; reconnecting", "err", err, "in", delay)
+		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -136,7 +150,15 @@ func (a *Adapter) consume(ctx context.Context, client *socketmode.Client, run *s
 			a.log.InfoContext(ctx, "socket mode connected", "team", a.teamID, "bot_user", a.botUserID)
 		case socketmode.EventTypeConnectionError:
 			a.socketUp.Store(false)
-			run.abort()
+			var hint time.Duration
+			if ce, ok := evt.Data.(*slackgo.ConnectionErrorEvent); ok {
+				var rl *slackgo.RateLimitedError
+				if errors.As(ce.ErrorObj, &rl) {
+					hint = rl.RetryAfter
+				}
+				a.log.WarnContext(ctx, "socket mode connection attempt failed", "attempt", ce.Attempt, "err", ce.ErrorObj)
+			}
+			run.abort(hint)
 		case socketmode.EventTypeInvalidAuth:
 			a.log.ErrorContext(ctx, "socket mode: slack refused the app-level token (slack.app_token)")
 		case socketmode.EventTypeDisconnect:
