@@ -69,8 +69,8 @@ type Options struct {
 	// ping from Slack before it is taken for dead and reconnected
 	// (default 30s, slack-go's; Slack pings every few seconds).
 	PingTimeout time.Duration
-	Engine       *bots.Engine
-	Logger       *slog.Logger
+	Engine      *bots.Engine
+	Logger      *slog.Logger
 	// Hooks receive metrics events; nil means none.
 	Hooks      Hooks
 	HTTPClient *http.Client
