@@ -69,6 +69,30 @@ func (e *RateLimitError) RetryAfter() time.Duration { return e.After }
 // Is matches ErrRateLimited.
 func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited }
 
+// serverErrorRetry is the pause before a call that failed with a 5xx is
+// tried again.
+const serverErrorRetry = time.Second
+
+// ServerError is a call Slack answered with an HTTP 5xx (an outage at its
+// edge or in the method). It implements bots.RetryAfterError, so a
+// Streamer retries it after a short pause, bounded like a 429: a transient
+// outage during the final edit does not leave a reply cut short.
+type ServerError struct {
+	Method string
+	Status int
+	Err    error
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("slack: %s: server error (HTTP %d)", e.Method, e.Status)
+}
+
+// Unwrap returns the slack-go error.
+func (e *ServerError) Unwrap() error { return e.Err }
+
+// RetryAfter returns the pause before trying again.
+func (e *ServerError) RetryAfter() time.Duration { return serverErrorRetry }
+
 // apiErr maps a slack-go error of method to a domain error, counts it in
 // the hooks and returns nil for nil. Other errors (transport, context) are
 // wrapped with the method.
@@ -89,6 +113,9 @@ func (a *Adapter) apiErr(method string, err error) error {
 	var sc slackgo.StatusCodeError
 	if errors.As(err, &sc) {
 		a.hooks.APIError(method, fmt.Sprintf("http_%d", sc.Code))
+		if sc.Code >= 500 {
+			return &ServerError{Method: method, Status: sc.Code, Err: err}
+		}
 	}
 	return fmt.Errorf("slack: %s: %w", method, err)
 }
