@@ -66,6 +66,24 @@ type rateLimitedError struct {
 // RetryAfter implements bots.RetryAfterError.
 func (e *rateLimitedError) RetryAfter() time.Duration { return e.after }
 
+// serverErrorRetry is the pause before a call that failed with a 5xx is
+// tried again.
+const serverErrorRetry = time.Second
+
+// serverError is a 5xx: trouble on Discord's side, worth another try. It
+// implements bots.RetryAfterError, so the Streamer retries it after a
+// short pause, bounded like a 429: a transient outage during the final
+// edit does not leave an answer cut short. It unwraps to its *apiError.
+type serverError struct{ err *apiError }
+
+func (e *serverError) Error() string { return e.err.Error() }
+
+// Unwrap returns the *apiError.
+func (e *serverError) Unwrap() error { return e.err }
+
+// RetryAfter implements bots.RetryAfterError.
+func (e *serverError) RetryAfter() time.Duration { return serverErrorRetry }
+
 // hintFor tells the operator what a code means in this bot's terms.
 func hintFor(code int) string {
 	switch code {
@@ -106,6 +124,9 @@ func wrapErr(op string, err error) error {
 			}
 			_ = json.Unmarshal(re.ResponseBody, &body)
 			return &rateLimitedError{e, time.Duration(body.RetryAfter * float64(time.Second))}
+		}
+		if e.status >= 500 {
+			return &serverError{e}
 		}
 		return e
 	}
