@@ -36,6 +36,7 @@ type job struct {
 	ask    *Ask
 	target string    // jobTranslate: normalized target language
 	queued time.Time // time.Now at enqueue, for the wait metric
+	jr     *jobJournal
 }
 
 // process produces one answer. Every path ends with the reply finished,
@@ -53,6 +54,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	switch j.kind {
 	case jobMessage:
 		in.turns = e.history(ctx, j.conv, j.msg)
+		if j.recovered() {
+			in.turns = withoutMessages(in.turns, j.jr.reopen)
+		}
 	case jobAsk:
 		in.turns = []Turn{j.ask.turn}
 		in.task, in.answerIn = j.ask.task, j.ask.answerIn
@@ -62,13 +66,22 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	reply := j.reply
 	if reply == nil {
-		r, err := j.conv.OpenReply(ctx, j.key, j.msg)
+		r, err := e.openReply(ctx, j)
 		if err != nil {
 			e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
+			e.journalEnd(work, j, work.Err() != nil)
 			e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeError, Queued: start.Sub(j.queued)})
 			return
 		}
 		reply = r
+	}
+	reply = e.journaled(j, reply)
+	if j.recovered() && j.jr.expired {
+		// Asked too long ago for an answer to make sense now.
+		err := e.finish(ctx, reply, e.tr(lang, i18n.Interrupted))
+		e.journalEnd(work, j, err != nil && work.Err() != nil)
+		e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeInterrupted, Queued: start.Sub(j.queued)})
+		return
 	}
 	p := e.buildPrompt(in)
 	temp := e.opts.Temperature
@@ -89,19 +102,28 @@ func (e *Engine) process(work context.Context, j *job) {
 			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
 		}
 	}
-	g := e.generate(work, ctx, reply, req, lang, notes)
+	g := e.generate(work, ctx, reply, req, lang, notes, j.recovered())
+	// Finished: out of the journal, unless the last text did not reach the
+	// platform before shutdown (the next start completes it).
+	e.journalEnd(work, j, g.finishErr != nil && work.Err() != nil)
 
 	if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
-		switch j.kind {
-		case jobMessage:
+		switch {
+		case j.recovered():
+			// The fetched history holds the partial answer: fetch again.
+			if j.kind != jobTranslate {
+				e.joined.put(j.key, struct{}{})
+			}
+			e.histories.remove(j.key)
+		case j.kind == jobMessage:
 			e.joined.put(j.key, struct{}{})
 			e.addReply(j.key, j.msg.ID, Turn{Role: BotTurn, Text: g.text})
-		case jobAsk:
+		case j.kind == jobAsk:
 			// A command run inside a thread joins it. Where the answer
 			// lands is the adapter's choice; the next fetch will tell.
 			e.joined.put(j.key, struct{}{})
 			e.histories.remove(j.key)
-		case jobTranslate:
+		case j.kind == jobTranslate:
 			// A translation is a service, not joining the discussion: the
 			// people talking there are not followed up.
 			e.histories.remove(j.key)
@@ -126,17 +148,20 @@ func (e *Engine) process(work context.Context, j *job) {
 
 // generated is what generate produced.
 type generated struct {
-	text    string // the model's text (without notices)
-	outcome Outcome
-	result  llm.Result
-	started bool     // the provider accepted the request
-	code    llm.Code // the error's code, "" on success
+	text      string // the model's text (without notices)
+	outcome   Outcome
+	result    llm.Result
+	started   bool     // the provider accepted the request
+	code      llm.Code // the error's code, "" on success
+	finishErr error    // the final text did not reach the platform
 }
 
 // generate streams the model's answer into reply and finishes it. The
 // final text always says what happened: the answer, the answer plus a
-// notice (length limit, cut off, interrupted), or the localized error.
-func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, lang string, notes []string) generated {
+// notice (length limit, cut off, interrupted), or the localized error. A
+// recovered reply that fails says it was interrupted: the asker has been
+// waiting across a restart.
+func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, lang string, notes []string, recovered bool) generated {
 	var g generated
 	st, err := e.opts.LLM.Stream(ctx, req)
 	if err == nil {
@@ -178,6 +203,9 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 		g.outcome = OutcomeOK
 	default:
 		reason, outcome := e.failure(work, ctx, err, lang, req.Model)
+		if recovered {
+			reason, outcome = e.tr(lang, i18n.Interrupted), OutcomeInterrupted
+		}
 		g.outcome, g.code = outcome, llm.ErrorCode(err)
 		e.log.ErrorContext(ctx, "answer failed", "outcome", outcome, "partial", len(g.text), "err", err)
 		if strings.TrimSpace(g.text) == "" {
@@ -189,7 +217,7 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 			notes = append(notes, e.tr(lang, i18n.CutOff, reason))
 		}
 	}
-	e.finish(ctx, reply, withNotes(final, notes))
+	g.finishErr = e.finish(ctx, reply, withNotes(final, notes))
 	return g
 }
 
@@ -210,16 +238,19 @@ func withNotes(text string, notes []string) string {
 }
 
 // finish delivers text, on a fresh bounded context when ctx is already over
-// (shutdown or timeout): a reply is never left without its last words.
-func (e *Engine) finish(ctx context.Context, reply Reply, text string) {
+// (shutdown or timeout): a reply is never left without its last words. The
+// error (logged here) says the text did not arrive.
+func (e *Engine) finish(ctx context.Context, reply Reply, text string) error {
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 		defer cancel()
 	}
-	if err := reply.Finish(ctx, text); err != nil {
+	err := reply.Finish(ctx, text)
+	if err != nil {
 		e.log.ErrorContext(ctx, "reply finish failed", "err", err)
 	}
+	return err
 }
 
 // interrupt finishes a queued job that will never run (shutdown).
@@ -229,14 +260,16 @@ func (e *Engine) interrupt(ctx context.Context, j *job) {
 	text := e.tr(e.uiLanguage(set, msg), i18n.Interrupted)
 	reply := j.reply
 	if reply == nil {
-		r, err := j.conv.OpenReply(ctx, j.key, msg)
+		r, err := e.openReply(ctx, j)
 		if err != nil {
 			e.log.ErrorContext(ctx, "cannot open reply to say the bot stops", "key", j.key.String(), "err", err)
+			e.journalEnd(ctx, j, true)
 			return
 		}
 		reply = r
 	}
-	e.finish(ctx, reply, text)
+	// Left journaled when the notice did not arrive: the next start says it.
+	e.journalEnd(ctx, j, e.finish(ctx, reply, text) != nil)
 	e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeInterrupted, Queued: time.Since(j.queued)})
 }
 

@@ -206,7 +206,7 @@ func (e *Engine) Answer(ctx context.Context, ask *Ask, reply Reply) error {
 		return errors.New("engine: Answer needs an Ask and a Reply")
 	}
 	msg := ask.cmd.Msg
-	err := e.pool.push(&job{kind: jobAsk, key: msg.Key, msg: msg, reply: reply, ask: ask, queued: time.Now()})
+	err := e.push(ctx, &job{kind: jobAsk, key: msg.Key, msg: msg, reply: reply, ask: ask, queued: time.Now()})
 	if err == nil {
 		return nil
 	}

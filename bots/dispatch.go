@@ -77,7 +77,7 @@ func (e *Engine) Dispatch(ctx context.Context, conv Conversations, msg Message) 
 	if hit := e.checkLimits(ctx, msg); hit != nil {
 		return Notified, e.notify(ctx, conv, msg, hit.text(lang))
 	}
-	err = e.pool.push(&job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now()})
+	err = e.push(ctx, &job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now()})
 	switch {
 	case errors.Is(err, ErrBusy):
 		e.refused(msg.Key.Platform, "busy")

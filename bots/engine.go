@@ -75,6 +75,23 @@ type EngineOptions struct {
 	Estimator *llm.Estimator
 	// Observer receives reply outcomes for metrics; nil = none.
 	Observer Observer
+	// ReplicaID names this replica stably across restarts (the config's
+	// value, or the host name): a restarted process then recovers at once
+	// the replies its previous life left unfinished. Replicas running at
+	// the same time must have different ids. "" means a random id per
+	// process: what a dead process left is recovered once its heartbeat is
+	// stale.
+	ReplicaID string
+	// HeartbeatInterval is how often a running Engine marks itself alive
+	// in the store (default 10s); a replica silent for 6 intervals is dead
+	// and its journaled replies are recovered by the others.
+	HeartbeatInterval time.Duration
+	// RecoverInterval is how often, once Recover was called, the journal is
+	// searched again for replies of replicas that died (default 1m).
+	RecoverInterval time.Duration
+	// RecoverMaxAge: an unfinished reply older than this is closed with the
+	// "interrupted" notice instead of being regenerated (default 1h).
+	RecoverMaxAge time.Duration
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -104,6 +121,7 @@ type Engine struct {
 	joined       *lru[ConversationKey, struct{}]
 	running      atomic.Bool
 	stopped      atomic.Bool
+	jr           *journal // the reply journal (journal.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
@@ -146,6 +164,10 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		channels[id] = cs
 	}
 	opts.Channels = channels
+	jr, err := newJournal()
+	if err != nil {
+		problems = append(problems, fmt.Errorf("engine: incarnation id: %w", err))
+	}
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
@@ -166,6 +188,9 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	setDefault(&opts.SettingsTTL, 3*time.Second)
 	setDefault(&opts.HistoryTTL, 10*time.Minute)
 	setDefault(&opts.DedupeTTL, time.Hour)
+	setDefault(&opts.HeartbeatInterval, 10*time.Second)
+	setDefault(&opts.RecoverInterval, time.Minute)
+	setDefault(&opts.RecoverMaxAge, time.Hour)
 	if opts.MaxPromptChars <= 0 {
 		opts.MaxPromptChars = 4000
 	}
@@ -191,6 +216,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
 		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
 		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+		jr:           jr,
 	}, nil
 }
 
@@ -204,7 +230,10 @@ func setDefault(d *time.Duration, v time.Duration) {
 // work, finishes every queued reply with the localized "interrupted"
 // notice, lets in-flight replies run for ShutdownGrace, cuts off those
 // still running (they end with the notice too) and returns once every
-// worker has exited. Run may be called once.
+// worker has exited. Replies are journaled while they run, and a reply
+// whose last text could not be delivered stays journaled for Recover.
+// While it runs, the Engine writes its heartbeat to the store. Run may be
+// called once.
 func (e *Engine) Run(ctx context.Context) error {
 	if !e.running.CompareAndSwap(false, true) {
 		return errors.New("engine: Run called twice")
@@ -213,6 +242,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	// context that keeps ctx's values but is cancelled only by us.
 	work, cut := context.WithCancel(context.WithoutCancel(ctx))
 	defer cut()
+	// The heartbeat outlives the workers: what they leave journaled is
+	// taken over by other replicas once it is removed.
+	stopBeats := e.startHeartbeat(work)
+	defer stopBeats()
 	var wg sync.WaitGroup
 	for range e.opts.MaxConcurrency {
 		wg.Go(func() {

@@ -42,14 +42,15 @@ func newPool(max int) *pool {
 }
 
 // push queues j on its conversation's lane. It fails with ErrBusy when
-// max jobs already wait, and with ErrStopped after close.
+// max jobs already wait (recovered replies, accepted before, always get
+// in), and with ErrStopped after close.
 func (p *pool) push(j *job) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return ErrStopped
 	}
-	if p.waiting >= p.max {
+	if p.waiting >= p.max && !j.recovered() {
 		return ErrBusy
 	}
 	l := p.lanes[j.key]

@@ -75,17 +75,32 @@ func Day(t time.Time) Period { return Period(t.UTC().Format("2006-01-02")) }
 // Month returns the UTC month period of t.
 func Month(t time.Time) Period { return Period(t.UTC().Format("2006-01")) }
 
-// JournalEntry records a reply in flight so that a restart can finish it.
+// JournalEntry records a reply in flight so that a restart can finish it
+// (see Engine.Recover). The same record, with State JournalAlive, is a
+// replica's heartbeat.
 type JournalEntry struct {
-	// ID is unique per reply (the conversation key plus the message id).
+	// ID is unique per reply.
 	ID      string          `json:"id"`
 	Key     ConversationKey `json:"key"`
 	Message Message         `json:"message"`
 	// Placeholder holds the platform ids of the messages posted so far.
-	Placeholder []string  `json:"placeholder,omitempty"`
-	State       string    `json:"state"`
-	Owner       string    `json:"owner"`
-	Started     time.Time `json:"started"`
+	Placeholder []string `json:"placeholder,omitempty"`
+	// State is JournalQueued, JournalOpen or JournalAlive.
+	State string `json:"state"`
+	// Owner is the replica id of the Engine answering (its random
+	// incarnation id when no replica id is configured), Incarnation the id
+	// of that Engine's process life.
+	Owner       string `json:"owner"`
+	Incarnation string `json:"incarnation,omitempty"`
+	// Started is when the question reached the Engine (for a heartbeat:
+	// when it was written).
+	Started time.Time `json:"started"`
+	// Kind says what to regenerate: "" a chat message, "ask" a command
+	// (Command holds it, its Msg in Message), "translate" a translation
+	// into Target.
+	Kind    string   `json:"kind,omitempty"`
+	Command *Command `json:"command,omitempty"`
+	Target  string   `json:"target,omitempty"`
 }
 
 // ErrStoreUnavailable is wrapped by store errors caused by a lost backend

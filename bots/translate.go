@@ -47,7 +47,7 @@ func (e *Engine) TranslateMessage(ctx context.Context, conv Conversations, msg M
 	if hit := e.checkLimits(ctx, msg); hit != nil {
 		return e.notify(ctx, conv, msg, hit.text(lang))
 	}
-	err := e.pool.push(&job{kind: jobTranslate, key: msg.Key, conv: conv, msg: msg, target: code, queued: time.Now()})
+	err := e.push(ctx, &job{kind: jobTranslate, key: msg.Key, conv: conv, msg: msg, target: code, queued: time.Now()})
 	if errors.Is(err, ErrBusy) {
 		e.refused(msg.Key.Platform, "busy")
 		return e.notify(ctx, conv, msg, e.tr(lang, i18n.Busy))

@@ -1,0 +1,321 @@
+package bots
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The reply journal. Every accepted question is written to the store
+// before it is queued (State JournalQueued) and rewritten when its answer's
+// messages appear (JournalOpen, with their ids): at most one write per new
+// platform message, never per token, done off the model's stream. The entry is removed once the final
+// text is delivered. What a killed process leaves behind is finished by
+// Recover, in this process or another replica.
+//
+// Which entries are orphans is told by heartbeats: each running Engine
+// rewrites a JournalAlive entry every HeartbeatInterval. An entry whose
+// owner's heartbeat is missing or stale, or comes from another incarnation
+// (the replica restarted), is recovered; a live owner's entries are never
+// touched, however long its queue. Store errors never hold a reply up:
+// writes are bounded by journalTimeout, and after a failure journaling
+// pauses for journalPause (the reply goes on, unrecoverable).
+
+// Journal entry states.
+const (
+	// JournalQueued: the question is accepted, nothing is posted yet.
+	JournalQueued = "queued"
+	// JournalOpen: the answer is being written into Placeholder.
+	JournalOpen = "open"
+	// JournalAlive marks a heartbeat entry (ID "replica:"+Owner), not a
+	// reply.
+	JournalAlive = "alive"
+)
+
+// Entry kinds (JournalEntry.Kind).
+const (
+	kindAsk       = "ask"
+	kindTranslate = "translate"
+)
+
+const (
+	// journalTimeout bounds one journal call.
+	journalTimeout = 2 * time.Second
+	// journalPause is how long journaling stops after a failed write, so a
+	// store outage costs one timeout, not one per message.
+	journalPause = 10 * time.Second
+	// heartbeatMisses is how many heartbeat intervals a replica may miss
+	// before its replies are taken over.
+	heartbeatMisses = 6
+	// beatPrefix starts the id of a heartbeat entry.
+	beatPrefix = "replica:"
+)
+
+// errJournalPaused is returned while journaling is paused.
+var errJournalPaused = errors.New("engine: journal paused after a store error")
+
+// journal is the Engine's side of the reply journal.
+type journal struct {
+	incarnation string
+	seq         atomic.Uint64
+	pausedUntil atomic.Int64 // unix nanoseconds
+
+	mu sync.Mutex
+	// inflight holds the entries of replies this Engine is producing;
+	// leftover those it finished but could not remove yet (retried with
+	// each heartbeat). Recover skips both.
+	inflight map[string]struct{}
+	leftover map[string]struct{}
+	// convs is what Recover was given; later passes reuse it.
+	convs map[Platform]Conversations
+
+	pass sync.Mutex // one recovery pass at a time
+}
+
+func newJournal() (*journal, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, err
+	}
+	return &journal{incarnation: hex.EncodeToString(b[:]),
+		inflight: map[string]struct{}{}, leftover: map[string]struct{}{}}, nil
+}
+
+// jobJournal is a job's journal entry and what was written of it.
+type jobJournal struct {
+	entry   JournalEntry
+	written []string // placeholder ids in the store
+	off     bool     // a write failed: no more rewrites for this reply
+	// Recovered replies only.
+	recovered bool
+	reopen    []string // the messages the previous attempt posted
+	expired   bool     // older than RecoverMaxAge: the notice, no answer
+}
+
+// recovered reports whether j finishes a reply of an earlier process.
+func (j *job) recovered() bool { return j.jr != nil && j.jr.recovered }
+
+// owner is this Engine's name in journal entries.
+func (e *Engine) owner() string {
+	if e.opts.ReplicaID != "" {
+		return e.opts.ReplicaID
+	}
+	return e.jr.incarnation
+}
+
+// push journals j and queues it; a job that could not be queued leaves
+// the journal (its caller tells the asker).
+func (e *Engine) push(ctx context.Context, j *job) error {
+	ent := JournalEntry{
+		ID:  "reply:" + e.jr.incarnation + ":" + strconv.FormatUint(e.jr.seq.Add(1), 10),
+		Key: j.key, Message: j.msg, State: JournalQueued,
+		Owner: e.owner(), Incarnation: e.jr.incarnation, Started: e.now(),
+	}
+	switch j.kind {
+	case jobAsk:
+		cmd := j.ask.cmd
+		cmd.Msg = Message{} // it is the entry's Message
+		ent.Kind, ent.Command = kindAsk, &cmd
+	case jobTranslate:
+		ent.Kind, ent.Target = kindTranslate, j.target
+	}
+	j.jr = &jobJournal{entry: ent}
+	e.jr.track(ent.ID)
+	e.journalWrite(ctx, j)
+	err := e.pool.push(j)
+	if err != nil {
+		e.journalEnd(ctx, j, false)
+	}
+	return err
+}
+
+// journalWrite stores j's entry, unless an earlier write failed.
+func (e *Engine) journalWrite(ctx context.Context, j *job) {
+	jr := j.jr
+	if jr == nil || jr.off {
+		return
+	}
+	if e.journalPaused() {
+		jr.off = true
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
+	defer cancel()
+	if err := e.opts.Store.Journal(ctx, jr.entry); err != nil {
+		jr.off = true
+		e.pauseJournal()
+		e.log.WarnContext(ctx, "reply not journaled: a crash now would leave it unfinished",
+			"key", jr.entry.Key.String(), "journal_id", jr.entry.ID, "err", err)
+	}
+}
+
+// journalIDs records the ids of the reply's messages when they changed
+// since the last write.
+func (e *Engine) journalIDs(ctx context.Context, j *job, r interface{ IDs() []string }) {
+	ids := r.IDs()
+	if len(ids) == 0 || slices.Equal(ids, j.jr.written) {
+		return
+	}
+	j.jr.entry.Placeholder, j.jr.entry.State, j.jr.written = ids, JournalOpen, ids
+	e.journalWrite(ctx, j)
+}
+
+// journalEnd removes j's entry once its reply is finished. keep leaves it
+// for recovery: the final text could not be delivered before shutdown.
+func (e *Engine) journalEnd(ctx context.Context, j *job, keep bool) {
+	if j.jr == nil {
+		return
+	}
+	id := j.jr.entry.ID
+	if keep {
+		e.jr.untrack(id)
+		e.log.WarnContext(ctx, "reply left in the journal for recovery", "key", j.key.String(), "journal_id", id)
+		return
+	}
+	if err := e.unjournal(ctx, id); err != nil {
+		// Recovering it would answer a second time: keep retrying.
+		e.jr.leave(id)
+		e.log.WarnContext(ctx, "finished reply not removed from the journal; retrying", "journal_id", id, "err", err)
+		return
+	}
+	e.jr.untrack(id)
+}
+
+func (e *Engine) unjournal(ctx context.Context, id string) error {
+	if e.journalPaused() {
+		return errJournalPaused
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
+	defer cancel()
+	if err := e.opts.Store.Unjournal(ctx, id); err != nil {
+		e.pauseJournal()
+		return err
+	}
+	return nil
+}
+
+func (e *Engine) journalPaused() bool { return time.Now().UnixNano() < e.jr.pausedUntil.Load() }
+
+func (e *Engine) pauseJournal() { e.jr.pausedUntil.Store(time.Now().Add(journalPause).UnixNano()) }
+
+func (jr *journal) track(id string) {
+	jr.mu.Lock()
+	jr.inflight[id] = struct{}{}
+	jr.mu.Unlock()
+}
+
+func (jr *journal) untrack(id string) {
+	jr.mu.Lock()
+	delete(jr.inflight, id)
+	delete(jr.leftover, id)
+	jr.mu.Unlock()
+}
+
+func (jr *journal) leave(id string) {
+	jr.mu.Lock()
+	delete(jr.inflight, id)
+	jr.leftover[id] = struct{}{}
+	jr.mu.Unlock()
+}
+
+// busy reports whether id is a reply of this Engine, running or finished.
+func (jr *journal) busy(id string) bool {
+	jr.mu.Lock()
+	defer jr.mu.Unlock()
+	_, in := jr.inflight[id]
+	_, left := jr.leftover[id]
+	return in || left
+}
+
+// journalPoll is how often a streaming reply's message ids are looked at:
+// the platform posts asynchronously, so a message may appear after the
+// last Update (a stalled model).
+const journalPoll = 200 * time.Millisecond
+
+// journaledReply journals the ids of the messages its Reply posts. A
+// watcher goroutine, started by the first Update and ended by Finish, does
+// the store writes: the model's stream never waits for the store.
+type journaledReply struct {
+	Reply
+	e    *Engine
+	j    *job
+	ids  interface{ IDs() []string }
+	kick chan struct{}
+	stop chan struct{}
+	done chan struct{}
+
+	mu      sync.Mutex
+	started bool
+	halted  bool
+}
+
+// journaled wraps reply so that its message ids reach the journal; replies
+// that do not tell their ids are returned as they are.
+func (e *Engine) journaled(j *job, reply Reply) Reply {
+	ids, ok := reply.(interface{ IDs() []string })
+	if !ok || j.jr == nil {
+		return reply
+	}
+	return &journaledReply{Reply: reply, e: e, j: j, ids: ids,
+		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+}
+
+// Update implements Reply.
+func (r *journaledReply) Update(ctx context.Context, text string) error {
+	err := r.Reply.Update(ctx, text)
+	r.mu.Lock()
+	if !r.started && !r.halted {
+		r.started = true
+		go r.watch(ctx)
+	}
+	r.mu.Unlock()
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+	return err
+}
+
+// Finish implements Reply. When the final text did not arrive, the entry
+// may stay for recovery: it gets the ids of every message posted.
+func (r *journaledReply) Finish(ctx context.Context, text string) error {
+	err := r.Reply.Finish(ctx, text)
+	r.mu.Lock()
+	r.halted = true
+	started := r.started
+	r.mu.Unlock()
+	if started {
+		close(r.stop)
+		<-r.done
+	}
+	if err != nil {
+		r.e.journalIDs(ctx, r.j, r.ids)
+	}
+	return err
+}
+
+// IDs returns the wrapped reply's ids.
+func (r *journaledReply) IDs() []string { return r.ids.IDs() }
+
+func (r *journaledReply) watch(ctx context.Context) {
+	defer close(r.done)
+	t := time.NewTicker(journalPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-r.kick:
+		case <-t.C:
+		}
+		r.e.journalIDs(ctx, r.j, r.ids)
+	}
+}
