@@ -113,12 +113,16 @@ func benchReplies(b *testing.B, native bool, delay time.Duration) {
 	var calls, edits int
 	for i := 0; b.Loop(); i++ {
 		h.fake.ResetCalls()
-		m := h.say("C0BENCH", "", "U0ALICE", fmt.Sprintf("<@U0BOT> question %d", i))
+		// One channel per reply: chat.postMessage is paced per channel
+		// (about one per second), which back-to-back replies in one
+		// channel would measure instead of the adapter's latency.
+		channel := fmt.Sprintf("C0BENCH%d", i)
+		m := h.say(channel, "", "U0ALICE", fmt.Sprintf("<@U0BOT> question %d", i))
 		want := Mrkdwn(words300)
 		if native {
 			want = neutralizeMarkdown(words300)
 		}
-		h.waitReplyText("C0BENCH", m.TS, want)
+		h.waitReplyText(channel, m.TS, want)
 		var first time.Time
 		for _, c := range h.fake.Calls() {
 			switch c.Method {
