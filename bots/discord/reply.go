@@ -87,10 +87,7 @@ type reply struct {
 func (a *Adapter) newReply(ctx context.Context, sink bots.Sink, th bots.Throttle, channel string, to bots.Message, typing bool) *reply {
 	r := &reply{
 		a: a, channel: channel, to: to,
-		st: bots.NewStreamer(sink, bots.StreamOptions{
-			Limit: maxContent, Throttle: th, MinInterval: a.opts.MinEditInterval,
-			MaxRetries: 5, MaxRetryAfter: 30 * time.Second, Logger: a.log,
-		}),
+		st:         bots.NewStreamer(sink, a.streamOptions(th)),
 		stopTyping: make(chan struct{}),
 		typingDone: make(chan struct{}),
 	}
@@ -100,6 +97,14 @@ func (a *Adapter) newReply(ctx context.Context, sink bots.Sink, th bots.Throttle
 		close(r.typingDone)
 	}
 	return r
+}
+
+// streamOptions are the options of every reply's Streamer.
+func (a *Adapter) streamOptions(th bots.Throttle) bots.StreamOptions {
+	return bots.StreamOptions{
+		Limit: maxContent, Throttle: th, MinInterval: a.opts.MinEditInterval,
+		MaxRetries: 5, MaxRetryAfter: 30 * time.Second, Logger: a.log,
+	}
 }
 
 // typing shows "bot is typing" until the first Update or Finish (Discord

@@ -116,6 +116,10 @@ type interactionSink struct {
 	expired  bool              // the token is no longer usable
 	moved    map[string]string // webhook message id -> channel message id
 	inChan   map[string]bool   // ids of channel messages
+	// originalID is the channel message id of @original, the id the
+	// Streamer (and the reply journal) knows it by: after a restart the
+	// token is gone, the message id still reaches it.
+	originalID string
 }
 
 var (
@@ -216,7 +220,10 @@ func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 	}
 	if s.useToken() {
 		var err error
-		if id == "@original" {
+		s.mu.Lock()
+		original := id == "@original" || id == s.originalID
+		s.mu.Unlock()
+		if original {
 			_, err = s.a.s.InteractionResponseEdit(s.in, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
 				discordgo.WithContext(ctx))
 		} else {
@@ -248,9 +255,16 @@ func (s *interactionSink) postWebhook(ctx context.Context, text string, first bo
 		var id string
 		var err error
 		if first {
-			_, err = s.a.s.InteractionResponseEdit(s.in, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
+			var m *discordgo.Message
+			m, err = s.a.s.InteractionResponseEdit(s.in, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
 				discordgo.WithContext(ctx))
 			id = "@original"
+			if err == nil && m != nil && m.ID != "" {
+				id = m.ID
+				s.mu.Lock()
+				s.originalID = m.ID
+				s.mu.Unlock()
+			}
 		} else {
 			var m *discordgo.Message
 			m, err = s.a.s.FollowupMessageCreate(s.in, true, &discordgo.WebhookParams{Content: text, AllowedMentions: noMentions()},

@@ -200,6 +200,8 @@ func (s *Server) routeChannel(w http.ResponseWriter, r *http.Request, p []string
 		writeJSON(w, 200, out)
 	case m == "PATCH" && n == 4 && p[2] == "messages":
 		s.editMessage(w, cid, p[3], body)
+	case m == "DELETE" && n == 4 && p[2] == "messages":
+		s.deleteMessage(w, cid, p[3])
 	case m == "POST" && n == 5 && p[2] == "messages" && p[4] == "threads":
 		s.startThread(w, c, p[3], body)
 	default:

@@ -1,0 +1,133 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	discordgo "github.com/bwmarrin/discordgo"
+
+	"mistralbot/bots"
+)
+
+var _ bots.Reopener = (*Adapter)(nil)
+
+// Reopen implements bots.Reopener: the answer to a question a killed
+// process was writing is regenerated into the messages it had posted,
+// edited as channel messages (an interaction's token does not survive the
+// restart; its original response is a channel message the bot may edit).
+// Parts beyond them are posted after them; those the new answer does not
+// need are deleted. The messages are looked up first, in the conversation's
+// channel and, for a mention whose thread could not be started, in the
+// parent channel; an error means they are gone. With no ids the reply opens
+// as the interrupted one would have: a mention in a channel gets its thread.
+func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.Message, ids []string) (bots.Reply, error) {
+	if key.Platform != bots.Discord || key.Channel == "" {
+		return nil, fmt.Errorf("discord: reopen reply: not a Discord conversation: %s", key)
+	}
+	if len(ids) == 0 {
+		a.repend(key, to)
+		return a.OpenReply(ctx, key, to)
+	}
+	channel, err := a.locate(ctx, key, to, ids[0])
+	if err != nil {
+		return nil, err
+	}
+	sink := &usedSink{channelSink: a.newChannelSink(channel, key.Team, ""), edited: map[string]bool{}}
+	opts := a.streamOptions(sink.budget)
+	opts.Existing = ids
+	r := &reply{a: a, channel: channel, to: to, st: bots.NewStreamer(sink, opts),
+		stopTyping: make(chan struct{}), typingDone: make(chan struct{})}
+	close(r.typingDone) // the partial answer is there: no typing indicator
+	return &reopenedReply{reply: r, sink: sink, existing: ids}, nil
+}
+
+// repend registers the thread a mention in a channel was to be answered
+// in, so that OpenReply starts it (or finds it, if the dead process had).
+func (a *Adapter) repend(key bots.ConversationKey, to bots.Message) {
+	if to.DM || to.ID == "" || key.Channel != to.ID || to.SettingsChannel == "" || to.SettingsChannel == key.Channel {
+		return
+	}
+	if _, ok := a.pending.m.get(key.Channel); ok {
+		return
+	}
+	a.pending.m.put(key.Channel, pendingThread{parent: to.SettingsChannel, message: to.ID, guild: key.Team,
+		name: threadName(to.Text)})
+}
+
+// locate returns the channel holding the bot's message id.
+func (a *Adapter) locate(ctx context.Context, key bots.ConversationKey, to bots.Message, id string) (string, error) {
+	candidates := []string{key.Channel}
+	if to.SettingsChannel != "" && to.SettingsChannel != key.Channel {
+		candidates = append(candidates, to.SettingsChannel)
+	}
+	for _, c := range candidates {
+		m, err := a.s.ChannelMessage(c, id, discordgo.WithContext(ctx))
+		if err != nil {
+			err = wrapErr("find message "+id+" in "+c, err)
+			switch codeOf(err) {
+			case codeUnknownMessage, codeUnknownChannel, codeMissingAccess:
+				continue
+			}
+			return "", fmt.Errorf("discord: reopen reply: %w", err)
+		}
+		if me := a.me(); me != "" && (m.Author == nil || m.Author.ID != me) {
+			return "", fmt.Errorf("discord: reopen reply: message %s in %s is not the bot's", id, c)
+		}
+		return c, nil
+	}
+	return "", fmt.Errorf("discord: reopen reply: message %s not found in %v", id, candidates)
+}
+
+// usedSink remembers which messages it edited.
+type usedSink struct {
+	*channelSink
+	mu     sync.Mutex
+	edited map[string]bool
+}
+
+// Edit implements bots.Sink.
+func (s *usedSink) Edit(ctx context.Context, id, text string) error {
+	err := s.channelSink.Edit(ctx, id, text)
+	if err == nil {
+		s.mu.Lock()
+		s.edited[id] = true
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// reopenedReply is a reply written into earlier messages.
+type reopenedReply struct {
+	*reply
+	sink     *usedSink
+	existing []string
+}
+
+// Finish implements bots.Reply. The Streamer edits every earlier message
+// the new answer fills (their old text is unknown to it), so one never
+// edited is not needed: it is deleted rather than left half written.
+func (r *reopenedReply) Finish(ctx context.Context, text string) error {
+	err := r.reply.Finish(ctx, text)
+	if err != nil {
+		return err
+	}
+	r.sink.mu.Lock()
+	var unused []string
+	for _, id := range r.existing {
+		if !r.sink.edited[id] {
+			unused = append(unused, id)
+		}
+	}
+	r.sink.mu.Unlock()
+	for _, id := range unused {
+		if werr := r.sink.budget.Wait(ctx); werr != nil {
+			return nil
+		}
+		derr := wrapErr("delete message "+id+" in "+r.channel, r.a.s.ChannelMessageDelete(r.channel, id, discordgo.WithContext(ctx)))
+		if derr != nil && codeOf(derr) != codeUnknownMessage {
+			r.a.log.Warn("discord: cannot delete a part the recovered answer did not need", "channel", r.channel, "message", id, "err", r.sink.failed(derr))
+		}
+	}
+	return nil
+}
