@@ -232,7 +232,10 @@ func (r *nativeReply) start(ctx context.Context, text string, stable int) {
 		r.useFallback = true
 		return
 	}
-	r.ts, r.sent, r.sentRunes = ts, text[:end], runeLen(chunk)
+	r.mu.Lock() // IDs reads ts from the Engine's journal
+	r.ts = ts
+	r.mu.Unlock()
+	r.sent, r.sentRunes = text[:end], runeLen(chunk)
 }
 
 // overflow stops the stream with text up to end (closing an open code

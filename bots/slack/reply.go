@@ -103,7 +103,8 @@ var _ bots.Reopener = (*Adapter)(nil)
 // written is regenerated into the messages it had posted (chat.update);
 // parts beyond them are posted, and those the new answer does not need
 // are deleted. Recovered replies use post+update even with native
-// streaming: a stream the dead process left open cannot be appended to.
+// streaming: a stream the dead process left open cannot be appended to
+// (it is stopped first, see stopStale).
 func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.Message, ids []string) (bots.Reply, error) {
 	if len(ids) == 0 {
 		return a.OpenReply(ctx, key, to)
@@ -111,6 +112,7 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	if key.Platform != bots.Slack || key.Channel == "" {
 		return nil, fmt.Errorf("slack: reopen reply: not a Slack conversation: %s", key)
 	}
+	a.stopStale(ctx, key.Channel, ids[0])
 	ws := a.workspace(key.Team)
 	st := &statusOp{a: a, done: make(chan struct{})}
 	close(st.done) // the thread already shows the partial answer

@@ -84,6 +84,7 @@ func (s *Server) chatUpdate(p url.Values) apiResult {
 		return fail("msg_too_long")
 	}
 	m.Text = text
+	m.Markdown = "" // an update replaces a streamed message's content too
 	m.Edits++
 	s.scanPings(m)
 	return ok(map[string]any{"channel": ch, "ts": ts, "text": text})

@@ -1,0 +1,38 @@
+package slack
+
+import (
+	"context"
+	"errors"
+)
+
+// Crash recovery: the Engine journals the ids of a reply's messages
+// (bots.Streamer and nativeReply tell them) and, after a restart, hands
+// them to Reopen (reply.go), which rewrites them with chat.update.
+
+// IDs returns the ts of the messages the reply posted so far: the streamed
+// message, then those of the post+update fallback. Safe while streaming.
+func (r *nativeReply) IDs() []string {
+	r.mu.Lock()
+	ts := r.ts
+	r.mu.Unlock()
+	ids := r.fallback.IDs()
+	if ts == "" {
+		return ids
+	}
+	return append([]string{ts}, ids...)
+}
+
+// stopStale ends the native stream a dead process may have left open on
+// ts, so that chat.update can rewrite the message. A message that is not
+// streaming (post+update, or a stream that was stopped) is refused with
+// message_not_in_streaming_state: nothing to do.
+func (a *Adapter) stopStale(ctx context.Context, channel, ts string) {
+	_, _, err := a.api.StopStreamContext(ctx, channel, ts)
+	if err == nil {
+		a.log.InfoContext(ctx, "stopped a stream left open by a dead process", "channel", channel, "ts", ts)
+		return
+	}
+	if err = a.apiErr("chat.stopStream", err); errorCode(err) != "message_not_in_streaming_state" && !errors.Is(err, context.Canceled) {
+		a.log.DebugContext(ctx, "cannot stop a stream left open", "channel", channel, "ts", ts, "err", err)
+	}
+}
