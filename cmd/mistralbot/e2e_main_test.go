@@ -24,6 +24,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
+
+	"mistralbot/config"
 )
 
 // botBinary is the mistralbot binary TestMain built.
@@ -309,4 +311,17 @@ func redisURL(t *testing.T, db int) string {
 		t.Fatalf("MISTRALBOT_TEST_REDIS_URL %q: query parameters are not supported by these tests", base)
 	}
 	return u + "/" + strconv.Itoa(db)
+}
+
+// replicaEnv names the process's replica (the config key ending in
+// "replica_id", read from the config's key list so that these tests follow
+// its name): processes running together need different ids, a restarted
+// process the id of its previous life. Empty when config has no such key.
+func replicaEnv(id string) map[string]string {
+	for _, k := range config.Keys() {
+		if strings.HasSuffix(k, "replica_id") {
+			return map[string]string{"MISTRALBOT_" + strings.ToUpper(strings.ReplaceAll(k, ".", "_")): id}
+		}
+	}
+	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -19,8 +20,11 @@ func TestE2ETwoReplicasOneRedisOneReply(t *testing.T) {
 		"MISTRALBOT_STORE_DRIVER":    "redis",
 		"MISTRALBOT_STORE_REDIS_URL": redisURL(t, 11),
 	})
-	a := startProc(t, "replica-a", env)
-	b := startProc(t, "replica-b", env)
+	envA, envB := maps.Clone(env), maps.Clone(env)
+	maps.Copy(envA, replicaEnv("replica-a"))
+	maps.Copy(envB, replicaEnv("replica-b"))
+	a := startProc(t, "replica-a", envA)
+	b := startProc(t, "replica-b", envB)
 
 	m, appMention, message := w.mention("C0REPLICA", "U0BOB", "say it once", "EvREPLICA1")
 	// The first deliveries race: both replicas get both events at once.
