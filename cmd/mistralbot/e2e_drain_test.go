@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
 
+	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
 )
 
@@ -53,6 +56,20 @@ func TestE2ESIGTERMDrainsTenStreamedReplies(t *testing.T) {
 
 	began := time.Now()
 	p.signal(syscall.SIGTERM)
+	// Draining, the process takes no new event: Slack gets no 200 (503, or
+	// no connection at all) and redelivers to another replica later.
+	waitUntil(t, 10*time.Second, "/readyz to stop answering 200", func() bool {
+		status, _ := p.get("/readyz")
+		return status != http.StatusOK
+	})
+	late, lateBody, _ := w.mention("C0DRAINLATE", "U0BOB", "asked during the drain", "EvDRAINLATE")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	status, _, err := w.slack.Deliver(ctx, w.client, p.url()+"/slack/events", fakeslack.Delivery{Body: lateBody})
+	cancel()
+	t.Logf("event delivered during the drain: status %d, err %v", status, err)
+	if err == nil && status == http.StatusOK {
+		t.Error("an event delivered during the drain was accepted (200): it should be refused so that Slack redelivers it")
+	}
 	code := p.wait(grace + 10*time.Second)
 	drain := time.Since(began)
 	t.Logf("drain: SIGTERM to exit %s with %d replies streaming (grace %s)", drain.Round(time.Millisecond), n, grace)
@@ -73,6 +90,9 @@ func TestE2ESIGTERMDrainsTenStreamedReplies(t *testing.T) {
 		if got[0].Text != replyText(answer) {
 			t.Errorf("%s: reply %q, want the whole answer %q", q.channel, got[0].Text, replyText(answer))
 		}
+	}
+	if got := w.botReplies("C0DRAINLATE", late.TS); len(got) != 0 {
+		t.Errorf("the event refused during the drain was answered: %q", joinTexts(got))
 	}
 	if bad := p.logLines("ERROR"); len(bad) > 0 {
 		t.Errorf("errors logged: %v", bad)
