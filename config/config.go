@@ -152,6 +152,10 @@ type Server struct {
 	Listen string `mapstructure:"listen" yaml:"listen"`
 	// ShutdownGrace is how long in-flight replies may finish on shutdown.
 	ShutdownGrace time.Duration `mapstructure:"shutdown_grace" yaml:"shutdown_grace"`
+	// ReplicaID names this replica stably across restarts, so that after a
+	// crash it finishes the replies it left in flight; "" means the host
+	// name. Replicas running at the same time need different ids.
+	ReplicaID string `mapstructure:"replica_id" yaml:"replica_id"`
 }
 
 // Store configures settings, usage and dedupe storage.

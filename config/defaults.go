@@ -62,6 +62,7 @@ func defaults() map[string]any {
 
 		"server.listen":         ":8080",
 		"server.shutdown_grace": 30 * time.Second,
+		"server.replica_id":     "",
 
 		"store.driver":    DriverBolt,
 		"store.path":      "./data/mistralbot.db",

@@ -51,6 +51,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"discord.guild_id":             "",
 		"server.listen":                ":8080",
 		"server.shutdown_grace":        30 * time.Second,
+		"server.replica_id":            "",
 		"store.driver":                 "bolt",
 		"store.path":                   "./data/mistralbot.db",
 		"store.redis_url":              "",

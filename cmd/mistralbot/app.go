@@ -148,6 +148,7 @@ func (a *App) Run(ctx context.Context) error {
 	if a.discord != nil {
 		g.Go(func() error { return a.discord.Run(gctx) })
 	}
+	g.Go(func() error { a.recover(gctx); return nil })
 	g.Go(func() error {
 		err := a.srv.Serve(a.ln)
 		if errors.Is(err, http.ErrServerClosed) {
@@ -169,6 +170,42 @@ func (a *App) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// recover waits until the adapters can post (at most a minute), then lets
+// the Engine finish the replies a crashed process left in the journal. A
+// failure is logged: the bot serves new questions either way.
+func (a *App) recover(ctx context.Context) {
+	convs := map[bots.Platform]bots.Conversations{}
+	ready := func() bool { return true }
+	if a.slack != nil {
+		convs[bots.Slack] = a.slack
+		ready = func() bool { return a.slack.Ready() }
+	}
+	if a.discord != nil {
+		convs[bots.Discord] = a.discord
+		prev := ready
+		ready = func() bool { return prev() && a.discord.Ready() }
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(time.Minute)
+	for !ready() && time.Now().Before(deadline) {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+	start := time.Now()
+	n, err := a.engine.Recover(ctx, convs)
+	if err != nil {
+		a.log.Warn("recovering journaled replies failed", "err", err)
+		return
+	}
+	if n > 0 {
+		a.log.Info("recovering journaled replies", "count", n, "took", time.Since(start).String())
+	}
 }
 
 // Close releases the store and the listener; safe to call more than once.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 
 	"mistralbot/bots"
@@ -92,8 +93,22 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		ShutdownGrace:         cfg.Server.ShutdownGrace,
 		MaxPromptChars:        cfg.Bot.MaxPromptChars,
 		Estimator:             client.Estimator(),
+		ReplicaID:             replicaID(cfg.Server.ReplicaID),
 		Logger:                log,
 	}
+}
+
+// replicaID is server.replica_id, else the host name: stable across
+// restarts of one container or machine.
+func replicaID(configured string) string {
+	if configured != "" {
+		return configured
+	}
+	h, err := os.Hostname()
+	if err != nil {
+		return ""
+	}
+	return h
 }
 
 // observer reports what the Engine did to the metrics.
