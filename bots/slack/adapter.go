@@ -18,6 +18,7 @@ import (
 	"time"
 
 	slackgo "github.com/slack-go/slack"
+	"golang.org/x/sync/singleflight"
 
 	"mistralbot/bots"
 )
@@ -117,8 +118,11 @@ type Adapter struct {
 
 	users *userCache
 	files *ttlCache[bots.Attachment]
-	seen  *ttlCache[struct{}]
-	teams sync.Map // team id -> *workspace
+	// fetching collapses concurrent fetches of one file (a mention arrives
+	// as app_mention and as message, handled at the same time).
+	fetching singleflight.Group
+	seen     *ttlCache[struct{}]
+	teams    sync.Map // team id -> *workspace
 
 	mu     sync.Mutex
 	runCtx context.Context // Run's context; nil before Run and after it ends

@@ -66,30 +66,39 @@ func (a *Adapter) attachments(ctx context.Context, files []slackFile) []bots.Att
 		if f.ID == "" {
 			continue
 		}
-		if att, found := a.files.get(f.ID); found {
-			out = append(out, att)
-			continue
+		v, _, _ := a.fetching.Do(f.ID, func() (any, error) { return a.attachment(ctx, f), nil })
+		if att := v.(*bots.Attachment); att != nil {
+			out = append(out, *att)
 		}
-		if f.FileAccess == "check_file_info" || (f.URLPrivate == "" && f.URLPrivateDownload == "") {
-			info, _, _, err := a.api.GetFileInfoContext(ctx, f.ID, 0, 0)
-			if err != nil {
-				a.log.WarnContext(ctx, "files.info failed; file skipped", "file", f.ID, "err", a.apiErr("files.info", err))
-				continue
-			}
-			f = fromSlackFile(info)
-		}
-		if !isTextFile(f) {
-			continue
-		}
-		att, err := a.download(ctx, f)
-		if err != nil {
-			a.log.WarnContext(ctx, "file download failed; file skipped", "file", f.ID, "name", f.Name, "err", err)
-			continue
-		}
-		a.files.put(f.ID, att)
-		out = append(out, att)
 	}
 	return out
+}
+
+// attachment returns one file as an attachment, from the cache or
+// fetched (files.info when the event lacks its URL); nil when it is not
+// text or cannot be read.
+func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment {
+	if att, found := a.files.get(f.ID); found {
+		return &att
+	}
+	if f.FileAccess == "check_file_info" || (f.URLPrivate == "" && f.URLPrivateDownload == "") {
+		info, _, _, err := a.api.GetFileInfoContext(ctx, f.ID, 0, 0)
+		if err != nil {
+			a.log.WarnContext(ctx, "files.info failed; file skipped", "file", f.ID, "err", a.apiErr("files.info", err))
+			return nil
+		}
+		f = fromSlackFile(info)
+	}
+	if !isTextFile(f) {
+		return nil
+	}
+	att, err := a.download(ctx, f)
+	if err != nil {
+		a.log.WarnContext(ctx, "file download failed; file skipped", "file", f.ID, "name", f.Name, "err", err)
+		return nil
+	}
+	a.files.put(f.ID, att)
+	return &att
 }
 
 func fromSlackFile(f *slackgo.File) slackFile {
