@@ -75,6 +75,12 @@ func (e *Engine) process(work context.Context, j *job) {
 		}
 		reply = r
 	}
+	if j.kind == jobMessage {
+		// The bot is in the thread from its first reply on: a follow-up
+		// posted while this answer streams needs no mention either (it
+		// waits in this conversation's lane and is answered next).
+		e.joined.put(j.key, struct{}{})
+	}
 	reply = e.journaled(j, reply)
 	if j.recovered() && j.jr.expired {
 		// Asked too long ago for an answer to make sense now.

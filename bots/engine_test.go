@@ -256,3 +256,40 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestFollowUpWhileTheFirstAnswerStreamsIsAnswered(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.srv.Script(llmtest.Scenario{Reply: "a slow first answer with several words", Delay: 30 * time.Millisecond})
+	ctx := context.Background()
+	if _, err := h.eng.Dispatch(ctx, h.conv, mention("1700.1", "first")); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the first answer is visibly streaming.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		h.conv.mu.Lock()
+		streaming := len(h.conv.replies) == 1 && func() bool {
+			r := h.conv.replies[0]
+			r.mu.Lock()
+			defer r.mu.Unlock()
+			return len(r.updates) > 0 && r.finishes == 0
+		}()
+		h.conv.mu.Unlock()
+		if streaming {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the first answer never started streaming")
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	follow := mention("1700.2", "second")
+	follow.Mentioned, follow.InThread = false, true
+	if d, err := h.eng.Dispatch(ctx, h.conv, follow); err != nil || d != bots.Queued {
+		t.Fatalf("follow-up during the first answer: %v, %v; want Queued", d, err)
+	}
+	got := h.conv.wait(t, 2)
+	if got[0].to.ID != "1700.1" || got[1].to.ID != "1700.2" {
+		t.Fatalf("answers out of order: %s then %s", got[0].to.ID, got[1].to.ID)
+	}
+}
