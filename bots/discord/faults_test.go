@@ -112,6 +112,9 @@ func TestFaultGatewayDisconnectMidReply(t *testing.T) {
 	if msgs := h.botMessages(q.ID); len(msgs) != 1 {
 		t.Errorf("%d answers to the replayed mention, want 1", len(msgs))
 	}
+	if n := len(h.dc.Identifies()); n != 1 {
+		t.Errorf("%d IDENTIFYs: the session was not resumed", n)
+	}
 	if n := len(h.llm.Requests()); n != 2 {
 		t.Errorf("LLM requests = %d, want 2", n)
 	}
