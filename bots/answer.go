@@ -65,6 +65,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		in.task, in.answerIn = translateTask(j.target), j.target
 	}
 	reply := j.reply
+	var firstCall time.Duration // event to the first platform call (OpenReply)
 	if reply == nil {
 		r, err := e.openReply(ctx, j)
 		if err != nil {
@@ -74,7 +75,9 @@ func (e *Engine) process(work context.Context, j *job) {
 			return
 		}
 		reply = r
+		firstCall = time.Since(j.queued)
 	}
+	base := reply
 	if j.kind == jobMessage {
 		// The bot is in the thread from its first reply on: a follow-up
 		// posted while this answer streams needs no mention either (it
@@ -145,10 +148,17 @@ func (e *Engine) process(work context.Context, j *job) {
 	if usage.Total() > 0 {
 		e.recordUsage(ctx, j.msg, usage)
 	}
+	var visible time.Duration // first token to first text on the platform
+	if fp, ok := base.(interface{ FirstPost() time.Time }); ok && !g.firstTokenAt.IsZero() {
+		if at := fp.FirstPost(); at.After(g.firstTokenAt) {
+			visible = at.Sub(g.firstTokenAt)
+		}
+	}
 	e.done(ReplyStats{
 		Platform: j.key.Platform, Outcome: g.outcome, Model: g.result.Model, Usage: usage,
 		ErrorCode: g.code,
 		Queued:    start.Sub(j.queued), FirstToken: g.result.FirstToken, Total: time.Since(j.queued),
+		EventToFirstCall: firstCall, FirstVisible: visible,
 	})
 }
 
@@ -160,6 +170,8 @@ type generated struct {
 	started   bool     // the provider accepted the request
 	code      llm.Code // the error's code, "" on success
 	finishErr error    // the final text did not reach the platform
+	// firstTokenAt is when the first visible text came from the model.
+	firstTokenAt time.Time
 }
 
 // generate streams the model's answer into reply and finishes it. The
@@ -179,6 +191,9 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 			var d string
 			d, err = st.Next()
 			if d != "" {
+				if g.firstTokenAt.IsZero() {
+					g.firstTokenAt = time.Now()
+				}
 				b.WriteString(d)
 				if uerr := reply.Update(ctx, b.String()); uerr != nil && !updateFailed {
 					// Finish still delivers the text; log the first failure only.

@@ -206,3 +206,22 @@ func TestHistoryFetchFailureAnswersFromMessage(t *testing.T) {
 		t.Errorf("final = %q", got)
 	}
 }
+
+func TestReplyStatsTimeTheFirstPlatformCallAndTheFirstVisibleText(t *testing.T) {
+	rec := &recorder{}
+	h := newHarness(t, harnessOptions{engine: func(o *bots.EngineOptions) { o.Observer = rec }})
+	h.srv.Script(llmtest.Scenario{Reply: "visible text arrives", Delay: 5 * time.Millisecond})
+	conv := newSinkConv()
+	if _, err := h.eng.Dispatch(context.Background(), conv, mention("1", "hello")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { s, _ := rec.snapshot(); return len(s) == 1 })
+	s, _ := rec.snapshot()
+	st := s[0]
+	if st.Outcome != bots.OutcomeOK || st.EventToFirstCall <= 0 || st.FirstVisible <= 0 || st.FirstToken <= 0 {
+		t.Fatalf("observed %+v", st)
+	}
+	if st.EventToFirstCall > st.Total || st.FirstVisible > st.Total {
+		t.Fatalf("latencies exceed the total: %+v", st)
+	}
+}

@@ -34,6 +34,11 @@ type ReplyStats struct {
 	// request to its first text; Total the time from the message's arrival
 	// in the Engine to the final text.
 	Queued, FirstToken, Total time.Duration
+	// EventToFirstCall is the time from the message's arrival to the first
+	// platform call for it (opening the reply); FirstVisible the time from
+	// the first token to the first text posted, when the Reply tells it
+	// (bots.Streamer does). Zero when unknown.
+	EventToFirstCall, FirstVisible time.Duration
 }
 
 // Observer receives what the Engine did, for metrics. Methods are called

@@ -120,7 +120,9 @@ func (o observer) ReplyDone(s bots.ReplyStats) {
 	o.m.Reply(metrics.Reply{
 		Platform:         string(s.Platform),
 		Outcome:          string(s.Outcome),
+		EventToFirstCall: s.EventToFirstCall,
 		FirstToken:       s.FirstToken,
+		FirstVisible:     s.FirstVisible,
 		Total:            s.Total,
 		PromptTokens:     int64(s.Usage.PromptTokens),
 		CompletionTokens: int64(s.Usage.CompletionTokens),
