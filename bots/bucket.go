@@ -34,7 +34,14 @@ type Bucket struct {
 var _ Throttle = (*Bucket)(nil)
 
 // NewBucket returns a full bucket allowing n calls per period.
-func NewBucket(n int, per time.Duration) *Bucket {
+func NewBucket(n int, per time.Duration) *Bucket { return NewBucketClock(n, per, nil) }
+
+// NewBucketClock is NewBucket with a clock (nil means time.Now), for tests
+// and for adapters that share an injected clock.
+func NewBucketClock(n int, per time.Duration, now func() time.Time) *Bucket {
+	if now == nil {
+		now = time.Now
+	}
 	if n < 1 {
 		n = 1
 	}
@@ -45,7 +52,7 @@ func NewBucket(n int, per time.Duration) *Bucket {
 		tokens: float64(n),
 		burst:  float64(n),
 		rate:   float64(n) / per.Seconds(),
-		now:    time.Now,
+		now:    now,
 	}
 }
 
@@ -69,15 +76,21 @@ func (b *Bucket) refill(now time.Time) {
 }
 
 // Allow implements Throttle.
-func (b *Bucket) Allow() bool {
+func (b *Bucket) Allow() bool { return b.AllowN(1, 0) }
+
+// AllowN takes n tokens if at least reserve tokens remain afterwards, never
+// while a Wait is pending or during a pause. The reserve keeps slots for
+// calls that must happen later (the final edits of replies in flight); n > 1
+// pays at once for calls that belong together (a stream's start and stop).
+func (b *Bucket) AllowN(n, reserve int) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
 	b.refill(now)
-	if b.waiters > 0 || now.Before(b.paused) || b.tokens < 1 {
+	if b.waiters > 0 || now.Before(b.paused) || b.tokens-float64(n) < float64(reserve) {
 		return false
 	}
-	b.tokens--
+	b.tokens -= float64(n)
 	return true
 }
 
@@ -119,15 +132,17 @@ func (b *Bucket) Wait(ctx context.Context) error {
 	}
 }
 
-// Pause empties the bucket and holds every call for d: used when the
-// platform answered 429 with Retry-After, so that every reply sharing the
-// budget backs off, not only the one that was refused.
+// Pause holds every call for d: used when the platform answered 429 with
+// Retry-After, so that every reply sharing the budget backs off, not only
+// the one that was refused. The tokens are kept: emptying the bucket would
+// starve the final edits of every reply in flight for a whole refill after
+// the platform's own window has passed; if its budget really is smaller,
+// the next 429 pauses again.
 func (b *Bucket) Pause(d time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	now := b.now()
 	b.refill(now)
-	b.tokens = 0
 	if until := now.Add(d); until.After(b.paused) {
 		b.paused = until
 	}

@@ -312,3 +312,25 @@ func TestStreamerResumesExistingMessages(t *testing.T) {
 		t.Fatalf("ids = %v", ids)
 	}
 }
+
+func TestBucketAllowNKeepsAReserve(t *testing.T) {
+	now := time.Unix(1000, 0)
+	b := NewBucketClock(5, time.Minute, func() time.Time { return now })
+	if !b.AllowN(2, 3) {
+		t.Fatal("2 of 5 with a reserve of 3 refused")
+	}
+	if b.AllowN(1, 3) {
+		t.Fatal("a call that eats into the reserve was allowed")
+	}
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := b.Wait(ctx); err != nil {
+			t.Fatalf("mandatory call %d: %v", i, err)
+		}
+	}
+	b.Pause(time.Second)
+	now = now.Add(30 * time.Second) // refills 2.5 tokens; the pause is over
+	if !b.AllowN(2, 0) {
+		t.Fatal("tokens earned after a pause are not usable")
+	}
+}

@@ -207,7 +207,7 @@ func (r *nativeReply) step(ctx context.Context, text string) time.Duration {
 // start opens the stream with the first text, or switches the reply to the
 // fallback when the workspace's stream budget is spent or Slack refuses.
 func (r *nativeReply) start(ctx context.Context, text string, stable int) {
-	if !r.ws.streams.allow(2, 0) {
+	if !r.ws.streams.AllowN(2, 0) {
 		r.a.log.DebugContext(ctx, "native streaming budget spent; using post+update", "channel", r.key.Channel)
 		r.useFallback = true
 		return
@@ -223,7 +223,7 @@ func (r *nativeReply) start(ctx context.Context, text string, stable int) {
 		err = r.a.apiErr("chat.startStream", err)
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
-			r.ws.streams.pause(rl.After)
+			r.ws.streams.Pause(rl.After)
 		} else {
 			r.ws.refuseNative(r.a.now().Add(nativeRefusal))
 			r.a.log.WarnContext(ctx, "slack refused native streaming; using chat.postMessage + chat.update",

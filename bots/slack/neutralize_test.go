@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"mistralbot/bots"
 )
 
 func TestNeutralizeMarkdown(t *testing.T) {
@@ -120,7 +122,7 @@ func TestTTLCache(t *testing.T) {
 
 func TestEditBudgetKeepsReserve(t *testing.T) {
 	now := time.Unix(0, 0)
-	b := &editBudget{l: newLimiter(10, time.Minute, func() time.Time { return now })}
+	b := &editBudget{l: bots.NewBucketClock(10, time.Minute, func() time.Time { return now })}
 	b.add(4) // four replies in flight will need a final edit
 	allowed := 0
 	for b.Allow() {
@@ -137,7 +139,7 @@ func TestEditBudgetKeepsReserve(t *testing.T) {
 		}
 	}
 	b.add(-4)
-	b.l.pause(time.Minute)
+	b.l.Pause(time.Minute)
 	now = now.Add(30 * time.Second) // 5 tokens back, but paused
 	if b.Allow() {
 		t.Error("allowed during a pause")
@@ -146,7 +148,7 @@ func TestEditBudgetKeepsReserve(t *testing.T) {
 	if !b.Allow() {
 		t.Error("not allowed after the pause")
 	}
-	if !b.l.allow(2, 0) || b.l.allow(20, 0) {
+	if !b.l.AllowN(2, 0) || b.l.AllowN(20, 0) {
 		t.Error("allow(n) must take n tokens only when all are there")
 	}
 }

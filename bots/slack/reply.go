@@ -28,7 +28,7 @@ const (
 type workspace struct {
 	updates *editBudget  // chat.update (Tier 3)
 	appends *bots.Bucket // chat.appendStream (Tier 4)
-	streams *limiter     // chat.startStream + chat.stopStream (Tier 2)
+	streams *bots.Bucket // chat.startStream + chat.stopStream (Tier 2)
 	posts   *ttlCache[*bots.Bucket]
 
 	mu        sync.Mutex
@@ -40,9 +40,9 @@ func (a *Adapter) workspace(team string) *workspace {
 		return w.(*workspace)
 	}
 	w, _ := a.teams.LoadOrStore(team, &workspace{
-		updates: &editBudget{l: newLimiter(a.opts.UpdatesPerMinute, time.Minute, a.now)},
-		appends: bots.NewBucket(a.opts.AppendsPerMinute, time.Minute),
-		streams: newLimiter(a.opts.StreamsPerMinute, time.Minute, a.now),
+		updates: &editBudget{l: bots.NewBucketClock(a.opts.UpdatesPerMinute, time.Minute, a.now)},
+		appends: bots.NewBucketClock(a.opts.AppendsPerMinute, time.Minute, a.now),
+		streams: bots.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
 		posts:   newTTLCache[*bots.Bucket](2000, 10*time.Minute, a.now),
 	})
 	return w.(*workspace)
@@ -238,7 +238,7 @@ func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 		err = s.a.apiErr("chat.update", err)
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
-			s.ws.updates.l.pause(rl.After)
+			s.ws.updates.l.Pause(rl.After)
 		}
 		return s.a.logCallErr(ctx, "chat.update", s.channel, err)
 	}
