@@ -1,6 +1,7 @@
 package config
 
 import (
+	"mistralbot/llm"
 	"net/textproto"
 	"slices"
 	"strings"
@@ -100,35 +101,30 @@ func Keys() []string {
 	return keys
 }
 
-// provider holds a provider's defaults.
-type provider struct {
-	baseURL, model string
-}
-
-func providerDefaults(name string) (provider, bool) {
+// providerDefaults returns a provider's base URL and model. The llm
+// package owns these facts (and the model table below), so the client and
+// the config never disagree.
+func providerDefaults(name string) (baseURL, model string, ok bool) {
 	switch name {
-	case ProviderOpenRouter:
-		return provider{"https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct"}, true
-	case ProviderMistral:
-		return provider{"https://api.mistral.ai/v1", "mistral-small-latest"}, true
-	case ProviderOpenAI:
-		return provider{"http://localhost:8000/v1", "mistral-small"}, true
+	case ProviderOpenRouter, ProviderMistral, ProviderOpenAI:
+		d := llm.Dialect(name)
+		return llm.DefaultBaseURL(d), llm.DefaultModel(d), true
 	}
-	return provider{}, false
+	return "", "", false
 }
 
 // DefaultModel returns the model used when llm.model is empty, "" for an
 // unknown provider.
 func DefaultModel(providerName string) string {
-	p, _ := providerDefaults(providerName)
-	return p.model
+	_, m, _ := providerDefaults(providerName)
+	return m
 }
 
 // DefaultBaseURL returns the base URL used when llm.base_url is empty, ""
 // for an unknown provider.
 func DefaultBaseURL(providerName string) string {
-	p, _ := providerDefaults(providerName)
-	return p.baseURL
+	u, _, _ := providerDefaults(providerName)
+	return u
 }
 
 // FallbackContextTokens is llm.context_tokens for a model this package does
@@ -142,29 +138,16 @@ type ModelFacts struct {
 	PriceOutputPerMTok float64
 }
 
-// KnownModel returns what this package knows of a model id. The table is
-// deliberately small (config does not import llm); `mistralbot check` reads
-// the live figures from the provider's /models.
+// KnownModel returns what llm knows of a model id; `mistralbot check`
+// reads the live figures from the provider's /models.
 func KnownModel(id string) (ModelFacts, bool) {
-	switch strings.ToLower(id) {
-	case "mistralai/mistral-small-3.2-24b-instruct",
-		"mistral-small-latest", "mistral-small-2506":
-		// Mistral Small 3.2: 128k context, $0.10 in / $0.30 out per M.
-		return ModelFacts{131072, 0.10, 0.30}, true
-	}
-	return ModelFacts{}, false
+	ctx, in, out, ok := llm.KnownModel(id)
+	return ModelFacts{ctx, in, out}, ok
 }
 
 // IsRetired reports whether a model id is retired (Mistral Small v24.09
 // and older), so asking for it fails at the provider.
-func IsRetired(model string) bool {
-	switch strings.ToLower(model) {
-	case "mistralai/mistral-small", "mistral-small-2409", "mistralai/mistral-small-2409",
-		"mistral-small-2402", "mistralai/mistral-small-2402":
-		return true
-	}
-	return false
-}
+func IsRetired(model string) bool { return llm.IsRetired(model) }
 
 // resolve fills the defaults that depend on other keys and puts values in
 // canonical form.
@@ -172,12 +155,12 @@ func (c *Config) resolve() {
 	for _, s := range []*string{&c.LLM.Provider, &c.Slack.Mode, &c.Store.Driver, &c.Log.Level, &c.Log.Format} {
 		*s = strings.ToLower(strings.TrimSpace(*s))
 	}
-	if p, ok := providerDefaults(c.LLM.Provider); ok {
+	if baseURL, model, ok := providerDefaults(c.LLM.Provider); ok {
 		if c.LLM.BaseURL == "" {
-			c.LLM.BaseURL = p.baseURL
+			c.LLM.BaseURL = baseURL
 		}
 		if c.LLM.Model == "" {
-			c.LLM.Model = p.model
+			c.LLM.Model = model
 		}
 	}
 	facts, known := KnownModel(c.LLM.Model)

@@ -19,14 +19,14 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"llm.fallback_models":       []string{},
 		"llm.temperature":           0.3,
 		"llm.max_tokens":            1024,
-		"llm.context_tokens":        131072,
+		"llm.context_tokens":        128000,
 		"llm.timeout":               120 * time.Second,
 		"llm.idle_timeout":          30 * time.Second,
 		"llm.max_concurrency":       16,
 		"llm.max_retries":           3,
 		"llm.queue_size":            128,
-		"llm.price_input_per_mtok":  0.10,
-		"llm.price_output_per_mtok": 0.30,
+		"llm.price_input_per_mtok":  0.075,
+		"llm.price_output_per_mtok": 0.20,
 		"llm.headers": map[string]string{
 			"Http-Referer": "https://github.com/mistralbot/mistralbot",
 			"X-Title":      "mistralbot",
@@ -130,7 +130,7 @@ LOG:
 		"llm.provider":                 "mistral",
 		"llm.base_url":                 "https://api.mistral.ai/v1",
 		"llm.model":                    "mistral-small-2506",
-		"llm.context_tokens":           131072,
+		"llm.context_tokens":           128000,
 		"llm.fallback_models":          []string{"a", "b"},
 		"llm.temperature":              0.7,
 		"llm.timeout":                  45 * time.Second,
@@ -160,13 +160,13 @@ func TestProviderAndModelDefaults(t *testing.T) {
 		ctx           int
 		priceIn, pOut float64
 	}{
-		{"", "https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct", 131072, 0.10, 0.30},
-		{"llm: {provider: Mistral}", "https://api.mistral.ai/v1", "mistral-small-latest", 131072, 0.10, 0.30},
+		{"", "https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct", 128000, 0.075, 0.20},
+		{"llm: {provider: Mistral}", "https://api.mistral.ai/v1", "mistral-small-latest", 128000, 0.10, 0.30},
 		{"llm: {provider: openai}", "http://localhost:8000/v1", "mistral-small", FallbackContextTokens, 0, 0},
 		{"llm: {provider: openai, base_url: 'http://vllm:9000/v1', model: m, context_tokens: 8192, price_input_per_mtok: 1}",
 			"http://vllm:9000/v1", "m", 8192, 1, 0},
 		{"llm: {model: mistralai/mistral-small-3.2-24b-instruct, price_output_per_mtok: 0.5}",
-			"https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct", 131072, 0.10, 0.5},
+			"https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct", 128000, 0.075, 0.5},
 		{"llm: {provider: nope}", "", "", FallbackContextTokens, 0, 0},
 	}
 	for _, tt := range tests {

@@ -48,7 +48,7 @@ func (c *Config) Validate() error {
 
 func (c *Config) validateLLM(p *problems) {
 	l := &c.LLM
-	_, knownProvider := providerDefaults(l.Provider)
+	_, _, knownProvider := providerDefaults(l.Provider)
 	if !knownProvider {
 		p.add("llm.provider", "unknown provider %q (want openrouter, mistral or openai)", l.Provider)
 	}

@@ -60,7 +60,7 @@ func knownModels() map[string]knownModel {
 // KnownModel returns the context window and USD prices per million tokens
 // of a current Mistral Small id; ok is false for any other id.
 func KnownModel(id string) (ctxTokens int, inPerMTok, outPerMTok float64, ok bool) {
-	m, ok := knownModels()[id]
+	m, ok := knownModels()[strings.ToLower(id)]
 	return m.ctx, m.in, m.out, ok
 }
 
@@ -69,7 +69,9 @@ func KnownModel(id string) (ctxTokens int, inPerMTok, outPerMTok float64, ok boo
 func RetiredModels() map[string]string {
 	return map[string]string{
 		// Small v24.09, gone from OpenRouter.
-		"mistralai/mistral-small": "mistralai/mistral-small-3.2-24b-instruct",
+		"mistralai/mistral-small":      "mistralai/mistral-small-3.2-24b-instruct",
+		"mistralai/mistral-small-2409": "mistralai/mistral-small-3.2-24b-instruct",
+		"mistralai/mistral-small-2402": "mistralai/mistral-small-3.2-24b-instruct",
 		// Retired dated snapshots on Mistral's API.
 		"mistral-small-2409": "mistral-small-latest",
 		"mistral-small-2402": "mistral-small-latest",
@@ -79,7 +81,7 @@ func RetiredModels() map[string]string {
 
 // IsRetired reports whether id is a retired Mistral Small id.
 func IsRetired(id string) bool {
-	_, ok := RetiredModels()[id]
+	_, ok := RetiredModels()[strings.ToLower(id)]
 	return ok
 }
 
