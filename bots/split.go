@@ -150,8 +150,17 @@ func avoidFenceLine(text string, start, end int) int {
 	full := strings.TrimLeft(text[ls:le], " ")
 	head := strings.TrimLeft(text[ls:end], " ")
 	tail := strings.TrimLeft(text[end:le], " ")
-	if (fenceMarker(full) != "" || fenceMarker(head) != "" || fenceMarker(tail) != "") && ls-1 > start {
+	if fenceMarker(full) == "" && fenceMarker(head) == "" && fenceMarker(tail) == "" {
+		return end
+	}
+	if ls-1 > start {
 		return ls - 1
+	}
+	// The line opens the part and does not fit whole: cut inside its run of
+	// backticks or tildes, where neither half can be read as a fence.
+	indent := len(text[ls:end]) - len(head)
+	if cut := ls + indent + 2; cut > start && cut < end {
+		return cut
 	}
 	return end
 }

@@ -112,13 +112,25 @@ func FuzzSplitMarkdown(f *testing.F) {
 				return // a fence line longer than half a message cannot be kept whole
 			}
 		}
-		parts := SplitMarkdown(text, limit, nil)
-		for _, p := range parts {
+		segs := splitSegments(text, 0, "", limit, utf8.RuneCountInString)
+		// The parts partition the text: only whitespace between them.
+		at := 0
+		for i, sg := range segs {
+			if strings.TrimSpace(text[at:sg.start]) != "" || sg.end <= sg.start {
+				t.Fatalf("segment %d [%d,%d) after %d loses or repeats text", i, sg.start, sg.end, at)
+			}
+			at = sg.end
+			p := renderSegment(text, sg)
 			if c := utf8.RuneCountInString(p); c > limit {
-				t.Fatalf("part has %d > %d runes", c, limit)
+				t.Fatalf("part %d has %d > %d runes: %q", i, c, limit, p)
+			}
+			if fenceAfter("", p) != "" {
+				t.Fatalf("part %d leaves a fence open: %q", i, p)
 			}
 		}
-		assertSameWords(t, text, parts)
+		if strings.TrimSpace(text[at:]) != "" {
+			t.Fatalf("text after %d lost", at)
+		}
 	})
 }
 
