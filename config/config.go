@@ -166,6 +166,9 @@ type Store struct {
 	Path string `mapstructure:"path" yaml:"path"`
 	// RedisURL (redis://user:password@host:6379/0) may hold a password.
 	RedisURL string `mapstructure:"redis_url" yaml:"redis_url"`
+	// KeyPrefix starts every Redis key, so that several bots can share one
+	// Redis database.
+	KeyPrefix string `mapstructure:"key_prefix" yaml:"key_prefix"`
 }
 
 // Bot holds the defaults of every channel and the limits.

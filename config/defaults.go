@@ -65,9 +65,10 @@ func defaults() map[string]any {
 		"server.shutdown_grace": 30 * time.Second,
 		"server.replica_id":     "",
 
-		"store.driver":    DriverBolt,
-		"store.path":      "./data/mistralbot.db",
-		"store.redis_url": "",
+		"store.driver":     DriverBolt,
+		"store.path":       "./data/mistralbot.db",
+		"store.redis_url":  "",
+		"store.key_prefix": "mistralbot:",
 
 		"bot.system_prompt":            DefaultSystemPrompt,
 		"bot.language":                 "auto",

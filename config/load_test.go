@@ -55,6 +55,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"store.driver":                 "bolt",
 		"store.path":                   "./data/mistralbot.db",
 		"store.redis_url":              "",
+		"store.key_prefix":             "mistralbot:",
 		"bot.system_prompt":            DefaultSystemPrompt,
 		"bot.language":                 "auto",
 		"bot.follow_threads":           true,

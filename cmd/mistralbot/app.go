@@ -60,7 +60,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App
 	if a.llm, err = newLLM(cfg.LLM, log.With("component", "llm")); err != nil {
 		return nil, err
 	}
-	a.store, err = store.Open(ctx, store.Options{Driver: cfg.Store.Driver, Path: cfg.Store.Path, RedisURL: cfg.Store.RedisURL, Logger: log})
+	a.store, err = store.Open(ctx, store.Options{Driver: cfg.Store.Driver, Path: cfg.Store.Path, RedisURL: cfg.Store.RedisURL, KeyPrefix: cfg.Store.KeyPrefix, Logger: log})
 	if err != nil {
 		return nil, err
 	}

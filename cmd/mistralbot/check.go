@@ -55,7 +55,7 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 
 	if cfg.Store.Driver == store.DriverRedis {
 		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		st, err := store.Open(sctx, store.Options{Driver: cfg.Store.Driver, RedisURL: cfg.Store.RedisURL})
+		st, err := store.Open(sctx, store.Options{Driver: cfg.Store.Driver, RedisURL: cfg.Store.RedisURL, KeyPrefix: cfg.Store.KeyPrefix})
 		cancel()
 		if err != nil {
 			say(false, "store: %v", err)
