@@ -48,11 +48,15 @@ func (e *Engine) promptCommand(ctx context.Context, cmd Command, set Settings, l
 	text := strings.TrimSpace(cmd.Text)
 	action := strings.ToLower(cmd.Options["action"])
 	if action == "" {
+		word, rest, _ := strings.Cut(text, " ")
 		switch {
-		case text == "":
+		case text == "" || strings.EqualFold(text, "show"):
 			action = "show"
 		case strings.EqualFold(text, "clear") || strings.EqualFold(text, "reset"):
 			action = "clear"
+		case strings.EqualFold(word, "set"):
+			// "/prompt set <text>", as Slack's usage hint shows it.
+			action, text = "set", strings.TrimSpace(rest)
 		default:
 			action = "set"
 		}

@@ -101,6 +101,16 @@ func TestPromptCommand(t *testing.T) {
 	if !strings.HasPrefix(sys, "Be terse.") || strings.Contains(sys, "You are Mistral Small") {
 		t.Errorf("system message %q", sys)
 	}
+	// The forms Slack's usage hint shows: "show", "set <text>".
+	if got := run("show", true); got != i18n.T("en", i18n.PromptCurrent, "Be terse.") {
+		t.Errorf("show keyword: %q", got)
+	}
+	if got := run("set Be kind.", true); got != i18n.T("en", i18n.PromptSet) {
+		t.Errorf("set keyword: %q", got)
+	}
+	if got := run("show", false); got != i18n.T("en", i18n.PromptCurrent, "Be kind.") {
+		t.Errorf("after set keyword: %q", got)
+	}
 	if got := run("clear", true); got != i18n.T("en", i18n.PromptCleared) {
 		t.Errorf("clear: %q", got)
 	}
