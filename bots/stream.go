@@ -76,6 +76,7 @@ type Streamer struct {
 	sent      []string
 	lastEdit  time.Time
 	frozen    int    // messages whose text is complete and delivered
+	used      int    // messages that hold text of this reply
 	base      int    // start in text of the source of the open message
 	baseFence string // fence open at base
 	firstPost time.Time
@@ -169,6 +170,18 @@ func (s *Streamer) IDs() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]string(nil), s.ids...)
+}
+
+// Unused returns the ids of Existing messages the final text did not need
+// (a regenerated answer shorter than the interrupted one): the caller
+// deletes them. Call it after Finish returned without error.
+func (s *Streamer) Unused() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.used >= len(s.ids) {
+		return nil
+	}
+	return append([]string(nil), s.ids[s.used:]...)
 }
 
 // FirstPost returns when the first visible text was posted (zero if never).
@@ -277,6 +290,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			s.sent[idx] = body
 			s.lastEdit = time.Now()
 		}
+		s.used = max(s.used, idx+1)
 		if !last {
 			// This part is complete and delivered: later syncs start after it.
 			s.base, s.baseFence = segs[i+1].start, segs[i+1].reopen

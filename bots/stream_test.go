@@ -334,3 +334,27 @@ func TestBucketAllowNKeepsAReserve(t *testing.T) {
 		t.Fatal("tokens earned after a pause are not usable")
 	}
 }
+
+func TestStreamerUnusedExistingMessages(t *testing.T) {
+	sink := newFakeSink(100)
+	ctx := context.Background()
+	var ids []string
+	for _, txt := range []string{"old part one", "old part two", "old part three"} {
+		id, _ := sink.Post(ctx, txt)
+		ids = append(ids, id)
+	}
+	s := NewStreamer(sink, StreamOptions{Limit: 100, Existing: ids})
+	if err := s.Finish(ctx, "a short regenerated answer"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Unused(); len(got) != 2 || got[0] != ids[1] || got[1] != ids[2] {
+		t.Fatalf("unused = %v, want %v", got, ids[1:])
+	}
+	long := NewStreamer(sink, StreamOptions{Limit: 100, Existing: ids[:1]})
+	if err := long.Finish(ctx, strings.Repeat("word ", 50)); err != nil {
+		t.Fatal(err)
+	}
+	if got := long.Unused(); len(got) != 0 {
+		t.Fatalf("unused = %v after a longer answer", got)
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -139,22 +138,17 @@ type streamReply struct {
 func (r *streamReply) Finish(ctx context.Context, text string) error {
 	err := r.Streamer.Finish(ctx, text)
 	if err == nil && len(r.existing) > 0 {
-		r.sink.deleteUnused(ctx, r.existing, text)
+		r.sink.deleteUnused(ctx, r.Streamer.Unused())
 	}
 	r.sink.done()
 	r.status.end(ctx, len(r.Streamer.IDs()) > 0)
 	return err
 }
 
-// deleteUnused deletes the reopened messages beyond the parts text fills.
-func (s *threadSink) deleteUnused(ctx context.Context, existing []string, text string) {
-	used := 0
-	for _, p := range bots.SplitMarkdown(text, updateLimit, func(md string) int { return runeLen(Mrkdwn(md)) }) {
-		if strings.TrimSpace(Mrkdwn(p)) != "" {
-			used++
-		}
-	}
-	for _, id := range existing[min(used, len(existing)):] {
+// deleteUnused deletes the reopened messages the regenerated answer did not
+// need, as the Streamer that wrote it counted them.
+func (s *threadSink) deleteUnused(ctx context.Context, unused []string) {
+	for _, id := range unused {
 		if _, _, err := s.a.api.DeleteMessageContext(ctx, s.channel, id); err != nil {
 			_ = s.a.logCallErr(ctx, "chat.delete", s.channel, s.a.apiErr("chat.delete", err))
 		}
