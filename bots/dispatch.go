@@ -82,6 +82,11 @@ func (e *Engine) Dispatch(ctx context.Context, conv Conversations, msg Message) 
 	case errors.Is(err, ErrBusy):
 		e.refused(msg.Key.Platform, "busy")
 		return Notified, e.notify(ctx, conv, msg, e.tr(lang, i18n.Busy))
+	case errors.Is(err, ErrStopped):
+		// Run ended after the stopped check above, once the delivery was
+		// claimed: a redelivery would be a duplicate, so the asker is told
+		// now, like the queued questions at shutdown.
+		return Notified, e.notify(ctx, conv, msg, e.tr(lang, i18n.Interrupted))
 	case err != nil:
 		return Ignored, err
 	}

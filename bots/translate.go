@@ -52,5 +52,11 @@ func (e *Engine) TranslateMessage(ctx context.Context, conv Conversations, msg M
 		e.refused(msg.Key.Platform, "busy")
 		return e.notify(ctx, conv, msg, e.tr(lang, i18n.Busy))
 	}
+	if errors.Is(err, ErrStopped) {
+		// Claimed already: a redelivery would be a duplicate.
+		if nerr := e.notify(ctx, conv, msg, e.tr(lang, i18n.Interrupted)); nerr != nil {
+			return nerr
+		}
+	}
 	return err
 }
