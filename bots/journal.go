@@ -69,7 +69,7 @@ type journal struct {
 	mu sync.Mutex
 	// inflight holds the entries of replies this Engine is producing;
 	// leftover those it finished but could not remove yet (retried with
-	// each heartbeat). Recover skips both.
+	// each heartbeat). Recover skips every entry of this incarnation.
 	inflight map[string]struct{}
 	leftover map[string]struct{}
 	// convs is what Recover was given; later passes reuse it.
@@ -222,15 +222,6 @@ func (jr *journal) leave(id string) {
 	delete(jr.inflight, id)
 	jr.leftover[id] = struct{}{}
 	jr.mu.Unlock()
-}
-
-// busy reports whether id is a reply of this Engine, running or finished.
-func (jr *journal) busy(id string) bool {
-	jr.mu.Lock()
-	defer jr.mu.Unlock()
-	_, in := jr.inflight[id]
-	_, left := jr.leftover[id]
-	return in || left
 }
 
 // journalPoll is how often a streaming reply's message ids are looked at:

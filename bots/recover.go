@@ -135,9 +135,11 @@ func (e *Engine) recoverPass(ctx context.Context, convs map[Platform]Conversatio
 // orphan reports whether en belongs to a process that is gone.
 func (e *Engine) orphan(en JournalEntry, beats map[string]JournalEntry, now time.Time, twin bool) bool {
 	if en.Incarnation == e.jr.incarnation {
-		// Ours: in flight, or finished and being removed; anything else was
-		// left at a shutdown that did not complete.
-		return !e.jr.busy(en.ID)
+		// Ours: in flight, or finished since the journal was listed (no
+		// longer tracked, yet still in the list: answering it again would
+		// be a duplicate). Only a shutdown leaves ours behind, and a
+		// stopped Engine runs no pass.
+		return false
 	}
 	if en.Owner == e.owner() {
 		return !twin // our previous life

@@ -2,7 +2,9 @@ package bots_test
 
 import (
 	"context"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,4 +83,54 @@ func TestTranslateRacingShutdownIsNotLost(t *testing.T) {
 	if got, want := r.Final(), i18n.T("en", i18n.Interrupted); got != want {
 		t.Errorf("final = %q, want %q", got, want)
 	}
+}
+
+// staleList returns the journal as it was when listed, but only once every
+// reply entry listed has since been removed: a recovery pass that reads the
+// journal while a reply of this Engine finishes.
+type staleList struct {
+	*store.Memory
+	armed atomic.Bool
+}
+
+func (s *staleList) Journaled(ctx context.Context) ([]bots.JournalEntry, error) {
+	list, err := s.Memory.Journaled(ctx)
+	if err != nil || !s.armed.CompareAndSwap(true, false) {
+		return list, err
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		now, _ := s.Memory.Journaled(ctx)
+		left := 0
+		for _, e := range now {
+			if strings.HasPrefix(e.ID, "reply:") {
+				left++
+			}
+		}
+		if left == 0 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return list, nil
+}
+
+// A recovery pass that lists the journal while one of this Engine's own
+// replies is in flight, and checks the entry after that reply finished and
+// left the journal, must not answer the question a second time.
+func TestRecoverPassDoesNotReanswerAReplyFinishingMeanwhile(t *testing.T) {
+	sl := &staleList{}
+	h := newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store { sl.Memory = m; return sl }})
+	conv := newSinkConv()
+	ctx := context.Background()
+	sl.armed.Store(true)
+	if _, err := h.eng.Dispatch(ctx, conv, mention("1700.1", "hi")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := h.eng.Recover(ctx, map[bots.Platform]bots.Conversations{bots.Slack: conv})
+	conv.final(t)
+	if err != nil || n != 0 {
+		t.Errorf("Recover = %d, %v; want 0", n, err)
+	}
+	conv.noFinal(t)
 }
