@@ -59,6 +59,9 @@ func (a *Adapter) InteractionsHandler() http.Handler {
 					return
 				}
 				w.Header().Set("Content-Type", "application/json")
+				// With its length known, the reply is complete once written:
+				// Discord reads it while the handler goes on (follow-ups).
+				w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 				_, err = w.Write(b)
 				if f, ok := w.(http.Flusher); ok {
 					f.Flush()

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"bytes"
+	"context"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
@@ -129,5 +130,54 @@ func TestInteractionsHandlerWithoutKey(t *testing.T) {
 	}
 	if _, err := New(Options{Token: "x", PublicKey: "zz"}); err == nil {
 		t.Error("bad public key accepted")
+	}
+}
+
+// A text answer longer than one message, over the HTTP endpoint: the first
+// part is the HTTP reply, and Discord reads it only once the response is
+// complete, so the other parts must follow after the handler returned.
+func TestHTTPLongTextAnswerKeepsEveryPart(t *testing.T) {
+	t.Parallel()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, harnessConfig{noRun: true, adapter: func(o *Options) { o.PublicKey = hex.EncodeToString(pub) }})
+	srv := httptest.NewServer(h.a.InteractionsHandler())
+	defer srv.Close()
+	admin := h.invoker()
+	admin.Permissions = "16" // Manage Channels
+	prompt := strings.TrimSpace(strings.Repeat("Answer politely and briefly. ", 120))
+	send := func(action string, opts ...discordtest.Option) string {
+		in := h.dc.RegisterInteraction(h.dc.SlashCommand(admin, "prompt",
+			append([]discordtest.Option{{Name: "action", Type: 3, Value: action}}, opts...)...))
+		raw, _ := json.Marshal(in)
+		resp, body := signedPost(t, srv.URL, priv, time.Now(), raw)
+		if resp.StatusCode != 200 {
+			t.Fatalf("/prompt %s: %d %s", action, resp.StatusCode, body)
+		}
+		if err := h.dc.Acknowledge(in.Token, body); err != nil {
+			t.Fatal(err)
+		}
+		return in.Token
+	}
+	send("set", discordtest.Option{Name: "text", Type: 3, Value: prompt})
+	show := send("show")
+	var got string
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	ok := discordtest.WaitFor(ctx, func() bool {
+		r := h.dc.InteractionResponse(show)
+		got = ""
+		if r.Original != nil {
+			got = r.Original.Content
+		}
+		for _, f := range r.Followups {
+			got += f.Content
+		}
+		return strings.Count(got, "politely") == 120
+	}) == nil
+	if !ok {
+		t.Fatalf("/prompt show over HTTP lost text: %d of 120 sentences arrived", strings.Count(got, "politely"))
 	}
 }
