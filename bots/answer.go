@@ -238,7 +238,17 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 			notes = append(notes, e.tr(lang, i18n.CutOff, reason))
 		}
 	}
-	g.finishErr = e.finish(ctx, reply, withNotes(final, notes))
+	// The last edits may wait on the platform's budget: they get
+	// finishTimeout beyond the reply's deadline (only the shutdown cut ends
+	// them sooner), so that an answer complete just before ReplyTimeout is
+	// not left half-written.
+	fctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithDeadline(work, dl.Add(finishTimeout))
+		defer cancel()
+	}
+	g.finishErr = e.finish(fctx, reply, withNotes(final, notes))
 	return g
 }
 

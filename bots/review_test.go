@@ -11,6 +11,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
+	"mistralbot/llm/llmtest"
 )
 
 // stopOnClaim shuts the Engine down while a message is being dispatched,
@@ -133,4 +134,49 @@ func TestRecoverPassDoesNotReanswerAReplyFinishingMeanwhile(t *testing.T) {
 		t.Errorf("Recover = %d, %v; want 0", n, err)
 	}
 	conv.noFinal(t)
+}
+
+// slowThrottle makes every mandatory call wait d (a platform budget used up
+// by other replies); optional edits are never allowed.
+type slowThrottle struct{ d time.Duration }
+
+func (slowThrottle) Allow() bool { return false }
+
+func (s slowThrottle) Wait(ctx context.Context) error {
+	t := time.NewTimer(s.d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// throttledConv opens Streamers that share a busy platform budget.
+type throttledConv struct{ *sinkConv }
+
+func (c throttledConv) OpenReply(context.Context, bots.ConversationKey, bots.Message) (bots.Reply, error) {
+	return &sinkReply{Streamer: bots.NewStreamer(c.sinkConv, bots.StreamOptions{Limit: 2000, Throttle: slowThrottle{d: time.Second}}), c: c.sinkConv}, nil
+}
+
+// A reply whose answer is complete just before ReplyTimeout, and whose last
+// edit then waits for the platform's budget past that deadline, must still
+// get its final text: the asker must not be left with a half-written
+// message and no notice.
+func TestFinalEditOutlivesTheReplyDeadline(t *testing.T) {
+	h := newHarness(t, harnessOptions{engine: func(o *bots.EngineOptions) { o.ReplyTimeout = 400 * time.Millisecond }})
+	const answer = "Go is a programming language designed at Google."
+	h.srv.Script(llmtest.Scenario{Reply: answer, Delay: 10 * time.Millisecond})
+	conv := throttledConv{newSinkConv()}
+	if _, err := h.eng.Dispatch(context.Background(), conv, mention("1700.1", "what is Go?")); err != nil {
+		t.Fatal(err)
+	}
+	id := <-conv.posted
+	if f := conv.final(t); f != answer {
+		t.Fatalf("final = %q", f)
+	}
+	if got := conv.text(id); got != answer {
+		t.Errorf("message = %q, want %q", got, answer)
+	}
 }
