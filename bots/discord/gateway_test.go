@@ -167,3 +167,34 @@ func TestNonFatalCloseLoopIsBounded(t *testing.T) {
 		t.Errorf("%d IDENTIFYs, want 3", n)
 	}
 }
+
+// A mention redelivered after its answer (a resume replay) leaves no
+// pending thread behind: the thread's follow-ups neither try to start it
+// again nor read the thread as the lone question.
+func TestReplayedMentionLeavesNoPendingThread(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	h.llm.SetDefault(llmtest.Scenario{Reply: "The answer."})
+	q := h.mention("a question")
+	h.waitExact(q.ID, "The answer.")
+	h.waitFor("engine idle", 5*time.Second, func() bool { return h.eng.InFlight() == 0 })
+	h.dc.Dispatch("MESSAGE_CREATE", q)
+	// A later mention in the same channel is handled after the replay.
+	q2 := h.mention("another question")
+	h.waitExact(q2.ID, "The answer.")
+	h.waitFor("engine idle", 5*time.Second, func() bool { return h.eng.InFlight() == 0 })
+	if _, ok := h.a.pending.m.get(q.ID); ok {
+		t.Error("the replayed mention left a pending thread")
+	}
+	h.dc.Post(q.ID, discordtest.Post{Author: h.alice, Content: "and a follow-up?"})
+	h.waitExact(q.ID, "The answer.The answer.")
+	starts := 0
+	for _, r := range h.dc.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/messages/"+q.ID+"/threads") {
+			starts++
+		}
+	}
+	if starts != 1 {
+		t.Errorf("thread of the mention started %d times, want 1", starts)
+	}
+}

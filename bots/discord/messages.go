@@ -58,15 +58,25 @@ func (a *Adapter) onMessage(ctx context.Context, raw []byte) {
 		return
 	}
 	msg.Attachments = a.attachments(ctx, m.Attachments)
+	// pended: this delivery registered the thread (a redelivery while the
+	// first is still queued leaves the first's entry alone).
+	pended := false
 	if r == newThread {
-		a.pending.m.put(msg.Key.Channel, pendingThread{parent: m.ChannelID, message: m.ID, guild: m.GuildID,
-			name: threadName(msg.Text), ref: m.ReferencedMessage, question: &m})
+		if _, queued := a.pending.m.get(msg.Key.Channel); !queued {
+			pended = true
+			a.pending.m.put(msg.Key.Channel, pendingThread{parent: m.ChannelID, message: m.ID, guild: m.GuildID,
+				name: threadName(msg.Text), ref: m.ReferencedMessage, question: &m})
+		}
 	}
 	d, err := a.opts.Engine.Dispatch(ctx, a, msg)
 	switch d {
 	case bots.Duplicate:
 		a.opts.Hooks.deduped()
 		a.log.Debug("discord: duplicate delivery ignored", "message", m.ID)
+		if pended {
+			// Answered already: its thread exists, nothing will take this.
+			a.pending.m.remove(msg.Key.Channel)
+		}
 	case bots.Ignored, bots.Refused:
 		if r == newThread {
 			a.pending.m.remove(msg.Key.Channel)
