@@ -113,8 +113,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	g := e.generate(work, ctx, reply, req, lang, notes, j.recovered())
 	// Finished: out of the journal, unless the last text did not reach the
-	// platform before shutdown (the next start completes it).
-	e.journalEnd(work, j, g.finishErr != nil && work.Err() != nil)
+	// platform (shutdown, or the platform failing the final edit): the
+	// next start completes it.
+	e.journalEnd(work, j, g.finishErr != nil)
 
 	if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
 		switch {

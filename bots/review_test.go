@@ -180,3 +180,41 @@ func TestFinalEditOutlivesTheReplyDeadline(t *testing.T) {
 		t.Errorf("message = %q, want %q", got, answer)
 	}
 }
+
+// The platform fails the final edit of a reply (not a 429: no retry) while
+// the process stays up. The message then holds a partial answer and no
+// notice; as docs/STATUS.md promises, the reply must stay journaled, with
+// its message, so that the next start regenerates it.
+func TestFailedFinalEditStaysJournaledForTheNextLife(t *testing.T) {
+	h := newHarness(t, harnessOptions{engine: func(o *bots.EngineOptions) { o.ReplicaID = "r1" }})
+	h.srv.Script(llmtest.Scenario{Reply: "Go is a language made at Google", Delay: 30 * time.Millisecond})
+	conv := newSinkConv()
+	ctx := context.Background()
+	if _, err := h.eng.Dispatch(ctx, conv, mention("1700.1", "what is Go?")); err != nil {
+		t.Fatal(err)
+	}
+	id := <-conv.posted
+	conv.setDown(true)
+	conv.final(t)
+	waitFor(t, func() bool { return h.eng.InFlight() == 0 })
+	left := replies(t, h.store)
+	if len(left) != 1 || len(left[0].Placeholder) != 1 || left[0].Placeholder[0] != id {
+		t.Fatalf("journal after the failed final edit = %+v; want the reply with its message", left)
+	}
+	partial := conv.text(id)
+
+	// The next life of r1 regenerates the answer into that message.
+	h.shutdown(t)
+	conv.setDown(false)
+	conv.history = []bots.Turn{{Role: bots.UserTurn, ID: "1700.1", Name: "Alice", Text: "what is Go?"},
+		{Role: bots.BotTurn, ID: id, Text: partial}}
+	h.srv.Script(llmtest.Scenario{Reply: "Go is a programming language designed at Google."})
+	next := h.another(t, func(o *bots.EngineOptions) { o.ReplicaID = "r1" })
+	if n, err := next.Recover(ctx, slackOnly(conv)); err != nil || n != 1 {
+		t.Fatalf("Recover = %d, %v; want 1", n, err)
+	}
+	conv.final(t)
+	if got := conv.text(id); got != "Go is a programming language designed at Google." {
+		t.Errorf("message = %q", got)
+	}
+}
