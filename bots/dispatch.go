@@ -90,6 +90,9 @@ func (e *Engine) Dispatch(ctx context.Context, conv Conversations, msg Message) 
 	case err != nil:
 		return Ignored, err
 	}
+	// The bot is in the thread from now on: a follow-up posted while this
+	// answer still waits for a worker is answered after it, not ignored.
+	e.joined.put(msg.Key, struct{}{})
 	return Queued, nil
 }
 

@@ -218,3 +218,31 @@ func TestFailedFinalEditStaysJournaledForTheNextLife(t *testing.T) {
 		t.Errorf("message = %q", got)
 	}
 }
+
+// A follow-up posted in a thread right after the mention that opened it,
+// while that mention still waits for a worker (the Engine is busy), is
+// answered after it, as it would be a moment later while the first answer
+// streams: it must not be ignored because the bot has not spoken yet.
+func TestFollowUpWhileTheFirstAnswerIsQueuedIsAnswered(t *testing.T) {
+	h := newHarness(t, harnessOptions{engine: func(o *bots.EngineOptions) { o.MaxConcurrency = 1 }})
+	h.srv.Script(llmtest.Scenario{Reply: "a slow answer elsewhere with several words", Delay: 40 * time.Millisecond})
+	ctx := context.Background()
+	other := mention("1600.1", "elsewhere")
+	other.Key.Thread = "1600.1"
+	if _, err := h.eng.Dispatch(ctx, h.conv, other); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { return h.eng.InFlight() == 1 })
+	if d, err := h.eng.Dispatch(ctx, h.conv, mention("1700.1", "first")); err != nil || d != bots.Queued {
+		t.Fatalf("mention: %v, %v", d, err)
+	}
+	follow := mention("1700.2", "and in Python please")
+	follow.Mentioned, follow.InThread = false, true
+	if d, err := h.eng.Dispatch(ctx, h.conv, follow); err != nil || d != bots.Queued {
+		t.Fatalf("follow-up while the first answer waits: %v, %v; want Queued", d, err)
+	}
+	got := h.conv.wait(t, 3)
+	if got[1].to.ID != "1700.1" || got[2].to.ID != "1700.2" {
+		t.Fatalf("answers out of order: %s then %s", got[1].to.ID, got[2].to.ID)
+	}
+}
