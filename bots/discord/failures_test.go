@@ -136,3 +136,20 @@ func TestDeletedMessageOfTheAnswerIsPostedAgain(t *testing.T) {
 		t.Errorf("%d messages, want the lost one and its replacement", n)
 	}
 }
+
+// An answer that goes to the channel (no thread permission) stays a reply
+// to its question when its first post is retried after a 5xx.
+func TestInChannelAnswerStaysAReplyAfterARetriedPost(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	h.llm.SetDefault(llmtest.Scenario{Reply: "The answer."})
+	general := h.dc.Options().GeneralID
+	h.dc.FailNext("POST", "/threads", 403, 50013, "Missing Permissions", 1)
+	h.dc.FailNext("POST", "/channels/"+general+"/messages", 500, 0, "Internal Server Error", 1)
+	q := h.mention("a question")
+	h.waitExact(general, "The answer.")
+	msgs := h.botMessages(general)
+	if ref := msgs[0].MessageReference; ref == nil || ref.MessageID != q.ID {
+		t.Errorf("the answer is not a reply to its question after a retried post: reference %+v", ref)
+	}
+}

@@ -53,12 +53,13 @@ func (c *channelSink) Post(ctx context.Context, text string) (string, error) {
 	if c.replyTo != "" {
 		no := false
 		send.Reference = &discordgo.MessageReference{MessageID: c.replyTo, ChannelID: c.channel, GuildID: c.guild, FailIfNotExists: &no}
-		c.replyTo = ""
 	}
 	m, err := c.a.s.ChannelMessageSendComplex(c.channel, send, discordgo.WithContext(ctx))
 	if err != nil {
+		// replyTo is kept: a retried first post is still the reply.
 		return "", c.failed(wrapErr("post message in "+c.channel, err))
 	}
+	c.replyTo = ""
 	return m.ID, nil
 }
 
