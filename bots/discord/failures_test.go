@@ -153,3 +153,14 @@ func TestInChannelAnswerStaysAReplyAfterARetriedPost(t *testing.T) {
 		t.Errorf("the answer is not a reply to its question after a retried post: reference %+v", ref)
 	}
 }
+
+// A transient 5xx when starting the answer's thread is retried: the
+// question is answered, in its thread, not silently dropped.
+func TestThreadStartRetriedAfterA5xx(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	h.llm.SetDefault(llmtest.Scenario{Reply: "The answer."})
+	h.dc.FailNext("POST", "/threads", 500, 0, "Internal Server Error", 1)
+	q := h.mention("a question")
+	h.waitExact(q.ID, "The answer.")
+}

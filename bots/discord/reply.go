@@ -45,11 +45,13 @@ func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, re
 			Name: p.name, AutoArchiveDuration: 1440, Type: discordgo.ChannelTypeGuildPublicThread,
 		}, discordgo.WithContext(ctx))
 		err = wrapErr("start thread in "+p.parent, err)
-		var rl *rateLimitedError
-		if !errors.As(err, &rl) || attempt == 4 {
+		// 429s and 5xx are worth another try (a 5xx that did create the
+		// thread is answered "already there").
+		var again interface{ RetryAfter() time.Duration }
+		if !errors.As(err, &again) || attempt == 4 {
 			break
 		}
-		b.pause(rl.after)
+		b.pause(again.RetryAfter())
 	}
 	switch code := codeOf(err); {
 	case err == nil:
