@@ -185,8 +185,12 @@ func (s *Streamer) Unused() []string {
 }
 
 // FirstPost returns when the first visible text was posted (zero if never).
-// Call it after Finish returned.
-func (s *Streamer) FirstPost() time.Time { return s.firstPost }
+// Safe to call at any time.
+func (s *Streamer) FirstPost() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.firstPost
+}
 
 func (s *Streamer) loop(ctx context.Context) {
 	defer close(s.done)
@@ -264,10 +268,10 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			if err != nil {
 				return true, err
 			}
+			s.mu.Lock()
 			if s.firstPost.IsZero() {
 				s.firstPost = time.Now()
 			}
-			s.mu.Lock()
 			s.ids = append(s.ids, id)
 			s.mu.Unlock()
 			s.sent = append(s.sent, body)
@@ -290,7 +294,9 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			s.sent[idx] = body
 			s.lastEdit = time.Now()
 		}
+		s.mu.Lock()
 		s.used = max(s.used, idx+1)
+		s.mu.Unlock()
 		if !last {
 			// This part is complete and delivered: later syncs start after it.
 			s.base, s.baseFence = segs[i+1].start, segs[i+1].reopen
