@@ -48,7 +48,7 @@ func (e *Engine) promptCommand(ctx context.Context, cmd Command, set Settings, l
 	text := strings.TrimSpace(cmd.Text)
 	action := strings.ToLower(cmd.Options["action"])
 	if action == "" {
-		word, rest, _ := strings.Cut(text, " ")
+		word, rest := firstWord(text)
 		switch {
 		case text == "" || strings.EqualFold(text, "show"):
 			action = "show"

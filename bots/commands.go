@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"mistralbot/bots/i18n"
@@ -128,8 +129,9 @@ func (e *Engine) prepare(name string, cmd Command, lang string) (*Ask, string) {
 	case "translate":
 		target, rest := cmd.Options["target"], text
 		if target == "" {
-			target, rest, _ = strings.Cut(text, " ")
-			rest = strings.TrimSpace(rest)
+			// The language is the first word, whatever space follows it
+			// ("/translate fr" then the text on a new line).
+			target, rest = firstWord(text)
 		}
 		code, ok := normalizeLanguage(target)
 		if !ok || code == LanguageAuto || (rest == "" && len(atts) == 0) {
@@ -219,4 +221,15 @@ func (e *Engine) Answer(ctx context.Context, ask *Ask, reply Reply) error {
 	}
 	e.finish(ctx, reply, e.tr(lang, key))
 	return err
+}
+
+// firstWord splits text at its first run of white space (spaces, tabs,
+// newlines) and trims the rest.
+func firstWord(text string) (word, rest string) {
+	text = strings.TrimSpace(text)
+	i := strings.IndexFunc(text, unicode.IsSpace)
+	if i < 0 {
+		return text, ""
+	}
+	return text[:i], strings.TrimSpace(text[i:])
 }

@@ -149,6 +149,15 @@ func TestModelCommands(t *testing.T) {
 	if last := reqs[len(reqs)-1].Messages; last[len(last)-1].Content != "good morning everyone" {
 		t.Errorf("translate: user message %q", last[len(last)-1].Content)
 	}
+	// The text may start on the line after the language.
+	_, sys = answer(bots.Command{Name: "translate", Text: "it\ngood night", Msg: cmdMsg(false)})
+	if !strings.Contains(sys, "Always answer in Italian") {
+		t.Errorf("translate on two lines: system %q", sys)
+	}
+	reqs = h.srv.Requests()
+	if last := reqs[len(reqs)-1].Messages; last[len(last)-1].Content != "good night" {
+		t.Errorf("translate on two lines: user message %q", last[len(last)-1].Content)
+	}
 	m := cmdMsg(false)
 	m.Attachments = []bots.Attachment{{Name: "x.rs", Text: "fn main() {}", Truncated: true}}
 	_, sys = answer(bots.Command{Name: "review", Msg: m})
