@@ -213,6 +213,13 @@ func (c *Client) candidates(req Request) []string {
 // logs why.
 func (c *Client) fallBack(model, next string, err *Error) bool {
 	switch {
+	case err.Code == CodeNotFound && dataPolicy(err):
+		// The model exists; the account's privacy settings exclude every
+		// provider of it. Not retired: try the fallbacks this time only.
+		c.log.Warn("llm: OpenRouter found no provider of this model that matches the account's data policy; "+
+			"allow it at https://openrouter.ai/settings/privacy or change llm.model", "model", model, "fallback", next,
+			"provider_message", err.Message)
+		return true
 	case err.Code == CodeNotFound:
 		c.mu.Lock()
 		c.retired[model] = true
@@ -300,4 +307,10 @@ func (c *Client) redact(s string) string {
 		s = strings.ReplaceAll(s, k, "[redacted]")
 	}
 	return s
+}
+
+// dataPolicy reports OpenRouter's 404 "No endpoints found matching your
+// data policy": an account setting, not a retired model.
+func dataPolicy(err *Error) bool {
+	return strings.Contains(strings.ToLower(err.Message), "data policy")
 }

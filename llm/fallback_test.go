@@ -127,3 +127,23 @@ func TestNoFallbackOnAuthErrors(t *testing.T) {
 		t.Fatalf("error %+v after %d requests", e, len(h.srv.Requests()))
 	}
 }
+
+func TestDataPolicyRefusalIsNotRetirement(t *testing.T) {
+	h := newHarness(t, llmtest.Options{}, Options{Dialect: OpenRouter, Model: "a", FallbackModels: []string{"b"}})
+	msg := "No endpoints found matching your data policy (Free model training). Configure: https://openrouter.ai/settings/privacy"
+	h.srv.Script(llmtest.Scenario{Model: "a", Status: 404, Message: msg, Times: 2})
+	if _, res, err := h.run(t, userReq("q")); err != nil || res.Model != "b" {
+		t.Fatalf("first run %v %q", err, res.Model)
+	}
+	if logs := h.logs.String(); !strings.Contains(logs, "data policy") || !strings.Contains(logs, "openrouter.ai/settings/privacy") {
+		t.Fatalf("no warning about the data policy:\n%s", logs)
+	}
+	// The model is not remembered as retired: the next request asks it first.
+	if _, _, err := h.run(t, userReq("q2")); err != nil {
+		t.Fatal(err)
+	}
+	reqs := h.srv.Requests()
+	if len(reqs) != 4 || reqs[2].Model != "a" {
+		t.Fatalf("second request did not try the primary model first: %d requests, third for %q", len(reqs), reqs[2].Model)
+	}
+}
