@@ -336,3 +336,39 @@ func words(n int) string {
 	}
 	return strings.TrimSpace(b.String()) + "."
 }
+
+// A transient 5xx on chat.appendStream or chat.stopStream is retried: the answer stays one
+// streamed message that is stopped, not a stream left open plus a second
+// message with the rest.
+func TestFaultAppendStream5xxKeepsOneStreamedMessage(t *testing.T) {
+	for _, method := range []string{"chat.appendStream", "chat.stopStream"} {
+		t.Run(method, func(t *testing.T) { testStream5xx(t, method) })
+	}
+}
+
+func testStream5xx(t *testing.T, method string) {
+	answer := longAnswer(300)
+	var edge *faultyEdge
+	faulty := withFaultyEdge(t, &edge)
+	adapt := func(o *Options) { faulty(o); o.EditInterval = 50 * time.Millisecond }
+	h := newHarness(t, harnessOptions{mode: ModeHTTP, native: true, adapt: adapt,
+		llm: llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 8 * time.Millisecond}})
+	edge.failNext(method, 500)
+	m := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> stream through the outage")
+	deadline := time.Now().Add(15 * time.Second)
+	var got []fakeslack.Message
+	for {
+		got = h.replies("C0GENERAL", m.TS)
+		if len(got) > 0 && joinBodies(got) == neutralizeMarkdown(answer) && !streaming(got) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after a %s 500: %d messages, streaming %v, %d bytes of text",
+				method, len(got), streaming(got), len(joinBodies(got)))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if len(got) != 1 || edge.failed() != 1 {
+		t.Errorf("%d bot messages (want 1), %d injected failures served (want 1)", len(got), edge.failed())
+	}
+}

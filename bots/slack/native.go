@@ -194,6 +194,12 @@ func (r *nativeReply) step(ctx context.Context, text string) time.Duration {
 			r.ws.appends.Pause(rl.After)
 			return rl.After
 		}
+		var se *ServerError
+		if errors.As(err, &se) {
+			// A Slack hiccup, not the end of the stream: try again.
+			_ = r.a.logCallErr(ctx, "chat.appendStream", r.key.Channel, err)
+			return se.RetryAfter()
+		}
 		// The stream is gone (stopped by Slack, deleted): continue the
 		// answer in new messages.
 		_ = r.a.logCallErr(ctx, "chat.appendStream", r.key.Channel, err)
@@ -307,11 +313,11 @@ func (r *nativeReply) stop(ctx context.Context, chunk string) error {
 			return nil
 		}
 		err = r.a.apiErr("chat.stopStream", err)
-		var rl *RateLimitError
-		if !errors.As(err, &rl) || attempt >= 5 {
+		var again interface{ RetryAfter() time.Duration } // 429 or 5xx
+		if !errors.As(err, &again) || attempt >= 5 {
 			return r.a.logCallErr(ctx, "chat.stopStream", r.key.Channel, err)
 		}
-		t := time.NewTimer(min(max(rl.After, time.Second), time.Minute))
+		t := time.NewTimer(min(max(again.RetryAfter(), time.Second), time.Minute))
 		select {
 		case <-ctx.Done():
 			t.Stop()
