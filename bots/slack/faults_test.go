@@ -372,3 +372,19 @@ func testStream5xx(t *testing.T, method string) {
 		t.Errorf("%d bot messages (want 1), %d injected failures served (want 1)", len(got), edge.failed())
 	}
 }
+
+// A transient 5xx on chat.startStream is not a refusal: that reply uses
+// post+update, and the next one streams natively again.
+func TestFaultStartStream5xxIsNotARefusal(t *testing.T) {
+	var edge *faultyEdge
+	h := newHarness(t, harnessOptions{mode: ModeHTTP, native: true, adapt: withFaultyEdge(t, &edge),
+		llm: llmtest.Options{Default: llmtest.Scenario{Reply: "Streamed answer."}, Delay: 5 * time.Millisecond}})
+	edge.failNext("chat.startStream", 500)
+	m := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> first")
+	h.waitReplyText("C0GENERAL", m.TS, "Streamed answer.")
+	m2 := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> second")
+	got := h.waitReplyText("C0GENERAL", m2.TS, neutralizeMarkdown("Streamed answer."))
+	if got[0].Markdown == "" {
+		t.Errorf("native streaming still off after one 5xx: startStream called %d times", h.fake.Count("chat.startStream", 0))
+	}
+}

@@ -228,8 +228,13 @@ func (r *nativeReply) start(ctx context.Context, text string, stable int) {
 	if err != nil {
 		err = r.a.apiErr("chat.startStream", err)
 		var rl *RateLimitError
+		var se *ServerError
 		if errors.As(err, &rl) {
 			r.ws.streams.Pause(rl.After)
+		} else if errors.As(err, &se) {
+			// A Slack hiccup, not a refusal: this reply falls back, the
+			// next one streams again.
+			_ = r.a.logCallErr(ctx, "chat.startStream", r.key.Channel, err)
 		} else {
 			r.ws.refuseNative(r.a.now().Add(nativeRefusal))
 			r.a.log.WarnContext(ctx, "slack refused native streaming; using chat.postMessage + chat.update",
