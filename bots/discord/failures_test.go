@@ -1,6 +1,8 @@
 package discord
 
 import (
+	"context"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -163,4 +165,39 @@ func TestThreadStartRetriedAfterA5xx(t *testing.T) {
 	h.dc.FailNext("POST", "/threads", 500, 0, "Internal Server Error", 1)
 	q := h.mention("a question")
 	h.waitExact(q.ID, "The answer.")
+}
+
+// A text answer longer than one message keeps its later parts when a
+// follow-up meets a transient 5xx.
+func TestLongTextAnswerFollowUpRetriedAfterA5xx(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	admin := h.invoker()
+	admin.Permissions = "16" // Manage Channels
+	prompt := strings.TrimSpace(strings.Repeat("Answer politely and briefly. ", 120))
+	set := h.dc.Interact(h.dc.SlashCommand(admin, "prompt",
+		discordtest.Option{Name: "action", Type: 3, Value: "set"}, discordtest.Option{Name: "text", Type: 3, Value: prompt}))
+	h.waitFor("prompt set", 5*time.Second, func() bool { return h.dc.InteractionResponse(set.Token).Type == 4 })
+	h.dc.FailNext("POST", "/webhooks/", 500, 0, "Internal Server Error", 1)
+	show := h.dc.Interact(h.dc.SlashCommand(admin, "prompt", discordtest.Option{Name: "action", Type: 3, Value: "show"}))
+	var got string
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if discordtest.WaitFor(ctx, func() bool {
+		r := h.dc.InteractionResponse(show.Token)
+		got = ""
+		if r.Type == 4 {
+			var d struct {
+				Content string `json:"content"`
+			}
+			_ = json.Unmarshal(r.Data, &d)
+			got = d.Content
+		}
+		for _, f := range r.Followups {
+			got += f.Content
+		}
+		return strings.Count(got, "politely") == 120
+	}) != nil {
+		t.Fatalf("/prompt show lost text after a follow-up 5xx: %d of 120 sentences", strings.Count(got, "politely"))
+	}
 }

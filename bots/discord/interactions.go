@@ -168,13 +168,19 @@ func (a *Adapter) followup(ctx context.Context, in *discordgo.Interaction, text 
 		_, err := a.s.FollowupMessageCreate(in, true, &discordgo.WebhookParams{Content: text,
 			Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
 		err = wrapErr("follow up interaction in "+in.ChannelID, err)
-		if err == nil || codeOf(err) != codeUnknownWebhook || attempt == 3 || a.now().Sub(received) > 10*time.Second {
+		pause := 200 * time.Millisecond
+		var again interface{ RetryAfter() time.Duration } // 429 or 5xx
+		retry := codeOf(err) == codeUnknownWebhook && a.now().Sub(received) <= 10*time.Second
+		if errors.As(err, &again) {
+			retry, pause = true, min(again.RetryAfter(), 5*time.Second)
+		}
+		if err == nil || !retry || attempt == 3 {
 			return err
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(200 * time.Millisecond):
+		case <-time.After(pause):
 		}
 	}
 }
