@@ -97,6 +97,10 @@ func (a *Adapter) handleReaction(ctx context.Context, env eventsBody, ev innerEv
 	if !isFlag {
 		return
 	}
+	user := a.users.info(ctx, ev.User)
+	if user.Bot || ev.User == a.botUserID {
+		return // another app's (or our own) reaction asks nobody a question
+	}
 	m, err := a.fetchMessage(ctx, ev.Item.Channel, ev.Item.TS)
 	if err != nil {
 		a.log.WarnContext(ctx, "cannot read the reacted message", "channel", ev.Item.Channel, "ts", ev.Item.TS, "err", err)
@@ -106,7 +110,6 @@ func (a *Adapter) handleReaction(ctx context.Context, env eventsBody, ev innerEv
 	if thread == "" {
 		thread = m.Timestamp
 	}
-	user := a.users.info(ctx, ev.User)
 	text := m.Text
 	if a.isOwn(m.User, m.BotID) {
 		text = ownText(m)

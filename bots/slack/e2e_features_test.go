@@ -174,6 +174,12 @@ func TestFlagReactionTranslates(t *testing.T) {
 	// A non-flag reaction does nothing.
 	ev["reaction"], ev["event_ts"] = "thumbsup", "1760000400.000200"
 	h.deliverEvent(h.fake.EventCallback(nextEventID(), ev), 0)
+	// Nor does a flag from another app or from the bot itself.
+	h.fake.AddUser(fakeslack.User{ID: "U0OTHERAPP", Name: "otherapp", IsBot: true})
+	for i, u := range []string{"U0OTHERAPP", "U0BOT"} {
+		ev["reaction"], ev["user"], ev["event_ts"] = "flag-de", u, fmt.Sprintf("1760000400.00030%d", i)
+		h.deliverEvent(h.fake.EventCallback(nextEventID(), ev), 0)
+	}
 	time.Sleep(200 * time.Millisecond)
 	if n := len(h.llm.Requests()); n != 1 {
 		t.Errorf("model called %d times", n)
