@@ -146,8 +146,9 @@ func (a *Adapter) botRoles(ctx context.Context, guild, botID string) []string {
 	}
 	m, err := a.s.GuildMember(guild, botID, discordgo.WithContext(ctx))
 	if err != nil {
-		a.log.Debug("discord: cannot read the bot's roles; role mentions not recognized", "guild", guild, "err", wrapErr("get member", err))
-		a.roles.m.put(guild, nil)
+		// Not cached: the next role mention asks again, so one failed call
+		// does not deafen the bot to role mentions for the cache's lifetime.
+		a.log.Warn("discord: cannot read the bot's roles; this role mention is not recognized", "guild", guild, "err", wrapErr("get member", err))
 		return nil
 	}
 	a.roles.m.put(guild, m.Roles)

@@ -244,6 +244,14 @@ func (s *Server) SetMember(guildID string, m Member) {
 		s.members[guildID] = map[string]*Member{}
 	}
 	mm := m
+	// Discord always sends these; discordgo fails to decode a member
+	// without a valid joined_at.
+	if mm.JoinedAt == "" {
+		mm.JoinedAt = timestamp(time.Now())
+	}
+	if mm.Roles == nil {
+		mm.Roles = []string{}
+	}
 	s.members[guildID][m.User.ID] = &mm
 }
 
