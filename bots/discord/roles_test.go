@@ -2,6 +2,7 @@ package discord
 
 import (
 	"testing"
+	"time"
 
 	"mistralbot/bots/discord/discordtest"
 	"mistralbot/llm/llmtest"
@@ -16,6 +17,11 @@ func TestRoleMentionOfTheBotThroughREST(t *testing.T) {
 	h := newHarness(t, harnessConfig{})
 	bot := h.dc.Bot()
 	guild := h.dc.Options().GuildID
+	// GUILD_CREATE processed first, so it cannot put the member back later.
+	h.waitFor("GUILD_CREATE in the state", 10*time.Second, func() bool {
+		_, err := h.a.s.State.Member(guild, bot.ID)
+		return err == nil
+	})
 	h.dc.SetMember(guild, discordtest.Member{User: &bot, Roles: []string{"777"}})
 	// As if GUILD_CREATE had not been processed yet: no member in state.
 	if m, err := h.a.s.State.Member(guild, bot.ID); err == nil {
