@@ -27,6 +27,20 @@ func (s *Server) memberCheck(channelID string) (apiResult, bool) {
 	return apiResult{}, false
 }
 
+// lookup finds the message ts of channel ch as the Web API does: membership
+// first, then the message, answering missing with the method's error code.
+// s.mu is held.
+func (s *Server) lookup(ch, ts, missing string) (*channel, *Message, apiResult, bool) {
+	if res, bad := s.memberCheck(ch); bad {
+		return nil, nil, res, true
+	}
+	c := s.channels[ch]
+	if c == nil || c.find(ts) == nil {
+		return nil, nil, fail(missing), true
+	}
+	return c, c.find(ts), apiResult{}, false
+}
+
 func (s *Server) chatPostMessage(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -64,15 +78,10 @@ func (s *Server) chatPostMessage(p url.Values) apiResult {
 func (s *Server) chatUpdate(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch, ts := p.Get("channel"), p.Get("ts")
-	if res, bad := s.memberCheck(ch); bad {
+	_, m, res, bad := s.lookup(p.Get("channel"), p.Get("ts"), "message_not_found")
+	if bad {
 		return res
 	}
-	c := s.channels[ch]
-	if c == nil || c.find(ts) == nil {
-		return fail("message_not_found")
-	}
-	m := c.find(ts)
 	if m.BotID != s.opts.BotID {
 		return fail("cant_update_message")
 	}
@@ -87,7 +96,7 @@ func (s *Server) chatUpdate(p url.Values) apiResult {
 	m.Markdown = "" // an update replaces a streamed message's content too
 	m.Edits++
 	s.scanPings(m)
-	return ok(map[string]any{"channel": ch, "ts": ts, "text": text})
+	return ok(map[string]any{"channel": m.Channel, "ts": m.TS, "text": text})
 }
 
 func (s *Server) chatPostEphemeral(p url.Values) apiResult {
@@ -140,15 +149,10 @@ func (s *Server) chatStartStream(p url.Values) apiResult {
 }
 
 func (s *Server) streamTarget(p url.Values) (*Message, apiResult, bool) {
-	ch, ts := p.Get("channel"), p.Get("ts")
-	if res, bad := s.memberCheck(ch); bad {
+	_, m, res, bad := s.lookup(p.Get("channel"), p.Get("ts"), "message_not_found")
+	if bad {
 		return nil, res, true
 	}
-	c := s.channels[ch]
-	if c == nil || c.find(ts) == nil {
-		return nil, fail("message_not_found"), true
-	}
-	m := c.find(ts)
 	if !m.Streaming {
 		return nil, fail("message_not_in_streaming_state"), true
 	}
@@ -191,15 +195,12 @@ func (s *Server) chatStopStream(p url.Values) apiResult {
 func (s *Server) chatDelete(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch, ts := p.Get("channel"), p.Get("ts")
-	if res, bad := s.memberCheck(ch); bad {
+	ts := p.Get("ts")
+	c, target, res, bad := s.lookup(p.Get("channel"), ts, "message_not_found")
+	if bad {
 		return res
 	}
-	c := s.channels[ch]
-	if c == nil || c.find(ts) == nil {
-		return fail("message_not_found")
-	}
-	if c.find(ts).BotID != s.opts.BotID {
+	if target.BotID != s.opts.BotID {
 		return fail("cant_delete_message")
 	}
 	for i, m := range c.msgs {
@@ -213,5 +214,5 @@ func (s *Server) chatDelete(p url.Values) apiResult {
 			break
 		}
 	}
-	return ok(map[string]any{"channel": ch, "ts": ts})
+	return ok(map[string]any{"channel": target.Channel, "ts": ts})
 }

@@ -96,13 +96,10 @@ func (s *Server) page(msgs []*Message, p url.Values, def int) (map[string]any, b
 func (s *Server) conversationsReplies(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ch, ts := p.Get("channel"), p.Get("ts")
-	if res, bad := s.memberCheck(ch); bad {
-		return res
-	}
-	c := s.channels[ch]
-	if c == nil || c.find(ts) == nil {
-		return fail("thread_not_found")
+	ts := p.Get("ts")
+	c, _, failed, bad := s.lookup(p.Get("channel"), ts, "thread_not_found")
+	if bad {
+		return failed
 	}
 	var msgs []*Message
 	for _, m := range c.msgs {
