@@ -59,7 +59,10 @@ type Scenario struct {
 	// chunk (OpenRouter's ": OPENROUTER PROCESSING").
 	KeepAlive int
 	// Delay is the pause before each chunk (0: Options.Delay).
-	Delay time.Duration
+	// FirstDelay, when set, replaces it before the first content chunk
+	// (the model's time to first token).
+	Delay      time.Duration
+	FirstDelay time.Duration
 	// NoUsage leaves the usage out.
 	NoUsage bool
 	// UsageEmptyChoices sends OpenRouter's documented usage chunk with

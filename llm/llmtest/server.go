@@ -53,6 +53,37 @@ type Options struct {
 	// Listener, when set, is where the server listens (default: a random
 	// loopback port).
 	Listener net.Listener
+	// ScenarioFor, when set, picks the scenario of every chat request from
+	// its last user message, before the scripted queue and the default
+	// (ok false: fall through to them). The load tool uses it to vary
+	// replies, timings and errors per conversation.
+	ScenarioFor func(lastUser string) (sc Scenario, ok bool)
+	// Trace, when set, is called as each chat request arrives and as the
+	// first and last content chunks of its answer are flushed.
+	Trace func(Trace)
+	// NoRecord keeps requests out of Requests (long load runs).
+	NoRecord bool
+}
+
+// TraceEvent is what a Trace reports.
+type TraceEvent int
+
+// The events of a traced chat request.
+const (
+	// TraceRequest: a chat request arrived.
+	TraceRequest TraceEvent = iota
+	// TraceFirstToken: the first content chunk was written and flushed.
+	TraceFirstToken
+	// TraceLastToken: the last content chunk was written and flushed.
+	TraceLastToken
+)
+
+// Trace is one traced moment of a chat request.
+type Trace struct {
+	Event TraceEvent
+	// LastUser is the request's last user message, trimmed.
+	LastUser string
+	At       time.Time
 }
 
 // Message is one chat message of a recorded request.
@@ -205,9 +236,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		parseErr = json.Unmarshal(body, &req)
 		rec.Model, rec.Models, rec.Messages = req.Model, req.Models, req.messages()
 	}
-	s.mu.Lock()
-	s.reqs = append(s.reqs, rec)
-	s.mu.Unlock()
+	if !s.opts.NoRecord {
+		s.mu.Lock()
+		s.reqs = append(s.reqs, rec)
+		s.mu.Unlock()
+	}
+	if chat && parseErr == nil && s.opts.Trace != nil {
+		s.opts.Trace(Trace{Event: TraceRequest, LastUser: lastUserText(req.messages()), At: time.Now()})
+	}
 
 	if s.opts.APIKey != "" && r.Header.Get("Authorization") != "Bearer "+s.opts.APIKey {
 		s.writeError(w, http.StatusUnauthorized, "", "", "")
@@ -254,7 +290,13 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte, 
 			}
 			continue
 		}
-		sc, _ := s.take(model)
+		sc, ok := Scenario{}, false
+		if s.opts.ScenarioFor != nil {
+			sc, ok = s.opts.ScenarioFor(lastUserText(req.messages()))
+		}
+		if !ok {
+			sc, _ = s.take(model)
+		}
 		// OpenRouter walks the models list itself when a model is down.
 		if i < len(cands)-1 && !sc.ErrorIn200 && (sc.Status == 429 || sc.Status >= 500) {
 			continue

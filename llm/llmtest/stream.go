@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // streamer writes one streamed answer in the server's dialect. The chunk
@@ -97,7 +98,11 @@ func (st *streamer) run() {
 		if st.sc.Fault != NoFault && i == st.sc.FailAfter && !st.inject() {
 			return
 		}
-		if !st.delay() {
+		if i == 0 && st.sc.FirstDelay > 0 {
+			if !st.srv.wait(st.r, st.sc.FirstDelay) {
+				return
+			}
+		} else if !st.delay() {
 			return
 		}
 		last := i == len(toks)-1
@@ -111,6 +116,7 @@ func (st *streamer) run() {
 		if !st.send("data: " + st.chunk(st.contentDelta(tok), finish, usage)) {
 			return
 		}
+		st.trace(i == 0, last)
 	}
 	if st.sc.Fault != NoFault && st.sc.FailAfter >= len(toks) && !st.inject() {
 		return
@@ -121,6 +127,21 @@ func (st *streamer) run() {
 		}
 	}
 	st.send("data: [DONE]")
+}
+
+// trace reports the first and last content chunks to Options.Trace.
+func (st *streamer) trace(first, last bool) {
+	f := st.srv.opts.Trace
+	if f == nil || (!first && !last) {
+		return
+	}
+	user, now := lastUserText(st.req.messages()), time.Now()
+	if first {
+		f(Trace{Event: TraceFirstToken, LastUser: user, At: now})
+	}
+	if last {
+		f(Trace{Event: TraceLastToken, LastUser: user, At: now})
+	}
 }
 
 // wantsUsage: OpenRouter always sends usage now; generic servers only
