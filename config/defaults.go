@@ -64,6 +64,7 @@ func defaults() map[string]any {
 		"server.listen":         ":8080",
 		"server.shutdown_grace": 30 * time.Second,
 		"server.replica_id":     "",
+		"server.pprof":          false,
 
 		"store.driver":     DriverBolt,
 		"store.path":       "./data/mistralbot.db",

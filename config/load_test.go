@@ -52,6 +52,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"server.listen":                ":8080",
 		"server.shutdown_grace":        30 * time.Second,
 		"server.replica_id":            "",
+		"server.pprof":                 false,
 		"store.driver":                 "bolt",
 		"store.path":                   "./data/mistralbot.db",
 		"store.redis_url":              "",
