@@ -113,7 +113,8 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		model:     model,
 		promptRaw: rawMessages(req.Messages),
 	}
-	s.ev.reset(resp.Body)
+	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: c.opts.ReadInterval}
+	s.ev.reset(s.pr)
 	s.ev.touch = idle.touch
 	first, err := firstByte(s.ev.r)
 	if err != nil {

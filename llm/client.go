@@ -19,6 +19,9 @@ const (
 	DefaultBackoffBase   = 500 * time.Millisecond
 	DefaultBackoffMax    = 10 * time.Second
 	DefaultMaxRetryAfter = 30 * time.Second
+	// DefaultReadInterval paces reading a stream once its first text
+	// arrived: see Options.ReadInterval.
+	DefaultReadInterval = 100 * time.Millisecond
 )
 
 // Options configure a Client.
@@ -54,8 +57,16 @@ type Options struct {
 	// cost.
 	PriceInputPerMTok  float64
 	PriceOutputPerMTok float64
-	HTTPClient         *http.Client
-	Logger             *slog.Logger
+	// ReadInterval: once the first visible text has arrived, the stream is
+	// read at most once per ReadInterval (default 100ms; negative: every
+	// chunk as it arrives). A model sends a token every 10-30 ms, each in
+	// its own TCP segment; reading them one system call at a time costs
+	// more CPU than everything else the bot does for a reply, while the
+	// platforms show new text about once a second. The first token is
+	// never held back, the last at most ReadInterval.
+	ReadInterval time.Duration
+	HTTPClient   *http.Client
+	Logger       *slog.Logger
 }
 
 // Client streams chat completions. Safe for concurrent use.
@@ -114,6 +125,9 @@ func New(opts Options) (*Client, error) {
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = DefaultMaxRetryAfter
 	}
+	if opts.ReadInterval == 0 {
+		opts.ReadInterval = DefaultReadInterval
+	}
 	if opts.PriceInputPerMTok < 0 || opts.PriceOutputPerMTok < 0 {
 		return nil, fmt.Errorf("llm: prices must not be negative")
 	}
@@ -129,7 +143,11 @@ func New(opts Options) (*Client, error) {
 		retired: map[string]bool{},
 	}
 	if c.http == nil {
-		c.http = &http.Client{} // no Timeout: streams are bounded by ctx and the idle timer
+		// No Timeout: streams are bounded by ctx and the idle timer. Many
+		// replies stream at once from one host: keep their connections.
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = 256
+		c.http = &http.Client{Transport: t}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

@@ -37,7 +37,9 @@ type eventReader struct {
 // reset makes the reader read r from the start, keeping its buffers.
 func (d *eventReader) reset(r io.Reader) {
 	if d.r == nil {
-		d.r = bufio.NewReaderSize(r, 16<<10)
+		// Chunks are a few hundred bytes; longer lines are joined in
+		// d.line. A small buffer keeps a thousand streams cheap.
+		d.r = bufio.NewReaderSize(r, 4<<10)
 	} else {
 		d.r.Reset(r)
 	}

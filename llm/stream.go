@@ -22,6 +22,7 @@ type Stream struct {
 	promptRaw int    // uncalibrated prompt estimate
 
 	ev    eventReader
+	pr    *pacedReader // the body, read in batches after the first text
 	sc    scanner
 	ch    chunk
 	think thinkFilter
@@ -124,6 +125,9 @@ func (s *Stream) deliver(text string) {
 	if !s.sawText {
 		s.sawText = true
 		s.res.FirstToken = s.client.now().Sub(s.start)
+		if s.pr != nil {
+			s.pr.paced = true
+		}
 	}
 	s.reply.add(text)
 }

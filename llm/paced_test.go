@@ -1,0 +1,71 @@
+package llm
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"mistralbot/llm/llmtest"
+)
+
+// TestStreamReadInBatchesAfterFirstText: the body is read chunk by chunk
+// until the first visible text, then at most once per ReadInterval; every
+// token still arrives, in order.
+func TestStreamReadInBatchesAfterFirstText(t *testing.T) {
+	var toks []string
+	for i := range 60 {
+		toks = append(toks, " t"+strings.Repeat("x", i%3))
+	}
+	h := newHarness(t, llmtest.Options{Dialect: llmtest.OpenAI,
+		Default: llmtest.Scenario{Tokens: toks, Delay: 3 * time.Millisecond}},
+		Options{Dialect: OpenAI, Model: "m", ReadInterval: 40 * time.Millisecond})
+	start := time.Now()
+	s, err := h.c.Stream(context.Background(), userReq("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.pr.paced {
+		t.Fatal("the stream is paced before any text arrived")
+	}
+	first, err := s.Next()
+	if err != nil || first == "" {
+		t.Fatalf("first Next = %q, %v", first, err)
+	}
+	if !s.pr.paced {
+		t.Fatal("the stream is not paced after the first text")
+	}
+	rest, err := drain(t, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := first+rest, strings.Join(toks, ""); got != want {
+		t.Fatalf("text = %q, want %q", got, want)
+	}
+	// 60 chunks 3 ms apart: unpaced, about 60 reads; paced, at most one
+	// per 40 ms of the stream's life (plus the reads before the first
+	// text and the final one).
+	limit := int(time.Since(start)/(40*time.Millisecond)) + 4
+	if s.pr.reads > limit || s.pr.reads >= 60 {
+		t.Errorf("%d reads of the body, want at most %d", s.pr.reads, limit)
+	}
+}
+
+// TestStreamUnpacedWhenReadIntervalNegative: ReadInterval < 0 reads every
+// chunk as it comes.
+func TestStreamUnpacedWhenReadIntervalNegative(t *testing.T) {
+	h := newHarness(t, llmtest.Options{Dialect: llmtest.OpenAI,
+		Default: llmtest.Scenario{Reply: "a b c d e f g h", Delay: 5 * time.Millisecond}},
+		Options{Dialect: OpenAI, Model: "m", ReadInterval: -1})
+	s, err := h.c.Stream(context.Background(), userReq("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := drain(t, s)
+	if err != nil || text != "a b c d e f g h" {
+		t.Fatalf("text = %q, %v", text, err)
+	}
+	if s.pr.interval > 0 {
+		t.Errorf("interval = %v, want none", s.pr.interval)
+	}
+}
