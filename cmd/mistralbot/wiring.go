@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"mistralbot/bots"
 	"mistralbot/bots/discord"
@@ -175,6 +177,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		Engine:             e,
+		HTTPClient:         platformClient(30 * time.Second),
 		Logger:             log, // the adapter adds platform=slack itself
 		Hooks:              slackHooks{m},
 	}
@@ -195,6 +198,7 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
 		TranslateReactions: cfg.Bot.TranslateReactions,
+		HTTPClient:         platformClient(20 * time.Second),
 		Logger:             log.With("platform", "discord"),
 	}
 	if e != nil {
@@ -204,4 +208,14 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		o.Hooks = discordHooks(m)
 	}
 	return o
+}
+
+// platformClient is the HTTP client of a platform's API: every reply in
+// flight calls the same host, so keep enough idle connections for all of
+// them (net/http keeps 2 per host by default, and a busy bot would open and
+// close a connection for most calls).
+func platformClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 128
+	return &http.Client{Timeout: timeout, Transport: t}
 }

@@ -1,0 +1,250 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mistralbot/bots/discord/discordtest"
+	"mistralbot/bots/slack/fakeslack"
+)
+
+// loadTest runs the whole load: fakes, bot, questions, waiting, figures.
+func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error) {
+	dir, err := os.MkdirTemp("", "mistralbot-load-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	binary := o.Bot
+	if binary == "" {
+		fmt.Fprintln(stderr, "loadtest: building ./cmd/mistralbot")
+		if binary, err = buildBot(ctx, dir); err != nil {
+			return nil, err
+		}
+	}
+	convs := newConversations(o)
+	w := newWorld(o, convs)
+	defer w.close()
+	b, err := startBot(ctx, binary, dir, w.env(dir), o.KeepLogs)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop()
+
+	// The idle baseline: the bot connected and ready, nothing asked yet.
+	time.Sleep(time.Second)
+	idle, err := readProc(b.pid())
+	if err != nil {
+		return nil, err
+	}
+	sampler := startSampler(b.pid(), 50*time.Millisecond)
+	var prof profileFetch
+	if o.Profile != "" {
+		secs := int((o.Ramp + o.TTFT + time.Duration(float64(o.ReplyTokens)/o.TokensPerSec*float64(time.Second))).Seconds()) + 2
+		prof.start(b, secs, o.Profile)
+	}
+	var heap heapFetch
+	if o.HeapProfile != "" {
+		// Mid-reply of the last question: every conversation is in flight.
+		at := o.Ramp + o.TTFT + time.Duration(float64(o.ReplyTokens)/o.TokensPerSec*float64(time.Second))/2
+		heap.start(b, at, o.HeapProfile)
+	}
+	slackBase, discordBase := 0, 0
+	if w.slack != nil {
+		slackBase = len(w.slack.Calls())
+	}
+	if w.discord != nil {
+		discordBase = len(w.discord.Requests())
+	}
+
+	start := time.Now()
+	tr := newTracker(convs, w)
+	var bar *progressBar
+	if o.Progress {
+		bar = newProgressBar(stderr, len(convs))
+	}
+	var deliveries *sync.WaitGroup
+	driven := make(chan struct{})
+	go func() {
+		defer close(driven)
+		deliveries = drive(ctx, w, b, convs, o)
+	}()
+	deadline := time.Now().Add(o.Ramp + o.Timeout)
+	for {
+		done := tr.poll()
+		if bar != nil {
+			bar.show(done, tr.sent(), w.rateLimited(), time.Since(start))
+		}
+		if done == len(convs) || time.Now().After(deadline) || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-time.After(200 * time.Millisecond):
+		case <-ctx.Done():
+		case <-b.done:
+			deadline = time.Now()
+		}
+	}
+	elapsed := time.Since(start)
+	if bar != nil {
+		bar.finish()
+	}
+	busy, err := readProc(b.pid())
+	if err != nil {
+		return nil, fmt.Errorf("read the bot's /proc (did it exit?): %w\n%s", err, b.tail(30))
+	}
+	<-driven
+	deliveries.Wait()
+	peak := sampler.stop()
+	prof.wait(stderr)
+	goroutines := heap.wait(stderr)
+	res := analyze(o, w, convs, tr, slackBase, discordBase)
+	res.Elapsed = elapsed
+	res.GoroutinesMidLoad = goroutines
+	res.fillProc(idle, busy, peak)
+	res.BotWarnings, res.BotErrors = b.countLevel("WARN"), b.countLevel("ERROR")
+	return res, ctx.Err()
+}
+
+// drive sends the questions, spread evenly over o.Ramp. Slack deliveries
+// run concurrently (the bot acknowledges each within 3 s); the returned
+// group ends when every one was answered.
+func drive(ctx context.Context, w *world, b *bot, convs []*conversation, o options) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256}}
+	start := time.Now()
+	for i, c := range convs {
+		if o.Ramp > 0 {
+			at := start.Add(time.Duration(int64(o.Ramp) * int64(i) / int64(len(convs))))
+			if d := time.Until(at); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return &wg
+				}
+			}
+		}
+		switch c.platform {
+		case "slack":
+			bot := w.slack.Options().BotUserID
+			m := w.slack.PostUserMessage(c.channel, "", userID(c.user), "<@"+bot+"> "+c.question())
+			mention := w.slack.EventCallback("Ev"+c.marker+"a", w.slack.MessageEvent(m, fakeslack.AppMention))
+			message := w.slack.EventCallback("Ev"+c.marker+"m", w.slack.MessageEvent(m, fakeslack.MessageEv))
+			c.thread = m.TS
+			c.eventAt = time.Now()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Slack sends both events for a mention in a channel the
+				// app reads; the bot must answer once.
+				for _, body := range [][]byte{mention, message} {
+					status, text, err := w.slack.Deliver(ctx, client, "http://"+b.addr+"/slack/events", fakeslack.Delivery{Body: body})
+					if err != nil || status != http.StatusOK {
+						w.deliveryFailed(fmt.Sprintf("slack event for %s: status %d %s %v", c.marker, status, strings.TrimSpace(text), err))
+					}
+				}
+			}()
+		case "discord":
+			bot := w.discord.Bot()
+			author := discordtest.User{ID: discordUser(c.user), Username: "user" + strconv.Itoa(c.user), Discriminator: "0"}
+			c.eventAt = time.Now()
+			m := w.discord.Post(c.channel, discordtest.Post{Author: author, Content: "<@" + bot.ID + "> " + c.question()})
+			c.thread = m.ID
+		}
+		w.sentOne()
+	}
+	return &wg
+}
+
+// profileFetch takes a CPU profile of the bot over the load.
+type profileFetch struct {
+	done chan error
+}
+
+func (p *profileFetch) start(b *bot, seconds int, path string) {
+	p.done = make(chan error, 1)
+	go func() {
+		resp, err := b.client.Get("http://" + b.addr + "/debug/pprof/profile?seconds=" + strconv.Itoa(seconds))
+		if err != nil {
+			p.done <- err
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			p.done <- fmt.Errorf("GET /debug/pprof/profile: %s", resp.Status)
+			return
+		}
+		f, err := os.Create(path)
+		if err != nil {
+			p.done <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		p.done <- err
+	}()
+}
+
+func (p *profileFetch) wait(stderr io.Writer) {
+	if p.done == nil {
+		return
+	}
+	if err := <-p.done; err != nil {
+		fmt.Fprintln(stderr, "loadtest: cpu profile:", err)
+	}
+}
+
+// heapFetch takes a heap profile and counts goroutines at one moment.
+type heapFetch struct {
+	done       chan error
+	goroutines int
+}
+
+func (h *heapFetch) start(b *bot, after time.Duration, path string) {
+	h.done = make(chan error, 1)
+	go func() {
+		time.Sleep(after)
+		resp, err := b.client.Get("http://" + b.addr + "/debug/pprof/goroutine?debug=1")
+		if err == nil {
+			var first string
+			_, _ = fmt.Fscanln(resp.Body, &first, new(string), new(string), &first)
+			h.goroutines, _ = strconv.Atoi(first)
+			resp.Body.Close()
+		}
+		resp, err = b.client.Get("http://" + b.addr + "/debug/pprof/heap")
+		if err != nil {
+			h.done <- err
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(path)
+		if err != nil {
+			h.done <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		h.done <- err
+	}()
+}
+
+func (h *heapFetch) wait(stderr io.Writer) int {
+	if h.done == nil {
+		return 0
+	}
+	if err := <-h.done; err != nil {
+		fmt.Fprintln(stderr, "loadtest: heap profile:", err)
+	}
+	return h.goroutines
+}

@@ -1,0 +1,275 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mistralbot/bots/discord/discordtest"
+	"mistralbot/bots/slack/fakeslack"
+	"mistralbot/llm/llmtest"
+)
+
+// world is the outside world of the bot: the fakes, on loopback.
+type world struct {
+	o       options
+	llm     *llmtest.Server
+	slack   *fakeslack.Server
+	discord *discordtest.Server
+	traces  *traceLog
+
+	delivered delivery
+}
+
+// newWorld starts the fakes the options ask for.
+func newWorld(o options, convs []*conversation) *world {
+	w := &world{o: o, traces: newTraceLog(len(convs))}
+	byMarker := make(map[string]*conversation, len(convs))
+	for _, c := range convs {
+		byMarker[c.marker] = c
+	}
+	delay := time.Duration(float64(time.Second) / o.TokensPerSec)
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(1, 2))
+	w.llm = llmtest.New(llmtest.Options{
+		Dialect:  llmtest.OpenAI,
+		NoRecord: true,
+		ScenarioFor: func(lastUser string) (llmtest.Scenario, bool) {
+			c := byMarker[findMarker(lastUser)]
+			if c == nil {
+				return llmtest.Scenario{}, false
+			}
+			mu.Lock()
+			fail := rng.Float64() < o.ErrorRate
+			mu.Unlock()
+			if fail {
+				return llmtest.Scenario{Status: http.StatusServiceUnavailable, RetryAfter: "0"}, true
+			}
+			return llmtest.Scenario{Tokens: c.tokens, Delay: delay, FirstDelay: o.TTFT}, true
+		},
+		Trace: func(tr llmtest.Trace) {
+			if c := byMarker[findMarker(tr.LastUser)]; c != nil {
+				w.traces.add(c.id, tr)
+			}
+		},
+	})
+	for _, p := range o.Platforms {
+		switch p {
+		case "slack":
+			w.slack = fakeslack.New(fakeslack.Options{})
+			for i := range o.Users {
+				id := userID(i)
+				w.slack.AddUser(fakeslack.User{ID: id, Name: "user" + strconv.Itoa(i), RealName: "User " + strconv.Itoa(i)})
+			}
+		case "discord":
+			w.discord = newDiscord(o)
+			for i := range o.Channels {
+				w.discord.AddChannel(discordtest.Channel{ID: discordChannel(i), Type: discordtest.GuildText,
+					GuildID: w.discord.Options().GuildID, Name: "load-" + strconv.Itoa(i)})
+			}
+		}
+	}
+	return w
+}
+
+// close stops the fakes.
+func (w *world) close() {
+	w.llm.Close()
+	if w.slack != nil {
+		w.slack.Close()
+	}
+	if w.discord != nil {
+		w.discord.Close()
+	}
+}
+
+// env is the bot's environment: every setting by environment variable,
+// as a container would get it.
+func (w *world) env(dir string) []string {
+	env := map[string]string{
+		"MISTRALBOT_LLM_PROVIDER":        "openai",
+		"MISTRALBOT_LLM_BASE_URL":        w.llm.URL(),
+		"MISTRALBOT_LLM_MODEL":           "mistral-small-latest",
+		"MISTRALBOT_LLM_MAX_CONCURRENCY": strconv.Itoa(w.o.Conversations),
+		"MISTRALBOT_LLM_MAX_TOKENS":      strconv.Itoa(max(1024, 2*w.o.ReplyTokens)),
+		"MISTRALBOT_SERVER_LISTEN":       "127.0.0.1:0",
+		"MISTRALBOT_SERVER_PPROF":        strconv.FormatBool(w.o.Profile != "" || w.o.HeapProfile != ""),
+		"MISTRALBOT_SERVER_REPLICA_ID":   "loadtest",
+		"MISTRALBOT_STORE_DRIVER":        w.o.Store,
+		"MISTRALBOT_STORE_PATH":          filepath.Join(dir, "mistralbot.db"),
+		"MISTRALBOT_LOG_FORMAT":          "json",
+		"MISTRALBOT_LOG_LEVEL":           "info",
+		"HOME":                           dir,
+	}
+	if w.slack != nil {
+		fo := w.slack.Options()
+		env["MISTRALBOT_SLACK_ENABLED"] = "true"
+		env["MISTRALBOT_SLACK_MODE"] = "http"
+		env["SLACK_BOT_TOKEN"] = fo.BotToken
+		env["SLACK_SIGNING_SECRET"] = fo.SigningSecret
+		env["MISTRALBOT_SLACK_API_URL"] = w.slack.APIURL()
+	}
+	if w.discord != nil {
+		fo := w.discord.Options()
+		env["MISTRALBOT_DISCORD_ENABLED"] = "true"
+		env["DISCORD_BOT_TOKEN"] = fo.Token
+		env["DISCORD_APPLICATION_ID"] = fo.AppID
+		env["MISTRALBOT_DISCORD_API_URL"] = w.discord.URL()
+		env["MISTRALBOT_DISCORD_GATEWAY_URL"] = w.discord.GatewayURL()
+	}
+	out := make([]string, 0, len(env)+1)
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	if p := os.Getenv("PATH"); p != "" {
+		out = append(out, "PATH="+p)
+	}
+	return out
+}
+
+// bot is the mistralbot child process.
+type bot struct {
+	cmd    *exec.Cmd
+	log    *os.File
+	addr   string
+	done   chan struct{}
+	err    error
+	client *http.Client
+}
+
+// startBot runs `mistralbot --config <empty file> run` in dir and waits
+// until it listens and /readyz answers 200.
+func startBot(ctx context.Context, binary, dir string, env []string, logPath string) (*bot, error) {
+	cfg := filepath.Join(dir, "empty.yaml")
+	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
+		return nil, err
+	}
+	if logPath == "" {
+		logPath = filepath.Join(dir, "bot.log")
+	}
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	b := &bot{log: logf, done: make(chan struct{}), client: &http.Client{Timeout: 60 * time.Second}}
+	b.cmd = exec.Command(binary, "--config", cfg, "run")
+	b.cmd.Dir = dir
+	b.cmd.Env = env
+	b.cmd.Stdout, b.cmd.Stderr = logf, logf
+	if err := b.cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start %s: %w", binary, err)
+	}
+	go func() {
+		b.err = b.cmd.Wait()
+		close(b.done)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for b.addr == "" || !b.ready() {
+		select {
+		case <-b.done:
+			return nil, fmt.Errorf("the bot exited before it was ready (%v); its log:\n%s", b.err, b.tail(40))
+		case <-ctx.Done():
+			b.stop()
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			b.stop()
+			return nil, fmt.Errorf("the bot was not ready within 30 s; its log:\n%s", b.tail(40))
+		}
+		if b.addr == "" {
+			b.addr = b.logField("mistralbot running", "listen")
+		}
+	}
+	return b, nil
+}
+
+func (b *bot) pid() int { return b.cmd.Process.Pid }
+
+func (b *bot) ready() bool {
+	resp, err := b.client.Get("http://" + b.addr + "/readyz")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode == http.StatusOK
+}
+
+// logField returns field of the first JSON log line whose msg is msg.
+func (b *bot) logField(msg, field string) string {
+	f, err := os.Open(b.log.Name())
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		var line map[string]any
+		if json.Unmarshal(sc.Bytes(), &line) == nil && line["msg"] == msg {
+			v, _ := line[field].(string)
+			return v
+		}
+	}
+	return ""
+}
+
+// tail returns the last n lines of the bot's log.
+func (b *bot) tail(n int) string {
+	data, _ := os.ReadFile(b.log.Name())
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// countLevel counts the log lines at level (WARN, ERROR).
+func (b *bot) countLevel(level string) int {
+	data, _ := os.ReadFile(b.log.Name())
+	return strings.Count(string(data), `"level":"`+level+`"`)
+}
+
+// stop ends the bot with SIGTERM (its drain), then SIGKILL after 20 s.
+func (b *bot) stop() {
+	select {
+	case <-b.done:
+	default:
+		_ = b.cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-b.done:
+		case <-time.After(20 * time.Second):
+			_ = b.cmd.Process.Kill()
+			<-b.done
+		}
+	}
+	b.log.Close()
+}
+
+// buildBot builds ./cmd/mistralbot of the module the tool runs in.
+func buildBot(ctx context.Context, dir string) (string, error) {
+	out := filepath.Join(dir, "mistralbot")
+	mod, err := exec.CommandContext(ctx, "go", "env", "GOMOD").Output()
+	if err != nil || strings.TrimSpace(string(mod)) == "" || strings.TrimSpace(string(mod)) == os.DevNull {
+		return "", fmt.Errorf("cannot find the mistralbot module to build the bot (run from the repository, or pass -bot): %v", err)
+	}
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, "./cmd/mistralbot")
+	cmd.Dir = filepath.Dir(strings.TrimSpace(string(mod)))
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/mistralbot: %v\n%s", err, msg)
+	}
+	return out, nil
+}
