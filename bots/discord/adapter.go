@@ -80,6 +80,13 @@ type Options struct {
 	EditBudget      int
 	EditWindow      time.Duration
 	MinEditInterval time.Duration
+	// GlobalPerSecond bounds the REST calls per second on every route but
+	// the interaction endpoints: Discord's global limit of a bot token
+	// (default 50; negative = no bound). Processes sharing a token (shards)
+	// should share it out. Posts, final edits and every other call wait for
+	// it; intermediate edits are skipped when it is short, keeping a fifth
+	// of it for the calls that must go.
+	GlobalPerSecond int
 	// Workers handle gateway events (default 4, events of one channel stay
 	// in order).
 	Workers int
@@ -112,6 +119,7 @@ type Adapter struct {
 	s       *discordgo.Session
 	http    *http.Client // attachments; the session has its own
 	budgets *budgets
+	global  *globalBudget // nil: GlobalPerSecond < 0
 	pubKey  ed25519.PublicKey
 
 	mu      sync.Mutex
@@ -186,15 +194,20 @@ func New(opts Options) (*Adapter, error) {
 		atts:        newAttachmentCache(),
 		roles:       newRoleCache(opts.Now),
 	}
+	if opts.GlobalPerSecond > 0 {
+		a.global = newGlobalBudget(opts.GlobalPerSecond, time.Second, opts.Now)
+	}
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
 		return nil, fmt.Errorf("discord: new session: %w", err)
 	}
+	// The transport applies the timeout once the global budget lets a
+	// request through: waiting for the budget is not a slow Discord.
 	s.Client = &http.Client{
-		Timeout:       base.Timeout,
 		CheckRedirect: base.CheckRedirect,
 		Jar:           base.Jar,
-		Transport:     &transport{base: rt, api: api, gateway: opts.GatewayURL, budgets: a.budgets, hooks: opts.Hooks, now: opts.Now},
+		Transport: &transport{base: rt, api: api, gateway: opts.GatewayURL, budgets: a.budgets, global: a.global,
+			timeout: base.Timeout, hooks: opts.Hooks, now: opts.Now},
 	}
 	// Bound what discordgo would do forever: 429s come back to the Sink,
 	// which retries a bounded number of times; reconnects are Run's.
@@ -251,6 +264,9 @@ func setDefaults(o *Options) {
 	def(&o.AttachmentMaxBytes, 100_000)
 	def(&o.ReplyChain, 10)
 	def(&o.EditBudget, 5)
+	if o.GlobalPerSecond == 0 {
+		o.GlobalPerSecond = 50
+	}
 	def(&o.Workers, 4)
 	def(&o.MaxReconnects, 10)
 	dur(&o.EditWindow, 5*time.Second)

@@ -34,9 +34,9 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 		return nil, err
 	}
 	sink := &usedSink{channelSink: a.newChannelSink(channel, key.Team, ""), edited: map[string]bool{}}
-	opts := a.streamOptions(sink.budget)
+	opts := a.streamOptions(sink)
 	opts.Existing = ids
-	r := &reply{a: a, channel: channel, to: to, st: bots.NewStreamer(sink, opts),
+	r := &reply{a: a, channel: channel, to: to, st: bots.NewStreamer(sink, opts), settle: sink.settle,
 		stopTyping: make(chan struct{}), typingDone: make(chan struct{})}
 	close(r.typingDone) // the partial answer is there: no typing indicator
 	return &reopenedReply{reply: r, sink: sink, existing: ids}, nil

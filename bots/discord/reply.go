@@ -27,7 +27,7 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 		}
 	}
 	sink := a.newChannelSink(channel, key.Team, replyTo)
-	return a.newReply(ctx, sink, sink.budget, channel, to, true), nil
+	return a.newReply(ctx, sink, sink, channel, to, true), nil
 }
 
 // startThread creates the thread of a pending mention. When Discord
@@ -78,6 +78,9 @@ type reply struct {
 	st      *bots.Streamer
 	channel string
 	to      bots.Message
+	// settle gives back a global slot the Throttle took for a call the
+	// Streamer did not make (nil: nothing to give back).
+	settle func()
 
 	once       sync.Once
 	stopTyping chan struct{}
@@ -92,6 +95,9 @@ func (a *Adapter) newReply(ctx context.Context, sink bots.Sink, th bots.Throttle
 		st:         bots.NewStreamer(sink, a.streamOptions(th)),
 		stopTyping: make(chan struct{}),
 		typingDone: make(chan struct{}),
+	}
+	if s, ok := th.(interface{ settle() }); ok {
+		r.settle = s.settle
 	}
 	if typing {
 		go r.typing(ctx)
@@ -141,6 +147,9 @@ func (r *reply) Update(ctx context.Context, text string) error {
 func (r *reply) Finish(ctx context.Context, text string) error {
 	r.stop()
 	err := r.st.Finish(ctx, text)
+	if r.settle != nil {
+		r.settle()
+	}
 	<-r.typingDone
 	if err != nil {
 		r.a.log.Error("discord: answer not delivered", "channel", r.channel, "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	discordgo "github.com/bwmarrin/discordgo"
@@ -23,8 +24,9 @@ func noMentions() *discordgo.MessageAllowedMentions {
 }
 
 // channelSink posts and edits messages in one channel. Posts wait for the
-// channel's budget (the Streamer paces edits itself through the same
-// budget).
+// channel's budget; the Streamer paces edits itself through the sink's
+// Throttle: the channel's budget and, for intermediate edits, the global
+// one.
 type channelSink struct {
 	a       *Adapter
 	channel string
@@ -35,9 +37,56 @@ type channelSink struct {
 	budget  *budget
 	// moved maps messages deleted under the answer to their replacement.
 	moved map[string]string
+	// prepaid is the global slot Allow took for the next call.
+	prepaid atomic.Pointer[ticket]
 }
 
-var _ bots.Sink = (*channelSink)(nil)
+var (
+	_ bots.Sink     = (*channelSink)(nil)
+	_ bots.Throttle = (*channelSink)(nil)
+)
+
+// Allow implements bots.Throttle: an intermediate edit goes when both the
+// channel's budget and the global one have room for it; neither is spent
+// when the other refuses. The global slot is the next call's, which does
+// not pay for another.
+func (c *channelSink) Allow() bool {
+	c.settle()
+	var t *ticket
+	if g := c.a.global; g != nil {
+		if t = g.tryAcquire(); t == nil {
+			return false
+		}
+	}
+	if !c.budget.Allow() {
+		t.drop()
+		return false
+	}
+	c.prepaid.Store(t)
+	return true
+}
+
+// Wait implements bots.Throttle on the channel's budget; the request waits
+// for the global budget in the transport.
+func (c *channelSink) Wait(ctx context.Context) error { return c.budget.Wait(ctx) }
+
+// settle gives back a global slot Allow took for a call never made.
+func (c *channelSink) settle() {
+	if t := c.prepaid.Swap(nil); t != nil {
+		t.drop()
+	}
+}
+
+// paid returns the context of the next call: it carries the global slot
+// Allow took, if any, for the call's request. done gives the slot back if
+// no request used it.
+func (c *channelSink) paid(ctx context.Context) (context.Context, func()) {
+	t := c.prepaid.Swap(nil)
+	if t == nil {
+		return ctx, func() {}
+	}
+	return withTicket(ctx, t), t.drop
+}
 
 func (a *Adapter) newChannelSink(channel, guild, replyTo string) *channelSink {
 	return &channelSink{a: a, channel: channel, guild: guild, replyTo: replyTo, budget: a.budgets.get("messages:" + channel),
@@ -46,6 +95,9 @@ func (a *Adapter) newChannelSink(channel, guild, replyTo string) *channelSink {
 
 // Post implements bots.Sink.
 func (c *channelSink) Post(ctx context.Context, text string) (string, error) {
+	// A post is mandatory: it waits for the global budget like any call,
+	// and gives back a slot Allow took.
+	c.settle()
 	if err := c.budget.Wait(ctx); err != nil {
 		return "", err
 	}
@@ -70,7 +122,9 @@ func (c *channelSink) Edit(ctx context.Context, id, text string) error {
 		id = to
 	}
 	edit := &discordgo.MessageEdit{ID: id, Channel: c.channel, Content: &text, AllowedMentions: noMentions()}
-	_, err := c.a.s.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
+	pctx, done := c.paid(ctx)
+	_, err := c.a.s.ChannelMessageEditComplex(edit, discordgo.WithContext(pctx))
+	done()
 	err = c.failed(wrapErr("edit message in "+c.channel, err))
 	if codeOf(err) != codeUnknownMessage {
 		return err
@@ -161,12 +215,13 @@ func (s *interactionSink) tokenGone(err error) bool {
 	return false
 }
 
-// Allow implements bots.Throttle on the budget currently in use.
+// Allow implements bots.Throttle on the budget currently in use (the
+// interaction webhooks are not bound to the global limit).
 func (s *interactionSink) Allow() bool {
 	if s.useToken() {
 		return s.webhook.Allow()
 	}
-	return s.ch.budget.Allow()
+	return s.ch.Allow()
 }
 
 // Wait implements bots.Throttle on the budget currently in use.
@@ -174,8 +229,11 @@ func (s *interactionSink) Wait(ctx context.Context) error {
 	if s.useToken() {
 		return s.webhook.Wait(ctx)
 	}
-	return s.ch.budget.Wait(ctx)
+	return s.ch.Wait(ctx)
 }
+
+// settle gives back a global slot Allow took for a call never made.
+func (s *interactionSink) settle() { s.ch.settle() }
 
 // Post implements bots.Sink.
 func (s *interactionSink) Post(ctx context.Context, text string) (string, error) {

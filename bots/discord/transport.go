@@ -2,15 +2,17 @@ package discord
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
-	discordgo "github.com/bwmarrin/discordgo"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	discordgo "github.com/bwmarrin/discordgo"
 )
 
 // discordHost is where discordgo's Endpoint* variables point; they are
@@ -22,13 +24,20 @@ const discordHost = "discord.com"
 var apiPrefix = "/api/v" + discordgo.APIVersion
 
 // transport rewrites Discord REST requests to api_url, answers the gateway
-// discovery request when gateway_url is set, feeds the rate-limit headers of
-// every response to the budgets and reports 429s and API errors to Hooks.
+// discovery request when gateway_url is set, lets every request bound by
+// Discord's global limit through the global budget (a global 429 pauses
+// it), feeds the rate-limit headers of every response to the budgets and
+// reports 429s and API errors to Hooks.
 type transport struct {
 	base    http.RoundTripper
 	api     *url.URL // nil: talk to discord.com
 	gateway string   // "": ask Discord
 	budgets *budgets
+	global  *globalBudget // nil: no global pacing
+	// timeout bounds one exchange with Discord, from the moment the
+	// global budget lets it through (the client's own timeout would count
+	// the wait for the budget too).
+	timeout time.Duration
 	hooks   Hooks
 	now     func() time.Time
 }
@@ -52,10 +61,12 @@ func parseAPIURL(s string) (*url.URL, error) {
 	return u, nil
 }
 
-// RoundTrip implements http.RoundTripper.
+// RoundTrip implements http.RoundTripper. It blocks while the global
+// budget has no room for the request (unless the request carries a ticket
+// taken for it), and returns the request context's error if it ends first.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Host != discordHost || !strings.HasPrefix(req.URL.Path, apiPrefix+"/") {
-		return t.base.RoundTrip(req)
+		return t.send(req)
 	}
 	path := strings.TrimPrefix(req.URL.Path, apiPrefix)
 	if t.gateway != "" && req.Method == http.MethodGet && (path == "/gateway" || path == "/gateway/bot") {
@@ -70,11 +81,30 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		out.URL.RawPath = ""
 		out.Host = t.api.Host
 	}
-	resp, err := t.base.RoundTrip(out)
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	paced := t.global != nil && !globalExempt(parts)
+	if paced && !ticketOf(req.Context()).use() {
+		if err := t.global.acquire(req.Context()); err != nil {
+			if req.Body != nil {
+				_ = req.Body.Close()
+			}
+			return nil, err
+		}
+	}
+	resp, err := t.send(out)
+	if err == nil && resp.StatusCode == http.StatusTooManyRequests && t.global != nil {
+		// Paused before the slot is given back: no call goes meanwhile.
+		if after, global := rateLimitOf(resp); global {
+			t.global.pause(after)
+		}
+	}
+	if paced {
+		// Even a failed request may have reached Discord.
+		t.global.release(true)
+	}
 	if err != nil {
 		return nil, err
 	}
-	parts := strings.Split(strings.Trim(path, "/"), "/")
 	if key := budgetKey(req.Method, parts); key != "" {
 		if b := t.budgets.peek(key); b != nil {
 			b.observe(resp.Header, t.now())
@@ -89,6 +119,68 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// send makes one exchange with the base transport, bounded by t.timeout
+// until the response body is closed.
+func (t *transport) send(req *http.Request) (*http.Response, error) {
+	if t.timeout <= 0 {
+		return t.base.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.base.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// cancelBody ends a request's context when its response body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+// Close closes the body and ends the context.
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}
+
+// globalExempt reports whether a request is outside Discord's global
+// limit: the interaction endpoints (the callback and the webhooks on an
+// interaction token) are not bound to it.
+func globalExempt(parts []string) bool {
+	return parts[0] == "interactions" || (parts[0] == "webhooks" && len(parts) >= 3)
+}
+
+// rateLimitOf reads how long a 429 asks to wait (retry_after in the body,
+// to the millisecond, else the Retry-After header, else a second) and
+// whether it is the global limit; it puts the body back.
+func rateLimitOf(resp *http.Response) (after time.Duration, global bool) {
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var b struct {
+		RetryAfter float64 `json:"retry_after"`
+		Global     bool    `json:"global"`
+	}
+	if err == nil {
+		_ = json.Unmarshal(body, &b)
+	}
+	h := resp.Header
+	global = b.Global || strings.EqualFold(h.Get("X-RateLimit-Global"), "true") || h.Get("X-RateLimit-Scope") == "global"
+	secs := b.RetryAfter
+	if secs <= 0 {
+		secs, _ = strconv.ParseFloat(h.Get("Retry-After"), 64)
+	}
+	if secs <= 0 {
+		return time.Second, global
+	}
+	return time.Duration(secs * float64(time.Second)), global
 }
 
 // gatewayResponse answers GET /gateway[/bot] with the configured URL.

@@ -87,9 +87,10 @@ func (s *Server) limitFor(key string, strict bool) *bucket {
 
 // faults are failures a test asks for.
 type faults struct {
-	force429   int
-	retryAfter time.Duration
-	failures   []failure
+	force429    int
+	retryAfter  time.Duration
+	globalBlock time.Duration // ForceGlobal429's, until the next request
+	failures    []failure
 }
 
 type failure struct {

@@ -53,7 +53,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	path := trimVersion(r.URL.Path)
 	parts := strings.Split(strings.Trim(path, "/"), "/")
 	rec := &statusRecorder{ResponseWriter: w}
-	now := time.Now()
+	now := s.opts.Now()
 	// Recorded before it is served, so that a test seeing its effect also
 	// sees the request; the status is filled in at the end.
 	s.mu.Lock()
@@ -73,10 +73,19 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	if !globalExempt(parts) {
+		if ok, after := s.globalTake(now); !ok {
+			s.limited.global++
+			s.mu.Unlock()
+			tooManyGlobal(rec, after)
+			return
+		}
+	}
 	key, strict := bucketKey(r.Method, parts)
 	b := s.limitFor(key, strict)
 	if strict && s.faults.force429 > 0 {
 		s.faults.force429--
+		s.limited.bucket++
 		after := s.faults.retryAfter
 		b.headers(rec.Header(), now)
 		s.mu.Unlock()
@@ -86,6 +95,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	ok, after := b.take(now)
 	b.headers(rec.Header(), now)
 	if !ok {
+		s.limited.bucket++
 		s.mu.Unlock()
 		tooMany(rec, after)
 		return

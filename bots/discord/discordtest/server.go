@@ -2,9 +2,10 @@
 // /api/v10 and a gateway websocket, on loopback. It speaks Discord's JSON
 // (not discordgo's types) and enforces the rules an adapter must respect:
 // content of at most 2,000 characters, per-channel rate-limit buckets
-// answered with 429 + retry_after + X-RateLimit-* headers, interaction
-// acknowledgement, thread-per-message; like Discord it trims white space
-// around message content. It records every request.
+// answered with 429 + retry_after + X-RateLimit-* headers, the bot's
+// global limit (Options.GlobalLimit) answered with the global 429,
+// interaction acknowledgement, thread-per-message; like Discord it trims
+// white space around message content. It records every request.
 package discordtest
 
 import (
@@ -38,6 +39,14 @@ type Options struct {
 	HeartbeatInterval time.Duration
 	// MaxContent is the content limit in characters (default 2000).
 	MaxContent int
+	// GlobalLimit is Discord's global rate limit: requests per second of
+	// the bot on every route but the interaction endpoints, counted in
+	// fixed one-second windows; a request over it gets the global 429.
+	// 0 = no global limit.
+	GlobalLimit int
+	// Now is the clock of the rate limits and of Request.At; nil =
+	// time.Now.
+	Now func() time.Time
 }
 
 // Request is one recorded REST request.
@@ -79,6 +88,9 @@ type Server struct {
 	requests     []Request
 	faults       faults
 	buckets      map[string]*bucket
+	global       *bucket   // nil until the first request when GlobalLimit > 0
+	globalUntil  time.Time // end of a forced global limit
+	limited      struct{ bucket, global int }
 
 	gw gateway
 }
@@ -119,6 +131,9 @@ func New(opts Options) *Server {
 	}
 	if opts.MaxContent <= 0 {
 		opts.MaxContent = 2000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	s := &Server{
 		opts:         opts,

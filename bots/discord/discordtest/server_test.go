@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -287,5 +288,97 @@ func TestCommandValidation(t *testing.T) {
 	}
 	if len(s.Commands("9")) != 2 || len(s.Commands("")) != 0 {
 		t.Fatalf("commands: %+v", s.Commands("9"))
+	}
+}
+
+// clock is a settable clock for the rate limits.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func TestGlobalLimit(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	s := New(Options{GlobalLimit: 10, Now: c.now})
+	defer s.Close()
+	in := s.RegisterInteraction(s.SlashCommand(Invoker{User: User{ID: "5"}, ChannelID: s.Options().GeneralID, GuildID: s.Options().GuildID}, "ask"))
+	// Ten requests on different routes fill the window.
+	for i := range 10 {
+		path := "/channels/" + s.Options().GeneralID
+		if i%2 == 1 {
+			path = "/users/@me"
+		}
+		if resp, b := do(t, s, "GET", path, nil); resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d %s", i+1, resp.StatusCode, b)
+		}
+	}
+	c.add(400 * time.Millisecond)
+	resp, body := do(t, s, "POST", "/channels/"+s.Options().GeneralID+"/messages", map[string]any{"content": "x"})
+	if resp.StatusCode != 429 {
+		t.Fatalf("11th request: %d %s", resp.StatusCode, body)
+	}
+	if g, sc, ra := resp.Header.Get("X-RateLimit-Global"), resp.Header.Get("X-RateLimit-Scope"), resp.Header.Get("Retry-After"); g != "true" || sc != "global" || ra != "1" {
+		t.Errorf("headers: global %q scope %q retry-after %q", g, sc, ra)
+	}
+	if h := resp.Header.Get("X-RateLimit-Bucket"); h != "" {
+		t.Errorf("a global 429 carries route headers: bucket %q", h)
+	}
+	var rl struct {
+		Message    string   `json:"message"`
+		RetryAfter *float64 `json:"retry_after"`
+		Global     bool     `json:"global"`
+	}
+	if err := json.Unmarshal(body, &rl); err != nil || rl.Message != "You are being rate limited." || rl.RetryAfter == nil ||
+		*rl.RetryAfter != 0.6 || !rl.Global {
+		t.Errorf("body %s", body)
+	}
+	if len(s.Messages(s.Options().GeneralID)) != 0 {
+		t.Error("the refused request created a message")
+	}
+	// Interaction endpoints are not bound to the global limit.
+	if resp, b := do(t, s, "POST", "/interactions/"+in.ID+"/"+in.Token+"/callback", map[string]any{"type": 5}); resp.StatusCode != 204 {
+		t.Fatalf("callback over the global limit: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := do(t, s, "PATCH", "/webhooks/"+s.Options().AppID+"/"+in.Token+"/messages/@original", map[string]any{"content": "a"}); resp.StatusCode != 200 {
+		t.Fatalf("webhook over the global limit: %d %s", resp.StatusCode, b)
+	}
+	if b, g := s.RateLimited(); b != 0 || g != 1 {
+		t.Errorf("RateLimited() = %d, %d; want 0, 1", b, g)
+	}
+	if s.Count429() != 1 {
+		t.Errorf("Count429() = %d", s.Count429())
+	}
+	// The next window is open again.
+	c.add(600 * time.Millisecond)
+	if resp, b := do(t, s, "GET", "/users/@me", nil); resp.StatusCode != 200 {
+		t.Fatalf("next window: %d %s", resp.StatusCode, b)
+	}
+}
+
+func TestForceGlobal429ClosesEveryRoute(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	s := New(Options{Now: c.now}) // no GlobalLimit: only the forced one
+	defer s.Close()
+	s.ForceGlobal429(250 * time.Millisecond)
+	for _, path := range []string{"/users/@me", "/channels/" + s.Options().GeneralID} {
+		resp, body := do(t, s, "GET", path, nil)
+		if resp.StatusCode != 429 || resp.Header.Get("X-RateLimit-Global") != "true" || !strings.Contains(string(body), `"global":true`) {
+			t.Fatalf("GET %s during the forced limit: %d %s", path, resp.StatusCode, body)
+		}
+	}
+	c.add(250 * time.Millisecond)
+	if resp, b := do(t, s, "GET", "/users/@me", nil); resp.StatusCode != 200 {
+		t.Fatalf("after the forced limit: %d %s", resp.StatusCode, b)
+	}
+	s.Force429(1, time.Second)
+	if resp, _ := do(t, s, "POST", "/channels/"+s.Options().GeneralID+"/messages", map[string]any{"content": "x"}); resp.StatusCode != 429 {
+		t.Fatalf("Force429: %d", resp.StatusCode)
+	}
+	if b, g := s.RateLimited(); b != 1 || g != 2 {
+		t.Errorf("RateLimited() = %d, %d; want 1, 2", b, g)
 	}
 }
