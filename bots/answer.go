@@ -65,10 +65,27 @@ func (e *Engine) process(work context.Context, j *job) {
 		in.task, in.answerIn = translateTask(j.target), j.target
 	}
 	reply := j.reply
+	expired := j.recovered() && j.jr.expired
+	p := e.buildPrompt(in)
+	temp := e.opts.Temperature
+	req := llm.Request{
+		Model:       set.Model,
+		Messages:    p.messages,
+		Temperature: &temp,
+		MaxTokens:   e.opts.MaxTokens,
+		User:        anonymize(UserID(j.msg.Key.Platform, j.msg.UserID)),
+	}
+	var early *earlyStream
 	var firstCall time.Duration // event to the first platform call (OpenReply)
 	if reply == nil {
+		// Opening the reply is a platform round trip (a Discord thread);
+		// the model is asked meanwhile, so that it never waits for it.
+		if !expired {
+			early = e.startStream(ctx, req)
+		}
 		r, err := e.openReply(ctx, j)
 		if err != nil {
+			early.discard()
 			e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
 			e.journalEnd(work, j, work.Err() != nil)
 			e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeError, Queued: start.Sub(j.queued)})
@@ -85,21 +102,12 @@ func (e *Engine) process(work context.Context, j *job) {
 		e.joined.put(j.key, struct{}{})
 	}
 	reply = e.journaled(j, reply)
-	if j.recovered() && j.jr.expired {
+	if expired {
 		// Asked too long ago for an answer to make sense now.
 		err := e.finish(ctx, reply, e.tr(lang, i18n.Interrupted))
 		e.journalEnd(work, j, err != nil && work.Err() != nil)
 		e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeInterrupted, Queued: start.Sub(j.queued)})
 		return
-	}
-	p := e.buildPrompt(in)
-	temp := e.opts.Temperature
-	req := llm.Request{
-		Model:       set.Model,
-		Messages:    p.messages,
-		Temperature: &temp,
-		MaxTokens:   e.opts.MaxTokens,
-		User:        anonymize(UserID(j.msg.Key.Platform, j.msg.UserID)),
 	}
 	var notes []string
 	if p.dropped > 0 {
@@ -111,7 +119,7 @@ func (e *Engine) process(work context.Context, j *job) {
 			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
 		}
 	}
-	g := e.generate(work, ctx, reply, req, lang, notes, j.recovered())
+	g := e.generate(work, ctx, reply, req, early, lang, notes, j.recovered())
 	// Finished: out of the journal, unless the last text did not reach the
 	// platform (shutdown, or the platform failing the final edit): the
 	// next start completes it.
@@ -180,9 +188,16 @@ type generated struct {
 // notice (length limit, cut off, interrupted), or the localized error. A
 // recovered reply that fails says it was interrupted: the asker has been
 // waiting across a restart.
-func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, lang string, notes []string, recovered bool) generated {
+func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, early *earlyStream, lang string, notes []string, recovered bool) generated {
 	var g generated
-	st, err := e.opts.LLM.Stream(ctx, req)
+	var st *llm.Stream
+	var err error
+	if early != nil {
+		defer early.cancel()
+		st, err = early.get()
+	} else {
+		st, err = e.opts.LLM.Stream(ctx, req)
+	}
 	if err == nil {
 		g.started = true
 		defer st.Close()
@@ -329,4 +344,42 @@ func (e *Engine) recordUsage(ctx context.Context, msg Message, u llm.Usage) {
 func anonymize(id string) string {
 	sum := sha256.Sum256([]byte("mistralbot:" + id))
 	return hex.EncodeToString(sum[:8])
+}
+
+// earlyStream is a model request started while the reply is being opened.
+type earlyStream struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	st     *llm.Stream
+	err    error
+}
+
+// startStream asks the model in the background; get or discard ends it.
+func (e *Engine) startStream(ctx context.Context, req llm.Request) *earlyStream {
+	ctx, cancel := context.WithCancel(ctx)
+	es := &earlyStream{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(es.done)
+		es.st, es.err = e.opts.LLM.Stream(ctx, req)
+	}()
+	return es
+}
+
+// get waits for the request's answer to start.
+func (es *earlyStream) get() (*llm.Stream, error) {
+	<-es.done
+	return es.st, es.err
+}
+
+// discard cancels the request (the reply could not be opened) and waits
+// for it to end. Safe on nil.
+func (es *earlyStream) discard() {
+	if es == nil {
+		return
+	}
+	es.cancel()
+	<-es.done
+	if es.st != nil {
+		es.st.Close()
+	}
 }

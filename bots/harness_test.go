@@ -28,6 +28,8 @@ type fakeConv struct {
 	historyErr   error
 	replies      []*fakeReply
 	finished     chan *fakeReply
+	// openHook, when set, runs in OpenReply; its error fails it.
+	openHook func(ctx context.Context) error
 }
 
 func newFakeConv() *fakeConv {
@@ -48,7 +50,12 @@ func (c *fakeConv) History(_ context.Context, key bots.ConversationKey, limit in
 	return append([]bots.Turn(nil), h...), nil
 }
 
-func (c *fakeConv) OpenReply(_ context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
+func (c *fakeConv) OpenReply(ctx context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
+	if c.openHook != nil {
+		if err := c.openHook(ctx); err != nil {
+			return nil, err
+		}
+	}
 	r := &fakeReply{key: key, to: to, conv: c}
 	c.mu.Lock()
 	c.replies = append(c.replies, r)

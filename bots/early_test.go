@@ -1,0 +1,65 @@
+package bots_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"mistralbot/llm/llmtest"
+)
+
+// TestModelAskedWhileReplyOpens: the model request does not wait for the
+// platform to open the reply (a Discord thread is a round trip, more under
+// the global rate limit): OpenReply here returns only once the model has
+// been asked, which would never happen if the Engine asked after it.
+func TestModelAskedWhileReplyOpens(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.conv.openHook = func(ctx context.Context) error {
+		deadline := time.Now().Add(5 * time.Second)
+		for len(h.srv.Requests()) == 0 {
+			if time.Now().After(deadline) {
+				return errors.New("the model was not asked while the reply was being opened")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		return nil
+	}
+	if _, err := h.eng.Dispatch(context.Background(), h.conv, mention("1700.1", "hello")); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := h.conv.wait(t, 1)[0].Final(), "Echo: Alice: hello"; got != want {
+		t.Fatalf("final = %q, want %q", got, want)
+	}
+}
+
+// TestOpenReplyFailureCancelsTheModel: when the reply cannot be opened,
+// the model request started meanwhile is cancelled at once (not left to
+// stream into nothing); the harness checks no goroutine is left.
+func TestOpenReplyFailureCancelsTheModel(t *testing.T) {
+	h := newHarness(t, harnessOptions{server: llmtest.Options{Default: llmtest.Scenario{FirstDelay: time.Minute}}})
+	opened := make(chan struct{})
+	h.conv.openHook = func(ctx context.Context) error {
+		defer close(opened)
+		for len(h.srv.Requests()) == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		return errors.New("missing permissions")
+	}
+	start := time.Now()
+	if _, err := h.eng.Dispatch(context.Background(), h.conv, mention("1700.1", "hello")); err != nil {
+		t.Fatal(err)
+	}
+	<-opened
+	// The job ends without the shutdown: the model request was cancelled,
+	// not waited for (its first token is a minute away, and the client
+	// would give up on the silence only after its 5 s idle timeout).
+	deadline := time.Now().Add(4 * time.Second)
+	for h.eng.InFlight() > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the job is still waiting for a model answer nobody would see, %v after the reply failed to open", time.Since(start))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	h.conv.none(t)
+}
