@@ -226,7 +226,7 @@ func TestGlobal429MidReplies(t *testing.T) {
 }
 
 // Thirty mentions in thirty channels against a fake allowing twenty
-// requests a second (the answers need about 150): the adapter keeps under
+// requests a second (the answers need well over 90): the adapter keeps under
 // the global limit (Discord never answers a global 429) and every answer
 // arrives whole.
 func TestManyRepliesStayUnderTheGlobalLimit(t *testing.T) {
@@ -256,7 +256,7 @@ func TestManyRepliesStayUnderTheGlobalLimit(t *testing.T) {
 			t.Fatalf("the fake answered %d global 429s", g)
 		}
 	}
-	if got := len(h.dc.Requests()); got < 4*n {
+	if got := len(h.dc.Requests()); got < 3*n {
 		t.Errorf("only %d requests for %d answers: the limit was never under pressure", got, n)
 	}
 }
@@ -302,5 +302,42 @@ func TestSinkAllowNeedsBothBudgets(t *testing.T) {
 	sink.settle()
 	if usedSlots(g) != 0 {
 		t.Fatalf("settle kept the slot: %d used", usedSlots(g))
+	}
+}
+
+// The typing indicator is a nicety: with the global budget down to its
+// reserve it is skipped (the slots are for posts and final edits), and
+// sent again once there is room.
+func TestTypingSkippedWhenGlobalBudgetIsShort(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{noRun: true})
+	general := h.dc.Options().GeneralID
+	g := h.a.global
+	if g == nil {
+		t.Fatal("no global budget")
+	}
+	typing := func() int {
+		n := 0
+		for _, r := range h.dc.Requests() {
+			if strings.HasSuffix(r.Path, "/typing") {
+				n++
+			}
+		}
+		return n
+	}
+	held := 0
+	for g.tryAcquire() != nil { // take every slot beyond the reserve
+		held++
+	}
+	h.a.showTyping(context.Background(), general)
+	if n := typing(); n != 0 {
+		t.Fatalf("%d typing calls with the global budget at its reserve, want 0", n)
+	}
+	for range held {
+		g.release(false)
+	}
+	h.a.showTyping(context.Background(), general)
+	if n := typing(); n != 1 {
+		t.Fatalf("%d typing calls with room in the budget, want 1", n)
 	}
 }

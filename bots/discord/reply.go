@@ -122,9 +122,7 @@ func (r *reply) typing(ctx context.Context) {
 	t := time.NewTicker(r.a.opts.TypingInterval)
 	defer t.Stop()
 	for {
-		if err := r.a.s.ChannelTyping(r.channel, discordgo.WithContext(ctx)); err != nil {
-			r.a.log.Debug("discord: typing indicator failed", "channel", r.channel, "err", wrapErr("typing", err))
-		}
+		r.a.showTyping(ctx, r.channel)
 		select {
 		case <-ctx.Done():
 			return
@@ -132,6 +130,23 @@ func (r *reply) typing(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// showTyping sends the typing indicator when the global budget has a slot
+// to spare: it is a nicety, and under load the slots belong to the
+// answers (a busy bot skips it rather than delay a post or a final edit).
+func (a *Adapter) showTyping(ctx context.Context, channel string) {
+	if g := a.global; g != nil {
+		t := g.tryAcquire()
+		if t == nil {
+			return
+		}
+		defer t.drop()
+		ctx = withTicket(ctx, t)
+	}
+	if err := a.s.ChannelTyping(channel, discordgo.WithContext(ctx)); err != nil {
+		a.log.Debug("discord: typing indicator failed", "channel", channel, "err", wrapErr("typing", err))
 	}
 }
 

@@ -48,7 +48,7 @@ func (b *bucket) headers(h http.Header, now time.Time) {
 
 // bucketKey maps a request to its bucket: message writes and thread
 // creation per channel, interaction webhooks per token, anything else per
-// route with a generous limit.
+// route and major parameter with a generous limit.
 func bucketKey(method string, parts []string) (key string, strict bool) {
 	switch {
 	case len(parts) >= 3 && parts[0] == "channels" && parts[2] == "messages" && method != http.MethodGet:
@@ -59,9 +59,13 @@ func bucketKey(method string, parts []string) (key string, strict bool) {
 	case len(parts) >= 3 && parts[0] == "webhooks":
 		return "webhook:" + parts[2], true
 	}
+	// Like Discord, a route's bucket is per "major parameter": the
+	// channel, guild or webhook the path starts with keeps its id (the
+	// typing indicator of one channel does not spend another's).
 	var tpl []string
-	for _, p := range parts {
-		if p != "" && p[0] >= '0' && p[0] <= '9' {
+	for i, p := range parts {
+		major := i == 1 && (parts[0] == "channels" || parts[0] == "guilds" || parts[0] == "webhooks")
+		if !major && p != "" && p[0] >= '0' && p[0] <= '9' {
 			p = "{id}"
 		}
 		tpl = append(tpl, p)

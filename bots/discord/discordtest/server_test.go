@@ -382,3 +382,25 @@ func TestForceGlobal429ClosesEveryRoute(t *testing.T) {
 		t.Errorf("RateLimited() = %d, %d; want 1, 2", b, g)
 	}
 }
+
+// Generous route buckets are per major parameter, as on Discord: one
+// channel's typing indicators do not spend another channel's.
+func TestRouteBucketsPerChannel(t *testing.T) {
+	c := &clock{t: time.Unix(1_700_000_000, 0)}
+	s := New(Options{Now: c.now})
+	defer s.Close()
+	other := s.NewID()
+	s.AddChannel(Channel{ID: other, Type: GuildText, GuildID: s.Options().GuildID, Name: "other"})
+	general := "/channels/" + s.Options().GeneralID + "/typing"
+	for i := range 50 {
+		if resp, b := do(t, s, "POST", general, nil); resp.StatusCode/100 != 2 {
+			t.Fatalf("typing %d: %d %s", i+1, resp.StatusCode, b)
+		}
+	}
+	if resp, _ := do(t, s, "POST", general, nil); resp.StatusCode != 429 {
+		t.Fatalf("51st typing in one channel within a second: %d, want 429", resp.StatusCode)
+	}
+	if resp, b := do(t, s, "POST", "/channels/"+other+"/typing", nil); resp.StatusCode/100 != 2 {
+		t.Fatalf("typing in another channel: %d %s, want it allowed", resp.StatusCode, b)
+	}
+}
