@@ -147,3 +147,17 @@ func (b *Bucket) Pause(d time.Duration) {
 		b.paused = until
 	}
 }
+
+// Available returns the tokens an optional call could take now (refilled
+// up to this instant): none during a pause or while a Wait is pending, so
+// that whoever reads it never competes with a mandatory call.
+func (b *Bucket) Available() float64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.refill(now)
+	if b.waiters > 0 || now.Before(b.paused) {
+		return 0
+	}
+	return b.tokens
+}

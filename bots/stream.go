@@ -37,6 +37,8 @@ type StreamOptions struct {
 	// Measure is the length as the platform counts it; nil counts runes.
 	Measure func(string) int
 	// Throttle is the budget shared with other replies; nil means none.
+	// When it is a Pacer, the first post of an intermediate text waits
+	// for admission and optional edits are spaced by its Share too.
 	Throttle Throttle
 	// MinInterval is the least time between two edits of one message.
 	MinInterval time.Duration
@@ -52,15 +54,18 @@ type StreamOptions struct {
 }
 
 // Streamer writes a streamed answer to a platform: the first visible text is
-// posted as soon as it arrives, then the message grows by coalesced edits
-// (one call in flight, paced by MinInterval and the Throttle), continuing in
-// new messages when a part fills up; Finish delivers every part's final
-// text. It implements Reply. Its calls run on one goroutine owned by the
-// Streamer, started by the first Update and ended by Finish or ctx.
+// posted as soon as it arrives (with a Pacer, as soon as the reply is
+// admitted; a final text with nothing posted yet is posted at once), then
+// the message grows by coalesced edits (one call in flight, paced by
+// MinInterval and the Throttle), continuing in new messages when a part
+// fills up; Finish delivers every part's final text. It implements Reply.
+// Its calls run on one goroutine owned by the Streamer, started by the
+// first Update and ended by Finish or ctx.
 type Streamer struct {
 	sink    Sink
 	opts    StreamOptions
 	measure func(string) int
+	pacer   Pacer // opts.Throttle when it is one
 
 	mu       sync.Mutex
 	text     string
@@ -80,6 +85,8 @@ type Streamer struct {
 	base      int    // start in text of the source of the open message
 	baseFence string // fence open at base
 	firstPost time.Time
+	admitted  bool // holds a slot of the Pacer's reserve (the loop releases it)
+	refused   bool // the last sync waits for admission
 }
 
 var _ Reply = (*Streamer)(nil)
@@ -100,6 +107,7 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 		m = utf8.RuneCountInString
 	}
 	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	s.pacer, _ = opts.Throttle.(Pacer)
 	s.ids = append([]string(nil), opts.Existing...)
 	s.sent = make([]string, len(s.ids)) // unknown content: the first sync edits them
 	if opts.Render == nil {
@@ -194,6 +202,14 @@ func (s *Streamer) FirstPost() time.Time {
 
 func (s *Streamer) loop(ctx context.Context) {
 	defer close(s.done)
+	defer func() {
+		// Only the loop admits (intermediate texts), so it alone releases,
+		// before Finish returns.
+		if s.admitted {
+			s.pacer.Release()
+			s.admitted = false
+		}
+	}()
 	var wait <-chan time.Time
 	for {
 		select {
@@ -223,17 +239,27 @@ func (s *Streamer) loop(ctx context.Context) {
 	}
 }
 
-// nextTry is how long the loop waits before retrying a skipped edit.
+// nextTry is how long the loop waits before retrying a skipped edit or a
+// refused admission.
 func (s *Streamer) nextTry() time.Duration {
 	d := 250 * time.Millisecond
-	if s.opts.MinInterval > 0 {
-		if left := time.Until(s.lastEdit.Add(s.opts.MinInterval)); left > 50*time.Millisecond {
+	if iv := s.interval(); iv > 0 && !s.refused {
+		if left := time.Until(s.lastEdit.Add(iv)); left > 50*time.Millisecond {
 			d = left
 		} else {
 			d = 50 * time.Millisecond
 		}
 	}
 	return d
+}
+
+// interval is the least time between two optional edits of this reply:
+// MinInterval, and with a Pacer this reply's share of the budget.
+func (s *Streamer) interval() time.Duration {
+	if s.pacer == nil {
+		return s.opts.MinInterval
+	}
+	return max(s.opts.MinInterval, s.pacer.Share())
 }
 
 // sync brings the platform up to text. Intermediate edits may be skipped
@@ -259,6 +285,15 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 		mandatory := final || !last
 		switch {
 		case idx >= len(s.ids):
+			if !final && len(s.ids) == 0 && s.pacer != nil && !s.admitted {
+				// Posting now commits the budget to a final edit: only
+				// when admitted. Otherwise the text waits, and a reply
+				// never admitted appears complete in one post.
+				if s.refused = !s.pacer.Admit(); s.refused {
+					return true, nil
+				}
+				s.admitted = true
+			}
 			var id string
 			err := s.call(ctx, func() error {
 				var err error
@@ -278,7 +313,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			s.lastEdit = time.Now()
 		case s.sent[idx] != body:
 			if !mandatory {
-				if time.Since(s.lastEdit) < s.opts.MinInterval || (s.opts.Throttle != nil && !s.opts.Throttle.Allow()) {
+				if time.Since(s.lastEdit) < s.interval() || (s.opts.Throttle != nil && !s.opts.Throttle.Allow()) {
 					pending = true
 					continue
 				}

@@ -1,37 +1,22 @@
 package slack
 
 import (
-	"context"
-	"sync"
+	"time"
 
 	"mistralbot/bots"
 )
 
-// editBudget is the chat.update budget of one workspace as a bots.Throttle:
-// intermediate edits (Allow) always leave one token per reply in flight
-// that has posted a message, so that every reply's final edit (Wait) finds
-// one without queueing behind a minute of refill.
-type editBudget struct {
-	l        *bots.Bucket
-	mu       sync.Mutex
-	inFlight int
-}
+// statusPerMinute budgets assistant.threads.setStatus per workspace: Slack
+// documents no tier for it, our fake models Tier 4 (100 per minute); 80
+// leaves headroom for calls made outside this budget. A status is a
+// courtesy: when the budget is spent the call is skipped, not queued.
+const statusPerMinute = 80
 
-var _ bots.Throttle = (*editBudget)(nil)
-
-// Allow implements bots.Throttle.
-func (b *editBudget) Allow() bool {
-	b.mu.Lock()
-	reserve := b.inFlight
-	b.mu.Unlock()
-	return b.l.AllowN(1, reserve)
-}
-
-// Wait implements bots.Throttle.
-func (b *editBudget) Wait(ctx context.Context) error { return b.l.Wait(ctx) }
-
-func (b *editBudget) add(n int) {
-	b.mu.Lock()
-	b.inFlight = max(0, b.inFlight+n)
-	b.mu.Unlock()
+// newEditBudget returns the chat.update budget of one workspace as a
+// bots.Pacer shared by every reply in flight there: a reply is admitted to
+// post its first intermediate text only while a token for its final edit
+// can be reserved, intermediate edits never eat into the reserve and are
+// spread evenly (Share), and a final edit (Wait) goes before any of them.
+func newEditBudget(perMinute int, now func() time.Time) *bots.SharedBudget {
+	return bots.NewSharedBudget(bots.NewBucketClock(perMinute, time.Minute, now))
 }

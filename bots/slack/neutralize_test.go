@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
-
-	"mistralbot/bots"
 )
 
 func TestNeutralizeMarkdown(t *testing.T) {
@@ -122,8 +120,10 @@ func TestTTLCache(t *testing.T) {
 
 func TestEditBudgetKeepsReserve(t *testing.T) {
 	now := time.Unix(0, 0)
-	b := &editBudget{l: bots.NewBucketClock(10, time.Minute, func() time.Time { return now })}
-	b.add(4) // four replies in flight will need a final edit
+	b := newEditBudget(10, func() time.Time { return now })
+	for range 4 {
+		b.Hold() // four replies in flight will need a final edit
+	}
 	allowed := 0
 	for b.Allow() {
 		allowed++
@@ -131,24 +131,24 @@ func TestEditBudgetKeepsReserve(t *testing.T) {
 	if allowed != 6 {
 		t.Errorf("%d intermediate edits allowed, want 10-4", allowed)
 	}
+	if b.Admit() {
+		t.Error("a fifth reply was admitted with 4 tokens for 4 final edits")
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	for i := range 4 {
 		if err := b.Wait(ctx); err != nil {
 			t.Fatalf("final edit %d starved: %v", i, err)
 		}
+		b.Release()
 	}
-	b.add(-4)
-	b.l.Pause(time.Minute)
+	b.Pause(time.Minute)
 	now = now.Add(30 * time.Second) // 5 tokens back, but paused
-	if b.Allow() {
-		t.Error("allowed during a pause")
+	if b.Allow() || b.Admit() {
+		t.Error("allowed or admitted during a pause")
 	}
 	now = now.Add(31 * time.Second)
-	if !b.Allow() {
-		t.Error("not allowed after the pause")
-	}
-	if !b.l.AllowN(2, 0) || b.l.AllowN(20, 0) {
-		t.Error("allow(n) must take n tokens only when all are there")
+	if !b.Allow() || !b.Admit() {
+		t.Error("not allowed or not admitted after the pause")
 	}
 }

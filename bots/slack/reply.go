@@ -25,10 +25,11 @@ const (
 // workspace holds the call budgets shared by every reply in flight in one
 // Slack workspace (Slack's limits are per workspace and method).
 type workspace struct {
-	updates *editBudget  // chat.update (Tier 3)
-	appends *bots.Bucket // chat.appendStream (Tier 4)
-	streams *bots.Bucket // chat.startStream + chat.stopStream (Tier 2)
-	posts   *ttlCache[*bots.Bucket]
+	updates  *bots.SharedBudget // chat.update (Tier 3)
+	appends  *bots.Bucket       // chat.appendStream (Tier 4)
+	streams  *bots.Bucket       // chat.startStream + chat.stopStream (Tier 2)
+	statuses *bots.Bucket       // assistant.threads.setStatus
+	posts    *ttlCache[*bots.Bucket]
 
 	mu        sync.Mutex
 	nativeOff time.Time // native streaming refused until then
@@ -39,10 +40,11 @@ func (a *Adapter) workspace(team string) *workspace {
 		return w.(*workspace)
 	}
 	w, _ := a.teams.LoadOrStore(team, &workspace{
-		updates: &editBudget{l: bots.NewBucketClock(a.opts.UpdatesPerMinute, time.Minute, a.now)},
-		appends: bots.NewBucketClock(a.opts.AppendsPerMinute, time.Minute, a.now),
-		streams: bots.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
-		posts:   newTTLCache[*bots.Bucket](2000, 10*time.Minute, a.now),
+		updates:  newEditBudget(a.opts.UpdatesPerMinute, a.now),
+		appends:  bots.NewBucketClock(a.opts.AppendsPerMinute, time.Minute, a.now),
+		streams:  bots.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
+		statuses: bots.NewBucketClock(statusPerMinute, time.Minute, a.now),
+		posts:    newTTLCache[*bots.Bucket](2000, 10*time.Minute, a.now),
 	})
 	return w.(*workspace)
 }
@@ -75,13 +77,14 @@ func (w *workspace) refuseNative(until time.Time) {
 // channel threads with chat:write) while the answer is generated; the
 // status clears when the first text is posted. It returns at once: the
 // status call runs concurrently and the first post waits for it, so the
-// status can never arrive after the answer.
+// status can never arrive after the answer. The status is skipped when
+// the workspace's status budget is spent.
 func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
 	if key.Platform != bots.Slack || key.Channel == "" {
 		return nil, fmt.Errorf("slack: open reply: not a Slack conversation: %s", key)
 	}
 	ws := a.workspace(key.Team)
-	st := a.startStatus(ctx, key, to)
+	st := a.startStatus(ctx, ws, key, to)
 	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st}
 	fallback := bots.NewStreamer(sink, bots.StreamOptions{
 		Limit:       updateLimit,
@@ -115,8 +118,10 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	ws := a.workspace(key.Team)
 	st := &statusOp{a: a, done: make(chan struct{})}
 	close(st.done) // the thread already shows the partial answer
-	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st, posted: true}
-	ws.updates.add(1)
+	// The reply will edit the messages it has: it holds a final edit's
+	// reserve without admission (the sink releases it).
+	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st, held: true}
+	ws.updates.Hold()
 	s := bots.NewStreamer(sink, bots.StreamOptions{
 		Limit: updateLimit, Render: Mrkdwn, Throttle: ws.updates, MinInterval: a.opts.EditInterval,
 		Logger: a.log, Existing: ids,
@@ -164,17 +169,18 @@ type threadSink struct {
 	status  *statusOp
 
 	mu       sync.Mutex
-	posted   bool // counted in the workspace's edit reserve
+	held     bool // holds a slot of the edit reserve (a reopened reply)
 	finished bool
 	lastEdit time.Time // of this reply
 }
 
-// done releases the reply's share of the edit reserve.
+// done releases the edit reserve Reopen held for the reply. The Streamer
+// releases its own admission.
 func (s *threadSink) done() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.posted && !s.finished {
-		s.ws.updates.add(-1)
+	if s.held && !s.finished {
+		s.ws.updates.Release()
 	}
 	s.finished = true
 }
@@ -195,12 +201,6 @@ func (s *threadSink) Post(ctx context.Context, text string) (string, error) {
 	if err != nil {
 		return "", s.a.logCallErr(ctx, "chat.postMessage", s.channel, s.a.apiErr("chat.postMessage", err))
 	}
-	s.mu.Lock()
-	if !s.posted && !s.finished {
-		s.posted = true
-		s.ws.updates.add(1)
-	}
-	s.mu.Unlock()
 	return ts, nil
 }
 
@@ -232,7 +232,7 @@ func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 		err = s.a.apiErr("chat.update", err)
 		var rl *RateLimitError
 		if errors.As(err, &rl) {
-			s.ws.updates.l.Pause(rl.After)
+			s.ws.updates.Pause(rl.After)
 		}
 		return s.a.logCallErr(ctx, "chat.update", s.channel, err)
 	}
@@ -261,20 +261,28 @@ func (a *Adapter) logCallErr(ctx context.Context, method, channel string, err er
 // with the model request.
 type statusOp struct {
 	a       *Adapter
+	ws      *workspace
 	channel string
 	thread  string
+	set     bool // the status call was made (within the budget)
 	done    chan struct{}
 }
 
 // statusTimeout bounds the status call: the first post waits for it.
 const statusTimeout = 3 * time.Second
 
-func (a *Adapter) startStatus(ctx context.Context, key bots.ConversationKey, to bots.Message) *statusOp {
-	st := &statusOp{a: a, channel: key.Channel, thread: key.Thread, done: make(chan struct{})}
+func (a *Adapter) startStatus(ctx context.Context, ws *workspace, key bots.ConversationKey, to bots.Message) *statusOp {
+	st := &statusOp{a: a, ws: ws, channel: key.Channel, thread: key.Thread, done: make(chan struct{})}
 	if key.Thread == "" {
 		close(st.done)
 		return st
 	}
+	if !ws.statuses.Allow() {
+		a.log.DebugContext(ctx, "status budget spent; no thinking status", "channel", key.Channel)
+		close(st.done)
+		return st
+	}
+	st.set = true
 	text := i18n.T(a.uiLang(ctx, key.Channel, to.Locale), i18n.Thinking)
 	// The call outlives OpenReply's caller (a command handler returns as
 	// soon as the answer is queued); statusTimeout bounds it.
@@ -286,7 +294,7 @@ func (a *Adapter) startStatus(ctx context.Context, key bots.ConversationKey, to 
 		err := a.api.SetAssistantThreadsStatusContext(ctx, slackgo.AssistantThreadsSetStatusParameters{
 			ChannelID: key.Channel, ThreadTS: key.Thread, Status: text})
 		if err != nil {
-			a.log.DebugContext(ctx, "cannot set thinking status", "channel", key.Channel, "err", a.apiErr("assistant.threads.setStatus", err))
+			a.statusFailed(ctx, ws, key.Channel, "cannot set thinking status", err)
 		}
 	}()
 	return st
@@ -300,17 +308,33 @@ func (st *statusOp) wait(ctx context.Context) {
 	}
 }
 
-// end waits for the status call and clears the status when the reply
-// posted nothing (a posted message clears it by itself).
+// end waits for the status call and clears the status when one was set
+// and the reply posted nothing (a posted message clears it by itself),
+// budget permitting.
 func (st *statusOp) end(ctx context.Context, posted bool) {
 	st.wait(ctx)
-	if posted || st.thread == "" {
+	if posted || !st.set {
+		return
+	}
+	if !st.ws.statuses.Allow() {
+		st.a.log.DebugContext(ctx, "status budget spent; status not cleared", "channel", st.channel)
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, statusTimeout)
 	defer cancel()
 	if err := st.a.api.SetAssistantThreadsStatusContext(ctx, slackgo.AssistantThreadsSetStatusParameters{
 		ChannelID: st.channel, ThreadTS: st.thread, Status: ""}); err != nil {
-		st.a.log.DebugContext(ctx, "cannot clear status", "channel", st.channel, "err", st.a.apiErr("assistant.threads.setStatus", err))
+		st.a.statusFailed(ctx, st.ws, st.channel, "cannot clear status", err)
 	}
+}
+
+// statusFailed logs a failed status call at debug level (a status is a
+// courtesy) and, on 429, pauses the workspace's status budget.
+func (a *Adapter) statusFailed(ctx context.Context, ws *workspace, channel, msg string, err error) {
+	err = a.apiErr("assistant.threads.setStatus", err)
+	var rl *RateLimitError
+	if errors.As(err, &rl) {
+		ws.statuses.Pause(rl.After)
+	}
+	a.log.DebugContext(ctx, msg, "channel", channel, "err", err)
 }
