@@ -16,18 +16,24 @@ type pacedReader struct {
 	paced    bool
 	last     time.Time // when the previous Read returned
 	timer    *time.Timer
-	reads    int // calls to r.Read, for tests
+	full     bool // the last Read filled its buffer
+	reads    int  // calls to r.Read, for tests
+	waits    int  // pauses before a Read, for tests
 }
 
 // Read implements io.Reader.
 func (p *pacedReader) Read(b []byte) (int, error) {
-	if p.paced && p.interval > 0 && !p.last.IsZero() {
+	// A read that filled the buffer left data waiting (a fast model, a
+	// long line): read on without pausing, or the pace would cap the
+	// stream at one buffer per interval.
+	if p.paced && p.interval > 0 && !p.last.IsZero() && !p.full {
 		if d := p.interval - time.Since(p.last); d > 0 {
 			if p.timer == nil {
 				p.timer = time.NewTimer(d)
 			} else {
 				p.timer.Reset(d)
 			}
+			p.waits++
 			select {
 			case <-p.timer.C:
 			case <-p.done:
@@ -38,5 +44,6 @@ func (p *pacedReader) Read(b []byte) (int, error) {
 	n, err := p.r.Read(b)
 	p.reads++
 	p.last = time.Now()
+	p.full = n > 0 && n == len(b)
 	return n, err
 }

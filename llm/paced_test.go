@@ -69,3 +69,30 @@ func TestStreamUnpacedWhenReadIntervalNegative(t *testing.T) {
 		t.Errorf("interval = %v, want none", s.pr.interval)
 	}
 }
+
+// TestStreamPacingNeverCapsThroughput: a fast model (a long answer sent
+// at once) is read at full speed: a read that fills the buffer is followed
+// by another without a pause, so a 150 KB answer does not crawl in at one
+// 4 KiB buffer per ReadInterval (some forty pauses).
+func TestStreamPacingNeverCapsThroughput(t *testing.T) {
+	var toks []string
+	for range 30000 {
+		toks = append(toks, " word")
+	}
+	h := newHarness(t, llmtest.Options{Dialect: llmtest.OpenAI, Default: llmtest.Scenario{Tokens: toks}},
+		Options{Dialect: OpenAI, Model: "m", ReadInterval: 50 * time.Millisecond})
+	start := time.Now()
+	s, err := h.c.Stream(context.Background(), userReq("hi"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := drain(t, s)
+	if err != nil || text != strings.Join(toks, "") {
+		t.Fatalf("text of %d bytes, err %v; want %d bytes", len(text), err, len(strings.Join(toks, "")))
+	}
+	// Pauses happen only after reads that emptied the socket: at most one
+	// per interval of the stream's life, however many buffers it took.
+	if limit := int(time.Since(start)/(50*time.Millisecond)) + 2; s.pr.waits > limit || s.pr.waits >= s.pr.reads/2 {
+		t.Errorf("%d pauses for %d reads in %v: reading waited after full buffers", s.pr.waits, s.pr.reads, time.Since(start))
+	}
+}
