@@ -214,6 +214,13 @@ func (s *Streamer) loop(ctx context.Context) {
 	for {
 		select {
 		case <-s.kick:
+			if wait != nil && !s.isFinal() {
+				// The last sync left work for when wait fires (an edit
+				// not due yet, an admission refused): the new text is
+				// read then. Syncing on every token would split and
+				// render the whole text each time for nothing.
+				continue
+			}
 		case <-wait:
 		case <-ctx.Done():
 			return
@@ -237,6 +244,12 @@ func (s *Streamer) loop(ctx context.Context) {
 			wait = time.After(s.nextTry())
 		}
 	}
+}
+
+func (s *Streamer) isFinal() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.final
 }
 
 // nextTry is how long the loop waits before retrying a skipped edit or a
