@@ -145,6 +145,10 @@ type Discord struct {
 	ShardCount int    `mapstructure:"shard_count" yaml:"shard_count"`
 	// GuildID registers commands in one guild only (fast during setup).
 	GuildID string `mapstructure:"guild_id" yaml:"guild_id"`
+	// RequestsPerSecond is the bot's global REST limit (Discord's default
+	// is 50; large bots can ask Discord for more). Every replica sharing
+	// the token should get its share.
+	RequestsPerSecond int `mapstructure:"requests_per_second" yaml:"requests_per_second"`
 }
 
 // Server configures the HTTP listener.

@@ -49,6 +49,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"discord.shard_id":             0,
 		"discord.shard_count":          1,
 		"discord.guild_id":             "",
+		"discord.requests_per_second":  50,
 		"server.listen":                ":8080",
 		"server.shutdown_grace":        30 * time.Second,
 		"server.replica_id":            "",

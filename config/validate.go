@@ -130,6 +130,9 @@ func (c *Config) validateDiscord(p *problems) {
 	d := &c.Discord
 	checkURL(p, "discord.api_url", d.APIURL, true, "http", "https")
 	checkURL(p, "discord.gateway_url", d.GatewayURL, false, "ws", "wss")
+	if d.RequestsPerSecond < 1 {
+		p.add("discord.requests_per_second", "must be at least 1, got %d (Discord's default global limit is 50)", d.RequestsPerSecond)
+	}
 	if d.ShardCount < 1 {
 		p.add("discord.shard_count", "must be at least 1, got %d", d.ShardCount)
 	} else if d.ShardID >= d.ShardCount {

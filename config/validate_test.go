@@ -115,6 +115,7 @@ func TestValidateEachRule(t *testing.T) {
 		{"slack api url", func(c *Config) { c.Slack.APIURL = "" }, "slack.api_url: required"},
 		{"discord token", func(c *Config) { c.Discord.Enabled = true }, "discord.token: required when discord.enabled"},
 		{"shard count", func(c *Config) { c.Discord.ShardCount = 0 }, "discord.shard_count: must be at least 1"},
+		{"discord requests per second", func(c *Config) { c.Discord.RequestsPerSecond = 0 }, "discord.requests_per_second: must be at least 1"},
 		{"shard id", func(c *Config) { c.Discord.ShardID = 1 }, "discord.shard_id: 1 must be below"},
 		{"shard id negative", func(c *Config) { c.Discord.ShardID = -1 }, "discord.shard_id: must not be negative"},
 		{"gateway", func(c *Config) { c.Discord.GatewayURL = "https://gateway.discord.gg" }, "discord.gateway_url: "},

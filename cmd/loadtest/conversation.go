@@ -70,9 +70,11 @@ func discordChannel(i int) string { return strconv.Itoa(1200000000000000000 + i)
 func userID(i int) string         { return fmt.Sprintf("U0LOAD%04d", i) }
 func discordUser(i int) string    { return strconv.Itoa(1210000000000000000 + i) }
 
-// newDiscord starts the fake Discord with Discord's real budgets.
+// newDiscord starts the fake Discord with Discord's real budgets: 5
+// message writes per 5 s per channel (a thread is a channel) and the
+// global limit of -discord-global requests per second.
 func newDiscord(o options) *discordtest.Server {
-	return discordtest.New(discordtest.Options{})
+	return discordtest.New(discordtest.Options{GlobalLimit: o.DiscordGlobal})
 }
 
 // traceLog keeps the fake model's trace per conversation.

@@ -127,6 +127,14 @@ func (w *world) env(dir string) []string {
 		env["DISCORD_APPLICATION_ID"] = fo.AppID
 		env["MISTRALBOT_DISCORD_API_URL"] = w.discord.URL()
 		env["MISTRALBOT_DISCORD_GATEWAY_URL"] = w.discord.GatewayURL()
+		if w.o.DiscordGlobal > 0 {
+			// The bot knows its limit, as a deployment does.
+			env["MISTRALBOT_DISCORD_REQUESTS_PER_SECOND"] = strconv.Itoa(w.o.DiscordGlobal)
+		} else {
+			// No global limit at the fake: a bot whose limit Discord
+			// raised far beyond this load.
+			env["MISTRALBOT_DISCORD_REQUESTS_PER_SECOND"] = "100000"
+		}
 	}
 	out := make([]string, 0, len(env)+1)
 	for k, v := range env {

@@ -199,6 +199,7 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		HTTPClient:         platformClient(20 * time.Second),
+		GlobalPerSecond:    cfg.Discord.RequestsPerSecond,
 		Logger:             log.With("platform", "discord"),
 	}
 	if e != nil {
