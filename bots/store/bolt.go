@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -63,6 +64,9 @@ type Bolt struct {
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closeErr  error
+
+	writing atomic.Int64 // write transactions in flight
+	batched atomic.Int64 // writes that joined a batch, for tests
 }
 
 // OpenBolt opens or creates the bbolt file at opts.Path and starts its
@@ -106,6 +110,9 @@ func OpenBolt(ctx context.Context, opts BoltOptions) (*Bolt, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("bolt store: initialize %s: %w", opts.Path, err)
 	}
+	// Batches form only under contention (see update): a short delay
+	// gathers the writes that arrive while one commits.
+	db.MaxBatchDelay = time.Millisecond
 	b := &Bolt{db: db, path: opts.Path, now: opts.Now, log: opts.Logger, stop: make(chan struct{})}
 	if opts.CleanupInterval > 0 {
 		b.wg.Add(1)
@@ -180,12 +187,25 @@ func (b *Bolt) view(ctx context.Context, fn func(*bolt.Tx) error) error {
 	return err
 }
 
-// update runs fn in a write transaction unless ctx is done.
+// update runs fn in a write transaction unless ctx is done. Alone, it
+// commits at once; while other writes are in flight (a busy bot: claims,
+// journal entries and usage of many replies), it joins them in one
+// transaction, one fsync for all (bbolt's Batch), instead of queueing for
+// the single writer one fsync at a time. fn may then run more than once
+// (a failing neighbour is retried alone): it must only depend on the
+// transaction, not on what an earlier run left in its closure.
 func (b *Bolt) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := b.db.Update(fn)
+	var err error
+	if b.writing.Add(1) == 1 {
+		err = b.db.Update(fn)
+	} else {
+		b.batched.Add(1)
+		err = b.db.Batch(fn)
+	}
+	b.writing.Add(-1)
 	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
 		return errClosed
 	}

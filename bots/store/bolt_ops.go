@@ -124,6 +124,7 @@ func (b *Bolt) Claim(ctx context.Context, key string, ttl time.Duration) (bool, 
 	}
 	won := false
 	err := b.update(ctx, func(tx *bolt.Tx) error {
+		won = false // a batch may run this again
 		bk := tx.Bucket([]byte(bucketClaims))
 		now := b.now()
 		var c boltClaim
