@@ -156,14 +156,15 @@ func (e *Engine) journalWrite(ctx context.Context, j *job) {
 }
 
 // journalIDs records the ids of the reply's messages when they changed
-// since the last write.
-func (e *Engine) journalIDs(ctx context.Context, j *job, r interface{ IDs() []string }) {
+// since the last write. It reports whether the reply has posted any.
+func (e *Engine) journalIDs(ctx context.Context, j *job, r interface{ IDs() []string }) (some bool) {
 	ids := r.IDs()
 	if len(ids) == 0 || slices.Equal(ids, j.jr.written) {
-		return
+		return len(ids) > 0
 	}
 	j.jr.entry.Placeholder, j.jr.entry.State, j.jr.written = ids, JournalOpen, ids
 	e.journalWrite(ctx, j)
+	return true
 }
 
 // journalEnd removes j's entry once its reply is finished. keep leaves it
@@ -241,6 +242,11 @@ type journaledReply struct {
 	stop chan struct{}
 	done chan struct{}
 
+	// journaled is set once the first ids are in the journal: from then
+	// on the poll catches later parts, and tokens no longer wake the
+	// watcher (one wake-up per token per reply added up under load).
+	journaled atomic.Bool
+
 	mu      sync.Mutex
 	started bool
 	halted  bool
@@ -266,9 +272,11 @@ func (r *journaledReply) Update(ctx context.Context, text string) error {
 		go r.watch(ctx)
 	}
 	r.mu.Unlock()
-	select {
-	case r.kick <- struct{}{}:
-	default:
+	if !r.journaled.Load() {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
 	}
 	return err
 }
@@ -307,6 +315,8 @@ func (r *journaledReply) watch(ctx context.Context) {
 		case <-r.kick:
 		case <-t.C:
 		}
-		r.e.journalIDs(ctx, r.j, r.ids)
+		if r.e.journalIDs(ctx, r.j, r.ids) {
+			r.journaled.Store(true)
+		}
 	}
 }
