@@ -227,8 +227,9 @@ func (jr *journal) leave(id string) {
 
 // journalPoll is how often a streaming reply's message ids are looked at:
 // the platform posts asynchronously, so a message may appear after the
-// last Update (a stalled model).
-const journalPoll = 200 * time.Millisecond
+// last Update (a stalled model). Once a second: a reply has few
+// messages, and the first one is journaled at once (see Update).
+const journalPoll = time.Second
 
 // journaledReply journals the ids of the messages its Reply posts. A
 // watcher goroutine, started by the first Update and ended by Finish, does

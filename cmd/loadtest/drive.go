@@ -44,6 +44,7 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 	if err != nil {
 		return nil, err
 	}
+	toolIdle, _ := readProc(os.Getpid())
 	sampler := startSampler(b.pid(), 50*time.Millisecond)
 	var prof profileFetch
 	if o.Profile != "" {
@@ -97,6 +98,7 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 		bar.finish()
 	}
 	busy, err := readProc(b.pid())
+	toolBusy, _ := readProc(os.Getpid())
 	if err != nil {
 		return nil, fmt.Errorf("read the bot's /proc (did it exit?): %w\n%s", err, b.tail(30))
 	}
@@ -109,6 +111,7 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 	res.Elapsed = elapsed
 	res.GoroutinesMidLoad = goroutines
 	res.fillProc(idle, busy, peak)
+	res.ToolCPUSeconds = toolBusy.cpu.Seconds() - toolIdle.cpu.Seconds()
 	res.BotWarnings, res.BotErrors = b.countLevel("WARN"), b.countLevel("ERROR")
 	return res, ctx.Err()
 }
@@ -215,10 +218,14 @@ func (h *heapFetch) start(b *bot, after time.Duration, path string) {
 		time.Sleep(after)
 		resp, err := b.client.Get("http://" + b.addr + "/debug/pprof/goroutine?debug=1")
 		if err == nil {
-			var first string
-			_, _ = fmt.Fscanln(resp.Body, &first, new(string), new(string), &first)
-			h.goroutines, _ = strconv.Atoi(first)
+			// "goroutine profile: total N", then the stacks: kept beside
+			// the heap profile.
+			text, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
+			var first string
+			_, _ = fmt.Sscanln(string(text), &first, new(string), new(string), &first)
+			h.goroutines, _ = strconv.Atoi(first)
+			_ = os.WriteFile(path+".goroutines.txt", text, 0o644)
 		}
 		resp, err = b.client.Get("http://" + b.addr + "/debug/pprof/heap")
 		if err != nil {

@@ -50,6 +50,7 @@ type options struct {
 	Store         string        `json:"store"`
 	Users         int           `json:"users"`
 	DiscordGlobal int           `json:"discord_global_per_sec"`
+	LLMTLS        bool          `json:"llm_tls"`
 	JSON          string        `json:"-"`
 	Profile       string        `json:"-"`
 	HeapProfile   string        `json:"-"`
@@ -74,10 +75,11 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up on replies not complete this long after the last question")
 	fs.StringVar(&o.Store, "store", "bolt", "the bot's store driver: memory or bolt (a file in a temporary directory)")
 	fs.IntVar(&o.Users, "users", 50, "distinct people asking")
+	fs.BoolVar(&o.LLMTLS, "llm-tls", true, "serve the fake LLM over HTTPS and HTTP/2, as OpenRouter and Mistral do (false: plain HTTP/1.1, one connection per reply)")
 	fs.IntVar(&o.DiscordGlobal, "discord-global", 50, "fake Discord's global limit, requests per second (0: none)")
 	fs.StringVar(&o.JSON, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.Profile, "cpuprofile", "", "write a CPU profile of the bot (pprof, taken over the load) to this file")
-	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (and count its goroutines)")
+	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (and its goroutines to FILE.goroutines.txt)")
 	fs.BoolVar(&o.Progress, "progress", true, "show a progress bar on stderr")
 	fs.StringVar(&o.KeepLogs, "bot-log", "", "write the bot's log to this file (default: shown only on failure)")
 	if err := fs.Parse(args); err != nil {

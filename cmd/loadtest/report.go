@@ -79,8 +79,11 @@ type results struct {
 	RateLimited   int            `json:"rate_limited_429s"`
 	RateLimitedBy map[string]int `json:"rate_limited_by_route,omitempty"`
 
-	CPUSeconds       float64 `json:"bot_cpu_seconds"`
-	CPUPerReplyMS    float64 `json:"bot_cpu_ms_per_reply"`
+	CPUSeconds    float64 `json:"bot_cpu_seconds"`
+	CPUPerReplyMS float64 `json:"bot_cpu_ms_per_reply"`
+	// ToolCPUSeconds is what the fakes (this process) used meanwhile: on a
+	// small machine they compete with the bot for the same cores.
+	ToolCPUSeconds   float64 `json:"load_tool_cpu_seconds"`
 	IdleRSSKB        int64   `json:"idle_rss_kb"`
 	PeakRSSKB        int64   `json:"peak_rss_kb"`
 	PeakInFlight     int     `json:"peak_in_flight"`
@@ -162,8 +165,16 @@ func writeTable(out io.Writer, r *results) {
 	o := r.Options
 	fmt.Fprintf(out, "mistralbot load test: %d conversations on %s, %d channels per platform, %d people\n",
 		r.Conversations, strings.Join(o.Platforms, "+"), o.Channels, o.Users)
-	fmt.Fprintf(out, "fake LLM: first token after %v, %.0f tokens/s, %d tokens per reply, %.0f%% errors; questions over %v; store %s; took %v\n\n",
-		o.TTFT, o.TokensPerSec, o.ReplyTokens, o.ErrorRate*100, o.Ramp, o.Store, r.Elapsed.Round(100*time.Millisecond))
+	proto := "HTTP/1.1"
+	if o.LLMTLS {
+		proto = "HTTPS, HTTP/2"
+	}
+	global := "none"
+	if o.DiscordGlobal > 0 {
+		global = fmt.Sprintf("%d/s", o.DiscordGlobal)
+	}
+	fmt.Fprintf(out, "fake LLM (%s): first token after %v, %.0f tokens/s, %d tokens per reply, %.0f%% errors; questions over %v; store %s; Discord global limit %s; took %v\n\n",
+		proto, o.TTFT, o.TokensPerSec, o.ReplyTokens, o.ErrorRate*100, o.Ramp, o.Store, global, r.Elapsed.Round(100*time.Millisecond))
 	tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', 0)
 	cols := append([]string{"all"}, o.Platforms...)
 	fmt.Fprintf(tw, "figure\t%s\ttarget\n", strings.Join(cols, "\t"))
@@ -184,6 +195,8 @@ func writeTable(out io.Writer, r *results) {
 	fmt.Fprintf(tw, "platform calls per reply (all calls)\t%.2f\t%s\t\n", r.CallsPerReply, strings.Repeat("\t", len(o.Platforms)-1))
 	fmt.Fprintf(tw, "platform 429s received\t%d\t%s\t0\n", r.RateLimited, strings.Repeat("\t", len(o.Platforms)-1))
 	fmt.Fprintf(tw, "bot CPU per reply\t%.2f ms (%.1f s total)\t%s\t≤ 2 ms\n", r.CPUPerReplyMS, r.CPUSeconds, strings.Repeat("\t", len(o.Platforms)-1))
+	fmt.Fprintf(tw, "load tool (fakes) CPU, same machine\t%.1f s (%.0f%% of one core)\t%s\t\n", r.ToolCPUSeconds,
+		100*r.ToolCPUSeconds/max(r.Elapsed.Seconds(), 0.001), strings.Repeat("\t", len(o.Platforms)-1))
 	fmt.Fprintf(tw, "bot RSS idle → peak\t%.1f → %.1f MB\t%s\t\n", float64(r.IdleRSSKB)/1024, float64(r.PeakRSSKB)/1024, strings.Repeat("\t", len(o.Platforms)-1))
 	fmt.Fprintf(tw, "RSS per in-flight conversation\t%.1f KB (peak %d in flight)\t%s\t≤ 64 KB\n", r.RSSPerInFlightKB, r.PeakInFlight, strings.Repeat("\t", len(o.Platforms)-1))
 	if r.GoroutinesMidLoad > 0 {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -45,6 +46,7 @@ func newWorld(o options, convs []*conversation) *world {
 	w.llm = llmtest.New(llmtest.Options{
 		Dialect:  llmtest.OpenAI,
 		NoRecord: true,
+		TLS:      o.LLMTLS,
 		ScenarioFor: func(lastUser string) (llmtest.Scenario, bool) {
 			c := byMarker[findMarker(lastUser)]
 			if c == nil {
@@ -111,6 +113,14 @@ func (w *world) env(dir string) []string {
 		"MISTRALBOT_LOG_FORMAT":          "json",
 		"MISTRALBOT_LOG_LEVEL":           "info",
 		"HOME":                           dir,
+	}
+	if cert := w.llm.Certificate(); cert != nil {
+		// The bot trusts the fake LLM's certificate as it trusts the
+		// system's roots: Go reads SSL_CERT_FILE on Linux.
+		ca := filepath.Join(dir, "llm-ca.pem")
+		if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o600); err == nil {
+			env["SSL_CERT_FILE"] = ca
+		}
 	}
 	if w.slack != nil {
 		fo := w.slack.Options()

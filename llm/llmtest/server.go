@@ -9,6 +9,7 @@
 package llmtest
 
 import (
+	"crypto/x509"
 	"encoding/json"
 	"io"
 	"net"
@@ -63,6 +64,9 @@ type Options struct {
 	Trace func(Trace)
 	// NoRecord keeps requests out of Requests (long load runs).
 	NoRecord bool
+	// TLS serves HTTPS with HTTP/2, as the providers do (streams then
+	// share connections). Clients must trust Certificate.
+	TLS bool
 }
 
 // TraceEvent is what a Trace reports.
@@ -135,16 +139,26 @@ func New(opts Options) *Server {
 	}
 	s := &Server{opts: opts, done: make(chan struct{}), def: opts.Default}
 	h := http.HandlerFunc(s.serveHTTP)
-	if opts.Listener == nil {
-		s.srv = httptest.NewServer(h)
-	} else {
-		s.srv = httptest.NewUnstartedServer(h)
+	s.srv = httptest.NewUnstartedServer(h)
+	if opts.Listener != nil {
 		s.srv.Listener.Close()
 		s.srv.Listener = opts.Listener
+	}
+	if opts.TLS {
+		s.srv.EnableHTTP2 = true
+		s.srv.StartTLS()
+	} else {
 		s.srv.Start()
 	}
 	return s
 }
+
+// Certificate returns the server's certificate with TLS (nil without):
+// add it to a client's roots, or write it to a file for SSL_CERT_FILE.
+func (s *Server) Certificate() *x509.Certificate { return s.srv.Certificate() }
+
+// Client returns an HTTP client that trusts the server.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // URL returns the API base to configure (llm.Options.BaseURL): the
 // server's address plus /v1. Any path prefix works.

@@ -1,6 +1,7 @@
 package llmtest
 
 import (
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -60,5 +61,25 @@ func TestScenarioForAndTrace(t *testing.T) {
 	}
 	if gap := traces[1].At.Sub(traces[0].At); gap < 30*time.Millisecond {
 		t.Errorf("first token %v after the request, FirstDelay is 30ms", gap)
+	}
+}
+
+// TestTLSServesHTTP2: with TLS the fake speaks HTTPS and HTTP/2, as the
+// providers do, to a client trusting its certificate.
+func TestTLSServesHTTP2(t *testing.T) {
+	s := newServer(t, Options{Dialect: OpenAI, TLS: true, Default: Scenario{Reply: "secure"}})
+	if !strings.HasPrefix(s.URL(), "https://") || s.Certificate() == nil {
+		t.Fatalf("URL %s, certificate %v: not TLS", s.URL(), s.Certificate())
+	}
+	c := s.Client()
+	t.Cleanup(c.CloseIdleConnections)
+	resp, err := c.Post(s.URL()+"/chat/completions", "application/json", strings.NewReader(chat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.ProtoMajor != 2 || !strings.Contains(string(body), `"content":"secure"`) {
+		t.Fatalf("%s, body %q: want HTTP/2 and the reply", resp.Proto, body)
 	}
 }
