@@ -126,8 +126,10 @@ func TestFollowUpAfterAnswerUsesCachedHistory(t *testing.T) {
 		t.Fatalf("follow-up: %v, %v", d, err)
 	}
 	h.conv.wait(t, 1)
-	if n := h.conv.calls(); n != 1 {
-		t.Errorf("History fetched %d times, want 1 (cached)", n)
+	// The mention opened its thread (nothing to fetch) and the follow-up
+	// found the thread cached.
+	if n := h.conv.calls(); n != 0 {
+		t.Errorf("History fetched %d times, want 0", n)
 	}
 	msgs := h.request(t, 1).Messages
 	var roles []string
@@ -291,5 +293,34 @@ func TestFollowUpWhileTheFirstAnswerStreamsIsAnswered(t *testing.T) {
 	got := h.conv.wait(t, 2)
 	if got[0].to.ID != "1700.1" || got[1].to.ID != "1700.2" {
 		t.Fatalf("answers out of order: %s then %s", got[0].to.ID, got[1].to.ID)
+	}
+}
+
+// A mention in a thread someone else started fetches the thread; a
+// top-level mention, which opens its own thread, fetches nothing.
+func TestHistoryFetchedOnlyForExistingThreads(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	ctx := context.Background()
+	if _, err := h.eng.Dispatch(ctx, h.conv, mention("1700.1", "top level")); err != nil {
+		t.Fatal(err)
+	}
+	h.conv.wait(t, 1)
+	if n := h.conv.calls(); n != 0 {
+		t.Fatalf("a top-level mention fetched history %d times", n)
+	}
+	in := mention("1800.5", "in a thread")
+	in.Key.Thread, in.InThread = "1800.1", true
+	h.conv.mu.Lock()
+	h.conv.history[in.Key] = []bots.Turn{{Role: bots.UserTurn, ID: "1800.1", Name: "Bob", Text: "what about maps?"}}
+	h.conv.mu.Unlock()
+	if _, err := h.eng.Dispatch(ctx, h.conv, in); err != nil {
+		t.Fatal(err)
+	}
+	h.conv.wait(t, 1)
+	if n := h.conv.calls(); n != 1 {
+		t.Fatalf("a mention in an existing thread fetched history %d times, want 1", n)
+	}
+	if msgs := h.request(t, 1).Messages; len(msgs) < 2 || !strings.Contains(msgs[1].Content, "what about maps?") {
+		t.Errorf("the thread's earlier message is not in the prompt: %+v", msgs)
 	}
 }

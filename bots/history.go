@@ -19,6 +19,11 @@ import (
 func (e *Engine) history(ctx context.Context, conv Conversations, msg Message) []Turn {
 	turns, ok := e.histories.getCopy(msg.Key, slices.Clone)
 	switch {
+	case !ok && opensThread(msg):
+		// Nothing came before it in its thread: no round trip (a busy
+		// Slack workspace has 50 conversations.replies a minute).
+		turns = []Turn{turnOf(msg)}
+		e.histories.put(msg.Key, slices.Clone(turns))
 	case !ok:
 		fetched, err := conv.History(ctx, msg.Key, e.opts.Defaults.HistoryMessages)
 		if err != nil {
@@ -36,6 +41,12 @@ func (e *Engine) history(ctx context.Context, conv Conversations, msg Message) [
 		turns = append(turns, turnOf(msg))
 	}
 	return upTo(turns, msg)
+}
+
+// opensThread reports whether msg is a top-level message whose answer
+// starts a thread under it (a Slack mention in a channel).
+func opensThread(msg Message) bool {
+	return !msg.InThread && msg.ID != "" && msg.Key.Thread == msg.ID
 }
 
 // indexOf returns the index of the turn with id, or -1 (always -1 for "").
