@@ -80,6 +80,9 @@ type Message struct {
 	DM bool
 	// InThread is true when the message was posted inside a thread.
 	InThread bool
+	// ReplyTo is the id of the message this one answers (a Discord
+	// reply), whose chain is its history even outside a thread.
+	ReplyTo string
 	// Admin is true when the platform grants the user channel-admin rights
 	// (Discord Manage Channels, Slack workspace admin or owner).
 	Admin       bool

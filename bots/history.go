@@ -44,9 +44,10 @@ func (e *Engine) history(ctx context.Context, conv Conversations, msg Message) [
 }
 
 // opensThread reports whether msg is a top-level message whose answer
-// starts a thread under it (a Slack mention in a channel).
+// starts a thread under it (a mention in a channel) and that answers no
+// earlier message: nothing came before it in its conversation.
 func opensThread(msg Message) bool {
-	return !msg.InThread && msg.ID != "" && msg.Key.Thread == msg.ID
+	return !msg.InThread && msg.ReplyTo == "" && msg.ID != "" && msg.Key.Thread == msg.ID
 }
 
 // indexOf returns the index of the turn with id, or -1 (always -1 for "").

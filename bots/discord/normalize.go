@@ -80,6 +80,9 @@ func normalize(m *discordgo.Message, w where) (bots.Message, route) {
 		Mentioned: mentioned,
 		Time:      m.Timestamp,
 	}
+	if m.MessageReference != nil {
+		msg.ReplyTo = m.MessageReference.MessageID
+	}
 	switch {
 	case m.GuildID == "":
 		msg.DM = true
