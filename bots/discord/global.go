@@ -124,6 +124,15 @@ func (g *globalBudget) tryAcquire() *ticket {
 	return &ticket{g: g}
 }
 
+// spare reports whether an optional call could go now (see tryAcquire),
+// without taking a slot.
+func (g *globalBudget) spare() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.now()
+	return g.waiters == 0 && !now.Before(g.paused) && g.used(now) <= g.limit-g.reserve-1
+}
+
 // release ends the hold of a slot: when the call reached the network
 // (sent), the slot stays held for one window after now.
 func (g *globalBudget) release(sent bool) {

@@ -341,3 +341,37 @@ func TestTypingSkippedWhenGlobalBudgetIsShort(t *testing.T) {
 		t.Fatalf("%d typing calls with room in the budget, want 1", n)
 	}
 }
+
+// Under load a reply shows its text only when the global budget has room
+// to spare (bots.Pacer admission): admitted with room, refused when the
+// budget is at its reserve or mandatory calls wait.
+func TestAdmissionFollowsTheGlobalBudget(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	g := newGlobalBudget(10, time.Second, c.now)
+	sink := &channelSink{a: &Adapter{global: g}, budget: newBudget(5, 5*time.Second, c.now)}
+	if !sink.Admit() {
+		t.Fatal("refused with an empty budget")
+	}
+	var held []*ticket
+	for tk := g.tryAcquire(); tk != nil; tk = g.tryAcquire() {
+		held = append(held, tk)
+	}
+	if sink.Admit() {
+		t.Fatalf("admitted with %d of 10 slots held (the reserve is for mandatory calls)", len(held))
+	}
+	for _, tk := range held {
+		if tk.use() {
+			g.release(false)
+		}
+	}
+	if !sink.Admit() {
+		t.Fatal("refused once the slots were given back")
+	}
+	g.pause(time.Second)
+	if sink.Admit() {
+		t.Fatal("admitted during a global 429 pause")
+	}
+	if nopace := (&channelSink{a: &Adapter{}}); !nopace.Admit() {
+		t.Fatal("refused without a global budget")
+	}
+}

@@ -42,9 +42,26 @@ type channelSink struct {
 }
 
 var (
-	_ bots.Sink     = (*channelSink)(nil)
-	_ bots.Throttle = (*channelSink)(nil)
+	_ bots.Sink  = (*channelSink)(nil)
+	_ bots.Pacer = (*channelSink)(nil)
 )
+
+// Admit implements bots.Pacer: a reply shows its first text while it
+// streams only when the global budget has room to spare. A posted reply
+// costs one more call later (its final edit); under load a reply that
+// waits and posts its whole answer at once costs one call, and the answers
+// already on screen get their final text sooner.
+func (c *channelSink) Admit() bool {
+	g := c.a.global
+	return g == nil || g.spare()
+}
+
+// Release implements bots.Pacer: admission holds nothing.
+func (c *channelSink) Release() {}
+
+// Share implements bots.Pacer: the channel's own budget (a thread is a
+// channel) and Allow pace the edits.
+func (c *channelSink) Share() time.Duration { return 0 }
 
 // Allow implements bots.Throttle: an intermediate edit goes when both the
 // channel's budget and the global one have room for it; neither is spent
