@@ -83,6 +83,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		if !expired {
 			early = e.startStream(ctx, req)
 		}
+		j.jr.settle() // the entry is stored before anything is posted
 		r, err := e.openReply(ctx, j)
 		if err != nil {
 			early.discard()
@@ -94,6 +95,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		reply = r
 		firstCall = time.Since(j.queued)
 	}
+	j.jr.settle()
 	base := reply
 	if j.kind == jobMessage {
 		// The bot is in the thread from its first reply on: a follow-up
@@ -305,6 +307,7 @@ func (e *Engine) interrupt(ctx context.Context, j *job) {
 	msg := j.msg
 	set := e.Settings(ctx, settingsID(msg))
 	text := e.tr(e.uiLanguage(set, msg), i18n.Interrupted)
+	j.jr.settle()
 	reply := j.reply
 	if reply == nil {
 		r, err := e.openReply(ctx, j)

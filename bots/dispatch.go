@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -130,6 +131,18 @@ func (e *Engine) shouldAnswer(ctx context.Context, conv Conversations, msg Messa
 // message proceeds: answering twice on a store outage is better than not
 // answering at all.
 func (e *Engine) claim(ctx context.Context, keys ...string) bool {
+	keys = slices.DeleteFunc(keys, func(k string) bool { return k == "" })
+	if mc, ok := e.opts.Store.(MultiClaimer); ok && len(keys) > 1 {
+		all, err := mc.ClaimAll(ctx, keys, e.opts.DedupeTTL)
+		switch {
+		case err != nil:
+			e.log.WarnContext(ctx, "dedupe claim failed; answering anyway", "claim", strings.Join(keys, ", "), "err", err)
+			return true
+		case !all:
+			e.log.DebugContext(ctx, "duplicate delivery", "claim", strings.Join(keys, ", "))
+		}
+		return all
+	}
 	for _, k := range keys {
 		if k == "" {
 			continue

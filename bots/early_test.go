@@ -3,9 +3,12 @@ package bots_test
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"mistralbot/bots"
+	"mistralbot/bots/store"
 	"mistralbot/llm/llmtest"
 )
 
@@ -62,4 +65,57 @@ func TestOpenReplyFailureCancelsTheModel(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	h.conv.none(t)
+}
+
+// journalGate is a store whose first reply-journal write waits until the
+// model has been asked (at most 5 s) and records the order of events.
+type journalGate struct {
+	bots.Store
+	srv          *llmtest.Server
+	sawModel     atomic.Bool // the model was asked while the write waited
+	journaled    atomic.Bool // the write is over
+	openedBefore atomic.Bool // OpenReply ran before the write was over
+}
+
+func (g *journalGate) Journal(ctx context.Context, e bots.JournalEntry) error {
+	if e.State == bots.JournalQueued && !g.journaled.Load() {
+		deadline := time.Now().Add(5 * time.Second)
+		for len(g.srv.Requests()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(2 * time.Millisecond)
+		}
+		g.sawModel.Store(len(g.srv.Requests()) > 0)
+		defer g.journaled.Store(true)
+	}
+	return g.Store.Journal(ctx, e)
+}
+
+// TestJournalOverlapsTheModelRequest: the journal entry's write (an fsync
+// with bbolt) does not hold up the model request, and nothing is posted
+// before the entry is stored (a crash then still finds it).
+func TestJournalOverlapsTheModelRequest(t *testing.T) {
+	var g *journalGate
+	var h *harness
+	h = newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store {
+		g = &journalGate{Store: m}
+		return g
+	}})
+	g.srv = h.srv
+	h.conv.openHook = func(context.Context) error {
+		if !g.journaled.Load() {
+			g.openedBefore.Store(true)
+		}
+		return nil
+	}
+	if _, err := h.eng.Dispatch(context.Background(), h.conv, mention("1700.1", "hello")); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.conv.wait(t, 1)[0].Final(); got != "Echo: Alice: hello" {
+		t.Fatalf("final = %q", got)
+	}
+	if !g.sawModel.Load() {
+		t.Error("the model was asked only after the journal write")
+	}
+	if g.openedBefore.Load() {
+		t.Error("the reply was opened before its journal entry was stored")
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/store"
 	"mistralbot/llm/llmtest"
 )
 
@@ -142,28 +144,45 @@ func TestFollowUpAfterAnswerUsesCachedHistory(t *testing.T) {
 }
 
 func TestDedupe(t *testing.T) {
-	h := newHarness(t, harnessOptions{})
-	ctx := context.Background()
-	m := mention("1700.1", "hello")
-	m.EventID = "Ev1"
-	if d, _ := h.eng.Dispatch(ctx, h.conv, m); d != bots.Queued {
-		t.Fatalf("first delivery: %v", d)
+	// The memory store claims key by key; bbolt claims a message's keys
+	// in one transaction (bots.MultiClaimer).
+	stores := map[string]func(t *testing.T, m *store.Memory) bots.Store{
+		"memory": func(_ *testing.T, m *store.Memory) bots.Store { return m },
+		"bolt": func(t *testing.T, _ *store.Memory) bots.Store {
+			b, err := store.OpenBolt(context.Background(), store.BoltOptions{Path: filepath.Join(t.TempDir(), "b.db")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = b.Close() })
+			return b
+		},
 	}
-	// The same mention as a "message" event (other event id), and a retry
-	// of the first event.
-	again := m
-	again.EventID = "Ev2"
-	retry := m
-	retry.ID = ""
-	for _, dup := range []bots.Message{again, retry} {
-		if d, err := h.eng.Dispatch(ctx, h.conv, dup); d != bots.Duplicate || err != nil {
-			t.Errorf("duplicate delivery: %v, %v", d, err)
-		}
-	}
-	h.conv.wait(t, 1)
-	h.conv.none(t)
-	if n := len(h.srv.Requests()); n != 1 {
-		t.Errorf("%d LLM requests, want 1", n)
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			h := newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store { return open(t, m) }})
+			ctx := context.Background()
+			m := mention("1700.1", "hello")
+			m.EventID = "Ev1"
+			if d, _ := h.eng.Dispatch(ctx, h.conv, m); d != bots.Queued {
+				t.Fatalf("first delivery: %v", d)
+			}
+			// The same mention as a "message" event (other event id), and a
+			// retry of the first event.
+			again := m
+			again.EventID = "Ev2"
+			retry := m
+			retry.ID = ""
+			for _, dup := range []bots.Message{again, retry} {
+				if d, err := h.eng.Dispatch(ctx, h.conv, dup); d != bots.Duplicate || err != nil {
+					t.Errorf("duplicate delivery: %v, %v", d, err)
+				}
+			}
+			h.conv.wait(t, 1)
+			h.conv.none(t)
+			if n := len(h.srv.Requests()); n != 1 {
+				t.Errorf("%d LLM requests, want 1", n)
+			}
+		})
 	}
 }
 

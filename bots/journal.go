@@ -89,6 +89,9 @@ func newJournal() (*journal, error) {
 
 // jobJournal is a job's journal entry and what was written of it.
 type jobJournal struct {
+	// ready is closed when the first write of the entry is over (push
+	// writes it in the background: see settle).
+	ready   chan struct{}
 	entry   JournalEntry
 	written []string // placeholder ids in the store
 	off     bool     // a write failed: no more rewrites for this reply
@@ -96,6 +99,16 @@ type jobJournal struct {
 	recovered bool
 	reopen    []string // the messages the previous attempt posted
 	expired   bool     // older than RecoverMaxAge: the notice, no answer
+}
+
+// settle waits for the entry's first write. Everything that could post
+// for the job, or touch its entry, settles first: the model request does
+// not wait for the fsync, but no answer reaches the platform before its
+// entry is in the store. Safe on nil.
+func (jr *jobJournal) settle() {
+	if jr != nil && jr.ready != nil {
+		<-jr.ready
+	}
 }
 
 // recovered reports whether j finishes a reply of an earlier process.
@@ -125,9 +138,15 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 	case jobTranslate:
 		ent.Kind, ent.Target = kindTranslate, j.target
 	}
-	j.jr = &jobJournal{entry: ent}
+	j.jr = &jobJournal{entry: ent, ready: make(chan struct{})}
 	e.jr.track(ent.ID)
-	e.journalWrite(ctx, j)
+	// Written in the background, overlapping the model request; settle
+	// waits for it. The goroutine is the job's: every path of the job
+	// settles before it ends.
+	go func() {
+		defer close(j.jr.ready)
+		e.journalStore(ctx, j)
+	}()
 	err := e.pool.push(j)
 	if err != nil {
 		e.journalEnd(ctx, j, false)
@@ -137,6 +156,12 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 
 // journalWrite stores j's entry, unless an earlier write failed.
 func (e *Engine) journalWrite(ctx context.Context, j *job) {
+	j.jr.settle()
+	e.journalStore(ctx, j)
+}
+
+// journalStore writes j's entry (see journalWrite).
+func (e *Engine) journalStore(ctx context.Context, j *job) {
 	jr := j.jr
 	if jr == nil || jr.off {
 		return
@@ -158,6 +183,7 @@ func (e *Engine) journalWrite(ctx context.Context, j *job) {
 // journalIDs records the ids of the reply's messages when they changed
 // since the last write. It reports whether the reply has posted any.
 func (e *Engine) journalIDs(ctx context.Context, j *job, r interface{ IDs() []string }) (some bool) {
+	j.jr.settle()
 	ids := r.IDs()
 	if len(ids) == 0 || slices.Equal(ids, j.jr.written) {
 		return len(ids) > 0
@@ -173,6 +199,7 @@ func (e *Engine) journalEnd(ctx context.Context, j *job, keep bool) {
 	if j.jr == nil {
 		return
 	}
+	j.jr.settle()
 	id := j.jr.entry.ID
 	if keep {
 		e.jr.untrack(id)

@@ -239,13 +239,14 @@ func TestJournalFollowsAReply(t *testing.T) {
 	if d, err := h.eng.Dispatch(context.Background(), conv, mention("1700.1", "count to eight")); err != nil || d != bots.Queued {
 		t.Fatalf("Dispatch = %v, %v", d, err)
 	}
-	// Journaled before it was queued, with what a restart needs.
+	// Journaled (in the background, before anything is posted: see
+	// TestJournalOverlapsTheModelRequest) with what a restart needs.
+	id := <-conv.posted
 	got := replies(t, cs)
 	if len(got) != 1 || got[0].Message.ID != "1700.1" || got[0].Message.Text != "count to eight" || got[0].Key != slackKey ||
 		got[0].Owner != "r1" || got[0].Incarnation == "" || !got[0].Started.Equal(h.clk.Now()) || got[0].Kind != "" {
-		t.Fatalf("journal after Dispatch = %+v", got)
+		t.Fatalf("journal once the first text was posted = %+v", got)
 	}
-	id := <-conv.posted
 	waitFor(t, func() bool {
 		e := replies(t, cs)
 		return len(e) == 1 && e[0].State == bots.JournalOpen && len(e[0].Placeholder) == 1 && e[0].Placeholder[0] == id

@@ -107,6 +107,15 @@ type JournalEntry struct {
 // (Redis down); callers degrade instead of failing the reply.
 var ErrStoreUnavailable = errors.New("store unavailable")
 
+// MultiClaimer is implemented by stores that can claim several keys in one
+// write (bbolt: one transaction, one fsync instead of one per key). The
+// Engine uses it when a message has more than one dedupe key.
+type MultiClaimer interface {
+	// ClaimAll records every key that is free for ttl and reports whether
+	// all of them were; keys claimed already are left as they are.
+	ClaimAll(ctx context.Context, keys []string, ttl time.Duration) (bool, error)
+}
+
 // Store keeps channel settings, usage counters, event dedupe claims, rate
 // windows and the reply journal. Implementations: store.Memory, store.Bolt,
 // store.Redis. Every method may block on I/O and returns wrapped errors

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -141,6 +142,41 @@ func (b *Bolt) Claim(ctx context.Context, key string, ttl time.Duration) (bool, 
 		return false, fmt.Errorf("bolt store: claim %s: %w", key, err)
 	}
 	return won, nil
+}
+
+var _ bots.MultiClaimer = (*Bolt)(nil)
+
+// ClaimAll implements bots.MultiClaimer in one transaction.
+func (b *Bolt) ClaimAll(ctx context.Context, keys []string, ttl time.Duration) (bool, error) {
+	for _, k := range keys {
+		if err := checkClaim(k, ttl); err != nil {
+			return false, fmt.Errorf("bolt store: claim: %w", err)
+		}
+	}
+	all := true
+	err := b.update(ctx, func(tx *bolt.Tx) error {
+		all = true // a batch may run this again
+		bk := tx.Bucket([]byte(bucketClaims))
+		now := b.now()
+		for _, k := range keys {
+			var c boltClaim
+			if err := getJSON(bk, []byte(k), &c); err != nil {
+				return err
+			}
+			if now.Before(c.Expires) {
+				all = false
+				continue
+			}
+			if err := putJSON(bk, []byte(k), boltClaim{Expires: now.Add(ttl)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("bolt store: claim %s: %w", strings.Join(keys, ", "), err)
+	}
+	return all, nil
 }
 
 // Take counts one event against the fixed window now falls in.
