@@ -120,28 +120,7 @@ func (b *Bolt) Usage(ctx context.Context, scope bots.UsageScope, id string, p bo
 // Claim records key for ttl; only the first caller gets true. An expired
 // claim is replaced here and deleted by the cleanup.
 func (b *Bolt) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if err := checkClaim(key, ttl); err != nil {
-		return false, fmt.Errorf("bolt store: claim: %w", err)
-	}
-	won := false
-	err := b.update(ctx, func(tx *bolt.Tx) error {
-		won = false // a batch may run this again
-		bk := tx.Bucket([]byte(bucketClaims))
-		now := b.now()
-		var c boltClaim
-		if err := getJSON(bk, []byte(key), &c); err != nil {
-			return err
-		}
-		if now.Before(c.Expires) {
-			return nil
-		}
-		won = true
-		return putJSON(bk, []byte(key), boltClaim{Expires: now.Add(ttl)})
-	})
-	if err != nil {
-		return false, fmt.Errorf("bolt store: claim %s: %w", key, err)
-	}
-	return won, nil
+	return b.ClaimAll(ctx, []string{key}, ttl)
 }
 
 var _ bots.MultiClaimer = (*Bolt)(nil)

@@ -179,21 +179,7 @@ func (p *profileFetch) start(b *bot, seconds int, path string) {
 			p.done <- err
 			return
 		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			p.done <- fmt.Errorf("GET /debug/pprof/profile: %s", resp.Status)
-			return
-		}
-		f, err := os.Create(path)
-		if err != nil {
-			p.done <- err
-			return
-		}
-		_, err = io.Copy(f, resp.Body)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		p.done <- err
+		p.done <- saveBody(resp, path)
 	}()
 }
 
@@ -232,17 +218,7 @@ func (h *heapFetch) start(b *bot, after time.Duration, path string) {
 			h.done <- err
 			return
 		}
-		defer resp.Body.Close()
-		f, err := os.Create(path)
-		if err != nil {
-			h.done <- err
-			return
-		}
-		_, err = io.Copy(f, resp.Body)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		h.done <- err
+		h.done <- saveBody(resp, path)
 	}()
 }
 
@@ -254,4 +230,21 @@ func (h *heapFetch) wait(stderr io.Writer) int {
 		fmt.Fprintln(stderr, "loadtest: heap profile:", err)
 	}
 	return h.goroutines
+}
+
+// saveBody writes a 200 response's body to path and closes it.
+func saveBody(resp *http.Response, path string) error {
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s", resp.Request.URL.Path, resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = io.Copy(f, resp.Body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
