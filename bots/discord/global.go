@@ -124,13 +124,13 @@ func (g *globalBudget) tryAcquire() *ticket {
 	return &ticket{g: g}
 }
 
-// spare reports whether an optional call could go now (see tryAcquire),
-// without taking a slot.
+// spare reports whether the budget keeps up: no mandatory call waits for
+// a slot and no global 429 holds calls. (Optional calls may still fill
+// the window: a mandatory call goes before them.)
 func (g *globalBudget) spare() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	now := g.now()
-	return g.waiters == 0 && !now.Before(g.paused) && g.used(now) <= g.limit-g.reserve-1
+	return g.waiters == 0 && !g.now().Before(g.paused)
 }
 
 // release ends the hold of a slot: when the call reached the network

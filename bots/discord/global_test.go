@@ -342,30 +342,39 @@ func TestTypingSkippedWhenGlobalBudgetIsShort(t *testing.T) {
 	}
 }
 
-// Under load a reply shows its text only when the global budget has room
-// to spare (bots.Pacer admission): admitted with room, refused when the
-// budget is at its reserve or mandatory calls wait.
+// Under load a reply shows its text while it streams only when the global
+// budget keeps up (bots.Pacer admission): admitted while no mandatory call
+// waits, refused while one does or a global 429 holds every call.
 func TestAdmissionFollowsTheGlobalBudget(t *testing.T) {
 	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}
-	g := newGlobalBudget(10, time.Second, c.now)
+	g := newGlobalBudget(3, time.Second, c.now)
 	sink := &channelSink{a: &Adapter{global: g}, budget: newBudget(5, 5*time.Second, c.now)}
-	if !sink.Admit() {
-		t.Fatal("refused with an empty budget")
-	}
-	var held []*ticket
-	for tk := g.tryAcquire(); tk != nil; tk = g.tryAcquire() {
-		held = append(held, tk)
-	}
-	if sink.Admit() {
-		t.Fatalf("admitted with %d of 10 slots held (the reserve is for mandatory calls)", len(held))
-	}
-	for _, tk := range held {
-		if tk.use() {
-			g.release(false)
+	ctx := context.Background()
+	for range 3 { // the window is full of mandatory calls in flight
+		if err := g.acquire(ctx); err != nil {
+			t.Fatal(err)
 		}
 	}
 	if !sink.Admit() {
-		t.Fatal("refused once the slots were given back")
+		t.Fatal("refused with a full window but nobody waiting: the first post would go next")
+	}
+	got := make(chan error, 1)
+	go func() { got <- g.acquire(ctx) }()
+	for waiting := 0; waiting == 0; {
+		g.mu.Lock()
+		waiting = g.waiters
+		g.mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+	if sink.Admit() {
+		t.Fatal("admitted while a mandatory call waits for a slot")
+	}
+	g.release(false) // a call ended without reaching Discord: its slot is free
+	if err := <-got; err != nil {
+		t.Fatal(err)
+	}
+	if !sink.Admit() {
+		t.Fatal("refused once nobody waits")
 	}
 	g.pause(time.Second)
 	if sink.Admit() {
