@@ -70,7 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.TTFT, "ttft", 500*time.Millisecond, "fake LLM time to first token")
 	fs.Float64Var(&o.TokensPerSec, "tps", 50, "fake LLM tokens per second, per reply")
 	fs.IntVar(&o.ReplyTokens, "tokens", 300, "tokens per reply")
-	fs.Float64Var(&o.ErrorRate, "error-rate", 0, "share of LLM requests answered 503 before streaming (the bot retries them)")
+	fs.Float64Var(&o.ErrorRate, "error-rate", 0, "share of conversations whose first LLM request is answered 503 before streaming (the bot retries it)")
 	fs.DurationVar(&o.Ramp, "ramp", 2*time.Second, "time over which the questions arrive (0: all at once)")
 	fs.DurationVar(&o.Timeout, "timeout", 15*time.Minute, "give up on replies not complete this long after the last question")
 	fs.StringVar(&o.Store, "store", "bolt", "the bot's store driver: memory or bolt (a file in a temporary directory)")

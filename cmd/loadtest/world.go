@@ -52,8 +52,12 @@ func newWorld(o options, convs []*conversation) *world {
 			if c == nil {
 				return llmtest.Scenario{}, false
 			}
+			// The first request of a share of the conversations fails
+			// (a retry then succeeds): errors are exercised and every
+			// reply can still complete, so lost replies mean a bug.
+			_, _, _, attempts := w.traces.get(c.id)
 			mu.Lock()
-			fail := rng.Float64() < o.ErrorRate
+			fail := attempts <= 1 && rng.Float64() < o.ErrorRate
 			mu.Unlock()
 			if fail {
 				return llmtest.Scenario{Status: http.StatusServiceUnavailable, RetryAfter: "0"}, true
