@@ -94,8 +94,7 @@ func (g *journalGate) Journal(ctx context.Context, e bots.JournalEntry) error {
 // before the entry is stored (a crash then still finds it).
 func TestJournalOverlapsTheModelRequest(t *testing.T) {
 	var g *journalGate
-	var h *harness
-	h = newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store {
+	h := newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store {
 		g = &journalGate{Store: m}
 		return g
 	}})
