@@ -122,6 +122,7 @@ type Engine struct {
 	running      atomic.Bool
 	stopped      atomic.Bool
 	jr           *journal // the reply journal (journal.go)
+	idWatch      idWatch  // journaled replies in flight (journal.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
@@ -246,6 +247,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	// taken over by other replicas once it is removed.
 	stopBeats := e.startHeartbeat(work)
 	defer stopBeats()
+	stopWatch := e.watchIDs(work)
+	defer stopWatch() // before the heartbeat stops: after the workers
 	var wg sync.WaitGroup
 	for range e.opts.MaxConcurrency {
 		wg.Go(func() {

@@ -252,32 +252,30 @@ func (jr *journal) leave(id string) {
 	jr.mu.Unlock()
 }
 
-// journalPoll is how often a streaming reply's message ids are looked at:
-// the platform posts asynchronously, so a message may appear after the
-// last Update (a stalled model). Once a second: a reply has few
-// messages, and the first one is journaled at once (see Update).
+// journalPoll is how often the replies in flight have their message ids
+// looked at (idWatch): the platform posts asynchronously, so a message may
+// appear after the last Update (a stalled model), and a long answer's
+// later parts appear while it streams. Once a second: a reply has few
+// messages, and its first one is journaled as soon as an Update sees it.
 const journalPoll = time.Second
 
-// journaledReply journals the ids of the messages its Reply posts. A
-// watcher goroutine, started by the first Update and ended by Finish, does
-// the store writes: the model's stream never waits for the store.
+// journaledReply journals the ids of the messages its Reply posts. No
+// goroutine of its own: the first ids are written by a short-lived one
+// started by the Update that sees them (the model's stream never waits for
+// the store), later ones by the Engine's idWatch.
 type journaledReply struct {
 	Reply
-	e    *Engine
-	j    *job
-	ids  interface{ IDs() []string }
-	kick chan struct{}
-	stop chan struct{}
-	done chan struct{}
+	e   *Engine
+	j   *job
+	ids interface{ IDs() []string }
 
-	// journaled is set once the first ids are in the journal: from then
-	// on the poll catches later parts, and tokens no longer wake the
-	// watcher (one wake-up per token per reply added up under load).
+	// journaled is set once the first ids are in the journal (or being
+	// written): from then on tokens cost one atomic load here.
 	journaled atomic.Bool
+	writes    sync.WaitGroup
 
-	mu      sync.Mutex
-	started bool
-	halted  bool
+	mu     sync.Mutex // serializes the journal writes of this reply
+	halted bool
 }
 
 // journaled wraps reply so that its message ids reach the journal; replies
@@ -287,64 +285,101 @@ func (e *Engine) journaled(j *job, reply Reply) Reply {
 	if !ok || j.jr == nil {
 		return reply
 	}
-	return &journaledReply{Reply: reply, e: e, j: j, ids: ids,
-		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	r := &journaledReply{Reply: reply, e: e, j: j, ids: ids}
+	e.idWatch.add(r)
+	return r
 }
 
 // Update implements Reply.
 func (r *journaledReply) Update(ctx context.Context, text string) error {
 	err := r.Reply.Update(ctx, text)
-	r.mu.Lock()
-	if !r.started && !r.halted {
-		r.started = true
-		go r.watch(ctx)
-	}
-	r.mu.Unlock()
-	if !r.journaled.Load() {
-		select {
-		case r.kick <- struct{}{}:
-		default:
-		}
+	if !r.journaled.Load() && len(r.ids.IDs()) > 0 && r.journaled.CompareAndSwap(false, true) {
+		ctx := context.WithoutCancel(ctx)
+		r.writes.Go(func() { r.sync(ctx) })
 	}
 	return err
+}
+
+// sync journals the reply's ids if they changed since the last write.
+func (r *journaledReply) sync(ctx context.Context) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.halted {
+		return
+	}
+	if r.e.journalIDs(ctx, r.j, r.ids) {
+		r.journaled.Store(true)
+	}
 }
 
 // Finish implements Reply. When the final text did not arrive, the entry
 // may stay for recovery: it gets the ids of every message posted.
 func (r *journaledReply) Finish(ctx context.Context, text string) error {
 	err := r.Reply.Finish(ctx, text)
+	r.e.idWatch.remove(r)
+	r.writes.Wait()
 	r.mu.Lock()
+	defer r.mu.Unlock()
 	r.halted = true
-	started := r.started
-	r.mu.Unlock()
-	if started {
-		close(r.stop)
-		<-r.done
-	}
 	if err != nil {
 		r.e.journalIDs(ctx, r.j, r.ids)
 	}
 	return err
 }
 
+// idWatch holds the journaled replies in flight; one goroutine of the
+// Engine (watchIDs) journals their new message ids every journalPoll.
+type idWatch struct {
+	mu      sync.Mutex
+	replies map[*journaledReply]struct{}
+}
+
+func (w *idWatch) add(r *journaledReply) {
+	w.mu.Lock()
+	if w.replies == nil {
+		w.replies = map[*journaledReply]struct{}{}
+	}
+	w.replies[r] = struct{}{}
+	w.mu.Unlock()
+}
+
+func (w *idWatch) remove(r *journaledReply) {
+	w.mu.Lock()
+	delete(w.replies, r)
+	w.mu.Unlock()
+}
+
+func (w *idWatch) snapshot() []*journaledReply {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]*journaledReply, 0, len(w.replies))
+	for r := range w.replies {
+		out = append(out, r)
+	}
+	return out
+}
+
+// watchIDs runs the idWatch until the returned stop is called (Run calls
+// it once the workers are done).
+func (e *Engine) watchIDs(ctx context.Context) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(journalPoll)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+			}
+			for _, r := range e.idWatch.snapshot() {
+				r.sync(ctx)
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
+}
+
 // IDs returns the wrapped reply's ids.
 func (r *journaledReply) IDs() []string { return r.ids.IDs() }
-
-func (r *journaledReply) watch(ctx context.Context) {
-	defer close(r.done)
-	t := time.NewTicker(journalPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.stop:
-			return
-		case <-ctx.Done():
-			return
-		case <-r.kick:
-		case <-t.C:
-		}
-		if r.e.journalIDs(ctx, r.j, r.ids) {
-			r.journaled.Store(true)
-		}
-	}
-}
