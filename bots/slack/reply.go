@@ -172,6 +172,9 @@ type threadSink struct {
 	held     bool // holds a slot of the edit reserve (a reopened reply)
 	finished bool
 	lastEdit time.Time // of this reply
+	// moved maps messages deleted under the answer to the message that
+	// carries their text now.
+	moved map[string]string
 }
 
 // done releases the edit reserve Reopen held for the reply. The Streamer
@@ -211,6 +214,9 @@ func (s *threadSink) Post(ctx context.Context, text string) (string, error) {
 func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 	s.mu.Lock()
 	wait := s.a.opts.EditInterval - s.a.now().Sub(s.lastEdit)
+	if to, ok := s.moved[id]; ok {
+		id = to
+	}
 	s.mu.Unlock()
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -234,8 +240,34 @@ func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 		if errors.As(err, &rl) {
 			s.ws.updates.Pause(rl.After)
 		}
+		if errorCode(err) == "message_not_found" {
+			return s.repost(ctx, id, text)
+		}
 		return s.a.logCallErr(ctx, "chat.update", s.channel, err)
 	}
+	return nil
+}
+
+// repost carries on in a new message when someone deleted the message
+// being written: the rest of the answer is not lost (later edits of that
+// message go to the new one).
+func (s *threadSink) repost(ctx context.Context, id, text string) error {
+	s.a.log.InfoContext(ctx, "a message of the answer was deleted; posting its text again", "channel", s.channel)
+	nid, err := s.Post(ctx, text)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.moved == nil {
+		s.moved = map[string]string{}
+	}
+	for k, v := range s.moved {
+		if v == id {
+			s.moved[k] = nid
+		}
+	}
+	s.moved[id] = nid
 	return nil
 }
 

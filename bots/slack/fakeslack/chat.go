@@ -203,6 +203,12 @@ func (s *Server) chatDelete(p url.Values) apiResult {
 	if target.BotID != s.opts.BotID {
 		return fail("cant_delete_message")
 	}
+	c.remove(ts)
+	return ok(map[string]any{"channel": target.Channel, "ts": ts})
+}
+
+// remove deletes the message ts. Callers hold s.mu.
+func (c *channel) remove(ts string) bool {
 	for i, m := range c.msgs {
 		if m.TS == ts {
 			c.msgs = append(c.msgs[:i], c.msgs[i+1:]...)
@@ -211,8 +217,17 @@ func (s *Server) chatDelete(p url.Values) apiResult {
 					parent.ReplyCount--
 				}
 			}
-			break
+			return true
 		}
 	}
-	return ok(map[string]any{"channel": target.Channel, "ts": ts})
+	return false
+}
+
+// DeleteMessage deletes a message as a workspace admin would in the
+// client (any author, the bot's too); it reports whether it existed.
+func (s *Server) DeleteMessage(channelID, ts string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.channels[channelID]
+	return c != nil && c.remove(ts)
 }
