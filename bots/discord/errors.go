@@ -1,6 +1,7 @@
 package discord
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -70,7 +71,8 @@ func (e *rateLimitedError) RetryAfter() time.Duration { return e.after }
 // tried again.
 const serverErrorRetry = time.Second
 
-// serverError is a 5xx: trouble on Discord's side, worth another try. It
+// serverError is a 5xx or a network error on the way: trouble between us
+// and Discord, worth another try. It
 // implements bots.RetryAfterError, so the Streamer retries it after a
 // short pause, bounded like a 429: a transient outage during the final
 // edit does not leave an answer cut short. It unwraps to its *apiError.
@@ -132,7 +134,13 @@ func wrapErr(op string, err error) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return &apiError{op: op, cause: ue.Err}
+		e := &apiError{op: op, cause: ue.Err}
+		if errors.Is(ue.Err, context.Canceled) || errors.Is(ue.Err, context.DeadlineExceeded) {
+			return e
+		}
+		// A connection reset or refused on the way: a network blip is
+		// worth another try, like a 5xx (the Streamer bounds the tries).
+		return &serverError{e}
 	}
 	return &apiError{op: op, cause: err}
 }

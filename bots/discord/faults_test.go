@@ -7,7 +7,12 @@ package discord
 
 import (
 	"fmt"
+	"net"
+	"net/http"
+	"os"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -143,5 +148,52 @@ func TestFaultHeartbeatAcksStopMidReply(t *testing.T) {
 	h.waitExact(q2.ID, answer)
 	if n := len(h.llm.Requests()); n != 2 {
 		t.Errorf("LLM requests = %d, want 2", n)
+	}
+}
+
+// resetTransport fails the first n requests of method whose path contains
+// part with a connection reset, as a network blip would.
+type resetTransport struct {
+	base   http.RoundTripper
+	method string
+	part   string
+	left   atomic.Int32
+	served atomic.Int32
+}
+
+func (rt *resetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == rt.method && strings.Contains(r.URL.Path, rt.part) && rt.left.Add(-1) >= 0 {
+		rt.served.Add(1)
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	}
+	return rt.base.RoundTrip(r)
+}
+
+// A connection reset on the answer's post or its final edit is retried
+// like a 5xx: the answer still arrives whole, once.
+func TestFaultNetworkResetDuringReply(t *testing.T) {
+	t.Parallel()
+	answer := "An answer that outlives a network blip, down to its last word."
+	for _, method := range []string{"POST", "PATCH"} {
+		t.Run(method, func(t *testing.T) {
+			t.Parallel()
+			base := &http.Transport{}
+			t.Cleanup(base.CloseIdleConnections)
+			rt := &resetTransport{base: base, method: method, part: "/messages"}
+			rt.left.Store(2)
+			h := newHarness(t, harnessConfig{llm: llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 10 * time.Millisecond},
+				adapter: func(o *Options) {
+					o.MinEditInterval = 1500 * time.Millisecond
+					o.HTTPClient = &http.Client{Transport: rt, Timeout: 10 * time.Second}
+				}})
+			q := h.mention("answer despite the blip")
+			msgs := h.waitExact(q.ID, answer)
+			if len(msgs) != 1 {
+				t.Errorf("%d bot messages, want 1", len(msgs))
+			}
+			if n := rt.served.Load(); n != 2 {
+				t.Errorf("%d resets served, want 2", n)
+			}
+		})
 	}
 }
