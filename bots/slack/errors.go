@@ -1,8 +1,10 @@
 package slack
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -74,7 +76,8 @@ func (e *RateLimitError) Is(target error) bool { return target == ErrRateLimited
 const serverErrorRetry = time.Second
 
 // ServerError is a call Slack answered with an HTTP 5xx (an outage at its
-// edge or in the method). It implements bots.RetryAfterError, so a
+// edge or in the method), or one whose connection broke on the way
+// (Status 0: reset, refused, closed unanswered). It implements bots.RetryAfterError, so a
 // Streamer retries it after a short pause, bounded like a 429: a transient
 // outage during the final edit does not leave a reply cut short.
 type ServerError struct {
@@ -84,6 +87,9 @@ type ServerError struct {
 }
 
 func (e *ServerError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("slack: %s: network error: %v", e.Method, e.Err)
+	}
 	return fmt.Sprintf("slack: %s: server error (HTTP %d)", e.Method, e.Status)
 }
 
@@ -116,6 +122,13 @@ func (a *Adapter) apiErr(method string, err error) error {
 		if sc.Code >= 500 {
 			return &ServerError{Method: method, Status: sc.Code, Err: err}
 		}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+		// The connection broke on the way (reset, refused, closed without
+		// an answer): worth another try, like a 5xx.
+		a.hooks.APIError(method, "network")
+		return &ServerError{Method: method, Err: err}
 	}
 	return fmt.Errorf("slack: %s: %w", method, err)
 }

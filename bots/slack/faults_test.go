@@ -63,7 +63,13 @@ func withFaultyEdge(t *testing.T, out **faultyEdge) func(*Options) {
 		proxy.ModifyResponse = e.rewriteSocketURL
 		e.api = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			method := strings.TrimPrefix(r.URL.Path, "/api/")
-			if status := e.nextFailure(method); status != 0 {
+			if status := e.nextFailure(method); status == resetConn {
+				// A network blip: the connection drops, no answer.
+				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+					conn.Close()
+				}
+				return
+			} else if status != 0 {
 				// Slack's edge answers an outage with an HTML page.
 				w.Header().Set("Content-Type", "text/html")
 				w.WriteHeader(status)
@@ -77,6 +83,9 @@ func withFaultyEdge(t *testing.T, out **faultyEdge) func(*Options) {
 		*out = e
 	}
 }
+
+// resetConn, as a status of failNext, drops the connection unanswered.
+const resetConn = -1
 
 // failNext makes the next calls of method answer statuses, in order.
 func (e *faultyEdge) failNext(method string, statuses ...int) {
@@ -213,6 +222,11 @@ func TestFaultWebAPI5xxDuringReply(t *testing.T) {
 		// The edits fail, the final one included (the answer is short, so
 		// the final edit is among the first two).
 		{"chat.update 502 then 503", func(e *faultyEdge) { e.failNext("chat.update", 502, 503) }},
+		// The connection drops under the post, then under an edit.
+		{"connection reset", func(e *faultyEdge) {
+			e.failNext("chat.postMessage", resetConn)
+			e.failNext("chat.update", resetConn)
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var edge *faultyEdge
