@@ -84,6 +84,11 @@ func (e *Engine) promptCommand(ctx context.Context, cmd Command, set Settings, l
 	e.log.InfoContext(ctx, "channel prompt changed", "channel", set.Channel, "chars", len(text),
 		"by", UserID(cmd.Msg.Key.Platform, cmd.Msg.UserID))
 	if text == "" {
+		// channels.* in the configuration may give the channel a prompt of
+		// its own: say which one applies now.
+		if after := e.Settings(ctx, set.Channel); after.ChannelPrompt {
+			return e.tr(lang, i18n.PromptClearedToConfig, after.SystemPrompt)
+		}
 		return e.tr(lang, i18n.PromptCleared)
 	}
 	return e.tr(lang, i18n.PromptSet)

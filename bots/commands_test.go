@@ -255,3 +255,24 @@ func TestTranslateReaction(t *testing.T) {
 		t.Errorf("system %q", sys)
 	}
 }
+
+// /prompt clear in a channel whose configuration (channels.*) gives it a
+// prompt says that prompt applies again, not the default one.
+func TestPromptClearFallsBackToTheConfiguredPrompt(t *testing.T) {
+	h := newHarness(t, harnessOptions{engine: func(o *bots.EngineOptions) {
+		o.Channels = map[string]bots.ChannelSettings{"slack:C1": {SystemPrompt: ptr("Answer as the team's SRE.")}}
+	}})
+	ctx := context.Background()
+	run := func(text string) string {
+		return h.eng.Command(ctx, h.conv, bots.Command{Name: "prompt", Text: text, Msg: cmdMsg(true)}).Text
+	}
+	if got := run("Be terse."); got != i18n.T("en", i18n.PromptSet) {
+		t.Fatalf("set: %q", got)
+	}
+	if got, want := run("clear"), i18n.T("en", i18n.PromptClearedToConfig, "Answer as the team's SRE."); got != want {
+		t.Errorf("clear = %q, want %q", got, want)
+	}
+	if s := h.eng.Settings(ctx, "slack:C1"); s.SystemPrompt != "Answer as the team's SRE." {
+		t.Errorf("prompt after clear = %q", s.SystemPrompt)
+	}
+}

@@ -79,6 +79,8 @@ func textDE(k Key) string {
 		return "Erledigt: Die neuen Anweisungen für diesen Kanal sind gespeichert."
 	case PromptCleared:
 		return "Erledigt: Die Anweisungen dieses Kanals sind gelöscht, ich nutze wieder die Standardanweisungen."
+	case PromptClearedToConfig:
+		return "Erledigt: Die mit diesem Befehl gesetzten Anweisungen sind gelöscht. Es gelten wieder die Anweisungen, die die Bot-Konfiguration für diesen Kanal vorsieht:\n```\n%[1]s\n```"
 	case PromptTooLong:
 		return "Diese Anweisungen sind zu lang: höchstens %[1]d Zeichen."
 	case UsageReport:

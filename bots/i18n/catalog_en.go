@@ -79,6 +79,8 @@ func textEN(k Key) string {
 		return "Done: the new instructions for this channel are saved."
 	case PromptCleared:
 		return "Done: this channel's instructions are cleared and I'm back to the default ones."
+	case PromptClearedToConfig:
+		return "Done: the instructions set with this command are cleared. This channel's instructions from the bot's configuration apply again:\n```\n%[1]s\n```"
 	case PromptTooLong:
 		return "Those instructions are too long: %[1]d characters at most."
 	case UsageReport:

@@ -79,6 +79,8 @@ func textES(k Key) string {
 		return "Listo: he guardado las nuevas instrucciones del canal."
 	case PromptCleared:
 		return "Listo: he borrado las instrucciones del canal y vuelvo a las predeterminadas."
+	case PromptClearedToConfig:
+		return "Listo: he borrado las instrucciones fijadas con este comando. Vuelven a aplicarse las que la configuración del bot prevé para este canal:\n```\n%[1]s\n```"
 	case PromptTooLong:
 		return "Estas instrucciones son demasiado largas: como máximo %[1]d caracteres."
 	case UsageReport:

@@ -79,6 +79,8 @@ func textFR(k Key) string {
 		return "C'est fait : les nouvelles consignes du canal sont enregistrées."
 	case PromptCleared:
 		return "C'est fait : les consignes du canal sont supprimées, je reviens à celles par défaut."
+	case PromptClearedToConfig:
+		return "C'est fait : les consignes définies par cette commande sont supprimées. Celles que la configuration du bot prévoit pour ce canal s'appliquent de nouveau :\n```\n%[1]s\n```"
 	case PromptTooLong:
 		return "Ces consignes sont trop longues : %[1]d caractères au maximum."
 	case UsageReport:

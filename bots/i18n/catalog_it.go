@@ -79,6 +79,8 @@ func textIT(k Key) string {
 		return "Fatto: ho salvato le nuove istruzioni del canale."
 	case PromptCleared:
 		return "Fatto: ho cancellato le istruzioni del canale e torno a quelle predefinite."
+	case PromptClearedToConfig:
+		return "Fatto: ho cancellato le istruzioni impostate con questo comando. Tornano a valere quelle che la configurazione del bot prevede per questo canale:\n```\n%[1]s\n```"
 	case PromptTooLong:
 		return "Queste istruzioni sono troppo lunghe: al massimo %[1]d caratteri."
 	case UsageReport:

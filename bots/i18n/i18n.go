@@ -95,6 +95,9 @@ const (
 	PromptSet Key = "prompt_set"
 	// PromptCleared: the channel system prompt was removed.
 	PromptCleared Key = "prompt_cleared"
+	// PromptClearedToConfig(prompt string): the prompt set with /prompt was
+	// removed, and the one the configuration gives the channel applies.
+	PromptClearedToConfig Key = "prompt_cleared_to_config"
 	// PromptTooLong(limit int): the prompt exceeds limit characters.
 	PromptTooLong Key = "prompt_too_long"
 
@@ -143,7 +146,7 @@ func Keys() []Key {
 		LimitUserRate, LimitChannelTokens, LimitDailyUSD,
 		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,
 		LangCurrent, LangAuto, LangSet, LangSetAuto, LangInvalid, NotAdmin,
-		PromptCurrent, PromptNone, PromptSet, PromptCleared, PromptTooLong,
+		PromptCurrent, PromptNone, PromptSet, PromptCleared, PromptClearedToConfig, PromptTooLong,
 		UsageReport, TranslateUsage, EmptyQuestion, AttachmentTruncated,
 		ExplainCodeTitle, ExplainNoCode,
 		SuggestTitle1, SuggestPrompt1, SuggestTitle2, SuggestPrompt2, SuggestTitle3, SuggestPrompt3,
