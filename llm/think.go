@@ -14,18 +14,23 @@ const (
 // when a tag is split across chunks: a chunk ending in what may be the
 // start of a tag is held back until the next chunk decides. White space
 // right after a closing tag is dropped too, so the reply does not start
-// with the blank lines models put between reasoning and answer. Not safe
-// for concurrent use.
+// with the blank lines models put between reasoning and answer. A block
+// opened after visible text and never closed was not reasoning but a
+// literal "<think>" in the answer: flush gives it back. Not safe for
+// concurrent use.
 type thinkFilter struct {
 	in       bool   // inside a block
 	trim     bool   // drop leading white space (just after </think>)
+	seen     bool   // visible text went out
 	held     []byte // a possible partial tag from the previous chunk
+	literal  []byte // a block opened after visible text, tag included
 	buf, out []byte
 }
 
 // push returns the visible part of the next piece of text.
 func (f *thinkFilter) push(p []byte) string {
 	if !f.in && !f.trim && len(f.held) == 0 && bytes.IndexByte(p, '<') < 0 {
+		f.see(p)
 		return string(p) // the common case: plain text
 	}
 	f.buf = append(append(f.buf[:0], f.held...), p...)
@@ -42,6 +47,10 @@ func (f *thinkFilter) push(p []byte) string {
 			rest = rest[i+len(tag):]
 			f.in = !f.in
 			f.trim = !f.in
+			f.literal = f.literal[:0]
+			if f.in && f.seen {
+				f.literal = append(f.literal, thinkOpen...)
+			}
 			continue
 		}
 		// Hold back a suffix that could be the start of the tag.
@@ -56,6 +65,9 @@ func (f *thinkFilter) push(p []byte) string {
 // emit appends visible text to out; text inside a block is dropped.
 func (f *thinkFilter) emit(p []byte) {
 	if f.in {
+		if len(f.literal) > 0 {
+			f.literal = append(f.literal, p...)
+		}
 		return
 	}
 	if f.trim {
@@ -65,12 +77,26 @@ func (f *thinkFilter) emit(p []byte) {
 		}
 		f.trim = false
 	}
+	f.see(p)
 	f.out = append(f.out, p...)
 }
 
+// see notes visible text (white space alone does not count).
+func (f *thinkFilter) see(p []byte) {
+	if !f.seen && len(bytes.TrimLeft(p, " \t\r\n")) > 0 {
+		f.seen = true
+	}
+}
+
 // flush returns held-back text at the end of the stream. An unclosed block
-// is reasoning cut short and stays hidden.
+// at the start is reasoning cut short and stays hidden; one opened after
+// visible text was a literal "<think>" and is given back.
 func (f *thinkFilter) flush() string {
+	if f.in && len(f.literal) > 0 {
+		s := string(f.literal) + string(f.held)
+		f.literal, f.held = f.literal[:0], f.held[:0]
+		return s
+	}
 	if f.in || len(f.held) == 0 {
 		f.held = f.held[:0]
 		return ""

@@ -32,6 +32,11 @@ func TestThinkFilter(t *testing.T) {
 		{"<think></think>", ""},
 		{"<think>a</think>   \n  \n", ""},
 		{"x </think> y", "x </think> y"},
+		// A literal <think> in an answer, never closed: given back whole
+		// at the end, not hidden with the rest of the answer.
+		{"Use the <think> tag to open a block.", "Use the <think> tag to open a block."},
+		{"Write <think> then </thi", "Write <think> then </thi"},
+		{"  \n<think>reasoning cut short", "  \n"}, // reasoning: only blanks before it
 	}
 	for _, tt := range tests {
 		// Every way of cutting the input in two, and byte by byte.
