@@ -26,19 +26,16 @@ type timeline struct {
 // analyze attributes every recorded platform call to its conversation and
 // computes the figures. slackBase and discordBase skip the calls made
 // before the load (the bot's start).
-func analyze(o options, w *world, convs []*conversation, tr *tracker, slackBase, discordBase int) *results {
+func analyze(o options, w *world, convs []*conversation, slackBase, discordBase int) *results {
 	calls := make([][]platformCall, len(convs))
 	res := &results{Options: o, Conversations: len(convs), RateLimitedBy: map[string]int{}}
 	if w.slack != nil {
-		n := slackCalls(w, convs, slackBase, calls, res.RateLimitedBy)
-		res.PlatformCalls += n
-		res.RateLimited += w.slack.RateLimited()
+		res.PlatformCalls += slackCalls(w, convs, slackBase, calls, res.RateLimitedBy)
 	}
 	if w.discord != nil {
-		n := discordCalls(w, convs, discordBase, calls, res.RateLimitedBy)
-		res.PlatformCalls += n
-		res.RateLimited += w.discord.Count429()
+		res.PlatformCalls += discordCalls(w, convs, discordBase, calls, res.RateLimitedBy)
 	}
+	res.RateLimited = w.rateLimited()
 	w.delivered.mu.Lock()
 	res.DeliveryFailures = append([]string(nil), w.delivered.failures...)
 	w.delivered.mu.Unlock()
@@ -66,7 +63,7 @@ func analyze(o options, w *world, convs []*conversation, tr *tracker, slackBase,
 		tl.firstCall = earliest(tl.firstPlatform, tl.llmRequest)
 		texts := w.botTexts(c)
 		switch {
-		case !tr.complete[i] && countReply(texts, c) == 0:
+		case countReply(texts, c) == 0:
 			res.Lost++
 			if len(res.LostExamples) < 5 {
 				res.LostExamples = append(res.LostExamples, c.platform+" "+c.marker+": "+summarize(texts))
@@ -102,7 +99,7 @@ func slackCalls(w *world, convs []*conversation, base int, out [][]platformCall,
 	}
 	for _, call := range all[base:] {
 		if call.Status == http.StatusTooManyRequests {
-			res429(out429, "slack "+call.Method)
+			out429["slack "+call.Method]++
 		}
 		ch := call.Params.Get("channel")
 		if ch == "" {
@@ -146,7 +143,7 @@ func discordCalls(w *world, convs []*conversation, base int, out [][]platformCal
 	for _, r := range all[base:] {
 		parts := strings.Split(strings.Trim(r.Path, "/"), "/")
 		if r.Status == http.StatusTooManyRequests {
-			res429(out429, "discord "+r.Method+" "+template(parts))
+			out429["discord "+r.Method+" "+template(parts)]++
 		}
 		if len(parts) < 2 || parts[0] != "channels" {
 			continue
@@ -220,8 +217,6 @@ func peakInFlight(lines []timeline, end time.Time) int {
 	}
 	return peak
 }
-
-func res429(m map[string]int, route string) { m[route]++ }
 
 // template replaces the ids of a Discord path: "channels/{id}/messages".
 func template(parts []string) string {

@@ -107,7 +107,7 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 	peak := sampler.stop()
 	prof.wait(stderr)
 	goroutines := heap.wait(stderr)
-	res := analyze(o, w, convs, tr, slackBase, discordBase)
+	res := analyze(o, w, convs, slackBase, discordBase)
 	res.Elapsed = elapsed
 	res.GoroutinesMidLoad = goroutines
 	res.fillProc(idle, busy, peak)

@@ -4,7 +4,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // delivery counts the questions sent and the deliveries that failed.
@@ -39,12 +38,11 @@ type tracker struct {
 	w        *world
 	convs    []*conversation
 	complete []bool
-	seenAt   []time.Time
 	done     int
 }
 
 func newTracker(convs []*conversation, w *world) *tracker {
-	return &tracker{w: w, convs: convs, complete: make([]bool, len(convs)), seenAt: make([]time.Time, len(convs))}
+	return &tracker{w: w, convs: convs, complete: make([]bool, len(convs))}
 }
 
 // sent is how many questions were sent so far.
@@ -60,7 +58,6 @@ func (t *tracker) poll() int {
 		}
 		if texts := t.w.botTexts(t.convs[i]); countReply(texts, t.convs[i]) > 0 {
 			t.complete[i] = true
-			t.seenAt[i] = time.Now()
 			t.done++
 		}
 	}
