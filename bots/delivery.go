@@ -76,14 +76,22 @@ func ClassOf(err error) FailureClass {
 }
 
 // OncePoster is an optional Sink capability: PostOnce posts text as the
-// part-th message of the reply (0-based) and, when called again for the
-// same part after an Uncertain failure, returns the message the first
-// call created instead of posting a second one (Discord: nonce with
-// enforce_nonce; Slack: the thread is read back by the message metadata
-// the bot sets). A writer retries an Uncertain post only through it.
+// reply's post number part (0-based, counting every post the writer makes
+// for this reply, so a later post never reuses a number) and, when called
+// again with the same part after an Uncertain failure, returns the message
+// the first call created instead of posting a second one (Discord: nonce
+// with enforce_nonce; Slack: the thread is read back by the message
+// metadata the bot sets). A writer retries an Uncertain post only through
+// it.
 type OncePoster interface {
 	PostOnce(ctx context.Context, part int, text string) (id string, err error)
 }
+
+// ErrMessageGone is wrapped by a Sink's Edit error when the message no
+// longer exists (someone deleted it: Slack message_not_found, Discord
+// 10008): the writer posts that part again in a new message, and later
+// edits go there. Such an error is Permanent.
+var ErrMessageGone = errors.New("the message was deleted")
 
 // MessageIDs is an optional Reply capability: the platform ids of the
 // messages the reply has posted so far, in order. The journal records

@@ -72,13 +72,20 @@ type Streamer struct {
 	final    bool
 	started  bool
 	finished bool // the loop delivered the final text (or gave up)
+	broken   bool // the loop stopped on an error that retrying cannot mend
 	err      error
 	kick     chan struct{}
 	done     chan struct{}
 
 	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
-	ids       []string
-	sent      []string
+	ids  []string
+	sent []string
+	// sentEnd and sentOpen are, per message, where in text its delivered
+	// body ends and the fence open there (-1: unknown, an Existing
+	// message): an edit refused for good continues from there.
+	sentEnd   []int
+	sentOpen  []string
+	posts     int // posts made so far: the part number of the next (OncePoster)
 	lastEdit  time.Time
 	frozen    int    // messages whose text is complete and delivered
 	used      int    // messages that hold text of this reply
@@ -89,7 +96,11 @@ type Streamer struct {
 	refused   bool // the last sync waits for admission
 }
 
-var _ Reply = (*Streamer)(nil)
+var (
+	_ Reply       = (*Streamer)(nil)
+	_ MessageIDs  = (*Streamer)(nil)
+	_ FirstPoster = (*Streamer)(nil)
+)
 
 // NewStreamer returns a Streamer writing through sink.
 func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
@@ -110,6 +121,10 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	s.pacer, _ = opts.Throttle.(Pacer)
 	s.ids = append([]string(nil), opts.Existing...)
 	s.sent = make([]string, len(s.ids)) // unknown content: the first sync edits them
+	s.sentOpen = make([]string, len(s.ids))
+	for range s.ids {
+		s.sentEnd = append(s.sentEnd, -1)
+	}
 	if opts.Render == nil {
 		s.measure = m
 	} else {
@@ -160,9 +175,9 @@ func (s *Streamer) Finish(ctx context.Context, text string) error {
 			return ctx.Err()
 		}
 		s.mu.Lock()
-		finished, err := s.finished, s.err
+		finished, broken, err := s.finished, s.broken, s.err
 		s.mu.Unlock()
-		if finished {
+		if finished || broken {
 			return err
 		}
 	}
@@ -237,6 +252,16 @@ func (s *Streamer) loop(ctx context.Context) {
 			return
 		}
 		if err != nil {
+			if ClassOf(err) != Transient && ctx.Err() == nil {
+				// Refused for good, or a post that may have happened:
+				// trying again could only fail again or post twice.
+				// Finish reports it and the adapter tells the asker.
+				s.opts.Logger.Warn("stream: platform call failed; the reply stops", "class", ClassOf(err).String(), "err", err)
+				s.mu.Lock()
+				s.err, s.broken = err, true
+				s.mu.Unlock()
+				return
+			}
 			s.opts.Logger.Warn("stream: platform call failed, will retry", "err", err)
 			pending = true
 		}
@@ -307,23 +332,15 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 				}
 				s.admitted = true
 			}
-			var id string
-			err := s.call(ctx, func() error {
-				var err error
-				id, err = s.sink.Post(ctx, body)
-				return err
-			})
+			id, err := s.post(ctx, body)
 			if err != nil {
 				return true, err
 			}
 			s.mu.Lock()
-			if s.firstPost.IsZero() {
-				s.firstPost = time.Now()
-			}
 			s.ids = append(s.ids, id)
 			s.mu.Unlock()
 			s.sent = append(s.sent, body)
-			s.lastEdit = time.Now()
+			s.sentEnd, s.sentOpen = append(s.sentEnd, seg.end), append(s.sentOpen, seg.open)
 		case s.sent[idx] != body:
 			if !mandatory {
 				if time.Since(s.lastEdit) < s.interval() || (s.opts.Throttle != nil && !s.opts.Throttle.Allow()) {
@@ -336,10 +353,33 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 				}
 			}
 			id := s.ids[idx]
-			if err := s.call(ctx, func() error { return s.sink.Edit(ctx, id, body) }); err != nil {
+			err := s.call(ctx, true, func() error { return s.sink.Edit(ctx, id, body) })
+			switch {
+			case err == nil:
+			case errors.Is(err, ErrMessageGone):
+				// Someone deleted it: the part is posted again, and
+				// later edits go to the new message.
+				s.opts.Logger.Info("stream: a message of the answer was deleted; posting its text again", "err", err)
+				nid, err := s.post(ctx, body)
+				if err != nil {
+					return true, err
+				}
+				s.mu.Lock()
+				s.ids[idx] = nid
+				s.mu.Unlock()
+			case ClassOf(err) == Permanent && ctx.Err() == nil:
+				// The platform keeps the message but will not change it
+				// (edit window closed, thread archived, form refused): it
+				// stays as it is, and the answer carries on in a new
+				// message from where its visible text ends.
+				s.opts.Logger.Warn("stream: edit refused for good; the answer continues in a new message", "err", err)
+				s.freeze(idx)
+				return s.sync(ctx, text, final)
+			default:
 				return true, err
 			}
 			s.sent[idx] = body
+			s.sentEnd[idx], s.sentOpen[idx] = seg.end, seg.open
 			s.lastEdit = time.Now()
 		}
 		s.mu.Lock()
@@ -355,23 +395,68 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 	return pending, nil
 }
 
-// call runs f, retrying after the delay a RetryAfterError asks for, bounded
-// by MaxRetries and MaxRetryAfter.
-func (s *Streamer) call(ctx context.Context, f func() error) error {
+// post posts body as a new message of the reply, through PostOnce when
+// the sink has it (then a post whose outcome is unclear is retried: it
+// cannot appear twice), and records the first post's time.
+func (s *Streamer) post(ctx context.Context, body string) (string, error) {
+	once, idempotent := s.sink.(OncePoster)
+	part := s.posts
+	s.posts++
+	var id string
+	err := s.call(ctx, idempotent, func() error {
+		var err error
+		if idempotent {
+			id, err = once.PostOnce(ctx, part, body)
+		} else {
+			id, err = s.sink.Post(ctx, body)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	if s.firstPost.IsZero() {
+		s.firstPost = time.Now()
+	}
+	s.mu.Unlock()
+	s.lastEdit = time.Now()
+	return id, nil
+}
+
+// freeze leaves message idx as the platform shows it: later text goes to
+// the messages after it, starting where its delivered body ends (or, when
+// that is unknown, where its part starts: the part is repeated rather
+// than lost).
+func (s *Streamer) freeze(idx int) {
+	if end := s.sentEnd[idx]; end >= 0 {
+		s.base, s.baseFence = end, s.sentOpen[idx]
+	}
+	s.frozen = idx + 1
+	s.mu.Lock()
+	s.used = max(s.used, idx+1)
+	s.mu.Unlock()
+}
+
+// call runs f, retrying by the class of its error (ClassOf): a Transient
+// failure after the delay the platform asked for (or a growing backoff),
+// an Uncertain one only when idempotent (an edit, a PostOnce), never a
+// Permanent one; bounded by MaxRetries and MaxRetryAfter.
+func (s *Streamer) call(ctx context.Context, idempotent bool, f func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := f()
-		var ra RetryAfterError
-		if err == nil || !errors.As(err, &ra) || attempt >= s.opts.MaxRetries {
+		if err == nil {
+			return nil
+		}
+		class := ClassOf(err)
+		if class == Permanent || (class == Uncertain && !idempotent) || attempt >= s.opts.MaxRetries {
 			return err
 		}
-		d := ra.RetryAfter()
-		if d <= 0 {
-			d = time.Second
-		}
+		d := retryDelay(err, attempt)
 		if d > s.opts.MaxRetryAfter {
 			d = s.opts.MaxRetryAfter
 		}
-		s.opts.Logger.Info("stream: rate limited by platform, waiting", "retry_after", d, "attempt", attempt+1)
+		s.opts.Logger.Info("stream: platform call failed, retrying", "class", class.String(), "retry_after", d, "attempt", attempt+1, "err", err)
 		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
@@ -380,4 +465,22 @@ func (s *Streamer) call(ctx context.Context, f func() error) error {
 		case <-t.C:
 		}
 	}
+}
+
+// retryDelay is the pause before retry attempt+1 of a call that failed
+// with err: what the platform asked for, else 1 s doubling per attempt.
+func retryDelay(err error, attempt int) time.Duration {
+	var de DeliveryError
+	var ra RetryAfterError
+	var d time.Duration
+	switch {
+	case errors.As(err, &de):
+		d = de.RetryAfter()
+	case errors.As(err, &ra):
+		d = ra.RetryAfter()
+	}
+	if d <= 0 {
+		d = time.Second << min(attempt, 5)
+	}
+	return d
 }
