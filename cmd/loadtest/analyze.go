@@ -36,6 +36,9 @@ func analyze(o options, w *world, convs []*conversation, slackBase, discordBase 
 		res.PlatformCalls += discordCalls(w, convs, discordBase, calls, res.RateLimitedBy)
 	}
 	res.RateLimited = w.rateLimited()
+	if w.faults != nil {
+		res.Injected429s, res.Injected502s = int(w.faults.tooMany.Load()), int(w.faults.badGateway.Load())
+	}
 	w.delivered.mu.Lock()
 	res.DeliveryFailures = append([]string(nil), w.delivered.failures...)
 	w.delivered.mu.Unlock()

@@ -30,7 +30,10 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 		}
 	}
 	convs := newConversations(o)
-	w := newWorld(o, convs)
+	w, err := newWorld(o, convs)
+	if err != nil {
+		return nil, err
+	}
 	defer w.close()
 	b, err := startBot(ctx, binary, dir, w.env(dir), o.KeepLogs)
 	if err != nil {

@@ -50,6 +50,8 @@ type options struct {
 	Store         string        `json:"store"`
 	Users         int           `json:"users"`
 	DiscordGlobal int           `json:"discord_global_per_sec"`
+	DiscordFaults float64       `json:"discord_fault_rate"`
+	DiscordStorm  time.Duration `json:"discord_storm_ns"`
 	LLMTLS        bool          `json:"llm_tls"`
 	JSON          string        `json:"-"`
 	Profile       string        `json:"-"`
@@ -77,6 +79,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&o.Users, "users", 50, "distinct people asking")
 	fs.BoolVar(&o.LLMTLS, "llm-tls", true, "serve the fake LLM over HTTPS and HTTP/2, as OpenRouter and Mistral do (false: plain HTTP/1.1, one connection per reply)")
 	fs.IntVar(&o.DiscordGlobal, "discord-global", 50, "fake Discord's global limit, requests per second (0: none)")
+	fs.Float64Var(&o.DiscordFaults, "discord-fault-rate", 0, "share of Discord thread creations and message edits refused with a 429 (rate limit headers and body) or a 502 (HTML page), half each")
+	fs.DurationVar(&o.DiscordStorm, "discord-storm", 0, "refuse every Discord thread creation and message edit (429 or 502) for this long from the first one on: a storm longer than the bot's retries")
 	fs.StringVar(&o.JSON, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.Profile, "cpuprofile", "", "write a CPU profile of the bot (pprof, taken over the load) to this file")
 	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (and its goroutines to FILE.goroutines.txt)")
@@ -109,6 +113,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.ErrorRate < 0 || o.ErrorRate >= 1 {
 		problems = append(problems, errors.New("-error-rate must be in [0, 1)"))
+	}
+	if o.DiscordFaults < 0 || o.DiscordFaults >= 1 || o.DiscordStorm < 0 {
+		problems = append(problems, errors.New("-discord-fault-rate must be in [0, 1) and -discord-storm not negative"))
 	}
 	if o.Store != "memory" && o.Store != "bolt" {
 		problems = append(problems, fmt.Errorf("-store %q: want memory or bolt", o.Store))

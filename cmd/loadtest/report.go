@@ -82,6 +82,10 @@ type results struct {
 	CallsPerReply float64        `json:"platform_calls_per_reply"`
 	RateLimited   int            `json:"rate_limited_429s"`
 	RateLimitedBy map[string]int `json:"rate_limited_by_route,omitempty"`
+	// Injected429s and Injected502s are the faults -discord-fault-rate
+	// and -discord-storm served (not counted in RateLimited).
+	Injected429s int `json:"injected_429s,omitempty"`
+	Injected502s int `json:"injected_502s,omitempty"`
 
 	CPUSeconds    float64 `json:"bot_cpu_seconds"`
 	CPUPerReplyMS float64 `json:"bot_cpu_ms_per_reply"`
@@ -202,6 +206,9 @@ func writeTable(out io.Writer, r *results) {
 	row("platform calls per reply (attributed)", func(l latencies) string { return fmt.Sprintf("%.2f", l.CallsPerReply) }, "")
 	fmt.Fprintf(tw, "platform calls per reply (all calls)\t%.2f\t%s\t\n", r.CallsPerReply, strings.Repeat("\t", len(o.Platforms)-1))
 	fmt.Fprintf(tw, "platform 429s received\t%d\t%s\t0\n", r.RateLimited, strings.Repeat("\t", len(o.Platforms)-1))
+	if o.DiscordFaults > 0 || o.DiscordStorm > 0 {
+		fmt.Fprintf(tw, "injected Discord 429s / 502s (thread creations, edits)\t%d / %d\t%s\t\n", r.Injected429s, r.Injected502s, strings.Repeat("\t", len(o.Platforms)-1))
+	}
 	fmt.Fprintf(tw, "bot CPU per reply\t%.2f ms (%.1f s total)\t%s\t≤ 2 ms\n", r.CPUPerReplyMS, r.CPUSeconds, strings.Repeat("\t", len(o.Platforms)-1))
 	fmt.Fprintf(tw, "load tool (fakes) CPU, same machine\t%.1f s (%.0f%% of one core)\t%s\t\n", r.ToolCPUSeconds,
 		100*r.ToolCPUSeconds/max(r.Elapsed.Seconds(), 0.001), strings.Repeat("\t", len(o.Platforms)-1))

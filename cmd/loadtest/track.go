@@ -80,6 +80,14 @@ func (w *world) botTexts(c *conversation) []string {
 				out = append(out, m.Content)
 			}
 		}
+		// When the thread could not be started, the answer goes to the
+		// channel as a reply to the mention (whose id the thread would
+		// have had).
+		for _, m := range w.discord.Messages(c.channel) {
+			if m.Author != nil && m.Author.ID == bot && m.MessageReference != nil && m.MessageReference.MessageID == c.thread {
+				out = append(out, m.Content)
+			}
+		}
 	}
 	return out
 }

@@ -28,13 +28,16 @@ type world struct {
 	llm     *llmtest.Server
 	slack   *fakeslack.Server
 	discord *discordtest.Server
-	traces  *traceLog
+	// faults, when not nil, stands between the bot and discord
+	// (-discord-fault-rate, -discord-storm).
+	faults *discordFaults
+	traces *traceLog
 
 	delivered delivery
 }
 
 // newWorld starts the fakes the options ask for.
-func newWorld(o options, convs []*conversation) *world {
+func newWorld(o options, convs []*conversation) (*world, error) {
 	w := &world{o: o, traces: newTraceLog(len(convs))}
 	byMarker := make(map[string]*conversation, len(convs))
 	for _, c := range convs {
@@ -84,9 +87,17 @@ func newWorld(o options, convs []*conversation) *world {
 				w.discord.AddChannel(discordtest.Channel{ID: discordChannel(i), Type: discordtest.GuildText,
 					GuildID: w.discord.Options().GuildID, Name: "load-" + strconv.Itoa(i)})
 			}
+			if o.DiscordFaults > 0 || o.DiscordStorm > 0 {
+				f, err := newDiscordFaults(w.discord.URL(), o.DiscordFaults, o.DiscordStorm)
+				if err != nil {
+					w.close()
+					return nil, err
+				}
+				w.faults = f
+			}
 		}
 	}
-	return w
+	return w, nil
 }
 
 // close stops the fakes.
@@ -97,6 +108,9 @@ func (w *world) close() {
 	}
 	if w.discord != nil {
 		w.discord.Close()
+	}
+	if w.faults != nil {
+		w.faults.close()
 	}
 }
 
@@ -140,6 +154,9 @@ func (w *world) env(dir string) []string {
 		env["DISCORD_BOT_TOKEN"] = fo.Token
 		env["DISCORD_APPLICATION_ID"] = fo.AppID
 		env["MISTRALBOT_DISCORD_API_URL"] = w.discord.URL()
+		if w.faults != nil {
+			env["MISTRALBOT_DISCORD_API_URL"] = w.faults.URL()
+		}
 		env["MISTRALBOT_DISCORD_GATEWAY_URL"] = w.discord.GatewayURL()
 		if w.o.DiscordGlobal > 0 {
 			// The bot knows its limit, as a deployment does.
