@@ -22,14 +22,16 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"llm.context_tokens":        128000,
 		"llm.timeout":               120 * time.Second,
 		"llm.idle_timeout":          30 * time.Second,
+		"llm.first_byte_timeout":    120 * time.Second,
 		"llm.max_concurrency":       16,
 		"llm.max_retries":           3,
 		"llm.queue_size":            128,
 		"llm.price_input_per_mtok":  0.075,
 		"llm.price_output_per_mtok": 0.20,
 		"llm.headers": map[string]string{
-			"Http-Referer": "https://github.com/mistralbot/mistralbot",
-			"X-Title":      "mistralbot",
+			"Http-Referer":       "https://github.com/mistralbot/mistralbot",
+			"X-Openrouter-Title": "mistralbot",
+			"X-Title":            "mistralbot",
 		},
 		"slack.enabled":                false,
 		"slack.mode":                   "socket",
@@ -137,7 +139,7 @@ LOG:
 		"llm.fallback_models":          []string{"a", "b"},
 		"llm.temperature":              0.7,
 		"llm.timeout":                  45 * time.Second,
-		"llm.headers":                  map[string]string{"Authorization": "Bearer x", "Http-Referer": "https://github.com/mistralbot/mistralbot"},
+		"llm.headers":                  map[string]string{"Authorization": "Bearer x", "Http-Referer": "https://github.com/mistralbot/mistralbot", "X-Openrouter-Title": "mistralbot"},
 		"slack.enabled":                true,
 		"slack.command_prefix":         "mb-",
 		"discord.shard_id":             2,
@@ -180,6 +182,10 @@ func TestProviderAndModelDefaults(t *testing.T) {
 			t.Errorf("%q: got %s %s %d %g %g, want %s %s %d %g %g", tt.yaml,
 				l.BaseURL, l.Model, l.ContextTokens, l.PriceInputPerMTok, l.PriceOutputPerMTok,
 				tt.base, tt.model, tt.ctx, tt.priceIn, tt.pOut)
+		}
+		// Only an operator's figure is "set": the server's beats a default.
+		if set := strings.Contains(tt.yaml, "context_tokens"); l.ContextTokensSet != set {
+			t.Errorf("%q: ContextTokensSet %v, want %v", tt.yaml, l.ContextTokensSet, set)
 		}
 	}
 }

@@ -60,7 +60,7 @@ func knownModels() map[string]knownModel {
 // KnownModel returns the context window and USD prices per million tokens
 // of a current Mistral Small id; ok is false for any other id.
 func KnownModel(id string) (ctxTokens int, inPerMTok, outPerMTok float64, ok bool) {
-	m, ok := knownModels()[strings.ToLower(id)]
+	m, ok := knownModels()[catalogID(id)]
 	return m.ctx, m.in, m.out, ok
 }
 
@@ -81,8 +81,14 @@ func RetiredModels() map[string]string {
 
 // IsRetired reports whether id is a retired Mistral Small id.
 func IsRetired(id string) bool {
-	_, ok := RetiredModels()[strings.ToLower(id)]
+	_, ok := RetiredModels()[catalogID(id)]
 	return ok
+}
+
+// catalogID is the key of id in the tables: lower case, without Ollama's
+// default tag (a local "mistral-small-2409:latest" is that snapshot).
+func catalogID(id string) string {
+	return strings.TrimSuffix(strings.ToLower(strings.TrimSpace(id)), ":latest")
 }
 
 // SuggestSmall returns the ids in models that are Mistral Small variants

@@ -53,6 +53,11 @@ type Options struct {
 	// (default 30s); a longer one ends the retries and is reported in
 	// Error.RetryAfter.
 	MaxRetryAfter time.Duration
+	// ContextTokens is the configured context window (llm.context_tokens
+	// when the operator set it; 0: learn it from the server, see Probe and
+	// ContextWindow). A response counting this many prompt tokens was
+	// truncated by the server.
+	ContextTokens int
 	// Prices in USD per million tokens, used when the provider reports no
 	// cost.
 	PriceInputPerMTok  float64
@@ -83,7 +88,8 @@ type Client struct {
 	jitter func() float64 // in [0, 1)
 
 	mu      sync.Mutex
-	retired map[string]bool // models the provider called unknown
+	retired map[string]bool          // models the provider called unknown
+	windows map[string]ContextWindow // context windows the server stated
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -141,6 +147,7 @@ func New(opts Options) (*Client, error) {
 		sleep:   sleepCtx,
 		jitter:  rand.Float64,
 		retired: map[string]bool{},
+		windows: map[string]ContextWindow{},
 	}
 	if c.http == nil {
 		// No Timeout: streams are bounded by ctx and the idle timer. Many
@@ -189,6 +196,9 @@ func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
 			return s, nil
 		}
 		last = err
+		if err.Code == CodeContextLength {
+			c.learnWindow(model, err.ContextTokens, "the provider's refusal")
+		}
 		if i == len(cands)-1 || !c.fallBack(model, cands[i+1], err) {
 			break
 		}

@@ -37,6 +37,10 @@ type Error struct {
 	// Partial is true when some text was already streamed before the
 	// failure; that text was delivered through Next.
 	Partial bool
+	// ContextTokens and PromptTokens: with CodeContextLength, the window
+	// and the prompt size the provider named (0 when it did not).
+	ContextTokens int
+	PromptTokens  int
 	// Err is the underlying transport error, if any.
 	Err error
 }
