@@ -142,6 +142,9 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 
 func (c *Client) setHeaders(r *http.Request) {
 	for k, v := range c.opts.Headers {
+		if openRouterOnly(k) && c.opts.Dialect != OpenRouter {
+			continue
+		}
 		r.Header.Set(k, v)
 	}
 	if c.opts.APIKey != "" {
@@ -224,4 +227,17 @@ func jsonAnswer(b []byte) ([]byte, *Error) {
 	out = append(out, compact.Bytes()...)
 	out = append(out, "\n\ndata: [DONE]\n\n"...)
 	return out, nil
+}
+
+// openRouterOnly reports OpenRouter's app attribution headers
+// (https://openrouter.ai/docs/app-attribution: HTTP-Referer,
+// X-OpenRouter-Title, X-OpenRouter-Categories; X-Title in its older
+// examples). They tell OpenRouter which app is calling; sent to Mistral or
+// a self-hosted server they would only leak the deployment's identity.
+func openRouterOnly(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Http-Referer", "X-Title", "X-Openrouter-Title", "X-Openrouter-Categories":
+		return true
+	}
+	return false
 }

@@ -12,6 +12,10 @@ import (
 	"time"
 )
 
+// MaxOpenRouterModels is OpenRouter's cap on the models field: the model
+// plus two fallbacks per request.
+const MaxOpenRouterModels = 3
+
 // Defaults applied by New to zero Options fields.
 const (
 	DefaultIdleTimeout   = 30 * time.Second
@@ -36,8 +40,9 @@ type Options struct {
 	// FallbackModels are tried in order when it is unavailable.
 	Model          string
 	FallbackModels []string
-	// Headers are extra request headers, sent with every request
-	// (OpenRouter: HTTP-Referer, X-Title).
+	// Headers are extra request headers, sent with every request, except
+	// OpenRouter's attribution headers (HTTP-Referer, X-OpenRouter-Title,
+	// X-OpenRouter-Categories, X-Title), sent to OpenRouter only.
 	Headers map[string]string
 	// Timeout bounds a whole request including retries and the stream (0:
 	// none); IdleTimeout the silence between two chunks (default 30s).
@@ -189,8 +194,16 @@ func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
 	}
 	cands := c.candidates(req)
 	var last *Error
-	for i, model := range cands {
-		s, err := c.streamModel(ctx, req, model, cands[i+1:])
+	for i := 0; i < len(cands); {
+		model := cands[i]
+		// OpenRouter walks its models field server-side, at most 3 models
+		// per request ("'models' array must have 3 items or fewer",
+		// coder/xum#2963); the candidates beyond are tried from here.
+		rest := cands[i+1:]
+		if c.opts.Dialect == OpenRouter {
+			rest = rest[:min(len(rest), MaxOpenRouterModels-1)]
+		}
+		s, err := c.streamModel(ctx, req, model, rest)
 		if err == nil {
 			s.start, s.cancelAll = start, cancel
 			return s, nil
@@ -199,9 +212,14 @@ func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
 		if err.Code == CodeContextLength {
 			c.learnWindow(model, err.ContextTokens, "the provider's refusal")
 		}
-		if i == len(cands)-1 || !c.fallBack(model, cands[i+1], err) {
+		next := i + 1
+		if c.opts.Dialect == OpenRouter && err.Code != CodeNotFound {
+			next = i + 1 + len(rest) // OpenRouter already tried rest
+		}
+		if next >= len(cands) || !c.fallBack(model, cands[next], err) {
 			break
 		}
+		i = next
 	}
 	cancel()
 	return nil, last
@@ -255,8 +273,9 @@ func (c *Client) fallBack(model, next string, err *Error) bool {
 		c.log.Warn("llm: model is unknown or retired, falling back; fix llm.model",
 			"model", model, "fallback", next, "provider_message", err.Message)
 		return true
-	case c.opts.Dialect != OpenRouter && retryable(err):
-		// OpenRouter already walked the models list server-side.
+	case retryable(err):
+		// OpenRouter walked its models field already: next is the first
+		// fallback it was not given.
 		c.log.Warn("llm: model unavailable after retries, falling back",
 			"model", model, "fallback", next, "error", err.Error())
 		return true
