@@ -166,7 +166,7 @@ func TestProviderAndModelDefaults(t *testing.T) {
 		priceIn, pOut float64
 	}{
 		{"", "https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct", 128000, 0.075, 0.20},
-		{"llm: {provider: Mistral}", "https://api.mistral.ai/v1", "mistral-small-latest", 128000, 0.10, 0.30},
+		{"llm: {provider: Mistral}", "https://api.mistral.ai/v1", "mistral-small-latest", 128000, 0.15, 0.60},
 		{"llm: {provider: openai}", "http://localhost:8000/v1", "mistral-small", FallbackContextTokens, 0, 0},
 		{"llm: {provider: openai, base_url: 'http://vllm:9000/v1', model: m, context_tokens: 8192, price_input_per_mtok: 1}",
 			"http://vllm:9000/v1", "m", 8192, 1, 0},
