@@ -18,11 +18,15 @@ const MaxOpenRouterModels = 3
 
 // Defaults applied by New to zero Options fields.
 const (
-	DefaultIdleTimeout   = 30 * time.Second
-	DefaultMaxRetries    = 3
-	DefaultBackoffBase   = 500 * time.Millisecond
-	DefaultBackoffMax    = 10 * time.Second
-	DefaultMaxRetryAfter = 30 * time.Second
+	DefaultIdleTimeout = 30 * time.Second
+	// DefaultFirstByteTimeout bounds the wait for the response headers: a
+	// local single-slot server queues requests before sending them, for
+	// as long as the answers ahead take.
+	DefaultFirstByteTimeout = 120 * time.Second
+	DefaultMaxRetries       = 3
+	DefaultBackoffBase      = 500 * time.Millisecond
+	DefaultBackoffMax       = 10 * time.Second
+	DefaultMaxRetryAfter    = 30 * time.Second
 	// DefaultReadInterval paces reading a stream once its first text
 	// arrived: see Options.ReadInterval.
 	DefaultReadInterval = 100 * time.Millisecond
@@ -45,9 +49,12 @@ type Options struct {
 	// X-OpenRouter-Categories, X-Title), sent to OpenRouter only.
 	Headers map[string]string
 	// Timeout bounds a whole request including retries and the stream (0:
-	// none); IdleTimeout the silence between two chunks (default 30s).
-	Timeout     time.Duration
-	IdleTimeout time.Duration
+	// none); FirstByteTimeout the wait for the response headers (default
+	// 120s); IdleTimeout the silence between two chunks once they came
+	// (default 30s).
+	Timeout          time.Duration
+	FirstByteTimeout time.Duration
+	IdleTimeout      time.Duration
 	// MaxRetries bounds retries before the first byte (0: default 3,
 	// negative: none); BackoffBase/BackoffMax shape the exponential
 	// backoff with full jitter (defaults 500ms and 10s).
@@ -119,6 +126,9 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.FirstByteTimeout <= 0 {
+		opts.FirstByteTimeout = DefaultFirstByteTimeout
 	}
 	switch {
 	case opts.MaxRetries == 0:
@@ -294,6 +304,7 @@ func (c *Client) streamModel(ctx context.Context, req Request, model string, res
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Model: model, Message: "encode request", Err: err}
 	}
+	acceptedTimeouts := 0
 	for attempt := 0; ; attempt++ {
 		s, e := c.attempt(ctx, req, model, body)
 		if e == nil {
@@ -302,6 +313,16 @@ func (c *Client) streamModel(ctx context.Context, req Request, model string, res
 		e.Model = model
 		if !retryable(e) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
 			return nil, e
+		}
+		if e.Code == CodeTimeout && e.sent {
+			// The server has the request and may still answer (and bill)
+			// it; a second copy queues behind it. One more try, said out
+			// loud, then the user hears of the timeout.
+			if acceptedTimeouts++; acceptedTimeouts > 1 {
+				return nil, e
+			}
+			c.log.Warn("llm: request timed out after the server accepted it; it may still be processed and billed; trying once more",
+				"model", model, "error", e.Error())
 		}
 		d, ok := c.retryDelay(attempt, e)
 		if !ok {

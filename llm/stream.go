@@ -166,7 +166,7 @@ func (s *Stream) readFailed(err error) (string, error) {
 	}
 	e := s.client.transportError(s.ctx, s.idle, s.model, err)
 	if e.Code == CodeTimeout && s.idle.fired.Load() {
-		e.Message = "stream stalled: no data for " + s.client.opts.IdleTimeout.String()
+		e.Message = "stream stalled: no data for " + s.idle.limit().String()
 	}
 	e.Partial = partial
 	return "", s.fail(e)

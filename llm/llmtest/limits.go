@@ -1,6 +1,7 @@
 package llmtest
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 )
@@ -112,6 +113,7 @@ func (s *Server) acquire(r *http.Request) (release func(), ok bool) {
 	case <-r.Context().Done():
 		s.mu.Lock()
 		s.abandoned++
+		s.statsChanged()
 		s.mu.Unlock()
 		return nil, false
 	case <-s.done:
@@ -120,6 +122,7 @@ func (s *Server) acquire(r *http.Request) (release func(), ok bool) {
 	s.mu.Lock()
 	s.busy++
 	s.maxBusy = max(s.maxBusy, s.busy)
+	s.statsChanged()
 	s.mu.Unlock()
 	return func() {
 		s.mu.Lock()
@@ -145,4 +148,34 @@ func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Stats{Abandoned: s.abandoned, MaxBusy: s.maxBusy, Truncated: s.truncated}
+}
+
+// statsChanged wakes WaitStats callers; s.mu is held.
+func (s *Server) statsChanged() {
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// WaitStats blocks until cond holds for the counters, or ctx ends (false).
+func (s *Server) WaitStats(ctx context.Context, cond func(Stats) bool) bool {
+	for {
+		s.mu.Lock()
+		st := Stats{Abandoned: s.abandoned, MaxBusy: s.maxBusy, Truncated: s.truncated}
+		if cond(st) {
+			s.mu.Unlock()
+			return true
+		}
+		if s.changed == nil {
+			s.changed = make(chan struct{})
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		}
+	}
 }

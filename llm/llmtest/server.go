@@ -140,6 +140,7 @@ type Server struct {
 	abandoned int
 	truncated int
 	loaded    map[string]bool // Ollama: models a chat request loaded
+	changed   chan struct{}   // closed when a counter changes
 }
 
 type queued struct {
