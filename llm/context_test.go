@@ -179,7 +179,8 @@ func TestModelTags(t *testing.T) {
 		{"mistral-small:24b", "mistral-small:24b", true},
 		{"mistral-small:22b", "", false},
 		{"mistralai/mistral-small-2603", "mistralai/mistral-small-2603", true},
-		{"mistralai/mistral-small-2603:latest", "", false},
+		{"mistralai/mistral-small-2603:latest", "mistralai/mistral-small-2603", true},
+		{"mistralai/mistral-small-2603:free", "", false},
 	} {
 		m, ok := MatchModel(tc.want, listed)
 		if ok != tc.ok || m.ID != tc.got {

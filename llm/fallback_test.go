@@ -184,3 +184,20 @@ func TestLLMTestRefusesFourModels(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 }
+
+func TestFallbackPlan(t *testing.T) {
+	for _, tc := range []struct {
+		d    Dialect
+		fb   []string
+		want string
+	}{
+		{OpenRouter, nil, "no fallback models: a failure of a reaches the user"},
+		{OpenRouter, []string{"b", " ", "a", "c"}, "OpenRouter tries [a, b, c] within one request (its models field)"},
+		{OpenRouter, []string{"b", "c", "d", "e", "f", "g"}, "OpenRouter tries [a, b, c] within one request (its models field holds at most 3); if all fail, the bot sends [d, e, f], then [g] in turn"},
+		{Mistral, []string{"b", "c"}, "the bot tries a, then b, then c (each after its retries)"},
+	} {
+		if got := FallbackPlan(tc.d, "a", tc.fb); got != tc.want {
+			t.Errorf("FallbackPlan(%s, %v) = %q, want %q", tc.d, tc.fb, got, tc.want)
+		}
+	}
+}

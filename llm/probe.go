@@ -156,11 +156,11 @@ func SameModel(a, b string) bool {
 	return strings.EqualFold(ollamaTag(a), ollamaTag(b))
 }
 
-// ollamaTag gives an untagged local model name Ollama's default tag. Ids
-// with a slash (OpenRouter's vendor/model) are left alone.
+// ollamaTag gives an untagged model name Ollama's default tag (Ollama
+// names may have a namespace: user/model means user/model:latest).
 func ollamaTag(id string) string {
 	id = strings.TrimSpace(id)
-	if id == "" || strings.Contains(id, ":") || strings.Contains(id, "/") {
+	if id == "" || strings.Contains(id, ":") {
 		return id
 	}
 	return id + ":latest"
