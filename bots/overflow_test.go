@@ -70,7 +70,7 @@ func TestMessageTooLongForTheWindow(t *testing.T) {
 	if err := json.Unmarshal(reqs[1].Body, &m); err != nil {
 		t.Fatal(err)
 	}
-	if m.MaxTokens <= 0 || m.MaxTokens > 128 {
+	if m.MaxTokens != 64 { // a quarter of the window
 		t.Fatalf("max_tokens %d in a 256-token window", m.MaxTokens)
 	}
 }
