@@ -194,3 +194,24 @@ func TestModelTags(t *testing.T) {
 		t.Fatal("catalog ignores Ollama's default tag")
 	}
 }
+
+// TestOverflowPromptShare: a refusal that counted max_tokens too names
+// the prompt's share, which is what trimming must act on.
+func TestOverflowPromptShare(t *testing.T) {
+	for msg, want := range map[string][2]int{
+		`This endpoint's maximum context length is 131072 tokens. However, you requested about 138956 tokens (7884 of text input, 131072 in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.`: {131072, 7884},
+		`This model's maximum context length is 6048 tokens. However, you requested 6616 tokens (568 in the messages, 6048 in the completion). Please reduce the length of the messages or completion.`: {6048, 568},
+		`Prompt contains 40384 tokens and 0 draft tokens, too large for model with 32768 maximum context length`: {32768, 40384},
+	} {
+		f, ok := contextOverflow(400, providerError{found: true, message: msg}, 0, 0)
+		if !ok || f.window != want[0] || f.prompt != want[1] {
+			t.Errorf("%q: %+v %v, want window %d prompt %d", msg, f, ok, want[0], want[1])
+		}
+	}
+	if _, ok := contextOverflow(400, providerError{found: true, message: "max_tokens must be at least 1, got -186."}, 0, 0); ok {
+		t.Error("an unrelated 400 taken for an overflow")
+	}
+	if _, ok := contextOverflow(500, providerError{found: true, message: "maximum context length is 10 tokens"}, 0, 0); ok {
+		t.Error("an untyped 500 taken for an overflow")
+	}
+}

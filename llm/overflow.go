@@ -24,8 +24,13 @@ const CodeContextLength Code = "context_length"
 //	Mistral    400 "Prompt contains M tokens and 0 draft tokens, too large for model with N maximum
 //	           context length" (as its API users report it; not in Mistral's docs, hence the loose match)
 var (
-	reMaxContext   = regexp.MustCompile(`(?i)maximum context length is (\d+)`)
-	reTooLargeFor  = regexp.MustCompile(`(?i)too large for model with (\d+) maximum context`)
+	reMaxContext  = regexp.MustCompile(`(?i)maximum context length is (\d+)`)
+	reTooLargeFor = regexp.MustCompile(`(?i)too large for model with (\d+) maximum context`)
+	// The prompt's share of a request that also counted max_tokens:
+	// OpenRouter "(7884 of text input, 131072 in the output)", vLLM and
+	// OpenAI "(P in the messages, K in the completion)" / "(P in your
+	// prompt; K for the completion)"; else the whole request.
+	rePromptPart   = regexp.MustCompile(`(?i)\((\d+) (?:of text input|in the messages|in your prompt)`)
 	reRequested    = regexp.MustCompile(`(?i)you requested (?:about )?(\d+) tokens`)
 	rePromptHolds  = regexp.MustCompile(`(?i)prompt contains (\d+) tokens`)
 	reExceedsLimit = regexp.MustCompile(`(?i)(\d+) tokens?\)? (?:is too long and )?exceeds? (?:the )?limit of (\d+)`)
@@ -59,7 +64,7 @@ func contextOverflow(status int, pe providerError, nCtx, nPrompt int) (overflowF
 	default:
 		return overflowFacts{}, false
 	}
-	f := overflowFacts{window: firstInt(m, reMaxContext, reTooLargeFor), prompt: firstInt(m, reRequested, rePromptHolds)}
+	f := overflowFacts{window: firstInt(m, reMaxContext, reTooLargeFor), prompt: firstInt(m, rePromptPart, reRequested, rePromptHolds)}
 	if sm := reExceedsLimit.FindStringSubmatch(m); sm != nil {
 		f.prompt, _ = strconv.Atoi(sm[1])
 		f.window, _ = strconv.Atoi(sm[2])
