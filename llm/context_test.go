@@ -200,8 +200,8 @@ func TestModelTags(t *testing.T) {
 func TestOverflowPromptShare(t *testing.T) {
 	for msg, want := range map[string][2]int{
 		`This endpoint's maximum context length is 131072 tokens. However, you requested about 138956 tokens (7884 of text input, 131072 in the output). Please reduce the length of either one, or use the "middle-out" transform to compress your prompt automatically.`: {131072, 7884},
-		`This model's maximum context length is 6048 tokens. However, you requested 6616 tokens (568 in the messages, 6048 in the completion). Please reduce the length of the messages or completion.`: {6048, 568},
-		`Prompt contains 40384 tokens and 0 draft tokens, too large for model with 32768 maximum context length`: {32768, 40384},
+		`This model's maximum context length is 6048 tokens. However, you requested 6616 tokens (568 in the messages, 6048 in the completion). Please reduce the length of the messages or completion.`:                                                                    {6048, 568},
+		`Prompt contains 40384 tokens and 0 draft tokens, too large for model with 32768 maximum context length`:                                                                                                                                                           {32768, 40384},
 	} {
 		f, ok := contextOverflow(400, providerError{found: true, message: msg}, 0, 0)
 		if !ok || f.window != want[0] || f.prompt != want[1] {
