@@ -252,10 +252,6 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 			notes = append(notes, e.tr(lang, i18n.CutOff, reason))
 		}
 	}
-	// The last edits may wait on the platform's budget: they get
-	// finishTimeout beyond the reply's deadline (only the shutdown cut ends
-	// them sooner), so that an answer complete just before ReplyTimeout is
-	// not left half-written.
 	if g.result.Truncated {
 		notes = append(notes, e.tr(lang, i18n.ContextTruncated, g.result.ContextTokens))
 	}
@@ -263,6 +259,10 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 	if plan.beforeFinish != nil {
 		plan.beforeFinish(g)
 	}
+	// The last edits may wait on the platform's budget: they get
+	// finishTimeout beyond the reply's deadline (only the shutdown cut ends
+	// them sooner), so that an answer complete just before ReplyTimeout is
+	// not left half-written.
 	fctx := ctx
 	if dl, ok := ctx.Deadline(); ok {
 		var cancel context.CancelFunc
