@@ -275,7 +275,9 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 
 // withNotes appends notices after the text. Notices go at the end so that
 // the streamed text is a prefix of the final one (no jump when the last
-// edit lands) and the first visible words are the answer itself.
+// edit lands) and the first visible words are the answer itself. This
+// format ("\n\n" then a catalog notice) is what i18n.StripNotices removes
+// from the bot's turns before they go back to the model.
 func withNotes(text string, notes []string) string {
 	if len(notes) == 0 {
 		return text
