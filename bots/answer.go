@@ -67,12 +67,13 @@ func (e *Engine) process(work context.Context, j *job) {
 	reply := j.reply
 	expired := j.recovered() && j.jr.expired
 	p := e.buildPrompt(in)
+	plan := e.newPlan(in, p)
 	temp := e.opts.Temperature
 	req := llm.Request{
 		Model:       set.Model,
 		Messages:    p.messages,
 		Temperature: &temp,
-		MaxTokens:   e.opts.MaxTokens,
+		MaxTokens:   p.maxTokens,
 		User:        anonymize(UserID(j.msg.Key.Platform, j.msg.UserID)),
 	}
 	var early *earlyStream
@@ -81,7 +82,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		// Opening the reply is a platform round trip (a Discord thread);
 		// the model is asked meanwhile, so that it never waits for it.
 		if !expired {
-			early = e.startStream(ctx, req)
+			early = e.startStream(ctx, req, plan)
 		}
 		j.jr.settle() // the entry is stored before anything is posted
 		r, err := e.openReply(ctx, j)
@@ -121,7 +122,9 @@ func (e *Engine) process(work context.Context, j *job) {
 			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
 		}
 	}
-	g := e.generate(work, ctx, reply, req, early, lang, notes, j.recovered())
+	var usage llm.Usage
+	plan.beforeFinish = func(g generated) { usage = e.settleUsage(ctx, j.msg, plan.p, g) }
+	g := e.generate(work, ctx, reply, req, early, lang, notes, j.recovered(), plan)
 	// Finished: out of the journal, unless the last text did not reach the
 	// platform (shutdown, or the platform failing the final edit): the
 	// next start completes it.
@@ -148,16 +151,6 @@ func (e *Engine) process(work context.Context, j *job) {
 			// people talking there are not followed up.
 			e.histories.remove(j.key)
 		}
-	}
-	usage := g.result.Usage
-	if g.started && usage.Total() == 0 {
-		usage = llm.Usage{PromptTokens: p.tokens, CompletionTokens: llm.EstimateTokens(g.text), Estimated: true}
-	}
-	if e.ownEstimator && g.started && !usage.Estimated && usage.PromptTokens > 0 {
-		e.opts.Estimator.Observe(p.tokens, usage.PromptTokens)
-	}
-	if usage.Total() > 0 {
-		e.recordUsage(ctx, j.msg, usage)
 	}
 	var visible time.Duration // first token to first text on the platform
 	if fp, ok := base.(interface{ FirstPost() time.Time }); ok && !g.firstTokenAt.IsZero() {
@@ -190,7 +183,7 @@ type generated struct {
 // notice (length limit, cut off, interrupted), or the localized error. A
 // recovered reply that fails says it was interrupted: the asker has been
 // waiting across a restart.
-func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, early *earlyStream, lang string, notes []string, recovered bool) generated {
+func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, early *earlyStream, lang string, notes []string, recovered bool, plan *answerPlan) generated {
 	var g generated
 	var st *llm.Stream
 	var err error
@@ -198,7 +191,7 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 		defer early.cancel()
 		st, err = early.get()
 	} else {
-		st, err = e.opts.LLM.Stream(ctx, req)
+		st, err = plan.stream(ctx, req)
 	}
 	if err == nil {
 		g.started = true
@@ -242,6 +235,9 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 		g.outcome = OutcomeOK
 	default:
 		reason, outcome := e.failure(work, ctx, err, lang, req.Model)
+		if plan.tooLong > 0 {
+			reason = e.tr(lang, i18n.MessageTooLong, plan.tooLong)
+		}
 		if recovered {
 			reason, outcome = e.tr(lang, i18n.Interrupted), OutcomeInterrupted
 		}
@@ -255,6 +251,13 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 			g.outcome = OutcomeCutOff
 			notes = append(notes, e.tr(lang, i18n.CutOff, reason))
 		}
+	}
+	if g.result.Truncated {
+		notes = append(notes, e.tr(lang, i18n.ContextTruncated, g.result.ContextTokens))
+	}
+	notes = plan.notes(lang, notes)
+	if plan.beforeFinish != nil {
+		plan.beforeFinish(g)
 	}
 	// The last edits may wait on the platform's budget: they get
 	// finishTimeout beyond the reply's deadline (only the shutdown cut ends
@@ -272,7 +275,9 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 
 // withNotes appends notices after the text. Notices go at the end so that
 // the streamed text is a prefix of the final one (no jump when the last
-// edit lands) and the first visible words are the answer itself.
+// edit lands) and the first visible words are the answer itself. This
+// format ("\n\n" then a catalog notice) is what i18n.StripNotices removes
+// from the bot's turns before they go back to the model.
 func withNotes(text string, notes []string) string {
 	if len(notes) == 0 {
 		return text
@@ -342,6 +347,25 @@ func (e *Engine) recordUsage(ctx context.Context, msg Message, u llm.Usage) {
 	}
 }
 
+// settleUsage works out one reply's usage (estimated when the provider
+// sent none), calibrates the Engine's own estimator from a complete count
+// and records it. It runs before the final text is delivered (see
+// answerPlan.beforeFinish), so /usage asked right after an answer counts
+// it.
+func (e *Engine) settleUsage(ctx context.Context, msg Message, p prompt, g generated) llm.Usage {
+	usage := g.result.Usage
+	if g.started && usage.Total() == 0 {
+		usage = llm.Usage{PromptTokens: p.tokens, CompletionTokens: llm.EstimateTokens(g.text), Estimated: true}
+	}
+	if e.ownEstimator && g.started && !usage.Estimated && usage.PromptTokens > 0 && !g.result.Truncated {
+		e.opts.Estimator.Observe(p.tokens, usage.PromptTokens)
+	}
+	if usage.Total() > 0 {
+		e.recordUsage(ctx, msg, usage)
+	}
+	return usage
+}
+
 // anonymize turns a user id into the opaque id sent to the provider for
 // abuse tracking: stable per user, not the platform id itself.
 func anonymize(id string) string {
@@ -358,12 +382,12 @@ type earlyStream struct {
 }
 
 // startStream asks the model in the background; get or discard ends it.
-func (e *Engine) startStream(ctx context.Context, req llm.Request) *earlyStream {
+func (e *Engine) startStream(ctx context.Context, req llm.Request, plan *answerPlan) *earlyStream {
 	ctx, cancel := context.WithCancel(ctx)
 	es := &earlyStream{cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(es.done)
-		es.st, es.err = e.opts.LLM.Stream(ctx, req)
+		es.st, es.err = plan.stream(ctx, req)
 	}()
 	return es
 }

@@ -76,9 +76,13 @@ func (e *Engine) failure(work, ctx context.Context, err error, lang, model strin
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return e.tr(lang, i18n.ErrTimeout), OutcomeError
 	}
+	var le *llm.Error
+	if errors.As(err, &le) && le.Code == llm.CodeContextLength && le.ContextTokens > 0 {
+		// Still too long after trimming to the window (answerPlan.stream).
+		return e.tr(lang, i18n.MessageTooLong, le.ContextTokens), OutcomeError
+	}
 	key := errorText(llm.ErrorCode(err))
 	if key == i18n.ErrModelNotFound {
-		var le *llm.Error
 		if errors.As(err, &le) && le.Model != "" {
 			model = le.Model
 		}
@@ -90,7 +94,7 @@ func (e *Engine) failure(work, ctx context.Context, err error, lang, model strin
 // errorText is the catalog key for an llm error code.
 func errorText(c llm.Code) i18n.Key {
 	switch c {
-	case llm.CodeInvalid:
+	case llm.CodeInvalid, llm.CodeContextLength:
 		return i18n.ErrInvalid
 	case llm.CodeAuth:
 		return i18n.ErrAuth

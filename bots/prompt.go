@@ -1,9 +1,11 @@
 package bots
 
 import (
+	"slices"
 	"strings"
 	"time"
 
+	"mistralbot/bots/i18n"
 	"mistralbot/llm"
 )
 
@@ -18,6 +20,11 @@ type promptInput struct {
 	task string
 	// answerIn overrides the channel language (the target of /translate).
 	answerIn string
+	// window and ratio, when set, override the context window and the
+	// estimator's calibration: a retry after the provider refused the
+	// prompt as too long (overflow.go).
+	window int
+	ratio  float64
 }
 
 // prompt is a built request body.
@@ -28,6 +35,13 @@ type prompt struct {
 	// tokens is the uncalibrated estimate of messages (llm.EstimateTokens),
 	// what Estimator.Observe compares with the provider's count.
 	tokens int
+	// window and maxTokens are the context window trimmed to and the
+	// reply budget to ask for (smaller than EngineOptions.MaxTokens when
+	// the window is small); tooLong is true when the question alone does
+	// not fit.
+	window    int
+	maxTokens int
+	tooLong   bool
 }
 
 // buildPrompt turns a conversation into chat messages:
@@ -51,23 +65,39 @@ type prompt struct {
 func (e *Engine) buildPrompt(in promptInput) prompt {
 	est := llm.EstimateTokens
 	sys := systemMessage(in)
+	window, maxTokens := e.promptBudget(in)
 	// Raw estimates are compared with the budget divided by the calibration
 	// ratio: one division instead of scaling every turn.
-	budget := int(float64(e.opts.ContextTokens-e.opts.MaxTokens) / e.opts.Estimator.Ratio())
-	used := est(sys) + llm.MessageOverhead
+	ratio := e.opts.Estimator.Ratio()
+	if in.ratio > 0 {
+		ratio = in.ratio
+	}
+	budget := int(float64(window-maxTokens) / ratio)
+	sysCost := est(sys) + llm.MessageOverhead
+	used := sysCost
 
-	// Walk back from the newest turn, keeping turns while they fit.
-	first := len(in.turns)
-	for i := len(in.turns) - 1; i >= 0; i-- {
-		cost := turnTokens(est, in.turns[i])
-		if i < len(in.turns)-1 && used+cost > budget {
-			break
+	// The bot's own notices are not part of what the model said.
+	turns := forModel(in.turns)
+	// Walk back from the newest turn, keeping turns while they fit. A turn
+	// too long to fit even alone (a pasted log the server refused) is left
+	// out and the walk goes on: it must not cost the thread its context.
+	var kept []Turn
+	tooLong := false
+	for i := len(turns) - 1; i >= 0; i-- {
+		cost := turnTokens(est, turns[i])
+		if i == len(turns)-1 {
+			tooLong = used+cost > budget
+		} else if used+cost > budget {
+			if sysCost+cost <= budget {
+				break
+			}
+			continue
 		}
 		used += cost
-		first = i
+		kept = append(kept, turns[i])
 	}
-	dropped := first
-	kept := in.turns[first:]
+	slices.Reverse(kept)
+	dropped := len(turns) - len(kept)
 	// Bot turns before the first user turn (the start of a thread posted by
 	// the bot, or what trimming left) become user context: the conversation
 	// must not open with an assistant turn, and dropping them would lose
@@ -106,7 +136,56 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 		msgs = append(msgs, llm.Message{Role: r, Content: b.String()})
 		i = j
 	}
-	return prompt{messages: msgs, dropped: dropped, tokens: used}
+	return prompt{messages: msgs, dropped: dropped, tokens: used, window: window, maxTokens: maxTokens, tooLong: tooLong}
+}
+
+// ContextWindower is the optional capability of the Completer that knows
+// the context window the server stated for a model (*llm.Client: from
+// GET /models, Ollama's API, or a context-length refusal); Tokens 0 means
+// it knows none.
+type ContextWindower interface {
+	ContextWindow(model string) llm.ContextWindow
+}
+
+var _ ContextWindower = (*llm.Client)(nil)
+
+// promptBudget returns the context window to trim to and the reply
+// budget: EngineOptions.ContextTokens, or the server's window when it is
+// smaller (it is what the server enforces), and the configured reply
+// budget, cut to a quarter of a server's window that it would fill more
+// than half of (a 1024-token reply in a 256-token llama-server).
+func (e *Engine) promptBudget(in promptInput) (window, maxTokens int) {
+	window = e.opts.ContextTokens
+	if cw, ok := e.opts.LLM.(ContextWindower); ok {
+		if w := cw.ContextWindow(in.settings.Model); w.Tokens > 0 && w.Tokens < window {
+			window = w.Tokens
+		}
+	}
+	if in.window > 0 {
+		window = in.window
+	}
+	maxTokens = e.opts.MaxTokens
+	if window < e.opts.ContextTokens && maxTokens > window/2 {
+		maxTokens = max(window/4, 1)
+	}
+	return window, maxTokens
+}
+
+// forModel returns the turns as the model should see them: the bot's
+// messages without the notices the Engine appended to them (withNotes),
+// and without the bot messages that were only a notice.
+func forModel(turns []Turn) []Turn {
+	out := make([]Turn, 0, len(turns))
+	for _, t := range turns {
+		if t.Role == BotTurn {
+			t.Text = i18n.StripNotices(t.Text)
+			if strings.TrimSpace(t.Text) == "" && len(t.Attachments) == 0 {
+				continue
+			}
+		}
+		out = append(out, t)
+	}
+	return out
 }
 
 // systemMessage assembles the single leading system message.

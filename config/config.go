@@ -90,10 +90,17 @@ type LLM struct {
 	// ContextTokens is the model's context window; 0 in the file means
 	// "by model" and is resolved by Load.
 	ContextTokens int `mapstructure:"context_tokens" yaml:"context_tokens"`
-	// Timeout bounds one whole request; IdleTimeout the silence between
-	// two stream chunks. 0 disables either.
-	Timeout     time.Duration `mapstructure:"timeout" yaml:"timeout"`
-	IdleTimeout time.Duration `mapstructure:"idle_timeout" yaml:"idle_timeout"`
+	// ContextTokensSet is true when the operator set context_tokens; when
+	// false, ContextTokens is the catalogue's or the fallback figure and
+	// the server's own (llm.Client.Probe) should win.
+	ContextTokensSet bool `mapstructure:"-" yaml:"-"`
+	// Timeout bounds one whole request; FirstByteTimeout the wait for the
+	// response headers (a local server queues requests before them);
+	// IdleTimeout the silence between two stream chunks. 0 disables
+	// either.
+	Timeout          time.Duration `mapstructure:"timeout" yaml:"timeout"`
+	FirstByteTimeout time.Duration `mapstructure:"first_byte_timeout" yaml:"first_byte_timeout"`
+	IdleTimeout      time.Duration `mapstructure:"idle_timeout" yaml:"idle_timeout"`
 	// MaxConcurrency bounds the requests in flight.
 	MaxConcurrency int `mapstructure:"max_concurrency" yaml:"max_concurrency"`
 	// MaxRetries bounds retries before the first byte of a reply.

@@ -30,15 +30,21 @@ func defaults() map[string]any {
 		"llm.max_tokens":            1024,
 		"llm.context_tokens":        0,
 		"llm.timeout":               120 * time.Second,
+		"llm.first_byte_timeout":    120 * time.Second,
 		"llm.idle_timeout":          30 * time.Second,
 		"llm.max_concurrency":       16,
 		"llm.max_retries":           3,
 		"llm.queue_size":            0,
 		"llm.price_input_per_mtok":  0.0,
 		"llm.price_output_per_mtok": 0.0,
+		// OpenRouter's app attribution headers (openrouter.ai/docs/app-
+		// attribution: HTTP-Referer and X-OpenRouter-Title; X-Title is the
+		// name of its older examples, kept so MISTRALBOT_LLM_HEADERS_X_TITLE
+		// still works); llm sends them to OpenRouter only.
 		"llm.headers": map[string]string{
-			"HTTP-Referer": "https://github.com/mistralbot/mistralbot",
-			"X-Title":      "mistralbot",
+			"HTTP-Referer":       "https://github.com/mistralbot/mistralbot",
+			"X-OpenRouter-Title": "mistralbot",
+			"X-Title":            "mistralbot",
 		},
 
 		"slack.enabled":          false,
@@ -167,6 +173,7 @@ func (c *Config) resolve() {
 		}
 	}
 	facts, known := KnownModel(c.LLM.Model)
+	c.LLM.ContextTokensSet = c.LLM.ContextTokens != 0
 	if c.LLM.ContextTokens == 0 {
 		c.LLM.ContextTokens = FallbackContextTokens
 		if known {

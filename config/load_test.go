@@ -22,14 +22,16 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"llm.context_tokens":        128000,
 		"llm.timeout":               120 * time.Second,
 		"llm.idle_timeout":          30 * time.Second,
+		"llm.first_byte_timeout":    120 * time.Second,
 		"llm.max_concurrency":       16,
 		"llm.max_retries":           3,
 		"llm.queue_size":            128,
 		"llm.price_input_per_mtok":  0.075,
 		"llm.price_output_per_mtok": 0.20,
 		"llm.headers": map[string]string{
-			"Http-Referer": "https://github.com/mistralbot/mistralbot",
-			"X-Title":      "mistralbot",
+			"Http-Referer":       "https://github.com/mistralbot/mistralbot",
+			"X-Openrouter-Title": "mistralbot",
+			"X-Title":            "mistralbot",
 		},
 		"slack.enabled":                false,
 		"slack.mode":                   "socket",
@@ -137,7 +139,7 @@ LOG:
 		"llm.fallback_models":          []string{"a", "b"},
 		"llm.temperature":              0.7,
 		"llm.timeout":                  45 * time.Second,
-		"llm.headers":                  map[string]string{"Authorization": "Bearer x", "Http-Referer": "https://github.com/mistralbot/mistralbot"},
+		"llm.headers":                  map[string]string{"Authorization": "Bearer x", "Http-Referer": "https://github.com/mistralbot/mistralbot", "X-Openrouter-Title": "mistralbot"},
 		"slack.enabled":                true,
 		"slack.command_prefix":         "mb-",
 		"discord.shard_id":             2,
@@ -164,7 +166,7 @@ func TestProviderAndModelDefaults(t *testing.T) {
 		priceIn, pOut float64
 	}{
 		{"", "https://openrouter.ai/api/v1", "mistralai/mistral-small-3.2-24b-instruct", 128000, 0.075, 0.20},
-		{"llm: {provider: Mistral}", "https://api.mistral.ai/v1", "mistral-small-latest", 128000, 0.10, 0.30},
+		{"llm: {provider: Mistral}", "https://api.mistral.ai/v1", "mistral-small-latest", 128000, 0.15, 0.60},
 		{"llm: {provider: openai}", "http://localhost:8000/v1", "mistral-small", FallbackContextTokens, 0, 0},
 		{"llm: {provider: openai, base_url: 'http://vllm:9000/v1', model: m, context_tokens: 8192, price_input_per_mtok: 1}",
 			"http://vllm:9000/v1", "m", 8192, 1, 0},
@@ -180,6 +182,10 @@ func TestProviderAndModelDefaults(t *testing.T) {
 			t.Errorf("%q: got %s %s %d %g %g, want %s %s %d %g %g", tt.yaml,
 				l.BaseURL, l.Model, l.ContextTokens, l.PriceInputPerMTok, l.PriceOutputPerMTok,
 				tt.base, tt.model, tt.ctx, tt.priceIn, tt.pOut)
+		}
+		// Only an operator's figure is "set": the server's beats a default.
+		if set := strings.Contains(tt.yaml, "context_tokens"); l.ContextTokensSet != set {
+			t.Errorf("%q: ContextTokensSet %v, want %v", tt.yaml, l.ContextTokensSet, set)
 		}
 	}
 }

@@ -76,7 +76,9 @@ func (c *Config) validateLLM(p *problems) {
 		p.add("llm.max_tokens", "must be at least 1, got %d", l.MaxTokens)
 	}
 	notNegative(p, "llm.timeout", int64(l.Timeout))
+	notNegative(p, "llm.first_byte_timeout", int64(l.FirstByteTimeout))
 	notNegative(p, "llm.idle_timeout", int64(l.IdleTimeout))
+	validateFallbacks(p, l)
 	if l.MaxConcurrency < 1 {
 		p.add("llm.max_concurrency", "must be at least 1, got %d", l.MaxConcurrency)
 	}
@@ -296,4 +298,24 @@ func validCommandPrefix(prefix string) bool {
 		}
 	}
 	return true
+}
+
+// validateFallbacks checks llm.fallback_models: ids without white space,
+// none twice, none equal to llm.model. More than OpenRouter's cap of 3
+// models per request is fine: llm sends the first ones in the models
+// field and tries the rest itself.
+func validateFallbacks(p *problems, l *LLM) {
+	seen := map[string]bool{}
+	for i, m := range l.FallbackModels {
+		key := fmt.Sprintf("llm.fallback_models[%d]", i)
+		switch {
+		case strings.ContainsAny(m, " \t\n"):
+			p.add(key, "%q is not a model id (it contains white space)", m)
+		case strings.EqualFold(m, l.Model):
+			p.add(key, "%q is llm.model itself", m)
+		case seen[strings.ToLower(m)]:
+			p.add(key, "%q is listed twice", m)
+		}
+		seen[strings.ToLower(m)] = true
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"sync/atomic"
 	"time"
@@ -23,7 +24,7 @@ const maxErrorBody = 1 << 20
 // timer operation. While paused (the caller is busy between two Next
 // calls) it never fires.
 type idleTimer struct {
-	d      time.Duration
+	d      atomic.Int64 // the allowed silence, a time.Duration
 	base   time.Time
 	cancel context.CancelFunc
 	t      *time.Timer
@@ -34,9 +35,21 @@ type idleTimer struct {
 }
 
 func newIdleTimer(d time.Duration, cancel context.CancelFunc) *idleTimer {
-	it := &idleTimer{d: d, base: time.Now(), cancel: cancel}
+	it := &idleTimer{base: time.Now(), cancel: cancel}
+	it.d.Store(int64(d))
 	it.t = time.AfterFunc(d, it.check)
 	return it
+}
+
+// limit returns the allowed silence.
+func (it *idleTimer) limit() time.Duration { return time.Duration(it.d.Load()) }
+
+// setLimit changes the allowed silence from now on: the wait for the
+// response headers has its own limit, the gaps of the body theirs.
+func (it *idleTimer) setLimit(d time.Duration) {
+	it.touch()
+	it.d.Store(int64(d))
+	it.t.Reset(d)
 }
 
 // check runs when the timer expires.
@@ -44,12 +57,13 @@ func (it *idleTimer) check() {
 	if it.done.Load() {
 		return
 	}
+	d := it.limit()
 	if it.paused.Load() {
-		it.t.Reset(it.d)
+		it.t.Reset(d)
 		return
 	}
-	if quiet := time.Since(it.base) - time.Duration(it.last.Load()); quiet < it.d {
-		it.t.Reset(it.d - quiet)
+	if quiet := time.Since(it.base) - time.Duration(it.last.Load()); quiet < d {
+		it.t.Reset(d - quiet)
 		return
 	}
 	it.fired.Store(true)
@@ -78,11 +92,18 @@ func (it *idleTimer) stop() {
 // complete non-streamed answer is replayed as a stream.
 func (c *Client) attempt(ctx context.Context, req Request, model string, body []byte) (*Stream, *Error) {
 	actx, cancel := context.WithCancel(ctx)
-	idle := newIdleTimer(c.opts.IdleTimeout, cancel)
+	// Until the response headers arrive the wait is FirstByteTimeout: a
+	// local server with one slot sends them only when the slot frees.
+	idle := newIdleTimer(c.opts.FirstByteTimeout, cancel)
+	var sent atomic.Bool // the whole request was written: the server has it
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) { sent.Store(i.Err == nil) },
+	})
 	fail := func(e *Error) (*Stream, *Error) {
 		idle.stop()
 		cancel()
 		e.Message = c.redact(e.Message)
+		e.sent = sent.Load()
 		return nil, e
 	}
 	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, c.base+"/chat/completions", bytes.NewReader(body))
@@ -97,8 +118,13 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 	hreq.Header.Set("Accept-Encoding", "identity")
 	resp, err := c.http.Do(hreq)
 	if err != nil {
-		return fail(c.transportError(ctx, idle, model, err))
+		e := c.transportError(ctx, idle, model, err)
+		if e.Code == CodeTimeout && idle.fired.Load() {
+			e.Message = "no response headers within " + c.opts.FirstByteTimeout.String()
+		}
+		return fail(e)
 	}
+	idle.setLimit(c.opts.IdleTimeout)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
 		resp.Body.Close()
@@ -142,6 +168,9 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 
 func (c *Client) setHeaders(r *http.Request) {
 	for k, v := range c.opts.Headers {
+		if openRouterOnly(k) && c.opts.Dialect != OpenRouter {
+			continue
+		}
 		r.Header.Set(k, v)
 	}
 	if c.opts.APIKey != "" {
@@ -154,7 +183,7 @@ func (c *Client) setHeaders(r *http.Request) {
 func (c *Client) transportError(ctx context.Context, idle *idleTimer, model string, err error) *Error {
 	switch {
 	case idle.fired.Load():
-		return &Error{Code: CodeTimeout, Model: model, Message: "no response within " + c.opts.IdleTimeout.String(), Err: err}
+		return &Error{Code: CodeTimeout, Model: model, Message: "no data for " + idle.limit().String(), Err: err}
 	case ctx.Err() != nil:
 		return ctxError(ctx, model, false)
 	}
@@ -224,4 +253,17 @@ func jsonAnswer(b []byte) ([]byte, *Error) {
 	out = append(out, compact.Bytes()...)
 	out = append(out, "\n\ndata: [DONE]\n\n"...)
 	return out, nil
+}
+
+// openRouterOnly reports OpenRouter's app attribution headers
+// (https://openrouter.ai/docs/app-attribution: HTTP-Referer,
+// X-OpenRouter-Title, X-OpenRouter-Categories; X-Title in its older
+// examples). They tell OpenRouter which app is calling; sent to Mistral or
+// a self-hosted server they would only leak the deployment's identity.
+func openRouterOnly(name string) bool {
+	switch http.CanonicalHeaderKey(name) {
+	case "Http-Referer", "X-Title", "X-Openrouter-Title", "X-Openrouter-Categories":
+		return true
+	}
+	return false
 }

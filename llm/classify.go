@@ -22,6 +22,8 @@ type providerError struct {
 	code    string // a textual code ("unknown_model", "1300")
 	kind    string // type / metadata.error_type
 	param   string
+	// nCtx and nPrompt are llama.cpp's exceed_context_size_error fields.
+	nCtx, nPrompt int
 }
 
 type errorEnvelope struct {
@@ -43,6 +45,8 @@ type errorObject struct {
 		ErrorType    string `json:"error_type"`
 		ProviderName string `json:"provider_name"`
 	} `json:"metadata"`
+	NCtx          int `json:"n_ctx"`           // llama.cpp
+	NPromptTokens int `json:"n_prompt_tokens"` // llama.cpp
 }
 
 // parseProviderError reads an error body in any known envelope. found is
@@ -61,6 +65,7 @@ func parseProviderError(body []byte) providerError {
 			pe.status, pe.code = codeOf(obj.Code)
 			pe.kind = firstNonEmpty(obj.Metadata.ErrorType, obj.Type)
 			pe.param = plainString(obj.Param)
+			pe.nCtx, pe.nPrompt = obj.NCtx, obj.NPromptTokens
 			if obj.Metadata.ProviderName != "" && pe.message != "" {
 				pe.message += " (" + obj.Metadata.ProviderName + ")"
 			}
@@ -229,6 +234,9 @@ func httpError(status int, h http.Header, body []byte, now time.Time) *Error {
 		}
 	}
 	e := &Error{Code: codeForStatus(status, pe), Status: status, Message: msg}
+	if f, ok := contextOverflow(status, pe, pe.nCtx, pe.nPrompt); ok {
+		e.Code, e.ContextTokens, e.PromptTokens = CodeContextLength, f.window, f.prompt
+	}
 	e.RetryAfter, _ = retryAfter(h, now)
 	return e
 }
@@ -276,5 +284,9 @@ func streamError(raw []byte) *Error {
 	if status < 400 || status > 599 {
 		status = 502 // no usable code: an upstream failure
 	}
-	return &Error{Code: codeForStatus(status, pe), Status: pe.status, Message: pe.message}
+	e := &Error{Code: codeForStatus(status, pe), Status: pe.status, Message: pe.message}
+	if f, ok := contextOverflow(status, pe, pe.nCtx, pe.nPrompt); ok {
+		e.Code, e.ContextTokens, e.PromptTokens = CodeContextLength, f.window, f.prompt
+	}
+	return e
 }

@@ -12,13 +12,21 @@ import (
 	"time"
 )
 
+// MaxOpenRouterModels is OpenRouter's cap on the models field: the model
+// plus two fallbacks per request.
+const MaxOpenRouterModels = 3
+
 // Defaults applied by New to zero Options fields.
 const (
-	DefaultIdleTimeout   = 30 * time.Second
-	DefaultMaxRetries    = 3
-	DefaultBackoffBase   = 500 * time.Millisecond
-	DefaultBackoffMax    = 10 * time.Second
-	DefaultMaxRetryAfter = 30 * time.Second
+	DefaultIdleTimeout = 30 * time.Second
+	// DefaultFirstByteTimeout bounds the wait for the response headers: a
+	// local single-slot server queues requests before sending them, for
+	// as long as the answers ahead take.
+	DefaultFirstByteTimeout = 120 * time.Second
+	DefaultMaxRetries       = 3
+	DefaultBackoffBase      = 500 * time.Millisecond
+	DefaultBackoffMax       = 10 * time.Second
+	DefaultMaxRetryAfter    = 30 * time.Second
 	// DefaultReadInterval paces reading a stream once its first text
 	// arrived: see Options.ReadInterval.
 	DefaultReadInterval = 100 * time.Millisecond
@@ -36,13 +44,17 @@ type Options struct {
 	// FallbackModels are tried in order when it is unavailable.
 	Model          string
 	FallbackModels []string
-	// Headers are extra request headers, sent with every request
-	// (OpenRouter: HTTP-Referer, X-Title).
+	// Headers are extra request headers, sent with every request, except
+	// OpenRouter's attribution headers (HTTP-Referer, X-OpenRouter-Title,
+	// X-OpenRouter-Categories, X-Title), sent to OpenRouter only.
 	Headers map[string]string
 	// Timeout bounds a whole request including retries and the stream (0:
-	// none); IdleTimeout the silence between two chunks (default 30s).
-	Timeout     time.Duration
-	IdleTimeout time.Duration
+	// none); FirstByteTimeout the wait for the response headers (default
+	// 120s); IdleTimeout the silence between two chunks once they came
+	// (default 30s).
+	Timeout          time.Duration
+	FirstByteTimeout time.Duration
+	IdleTimeout      time.Duration
 	// MaxRetries bounds retries before the first byte (0: default 3,
 	// negative: none); BackoffBase/BackoffMax shape the exponential
 	// backoff with full jitter (defaults 500ms and 10s).
@@ -53,6 +65,11 @@ type Options struct {
 	// (default 30s); a longer one ends the retries and is reported in
 	// Error.RetryAfter.
 	MaxRetryAfter time.Duration
+	// ContextTokens is the configured context window (llm.context_tokens
+	// when the operator set it; 0: learn it from the server, see Probe and
+	// ContextWindow). A response counting this many prompt tokens was
+	// truncated by the server.
+	ContextTokens int
 	// Prices in USD per million tokens, used when the provider reports no
 	// cost.
 	PriceInputPerMTok  float64
@@ -83,7 +100,8 @@ type Client struct {
 	jitter func() float64 // in [0, 1)
 
 	mu      sync.Mutex
-	retired map[string]bool // models the provider called unknown
+	retired map[string]bool          // models the provider called unknown
+	windows map[string]ContextWindow // context windows the server stated
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -108,6 +126,9 @@ func New(opts Options) (*Client, error) {
 	}
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = DefaultIdleTimeout
+	}
+	if opts.FirstByteTimeout <= 0 {
+		opts.FirstByteTimeout = DefaultFirstByteTimeout
 	}
 	switch {
 	case opts.MaxRetries == 0:
@@ -141,6 +162,7 @@ func New(opts Options) (*Client, error) {
 		sleep:   sleepCtx,
 		jitter:  rand.Float64,
 		retired: map[string]bool{},
+		windows: map[string]ContextWindow{},
 	}
 	if c.http == nil {
 		// No Timeout: streams are bounded by ctx and the idle timer. Many
@@ -182,16 +204,32 @@ func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
 	}
 	cands := c.candidates(req)
 	var last *Error
-	for i, model := range cands {
-		s, err := c.streamModel(ctx, req, model, cands[i+1:])
+	for i := 0; i < len(cands); {
+		model := cands[i]
+		// OpenRouter walks its models field server-side, at most 3 models
+		// per request ("'models' array must have 3 items or fewer",
+		// coder/xum#2963); the candidates beyond are tried from here.
+		rest := cands[i+1:]
+		if c.opts.Dialect == OpenRouter {
+			rest = rest[:min(len(rest), MaxOpenRouterModels-1)]
+		}
+		s, err := c.streamModel(ctx, req, model, rest)
 		if err == nil {
 			s.start, s.cancelAll = start, cancel
 			return s, nil
 		}
 		last = err
-		if i == len(cands)-1 || !c.fallBack(model, cands[i+1], err) {
+		if err.Code == CodeContextLength {
+			c.learnWindow(model, err.ContextTokens, "the provider's refusal")
+		}
+		next := i + 1
+		if c.opts.Dialect == OpenRouter && err.Code != CodeNotFound {
+			next = i + 1 + len(rest) // OpenRouter already tried rest
+		}
+		if next >= len(cands) || !c.fallBack(model, cands[next], err) {
 			break
 		}
+		i = next
 	}
 	cancel()
 	return nil, last
@@ -245,8 +283,9 @@ func (c *Client) fallBack(model, next string, err *Error) bool {
 		c.log.Warn("llm: model is unknown or retired, falling back; fix llm.model",
 			"model", model, "fallback", next, "provider_message", err.Message)
 		return true
-	case c.opts.Dialect != OpenRouter && retryable(err):
-		// OpenRouter already walked the models list server-side.
+	case retryable(err):
+		// OpenRouter walked its models field already: next is the first
+		// fallback it was not given.
 		c.log.Warn("llm: model unavailable after retries, falling back",
 			"model", model, "fallback", next, "error", err.Error())
 		return true
@@ -265,6 +304,7 @@ func (c *Client) streamModel(ctx context.Context, req Request, model string, res
 	if err != nil {
 		return nil, &Error{Code: CodeInvalid, Model: model, Message: "encode request", Err: err}
 	}
+	acceptedTimeouts := 0
 	for attempt := 0; ; attempt++ {
 		s, e := c.attempt(ctx, req, model, body)
 		if e == nil {
@@ -273,6 +313,16 @@ func (c *Client) streamModel(ctx context.Context, req Request, model string, res
 		e.Model = model
 		if !retryable(e) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
 			return nil, e
+		}
+		if e.Code == CodeTimeout && e.sent {
+			// The server has the request and may still answer (and bill)
+			// it; a second copy queues behind it. One more try, said out
+			// loud, then the user hears of the timeout.
+			if acceptedTimeouts++; acceptedTimeouts > 1 {
+				return nil, e
+			}
+			c.log.Warn("llm: request timed out after the server accepted it; it may still be processed and billed; trying once more",
+				"model", model, "error", e.Error())
 		}
 		d, ok := c.retryDelay(attempt, e)
 		if !ok {

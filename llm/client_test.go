@@ -75,7 +75,7 @@ func TestRequestBody(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(string(tt.d), func(t *testing.T) {
 			h := newHarness(t, llmtest.Options{}, Options{Dialect: tt.d, APIKey: "sk-abcdefgh",
-				Headers: map[string]string{"HTTP-Referer": "https://example.org", "X-Title": "mistralbot"}})
+				Headers: map[string]string{"HTTP-Referer": "https://example.org", "X-OpenRouter-Title": "mistralbot", "X-Proxy-Auth": "p"}})
 			if _, _, err := h.run(t, req); err != nil {
 				t.Fatal(err) // the fake Mistral would answer 422 to an unknown field
 			}
@@ -90,9 +90,16 @@ func TestRequestBody(t *testing.T) {
 			if r.Path != "/v1/chat/completions" || r.Method != "POST" {
 				t.Fatalf("%s %s", r.Method, r.Path)
 			}
+			// Attribution goes to OpenRouter only; other extra headers (a
+			// proxy's) to every provider.
+			referer, title := "", ""
+			if tt.d == OpenRouter {
+				referer, title = "https://example.org", "mistralbot"
+			}
 			for k, v := range map[string]string{
 				"Authorization": "Bearer sk-abcdefgh", "Content-Type": "application/json",
-				"Accept": "text/event-stream", "Accept-Encoding": "identity", "Http-Referer": "https://example.org", "X-Title": "mistralbot",
+				"Accept": "text/event-stream", "Accept-Encoding": "identity", "Http-Referer": referer, "X-Openrouter-Title": title,
+				"X-Proxy-Auth": "p",
 			} {
 				if got := r.Header.Get(k); got != v {
 					t.Errorf("header %s = %q, want %q", k, got, v)

@@ -37,8 +37,15 @@ type Error struct {
 	// Partial is true when some text was already streamed before the
 	// failure; that text was delivered through Next.
 	Partial bool
+	// ContextTokens and PromptTokens: with CodeContextLength, the window
+	// and the prompt size the provider named (0 when it did not).
+	ContextTokens int
+	PromptTokens  int
 	// Err is the underlying transport error, if any.
 	Err error
+	// sent: the request had been written whole when the attempt failed:
+	// the server may still process it (and bill it).
+	sent bool
 }
 
 func (e *Error) Error() string {

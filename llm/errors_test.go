@@ -88,7 +88,7 @@ func TestStreamFaults(t *testing.T) {
 		{"stall", llmtest.Scenario{Reply: "one two three", Fault: llmtest.Stall, FailAfter: 2},
 			CodeTimeout, "one two", true, "stream stalled: no data for 400ms"},
 		{"stall before any byte", llmtest.Scenario{Fault: llmtest.Stall},
-			CodeTimeout, "", false, "no response within 400ms"},
+			CodeTimeout, "", false, "no data for 400ms"},
 	}
 	for _, d := range []Dialect{OpenRouter, Mistral} {
 		for _, tt := range tests {

@@ -147,3 +147,57 @@ func TestDataPolicyRefusalIsNotRetirement(t *testing.T) {
 		t.Fatalf("second request did not try the primary model first: %d requests, third for %q", len(reqs), reqs[2].Model)
 	}
 }
+
+// TestOpenRouterModelsCap: OpenRouter takes at most 3 models per request
+// (llmtest refuses more with its 400); the fallbacks beyond are tried
+// client-side once the first three failed.
+func TestOpenRouterModelsCap(t *testing.T) {
+	h := newHarness(t, llmtest.Options{}, Options{Dialect: OpenRouter, Model: "a", FallbackModels: []string{"b", "c", "d", "e"}, MaxRetries: -1})
+	h.srv.Script(llmtest.Scenario{Model: "a", Status: 502}, llmtest.Scenario{Model: "b", Status: 502}, llmtest.Scenario{Model: "c", Status: 503})
+	_, res, err := h.run(t, userReq("q"))
+	if err != nil || res.Model != "d" {
+		t.Fatalf("%v, answered by %q, want d", err, res.Model)
+	}
+	reqs := h.srv.Requests()
+	if len(reqs) != 2 || !slices.Equal(reqs[0].Models, []string{"a", "b", "c"}) || !slices.Equal(reqs[1].Models, []string{"d", "e"}) {
+		t.Fatalf("requests %+v", reqs)
+	}
+	if !strings.Contains(h.logs.String(), "fallback=d") {
+		t.Fatalf("no warning naming the client-side fallback:\n%s", h.logs.String())
+	}
+}
+
+// TestLLMTestRefusesFourModels: the fake enforces the cap as OpenRouter
+// does, so the test above proves something.
+func TestLLMTestRefusesFourModels(t *testing.T) {
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	c := newTestClient(t, Options{BaseURL: srv.URL(), Model: "a"}, nil)
+	body := []byte(`{"model":"a","models":["a","b","c","d"],"messages":[{"role":"user","content":"q"}],"stream":true}`)
+	resp, err := c.http.Post(srv.URL()+"/chat/completions", "application/json", strings.NewReader(string(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	e := httpError(resp.StatusCode, resp.Header, readAll(t, resp.Body), c.now())
+	if e.Status != 400 || e.Code != CodeInvalid || !strings.Contains(e.Message, "3 items or fewer") {
+		t.Fatalf("%+v", e)
+	}
+}
+
+func TestFallbackPlan(t *testing.T) {
+	for _, tc := range []struct {
+		d    Dialect
+		fb   []string
+		want string
+	}{
+		{OpenRouter, nil, "no fallback models: a failure of a reaches the user"},
+		{OpenRouter, []string{"b", " ", "a", "c"}, "OpenRouter tries [a, b, c] within one request (its models field)"},
+		{OpenRouter, []string{"b", "c", "d", "e", "f", "g"}, "OpenRouter tries [a, b, c] within one request (its models field holds at most 3); if all fail, the bot sends [d, e, f], then [g] in turn"},
+		{Mistral, []string{"b", "c"}, "the bot tries a, then b, then c (each after its retries)"},
+	} {
+		if got := FallbackPlan(tc.d, "a", tc.fb); got != tc.want {
+			t.Errorf("FallbackPlan(%s, %v) = %q, want %q", tc.d, tc.fb, got, tc.want)
+		}
+	}
+}

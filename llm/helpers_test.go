@@ -145,3 +145,12 @@ func asError(t *testing.T, err error) *Error {
 }
 
 func openFile(name string) (*os.File, error) { return os.Open(name) }
+
+func readAll(t *testing.T, r io.Reader) []byte {
+	t.Helper()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -30,6 +30,12 @@ type modelList struct {
 		TopProvider struct {
 			ContextLength int `json:"context_length"`
 		} `json:"top_provider"`
+		// Meta is llama-server's: n_ctx is the context it runs with,
+		// n_ctx_train the model's own (NousResearch/hermes-agent#64904).
+		Meta struct {
+			NCtx      int `json:"n_ctx"`
+			NCtxTrain int `json:"n_ctx_train"`
+		} `json:"meta"`
 	} `json:"data"`
 }
 
@@ -81,23 +87,29 @@ func parseModels(body []byte) ([]ModelInfo, error) {
 		info := ModelInfo{
 			ID:                 m.ID,
 			Name:               m.Name,
-			ContextLength:      firstPositive(m.ContextLength, m.MaxContextLength, m.MaxModelLen, m.TopProvider.ContextLength),
 			PriceInputPerMTok:  perMTok(m.Pricing.Prompt),
 			PriceOutputPerMTok: perMTok(m.Pricing.Completion),
+		}
+		// The server's runtime figure first: OpenRouter's context_length,
+		// Mistral's max_context_length, vLLM's max_model_len, llama-server's
+		// meta.n_ctx (never n_ctx_train: the server may run less).
+		for _, f := range []struct {
+			n    int
+			name string
+		}{
+			{m.ContextLength, "context_length"}, {m.MaxContextLength, "max_context_length"},
+			{m.MaxModelLen, "max_model_len"}, {m.Meta.NCtx, "meta.n_ctx"},
+			{m.TopProvider.ContextLength, "top_provider.context_length"},
+		} {
+			if f.n > 0 {
+				info.ContextLength, info.ContextSource = f.n, f.name
+				break
+			}
 		}
 		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
-}
-
-func firstPositive(v ...int) int {
-	for _, n := range v {
-		if n > 0 {
-			return n
-		}
-	}
-	return 0
 }
 
 // perMTok converts OpenRouter's USD-per-token price ("0.000000075", or a

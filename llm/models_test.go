@@ -88,14 +88,16 @@ func TestParseModelsPrices(t *testing.T) {
 		{"id":"a","pricing":{"prompt":"0.000000075","completion":"0.0000002"},"context_length":128000},
 		{"id":"b","pricing":{"prompt":"-1","completion":"x"},"top_provider":{"context_length":9}},
 		{"id":"c","pricing":{"prompt":1e-7,"completion":null},"max_model_len":4096},
+		{"id":"d.gguf","meta":{"n_ctx_train":131072,"n_ctx":256}},
 		{"id":""}]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []ModelInfo{
-		{ID: "a", ContextLength: 128000, PriceInputPerMTok: 0.075, PriceOutputPerMTok: 0.2},
-		{ID: "b", ContextLength: 9},
-		{ID: "c", ContextLength: 4096, PriceInputPerMTok: 0.1},
+		{ID: "a", ContextLength: 128000, ContextSource: "context_length", PriceInputPerMTok: 0.075, PriceOutputPerMTok: 0.2},
+		{ID: "b", ContextLength: 9, ContextSource: "top_provider.context_length"},
+		{ID: "c", ContextLength: 4096, ContextSource: "max_model_len", PriceInputPerMTok: 0.1},
+		{ID: "d.gguf", ContextLength: 256, ContextSource: "meta.n_ctx"}, // the runtime figure, not n_ctx_train
 	}
 	if !slices.Equal(models, want) {
 		t.Fatalf("models %+v", models)

@@ -166,7 +166,7 @@ func (s *Stream) readFailed(err error) (string, error) {
 	}
 	e := s.client.transportError(s.ctx, s.idle, s.model, err)
 	if e.Code == CodeTimeout && s.idle.fired.Load() {
-		e.Message = "stream stalled: no data for " + s.client.opts.IdleTimeout.String()
+		e.Message = "stream stalled: no data for " + s.idle.limit().String()
 	}
 	e.Partial = partial
 	return "", s.fail(e)
@@ -197,9 +197,14 @@ func (s *Stream) finalize() {
 	}
 	u := &s.res.Usage
 	est := s.client.est
-	if s.usage && u.PromptTokens+u.CompletionTokens > 0 { // some servers send zeros
+	s.res.ContextTokens = s.client.ContextWindow(s.model).Tokens
+	s.res.Truncated = s.usage && s.res.ContextTokens > 0 && u.PromptTokens >= s.res.ContextTokens
+	switch {
+	case s.res.Truncated:
+		// What the server read is not what was sent: no calibration.
+	case s.usage && u.PromptTokens+u.CompletionTokens > 0: // some servers send zeros
 		est.Observe(s.promptRaw, u.PromptTokens)
-	} else {
+	default:
 		u.Estimated = true
 		u.PromptTokens = est.scale(s.promptRaw)
 		u.CompletionTokens = est.scale(s.reply.tokens())

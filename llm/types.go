@@ -82,6 +82,13 @@ type Result struct {
 	// FirstToken is the delay from sending the request to the first
 	// visible text.
 	FirstToken time.Duration
+	// ContextTokens is the window the client knew for the model (0: none).
+	// Truncated is true when the provider counted prompt_tokens of at
+	// least that window: a server that silently cuts an overlong prompt
+	// from the front (Ollama) did so, the answer may lack the start of
+	// the conversation, and the count is not used for calibration.
+	ContextTokens int
+	Truncated     bool
 }
 
 // ModelInfo is one entry of GET /models.
@@ -89,6 +96,9 @@ type ModelInfo struct {
 	ID            string
 	Name          string
 	ContextLength int
+	// ContextSource names the field ContextLength came from
+	// ("context_length", "max_model_len", "meta.n_ctx", ...).
+	ContextSource string
 	// Prices in USD per million tokens; 0 when unknown.
 	PriceInputPerMTok  float64
 	PriceOutputPerMTok float64

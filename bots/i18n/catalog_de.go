@@ -43,6 +43,10 @@ func textDE(k Key) string {
 		return "⚠️ _Die Antwort hat die maximale Länge erreicht._"
 	case Interrupted:
 		return "⚠️ _Antwort unterbrochen, weil ich neu starte. Stell deine Frage gleich noch einmal._"
+	case MessageTooLong:
+		return "⚠️ _Diese Nachricht ist zu lang für das Modell, dessen Kontextfenster %[1]d Tokens fasst. Kürze sie oder teile sie auf mehrere Nachrichten auf; ich lasse sie in diesem Thread ab jetzt weg._"
+	case ContextTruncated:
+		return "⚠️ _Der Modellserver hat den Anfang dieser Unterhaltung abgeschnitten, damit sie in sein Kontextfenster von %[1]d Tokens passt: Dieser Antwort können frühere Nachrichten fehlen._"
 	case HistoryTrimmed:
 		return "_(Dieser Thread ist zu lang für das Modell, deshalb habe ich nur den neuesten Teil gelesen. Ausgelassene Nachrichten: %[1]d.)_"
 	case LimitUserRate:

@@ -43,6 +43,10 @@ func textEN(k Key) string {
 		return "⚠️ _The answer reached the maximum length._"
 	case Interrupted:
 		return "⚠️ _Reply interrupted because I'm restarting. Ask again in a moment._"
+	case MessageTooLong:
+		return "⚠️ _This message is too long for the model, whose context window holds %[1]d tokens. Shorten it or split it into several messages; I leave it out of this thread from now on._"
+	case ContextTruncated:
+		return "⚠️ _The model server cut the start of this conversation to fit its context window of %[1]d tokens: this answer may miss earlier messages._"
 	case HistoryTrimmed:
 		return "_(This thread is too long for the model, so I only read the most recent part. Messages left out: %[1]d.)_"
 	case LimitUserRate:

@@ -43,6 +43,10 @@ func textES(k Key) string {
 		return "⚠️ _La respuesta ha alcanzado la longitud máxima._"
 	case Interrupted:
 		return "⚠️ _Respuesta interrumpida porque me estoy reiniciando. Vuelve a preguntar dentro de un momento._"
+	case MessageTooLong:
+		return "⚠️ _Este mensaje es demasiado largo para el modelo, cuya ventana de contexto admite %[1]d tokens. Acórtalo o divídelo en varios mensajes; a partir de ahora lo dejo fuera de este hilo._"
+	case ContextTruncated:
+		return "⚠️ _El servidor del modelo cortó el inicio de esta conversación para que quepa en su ventana de contexto de %[1]d tokens: puede que esta respuesta no tenga en cuenta mensajes anteriores._"
 	case HistoryTrimmed:
 		return "_(Este hilo es demasiado largo para el modelo, así que solo he leído la parte más reciente. Mensajes omitidos: %[1]d.)_"
 	case LimitUserRate:

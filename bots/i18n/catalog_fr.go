@@ -43,6 +43,10 @@ func textFR(k Key) string {
 		return "⚠️ _La réponse a atteint la longueur maximale._"
 	case Interrupted:
 		return "⚠️ _Réponse interrompue : je redémarre. Repose ta question dans un instant._"
+	case MessageTooLong:
+		return "⚠️ _Ce message est trop long pour le modèle, dont la fenêtre de contexte contient %[1]d jetons. Raccourcissez-le ou découpez-le en plusieurs messages ; je l’ignore désormais dans ce fil._"
+	case ContextTruncated:
+		return "⚠️ _Le serveur du modèle a coupé le début de cette conversation pour tenir dans sa fenêtre de contexte de %[1]d jetons : cette réponse peut ignorer des messages précédents._"
 	case HistoryTrimmed:
 		return "_(Ce fil est trop long pour le modèle, je n'en ai donc lu que la partie la plus récente. Messages laissés de côté : %[1]d.)_"
 	case LimitUserRate:

@@ -43,6 +43,10 @@ func textIT(k Key) string {
 		return "⚠️ _La risposta ha raggiunto la lunghezza massima._"
 	case Interrupted:
 		return "⚠️ _Risposta interrotta perché mi sto riavviando. Rifai la domanda tra un attimo._"
+	case MessageTooLong:
+		return "⚠️ _Questo messaggio è troppo lungo per il modello, la cui finestra di contesto contiene %[1]d token. Accorcialo o dividilo in più messaggi; d’ora in poi lo escludo da questa discussione._"
+	case ContextTruncated:
+		return "⚠️ _Il server del modello ha tagliato l’inizio di questa conversazione per farla stare nella sua finestra di contesto di %[1]d token: questa risposta potrebbe non tenere conto dei messaggi precedenti._"
 	case HistoryTrimmed:
 		return "_(Questo thread è troppo lungo per il modello, quindi ho letto solo la parte più recente. Messaggi tralasciati: %[1]d.)_"
 	case LimitUserRate:

@@ -18,6 +18,8 @@ func sampleArgs() map[Key][]any {
 		ErrModelNotFound:      {"vendor/model-x9"},
 		CutOff:                {"Reason sentence Q7."},
 		HistoryTrimmed:        {17},
+		MessageTooLong:        {731},
+		ContextTruncated:      {617},
 		LimitUserRate:         {11, "14:05 UTC"},
 		LimitChannelTokens:    {int64(123), "00:00 UTC"},
 		LimitDailyUSD:         {"00:00 UTC"},

@@ -54,6 +54,13 @@ const (
 	LengthLimit Key = "length_limit"
 	// Interrupted is appended when a restart stopped the reply.
 	Interrupted Key = "interrupted"
+	// MessageTooLong(limit int): the question alone does not fit the
+	// model's context window of limit tokens; it is left out of the
+	// thread's later prompts.
+	MessageTooLong Key = "message_too_long"
+	// ContextTruncated(limit int) is appended when the server cut the
+	// prompt to its window of limit tokens (Ollama does, silently).
+	ContextTruncated Key = "context_truncated"
 	// HistoryTrimmed(n int): n older messages were left out of the context.
 	HistoryTrimmed Key = "history_trimmed"
 
@@ -142,7 +149,7 @@ func Keys() []Key {
 		Help, Thinking,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
 		ErrTimeout, ErrInternal, Busy,
-		CutOff, LengthLimit, Interrupted, HistoryTrimmed,
+		CutOff, LengthLimit, Interrupted, HistoryTrimmed, MessageTooLong, ContextTruncated,
 		LimitUserRate, LimitChannelTokens, LimitDailyUSD,
 		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,
 		LangCurrent, LangAuto, LangSet, LangSetAuto, LangInvalid, NotAdmin,

@@ -85,13 +85,17 @@ func (s *Server) serveModels(w http.ResponseWriter) {
 		}
 		b.WriteString(`]}`)
 	default:
+		if s.kind() != VLLM {
+			s.serveLocalModels(&b)
+			break
+		}
 		b.WriteString(`{"object":"list","data":[`)
 		for i, m := range s.models() {
 			if i > 0 {
 				b.WriteString(",")
 			}
 			fmt.Fprintf(&b, `{"id":%s,"object":"model","created":1750000000,"owned_by":"vllm","root":%s,"parent":null,"max_model_len":%d}`,
-				q(m.ID), q(m.ID), m.ContextLength)
+				q(m.ID), q(m.ID), s.window(m))
 		}
 		b.WriteString(`]}`)
 	}
@@ -101,4 +105,32 @@ func (s *Server) serveModels(w http.ResponseWriter) {
 // price formats a per-token price as OpenRouter does ("0.000000075").
 func price(p float64) string {
 	return strconv.FormatFloat(p, 'f', -1, 64)
+}
+
+// window is the context a local server runs a model with: ContextTokens
+// when set, else the model's own.
+func (s *Server) window(m Model) int {
+	if s.opts.ContextTokens > 0 {
+		return s.opts.ContextTokens
+	}
+	return m.ContextLength
+}
+
+// serveLocalModels writes llama-server's /v1/models (the runtime n_ctx
+// under meta, NousResearch/hermes-agent#64904) or Ollama's (ids with their
+// tag, no context at all).
+func (s *Server) serveLocalModels(b *strings.Builder) {
+	b.WriteString(`{"object":"list","data":[`)
+	for i, m := range s.models() {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		if s.kind() == Ollama {
+			fmt.Fprintf(b, `{"id":%s,"object":"model","created":1750000000,"owned_by":"library"}`, q(ollamaName(m.ID)))
+			continue
+		}
+		fmt.Fprintf(b, `{"id":%s,"object":"model","created":1750000000,"owned_by":"llamacpp","meta":{"vocab_type":2,"n_vocab":131072,"n_ctx_train":%d,"n_embd":5120,"n_params":23572403200,"size":14333238272,"n_ctx":%d}}`,
+			q(m.ID), m.ContextLength, s.window(m))
+	}
+	b.WriteString(`]}`)
 }

@@ -67,6 +67,17 @@ type Options struct {
 	// TLS serves HTTPS with HTTP/2, as the providers do (streams then
 	// share connections). Clients must trust Certificate.
 	TLS bool
+	// Server is the generic server imitated by the OpenAI dialect (default
+	// VLLM): see ServerKind.
+	Server ServerKind
+	// ContextTokens, when set, is the server's context window, counted with
+	// PromptTokens: a longer prompt is refused in the dialect's words, or
+	// truncated from the front by Ollama.
+	ContextTokens int
+	// Slots, when set, is how many chat requests are processed at once,
+	// as a local server with that many parallel slots; the others wait in
+	// order before any header is sent.
+	Slots int
 }
 
 // TraceEvent is what a Trace reports.
@@ -122,6 +133,14 @@ type Server struct {
 	def   Scenario
 	reqs  []RecordedRequest
 	seq   int
+
+	slots     chan struct{} // Options.Slots
+	busy      int
+	maxBusy   int
+	abandoned int
+	truncated int
+	loaded    map[string]bool // Ollama: models a chat request loaded
+	changed   chan struct{}   // closed when a counter changes
 }
 
 type queued struct {
@@ -137,7 +156,10 @@ func New(opts Options) *Server {
 	if opts.RetiredStatus == 0 {
 		opts.RetiredStatus = http.StatusNotFound
 	}
-	s := &Server{opts: opts, done: make(chan struct{}), def: opts.Default}
+	s := &Server{opts: opts, done: make(chan struct{}), def: opts.Default, loaded: map[string]bool{}}
+	if opts.Slots > 0 {
+		s.slots = make(chan struct{}, opts.Slots)
+	}
 	h := http.HandlerFunc(s.serveHTTP)
 	s.srv = httptest.NewUnstartedServer(h)
 	if opts.Listener != nil {
@@ -266,6 +288,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/models"):
 		s.serveModels(w)
+	case s.kind() == Ollama && strings.HasPrefix(r.URL.Path, "/api/"):
+		s.serveOllama(w, r, body)
 	case chat && parseErr != nil:
 		s.writeError(w, http.StatusBadRequest, "invalid JSON body: "+parseErr.Error(), "", "")
 	case chat:
@@ -287,6 +311,23 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte, 
 	if len(req.Messages) == 0 {
 		s.writeError(w, http.StatusBadRequest, "messages must not be empty", "", "")
 		return
+	}
+	if s.tooManyModels(w, req) {
+		return
+	}
+	release, ok := s.acquire(r)
+	if !ok {
+		return
+	}
+	defer release()
+	answered, promptTokens := s.overflow(w, &req)
+	if answered {
+		return
+	}
+	if s.kind() == Ollama {
+		s.mu.Lock()
+		s.loaded[ollamaName(req.Model)] = true
+		s.mu.Unlock()
 	}
 	cands := []string{req.Model}
 	if s.opts.Dialect == OpenRouter {
@@ -315,13 +356,14 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte, 
 		if i < len(cands)-1 && !sc.ErrorIn200 && (sc.Status == 429 || sc.Status >= 500) {
 			continue
 		}
-		s.answer(w, r, sc, req, model)
+		s.answer(w, r, sc, req, model, promptTokens)
 		return
 	}
 }
 
 // answer plays sc for a request answered by model.
-func (s *Server) answer(w http.ResponseWriter, r *http.Request, sc Scenario, req chatRequest, model string) {
+// promptTokens, when set, is the prompt_tokens to report.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, sc Scenario, req chatRequest, model string, promptTokens int) {
 	if sc.RetryAfter != "" {
 		w.Header().Set("Retry-After", sc.RetryAfter)
 	}
@@ -348,7 +390,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, sc Scenario, req
 	if sc.AnswerModel != "" {
 		model = sc.AnswerModel
 	}
-	st := &streamer{srv: s, w: w, r: r, sc: sc, req: req, model: model, seq: s.next()}
+	st := &streamer{srv: s, w: w, r: r, sc: sc, req: req, model: model, seq: s.next(), prompt: promptTokens}
 	if sc.JSON {
 		st.whole()
 		return
@@ -383,6 +425,7 @@ type chatRequest struct {
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
+	MaxTokens int `json:"max_tokens"`
 }
 
 func (c chatRequest) messages() []Message {

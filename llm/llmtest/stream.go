@@ -20,6 +20,9 @@ type streamer struct {
 	model string
 	seq   int
 	buf   bytes.Buffer
+	// prompt, when set, is the prompt_tokens reported (Ollama's after a
+	// truncation).
+	prompt int
 }
 
 func (st *streamer) dialect() Dialect { return st.srv.opts.Dialect }
@@ -242,6 +245,9 @@ func (st *streamer) usageChunk(completion int) string {
 // them with PromptTokens.
 func (st *streamer) usage(completion int) string {
 	prompt := PromptTokens(st.req.messages())
+	if st.prompt > 0 {
+		prompt = st.prompt
+	}
 	if st.dialect() != OpenRouter {
 		return fmt.Sprintf(`{"prompt_tokens":%d,"completion_tokens":%d,"total_tokens":%d}`, prompt, completion, prompt+completion)
 	}

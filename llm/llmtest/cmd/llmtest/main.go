@@ -6,7 +6,9 @@
 //	printf 'hello\n' | MISTRALBOT_LLM_PROVIDER=openai \
 //	    MISTRALBOT_LLM_BASE_URL=http://127.0.0.1:8000/v1 go run ./cmd/mistralbot chat
 //
-// Every reply echoes the last user message ("Echo: hello").
+// Every reply echoes the last user message ("Echo: hello"). A local
+// server's limits: -server llamacpp -context 256 -slots 1 refuses long
+// prompts like llama-server and answers one request at a time.
 package main
 
 import (
@@ -43,8 +45,16 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	delay := fs.Duration("delay", 30*time.Millisecond, "pause before each streamed chunk")
 	apiKey := fs.String("api-key", "", "require this bearer key (default: any)")
 	retired := fs.String("retired", "", "comma-separated model ids to refuse as retired")
+	server := fs.String("server", "vllm", "with -dialect openai, the server imitated: vllm, llamacpp or ollama")
+	contextTokens := fs.Int("context", 0, "context window: longer prompts are refused (or cut from the front by -server ollama); 0: none")
+	slots := fs.Int("slots", 0, "requests processed at once, the others queued before their headers; 0: unlimited")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	switch llmtest.ServerKind(*server) {
+	case llmtest.VLLM, llmtest.LlamaCpp, llmtest.Ollama:
+	default:
+		return fmt.Errorf("unknown server %q (want vllm, llamacpp or ollama)", *server)
 	}
 	d := llmtest.Dialect(*dialect)
 	switch d {
@@ -56,7 +66,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := llmtest.Options{Dialect: d, Delay: *delay, APIKey: *apiKey, Listener: ln}
+	opts := llmtest.Options{Dialect: d, Delay: *delay, APIKey: *apiKey, Listener: ln,
+		Server: llmtest.ServerKind(*server), ContextTokens: *contextTokens, Slots: *slots}
 	if *retired != "" {
 		opts.Retired = strings.Split(*retired, ",")
 	}
