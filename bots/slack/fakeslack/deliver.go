@@ -44,7 +44,7 @@ func (s *Server) MessageEvent(m Message, eventType string) map[string]any {
 	if len(m.Files) > 0 {
 		var files []any
 		for _, f := range m.Files {
-			files = append(files, f.json(s.http.URL))
+			files = append(files, f.json(s.base))
 		}
 		ev["files"] = files
 		ev["subtype"] = "file_share"
@@ -111,7 +111,7 @@ func (s *Server) MessageShortcut(callbackID string, m Message, userID string) []
 	if len(m.Files) > 0 {
 		var files []any
 		for _, f := range m.Files {
-			files = append(files, f.json(s.http.URL))
+			files = append(files, f.json(s.base))
 		}
 		msg["files"] = files
 	}
