@@ -50,7 +50,10 @@ type nativeReply struct {
 	contFrom    int    // with contActive: raw offset where fallback starts
 	contFence   string // fence reopened at contFrom
 	contActive  bool
-	unsure      bool // the last append's outcome is unknown
+	// pendEnd and pendChunk are an append whose outcome is unknown: its
+	// raw end in text and what it sent (pendEnd 0: none).
+	pendEnd   int
+	pendChunk string
 
 	firstPost time.Time // under mu: when the stream started
 }
@@ -240,19 +243,13 @@ func (r *nativeReply) step(ctx context.Context, text string) time.Duration {
 	if !r.ws.appends.Allow() {
 		return 250 * time.Millisecond
 	}
-	chunk := neutralizeMarkdown(text[len(r.sent):end])
-	if r.unsure {
-		// The last append may have arrived: look before sending it again.
-		switch arrived, err := r.arrived(ctx, chunk); {
-		case err != nil:
-			return serverRetry
-		case arrived:
-			r.unsure = false
-			r.sent, r.sentRunes = text[:end], r.sentRunes+runeLen(chunk)
-			return 0
-		}
-		r.unsure = false
+	if err := r.settle(ctx, text); err != nil {
+		return retryDelay(err)
 	}
+	if len(r.sent) >= end {
+		return 0
+	}
+	chunk := neutralizeMarkdown(text[len(r.sent):end])
 	tctx, w := traced(ctx)
 	_, _, err := r.a.api.AppendStreamContext(tctx, r.key.Channel, r.ts, slackgo.MsgOptionMarkdownText(chunk))
 	r.lastCall = r.a.now()
@@ -266,19 +263,51 @@ func (r *nativeReply) step(ctx context.Context, text string) time.Duration {
 			}
 			return retryDelay(err)
 		case bots.Uncertain:
-			// The chunk may be in the message: the next try reads it
-			// back first (an append is not idempotent).
-			r.unsure = true
+			// The chunk may be in the message: it is read back before
+			// anything else is sent (an append is not idempotent).
+			r.pendEnd, r.pendChunk = end, chunk
 			return retryDelay(err)
 		}
-		// The stream is over for good (stopped, archived, deleted): the
-		// rest of the answer, or all of it when the message is gone,
-		// continues in new messages.
+		// The stream is over for good (stopped, archived, deleted, the
+		// text refused): the rest of the answer, or all of it when the
+		// message is gone, continues in new messages.
+		r.abandon(ctx, err)
 		r.continueAt(ctx, text, r.goneOr(err, len(r.sent)))
 		return 0
 	}
 	r.sent, r.sentRunes = text[:end], r.sentRunes+runeLen(chunk)
 	return 0
+}
+
+// settle finds out whether an append whose outcome was unknown arrived
+// (reading the message back) and counts it as sent if it did.
+func (r *nativeReply) settle(ctx context.Context, text string) error {
+	if r.pendEnd == 0 {
+		return nil
+	}
+	arrived, err := r.arrived(ctx, r.pendChunk)
+	if err != nil {
+		return err
+	}
+	if arrived && r.pendEnd <= len(text) {
+		r.sent, r.sentRunes = text[:r.pendEnd], r.sentRunes+runeLen(r.pendChunk)
+	}
+	r.pendEnd, r.pendChunk = 0, ""
+	return nil
+}
+
+// abandon stops, as it is, a stream that refused an append for good, so
+// that it does not stay "streaming" until Slack times it out (a stream
+// already stopped answers message_not_in_streaming_state: harmless); a
+// deleted one needs nothing.
+func (r *nativeReply) abandon(ctx context.Context, cause error) {
+	if errors.Is(cause, bots.ErrMessageGone) {
+		return
+	}
+	tctx, w := traced(ctx)
+	if _, _, err := r.a.api.StopStreamContext(tctx, r.key.Channel, r.ts); err != nil {
+		_ = r.a.logCallErr(ctx, "chat.stopStream", r.key.Channel, r.a.apiErr(ctx, "chat.stopStream", err, w))
+	}
 }
 
 // retryDelay is the pause before retrying a call that failed with err.
@@ -401,6 +430,21 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 		r.useFallback = true
 		return r.fallback.Finish(ctx, text)
 	}
+	for attempt := 0; r.pendEnd > 0; attempt++ {
+		err := r.settle(ctx, text)
+		if err == nil {
+			break
+		}
+		if attempt >= 3 || ctx.Err() != nil {
+			// Cannot tell: the chunk is sent again rather than lost.
+			r.a.log.WarnContext(ctx, "cannot tell whether an append arrived; sending it again", "channel", r.key.Channel, "err", err)
+			r.pendEnd, r.pendChunk = 0, ""
+			break
+		}
+		if pause(ctx, retryDelay(err)) != nil {
+			r.pendEnd, r.pendChunk = 0, ""
+		}
+	}
 	if !strings.HasPrefix(text, r.sent) {
 		// The final text rewrote what was streamed (never done by the
 		// Engine): close the stream as it is and post the rest.
@@ -452,13 +496,21 @@ func (r *nativeReply) stop(ctx context.Context, chunk string) error {
 			return err
 		}
 		unsure = unsure || class == bots.Uncertain
-		t := time.NewTimer(retryDelay(err))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := pause(ctx, retryDelay(err)); err != nil {
+			return err
 		}
+	}
+}
+
+// pause waits d, or until ctx ends (its error).
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

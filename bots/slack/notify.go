@@ -42,8 +42,11 @@ func (s *threadSink) undelivered(ctx context.Context, cause error) {
 	}
 	a, to := s.a, s.asker.to
 	code := errorCode(cause)
-	if tokenGone[code] {
-		a.log.ErrorContext(ctx, "answer not delivered and the asker cannot be told: slack refuses the bot token",
+	// Without a valid token or chat:write, no message can go anywhere
+	// but a response_url.
+	mute := tokenGone[code] || code == "missing_scope"
+	if mute && s.asker.responseURL == "" {
+		a.log.ErrorContext(ctx, "answer not delivered and the asker cannot be told: slack refuses the bot token or its scopes",
 			"channel", s.channel, "code", code, "err", cause)
 		return
 	}
@@ -56,7 +59,7 @@ func (s *threadSink) undelivered(ctx context.Context, cause error) {
 		here = i18n.T(lang, i18n.NotInChannel)
 	}
 	tried := []string{}
-	if !conversationGone[code] && code != "missing_scope" && to.UserID != "" {
+	if !conversationGone[code] && !mute && to.UserID != "" {
 		tried = append(tried, "ephemeral")
 		if s.tell(ctx, "chat.postEphemeral", func(ctx context.Context) error {
 			opts := []slackgo.MsgOption{slackgo.MsgOptionText(Mrkdwn(here), false)}
@@ -69,7 +72,7 @@ func (s *threadSink) undelivered(ctx context.Context, cause error) {
 			return
 		}
 	}
-	if code != "missing_scope" && to.UserID != "" && !strings.HasPrefix(s.channel, "D") {
+	if !mute && to.UserID != "" && !strings.HasPrefix(s.channel, "D") {
 		tried = append(tried, "dm")
 		if s.tellDM(ctx, lang) {
 			return

@@ -259,6 +259,13 @@ func (s *Server) Archive(channelID string, archived bool) {
 	s.mu.Unlock()
 }
 
+// Archived reports whether a channel is archived.
+func (s *Server) Archived(channelID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.archived[channelID]
+}
+
 // conversationsOpen opens (or finds) the bot's DM with one user.
 func (s *Server) conversationsOpen(p url.Values) apiResult {
 	s.mu.Lock()
