@@ -145,10 +145,9 @@ func (a *Adapter) postQuestion(ctx context.Context, cmd bots.Command, thread str
 		meta = meta[:maxQuestionMetadata]
 	}
 	text := questionText(a.uiLang(ctx, msg.Key.Channel, msg.Locale), msg.UserID, shown)
-	opts := []slackgo.MsgOption{slackgo.MsgOptionText(text, false), slackgo.MsgOptionParse(false),
-		slackgo.MsgOptionDisableLinkUnfurl(),
+	opts := append(a.postOptions(), slackgo.MsgOptionText(text, false),
 		slackgo.MsgOptionMetadata(slackgo.SlackMetadata{EventType: questionEvent, EventPayload: map[string]any{
-			"asker_id": msg.UserID, "asker_name": msg.UserName, "command": cmd.Name, "question": string(meta)}})}
+			"asker_id": msg.UserID, "asker_name": msg.UserName, "command": cmd.Name, "question": string(meta)}}))
 	if thread != "" {
 		opts = append(opts, slackgo.MsgOptionTS(thread))
 	}

@@ -162,8 +162,8 @@ func (a *Adapter) handleAssistantThread(ctx context.Context, ev innerEvent) {
 	if err := a.api.SetAssistantThreadsSuggestedPromptsContext(ctx, params); err != nil {
 		a.log.WarnContext(ctx, "cannot set suggested prompts", "channel", t.ChannelID, "err", a.apiErr(ctx, "assistant.threads.setSuggestedPrompts", err, nil))
 	}
-	if _, _, err := a.api.PostMessageContext(ctx, t.ChannelID, slackgo.MsgOptionTS(t.ThreadTS),
-		slackgo.MsgOptionText(Mrkdwn(i18n.T(lang, i18n.AssistantGreeting)), false)); err != nil {
+	if _, _, err := a.api.PostMessageContext(ctx, t.ChannelID, append(a.postOptions(), slackgo.MsgOptionTS(t.ThreadTS),
+		slackgo.MsgOptionText(Mrkdwn(i18n.T(lang, i18n.AssistantGreeting)), false))...); err != nil {
 		a.log.WarnContext(ctx, "cannot greet assistant thread", "channel", t.ChannelID, "err", a.apiErr(ctx, "chat.postMessage", err, nil))
 	}
 }

@@ -36,20 +36,17 @@ func (s *threadSink) metadata(part int) slackgo.SlackMetadata {
 		EventPayload: map[string]any{"reply": s.replyID, "part": part}}
 }
 
-// PostOnce implements bots.OncePoster: the first call for part posts;
-// a later call for the same part (after an Uncertain failure) first reads
-// the conversation back and returns the message the first call created,
-// if it did. A failed read is returned classified (a Transient one is
-// retried by the writer, which calls PostOnce again).
+// PostOnce implements bots.OncePoster: it posts part, unless an earlier
+// call for the same part failed with an unknown outcome (Uncertain):
+// then it first reads the conversation back and returns the message
+// that call created, if it did. A post refused before it reached Slack
+// is simply made again. A failed read is returned classified (a
+// Transient one is retried by the writer, which calls PostOnce again).
 func (s *threadSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
 	s.mu.Lock()
-	if s.tried == nil {
-		s.tried = map[int]bool{}
-	}
-	again := s.tried[part]
-	s.tried[part] = true
+	unsure := s.unsure[part]
 	s.mu.Unlock()
-	if again {
+	if unsure {
 		id, err := s.findPart(ctx, part)
 		if err != nil {
 			return "", err
@@ -60,7 +57,16 @@ func (s *threadSink) PostOnce(ctx context.Context, part int, text string) (strin
 			return id, nil
 		}
 	}
-	return s.post(ctx, text, part)
+	id, err := s.post(ctx, text, part)
+	if err != nil && bots.ClassOf(err) == bots.Uncertain {
+		s.mu.Lock()
+		if s.unsure == nil {
+			s.unsure = map[int]bool{}
+		}
+		s.unsure[part] = true
+		s.mu.Unlock()
+	}
+	return id, err
 }
 
 // findPart returns the ts of the message of this reply tagged part, ""

@@ -188,7 +188,7 @@ type threadSink struct {
 	held     bool // holds a slot of the edit reserve (a reopened reply)
 	finished bool
 	lastEdit time.Time    // of this reply
-	tried    map[int]bool // parts PostOnce has tried to post
+	unsure   map[int]bool // parts whose post may have happened (PostOnce)
 }
 
 // done releases the edit reserve Reopen held for the reply. The Streamer
