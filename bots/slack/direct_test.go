@@ -27,7 +27,7 @@ type direct struct {
 // closed by t's cleanups, inside the bubble too.
 func newDirect(t *testing.T, native bool, fo fakeslack.Options) *direct {
 	t.Helper()
-	fo.InMemory = true
+	fo.InMemory, fo.Strict = true, true
 	d := &direct{t: t, fake: fakeslack.New(fo), logs: &syncBuffer{}}
 	t.Cleanup(d.fake.Close)
 	t.Cleanup(func() {

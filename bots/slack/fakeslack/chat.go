@@ -84,6 +84,7 @@ func (s *Server) chatPostMessage(p url.Values) apiResult {
 		m.Metadata = meta
 	}
 	s.insert(m)
+	s.echoPost(m)
 	return ok(map[string]any{"channel": ch, "ts": m.TS,
 		"message": messageJSON(m, true, s.base)})
 }

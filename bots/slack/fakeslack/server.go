@@ -62,6 +62,15 @@ type Options struct {
 	// it starts blocks only on channels, so a test can run it inside a
 	// testing/synctest bubble (create it there, and Close it there).
 	InMemory bool
+	// EchoBotMessages sends the bot's own posts back as message events
+	// with bot_id, as Slack does (see SetEventsURL for HTTP mode).
+	EchoBotMessages bool
+	// Strict refuses unknown and invalid arguments with invalid_arguments
+	// (see strict.go), so tests prove the bot sends only what Slack takes.
+	Strict bool
+	// OmitTeam leaves the team field out of inner events, as Slack does
+	// on some of them: the app must take the workspace from the envelope.
+	OmitTeam bool
 }
 
 // Call is one recorded request to a Web API method.
@@ -107,6 +116,7 @@ type Server struct {
 	responseURLs map[string]bool
 
 	sock socketState
+	echo echoState
 }
 
 // New starts a fake Slack on a loopback port. Close it when done.
@@ -168,6 +178,7 @@ func New(opts Options) *Server {
 
 // Close stops the server and closes the websocket.
 func (s *Server) Close() {
+	s.echo.wg.Wait()
 	s.sock.closeAll()
 	if s.mem != nil {
 		s.mem.close()
@@ -407,6 +418,11 @@ func (s *Server) dispatch(method, token string, p url.Values) apiResult {
 	}
 	if token != want {
 		return fail("invalid_auth")
+	}
+	if s.opts.Strict {
+		if bad := strictCheck(method, p); len(bad) > 0 {
+			return invalidArguments(bad)
+		}
 	}
 	if res, limited := s.checkLimit(method, p); limited {
 		return res
