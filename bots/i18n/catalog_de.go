@@ -122,6 +122,12 @@ func textDE(k Key) string {
 		return "_(Den Verbrauch dieser Antwort konnte ich nicht speichern, die Antwort selbst ist aber in Ordnung.)_"
 	case QuestionPosted:
 		return "**%[1]s hat gefragt:** %[2]s"
+	case DeliveryFailed:
+		return "Entschuldigung, ich konnte meine Antwort hier nicht veröffentlichen: Die Plattform hat sie abgelehnt. Bitte frag gleich noch einmal."
+	case DeliveryArchived:
+		return "Entschuldigung, ich konnte meine Antwort nicht veröffentlichen: Diese Unterhaltung wurde archiviert."
+	case DeliveryFailedIn:
+		return "Entschuldigung, ich konnte meine Antwort auf deine Frage in %[1]s nicht veröffentlichen: Die Plattform hat sie abgelehnt. Wenn ich dort kein Mitglied bin, lade mich ein und frag noch einmal."
 	}
 	return ""
 }

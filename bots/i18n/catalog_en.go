@@ -122,6 +122,12 @@ func textEN(k Key) string {
 		return "_(I couldn't record the usage of this reply, but the answer itself is fine.)_"
 	case QuestionPosted:
 		return "**%[1]s asked:** %[2]s"
+	case DeliveryFailed:
+		return "Sorry, I couldn't post my answer here: the platform refused it. Please ask again in a moment."
+	case DeliveryArchived:
+		return "Sorry, I couldn't post my answer: this conversation was archived."
+	case DeliveryFailedIn:
+		return "Sorry, I couldn't post my answer to your question in %[1]s: the platform refused it. If I'm not a member there, invite me, then ask again."
 	}
 	return ""
 }

@@ -122,6 +122,12 @@ func textES(k Key) string {
 		return "_(No he podido registrar el consumo de esta respuesta, pero la respuesta en sí está bien.)_"
 	case QuestionPosted:
 		return "**%[1]s ha preguntado:** %[2]s"
+	case DeliveryFailed:
+		return "Lo siento, no he podido publicar mi respuesta aquí: la plataforma la ha rechazado. Vuelve a preguntar en un momento."
+	case DeliveryArchived:
+		return "Lo siento, no he podido publicar mi respuesta: esta conversación se ha archivado."
+	case DeliveryFailedIn:
+		return "Lo siento, no he podido publicar mi respuesta a tu pregunta en %[1]s: la plataforma la ha rechazado. Si no soy miembro, invítame y vuelve a preguntar."
 	}
 	return ""
 }

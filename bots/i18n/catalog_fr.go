@@ -122,6 +122,12 @@ func textFR(k Key) string {
 		return "_(Je n'ai pas pu enregistrer la consommation de cette réponse, mais la réponse elle-même est correcte.)_"
 	case QuestionPosted:
 		return "**%[1]s a demandé :** %[2]s"
+	case DeliveryFailed:
+		return "Désolé, je n'ai pas pu publier ma réponse ici : la plateforme l'a refusée. Reposez la question dans un instant."
+	case DeliveryArchived:
+		return "Désolé, je n'ai pas pu publier ma réponse : cette conversation a été archivée."
+	case DeliveryFailedIn:
+		return "Désolé, je n'ai pas pu publier ma réponse à votre question dans %[1]s : la plateforme l'a refusée. Si je n'en suis pas membre, invitez-moi, puis reposez la question."
 	}
 	return ""
 }

@@ -122,6 +122,12 @@ func textIT(k Key) string {
 		return "_(Non sono riuscito a registrare i consumi di questa risposta, ma la risposta in sé è corretta.)_"
 	case QuestionPosted:
 		return "**%[1]s ha chiesto:** %[2]s"
+	case DeliveryFailed:
+		return "Mi dispiace, non sono riuscito a pubblicare qui la mia risposta: la piattaforma l'ha rifiutata. Riprova tra poco."
+	case DeliveryArchived:
+		return "Mi dispiace, non sono riuscito a pubblicare la mia risposta: questa conversazione è stata archiviata."
+	case DeliveryFailedIn:
+		return "Mi dispiace, non sono riuscito a pubblicare la risposta alla tua domanda in %[1]s: la piattaforma l'ha rifiutata. Se non ne faccio parte, invitami e poi chiedi di nuovo."
 	}
 	return ""
 }

@@ -34,6 +34,7 @@ func sampleArgs() map[Key][]any {
 		EmptyQuestion:         {"/zz-"},
 		AttachmentTruncated:   {"main_q9.go", 512},
 		QuestionPosted:        {"Ada Q1", "what is Q2?"},
+		DeliveryFailedIn:      {"#chan-Q3"},
 	}
 }
 

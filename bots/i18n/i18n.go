@@ -141,6 +141,14 @@ const (
 	// QuestionPosted(user, question string) starts the thread of a slash
 	// command.
 	QuestionPosted Key = "question_posted"
+	// DeliveryFailed: the platform refused the answer where it was asked
+	// (shown to the asker alone, in that conversation).
+	DeliveryFailed Key = "delivery_failed"
+	// DeliveryArchived: the conversation was archived under the answer.
+	DeliveryArchived Key = "delivery_archived"
+	// DeliveryFailedIn(place string): the answer could not be posted in
+	// place (a channel mention), told elsewhere (a DM).
+	DeliveryFailedIn Key = "delivery_failed_in"
 )
 
 // Keys returns every key, in declaration order.
@@ -158,6 +166,7 @@ func Keys() []Key {
 		ExplainCodeTitle, ExplainNoCode,
 		SuggestTitle1, SuggestPrompt1, SuggestTitle2, SuggestPrompt2, SuggestTitle3, SuggestPrompt3,
 		AssistantGreeting, StoreDegraded, QuestionPosted,
+		DeliveryFailed, DeliveryArchived, DeliveryFailedIn,
 	}
 }
 

@@ -44,6 +44,10 @@ type Options struct {
 	// thread replies, falling back to chat.postMessage + chat.update when
 	// Slack refuses it.
 	NativeStreaming bool
+	// LinkPreviews lets Slack unfurl links and media in the bot's posts
+	// (default off: a link a prompt-injected model writes could otherwise
+	// make Slack fetch a URL that carries data out). Config bot.link_previews.
+	LinkPreviews bool
 	// CommandPrefix is put before the canonical command names: with "mb-",
 	// /mb-ask, /mb-code ... (slash command names clash across apps).
 	CommandPrefix string
@@ -254,7 +258,7 @@ func (a *Adapter) authTest(ctx context.Context) error {
 	defer cancel()
 	res, err := a.api.AuthTestContext(ctx)
 	if err != nil {
-		err = a.apiErr("auth.test", err)
+		err = a.apiErr(ctx, "auth.test", err, nil)
 		if errors.Is(err, ErrInvalidAuth) {
 			return fmt.Errorf("slack: slack.bot_token (SLACK_BOT_TOKEN) was refused by auth.test; check it is the Bot User OAuth Token of the installed app: %w", err)
 		}

@@ -117,7 +117,7 @@ func (a *Adapter) runCommand(ctx context.Context, cmd bots.Command, responseURL,
 	}
 	key := msg.Key
 	key.Thread = thread
-	reply, err := a.OpenReply(ctx, key, msg)
+	reply, err := a.openReply(ctx, key, asker{to: msg, responseURL: responseURL})
 	if err != nil {
 		a.log.ErrorContext(ctx, "cannot open command reply", "key", key.String(), "err", err)
 		return
@@ -145,10 +145,9 @@ func (a *Adapter) postQuestion(ctx context.Context, cmd bots.Command, thread str
 		meta = meta[:maxQuestionMetadata]
 	}
 	text := questionText(a.uiLang(ctx, msg.Key.Channel, msg.Locale), msg.UserID, shown)
-	opts := []slackgo.MsgOption{slackgo.MsgOptionText(text, false), slackgo.MsgOptionParse(false),
-		slackgo.MsgOptionDisableLinkUnfurl(),
+	opts := append(a.postOptions(), slackgo.MsgOptionText(text, false),
 		slackgo.MsgOptionMetadata(slackgo.SlackMetadata{EventType: questionEvent, EventPayload: map[string]any{
-			"asker_id": msg.UserID, "asker_name": msg.UserName, "command": cmd.Name, "question": string(meta)}})}
+			"asker_id": msg.UserID, "asker_name": msg.UserName, "command": cmd.Name, "question": string(meta)}}))
 	if thread != "" {
 		opts = append(opts, slackgo.MsgOptionTS(thread))
 	}
@@ -157,7 +156,7 @@ func (a *Adapter) postQuestion(ctx context.Context, cmd bots.Command, thread str
 	}
 	_, ts, err := a.api.PostMessageContext(ctx, msg.Key.Channel, opts...)
 	if err != nil {
-		return "", a.logCallErr(ctx, "chat.postMessage", msg.Key.Channel, a.apiErr("chat.postMessage", err))
+		return "", a.logCallErr(ctx, "chat.postMessage", msg.Key.Channel, a.apiErr(ctx, "chat.postMessage", err, nil))
 	}
 	return ts, nil
 }
@@ -184,7 +183,7 @@ func (a *Adapter) ephemeral(ctx context.Context, msg bots.Message, responseURL, 
 		opts = append(opts, slackgo.MsgOptionTS(msg.Key.Thread))
 	}
 	if _, err := a.api.PostEphemeralContext(ctx, msg.Key.Channel, msg.UserID, opts...); err != nil {
-		_ = a.logCallErr(ctx, "chat.postEphemeral", msg.Key.Channel, a.apiErr("chat.postEphemeral", err))
+		_ = a.logCallErr(ctx, "chat.postEphemeral", msg.Key.Channel, a.apiErr(ctx, "chat.postEphemeral", err, nil))
 	}
 }
 

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
@@ -136,14 +137,14 @@ func (a *Adapter) fetchMessage(ctx context.Context, channel, ts string) (slackgo
 		IncludeAllMetadata: true,
 	})
 	if err != nil {
-		return slackgo.Message{}, a.apiErr("conversations.replies", err)
+		return slackgo.Message{}, a.apiErr(ctx, "conversations.replies", err, nil)
 	}
 	for _, m := range msgs {
 		if m.Timestamp == ts {
 			return m, nil
 		}
 	}
-	return slackgo.Message{}, &APIError{Method: "conversations.replies", Code: "message_not_found"}
+	return slackgo.Message{}, &CallError{Method: "conversations.replies", Code: "message_not_found", Err: errors.New("not in the thread")}
 }
 
 // handleAssistantThread greets a new assistant thread (the split view of
@@ -159,10 +160,10 @@ func (a *Adapter) handleAssistantThread(ctx context.Context, ev innerEvent) {
 		params.AddPrompt(p[0], p[1])
 	}
 	if err := a.api.SetAssistantThreadsSuggestedPromptsContext(ctx, params); err != nil {
-		a.log.WarnContext(ctx, "cannot set suggested prompts", "channel", t.ChannelID, "err", a.apiErr("assistant.threads.setSuggestedPrompts", err))
+		a.log.WarnContext(ctx, "cannot set suggested prompts", "channel", t.ChannelID, "err", a.apiErr(ctx, "assistant.threads.setSuggestedPrompts", err, nil))
 	}
-	if _, _, err := a.api.PostMessageContext(ctx, t.ChannelID, slackgo.MsgOptionTS(t.ThreadTS),
-		slackgo.MsgOptionText(Mrkdwn(i18n.T(lang, i18n.AssistantGreeting)), false)); err != nil {
-		a.log.WarnContext(ctx, "cannot greet assistant thread", "channel", t.ChannelID, "err", a.apiErr("chat.postMessage", err))
+	if _, _, err := a.api.PostMessageContext(ctx, t.ChannelID, append(a.postOptions(), slackgo.MsgOptionTS(t.ThreadTS),
+		slackgo.MsgOptionText(Mrkdwn(i18n.T(lang, i18n.AssistantGreeting)), false))...); err != nil {
+		a.log.WarnContext(ctx, "cannot greet assistant thread", "channel", t.ChannelID, "err", a.apiErr(ctx, "chat.postMessage", err, nil))
 	}
 }

@@ -84,7 +84,7 @@ func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment 
 	if f.FileAccess == "check_file_info" || (f.URLPrivate == "" && f.URLPrivateDownload == "") {
 		info, _, _, err := a.api.GetFileInfoContext(ctx, f.ID, 0, 0)
 		if err != nil {
-			a.log.WarnContext(ctx, "files.info failed; file skipped", "file", f.ID, "err", a.apiErr("files.info", err))
+			a.log.WarnContext(ctx, "files.info failed; file skipped", "file", f.ID, "err", a.apiErr(ctx, "files.info", err, nil))
 			return nil
 		}
 		f = fromSlackFile(info)

@@ -77,6 +77,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 		ho.mode = ModeSocket
 	}
 	h := &harness{t: t, mode: ho.mode, logs: &syncBuffer{}}
+	ho.fake.Strict = true // every test proves the bot sends only what Slack takes
 	h.fake = fakeslack.New(ho.fake)
 	t.Cleanup(h.fake.Close)
 	h.llm = llmtest.New(ho.llm)

@@ -57,7 +57,7 @@ func (a *Adapter) threadMessages(ctx context.Context, channel, thread string, li
 	for page := 0; page < maxHistoryPages; page++ {
 		msgs, more, cursor, err := a.api.GetConversationRepliesContext(ctx, params)
 		if err != nil {
-			return nil, a.apiErr("conversations.replies", err)
+			return nil, a.apiErr(ctx, "conversations.replies", err, nil)
 		}
 		out = append(out, msgs...)
 		if len(out) > limit {
@@ -78,7 +78,7 @@ func (a *Adapter) recentMessages(ctx context.Context, channel string, limit int)
 	res, err := a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
 		ChannelID: channel, Limit: limit, IncludeAllMetadata: true})
 	if err != nil {
-		return nil, a.apiErr("conversations.history", err)
+		return nil, a.apiErr(ctx, "conversations.history", err, nil)
 	}
 	msgs := slices.Clone(res.Messages)
 	slices.Reverse(msgs)

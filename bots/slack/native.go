@@ -50,7 +50,65 @@ type nativeReply struct {
 	contFrom    int    // with contActive: raw offset where fallback starts
 	contFence   string // fence reopened at contFrom
 	contActive  bool
+	// pendEnd and pendChunk are an append whose outcome is unknown: its
+	// raw end in text and what it sent (pendEnd 0: none).
+	pendEnd   int
+	pendChunk string
+
+	firstPost time.Time // under mu: when the stream started
 }
+
+var (
+	_ bots.Reply       = (*nativeReply)(nil)
+	_ bots.MessageIDs  = (*nativeReply)(nil)
+	_ bots.FirstPoster = (*nativeReply)(nil)
+)
+
+// FirstPost implements bots.FirstPoster: when the stream started (its
+// first text became visible), else when the fallback first posted.
+func (r *nativeReply) FirstPost() time.Time {
+	r.mu.Lock()
+	t := r.firstPost
+	r.mu.Unlock()
+	if t.IsZero() {
+		return r.fallback.FirstPost()
+	}
+	return t
+}
+
+func (r *nativeReply) markFirst() {
+	r.mu.Lock()
+	if r.firstPost.IsZero() {
+		r.firstPost = time.Now()
+	}
+	r.mu.Unlock()
+}
+
+// findStarted looks in the thread for a stream a startStream with an
+// unknown outcome opened: the bot's newest message there whose text is
+// chunk and that no reply of this process knows. "" when there is none
+// (or the thread cannot be read: then a second message is the lesser
+// harm than silence).
+func (r *nativeReply) findStarted(ctx context.Context, chunk string) string {
+	msgs, _, _, err := r.a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+		ChannelID: r.key.Channel, Timestamp: r.key.Thread, Oldest: r.to.ID, Limit: 100})
+	if err != nil {
+		r.a.log.WarnContext(ctx, "cannot read the thread back after an unclear chat.startStream", "channel", r.key.Channel,
+			"err", r.a.apiErr(ctx, "conversations.replies", err, nil))
+		return ""
+	}
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := msgs[i]
+		if m.Timestamp != r.key.Thread && r.a.isOwn(m.User, m.BotID) && strings.TrimSpace(messageBody(m)) == strings.TrimSpace(chunk) {
+			return m.Timestamp
+		}
+	}
+	return ""
+}
+
+// messageBody is what a message shows: its text (a streamed message's
+// markdown comes back as text).
+func messageBody(m slackgo.Message) string { return m.Text }
 
 func (a *Adapter) newNativeReply(ws *workspace, key bots.ConversationKey, to bots.Message, st *statusOp, sink *threadSink, fallback *bots.Streamer) *nativeReply {
 	return &nativeReply{a: a, ws: ws, key: key, to: to, status: st, sink: sink, fallback: fallback,
@@ -106,6 +164,7 @@ func (r *nativeReply) Finish(ctx context.Context, text string) error {
 	}
 	r.sink.done()
 	r.status.end(ctx, r.ts != "" || len(r.fallback.IDs()) > 0)
+	r.sink.undelivered(ctx, err)
 	return err
 }
 
@@ -184,30 +243,105 @@ func (r *nativeReply) step(ctx context.Context, text string) time.Duration {
 	if !r.ws.appends.Allow() {
 		return 250 * time.Millisecond
 	}
+	if err := r.settle(ctx, text); err != nil {
+		return retryDelay(err)
+	}
+	if len(r.sent) >= end {
+		return 0
+	}
 	chunk := neutralizeMarkdown(text[len(r.sent):end])
-	_, _, err := r.a.api.AppendStreamContext(ctx, r.key.Channel, r.ts, slackgo.MsgOptionMarkdownText(chunk))
+	tctx, w := traced(ctx)
+	_, _, err := r.a.api.AppendStreamContext(tctx, r.key.Channel, r.ts, slackgo.MsgOptionMarkdownText(chunk))
 	r.lastCall = r.a.now()
 	if err != nil {
-		err = r.a.apiErr("chat.appendStream", err)
-		var rl *RateLimitError
-		if errors.As(err, &rl) {
-			r.ws.appends.Pause(rl.After)
-			return rl.After
+		err = r.a.logCallErr(ctx, "chat.appendStream", r.key.Channel, r.a.apiErr(ctx, "chat.appendStream", err, w))
+		switch bots.ClassOf(err) {
+		case bots.Transient:
+			// A Slack hiccup or a 429, not the end of the stream.
+			if ce := (*CallError)(nil); errors.As(err, &ce) && ce.rateLimited() {
+				r.ws.appends.Pause(ce.RetryAfter())
+			}
+			return retryDelay(err)
+		case bots.Uncertain:
+			// The chunk may be in the message: it is read back before
+			// anything else is sent (an append is not idempotent).
+			r.pendEnd, r.pendChunk = end, chunk
+			return retryDelay(err)
 		}
-		var se *ServerError
-		if errors.As(err, &se) {
-			// A Slack hiccup, not the end of the stream: try again.
-			_ = r.a.logCallErr(ctx, "chat.appendStream", r.key.Channel, err)
-			return se.RetryAfter()
-		}
-		// The stream is gone (stopped by Slack, deleted): continue the
-		// answer in new messages.
-		_ = r.a.logCallErr(ctx, "chat.appendStream", r.key.Channel, err)
-		r.continueAt(ctx, text, len(r.sent))
+		// The stream is over for good (stopped, archived, deleted, the
+		// text refused): the rest of the answer, or all of it when the
+		// message is gone, continues in new messages.
+		r.abandon(ctx, err)
+		r.continueAt(ctx, text, r.goneOr(err, len(r.sent)))
 		return 0
 	}
 	r.sent, r.sentRunes = text[:end], r.sentRunes+runeLen(chunk)
 	return 0
+}
+
+// settle finds out whether an append whose outcome was unknown arrived
+// (reading the message back) and counts it as sent if it did.
+func (r *nativeReply) settle(ctx context.Context, text string) error {
+	if r.pendEnd == 0 {
+		return nil
+	}
+	arrived, err := r.arrived(ctx, r.pendChunk)
+	if err != nil {
+		return err
+	}
+	if arrived && r.pendEnd <= len(text) {
+		r.sent, r.sentRunes = text[:r.pendEnd], r.sentRunes+runeLen(r.pendChunk)
+	}
+	r.pendEnd, r.pendChunk = 0, ""
+	return nil
+}
+
+// abandon stops, as it is, a stream that refused an append for good, so
+// that it does not stay "streaming" until Slack times it out (a stream
+// already stopped answers message_not_in_streaming_state: harmless); a
+// deleted one needs nothing.
+func (r *nativeReply) abandon(ctx context.Context, cause error) {
+	if errors.Is(cause, bots.ErrMessageGone) {
+		return
+	}
+	tctx, w := traced(ctx)
+	if _, _, err := r.a.api.StopStreamContext(tctx, r.key.Channel, r.ts); err != nil {
+		_ = r.a.logCallErr(ctx, "chat.stopStream", r.key.Channel, r.a.apiErr(ctx, "chat.stopStream", err, w))
+	}
+}
+
+// retryDelay is the pause before retrying a call that failed with err.
+func retryDelay(err error) time.Duration {
+	var de bots.DeliveryError
+	if errors.As(err, &de) && de.RetryAfter() > 0 {
+		return min(de.RetryAfter(), time.Minute)
+	}
+	return serverRetry
+}
+
+// goneOr returns 0 when err says the streamed message was deleted (its
+// text must be written again, from the start), else end; a deleted
+// message also leaves the reply's ids.
+func (r *nativeReply) goneOr(err error, end int) int {
+	if !errors.Is(err, bots.ErrMessageGone) {
+		return end
+	}
+	r.mu.Lock()
+	r.ts = ""
+	r.mu.Unlock()
+	r.sentRunes = 0
+	return 0
+}
+
+// arrived reads the streamed message back and reports whether it ends
+// with chunk: after an append or stop whose outcome is unknown, the only
+// way to neither lose nor repeat it.
+func (r *nativeReply) arrived(ctx context.Context, chunk string) (bool, error) {
+	m, err := r.a.fetchMessage(ctx, r.key.Channel, r.ts)
+	if err != nil {
+		return false, err
+	}
+	return strings.HasSuffix(strings.TrimRight(messageBody(m), "\n"), strings.TrimRight(chunk, "\n")), nil
 }
 
 // start opens the stream with the first text, or switches the reply to the
@@ -221,28 +355,40 @@ func (r *nativeReply) start(ctx context.Context, text string, stable int) {
 	r.status.wait(ctx)
 	end := fitMarkdown(text, 0, stable, markdownLimit)
 	chunk := neutralizeMarkdown(text[:end])
-	_, ts, err := r.a.api.StartStreamContext(ctx, r.key.Channel, slackgo.MsgOptionTS(r.key.Thread),
+	tctx, w := traced(ctx)
+	_, ts, err := r.a.api.StartStreamContext(tctx, r.key.Channel, slackgo.MsgOptionTS(r.key.Thread),
 		slackgo.MsgOptionMarkdownText(chunk), slackgo.MsgOptionRecipientUserID(r.to.UserID),
 		slackgo.MsgOptionRecipientTeamID(r.key.Team))
 	r.lastCall = r.a.now()
 	if err != nil {
-		err = r.a.apiErr("chat.startStream", err)
-		var rl *RateLimitError
-		var se *ServerError
-		if errors.As(err, &rl) {
-			r.ws.streams.Pause(rl.After)
-		} else if errors.As(err, &se) {
-			// A Slack hiccup, not a refusal: this reply falls back, the
-			// next one streams again.
+		err = r.a.apiErr(ctx, "chat.startStream", err, w)
+		switch bots.ClassOf(err) {
+		case bots.Transient:
+			// A Slack hiccup or a 429, not a refusal: this reply falls
+			// back, the next one streams again.
+			if ce := (*CallError)(nil); errors.As(err, &ce) && ce.rateLimited() {
+				r.ws.streams.Pause(ce.RetryAfter())
+			}
 			_ = r.a.logCallErr(ctx, "chat.startStream", r.key.Channel, err)
-		} else {
+		case bots.Uncertain:
+			// The stream may have started: find it in the thread and
+			// carry on there rather than answer twice.
+			_ = r.a.logCallErr(ctx, "chat.startStream", r.key.Channel, err)
+			if found := r.findStarted(ctx, chunk); found != "" {
+				ts = found
+				break
+			}
+		default:
 			r.ws.refuseNative(r.a.now().Add(nativeRefusal))
 			r.a.log.WarnContext(ctx, "slack refused native streaming; using chat.postMessage + chat.update",
 				"channel", r.key.Channel, "code", errorCode(err), "err", err, "retry_in", nativeRefusal)
 		}
-		r.useFallback = true
-		return
+		if ts == "" {
+			r.useFallback = true
+			return
+		}
 	}
+	r.markFirst()
 	r.mu.Lock() // IDs reads ts from the Engine's journal
 	r.ts = ts
 	r.mu.Unlock()
@@ -258,7 +404,7 @@ func (r *nativeReply) overflow(ctx context.Context, text string, end int) {
 		chunk += "\n" + fenceCloser(fence)
 	}
 	if err := r.stop(ctx, chunk); err != nil {
-		end = len(r.sent) // the chunk did not arrive: the fallback carries it
+		end = r.goneOr(err, len(r.sent)) // the chunk did not arrive: the fallback carries it
 	}
 	r.continueAt(ctx, text, end)
 }
@@ -284,6 +430,21 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 		r.useFallback = true
 		return r.fallback.Finish(ctx, text)
 	}
+	for attempt := 0; r.pendEnd > 0; attempt++ {
+		err := r.settle(ctx, text)
+		if err == nil {
+			break
+		}
+		if attempt >= 3 || ctx.Err() != nil {
+			// Cannot tell: the chunk is sent again rather than lost.
+			r.a.log.WarnContext(ctx, "cannot tell whether an append arrived; sending it again", "channel", r.key.Channel, "err", err)
+			r.pendEnd, r.pendChunk = 0, ""
+			break
+		}
+		if pause(ctx, retryDelay(err)) != nil {
+			r.pendEnd, r.pendChunk = 0, ""
+		}
+	}
 	if !strings.HasPrefix(text, r.sent) {
 		// The final text rewrote what was streamed (never done by the
 		// Engine): close the stream as it is and post the rest.
@@ -297,7 +458,7 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 		return r.fallback.Finish(ctx, r.contText(text))
 	}
 	if err := r.stop(ctx, neutralizeMarkdown(text[len(r.sent):])); err != nil {
-		r.continueAt(ctx, text, len(r.sent))
+		r.continueAt(ctx, text, r.goneOr(err, len(r.sent)))
 		return r.fallback.Finish(ctx, r.contText(text))
 	}
 	r.sent = text
@@ -305,30 +466,51 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 }
 
 // stop calls chat.stopStream with the last chunk, waiting and retrying
-// (bounded) on 429: its budget was reserved when the stream started.
+// (bounded) a Transient failure: its budget was reserved when the stream
+// started. After an Uncertain one the message is read back: a stop that
+// took effect is not made twice.
 func (r *nativeReply) stop(ctx context.Context, chunk string) error {
 	opts := []slackgo.MsgOption{}
 	if chunk != "" {
 		opts = append(opts, slackgo.MsgOptionMarkdownText(chunk))
 	}
+	unsure := false
 	for attempt := 0; ; attempt++ {
-		_, _, err := r.a.api.StopStreamContext(ctx, r.key.Channel, r.ts, opts...)
+		tctx, w := traced(ctx)
+		_, _, err := r.a.api.StopStreamContext(tctx, r.key.Channel, r.ts, opts...)
 		if err == nil {
 			r.sentRunes += runeLen(chunk)
 			return nil
 		}
-		err = r.a.apiErr("chat.stopStream", err)
-		var again interface{ RetryAfter() time.Duration } // 429 or 5xx
-		if !errors.As(err, &again) || attempt >= 5 {
-			return r.a.logCallErr(ctx, "chat.stopStream", r.key.Channel, err)
+		err = r.a.logCallErr(ctx, "chat.stopStream", r.key.Channel, r.a.apiErr(ctx, "chat.stopStream", err, w))
+		class := bots.ClassOf(err)
+		if unsure && errorCode(err) == "message_not_in_streaming_state" {
+			// The stop whose answer was lost did stop it: with the chunk?
+			if arrived, rerr := r.arrived(ctx, chunk); rerr == nil && arrived {
+				r.sentRunes += runeLen(chunk)
+				return nil
+			}
+			return err
 		}
-		t := time.NewTimer(min(max(again.RetryAfter(), time.Second), time.Minute))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if class == bots.Permanent || attempt >= 5 {
+			return err
 		}
+		unsure = unsure || class == bots.Uncertain
+		if err := pause(ctx, retryDelay(err)); err != nil {
+			return err
+		}
+	}
+}
+
+// pause waits d, or until ctx ends (its error).
+func pause(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

@@ -32,7 +32,7 @@ func (a *Adapter) stopStale(ctx context.Context, channel, ts string) {
 		a.log.InfoContext(ctx, "stopped a stream left open by a dead process", "channel", channel, "ts", ts)
 		return
 	}
-	if err = a.apiErr("chat.stopStream", err); errorCode(err) != "message_not_in_streaming_state" && !errors.Is(err, context.Canceled) {
+	if err = a.apiErr(ctx, "chat.stopStream", err, nil); errorCode(err) != "message_not_in_streaming_state" && !errors.Is(err, context.Canceled) {
 		a.log.DebugContext(ctx, "cannot stop a stream left open", "channel", channel, "ts", ts, "err", err)
 	}
 }

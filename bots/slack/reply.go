@@ -80,12 +80,20 @@ func (w *workspace) refuseNative(until time.Time) {
 // status can never arrive after the answer. The status is skipped when
 // the workspace's status budget is spent.
 func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
+	return a.openReply(ctx, key, asker{to: to})
+}
+
+// openReply opens a reply to who; a command's reply knows its
+// response_url (a last path for a notice).
+func (a *Adapter) openReply(ctx context.Context, key bots.ConversationKey, who asker) (bots.Reply, error) {
+	to := who.to
 	if key.Platform != bots.Slack || key.Channel == "" {
 		return nil, fmt.Errorf("slack: open reply: not a Slack conversation: %s", key)
 	}
 	ws := a.workspace(key.Team)
 	st := a.startStatus(ctx, ws, key, to)
-	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st}
+	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st,
+		replyID: newReplyID(), after: to.ID, asker: who}
 	fallback := bots.NewStreamer(sink, bots.StreamOptions{
 		Limit:       updateLimit,
 		Render:      Mrkdwn,
@@ -120,7 +128,8 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	close(st.done) // the thread already shows the partial answer
 	// The reply will edit the messages it has: it holds a final edit's
 	// reserve without admission (the sink releases it).
-	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st, held: true}
+	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st, held: true,
+		replyID: newReplyID(), after: to.ID, asker: asker{to: to}}
 	ws.updates.Hold()
 	s := bots.NewStreamer(sink, bots.StreamOptions{
 		Limit: updateLimit, Render: Mrkdwn, Throttle: ws.updates, MinInterval: a.opts.EditInterval,
@@ -147,6 +156,7 @@ func (r *streamReply) Finish(ctx context.Context, text string) error {
 	}
 	r.sink.done()
 	r.status.end(ctx, len(r.Streamer.IDs()) > 0)
+	r.sink.undelivered(ctx, err)
 	return err
 }
 
@@ -155,7 +165,7 @@ func (r *streamReply) Finish(ctx context.Context, text string) error {
 func (s *threadSink) deleteUnused(ctx context.Context, unused []string) {
 	for _, id := range unused {
 		if _, _, err := s.a.api.DeleteMessageContext(ctx, s.channel, id); err != nil {
-			_ = s.a.logCallErr(ctx, "chat.delete", s.channel, s.a.apiErr("chat.delete", err))
+			_ = s.a.logCallErr(ctx, "chat.delete", s.channel, s.a.apiErr(ctx, "chat.delete", err, nil))
 		}
 	}
 }
@@ -167,14 +177,18 @@ type threadSink struct {
 	channel string
 	thread  string
 	status  *statusOp
+	// replyID and after identify this reply's posts in the metadata and
+	// bound the read-back (PostOnce): posts come after the message
+	// answered.
+	replyID string
+	after   string
+	asker   asker
 
 	mu       sync.Mutex
 	held     bool // holds a slot of the edit reserve (a reopened reply)
 	finished bool
-	lastEdit time.Time // of this reply
-	// moved maps messages deleted under the answer to the message that
-	// carries their text now.
-	moved map[string]string
+	lastEdit time.Time    // of this reply
+	unsure   map[int]bool // parts whose post may have happened (PostOnce)
 }
 
 // done releases the edit reserve Reopen held for the reply. The Streamer
@@ -189,34 +203,55 @@ func (s *threadSink) done() {
 }
 
 // Post implements bots.Sink with chat.postMessage in the reply's thread.
-// parse=none and no link_names: plain "@here" text never notifies.
+// parse=none and no link_names: plain "@here" text never notifies. Link
+// previews stay off unless Options.LinkPreviews: a link the model was
+// made to write (prompt injection) must not fetch a URL carrying data out
+// of the conversation.
 func (s *threadSink) Post(ctx context.Context, text string) (string, error) {
+	return s.post(ctx, text, -1)
+}
+
+// post posts text; part >= 0 tags the message with this reply's metadata
+// (PostOnce finds it again by it).
+func (s *threadSink) post(ctx context.Context, text string, part int) (string, error) {
 	s.status.wait(ctx)
 	if err := s.ws.postBucket(s.channel).Wait(ctx); err != nil {
 		return "", err
 	}
-	opts := []slackgo.MsgOption{slackgo.MsgOptionText(text, false), slackgo.MsgOptionParse(false),
-		slackgo.MsgOptionLinkNames(false), slackgo.MsgOptionDisableLinkUnfurl()}
+	opts := append(s.a.postOptions(), slackgo.MsgOptionText(text, false))
 	if s.thread != "" {
 		opts = append(opts, slackgo.MsgOptionTS(s.thread))
 	}
-	_, ts, err := s.a.api.PostMessageContext(ctx, s.channel, opts...)
+	if part >= 0 {
+		opts = append(opts, slackgo.MsgOptionMetadata(s.metadata(part)))
+	}
+	tctx, w := traced(ctx)
+	_, ts, err := s.a.api.PostMessageContext(tctx, s.channel, opts...)
 	if err != nil {
-		return "", s.a.logCallErr(ctx, "chat.postMessage", s.channel, s.a.apiErr("chat.postMessage", err))
+		return "", s.a.logCallErr(ctx, "chat.postMessage", s.channel, s.a.apiErr(ctx, "chat.postMessage", err, w))
 	}
 	return ts, nil
+}
+
+// postOptions are the options of every message the bot posts: no markup
+// parsing, no @name linking, and link previews only when enabled.
+func (a *Adapter) postOptions() []slackgo.MsgOption {
+	opts := []slackgo.MsgOption{slackgo.MsgOptionParse(false), slackgo.MsgOptionLinkNames(false)}
+	if !a.opts.LinkPreviews {
+		opts = append(opts, slackgo.MsgOptionDisableLinkUnfurl(), slackgo.MsgOptionDisableMediaUnfurl())
+	}
+	return opts
 }
 
 // Edit implements bots.Sink with chat.update, at most once per
 // EditInterval per reply (the Streamer paces intermediate edits; this
 // also spaces a final edit from the one before). A 429 pauses the
-// workspace's update budget for every reply, not only this one.
+// workspace's update budget for every reply, not only this one. A
+// deleted message (message_not_found) wraps bots.ErrMessageGone: the
+// writer posts that part again.
 func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 	s.mu.Lock()
 	wait := s.a.opts.EditInterval - s.a.now().Sub(s.lastEdit)
-	if to, ok := s.moved[id]; ok {
-		id = to
-	}
 	s.mu.Unlock()
 	if wait > 0 {
 		t := time.NewTimer(wait)
@@ -232,59 +267,42 @@ func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 		s.lastEdit = s.a.now()
 		s.mu.Unlock()
 	}()
-	_, _, _, err := s.a.api.UpdateMessageContext(ctx, s.channel, id, slackgo.MsgOptionText(text, false),
+	tctx, w := traced(ctx)
+	_, _, _, err := s.a.api.UpdateMessageContext(tctx, s.channel, id, slackgo.MsgOptionText(text, false),
 		slackgo.MsgOptionParse(false), slackgo.MsgOptionLinkNames(false))
 	if err != nil {
-		err = s.a.apiErr("chat.update", err)
-		var rl *RateLimitError
-		if errors.As(err, &rl) {
-			s.ws.updates.Pause(rl.After)
-		}
-		if errorCode(err) == "message_not_found" {
-			return s.repost(ctx, id, text)
+		err = s.a.apiErr(ctx, "chat.update", err, w)
+		var ce *CallError
+		if errors.As(err, &ce) && ce.rateLimited() {
+			s.ws.updates.Pause(ce.RetryAfter())
 		}
 		return s.a.logCallErr(ctx, "chat.update", s.channel, err)
 	}
 	return nil
 }
 
-// repost carries on in a new message when someone deleted the message
-// being written: the rest of the answer is not lost (later edits of that
-// message go to the new one).
-func (s *threadSink) repost(ctx context.Context, id, text string) error {
-	s.a.log.InfoContext(ctx, "a message of the answer was deleted; posting its text again", "channel", s.channel)
-	nid, err := s.Post(ctx, text)
-	if err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.moved == nil {
-		s.moved = map[string]string{}
-	}
-	for k, v := range s.moved {
-		if v == id {
-			s.moved[k] = nid
-		}
-	}
-	s.moved[id] = nid
-	return nil
-}
-
-// logCallErr logs a failed reply call with a line naming the cause, and
+// logCallErr logs a failed reply call with one line naming the call, the
+// status, Slack's error code and the class (never the token), and
 // returns err.
 func (a *Adapter) logCallErr(ctx context.Context, method, channel string, err error) error {
+	args := []any{"method", method, "channel", channel, "class", bots.ClassOf(err).String(), "err", err}
+	var ce *CallError
+	if errors.As(err, &ce) {
+		args = append(args, "status", ce.Status, "code", ce.Code)
+	}
 	switch {
 	case errors.Is(err, ErrRateLimited):
-		a.log.InfoContext(ctx, "slack rate limit; waiting as asked", "method", method, "channel", channel, "err", err)
+		a.log.InfoContext(ctx, "slack rate limit; waiting as asked", args...)
 	case errors.Is(err, ErrNotInChannel), errors.Is(err, ErrChannelNotFound):
-		a.log.WarnContext(ctx, "cannot post: the bot is not in the channel (invite it)", "method", method, "channel", channel, "err", err)
+		a.log.WarnContext(ctx, "cannot post: the bot is not in the channel (invite it)", args...)
+	case errors.Is(err, ErrArchived):
+		a.log.WarnContext(ctx, "cannot post: the channel is archived", args...)
 	case errors.Is(err, ErrInvalidAuth):
-		a.log.ErrorContext(ctx, "slack refused the bot token (slack.bot_token)", "method", method, "err", err)
+		a.log.ErrorContext(ctx, "slack refused the bot token (slack.bot_token)", args...)
 	case errors.Is(err, ErrMsgTooLong):
-		a.log.ErrorContext(ctx, "message over Slack's limit", "method", method, "channel", channel, "err", err)
+		a.log.ErrorContext(ctx, "message over Slack's limit", args...)
 	default:
-		a.log.WarnContext(ctx, "slack call failed", "method", method, "channel", channel, "err", err)
+		a.log.WarnContext(ctx, "slack call failed", args...)
 	}
 	return err
 }
@@ -363,10 +381,10 @@ func (st *statusOp) end(ctx context.Context, posted bool) {
 // statusFailed logs a failed status call at debug level (a status is a
 // courtesy) and, on 429, pauses the workspace's status budget.
 func (a *Adapter) statusFailed(ctx context.Context, ws *workspace, channel, msg string, err error) {
-	err = a.apiErr("assistant.threads.setStatus", err)
-	var rl *RateLimitError
-	if errors.As(err, &rl) {
-		ws.statuses.Pause(rl.After)
+	err = a.apiErr(ctx, "assistant.threads.setStatus", err, nil)
+	var ce *CallError
+	if errors.As(err, &ce) && ce.rateLimited() {
+		ws.statuses.Pause(ce.RetryAfter())
 	}
 	a.log.DebugContext(ctx, msg, "channel", channel, "err", err)
 }

@@ -2,7 +2,6 @@ package slack
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"strings"
 	"time"
@@ -39,10 +38,9 @@ func (u *userCache) info(ctx context.Context, id string) userInfo {
 	}
 	res, err := u.a.api.GetUserInfoContext(ctx, id)
 	if err != nil {
-		err = u.a.apiErr("users.info", err)
+		err = u.a.apiErr(ctx, "users.info", err, nil)
 		u.a.log.DebugContext(ctx, "users.info failed; using the id as name", "user", id, "err", err)
-		var ae *APIError
-		if errors.As(err, &ae) && ae.Code == "user_not_found" {
+		if errorCode(err) == "user_not_found" {
 			u.cache.put(id, userInfo{Name: id})
 		}
 		return userInfo{Name: id}

@@ -3,6 +3,7 @@ package fakeslack
 import (
 	"encoding/json"
 	"net/url"
+	"strings"
 )
 
 // Slack's message size limits.
@@ -41,11 +42,23 @@ func (s *Server) lookup(ch, ts, missing string) (*channel, *Message, apiResult, 
 	return c, c.find(ts), apiResult{}, false
 }
 
+// writeCheck refuses writes to an archived channel (is_archived), after
+// the membership check. Callers hold s.mu.
+func (s *Server) writeCheck(ch string) (apiResult, bool) {
+	if res, bad := s.memberCheck(ch); bad {
+		return res, true
+	}
+	if s.archived[ch] {
+		return fail("is_archived"), true
+	}
+	return apiResult{}, false
+}
+
 func (s *Server) chatPostMessage(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := p.Get("channel")
-	if res, bad := s.memberCheck(ch); bad {
+	if res, bad := s.writeCheck(ch); bad {
 		return res
 	}
 	text := p.Get("text")
@@ -71,13 +84,17 @@ func (s *Server) chatPostMessage(p url.Values) apiResult {
 		m.Metadata = meta
 	}
 	s.insert(m)
+	s.echoPost(m)
 	return ok(map[string]any{"channel": ch, "ts": m.TS,
-		"message": messageJSON(m, true, s.http.URL)})
+		"message": messageJSON(m, true, s.base)})
 }
 
 func (s *Server) chatUpdate(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if res, bad := s.writeCheck(p.Get("channel")); bad {
+		return res
+	}
 	_, m, res, bad := s.lookup(p.Get("channel"), p.Get("ts"), "message_not_found")
 	if bad {
 		return res
@@ -103,7 +120,7 @@ func (s *Server) chatPostEphemeral(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := p.Get("channel")
-	if res, bad := s.memberCheck(ch); bad {
+	if res, bad := s.writeCheck(ch); bad {
 		return res
 	}
 	if p.Get("user") == "" {
@@ -121,7 +138,7 @@ func (s *Server) chatStartStream(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ch := p.Get("channel")
-	if res, bad := s.memberCheck(ch); bad {
+	if res, bad := s.writeCheck(ch); bad {
 		return res
 	}
 	if s.opts.DisableNativeStreaming {
@@ -149,6 +166,9 @@ func (s *Server) chatStartStream(p url.Values) apiResult {
 }
 
 func (s *Server) streamTarget(p url.Values) (*Message, apiResult, bool) {
+	if res, bad := s.writeCheck(p.Get("channel")); bad {
+		return nil, res, true
+	}
 	_, m, res, bad := s.lookup(p.Get("channel"), p.Get("ts"), "message_not_found")
 	if bad {
 		return nil, res, true
@@ -189,7 +209,7 @@ func (s *Server) chatStopStream(p url.Values) apiResult {
 	m.Streaming = false
 	s.scanPings(m)
 	return ok(map[string]any{"channel": m.Channel, "ts": m.TS,
-		"message": messageJSON(m, false, s.http.URL)})
+		"message": messageJSON(m, false, s.base)})
 }
 
 func (s *Server) chatDelete(p url.Values) apiResult {
@@ -230,4 +250,45 @@ func (s *Server) DeleteMessage(channelID, ts string) bool {
 	defer s.mu.Unlock()
 	c := s.channels[channelID]
 	return c != nil && c.remove(ts)
+}
+
+// Archive archives (or, with false, unarchives) a channel: every write to
+// it then fails with is_archived, as after /archive in the client.
+func (s *Server) Archive(channelID string, archived bool) {
+	s.mu.Lock()
+	s.archived[channelID] = archived
+	s.mu.Unlock()
+}
+
+// Archived reports whether a channel is archived.
+func (s *Server) Archived(channelID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.archived[channelID]
+}
+
+// conversationsOpen opens (or finds) the bot's DM with one user.
+func (s *Server) conversationsOpen(p url.Values) apiResult {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	user := p.Get("users")
+	if user == "" || strings.Contains(user, ",") {
+		return fail("user_not_found")
+	}
+	if _, found := s.users[user]; !found {
+		return fail("user_not_found")
+	}
+	if s.noDM[user] {
+		return fail("cannot_dm_bot")
+	}
+	id := "D" + strings.TrimPrefix(user, "U")
+	return ok(map[string]any{"channel": map[string]any{"id": id}})
+}
+
+// RefuseDM makes conversations.open fail for user (as for a user who
+// cannot be messaged), so notices must take another path.
+func (s *Server) RefuseDM(user string) {
+	s.mu.Lock()
+	s.noDM[user] = true
+	s.mu.Unlock()
 }

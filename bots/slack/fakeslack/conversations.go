@@ -82,7 +82,7 @@ func (s *Server) page(msgs []*Message, p url.Values, def int) (map[string]any, b
 	var out []any
 	end := min(off+limit, len(msgs))
 	for i := off; i < end; i++ {
-		out = append(out, messageJSON(msgs[i], withMeta, s.http.URL))
+		out = append(out, messageJSON(msgs[i], withMeta, s.base))
 	}
 	res := map[string]any{"messages": out, "has_more": end < len(msgs)}
 	next := ""
@@ -167,7 +167,7 @@ func (s *Server) filesInfo(p url.Values) apiResult {
 	}
 	full := *f
 	full.InfoOnly = false
-	return ok(map[string]any{"file": full.json(s.http.URL), "comments": []any{},
+	return ok(map[string]any{"file": full.json(s.base), "comments": []any{},
 		"paging": map[string]any{"count": 0, "total": 0, "page": 1, "pages": 1}})
 }
 
@@ -240,7 +240,7 @@ func (s *Server) NewResponseURL() string {
 	s.responseSeq++
 	id := "R" + strconv.Itoa(s.responseSeq)
 	s.responseURLs[id] = true
-	return s.http.URL + "/response/" + id
+	return s.base + "/response/" + id
 }
 
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {

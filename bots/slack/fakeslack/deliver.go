@@ -38,13 +38,20 @@ func (s *Server) MessageEvent(m Message, eventType string) map[string]any {
 		ev["bot_id"] = m.BotID
 		delete(ev, "client_msg_id")
 	}
+	// Real message events carry the text as blocks too (rich_text for
+	// people, section blocks for apps).
+	ev["blocks"] = []any{map[string]any{"type": "rich_text", "block_id": "b" + m.TS, "elements": []any{
+		map[string]any{"type": "rich_text_section", "elements": []any{map[string]any{"type": "text", "text": m.Text}}}}}}
+	if s.opts.OmitTeam {
+		delete(ev, "team")
+	}
 	if eventType == MessageEv {
 		ev["channel_type"] = channelType(m.Channel)
 	}
 	if len(m.Files) > 0 {
 		var files []any
 		for _, f := range m.Files {
-			files = append(files, f.json(s.http.URL))
+			files = append(files, f.json(s.base))
 		}
 		ev["files"] = files
 		ev["subtype"] = "file_share"
@@ -111,7 +118,7 @@ func (s *Server) MessageShortcut(callbackID string, m Message, userID string) []
 	if len(m.Files) > 0 {
 		var files []any
 		for _, f := range m.Files {
-			files = append(files, f.json(s.http.URL))
+			files = append(files, f.json(s.base))
 		}
 		msg["files"] = files
 	}

@@ -43,6 +43,7 @@ func DefaultLimits() map[string]Limit {
 		"chat.appendStream":                     Tier4,
 		"conversations.replies":                 Tier3,
 		"conversations.history":                 Tier3,
+		"conversations.open":                    Tier3,
 		"users.info":                            Tier4,
 		"files.info":                            Tier4,
 		"assistant.threads.setStatus":           Tier4,

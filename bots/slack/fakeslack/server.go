@@ -57,6 +57,20 @@ type Options struct {
 	DisableNativeStreaming bool
 	// Now is the clock of the budgets and timestamps; nil means time.Now.
 	Now func() time.Time
+	// InMemory serves the fake over in-memory connections (net.Pipe)
+	// instead of a loopback port: reach it with Client. Every goroutine
+	// it starts blocks only on channels, so a test can run it inside a
+	// testing/synctest bubble (create it there, and Close it there).
+	InMemory bool
+	// EchoBotMessages sends the bot's own posts back as message events
+	// with bot_id, as Slack does (see SetEventsURL for HTTP mode).
+	EchoBotMessages bool
+	// Strict refuses unknown and invalid arguments with invalid_arguments
+	// (see strict.go), so tests prove the bot sends only what Slack takes.
+	Strict bool
+	// OmitTeam leaves the team field out of inner events, as Slack does
+	// on some of them: the app must take the workspace from the envelope.
+	OmitTeam bool
 }
 
 // Call is one recorded request to a Web API method.
@@ -75,12 +89,16 @@ type Call struct {
 type Server struct {
 	opts Options
 	http *httptest.Server
+	mem  *memNet
+	base string // URL of the fake
 
 	mu           sync.Mutex
 	calls        []Call
 	seq          int64 // message timestamp sequence
 	channels     map[string]*channel
 	notMember    map[string]bool
+	archived     map[string]bool
+	noDM         map[string]bool
 	users        map[string]User
 	files        map[string]*File
 	ephemerals   []Ephemeral
@@ -91,11 +109,14 @@ type Server struct {
 	pings        []Ping
 	buckets      map[string]*bucket
 	forced       []forced429
+	faults       []queuedFault
+	faultsServed int
 	callHook     func(Call)
 	responseSeq  int
 	responseURLs map[string]bool
 
 	sock socketState
+	echo echoState
 }
 
 // New starts a fake Slack on a loopback port. Close it when done.
@@ -124,6 +145,8 @@ func New(opts Options) *Server {
 		seq:          1760001000000100,
 		channels:     map[string]*channel{},
 		notMember:    map[string]bool{},
+		archived:     map[string]bool{},
+		noDM:         map[string]bool{},
 		users:        map[string]User{},
 		files:        map[string]*File{},
 		buckets:      map[string]*bucket{},
@@ -143,29 +166,47 @@ func New(opts Options) *Server {
 		_, _ = io.WriteString(w, "<html>sign in</html>")
 	})
 	mux.HandleFunc("POST /response/{id}", s.serveResponseURL)
+	if opts.InMemory {
+		s.mem = newMemNet(mux)
+		s.base = memBase
+		return s
+	}
 	s.http = httptest.NewServer(mux)
+	s.base = s.http.URL
 	return s
 }
 
 // Close stops the server and closes the websocket.
 func (s *Server) Close() {
+	s.echo.wg.Wait()
 	s.sock.closeAll()
-	s.http.CloseClientConnections()
-	s.http.Close()
+	if s.mem != nil {
+		s.mem.close()
+	} else {
+		s.http.CloseClientConnections()
+		s.http.Close()
+	}
 	s.sock.wait()
 }
 
 // URL is the server's base URL.
-func (s *Server) URL() string { return s.http.URL }
+func (s *Server) URL() string { return s.base }
 
 // APIURL is the Web API base to configure as slack.api_url.
-func (s *Server) APIURL() string { return s.http.URL + "/api/" }
+func (s *Server) APIURL() string { return s.base + "/api/" }
 
 // Options returns the effective options (defaults filled in).
 func (s *Server) Options() Options { return s.opts }
 
 // Client returns an HTTP client for the server.
-func (s *Server) Client() *http.Client { return s.http.Client() }
+// With InMemory it is the only way in: its transport dials the fake over
+// in-memory pipes.
+func (s *Server) Client() *http.Client {
+	if s.mem != nil {
+		return s.mem.client()
+	}
+	return s.http.Client()
+}
 
 // OnCall registers f to be called after each recorded Web API call (nil
 // removes it). f must not call back into the Server's locked methods
@@ -249,14 +290,35 @@ func ok(fields map[string]any) apiResult {
 	return apiResult{status: http.StatusOK, body: fields}
 }
 
+// fail answers ok:false with code and the fields Slack sends with it
+// (https://docs.slack.dev/apis/web-api/#errors: missing_scope names the
+// scope needed and those provided; invalid_arguments explains itself in
+// response_metadata.messages).
 func fail(code string) apiResult {
-	return apiResult{status: http.StatusOK, body: map[string]any{"ok": false, "error": code}}
+	body := map[string]any{"ok": false, "error": code}
+	switch code {
+	case "missing_scope":
+		body["needed"] = "chat:write"
+		body["provided"] = "channels:history,users:read"
+	case "invalid_arguments":
+		body["response_metadata"] = map[string]any{"messages": []any{"[ERROR] invalid argument"}}
+	}
+	return apiResult{status: http.StatusOK, body: body}
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	method := r.PathValue("method")
 	params, token, err := readParams(r)
 	call := Call{Method: method, Params: params, At: s.opts.Now()}
+	fault, faulted := s.takeFault(method, false)
+	if faulted && serveFaultBefore(w, fault) {
+		call.Status, call.Error = faultStatus(fault), fault.Code
+		if fault.Kind == RateLimit {
+			call.Error = "ratelimited"
+		}
+		s.record(call)
+		return
+	}
 	var res apiResult
 	switch {
 	case err != nil:
@@ -271,6 +333,27 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.record(call)
+	if faulted {
+		serveFaultAfter(w, r, fault)
+		return
+	}
+	writeResult(w, res)
+}
+
+func faultStatus(f Fault) int {
+	switch f.Kind {
+	case HTML:
+		if f.Status == 0 {
+			return http.StatusBadGateway
+		}
+		return f.Status
+	case RateLimit:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusOK
+}
+
+func writeResult(w http.ResponseWriter, res apiResult) {
 	for k, v := range res.header {
 		w.Header()[k] = v
 	}
@@ -336,6 +419,11 @@ func (s *Server) dispatch(method, token string, p url.Values) apiResult {
 	if token != want {
 		return fail("invalid_auth")
 	}
+	if s.opts.Strict {
+		if bad := strictCheck(method, p); len(bad) > 0 {
+			return invalidArguments(bad)
+		}
+	}
 	if res, limited := s.checkLimit(method, p); limited {
 		return res
 	}
@@ -355,6 +443,7 @@ func (s *Server) methods() map[string]func(url.Values) apiResult {
 		"chat.stopStream":                       s.chatStopStream,
 		"conversations.replies":                 s.conversationsReplies,
 		"conversations.history":                 s.conversationsHistory,
+		"conversations.open":                    s.conversationsOpen,
 		"users.info":                            s.usersInfo,
 		"files.info":                            s.filesInfo,
 		"assistant.threads.setStatus":           s.assistantSetStatus,

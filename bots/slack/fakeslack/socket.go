@@ -89,7 +89,7 @@ func (s *Server) connectionsOpen(url.Values) apiResult {
 	defer st.mu.Unlock()
 	ticket := "tk" + strconv.Itoa(len(st.tickets)+1)
 	st.tickets[ticket] = true
-	wsURL := "ws" + strings.TrimPrefix(s.http.URL, "http") + "/socket?ticket=" + ticket
+	wsURL := "ws" + strings.TrimPrefix(s.base, "http") + "/socket?ticket=" + ticket
 	return ok(map[string]any{"url": wsURL})
 }
 
