@@ -163,6 +163,15 @@ type Server struct {
 	// Pprof serves Go's profiler under /debug/pprof/ on Listen. Off by
 	// default: profiles show code paths and cost CPU while taken.
 	Pprof bool `mapstructure:"pprof" yaml:"pprof"`
+	// OpsListen, when set, serves /healthz, /readyz, /metrics and
+	// /debug/pprof on this address instead of Listen, which then serves
+	// the platform webhooks only (e.g. "127.0.0.1:9090" or a private
+	// interface, so that only the webhooks are public).
+	OpsListen string `mapstructure:"ops_listen" yaml:"ops_listen"`
+	// MaxConnections bounds the connections open on Listen at once (each
+	// holds a file descriptor); 0 means half the process's file-descriptor
+	// limit, at most 4096.
+	MaxConnections int `mapstructure:"max_connections" yaml:"max_connections"`
 }
 
 // Store configures settings, usage and dedupe storage.

@@ -62,10 +62,12 @@ func defaults() map[string]any {
 		"discord.guild_id":            "",
 		"discord.requests_per_second": 50,
 
-		"server.listen":         ":8080",
-		"server.shutdown_grace": 30 * time.Second,
-		"server.replica_id":     "",
-		"server.pprof":          false,
+		"server.listen":          ":8080",
+		"server.shutdown_grace":  30 * time.Second,
+		"server.replica_id":      "",
+		"server.pprof":           false,
+		"server.ops_listen":      "",
+		"server.max_connections": 0,
 
 		"store.driver":     DriverBolt,
 		"store.path":       "./data/mistralbot.db",

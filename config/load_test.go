@@ -54,6 +54,8 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"server.shutdown_grace":        30 * time.Second,
 		"server.replica_id":            "",
 		"server.pprof":                 false,
+		"server.ops_listen":            "",
+		"server.max_connections":       0,
 		"store.driver":                 "bolt",
 		"store.path":                   "./data/mistralbot.db",
 		"store.redis_url":              "",

@@ -157,6 +157,16 @@ func (c *Config) validateServerStore(p *problems) {
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		p.add("server.listen", "%q has no valid port", c.Server.Listen)
 	}
+	if c.Server.OpsListen != "" {
+		if _, port, err := net.SplitHostPort(c.Server.OpsListen); err != nil {
+			p.add("server.ops_listen", "%q is not host:port (e.g. \"127.0.0.1:9090\")", c.Server.OpsListen)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			p.add("server.ops_listen", "%q has no valid port", c.Server.OpsListen)
+		} else if c.Server.OpsListen == c.Server.Listen && n != 0 {
+			p.add("server.ops_listen", "%q is server.listen too: give the operational endpoints their own address", c.Server.OpsListen)
+		}
+	}
+	notNegative(p, "server.max_connections", int64(c.Server.MaxConnections))
 	notNegative(p, "server.shutdown_grace", int64(c.Server.ShutdownGrace))
 	switch c.Store.Driver {
 	case DriverMemory:

@@ -31,7 +31,7 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 	for _, w := range retired {
 		say(false, "%s", w)
 	}
-	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr)
+	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr, logOptions{})
 
 	client, err := newLLM(cfg.LLM, log)
 	if err != nil {

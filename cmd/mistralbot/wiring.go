@@ -17,17 +17,29 @@ import (
 	"mistralbot/llm"
 )
 
+// logOptions are what the logger needs beyond log.*.
+type logOptions struct {
+	// suppressed, when set, rate-limits each message (see logSampler)
+	// and is told of every line dropped; nil writes every line (the
+	// one-shot commands).
+	suppressed func(level string, n int)
+}
+
 // newLogger builds the structured logger log.* asks for.
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
+func newLogger(c config.Log, w io.Writer, o logOptions) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if strings.EqualFold(c.Format, "text") {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	if o.suppressed != nil {
+		h = newLogSampler(h, o.suppressed)
+	}
+	return slog.New(h)
 }
 
 // newLLM builds the chat-completions client from llm.*.
