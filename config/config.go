@@ -185,6 +185,9 @@ type Store struct {
 	// KeyPrefix starts every Redis key, so that several bots can share one
 	// Redis database.
 	KeyPrefix string `mapstructure:"key_prefix" yaml:"key_prefix"`
+	// StartTimeout is how long run and check wait for a Redis server that
+	// is not reachable yet, retrying with backoff; 0 tries once.
+	StartTimeout time.Duration `mapstructure:"start_timeout" yaml:"start_timeout"`
 }
 
 // Bot holds the defaults of every channel and the limits.

@@ -69,10 +69,11 @@ func defaults() map[string]any {
 		"server.ops_listen":      "",
 		"server.max_connections": 0,
 
-		"store.driver":     DriverBolt,
-		"store.path":       "./data/mistralbot.db",
-		"store.redis_url":  "",
-		"store.key_prefix": "mistralbot:",
+		"store.driver":        DriverBolt,
+		"store.path":          "./data/mistralbot.db",
+		"store.redis_url":     "",
+		"store.key_prefix":    "mistralbot:",
+		"store.start_timeout": 30 * time.Second,
 
 		"bot.system_prompt":            DefaultSystemPrompt,
 		"bot.language":                 "auto",

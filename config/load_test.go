@@ -55,6 +55,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"server.replica_id":            "",
 		"server.pprof":                 false,
 		"server.ops_listen":            "",
+		"store.start_timeout":          30 * time.Second,
 		"server.max_connections":       0,
 		"store.driver":                 "bolt",
 		"store.path":                   "./data/mistralbot.db",

@@ -68,8 +68,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metric
 	if a.llm, err = newLLM(cfg.LLM, log.With("component", "llm")); err != nil {
 		return nil, err
 	}
-	a.store, err = store.Open(ctx, store.Options{Driver: cfg.Store.Driver, Path: cfg.Store.Path, RedisURL: cfg.Store.RedisURL, KeyPrefix: cfg.Store.KeyPrefix, Logger: log})
-	if err != nil {
+	if a.store, err = store.Open(ctx, storeOptions(cfg.Store, log)); err != nil {
 		return nil, err
 	}
 	opts := engineOptions(cfg, a.llm, a.store, log.With("component", "engine"))
@@ -295,7 +294,7 @@ func (a *App) Close() {
 // runBot is the run command.
 func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) error {
 	m := metrics.New()
-	log := newLogger(cfg.Log, e.stderr, logOptions{suppressed: m.LogSuppressed})
+	log := newLogger(cfg.Log, e.stderr, logOptions{suppressed: m.LogSuppressed, redact: config.NewRedactor(cfg.Secrets()...)})
 	for _, w := range retired {
 		log.Error("retired model in the configuration: "+w, "key", "llm.model")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -21,17 +22,19 @@ var errCheckFailed = errors.New("check failed: see above")
 func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) error {
 	fmt.Fprintf(e.stdout, "# configuration (secrets redacted)\n%s\n", cfg.Redacted())
 	ok := true
+	red := config.NewRedactor(cfg.Secrets()...)
 	say := func(good bool, format string, args ...any) {
 		mark := "ok  "
 		if !good {
 			mark, ok = "FAIL", false
 		}
-		fmt.Fprintf(e.stdout, "%s %s\n", mark, fmt.Sprintf(format, args...))
+		// Reasons quote what servers answered, which may echo a key.
+		fmt.Fprintf(e.stdout, "%s %s\n", mark, red.Redact(fmt.Sprintf(format, args...)))
 	}
 	for _, w := range retired {
 		say(false, "%s", w)
 	}
-	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr, logOptions{})
+	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr, logOptions{redact: red})
 
 	client, err := newLLM(cfg.LLM, log)
 	if err != nil {
@@ -53,19 +56,7 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 		}
 	}
 
-	if cfg.Store.Driver == store.DriverRedis {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		st, err := store.Open(sctx, store.Options{Driver: cfg.Store.Driver, RedisURL: cfg.Store.RedisURL, KeyPrefix: cfg.Store.KeyPrefix})
-		cancel()
-		if err != nil {
-			say(false, "store: %v", err)
-		} else {
-			say(true, "store: redis answers")
-			st.Close()
-		}
-	} else {
-		say(true, "store: %s (%s)", cfg.Store.Driver, cfg.Store.Path)
-	}
+	checkStore(ctx, cfg.Store, log, say)
 
 	enabled := cfg.Enabled()
 	if len(enabled) == 0 {
@@ -103,4 +94,29 @@ func checkModel(model, key string, models []llm.ModelInfo, say func(bool, string
 		return
 	}
 	say(false, "%s %s %s; Mistral Small ids offered: %s", key, model, why, strings.Join(alts, ", "))
+}
+
+// checkStore opens the store as run does (the same options, retries and
+// errors) and pings it.
+func checkStore(ctx context.Context, c config.Store, log *slog.Logger, say func(bool, string, ...any)) {
+	st, err := store.Open(ctx, storeOptions(c, log))
+	if err != nil {
+		say(false, "store: %v", err)
+		return
+	}
+	defer st.Close()
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := st.Ping(pctx); err != nil {
+		say(false, "store: %v", err)
+		return
+	}
+	switch c.Driver {
+	case store.DriverRedis:
+		say(true, "store: redis %s answers", store.RedactURL(c.RedisURL))
+	case store.DriverBolt:
+		say(true, "store: bolt %s opens", c.Path)
+	default:
+		say(true, "store: %s", c.Driver)
+	}
 }

@@ -314,3 +314,29 @@ func (p *proc) logNumber(msg, field string) float64 {
 	}
 	return -1
 }
+
+// TestE2EResponseURLNeverLogged: a slash command whose response_url cannot
+// be reached makes the adapter log the failure (and fall back to
+// chat.postEphemeral); the log line names the failure but not the URL's
+// token, which lets anyone post as the bot for 30 minutes.
+func TestE2EResponseURLNeverLogged(t *testing.T) {
+	w := newWorld(t, llmtest.Options{})
+	p := startProc(t, "cmds", w.env(map[string]string{"MISTRALBOT_STORE_DRIVER": "memory"}))
+	const token = "SeCrEtToKeN0123456789xyz"
+	form := w.slack.SlashCommand("/help", "", "C0SECRET", "U0BOB")
+	form.Set("response_url", "http://127.0.0.1:"+strconv.Itoa(closedPort(t))+"/commands/T0001/1234567890/"+token)
+	status, _, err := w.slack.Deliver(context.Background(), w.client, p.url()+"/slack/commands",
+		fakeslack.Delivery{Body: []byte(form.Encode()), ContentType: "application/x-www-form-urlencoded"})
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("/help: %d %v", status, err)
+	}
+	waitUntil(t, 15*time.Second, "the response_url failure to be logged", func() bool {
+		return p.countLines("response_url post failed") > 0
+	})
+	if strings.Contains(p.stderr.String(), token) {
+		t.Errorf("the response_url token is in the log:\n%s", p.stderr.String())
+	}
+	if !strings.Contains(p.stderr.String(), "/commands/T0001/<redacted>") {
+		t.Errorf("the log line does not show the redacted URL:\n%s", p.stderr.String())
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"mistralbot/bots/store"
 	"mistralbot/config"
 )
 
@@ -28,8 +29,8 @@ var version = "dev"
 // Exit codes.
 const (
 	exitOK      = 0
-	exitFailure = 1 // a runtime failure, or check found something unusable
-	exitConfig  = 2 // bad command line or configuration
+	exitFailure = 1 // a runtime failure or an outage (a store down), or check found something unusable
+	exitConfig  = 2 // bad command line or configuration (a store path or URL that cannot work)
 )
 
 // env is how the command reads its surroundings; tests replace every part.
@@ -124,17 +125,26 @@ func run(ctx context.Context, args []string, e env) int {
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usageText)}
 	}
-	return report(err, e)
+	var red *config.Redactor
+	if err != nil {
+		// Errors quote URLs and what servers answered: hide the secrets
+		// of the configuration (when it loads) and capability URLs.
+		red = config.NewRedactor()
+		if cfg, lerr := loadConfig(*configPath, e); lerr == nil {
+			red = config.NewRedactor(cfg.Secrets()...)
+		}
+	}
+	return report(err, e, red)
 }
 
-// report prints err for a person and maps it to an exit code.
-func report(err error, e env) int {
+// report prints err for a person, redacted, and maps it to an exit code.
+func report(err error, e env, red *config.Redactor) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "mistralbot: %v\n", err)
+	fmt.Fprintf(e.stderr, "mistralbot: %s\n", red.Redact(err.Error()))
 	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, config.ErrInvalid) || errors.Is(err, errNothingEnabled) {
+	if errors.As(err, &ue) || errors.Is(err, config.ErrInvalid) || errors.Is(err, errNothingEnabled) || errors.Is(err, store.ErrConfig) {
 		return exitConfig
 	}
 	return exitFailure

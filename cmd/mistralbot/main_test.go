@@ -92,7 +92,7 @@ func TestChatPipedPrintsTheStreamedReply(t *testing.T) {
 func TestCheckReachesTheLLM(t *testing.T) {
 	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenRouter, APIKey: "sk-or-good"})
 	defer srv.Close()
-	base := map[string]string{"MISTRALBOT_LLM_BASE_URL": srv.URL()}
+	base := map[string]string{"MISTRALBOT_LLM_BASE_URL": srv.URL(), "MISTRALBOT_STORE_DRIVER": "memory"}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{k: v}
 		for a, b := range base {

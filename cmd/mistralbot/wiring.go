@@ -13,6 +13,7 @@ import (
 	"mistralbot/bots/discord"
 	"mistralbot/bots/metrics"
 	"mistralbot/bots/slack"
+	"mistralbot/bots/store"
 	"mistralbot/config"
 	"mistralbot/llm"
 )
@@ -23,6 +24,8 @@ type logOptions struct {
 	// and is told of every line dropped; nil writes every line (the
 	// one-shot commands).
 	suppressed func(level string, n int)
+	// redact, when set, hides secrets and capability URLs in every line.
+	redact *config.Redactor
 }
 
 // newLogger builds the structured logger log.* asks for.
@@ -35,6 +38,9 @@ func newLogger(c config.Log, w io.Writer, o logOptions) *slog.Logger {
 	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if strings.EqualFold(c.Format, "text") {
 		h = slog.NewTextHandler(w, opts)
+	}
+	if o.redact != nil {
+		h = newLogRedactor(h, o.redact)
 	}
 	if o.suppressed != nil {
 		h = newLogSampler(h, o.suppressed)
@@ -62,6 +68,17 @@ func newLLM(c config.LLM, log *slog.Logger) (*llm.Client, error) {
 		return nil, fmt.Errorf("llm client: %w", err)
 	}
 	return client, nil
+}
+
+// storeOptions maps store.* onto store.Open's options; run and check open
+// the store the same way.
+func storeOptions(c config.Store, log *slog.Logger) store.Options {
+	start := c.StartTimeout
+	if start == 0 {
+		start = -1 // one attempt
+	}
+	return store.Options{Driver: c.Driver, Path: c.Path, RedisURL: c.RedisURL, KeyPrefix: c.KeyPrefix,
+		StartTimeout: start, Logger: log.With("component", "store")}
 }
 
 // engineOptions maps the configuration onto the Engine's options.
