@@ -70,6 +70,10 @@ type Config struct {
 	// Channels holds per-channel defaults keyed "slack:C123" or
 	// "discord:1100"; the key keeps its case. Only settable in the file.
 	Channels map[string]Channel `mapstructure:"channels" yaml:"channels"`
+
+	// envProblems are the MISTRALBOT_* variables that set no key, found by
+	// Load and reported by Validate with every other problem.
+	envProblems []string
 }
 
 // LLM configures the chat-completions client.

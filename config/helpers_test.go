@@ -94,6 +94,9 @@ func leafKeys(t reflect.Type, prefix string) []string {
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
+		if !f.IsExported() {
+			continue // not a key: what Load found for Validate
+		}
 		key := joinKey(prefix, f.Tag.Get("mapstructure"))
 		if f.Type.Kind() == reflect.Struct && f.Type.String() != "time.Duration" {
 			out = append(out, leafKeys(f.Type, key)...)

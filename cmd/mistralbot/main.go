@@ -39,12 +39,14 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	lookup func(string) (string, bool)
+	// environ lists the environment, for unknown MISTRALBOT_* variables.
+	environ func() []string
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv}))
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv, environ: os.Environ}))
 }
 
 // usageError is a command-line mistake: exit code 2.
@@ -152,7 +154,7 @@ func report(err error, e env, red *config.Redactor) int {
 
 // loadConfig loads the configuration, without validating it.
 func loadConfig(path string, e env) (*config.Config, error) {
-	return config.Load(config.LoadOptions{Path: path, Env: e.lookup})
+	return config.Load(config.LoadOptions{Path: path, Env: e.lookup, Environ: e.environ})
 }
 
 // withConfig loads and validates the configuration, replaces retired model
