@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -21,16 +22,9 @@ var errCheckFailed = errors.New("check failed: see above")
 // reaches the LLM and the store, and says what is usable.
 func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) error {
 	fmt.Fprintf(e.stdout, "# configuration (secrets redacted)\n%s\n", cfg.Redacted())
-	ok := true
 	red := config.NewRedactor(cfg.Secrets()...)
-	say := func(good bool, format string, args ...any) {
-		mark := "ok  "
-		if !good {
-			mark, ok = "FAIL", false
-		}
-		// Reasons quote what servers answered, which may echo a key.
-		fmt.Fprintf(e.stdout, "%s %s\n", mark, red.Redact(fmt.Sprintf(format, args...)))
-	}
+	c := &checker{w: e.stdout, red: red}
+	say := c.say
 	for _, w := range retired {
 		say(false, "%s", w)
 	}
@@ -63,12 +57,14 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 		fmt.Fprintln(e.stdout, "note platforms: none enabled; `chat` works, `run` needs MISTRALBOT_SLACK_ENABLED=true or MISTRALBOT_DISCORD_ENABLED=true")
 	}
 	if cfg.Slack.Enabled {
-		say(true, "slack: enabled, %s mode, API %s", cfg.Slack.Mode, cfg.Slack.APIURL)
+		c.note("slack: enabled, %s mode, API %s", cfg.Slack.Mode, cfg.Slack.APIURL)
+		checkSlack(ctx, cfg, platformClient(checkTimeout), c)
 	}
 	if cfg.Discord.Enabled {
-		say(true, "discord: enabled, shard %d of %d", cfg.Discord.ShardID, cfg.Discord.ShardCount)
+		c.note("discord: enabled, shard %d of %d, API %s", cfg.Discord.ShardID, cfg.Discord.ShardCount, cfg.Discord.APIURL)
+		checkDiscord(ctx, cfg, platformClient(checkTimeout), c)
 	}
-	if !ok {
+	if c.failed {
 		return errCheckFailed
 	}
 	fmt.Fprintln(e.stdout, "everything enabled is usable")
@@ -119,4 +115,27 @@ func checkStore(ctx context.Context, c config.Store, log *slog.Logger, say func(
 	default:
 		say(true, "store: %s", c.Driver)
 	}
+}
+
+// checker prints check's verdicts, one line each: "ok" or "FAIL" and the
+// reason, or "note" for what is only information.
+type checker struct {
+	w      io.Writer
+	red    *config.Redactor
+	failed bool
+}
+
+// say prints one verdict; reasons quote what servers answered, which may
+// echo a key, so they are redacted.
+func (c *checker) say(good bool, format string, args ...any) {
+	mark := "ok  "
+	if !good {
+		mark, c.failed = "FAIL", true
+	}
+	fmt.Fprintf(c.w, "%s %s\n", mark, c.red.Redact(fmt.Sprintf(format, args...)))
+}
+
+// note prints information that passes or fails nothing.
+func (c *checker) note(format string, args ...any) {
+	fmt.Fprintf(c.w, "note %s\n", c.red.Redact(fmt.Sprintf(format, args...)))
 }

@@ -2,7 +2,7 @@
 //
 //	mistralbot [--config PATH] run          serve Slack and/or Discord (default)
 //	mistralbot [--config PATH] chat         talk to the bot in the terminal
-//	mistralbot [--config PATH] check        validate config and reach the LLM
+//	mistralbot [--config PATH] check        validate config, try the LLM, store and platform tokens
 //	mistralbot manifest slack [--url URL]   print the Slack app manifest
 //	mistralbot invite discord               print the Discord invite URL
 //	mistralbot commands register [--guild ID]  register Discord commands
@@ -180,7 +180,7 @@ Usage:
 Commands:
   run                        serve the enabled platforms (default)
   chat                       talk to the bot in this terminal (stdin may be piped)
-  check                      validate the config, reach the LLM, report what is usable
+  check                      validate the config, try the LLM, the store and the platform tokens
   manifest slack [--url URL] print the Slack app manifest (--url: public base for http mode)
   invite discord             print the Discord OAuth2 invite URL
   commands register [--guild ID]  register the Discord application commands

@@ -72,6 +72,8 @@ func TestRunStoreStartFailures(t *testing.T) {
 				"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": "0123456789abcdef",
 				"OPENROUTER_API_KEY": "sk-or-x", "MISTRALBOT_LLM_BASE_URL": llm.URL(),
 				"MISTRALBOT_SERVER_LISTEN": "127.0.0.1:0",
+				// check calls auth.test: on loopback, never the internet.
+				"MISTRALBOT_SLACK_API_URL": "http://127.0.0.1:" + strconv.Itoa(closedPort(t)) + "/api/",
 			}
 			for k, v := range c.store {
 				env[k] = v
