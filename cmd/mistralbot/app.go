@@ -38,6 +38,7 @@ type App struct {
 	srv     *http.Server
 	opsLn   net.Listener // nil unless server.ops_listen is set
 	opsSrv  *http.Server
+	probe   *storeProbe
 }
 
 // errNothingEnabled is returned by run when no platform is enabled.
@@ -77,6 +78,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metric
 		return nil, err
 	}
 	a.metrics.Gauges(a.engine.QueueDepth, a.engine.InFlight)
+	a.probe = newStoreProbe(a.store, replicaID(cfg.Server.ReplicaID), a.metrics.StoreProbeFailed)
 	if cfg.Slack.Enabled {
 		if a.slack, err = slack.New(slackOptions(cfg, a.engine, a.metrics, log)); err != nil {
 			return nil, err
@@ -174,7 +176,7 @@ func (a *App) notReady(ctx context.Context) []string {
 	var problems []string
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := a.store.Ping(ctx); err != nil {
+	if err := a.probe.check(ctx); err != nil {
 		problems = append(problems, "store: "+err.Error())
 	}
 	if a.slack != nil && !a.slack.Ready() {
