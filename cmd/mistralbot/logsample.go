@@ -82,7 +82,7 @@ func (h *logSampler) Handle(ctx context.Context, r slog.Record) error {
 	pass, ended := h.st.admit(sampleKey{r.Level, r.Message})
 	for _, s := range ended {
 		sum := slog.NewRecord(s.start.Add(h.st.interval), slog.LevelWarn, "log lines suppressed", 0)
-		sum.AddAttrs(slog.String("message", s.msg), slog.String("level", s.level.String()),
+		sum.AddAttrs(slog.String("message", s.msg), slog.String("suppressed_level", s.level.String()),
 			slog.Int("count", s.dropped), slog.String("interval", h.st.interval.String()))
 		_ = h.next.Handle(ctx, sum)
 	}

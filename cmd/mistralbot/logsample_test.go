@@ -76,7 +76,7 @@ func TestLogSamplerSummarisesAQuietMessage(t *testing.T) {
 	}
 	now = now.Add(sampleInterval + time.Second)
 	log.Info("something else")
-	if !strings.Contains(out.String(), `msg="log lines suppressed" message=flood level=WARN count=7`) {
+	if !strings.Contains(out.String(), `msg="log lines suppressed" message=flood suppressed_level=WARN count=7`) {
 		t.Fatalf("no summary of the 7 dropped lines:\n%s", out.String())
 	}
 }
