@@ -107,7 +107,9 @@ func guard(next http.Handler, rejected rejectCounter) http.Handler {
 			http.Error(sw, "request body too large", http.StatusRequestEntityTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(sw, r.Body, rt.bodyLimit)
+		// The server's own writer: MaxBytesReader tells it to close the
+		// connection once the limit is hit, rather than read on.
+		r.Body = http.MaxBytesReader(w, r.Body, rt.bodyLimit)
 		next.ServeHTTP(sw, r)
 	})
 }
