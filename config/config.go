@@ -164,7 +164,8 @@ type Server struct {
 	// crash it finishes the replies it left in flight; "" means the host
 	// name. Replicas running at the same time need different ids.
 	ReplicaID string `mapstructure:"replica_id" yaml:"replica_id"`
-	// Pprof serves Go's profiler under /debug/pprof/ on Listen. Off by
+	// Pprof serves Go's profiler under /debug/pprof/ (on OpsListen when
+	// set, else Listen). Off by
 	// default: profiles show code paths and cost CPU while taken.
 	Pprof bool `mapstructure:"pprof" yaml:"pprof"`
 	// OpsListen, when set, serves /healthz, /readyz, /metrics and
