@@ -23,7 +23,9 @@ WORKDIR /
 ENV MISTRALBOT_STORE_PATH=/data/mistralbot.db \
     MISTRALBOT_SERVER_LISTEN=:8080
 USER nonroot:nonroot
-EXPOSE 8080
+# 8080: the webhooks (publish this one). 9090: /healthz, /readyz, /metrics
+# when MISTRALBOT_SERVER_OPS_LISTEN=:9090 is set (keep it private).
+EXPOSE 8080 9090
 VOLUME ["/data"]
 ENTRYPOINT ["/usr/local/bin/mistralbot"]
 CMD ["run"]

@@ -70,6 +70,10 @@ type Config struct {
 	// Channels holds per-channel defaults keyed "slack:C123" or
 	// "discord:1100"; the key keeps its case. Only settable in the file.
 	Channels map[string]Channel `mapstructure:"channels" yaml:"channels"`
+
+	// envProblems are the MISTRALBOT_* variables that set no key, found by
+	// Load and reported by Validate with every other problem.
+	envProblems []string
 }
 
 // LLM configures the chat-completions client.
@@ -167,9 +171,19 @@ type Server struct {
 	// crash it finishes the replies it left in flight; "" means the host
 	// name. Replicas running at the same time need different ids.
 	ReplicaID string `mapstructure:"replica_id" yaml:"replica_id"`
-	// Pprof serves Go's profiler under /debug/pprof/ on Listen. Off by
+	// Pprof serves Go's profiler under /debug/pprof/ (on OpsListen when
+	// set, else Listen). Off by
 	// default: profiles show code paths and cost CPU while taken.
 	Pprof bool `mapstructure:"pprof" yaml:"pprof"`
+	// OpsListen, when set, serves /healthz, /readyz, /metrics and
+	// /debug/pprof on this address instead of Listen, which then serves
+	// the platform webhooks only (e.g. "127.0.0.1:9090" or a private
+	// interface, so that only the webhooks are public).
+	OpsListen string `mapstructure:"ops_listen" yaml:"ops_listen"`
+	// MaxConnections bounds the connections open on Listen at once (each
+	// holds a file descriptor); 0 means half the process's file-descriptor
+	// limit, at most 4096.
+	MaxConnections int `mapstructure:"max_connections" yaml:"max_connections"`
 }
 
 // Store configures settings, usage and dedupe storage.
@@ -183,6 +197,9 @@ type Store struct {
 	// KeyPrefix starts every Redis key, so that several bots can share one
 	// Redis database.
 	KeyPrefix string `mapstructure:"key_prefix" yaml:"key_prefix"`
+	// StartTimeout is how long run and check wait for a Redis server that
+	// is not reachable yet, retrying with backoff; 0 tries once.
+	StartTimeout time.Duration `mapstructure:"start_timeout" yaml:"start_timeout"`
 }
 
 // Bot holds the defaults of every channel and the limits.

@@ -137,3 +137,44 @@ func lookupEnv(name string, opts LoadOptions) (string, bool, error) {
 	}
 	return val, ok, nil
 }
+
+// unknownEnv reports every MISTRALBOT_* variable of environ that sets no
+// key (MISTRALBOT_SLACK_ENABLE, MISTRALBOT_LLM_MODLE: typos that would
+// otherwise be ignored silently), with the closest known name as a hint.
+// An empty variable is reported too: it is as much a typo.
+func unknownEnv(environ []string, keys []string) []string {
+	known := map[string]bool{EnvPrefix + "_CONFIG": true}
+	for _, k := range keys {
+		known[envName(k)] = true
+		known[envName(k)+"_FILE"] = true
+	}
+	names := make([]string, 0, len(known))
+	for n := range known {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	var problems []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		// MISTRALBOT_TEST_* configure the test suites, not the bot.
+		if !strings.HasPrefix(name, EnvPrefix+"_") || known[name] || strings.HasPrefix(name, EnvPrefix+"_TEST_") {
+			continue
+		}
+		best, bestDist := "", 4
+		for _, n := range names {
+			if d := editDistance(name, n); d < bestDist {
+				best, bestDist = n, d
+			}
+		}
+		msg := name + ": unknown environment variable (it sets no configuration key)"
+		switch {
+		case best != "":
+			msg = fmt.Sprintf("%s: unknown environment variable (did you mean %s?)", name, best)
+		case strings.HasPrefix(name, envName("llm.headers")+"_"):
+			msg = name + ": unknown environment variable (extra LLM headers are set in the file, under llm.headers)"
+		}
+		problems = append(problems, msg)
+	}
+	slices.Sort(problems)
+	return problems
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"reflect"
 	"slices"
 	"strings"
@@ -180,6 +181,52 @@ func TestEnabled(t *testing.T) {
 	for _, tt := range tests {
 		if got := mustLoad(t, "", tt.env).Enabled(); !slices.Equal(got, tt.want) {
 			t.Errorf("Enabled() with %v = %v, want %v", tt.env, got, tt.want)
+		}
+	}
+}
+
+// TestUnknownEnvVariablesAreProblems: a MISTRALBOT_* variable that sets no
+// key is reported by Validate, with the closest name, among the others.
+func TestUnknownEnvVariablesAreProblems(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"MISTRALBOT_SLACK_ENABLE": "true", "MISTRALBOT_LLM_MODLE": "x", "MISTRALBOT_ZZZ_QQQ_WWW": "1",
+		"MISTRALBOT_LLM_API_KEY_FILE": "/dev/null", "MISTRALBOT_CONFIG": "", "OTHER_VAR": "1",
+		"MISTRALBOT_LLM_TEMPERATURE": "9",
+	}
+	cfg, err := Load(LoadOptions{
+		Env: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Environ: func() []string {
+			var out []string
+			for k, v := range env {
+				out = append(out, k+"="+v)
+			}
+			return out
+		},
+		SearchPaths: []string{},
+		ReadFile:    func(string) ([]byte, error) { return nil, nil },
+	})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	var verr *ValidationError
+	if !errors.As(cfg.Validate(), &verr) {
+		t.Fatal("Validate accepted unknown variables")
+	}
+	got := strings.Join(verr.Problems, "\n")
+	for _, want := range []string{
+		"MISTRALBOT_SLACK_ENABLE: unknown environment variable (did you mean MISTRALBOT_SLACK_ENABLED?)",
+		"MISTRALBOT_LLM_MODLE: unknown environment variable (did you mean MISTRALBOT_LLM_MODEL?)",
+		"MISTRALBOT_ZZZ_QQQ_WWW: unknown environment variable (it sets no configuration key)",
+		"llm.temperature",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("problems lack %q:\n%s", want, got)
+		}
+	}
+	for _, known := range []string{"MISTRALBOT_LLM_API_KEY_FILE", "MISTRALBOT_CONFIG", "OTHER_VAR"} {
+		if strings.Contains(got, known) {
+			t.Errorf("%s reported:\n%s", known, got)
 		}
 	}
 }

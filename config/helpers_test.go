@@ -94,8 +94,8 @@ func leafKeys(t reflect.Type, prefix string) []string {
 	var out []string
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
-		if f.Tag.Get("mapstructure") == "-" {
-			continue // derived, not a key
+		if f.Tag.Get("mapstructure") == "-" || !f.IsExported() {
+			continue // derived or what Load found for Validate: not a key
 		}
 		key := joinKey(prefix, f.Tag.Get("mapstructure"))
 		if f.Type.Kind() == reflect.Struct && f.Type.String() != "time.Duration" {

@@ -28,6 +28,10 @@ type LoadOptions struct {
 	// ReadFile reads the config file and *_FILE secrets; nil means
 	// os.ReadFile.
 	ReadFile func(string) ([]byte, error)
+	// Environ lists the environment ("NAME=value"), to report MISTRALBOT_*
+	// variables that set no key; nil means os.Environ when Env is nil too,
+	// and no such check when only Env is given.
+	Environ func() []string
 }
 
 // DefaultSearchPaths are tried in order when no path is given.
@@ -41,6 +45,9 @@ func DefaultSearchPaths() []string {
 // once in a *ValidationError. Provider- and model-dependent defaults are
 // resolved. Load does not call Validate. Every error matches ErrInvalid.
 func Load(opts LoadOptions) (*Config, error) {
+	if opts.Environ == nil && opts.Env == nil {
+		opts.Environ = os.Environ
+	}
 	if opts.Env == nil {
 		opts.Env = os.LookupEnv
 	}
@@ -122,8 +129,13 @@ func load(data []byte, opts LoadOptions) (*Config, []string) {
 	if err := v.MergeConfigMap(tree); err != nil {
 		return nil, append(problems, err.Error())
 	}
-	fromEnv, envProblems := applyEnv(v, envKeys(defs, tree), opts)
+	keys := envKeys(defs, tree)
+	fromEnv, envProblems := applyEnv(v, keys, opts)
 	problems = append(problems, envProblems...)
+	var envTypos []string
+	if opts.Environ != nil {
+		envTypos = unknownEnv(opts.Environ(), keys)
+	}
 
 	var cfg Config
 	if err := v.UnmarshalExact(&cfg, viper.DecodeHook(decodeHooks())); err != nil {
@@ -147,6 +159,7 @@ func load(data []byte, opts LoadOptions) (*Config, []string) {
 	}
 	cfg.Channels = channels
 	cfg.resolve()
+	cfg.envProblems = envTypos
 	return &cfg, nil
 }
 

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -23,7 +24,7 @@ func (p *problems) add(key, format string, args ...any) {
 // *ValidationError whose problems each start with the key at fault. It
 // never quotes a secret.
 func (c *Config) Validate() error {
-	var p problems
+	p := problems(slices.Clone(c.envProblems))
 	c.validateLLM(&p)
 	c.validateSlack(&p)
 	c.validateDiscord(&p)
@@ -50,17 +51,21 @@ func (c *Config) validateLLM(p *problems) {
 	l := &c.LLM
 	_, _, knownProvider := providerDefaults(l.Provider)
 	if !knownProvider {
+		// The base URL, key and model defaults all follow from the
+		// provider: report the cause only, not its three consequences.
 		p.add("llm.provider", "unknown provider %q (want openrouter, mistral or openai)", l.Provider)
-	}
-	checkURL(p, "llm.base_url", l.BaseURL, true, "http", "https")
-	if l.APIKey == "" && (l.Provider == ProviderOpenRouter || l.Provider == ProviderMistral) {
-		p.add("llm.api_key", "required for provider %s: set %s or %s",
-			l.Provider, envName("llm.api_key"), conventionalNames("llm.api_key", l.Provider)[0])
-	}
-	// Retired model ids are not problems here: ReplaceRetired swaps them
-	// for the current Mistral Small with a warning, so the bot still runs.
-	if l.Model == "" {
-		p.add("llm.model", "required")
+	} else {
+		checkURL(p, "llm.base_url", l.BaseURL, true, "http", "https")
+		if l.APIKey == "" && (l.Provider == ProviderOpenRouter || l.Provider == ProviderMistral) {
+			p.add("llm.api_key", "required for provider %s: set %s or %s",
+				l.Provider, envName("llm.api_key"), conventionalNames("llm.api_key", l.Provider)[0])
+		}
+		// Retired model ids are not problems here: ReplaceRetired swaps
+		// them for the current Mistral Small with a warning, so the bot
+		// still runs.
+		if l.Model == "" {
+			p.add("llm.model", "required")
+		}
 	}
 	if l.Temperature < 0 || l.Temperature > 2 {
 		p.add("llm.temperature", "%g is outside [0, 2]", l.Temperature)
@@ -109,8 +114,17 @@ func (c *Config) validateSlack(p *problems) {
 	if !s.Enabled {
 		return
 	}
-	if s.BotToken == "" {
+	// Token kinds by prefix: https://docs.slack.dev/authentication/tokens
+	// (bot xoxb-, user xoxp-, app-level xapp-).
+	switch {
+	case s.BotToken == "":
 		p.add("slack.bot_token", "required when slack.enabled: set %s", strings.Join(EnvNames("slack.bot_token"), " or "))
+	case strings.HasPrefix(s.BotToken, "xapp-"):
+		p.add("slack.bot_token", "is an app-level token (xapp-...): give the Bot User OAuth Token (xoxb-...) here and the app token as slack.app_token")
+	case !strings.HasPrefix(s.BotToken, "xoxb-"):
+		p.add("slack.bot_token", "must be a Bot User OAuth Token starting with xoxb- (OAuth & Permissions page; not a user xoxp- token)")
+	case strings.ContainsAny(s.BotToken, " \t\r\n"):
+		p.add("slack.bot_token", "contains white space (a copy-paste accident?)")
 	}
 	switch s.Mode {
 	case SlackSocket:
@@ -119,6 +133,8 @@ func (c *Config) validateSlack(p *problems) {
 				strings.Join(EnvNames("slack.app_token"), " or "))
 		} else if !strings.HasPrefix(s.AppToken, "xapp-") {
 			p.add("slack.app_token", "must be an app-level token starting with xapp- (not a bot or user token)")
+		} else if strings.ContainsAny(s.AppToken, " \t\r\n") {
+			p.add("slack.app_token", "contains white space (a copy-paste accident?)")
 		}
 	case SlackHTTP:
 		if s.SigningSecret == "" {
@@ -148,8 +164,11 @@ func (c *Config) validateDiscord(p *problems) {
 			p.add("discord.public_key", "must be the application's 64-hex-digit public key")
 		}
 	}
-	if d.Enabled && d.Token == "" {
+	switch {
+	case d.Enabled && d.Token == "":
 		p.add("discord.token", "required when discord.enabled: set %s", strings.Join(EnvNames("discord.token"), " or "))
+	case d.Token != "" && !discordTokenShape(d.Token):
+		p.add("discord.token", "is not a Discord bot token (three dot-separated parts, the first the bot's id in base64: Developer Portal > Bot > Reset Token)")
 	}
 }
 
@@ -159,7 +178,18 @@ func (c *Config) validateServerStore(p *problems) {
 	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		p.add("server.listen", "%q has no valid port", c.Server.Listen)
 	}
+	if c.Server.OpsListen != "" {
+		if _, port, err := net.SplitHostPort(c.Server.OpsListen); err != nil {
+			p.add("server.ops_listen", "%q is not host:port (e.g. \"127.0.0.1:9090\")", c.Server.OpsListen)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			p.add("server.ops_listen", "%q has no valid port", c.Server.OpsListen)
+		} else if c.Server.OpsListen == c.Server.Listen && n != 0 {
+			p.add("server.ops_listen", "%q is server.listen too: give the operational endpoints their own address", c.Server.OpsListen)
+		}
+	}
+	notNegative(p, "server.max_connections", int64(c.Server.MaxConnections))
 	notNegative(p, "server.shutdown_grace", int64(c.Server.ShutdownGrace))
+	notNegative(p, "store.start_timeout", int64(c.Store.StartTimeout))
 	switch c.Store.Driver {
 	case DriverMemory:
 	case DriverBolt:
@@ -318,4 +348,29 @@ func validateFallbacks(p *problems, l *LLM) {
 		}
 		seen[strings.ToLower(m)] = true
 	}
+}
+
+// discordTokenShape reports whether a bot token (with or without "Bot ")
+// has the shape Discord's tokens have: three dot-separated base64url parts,
+// the first the bot's user id (a snowflake) in base64
+// (https://github.com/serenity-rs/serenity/issues/1032). It catches a
+// pasted client secret, public key or truncated token before Discord
+// refuses it at run time.
+func discordTokenShape(token string) bool {
+	token = strings.TrimPrefix(strings.TrimSpace(token), "Bot ")
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	for _, part := range parts {
+		if part == "" || strings.Trim(part, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=") != "" {
+			return false
+		}
+	}
+	id, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[0], "="))
+	if err != nil {
+		return false
+	}
+	_, err = strconv.ParseUint(string(id), 10, 64)
+	return err == nil
 }

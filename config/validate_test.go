@@ -65,7 +65,7 @@ log:
 `, nil)
 	problems := problemsOf(t, c.Validate())
 	wantKeys := []string{
-		"llm.provider", "llm.base_url", "llm.temperature", "llm.max_tokens",
+		"llm.provider", "llm.temperature", "llm.max_tokens",
 		"llm.timeout", "llm.max_concurrency",
 		"slack.bot_token", "slack.app_token",
 		"discord.shard_id", "discord.token",
@@ -164,7 +164,7 @@ func TestValidateAccepts(t *testing.T) {
 	c.Bot.Language = "pt-BR"
 	c.Slack.Enabled, c.Slack.Mode, c.Slack.BotToken, c.Slack.SigningSecret = true, "http", "xoxb-1", "s"
 	c.Slack.CommandPrefix = "mb-"
-	c.Discord.Enabled, c.Discord.Token, c.Discord.ShardID, c.Discord.ShardCount = true, "t", 3, 4
+	c.Discord.Enabled, c.Discord.Token, c.Discord.ShardID, c.Discord.ShardCount = true, testDiscordToken, 3, 4
 	c.Discord.PublicKey = strings.Repeat("ab", 32)
 	c.Discord.ApplicationID = "1100223344556677"
 	c.Store.Driver, c.Store.RedisURL = "redis", "rediss://:pw@redis:6380/1"
@@ -187,5 +187,65 @@ func TestValidateNeverQuotesSecrets(t *testing.T) {
 		if strings.Contains(err.Error(), s) {
 			t.Errorf("error quotes a secret: %v", err)
 		}
+	}
+}
+
+// testDiscordToken has the shape of a Discord bot token: base64 of the id
+// 1100000000000000001, a timestamp part, an HMAC part (all made up).
+const testDiscordToken = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GfAkE1.bm90LWEtcmVhbC1obWFjLWF0LWFsbC0wMA"
+
+// TestValidateTokenFormats: every token-format problem is reported by
+// Validate, with the others, naming the key; a well-formed token passes.
+func TestValidateTokenFormats(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		set  func(c *Config)
+		want []string // problem prefixes, in order
+	}{
+		{"slack bot token is a user token", func(c *Config) { c.Slack.BotToken = "xoxp-1-2" }, []string{"slack.bot_token: must be a Bot User OAuth Token starting with xoxb-"}},
+		{"slack bot token is the app token", func(c *Config) { c.Slack.BotToken = "xapp-1-A1-2-abc" }, []string{"slack.bot_token: is an app-level token"}},
+		{"slack bot token bad", func(c *Config) { c.Slack.BotToken = "bad" }, []string{"slack.bot_token: must be a Bot User OAuth Token"}},
+		{"slack bot token with a newline", func(c *Config) { c.Slack.BotToken = "xoxb-1-2\n" }, []string{"slack.bot_token: contains white space"}},
+		{"slack app token is a bot token", func(c *Config) { c.Slack.AppToken = "xoxb-1-2" }, []string{"slack.app_token: must be an app-level token"}},
+		{"both slack tokens swapped, and discord", func(c *Config) {
+			c.Slack.BotToken, c.Slack.AppToken, c.Discord.Token = "xapp-1", "xoxb-1", "not-a-token"
+		}, []string{"slack.bot_token: is an app-level token", "slack.app_token: must be", "discord.token: is not a Discord bot token"}},
+		{"discord token not a token", func(c *Config) { c.Discord.Token = "not-a-token" }, []string{"discord.token: is not a Discord bot token"}},
+		{"discord token, first part not an id", func(c *Config) { c.Discord.Token = "aGVsbG8.GfAkE1.abc" }, []string{"discord.token: is not a Discord bot token"}},
+		{"discord token with Bot prefix", func(c *Config) { c.Discord.Token = "Bot " + testDiscordToken }, nil},
+		{"well formed", func(c *Config) {}, nil},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			c := valid(t)
+			c.Slack.Enabled, c.Slack.Mode, c.Slack.BotToken, c.Slack.AppToken = true, "socket", "xoxb-1-2-abc", "xapp-1-A1-2-abc"
+			c.Discord.Enabled, c.Discord.Token = true, testDiscordToken
+			tt.set(c)
+			var problems []string
+			if err := c.Validate(); err != nil {
+				problems = problemsOf(t, err)
+			}
+			if len(problems) != len(tt.want) {
+				t.Fatalf("problems = %q, want %d starting %q", problems, len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.HasPrefix(problems[i], w) {
+					t.Errorf("problem %d = %q, want it to start %q", i, problems[i], w)
+				}
+			}
+		})
+	}
+}
+
+// TestValidateUnknownProviderReportsOnlyThat: the base URL, key and model
+// an unknown provider leaves empty are not reported too.
+func TestValidateUnknownProviderReportsOnlyThat(t *testing.T) {
+	t.Parallel()
+	c := valid(t)
+	c.LLM.Provider, c.LLM.BaseURL, c.LLM.Model, c.LLM.APIKey = "mistrall", "", "", ""
+	problems := problemsOf(t, c.Validate())
+	if len(problems) != 1 || !strings.HasPrefix(problems[0], `llm.provider: unknown provider "mistrall"`) {
+		t.Fatalf("problems = %q, want only the unknown provider", problems)
 	}
 }

@@ -29,6 +29,8 @@ type Metrics struct {
 	rateLimited  *prometheus.CounterVec
 	apiErrors    *prometheus.CounterVec
 	llmErrors    *prometheus.CounterVec
+
+	server serverCollectors
 }
 
 // latencyBuckets span 10 ms to 2 min: first tokens take ~0.3-3 s, whole
@@ -59,6 +61,7 @@ func New() *Metrics {
 	for _, c := range []prometheus.Collector{m.events, m.dedupes, m.replies, m.eventToCall, m.firstToken, m.firstVisible, m.total, m.tokens, m.usd, m.rateLimited, m.apiErrors, m.llmErrors} {
 		f(c)
 	}
+	m.server = newServerCollectors(reg)
 	return m
 }
 

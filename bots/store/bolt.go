@@ -74,7 +74,7 @@ type Bolt struct {
 // cannot be read is an error naming the path.
 func OpenBolt(ctx context.Context, opts BoltOptions) (*Bolt, error) {
 	if opts.Path == "" {
-		return nil, errors.New("bolt store: empty path")
+		return nil, errBoltEmptyPath
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("bolt store: open %s: %w", opts.Path, err)
@@ -126,7 +126,7 @@ func OpenBolt(ctx context.Context, opts BoltOptions) (*Bolt, error) {
 func openBoltFile(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			db, err = nil, fmt.Errorf("bolt store: open %s: damaged database (move the file away to start afresh): %v", path, r)
+			db, err = nil, fmt.Errorf("bolt store: open %s: %w: damaged database (move the file away to start afresh): %v", path, errBoltNotADatabase, r)
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout})
@@ -134,15 +134,22 @@ func openBoltFile(path string, timeout time.Duration) (db *bolt.DB, err error) {
 	case err == nil:
 		return db, nil
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, fmt.Errorf("bolt store: open %s: file locked by another process for %s (is another mistralbot running on it? several replicas need the redis store): %w", path, timeout, err)
+		return nil, fmt.Errorf("bolt store: open %s: %w for %s (is another mistralbot running on it? several replicas need the redis store): %w", path, errBoltLocked, timeout, err)
 	case isOSError(err):
 		return nil, fmt.Errorf("bolt store: open %s: %w", path, err)
 	default:
 		// ErrInvalid, ErrChecksum, ErrVersionMismatch, "file size too
 		// small": the content is not a database we can use.
-		return nil, fmt.Errorf("bolt store: open %s: not a valid bbolt database, corrupt or another kind of file (move it away to start afresh): %w", path, err)
+		return nil, fmt.Errorf("bolt store: open %s: %w, corrupt or another kind of file (move it away to start afresh): %w", path, errBoltNotADatabase, err)
 	}
 }
+
+// Causes of OpenBolt's errors, for Open to tell configuration from outage.
+var (
+	errBoltEmptyPath    = errors.New("bolt store: empty path")
+	errBoltLocked       = errors.New("file locked by another process")
+	errBoltNotADatabase = errors.New("not a valid bbolt database")
+)
 
 // isOSError reports whether err comes from the file system (permissions, a
 // directory in the way) rather than from the file's content.

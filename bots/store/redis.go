@@ -81,7 +81,7 @@ func OpenRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("redis store: invalid URL %s: %w", shown, err)
+		return nil, fmt.Errorf("redis store: %w %s: %w", errRedisURL, shown, err)
 	}
 	o.DialTimeout = orDefault(opts.DialTimeout, 2*time.Second)
 	o.ReadTimeout = orDefault(opts.ReadTimeout, 2*time.Second)
@@ -120,6 +120,9 @@ func OpenRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 	}
 	return r, nil
 }
+
+// errRedisURL is the cause of OpenRedis's errors about its URL.
+var errRedisURL = errors.New("invalid URL")
 
 // RedactURL returns u with its password (or its whole user info when there
 // is no separate password) replaced by "xxxxx", for errors and logs.

@@ -6,10 +6,8 @@
 package store
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -30,36 +28,6 @@ const (
 	DriverBolt   = "bolt"
 	DriverRedis  = "redis"
 )
-
-// Options select and configure a store for Open (store.* in config).
-type Options struct {
-	// Driver is "memory", "bolt" or "redis".
-	Driver string
-	// Path is the bbolt file (driver bolt); its directory is created.
-	Path string
-	// RedisURL is the server (driver redis), "redis://:password@host:6379/0".
-	RedisURL string
-	// KeyPrefix prefixes every Redis key; empty means "mistralbot:".
-	KeyPrefix string
-	// Logger receives the bolt store's background cleanup failures; the
-	// other stores return every error to the caller.
-	Logger *slog.Logger
-}
-
-// Open opens the store opts.Driver names. Errors name the bbolt path or
-// the Redis URL (password redacted).
-func Open(ctx context.Context, opts Options) (bots.Store, error) {
-	switch opts.Driver {
-	case DriverMemory:
-		return NewMemory(MemoryOptions{}), nil
-	case DriverBolt:
-		return OpenBolt(ctx, BoltOptions{Path: opts.Path, Logger: opts.Logger})
-	case DriverRedis:
-		return OpenRedis(ctx, RedisOptions{URL: opts.RedisURL, KeyPrefix: opts.KeyPrefix})
-	default:
-		return nil, fmt.Errorf("store: unknown driver %q (want %q, %q or %q)", opts.Driver, DriverMemory, DriverBolt, DriverRedis)
-	}
-}
 
 // errClosed is returned by calls on a closed Memory or Bolt store.
 var errClosed = errors.New("store closed")

@@ -74,7 +74,8 @@ func discordUser(i int) string    { return strconv.Itoa(1210000000000000000 + i)
 // message writes per 5 s per channel (a thread is a channel) and the
 // global limit of -discord-global requests per second.
 func newDiscord(o options) *discordtest.Server {
-	return discordtest.New(discordtest.Options{GlobalLimit: o.DiscordGlobal})
+	// A token of Discord's shape: the bot's config validation checks it.
+	return discordtest.New(discordtest.Options{GlobalLimit: o.DiscordGlobal, Token: "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GfAkE1.bG9hZHRlc3QtaG1hYy1wYXJ0LTAwMDAwMA"})
 }
 
 // traceLog keeps the fake model's trace per conversation.

@@ -34,8 +34,11 @@ type App struct {
 	metrics *metrics.Metrics
 	slack   *slack.Adapter
 	discord *discord.Adapter
-	ln      net.Listener
+	ln      *connLimiter
 	srv     *http.Server
+	opsLn   net.Listener // nil unless server.ops_listen is set
+	opsSrv  *http.Server
+	probe   *storeProbe
 }
 
 // errNothingEnabled is returned by run when no platform is enabled.
@@ -48,11 +51,16 @@ var errNothingEnabled = errors.New("nothing to run: no platform is enabled.\n" +
 
 // NewApp opens the store, builds the client, the Engine and the enabled
 // adapters, and listens on server.listen. Close it when Run is not called.
-func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App, err error) {
+// m may be nil (a new registry); runBot passes the one its logger counts
+// suppressed lines in.
+func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metrics.Metrics) (app *App, err error) {
 	if !cfg.Slack.Enabled && !cfg.Discord.Enabled {
 		return nil, errNothingEnabled
 	}
-	a := &App{cfg: cfg, log: log, metrics: metrics.New()}
+	if m == nil {
+		m = metrics.New()
+	}
+	a := &App{cfg: cfg, log: log, metrics: m}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -61,8 +69,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App
 	if a.llm, err = newLLM(cfg.LLM, log.With("component", "llm")); err != nil {
 		return nil, err
 	}
-	a.store, err = store.Open(ctx, store.Options{Driver: cfg.Store.Driver, Path: cfg.Store.Path, RedisURL: cfg.Store.RedisURL, KeyPrefix: cfg.Store.KeyPrefix, Logger: log})
-	if err != nil {
+	if a.store, err = store.Open(ctx, storeOptions(cfg.Store, log)); err != nil {
 		return nil, err
 	}
 	opts := engineOptions(cfg, a.llm, a.store, log.With("component", "engine"))
@@ -71,6 +78,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App
 		return nil, err
 	}
 	a.metrics.Gauges(a.engine.QueueDepth, a.engine.InFlight)
+	a.probe = newStoreProbe(a.store, replicaID(cfg.Server.ReplicaID), a.metrics.StoreProbeFailed)
 	if cfg.Slack.Enabled {
 		if a.slack, err = slack.New(slackOptions(cfg, a.engine, a.metrics, log)); err != nil {
 			return nil, err
@@ -81,19 +89,57 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger) (app *App
 			return nil, err
 		}
 	}
-	if a.ln, err = net.Listen("tcp", cfg.Server.Listen); err != nil {
-		return nil, fmt.Errorf("server.listen %s: %w", cfg.Server.Listen, err)
+	if err := a.listen(); err != nil {
+		return nil, err
 	}
-	a.srv = &http.Server{Handler: a.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return a, nil
+}
+
+// listen opens server.listen (and server.ops_listen when set) and builds
+// their servers: the public one serves the webhooks, and the operational
+// endpoints too unless they have their own address.
+func (a *App) listen() error {
+	ln, err := net.Listen("tcp", a.cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("server.listen %s: %w", a.cfg.Server.Listen, err)
+	}
+	maxConns := a.cfg.Server.MaxConnections
+	if maxConns == 0 {
+		maxConns = defaultMaxConnections()
+	}
+	a.ln = newConnLimiter(ln, maxConns, a.metrics.ConnShed)
+	a.metrics.OpenConnections(a.ln.Open)
+	public := http.NewServeMux()
+	a.webhookRoutes(public)
+	if a.cfg.Server.OpsListen == "" {
+		a.opsRoutes(public)
+	} else {
+		if a.opsLn, err = net.Listen("tcp", a.cfg.Server.OpsListen); err != nil {
+			return fmt.Errorf("server.ops_listen %s: %w", a.cfg.Server.OpsListen, err)
+		}
+		ops := http.NewServeMux()
+		a.opsRoutes(ops)
+		a.opsSrv = newServer(guard(ops, a.metrics))
+	}
+	a.srv = newServer(guard(public, a.metrics))
+	a.srv.ConnState = a.ln.track
+	return nil
 }
 
 // Addr is the address the HTTP server listens on.
 func (a *App) Addr() string { return a.ln.Addr().String() }
 
-// routes serves health, readiness, metrics and the platforms' HTTP endpoints.
-func (a *App) routes() http.Handler {
-	mux := http.NewServeMux()
+// OpsAddr is the address of the operational endpoints: server.ops_listen's
+// when set, else Addr.
+func (a *App) OpsAddr() string {
+	if a.opsLn != nil {
+		return a.opsLn.Addr().String()
+	}
+	return a.Addr()
+}
+
+// opsRoutes serves health, readiness, metrics and the profiler.
+func (a *App) opsRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -112,6 +158,10 @@ func (a *App) routes() http.Handler {
 		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	}
+}
+
+// webhookRoutes serves the platforms' HTTP endpoints.
+func (a *App) webhookRoutes(mux *http.ServeMux) {
 	if a.slack != nil {
 		h := a.slack.Handler()
 		mux.Handle("/slack/", h)
@@ -119,7 +169,6 @@ func (a *App) routes() http.Handler {
 	if a.discord != nil && a.cfg.Discord.PublicKey != "" {
 		mux.Handle("/discord/interactions", a.discord.InteractionsHandler())
 	}
-	return mux
 }
 
 // notReady lists why the bot cannot serve now (empty when ready).
@@ -127,7 +176,7 @@ func (a *App) notReady(ctx context.Context) []string {
 	var problems []string
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if err := a.store.Ping(ctx); err != nil {
+	if err := a.probe.check(ctx); err != nil {
 		problems = append(problems, "store: "+err.Error())
 	}
 	if a.slack != nil && !a.slack.Ready() {
@@ -164,15 +213,27 @@ func (a *App) Run(ctx context.Context) error {
 		}
 		return fmt.Errorf("http server: %w", err)
 	})
+	if a.opsSrv != nil {
+		g.Go(func() error {
+			err := a.opsSrv.Serve(a.opsLn)
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return fmt.Errorf("ops http server: %w", err)
+		})
+	}
 	g.Go(func() error {
 		<-gctx.Done()
 		<-engineDone
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
+		if a.opsSrv != nil {
+			_ = a.opsSrv.Shutdown(sctx)
+		}
 		return a.srv.Shutdown(sctx)
 	})
-	a.log.Info("mistralbot running", "version", version, "listen", a.Addr(), "platforms", a.cfg.Enabled(),
-		"model", a.llm.Model(), "store", a.cfg.Store.Driver)
+	a.log.Info("mistralbot running", "version", version, "listen", a.Addr(), "ops_listen", a.OpsAddr(),
+		"max_connections", a.ln.max, "platforms", a.cfg.Enabled(), "model", a.llm.Model(), "store", a.cfg.Store.Driver)
 	err := g.Wait()
 	if err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled) {
 		err = nil
@@ -221,6 +282,9 @@ func (a *App) Close() {
 	if a.ln != nil {
 		a.ln.Close()
 	}
+	if a.opsLn != nil {
+		a.opsLn.Close()
+	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {
 			a.log.Warn("closing the store", "err", err)
@@ -231,11 +295,12 @@ func (a *App) Close() {
 
 // runBot is the run command.
 func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) error {
-	log := newLogger(cfg.Log, e.stderr)
+	m := metrics.New()
+	log := newLogger(cfg.Log, e.stderr, logOptions{suppressed: m.LogSuppressed, redact: config.NewRedactor(cfg.Secrets()...)})
 	for _, w := range retired {
 		log.Error("retired model in the configuration: "+w, "key", "llm.model")
 	}
-	app, err := NewApp(ctx, cfg, log)
+	app, err := NewApp(ctx, cfg, log, m)
 	if err != nil {
 		return err
 	}

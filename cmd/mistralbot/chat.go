@@ -20,7 +20,7 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 		logCfg.Level = "warn"
 	}
 	logCfg.Format = "text"
-	log := newLogger(logCfg, e.stderr)
+	log := newLogger(logCfg, e.stderr, logOptions{redact: config.NewRedactor(cfg.Secrets()...)})
 	client, err := newLLM(cfg.LLM, log)
 	if err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -20,18 +22,13 @@ var errCheckFailed = errors.New("check failed: see above")
 // reaches the LLM and the store, and says what is usable.
 func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) error {
 	fmt.Fprintf(e.stdout, "# configuration (secrets redacted)\n%s\n", cfg.Redacted())
-	ok := true
-	say := func(good bool, format string, args ...any) {
-		mark := "ok  "
-		if !good {
-			mark, ok = "FAIL", false
-		}
-		fmt.Fprintf(e.stdout, "%s %s\n", mark, fmt.Sprintf(format, args...))
-	}
+	red := config.NewRedactor(cfg.Secrets()...)
+	c := &checker{w: e.stdout, red: red}
+	say := c.say
 	for _, w := range retired {
 		say(false, "%s", w)
 	}
-	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr)
+	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr, logOptions{redact: red})
 
 	client, err := newLLM(cfg.LLM, log)
 	if err != nil {
@@ -53,31 +50,21 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 		}
 	}
 
-	if cfg.Store.Driver == store.DriverRedis {
-		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		st, err := store.Open(sctx, store.Options{Driver: cfg.Store.Driver, RedisURL: cfg.Store.RedisURL, KeyPrefix: cfg.Store.KeyPrefix})
-		cancel()
-		if err != nil {
-			say(false, "store: %v", err)
-		} else {
-			say(true, "store: redis answers")
-			st.Close()
-		}
-	} else {
-		say(true, "store: %s (%s)", cfg.Store.Driver, cfg.Store.Path)
-	}
+	checkStore(ctx, cfg.Store, log, say)
 
 	enabled := cfg.Enabled()
 	if len(enabled) == 0 {
 		fmt.Fprintln(e.stdout, "note platforms: none enabled; `chat` works, `run` needs MISTRALBOT_SLACK_ENABLED=true or MISTRALBOT_DISCORD_ENABLED=true")
 	}
 	if cfg.Slack.Enabled {
-		say(true, "slack: enabled, %s mode, API %s", cfg.Slack.Mode, cfg.Slack.APIURL)
+		c.note("slack: enabled, %s mode, API %s", cfg.Slack.Mode, cfg.Slack.APIURL)
+		checkSlack(ctx, cfg, platformClient(checkTimeout), c)
 	}
 	if cfg.Discord.Enabled {
-		say(true, "discord: enabled, shard %d of %d", cfg.Discord.ShardID, cfg.Discord.ShardCount)
+		c.note("discord: enabled, shard %d of %d, API %s", cfg.Discord.ShardID, cfg.Discord.ShardCount, cfg.Discord.APIURL)
+		checkDiscord(ctx, cfg, platformClient(checkTimeout), c)
 	}
-	if !ok {
+	if c.failed {
 		return errCheckFailed
 	}
 	fmt.Fprintln(e.stdout, "everything enabled is usable")
@@ -103,4 +90,52 @@ func checkModel(model, key string, models []llm.ModelInfo, say func(bool, string
 		return
 	}
 	say(false, "%s %s %s; Mistral Small ids offered: %s", key, model, why, strings.Join(alts, ", "))
+}
+
+// checkStore opens the store as run does (the same options, retries and
+// errors) and pings it.
+func checkStore(ctx context.Context, c config.Store, log *slog.Logger, say func(bool, string, ...any)) {
+	st, err := store.Open(ctx, storeOptions(c, log))
+	if err != nil {
+		say(false, "store: %v", err)
+		return
+	}
+	defer st.Close()
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := st.Ping(pctx); err != nil {
+		say(false, "store: %v", err)
+		return
+	}
+	switch c.Driver {
+	case store.DriverRedis:
+		say(true, "store: redis %s answers", store.RedactURL(c.RedisURL))
+	case store.DriverBolt:
+		say(true, "store: bolt %s opens", c.Path)
+	default:
+		say(true, "store: %s", c.Driver)
+	}
+}
+
+// checker prints check's verdicts, one line each: "ok" or "FAIL" and the
+// reason, or "note" for what is only information.
+type checker struct {
+	w      io.Writer
+	red    *config.Redactor
+	failed bool
+}
+
+// say prints one verdict; reasons quote what servers answered, which may
+// echo a key, so they are redacted.
+func (c *checker) say(good bool, format string, args ...any) {
+	mark := "ok  "
+	if !good {
+		mark, c.failed = "FAIL", true
+	}
+	fmt.Fprintf(c.w, "%s %s\n", mark, c.red.Redact(fmt.Sprintf(format, args...)))
+}
+
+// note prints information that passes or fails nothing.
+func (c *checker) note(format string, args ...any) {
+	fmt.Fprintf(c.w, "note %s\n", c.red.Redact(fmt.Sprintf(format, args...)))
 }

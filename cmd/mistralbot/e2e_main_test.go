@@ -101,6 +101,7 @@ type proc struct {
 	cmd    *exec.Cmd
 	stderr *syncBuffer
 	addr   string // the HTTP listen address, from the "mistralbot running" line
+	ops    string // the operational endpoints' address (server.ops_listen, else addr)
 	client *http.Client
 	done   chan struct{} // closed when the process has exited
 	err    error         // cmd.Wait's result, set before done is closed
@@ -112,11 +113,21 @@ type proc struct {
 // if still running; its stderr is logged when the test fails.
 func startProc(t *testing.T, name string, env map[string]string) *proc {
 	t.Helper()
+	return startProcFiles(t, name, env, 0)
+}
+
+// startProcFiles is startProc with the process's limit on open files set
+// to nofile (ulimit -n) when it is not 0.
+func startProcFiles(t *testing.T, name string, env map[string]string, nofile int) *proc {
+	t.Helper()
 	cfg := filepath.Join(t.TempDir(), "empty.yaml")
 	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(botBinary, "--config", cfg, "run")
+	if nofile > 0 {
+		cmd = exec.Command("/bin/sh", "-c", `ulimit -n `+strconv.Itoa(nofile)+` && exec "$0" "$@"`, botBinary, "--config", cfg, "run")
+	}
 	cmd.Env = []string{}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -144,6 +155,10 @@ func startProc(t *testing.T, name string, env map[string]string) *proc {
 			t.Fatalf("%s exited before running: %v\n%s", name, p.err, p.stderr.String())
 		}
 		p.addr = p.logField("mistralbot running", "listen")
+		p.ops = p.logField("mistralbot running", "ops_listen")
+		if p.ops == "" {
+			p.ops = p.addr
+		}
 		return p.addr != ""
 	})
 	waitUntil(t, 20*time.Second, name+" /readyz to answer 200", func() bool {
@@ -198,9 +213,15 @@ func (p *proc) logLines(levels ...string) []map[string]any {
 // url is the process's base URL.
 func (p *proc) url() string { return "http://" + p.addr }
 
-// get fetches path; status 0 means the request failed.
+// get fetches path from the operational endpoints; status 0 means the
+// request failed.
 func (p *proc) get(path string) (int, string) {
-	resp, err := p.client.Get(p.url() + path)
+	return p.getFrom("http://"+p.ops, path)
+}
+
+// getFrom fetches base+path.
+func (p *proc) getFrom(base, path string) (int, string) {
+	resp, err := p.client.Get(base + path)
 	if err != nil {
 		return 0, err.Error()
 	}

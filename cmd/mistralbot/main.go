@@ -2,7 +2,7 @@
 //
 //	mistralbot [--config PATH] run          serve Slack and/or Discord (default)
 //	mistralbot [--config PATH] chat         talk to the bot in the terminal
-//	mistralbot [--config PATH] check        validate config and reach the LLM
+//	mistralbot [--config PATH] check        validate config, try the LLM, store and platform tokens
 //	mistralbot manifest slack [--url URL]   print the Slack app manifest
 //	mistralbot invite discord               print the Discord invite URL
 //	mistralbot commands register [--guild ID]  register Discord commands
@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"mistralbot/bots/store"
 	"mistralbot/config"
 )
 
@@ -28,8 +29,8 @@ var version = "dev"
 // Exit codes.
 const (
 	exitOK      = 0
-	exitFailure = 1 // a runtime failure, or check found something unusable
-	exitConfig  = 2 // bad command line or configuration
+	exitFailure = 1 // a runtime failure or an outage (a store down), or check found something unusable
+	exitConfig  = 2 // bad command line or configuration (a store path or URL that cannot work)
 )
 
 // env is how the command reads its surroundings; tests replace every part.
@@ -38,12 +39,14 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	lookup func(string) (string, bool)
+	// environ lists the environment, for unknown MISTRALBOT_* variables.
+	environ func() []string
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv}))
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv, environ: os.Environ}))
 }
 
 // usageError is a command-line mistake: exit code 2.
@@ -124,17 +127,26 @@ func run(ctx context.Context, args []string, e env) int {
 	default:
 		err = usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usageText)}
 	}
-	return report(err, e)
+	var red *config.Redactor
+	if err != nil {
+		// Errors quote URLs and what servers answered: hide the secrets
+		// of the configuration (when it loads) and capability URLs.
+		red = config.NewRedactor()
+		if cfg, lerr := loadConfig(*configPath, e); lerr == nil {
+			red = config.NewRedactor(cfg.Secrets()...)
+		}
+	}
+	return report(err, e, red)
 }
 
-// report prints err for a person and maps it to an exit code.
-func report(err error, e env) int {
+// report prints err for a person, redacted, and maps it to an exit code.
+func report(err error, e env, red *config.Redactor) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "mistralbot: %v\n", err)
+	fmt.Fprintf(e.stderr, "mistralbot: %s\n", red.Redact(err.Error()))
 	var ue usageError
-	if errors.As(err, &ue) || errors.Is(err, config.ErrInvalid) || errors.Is(err, errNothingEnabled) {
+	if errors.As(err, &ue) || errors.Is(err, config.ErrInvalid) || errors.Is(err, errNothingEnabled) || errors.Is(err, store.ErrConfig) {
 		return exitConfig
 	}
 	return exitFailure
@@ -142,7 +154,7 @@ func report(err error, e env) int {
 
 // loadConfig loads the configuration, without validating it.
 func loadConfig(path string, e env) (*config.Config, error) {
-	return config.Load(config.LoadOptions{Path: path, Env: e.lookup})
+	return config.Load(config.LoadOptions{Path: path, Env: e.lookup, Environ: e.environ})
 }
 
 // withConfig loads and validates the configuration, replaces retired model
@@ -168,7 +180,7 @@ Usage:
 Commands:
   run                        serve the enabled platforms (default)
   chat                       talk to the bot in this terminal (stdin may be piped)
-  check                      validate the config, reach the LLM, report what is usable
+  check                      validate the config, try the LLM, the store and the platform tokens
   manifest slack [--url URL] print the Slack app manifest (--url: public base for http mode)
   invite discord             print the Discord OAuth2 invite URL
   commands register [--guild ID]  register the Discord application commands

@@ -24,6 +24,13 @@ func runCmd(t *testing.T, envs map[string]string, stdin string, args ...string) 
 		stdout: &out,
 		stderr: &errb,
 		lookup: func(k string) (string, bool) { v, ok := envs[k]; return v, ok },
+		environ: func() []string {
+			var out []string
+			for k, v := range envs {
+				out = append(out, k+"="+v)
+			}
+			return out
+		},
 	})
 	return code, out.String(), errb.String()
 }
@@ -92,7 +99,7 @@ func TestChatPipedPrintsTheStreamedReply(t *testing.T) {
 func TestCheckReachesTheLLM(t *testing.T) {
 	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenRouter, APIKey: "sk-or-good"})
 	defer srv.Close()
-	base := map[string]string{"MISTRALBOT_LLM_BASE_URL": srv.URL()}
+	base := map[string]string{"MISTRALBOT_LLM_BASE_URL": srv.URL(), "MISTRALBOT_STORE_DRIVER": "memory"}
 	with := func(k, v string) map[string]string {
 		m := map[string]string{k: v}
 		for a, b := range base {
@@ -146,5 +153,42 @@ func TestManifestAndInvite(t *testing.T) {
 	code, out, _ = runCmd(t, map[string]string{"DISCORD_APPLICATION_ID": "1100000000000000002"}, "", "--config", noFile(t), "invite", "discord")
 	if code != 0 || !strings.Contains(out, "client_id=1100000000000000002") || !strings.Contains(out, "applications.commands") {
 		t.Fatalf("invite: code %d %s", code, out)
+	}
+}
+
+// TestValidationProblemsExitTwoTogether: a typo in a MISTRALBOT_* variable
+// is an error with a hint (it used to be ignored silently), token-format
+// problems are reported with the others, all at once, exit 2.
+func TestValidationProblemsExitTwoTogether(t *testing.T) {
+	envs := map[string]string{
+		"MISTRALBOT_SLACK_ENABLE":  "true", // typo of ..._ENABLED
+		"MISTRALBOT_LLM_MODLE":     "x",    // typo of ..._MODEL
+		"MISTRALBOT_SLACK_ENABLED": "true", "SLACK_BOT_TOKEN": "bad", "SLACK_APP_TOKEN": "xapp-1-A1-2-abc",
+		"MISTRALBOT_DISCORD_ENABLED": "true", "DISCORD_BOT_TOKEN": "not-a-token",
+		"OPENROUTER_API_KEY": "k", "MISTRALBOT_STORE_DRIVER": "memory",
+	}
+	for _, cmd := range []string{"run", "check"} {
+		code, _, errOut := runCmd(t, envs, "", "--config", noFile(t), cmd)
+		if code != exitConfig {
+			t.Errorf("%s: exit %d, want %d\n%s", cmd, code, exitConfig, errOut)
+		}
+		for _, want := range []string{
+			"MISTRALBOT_SLACK_ENABLE: unknown environment variable (did you mean MISTRALBOT_SLACK_ENABLED?)",
+			"MISTRALBOT_LLM_MODLE: unknown environment variable (did you mean MISTRALBOT_LLM_MODEL?)",
+			"slack.bot_token: must be a Bot User OAuth Token starting with xoxb-",
+			"discord.token: is not a Discord bot token",
+		} {
+			if !strings.Contains(errOut, want) {
+				t.Errorf("%s: stderr lacks %q:\n%s", cmd, want, errOut)
+			}
+		}
+		if strings.Contains(errOut, "not-a-token") || strings.Contains(errOut, ": bad") {
+			t.Errorf("%s: a token is quoted:\n%s", cmd, errOut)
+		}
+	}
+	code, _, errOut := runCmd(t, map[string]string{"MISTRALBOT_LLM_PROVIDER": "mistrall", "MISTRALBOT_STORE_DRIVER": "memory"}, "", "--config", noFile(t), "check")
+	if code != exitConfig || !strings.Contains(errOut, `llm.provider: unknown provider "mistrall"`) ||
+		strings.Contains(errOut, "llm.base_url") || strings.Contains(errOut, "llm.model") || strings.Contains(errOut, "llm.api_key") {
+		t.Errorf("unknown provider: exit %d, want 2 with that problem alone:\n%s", code, errOut)
 	}
 }

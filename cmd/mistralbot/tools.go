@@ -66,7 +66,7 @@ func runCommands(ctx context.Context, path string, args []string, guild string, 
 	if guild == "" {
 		guild = cfg.Discord.GuildID
 	}
-	log := newLogger(cfg.Log, e.stderr)
+	log := newLogger(cfg.Log, e.stderr, logOptions{redact: config.NewRedactor(cfg.Secrets()...)})
 	if err := discord.RegisterCommands(ctx, discordOptions(cfg, nil, nil, log), guild); err != nil {
 		return err
 	}

@@ -13,21 +13,39 @@ import (
 	"mistralbot/bots/discord"
 	"mistralbot/bots/metrics"
 	"mistralbot/bots/slack"
+	"mistralbot/bots/store"
 	"mistralbot/config"
 	"mistralbot/llm"
 )
 
+// logOptions are what the logger needs beyond log.*.
+type logOptions struct {
+	// suppressed, when set, rate-limits each message (see logSampler)
+	// and is told of every line dropped; nil writes every line (the
+	// one-shot commands).
+	suppressed func(level string, n int)
+	// redact, when set, hides secrets and capability URLs in every line.
+	redact *config.Redactor
+}
+
 // newLogger builds the structured logger log.* asks for.
-func newLogger(c config.Log, w io.Writer) *slog.Logger {
+func newLogger(c config.Log, w io.Writer, o logOptions) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.Level)); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if strings.EqualFold(c.Format, "text") {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	if o.redact != nil {
+		h = newLogRedactor(h, o.redact)
+	}
+	if o.suppressed != nil {
+		h = newLogSampler(h, o.suppressed)
+	}
+	return slog.New(h)
 }
 
 // newLLM builds the chat-completions client from llm.*.
@@ -50,6 +68,17 @@ func newLLM(c config.LLM, log *slog.Logger) (*llm.Client, error) {
 		return nil, fmt.Errorf("llm client: %w", err)
 	}
 	return client, nil
+}
+
+// storeOptions maps store.* onto store.Open's options; run and check open
+// the store the same way.
+func storeOptions(c config.Store, log *slog.Logger) store.Options {
+	start := c.StartTimeout
+	if start == 0 {
+		start = -1 // one attempt
+	}
+	return store.Options{Driver: c.Driver, Path: c.Path, RedisURL: c.RedisURL, KeyPrefix: c.KeyPrefix,
+		StartTimeout: start, Logger: log.With("component", "store")}
 }
 
 // engineOptions maps the configuration onto the Engine's options.
