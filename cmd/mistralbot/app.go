@@ -73,6 +73,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metric
 		return nil, err
 	}
 	opts := engineOptions(cfg, a.llm, a.store, log.With("component", "engine"))
+	opts.ContextTokens = probeContext(ctx, cfg.LLM, a.llm, opts.ContextTokens, log.With("component", "llm"))
 	opts.Observer = observer{a.metrics}
 	if a.engine, err = bots.NewEngine(opts); err != nil {
 		return nil, err

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
 	"time"
 
@@ -34,21 +33,7 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 	if err != nil {
 		return err
 	}
-	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	models, err := client.Models(lctx)
-	cancel()
-	switch {
-	case llm.ErrorCode(err) == llm.CodeAuth:
-		say(false, "llm: %s refused the API key (%v); set %s", cfg.LLM.BaseURL, err, strings.Join(config.EnvNames("llm.api_key"), " or "))
-	case err != nil:
-		say(false, "llm: cannot list models at %s: %v", cfg.LLM.BaseURL, err)
-	default:
-		say(true, "llm: %s answers (%d models offered)", cfg.LLM.BaseURL, len(models))
-		checkModel(cfg.LLM.Model, "llm.model", models, say)
-		for _, m := range cfg.LLM.FallbackModels {
-			checkModel(m, "llm.fallback_models", models, say)
-		}
-	}
+	checkLLM(ctx, cfg.LLM, client, c)
 
 	checkStore(ctx, cfg.Store, log, say)
 
@@ -71,25 +56,72 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 	return nil
 }
 
-// checkModel says whether the provider offers model, and what to use when
-// it does not.
-func checkModel(model, key string, models []llm.ModelInfo, say func(bool, string, ...any)) {
-	i := slices.IndexFunc(models, func(m llm.ModelInfo) bool { return m.ID == model })
-	if i >= 0 {
-		m := models[i]
-		say(true, "%s %s is offered: context %d tokens, $%.2f/M in, $%.2f/M out", key, model, m.ContextLength, m.PriceInputPerMTok, m.PriceOutputPerMTok)
+// checkLLM reaches the provider: the key, the model (an Ollama-style
+// name matches its ":latest" tag), its context window and where the
+// figure comes from (llm.context_tokens must not exceed what the server
+// runs), the live price against the catalogue, and the fallbacks with
+// the plan a failing request follows.
+func checkLLM(ctx context.Context, c config.LLM, client *llm.Client, ch *checker) {
+	say := ch.say
+	lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	p, err := client.Probe(lctx, c.Model)
+	cancel()
+	switch {
+	case llm.ErrorCode(err) == llm.CodeAuth:
+		say(false, "llm: %s refused the API key (%v); set %s", c.BaseURL, err, strings.Join(config.EnvNames("llm.api_key"), " or "))
 		return
+	case err != nil:
+		say(false, "llm: cannot list models at %s: %v", c.BaseURL, err)
+		return
+	}
+	say(true, "llm: %s answers (%d models offered)", c.BaseURL, len(p.Models))
+	configured := 0
+	if c.ContextTokensSet {
+		configured = c.ContextTokens
+	}
+	if checkModel(p, "llm.model", say) {
+		w := llm.ResolveContext(configured, p)
+		if problem := llm.ContextProblem(configured, p); problem != "" {
+			say(false, "%s", problem)
+		} else if w.Tokens <= c.MaxTokens {
+			say(false, "llm.max_tokens %d leaves no room for a question in the %d-token context window (%s)", c.MaxTokens, w.Tokens, w.Source)
+		} else {
+			say(true, "llm: context window %d tokens (%s), answers up to %d tokens", w.Tokens, w.Source, c.MaxTokens)
+		}
+		if warn := llm.PriceWarning(c.PriceInputPerMTok, c.PriceOutputPerMTok, p.Listed); warn != "" {
+			ch.note("llm: %s", warn)
+		}
+	}
+	for _, m := range c.FallbackModels {
+		mi, ok := llm.MatchModel(m, p.Models)
+		checkModel(llm.Probe{Model: m, Listed: mi, Found: ok, Models: p.Models}, "llm.fallback_models", say)
+	}
+	say(true, "llm: %s", llm.FallbackPlan(llm.Dialect(c.Provider), c.Model, c.FallbackModels))
+}
+
+// checkModel says whether the provider offers the probed model, and what
+// to use when it does not.
+func checkModel(p llm.Probe, key string, say func(bool, string, ...any)) bool {
+	switch {
+	case p.Found:
+		m := p.Listed
+		say(true, "%s %s is offered as %s: $%.2f/M in, $%.2f/M out", key, p.Model, m.ID, m.PriceInputPerMTok, m.PriceOutputPerMTok)
+		return true
+	case p.Sole:
+		say(true, "%s %s: the server serves one model (%s) and answers to any name", key, p.Model, p.Listed.ID)
+		return true
 	}
 	why := "is not offered by this provider"
-	if llm.IsRetired(model) {
+	if llm.IsRetired(p.Model) {
 		why = "is retired"
 	}
-	alts := llm.SuggestSmall(models)
+	alts := llm.SuggestSmall(p.Models)
 	if len(alts) == 0 {
-		say(false, "%s %s %s", key, model, why)
-		return
+		say(false, "%s %s %s", key, p.Model, why)
+		return false
 	}
-	say(false, "%s %s %s; Mistral Small ids offered: %s", key, model, why, strings.Join(alts, ", "))
+	say(false, "%s %s %s; Mistral Small ids offered: %s", key, p.Model, why, strings.Join(alts, ", "))
+	return false
 }
 
 // checkStore opens the store as run does (the same options, retries and

@@ -97,7 +97,7 @@ func TestE2ESIGTERMDrainsTenStreamedReplies(t *testing.T) {
 	if bad := p.logLines("ERROR"); len(bad) > 0 {
 		t.Errorf("errors logged: %v", bad)
 	}
-	if n := len(w.llm.Requests()); n != 10 {
+	if n := len(w.llm.ChatRequests()); n != 10 {
 		t.Errorf("LLM requests = %d, want 10", n)
 	}
 }

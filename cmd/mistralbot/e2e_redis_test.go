@@ -123,7 +123,7 @@ func TestE2ERedisRestartedWhileRunning(t *testing.T) {
 			t.Errorf("%s: %d bot messages, want 1", q.channel, n)
 		}
 	}
-	if n := len(w.llm.Requests()); n != 3 {
+	if n := len(w.llm.ChatRequests()); n != 3 {
 		t.Errorf("LLM requests = %d, want 3", n)
 	}
 }

@@ -67,7 +67,7 @@ func TestE2ETwoReplicasOneRedisOneReply(t *testing.T) {
 			t.Errorf("chat.update of another message %s: %v", c.Params.Get("ts"), c.Params)
 		}
 	}
-	if n := len(w.llm.Requests()); n != 1 {
+	if n := len(w.llm.ChatRequests()); n != 1 {
 		t.Errorf("LLM requests = %d, want 1", n)
 	}
 	ra, rb := a.metric("mistralbot_replies_total", `outcome="ok"`), b.metric("mistralbot_replies_total", `outcome="ok"`)

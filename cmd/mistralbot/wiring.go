@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -58,7 +59,9 @@ func newLLM(c config.LLM, log *slog.Logger) (*llm.Client, error) {
 		FallbackModels:     c.FallbackModels,
 		Headers:            c.Headers,
 		Timeout:            c.Timeout,
+		FirstByteTimeout:   c.FirstByteTimeout,
 		IdleTimeout:        c.IdleTimeout,
+		ContextTokens:      configuredContext(c),
 		MaxRetries:         c.MaxRetries,
 		PriceInputPerMTok:  c.PriceInputPerMTok,
 		PriceOutputPerMTok: c.PriceOutputPerMTok,
@@ -68,6 +71,41 @@ func newLLM(c config.LLM, log *slog.Logger) (*llm.Client, error) {
 		return nil, fmt.Errorf("llm client: %w", err)
 	}
 	return client, nil
+}
+
+// configuredContext is llm.context_tokens when the operator set it, else
+// 0: the client then trusts what the server states (probeContext).
+func configuredContext(c config.LLM) int {
+	if c.ContextTokensSet {
+		return c.ContextTokens
+	}
+	return 0
+}
+
+// probeContext asks the server for the model's context window when
+// llm.context_tokens is not set (a local server may run 2k or 256k; the
+// catalogue cannot know), and returns the window to trim to: the
+// server's when it states one, else fallback. The client remembers the
+// server's figure, so the Engine also trims to it when it is smaller. A
+// server that cannot be asked costs a log line, not the start.
+func probeContext(ctx context.Context, c config.LLM, client *llm.Client, fallback int, log *slog.Logger) int {
+	if c.ContextTokensSet {
+		return c.ContextTokens
+	}
+	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	p, err := client.Probe(pctx, c.Model)
+	if err != nil {
+		log.Warn("cannot ask the model server for the context window; trimming to the catalogue's", "model", c.Model,
+			"context_tokens", fallback, "err", err)
+		return fallback
+	}
+	w := llm.ResolveContext(0, p)
+	if p.Context.Tokens > 0 && w.Tokens > c.MaxTokens {
+		log.Info("context window", "model", c.Model, "tokens", w.Tokens, "source", w.Source)
+		return w.Tokens
+	}
+	return fallback
 }
 
 // storeOptions maps store.* onto store.Open's options; run and check open

@@ -224,6 +224,21 @@ func (s *Server) Requests() []RecordedRequest {
 	return slices.Clone(s.reqs)
 }
 
+// ChatRequests returns the chat-completion requests received so far,
+// oldest first: Requests without the model listings (GET /models, Ollama's
+// /api/*) a client makes to learn about the server.
+func (s *Server) ChatRequests() []RecordedRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []RecordedRequest
+	for _, r := range s.reqs {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.Path, "/chat/completions") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // Pending returns how many scripted answers are still queued.
 func (s *Server) Pending() int {
 	s.mu.Lock()
