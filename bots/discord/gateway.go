@@ -205,7 +205,7 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 		a.onReady(e.RawData)
 		return
 	case "RESUMED":
-		a.ready.Store(true)
+		a.sessionUp()
 		return
 	case "THREAD_DELETE", "CHANNEL_DELETE", "THREAD_UPDATE", "CHANNEL_UPDATE":
 		a.channels.forget(channelIDOf(e.RawData))
@@ -268,4 +268,9 @@ func (a *Adapter) handle(ctx context.Context, ev gatewayEvent) {
 	case "INTERACTION_CREATE":
 		a.onGatewayInteraction(ctx, ev.raw)
 	}
+}
+
+// sessionUp records a session ready to serve (READY or RESUMED).
+func (a *Adapter) sessionUp() {
+	a.ready.Store(true)
 }

@@ -59,6 +59,11 @@ type gateway struct {
 	pauseAcks  bool
 	replayFrom int64 // -1: replay from the client's seq
 	heartbeats int
+	// intents of the current session's IDENTIFY (hasIntents: one was
+	// received), for the message-content rule of shape.
+	intents    int
+	hasIntents bool
+	mangle     func(t string, d map[string]any)
 }
 
 func (g *gateway) init() {
@@ -155,6 +160,7 @@ func (s *Server) identify(c *gwConn, raw json.RawMessage) bool {
 	_, _ = rand.Read(b)
 	g.mu.Lock()
 	g.sessionID = hex.EncodeToString(b)
+	g.intents, g.hasIntents = id.Intents, true
 	g.seq = 0
 	g.log = nil
 	g.current = c
@@ -250,12 +256,15 @@ func (s *Server) Dispatch(t string, d any) int64 {
 	return s.DispatchRaw(t, raw)
 }
 
-// DispatchRaw is Dispatch with a raw (possibly malformed) payload.
+// DispatchRaw is Dispatch with a raw (possibly malformed) payload. Like
+// Dispatch it shapes MESSAGE_CREATE and MESSAGE_UPDATE as Discord would
+// for the session's intents and applies MangleEvents (events.go).
 func (s *Server) DispatchRaw(t string, raw json.RawMessage) int64 {
 	g := &s.gw
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.seq++
+	raw = s.shape(t, raw)
 	g.log = append(g.log, dispatch{seq: g.seq, t: t, d: raw})
 	if g.current != nil {
 		_ = g.current.send(map[string]any{"op": 0, "s": g.seq, "t": t, "d": raw})

@@ -1,0 +1,51 @@
+package discord
+
+import (
+	"context"
+	"net/url"
+	"strconv"
+
+	discordgo "github.com/bwmarrin/discordgo"
+)
+
+// getMessage reads one message (GET /channels/{id}/messages/{id}) through
+// the session, so that it shares the transport, budgets and error mapping
+// of every REST call, and decodes it leniently (events.go): a 200 whose
+// message has a field of an unexpected type is the message, not an error.
+func (a *Adapter) getMessage(ctx context.Context, channel, id string) (*discordgo.Message, error) {
+	body, err := a.s.RequestWithBucketID("GET", discordgo.EndpointChannelMessage(channel, id), nil,
+		discordgo.EndpointChannelMessage(channel, ""), discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, wrapErr("get message "+id+" in "+channel, err)
+	}
+	m, err := decodeMessage(body)
+	if err != nil {
+		return nil, wrapErr("decode message "+id+" in "+channel, err)
+	}
+	return m, nil
+}
+
+// getMessages reads a page of up to limit messages older than before
+// (newest first, as Discord returns them). Elements that are not message
+// objects are skipped and logged; n is the page's length including them
+// and last the id of the oldest element, for the next page.
+func (a *Adapter) getMessages(ctx context.Context, channel string, limit int, before string) (msgs []*discordgo.Message, n int, last string, err error) {
+	v := url.Values{}
+	v.Set("limit", strconv.Itoa(limit))
+	if before != "" {
+		v.Set("before", before)
+	}
+	body, err := a.s.RequestWithBucketID("GET", discordgo.EndpointChannelMessages(channel)+"?"+v.Encode(), nil,
+		discordgo.EndpointChannelMessages(channel), discordgo.WithContext(ctx))
+	if err != nil {
+		return nil, 0, "", wrapErr("read history of "+channel, err)
+	}
+	msgs, n, last, err = decodeMessages(body)
+	if err != nil {
+		return nil, 0, "", wrapErr("decode history of "+channel, err)
+	}
+	if skipped := n - len(msgs); skipped > 0 {
+		a.log.Warn("discord: history elements that are not messages were skipped", "channel", channel, "skipped", skipped)
+	}
+	return msgs, n, last, nil
+}
