@@ -64,6 +64,8 @@ type gateway struct {
 	intents    int
 	hasIntents bool
 	mangle     func(t string, d map[string]any)
+	outage     bool
+	dials      []time.Time // every websocket upgrade request
 }
 
 func (g *gateway) init() {
@@ -86,12 +88,22 @@ func (g *gateway) closeAll() {
 var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	g := &s.gw
+	g.mu.Lock()
+	g.dials = append(g.dials, time.Now())
+	down := g.outage
+	g.mu.Unlock()
+	if down {
+		// What the edge in front of Discord's gateway answers while it is
+		// down: the upgrade fails.
+		http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+		return
+	}
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	c := &gwConn{ws: ws}
-	g := &s.gw
 	g.mu.Lock()
 	g.conns[c] = true
 	g.mu.Unlock()
@@ -294,6 +306,36 @@ func (s *Server) Disconnect(code int, replayFrom int64) {
 	if c != nil {
 		c.close(code, closeText(code))
 	}
+}
+
+// SetOutage starts (true) or ends (false) a gateway outage: while it lasts
+// every connection is cut without a close frame and every new one is
+// refused with 503 before the websocket upgrade. The session survives it:
+// a RESUME after the outage is accepted.
+func (s *Server) SetOutage(down bool) {
+	g := &s.gw
+	g.mu.Lock()
+	g.outage = down
+	var conns []*gwConn
+	if down {
+		for c := range g.conns {
+			conns = append(conns, c)
+		}
+		g.current = nil
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		_ = c.ws.Close()
+	}
+}
+
+// Dials returns when each websocket connection was asked for (upgrade
+// requests, refused ones included), by the clock of the goroutine serving
+// it (the bubble's under testing/synctest).
+func (s *Server) Dials() []time.Time {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	return append([]time.Time(nil), s.gw.dials...)
 }
 
 // PauseHeartbeatAcks stops (true) or resumes (false) answering heartbeats.
