@@ -65,7 +65,9 @@ type gateway struct {
 	hasIntents bool
 	mangle     func(t string, d map[string]any)
 	outage     bool
-	dials      []time.Time // every websocket upgrade request
+	// invalidSessions counts RESUMEs refused with op 9.
+	invalidSessions int
+	dials           []time.Time // every websocket upgrade request
 }
 
 func (g *gateway) init() {
@@ -192,17 +194,42 @@ func (s *Server) identify(c *gwConn, raw json.RawMessage) bool {
 	return true
 }
 
+// closeCodes are Discord's gateway close codes: their text and whether
+// the session survives them (Resume in
+// https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
+var closeCodes = map[int]struct {
+	text      string
+	resumable bool
+}{
+	4000: {"Unknown error.", true},
+	4001: {"Unknown opcode.", false},
+	4002: {"Decode error.", true},
+	4003: {"Not authenticated.", false},
+	4004: {"Authentication failed.", false},
+	4005: {"Already authenticated.", false},
+	4007: {"Invalid seq.", false},
+	4008: {"Rate limited.", true},
+	4009: {"Session timed out.", false},
+	4010: {"Invalid shard.", false},
+	4011: {"Sharding required.", false},
+	4012: {"Invalid API version.", false},
+	4013: {"Invalid intent(s).", false},
+	4014: {"Disallowed intent(s).", false},
+}
+
 func closeText(code int) string {
-	switch code {
-	case 4004:
-		return "Authentication failed."
-	case 4013:
-		return "Invalid intent(s)."
-	case 4014:
-		return "Disallowed intent(s)."
-	default:
-		return "Unknown error."
+	if c, ok := closeCodes[code]; ok {
+		return c.text
 	}
+	return "Unknown error."
+}
+
+// resumable reports whether a session closed with code may be resumed;
+// codes outside Discord's table (1000-range websocket codes, an abrupt
+// loss) leave it resumable, as Discord does for network failures.
+func resumable(code int) bool {
+	c, ok := closeCodes[code]
+	return !ok || c.resumable
 }
 
 // guildCreate builds the GUILD_CREATE payload of the fake guild.
@@ -237,6 +264,7 @@ func (s *Server) resume(c *gwConn, raw json.RawMessage) {
 	g := &s.gw
 	g.mu.Lock()
 	if r.SessionID == "" || r.SessionID != g.sessionID {
+		g.invalidSessions++
 		g.mu.Unlock()
 		_ = c.send(map[string]any{"op": 9, "d": false})
 		return
@@ -292,9 +320,12 @@ func (s *Server) CloseOnIdentify(code int) {
 	s.gw.onIdentify = code
 }
 
-// Disconnect closes the current gateway connection with code (4000 is a
-// resumable unknown error). When replayFrom >= 0 the next RESUME replays
-// every dispatch after replayFrom, even those the bot already received, as
+// Disconnect closes the current gateway connection with code, any of
+// Discord's (closeCodes): after a code whose session cannot be resumed
+// (4001, 4003-4005, 4007, 4009-4014) the next RESUME is answered with
+// Invalid Session (op 9, d: false), as Discord does, and the bot must
+// IDENTIFY again. When replayFrom >= 0 the next RESUME replays every
+// dispatch after replayFrom, even those the bot already received, as
 // Discord may do.
 func (s *Server) Disconnect(code int, replayFrom int64) {
 	g := &s.gw
@@ -302,6 +333,9 @@ func (s *Server) Disconnect(code int, replayFrom int64) {
 	c := g.current
 	g.current = nil
 	g.replayFrom = replayFrom
+	if !resumable(code) {
+		g.sessionID = ""
+	}
 	g.mu.Unlock()
 	if c != nil {
 		c.close(code, closeText(code))
@@ -350,6 +384,14 @@ func (s *Server) Identifies() []Identify {
 	s.gw.mu.Lock()
 	defer s.gw.mu.Unlock()
 	return append([]Identify(nil), s.gw.identifies...)
+}
+
+// InvalidSessions returns how many RESUMEs were refused with Invalid
+// Session (op 9).
+func (s *Server) InvalidSessions() int {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	return s.gw.invalidSessions
 }
 
 // Resumes returns how many RESUMEs were accepted.
