@@ -215,3 +215,32 @@ type wireReady struct {
 	SessionID string    `json:"session_id"`
 	User      *wireUser `json:"user"`
 }
+
+// wireChannel is the part of a channel object the bot reads.
+type wireChannel struct {
+	ID       snowflake `json:"id"`
+	Type     int       `json:"type"`
+	GuildID  snowflake `json:"guild_id"`
+	ParentID snowflake `json:"parent_id"`
+	OwnerID  snowflake `json:"owner_id"`
+}
+
+func (c *wireChannel) channel() *discordgo.Channel {
+	return &discordgo.Channel{ID: string(c.ID), Type: discordgo.ChannelType(c.Type), GuildID: string(c.GuildID),
+		ParentID: string(c.ParentID), OwnerID: string(c.OwnerID)}
+}
+
+// wireRoles is the part of a guild member object role mentions need.
+type wireRoles struct {
+	Roles []snowflake `json:"roles"`
+}
+
+func (r *wireRoles) ids() []string {
+	out := make([]string, 0, len(r.Roles))
+	for _, id := range r.Roles {
+		if id != "" {
+			out = append(out, string(id))
+		}
+	}
+	return out
+}

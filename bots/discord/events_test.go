@@ -233,3 +233,71 @@ func TestHistoryWithMistypedMessagesIsKept(t *testing.T) {
 		t.Errorf("turns %q", got)
 	}
 }
+
+// mangleChannels gives the channel objects of GET /channels/{id} fields of
+// types discordgo does not expect.
+type mangleChannels struct {
+	base    http.RoundTripper
+	mangled atomic.Int32
+}
+
+func (m *mangleChannels) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := m.base.RoundTrip(req)
+	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	if err != nil || req.Method != http.MethodGet || len(parts) != 4 || parts[2] != "channels" || resp.StatusCode != 200 {
+		return resp, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	var ch map[string]any
+	if json.Unmarshal(body, &ch) == nil {
+		ch["thread_metadata"] = map[string]any{"archived": false, "archive_timestamp": 1700000000}
+		ch["permission_overwrites"] = "none"
+		body, _ = json.Marshal(ch)
+		m.mangled.Add(1)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	return resp, nil
+}
+
+// A mention in a thread the gateway state does not know is answered in
+// that thread even when its channel object has fields of unexpected types
+// (discordgo's decoding failed it, and the bot took the thread for a plain
+// channel and tried to start a thread inside it).
+func TestThreadWithMistypedChannelObjectIsKnownAsAThread(t *testing.T) {
+	t.Parallel()
+	mc := &mangleChannels{base: http.DefaultTransport}
+	h := newHarness(t, harnessConfig{adapter: func(o *Options) {
+		o.HTTPClient = &http.Client{Transport: mc, Timeout: 10 * time.Second}
+	}})
+	h.llm.SetDefault(llmtest.Scenario{Reply: "In the thread."})
+	general := h.dc.Options().GeneralID
+	// Added once GUILD_CREATE is in the gateway state, so that only the
+	// REST lookup can tell what the thread is.
+	h.waitFor("GUILD_CREATE", 5*time.Second, func() bool {
+		g, err := h.a.s.State.Guild(h.dc.Options().GuildID)
+		if err != nil {
+			return false
+		}
+		h.a.s.State.RLock()
+		defer h.a.s.State.RUnlock()
+		return !g.Unavailable && len(g.Channels) > 0
+	})
+	thread := h.dc.NewID()
+	h.dc.AddChannel(discordtest.Channel{ID: thread, Type: discordtest.PublicThread, GuildID: h.dc.Options().GuildID,
+		ParentID: general, OwnerID: h.alice.ID, Name: "a thread"})
+	q := h.dc.Post(thread, discordtest.Post{Author: h.alice, Content: "<@" + h.dc.Bot().ID + "> a question here"})
+	h.waitExact(thread, "In the thread.")
+	if mc.mangled.Load() == 0 {
+		t.Fatal("the channel object was never fetched")
+	}
+	for _, r := range h.dc.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/messages/"+q.ID+"/threads") {
+			t.Errorf("a thread was started from a message inside a thread")
+		}
+	}
+}
