@@ -186,7 +186,10 @@ func backoff(base, max time.Duration, n int) time.Duration {
 }
 
 // fatalClose returns the operator-facing error for gateway close codes
-// that no reconnect can fix, nil otherwise.
+// that no reconnect can fix, nil otherwise: those Discord marks
+// "Reconnect: false" (4004, 4010-4014:
+// https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
+// Every other code, and a connection lost without one, is retried.
 func fatalClose(err error) error {
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) {
