@@ -91,8 +91,9 @@ type Options struct {
 	// in order).
 	Workers int
 	// ReconnectDelay is the first delay after a failed gateway connect,
-	// doubled up to MaxReconnectDelay (defaults 1 s and 2 min);
-	// MaxReconnects consecutive failures end Run (default 10).
+	// doubled up to MaxReconnectDelay (defaults 1 s and 2 min); Run keeps
+	// reconnecting for as long as it runs, and after MaxReconnects
+	// consecutive failures logs each further one as an error (default 10).
 	ReconnectDelay    time.Duration
 	MaxReconnectDelay time.Duration
 	MaxReconnects     int
@@ -291,10 +292,10 @@ func (a *Adapter) me() string {
 }
 
 // Run connects to the gateway and handles events until ctx ends (then it
-// returns nil after in-flight events are handed over) or the gateway fails
-// for good: a fatal close code (bad token, disallowed intents, bad shard)
-// or MaxReconnects failed connects in a row, returned as an error that
-// says what to fix.
+// returns nil after in-flight events are handed over) or Discord refuses
+// the bot for good: a fatal close code (bad token, disallowed intents, bad
+// shard), returned as an error that says what to fix. An unreachable
+// gateway is retried for as long as Run runs (Ready is false meanwhile).
 func (a *Adapter) Run(ctx context.Context) error {
 	if a.opts.Engine == nil {
 		return errors.New("discord: Run needs an Engine")

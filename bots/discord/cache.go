@@ -112,9 +112,9 @@ func (a *Adapter) channel(ctx context.Context, id string) (channelInfo, error) {
 			return info, nil
 		}
 	}
-	ch, err := a.s.Channel(id, discordgo.WithContext(ctx))
+	ch, err := a.getChannel(ctx, id)
 	if err != nil {
-		return channelInfo{id: id}, wrapErr("get channel "+id, err)
+		return channelInfo{id: id}, err
 	}
 	info := infoOf(ch)
 	a.channels.m.put(id, info)
@@ -144,15 +144,15 @@ func (a *Adapter) botRoles(ctx context.Context, guild, botID string) []string {
 			return m.Roles
 		}
 	}
-	m, err := a.s.GuildMember(guild, botID, discordgo.WithContext(ctx))
+	roles, err := a.getMemberRoles(ctx, guild, botID)
 	if err != nil {
 		// Not cached: the next role mention asks again, so one failed call
 		// does not deafen the bot to role mentions for the cache's lifetime.
-		a.log.Warn("discord: cannot read the bot's roles; this role mention is not recognized", "guild", guild, "err", wrapErr("get member", err))
+		a.log.Warn("discord: cannot read the bot's roles; this role mention is not recognized", "guild", guild, "err", err)
 		return nil
 	}
-	a.roles.m.put(guild, m.Roles)
-	return m.Roles
+	a.roles.m.put(guild, roles)
+	return roles
 }
 
 // pendingThread is a mention waiting for its thread: the thread is created

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	discordgo "github.com/bwmarrin/discordgo"
@@ -21,17 +22,29 @@ import (
 type connTracker struct {
 	mu   sync.Mutex
 	conn net.Conn
+	// sessions counts READY and RESUMED dispatches; up is when the last
+	// one came (Unix nanoseconds).
+	sessions atomic.Int64
+	up       atomic.Int64
 }
+
+// upSince returns when the last session became ready.
+func (c *connTracker) upSince() time.Time { return time.Unix(0, c.up.Load()) }
 
 // dialer returns a websocket dialer whose connections carry a deadline of
 // timeout until clear is called (after Open returned).
 func (c *connTracker) dialer(timeout time.Duration) *websocket.Dialer {
 	nd := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	return c.dialerVia(timeout, nd.DialContext)
+}
+
+// dialerVia is dialer over dial (tests connect in memory).
+func (c *connTracker) dialerVia(timeout time.Duration, dial func(ctx context.Context, network, addr string) (net.Conn, error)) *websocket.Dialer {
 	return &websocket.Dialer{
 		Proxy:            http.ProxyFromEnvironment,
 		HandshakeTimeout: timeout,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			conn, err := nd.DialContext(ctx, network, addr)
+			conn, err := dial(ctx, network, addr)
 			if err != nil {
 				return nil, err
 			}
@@ -84,28 +97,36 @@ func (a *Adapter) open(ctx context.Context) error {
 	return err
 }
 
-// stableAfter is how long a connection must last for its loss to count as
-// a normal event (Discord asks for reconnects now and then) rather than a
-// failure: a connection that keeps dropping at once is retried with
-// backoff and, like failed connects, ends Run after MaxReconnects.
+// stableAfter is how long a session must last after READY (or RESUMED)
+// for its loss to count as a normal event (Discord asks for reconnects now
+// and then) rather than a flap: sessions that keep dropping at once are
+// retried with a growing backoff, so a flapping gateway cannot make the
+// bot IDENTIFY in a loop (Discord allows 1,000 a day, then ends every session
+// and resets the token: https://discord.com/developers/docs/events/gateway#identifying).
 const stableAfter = 30 * time.Second
 
-// connect opens the gateway and keeps it open until ctx ends. discordgo
-// reports every lost connection as a Disconnect event (its own reconnect
-// loop is off); connect then reopens, which resumes the session. Failed
-// connects and connections lost within stableAfter are retried with capped
-// exponential backoff, MaxReconnects times in a row; fatal close codes end
-// it at once.
+// connect opens the gateway and keeps it open until ctx ends or Discord
+// refuses the bot for good. discordgo reports every lost connection as a
+// Disconnect event (its own reconnect loop is off); connect then reopens,
+// which resumes the session. It never gives up on a gateway that is merely
+// unreachable: failed connects are retried forever with capped
+// exponential backoff (Ready is false meanwhile), and the streak of
+// failures ends with the next READY or RESUMED, so a later outage starts
+// again from ReconnectDelay. Only the close codes Discord documents as not
+// to be retried end it (fatalClose).
 func (a *Adapter) connect(ctx context.Context) error {
-	failures := 0
+	// failures: connects in a row that did not reach READY/RESUMED.
+	// flaps: sessions in a row lost within stableAfter of their READY.
+	failures, flaps := 0, 0
 	var last error
 	for {
-		if failures > a.opts.MaxReconnects {
-			return fmt.Errorf("discord: gateway unreachable after %d attempts: %w", failures, last)
-		}
-		if failures > 0 {
-			d := backoff(a.opts.ReconnectDelay, a.opts.MaxReconnectDelay, failures)
-			a.log.Warn("discord: gateway connection failed; retrying", "err", last, "attempt", failures, "in", d)
+		if n := failures + flaps; n > 0 {
+			d := backoff(a.opts.ReconnectDelay, a.opts.MaxReconnectDelay, n)
+			logf := a.log.Warn
+			if failures >= a.opts.MaxReconnects {
+				logf = a.log.Error // an outage an operator should hear of
+			}
+			logf("discord: gateway connection failed; retrying", "err", last, "failures", failures, "flaps", flaps, "in", d)
 			t := time.NewTimer(d)
 			select {
 			case <-ctx.Done():
@@ -114,6 +135,7 @@ func (a *Adapter) connect(ctx context.Context) error {
 			case <-t.C:
 			}
 		}
+		sessions := a.conn.sessions.Load()
 		err := a.open(ctx)
 		if ctx.Err() != nil {
 			return nil
@@ -130,17 +152,22 @@ func (a *Adapter) connect(ctx context.Context) error {
 		if err == nil {
 			a.log.Info("discord: gateway connected", "shard", a.opts.ShardID, "shards", a.opts.ShardCount)
 		}
-		opened := time.Now()
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-a.disconnects:
 		}
-		if time.Since(opened) < stableAfter {
+		if a.conn.sessions.Load() == sessions {
 			failures++
-			last = errors.New("connection lost soon after it opened")
+			last = errors.New("connection lost before READY or RESUMED")
+			continue
+		}
+		failures = 0
+		if time.Since(a.conn.upSince()) < stableAfter {
+			flaps++
+			last = errors.New("session lost soon after READY or RESUMED")
 		} else {
-			failures = 0
+			flaps = 0
 			a.log.Warn("discord: gateway connection lost; resuming")
 		}
 	}
@@ -159,7 +186,10 @@ func backoff(base, max time.Duration, n int) time.Duration {
 }
 
 // fatalClose returns the operator-facing error for gateway close codes
-// that no reconnect can fix, nil otherwise.
+// that no reconnect can fix, nil otherwise: those Discord marks
+// "Reconnect: false" (4004, 4010-4014:
+// https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
+// Every other code, and a connection lost without one, is retried.
 func fatalClose(err error) error {
 	var ce *websocket.CloseError
 	if !errors.As(err, &ce) {
@@ -205,7 +235,7 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 		a.onReady(e.RawData)
 		return
 	case "RESUMED":
-		a.ready.Store(true)
+		a.sessionUp()
 		return
 	case "THREAD_DELETE", "CHANNEL_DELETE", "THREAD_UPDATE", "CHANNEL_UPDATE":
 		a.channels.forget(channelIDOf(e.RawData))
@@ -268,4 +298,12 @@ func (a *Adapter) handle(ctx context.Context, ev gatewayEvent) {
 	case "INTERACTION_CREATE":
 		a.onGatewayInteraction(ctx, ev.raw)
 	}
+}
+
+// sessionUp records a session ready to serve (READY or RESUMED): the
+// adapter is ready, and connect's failure streak ends.
+func (a *Adapter) sessionUp() {
+	a.conn.up.Store(time.Now().UnixNano())
+	a.conn.sessions.Add(1)
+	a.ready.Store(true)
 }

@@ -32,7 +32,7 @@ func (a *Adapter) History(ctx context.Context, key bots.ConversationKey, limit i
 		if info, err := a.channel(ctx, key.Channel); err == nil && info.parent != "" {
 			// Threads started from a message have its id; forum posts hold
 			// their first message themselves (and then msgs[0] is it).
-			if m, err := a.s.ChannelMessage(info.parent, key.Channel, discordgo.WithContext(ctx)); err == nil {
+			if m, err := a.getMessage(ctx, info.parent, key.Channel); err == nil {
 				msgs = append([]*discordgo.Message{m}, msgs...)
 			}
 		}
@@ -46,15 +46,15 @@ func (a *Adapter) recent(ctx context.Context, channel string, limit int) ([]*dis
 	before := ""
 	for len(all) < limit {
 		n := min(100, limit-len(all))
-		page, err := a.s.ChannelMessages(channel, n, before, "", "", discordgo.WithContext(ctx))
+		page, got, last, err := a.getMessages(ctx, channel, n, before)
 		if err != nil {
-			return nil, wrapErr("read history of "+channel, err)
+			return nil, err
 		}
 		all = append(all, page...)
-		if len(page) < n {
+		if got < n || last == "" || last == before {
 			break
 		}
-		before = page[len(page)-1].ID
+		before = last
 	}
 	slices.Reverse(all)
 	return all, nil
@@ -85,9 +85,9 @@ func (a *Adapter) fetchRef(ctx context.Context, ref *discordgo.MessageReference,
 	if ref.ChannelID != "" {
 		channel = ref.ChannelID
 	}
-	m, err := a.s.ChannelMessage(channel, ref.MessageID, discordgo.WithContext(ctx))
+	m, err := a.getMessage(ctx, channel, ref.MessageID)
 	if err != nil {
-		a.log.Debug("discord: referenced message not read", "channel", channel, "message", ref.MessageID, "err", wrapErr("get message", err))
+		a.log.Debug("discord: referenced message not read", "channel", channel, "message", ref.MessageID, "err", err)
 		return nil
 	}
 	return m

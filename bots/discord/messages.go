@@ -2,39 +2,43 @@ package discord
 
 import (
 	"context"
-	"encoding/json"
 
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
 )
 
+// reaction is a decoded MESSAGE_REACTION_ADD.
+type reaction struct {
+	UserID, ChannelID, MessageID, GuildID string
+	Member                                *discordgo.Member
+}
+
 // onReady records the bot's user id from READY.
 func (a *Adapter) onReady(raw []byte) {
-	var r struct {
-		SessionID string `json:"session_id"`
-		User      *struct {
-			ID string `json:"id"`
-		} `json:"user"`
-	}
-	if err := json.Unmarshal(raw, &r); err != nil || r.User == nil || r.User.ID == "" {
+	var r wireReady
+	if err := decodeLenient(raw, &r); err != nil || r.User == nil || r.User.ID == "" {
 		a.log.Error("discord: malformed READY; messages cannot be matched to the bot", "err", err)
 		return
 	}
 	a.mu.Lock()
-	a.botID = r.User.ID
+	a.botID = string(r.User.ID)
 	a.mu.Unlock()
-	a.ready.Store(true)
+	a.sessionUp()
 	a.log.Info("discord: ready", "bot", r.User.ID, "shard", a.opts.ShardID)
 }
 
 // onMessage handles MESSAGE_CREATE: mentions, DMs and thread follow-ups go
 // to the Engine, everything else is ignored.
 func (a *Adapter) onMessage(ctx context.Context, raw []byte) {
-	var m discordgo.Message
-	if err := json.Unmarshal(raw, &m); err != nil {
+	mp, err := decodeMessage(raw)
+	if err != nil {
 		a.log.Warn("discord: malformed MESSAGE_CREATE ignored", "err", err, "bytes", len(raw))
 		return
+	}
+	m := *mp
+	if m.Timestamp.IsZero() {
+		m.Timestamp = a.now()
 	}
 	botID := a.me()
 	if m.Author == nil || m.Author.ID == botID || m.Author.Bot || m.WebhookID != "" {
@@ -94,23 +98,25 @@ func (a *Adapter) onReaction(ctx context.Context, raw []byte) {
 	if !a.opts.TranslateReactions {
 		return
 	}
-	var r discordgo.MessageReactionAdd
-	if err := json.Unmarshal(raw, &r); err != nil || r.MessageReaction == nil || r.ChannelID == "" || r.MessageID == "" {
+	var wr wireReaction
+	if err := decodeLenient(raw, &wr); err != nil || wr.ChannelID == "" || wr.MessageID == "" || wr.Emoji == nil {
 		a.log.Warn("discord: malformed MESSAGE_REACTION_ADD ignored", "err", err)
 		return
 	}
+	r := reaction{UserID: string(wr.UserID), ChannelID: string(wr.ChannelID), MessageID: string(wr.MessageID),
+		GuildID: string(wr.GuildID), Member: wr.Member.member()}
 	botID := a.me()
 	if r.UserID == "" || r.UserID == botID || (r.Member != nil && r.Member.User != nil && r.Member.User.Bot) {
 		return
 	}
-	target := flagLanguage(r.Emoji.Name)
+	target := flagLanguage(wr.Emoji.Name)
 	if target == "" {
 		return
 	}
-	m, err := a.s.ChannelMessage(r.ChannelID, r.MessageID, discordgo.WithContext(ctx))
+	m, err := a.getMessage(ctx, r.ChannelID, r.MessageID)
 	if err != nil {
 		a.log.Warn("discord: cannot read the message to translate", "channel", r.ChannelID, "message", r.MessageID,
-			"err", wrapErr("get message", err))
+			"err", err)
 		return
 	}
 	w := where{botID: botID}

@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"encoding/json"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -199,17 +198,17 @@ func threadName(text string) string {
 }
 
 // channelIDOf reads "channel_id" (or "id") from a dispatch without
-// decoding the rest.
+// decoding the rest (leniently: events.go).
 func channelIDOf(raw []byte) string {
 	var v struct {
-		ChannelID string `json:"channel_id"`
-		ID        string `json:"id"`
+		ChannelID snowflake `json:"channel_id"`
+		ID        snowflake `json:"id"`
 	}
-	if json.Unmarshal(raw, &v) != nil {
+	if decodeLenient(raw, &v) != nil {
 		return ""
 	}
 	if v.ChannelID != "" {
-		return v.ChannelID
+		return string(v.ChannelID)
 	}
-	return v.ID
+	return string(v.ID)
 }

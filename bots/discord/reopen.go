@@ -62,9 +62,8 @@ func (a *Adapter) locate(ctx context.Context, key bots.ConversationKey, to bots.
 		candidates = append(candidates, to.SettingsChannel)
 	}
 	for _, c := range candidates {
-		m, err := a.s.ChannelMessage(c, id, discordgo.WithContext(ctx))
+		m, err := a.getMessage(ctx, c, id)
 		if err != nil {
-			err = wrapErr("find message "+id+" in "+c, err)
 			switch codeOf(err) {
 			case codeUnknownMessage, codeUnknownChannel, codeMissingAccess:
 				continue

@@ -59,6 +59,15 @@ type gateway struct {
 	pauseAcks  bool
 	replayFrom int64 // -1: replay from the client's seq
 	heartbeats int
+	// intents of the current session's IDENTIFY (hasIntents: one was
+	// received), for the message-content rule of shape.
+	intents    int
+	hasIntents bool
+	mangle     func(t string, d map[string]any)
+	outage     bool
+	// invalidSessions counts RESUMEs refused with op 9.
+	invalidSessions int
+	dials           []time.Time // every websocket upgrade request
 }
 
 func (g *gateway) init() {
@@ -81,12 +90,22 @@ func (g *gateway) closeAll() {
 var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	g := &s.gw
+	g.mu.Lock()
+	g.dials = append(g.dials, time.Now())
+	down := g.outage
+	g.mu.Unlock()
+	if down {
+		// What the edge in front of Discord's gateway answers while it is
+		// down: the upgrade fails.
+		http.Error(w, "upstream connect error", http.StatusServiceUnavailable)
+		return
+	}
 	ws, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
 	c := &gwConn{ws: ws}
-	g := &s.gw
 	g.mu.Lock()
 	g.conns[c] = true
 	g.mu.Unlock()
@@ -155,6 +174,7 @@ func (s *Server) identify(c *gwConn, raw json.RawMessage) bool {
 	_, _ = rand.Read(b)
 	g.mu.Lock()
 	g.sessionID = hex.EncodeToString(b)
+	g.intents, g.hasIntents = id.Intents, true
 	g.seq = 0
 	g.log = nil
 	g.current = c
@@ -174,17 +194,42 @@ func (s *Server) identify(c *gwConn, raw json.RawMessage) bool {
 	return true
 }
 
+// closeCodes are Discord's gateway close codes: their text and whether
+// the session survives them (Resume in
+// https://discord.com/developers/docs/topics/opcodes-and-status-codes#gateway-gateway-close-event-codes).
+var closeCodes = map[int]struct {
+	text      string
+	resumable bool
+}{
+	4000: {"Unknown error.", true},
+	4001: {"Unknown opcode.", false},
+	4002: {"Decode error.", true},
+	4003: {"Not authenticated.", false},
+	4004: {"Authentication failed.", false},
+	4005: {"Already authenticated.", false},
+	4007: {"Invalid seq.", false},
+	4008: {"Rate limited.", true},
+	4009: {"Session timed out.", false},
+	4010: {"Invalid shard.", false},
+	4011: {"Sharding required.", false},
+	4012: {"Invalid API version.", false},
+	4013: {"Invalid intent(s).", false},
+	4014: {"Disallowed intent(s).", false},
+}
+
 func closeText(code int) string {
-	switch code {
-	case 4004:
-		return "Authentication failed."
-	case 4013:
-		return "Invalid intent(s)."
-	case 4014:
-		return "Disallowed intent(s)."
-	default:
-		return "Unknown error."
+	if c, ok := closeCodes[code]; ok {
+		return c.text
 	}
+	return "Unknown error."
+}
+
+// resumable reports whether a session closed with code may be resumed;
+// codes outside Discord's table (1000-range websocket codes, an abrupt
+// loss) leave it resumable, as Discord does for network failures.
+func resumable(code int) bool {
+	c, ok := closeCodes[code]
+	return !ok || c.resumable
 }
 
 // guildCreate builds the GUILD_CREATE payload of the fake guild.
@@ -219,6 +264,7 @@ func (s *Server) resume(c *gwConn, raw json.RawMessage) {
 	g := &s.gw
 	g.mu.Lock()
 	if r.SessionID == "" || r.SessionID != g.sessionID {
+		g.invalidSessions++
 		g.mu.Unlock()
 		_ = c.send(map[string]any{"op": 9, "d": false})
 		return
@@ -250,12 +296,15 @@ func (s *Server) Dispatch(t string, d any) int64 {
 	return s.DispatchRaw(t, raw)
 }
 
-// DispatchRaw is Dispatch with a raw (possibly malformed) payload.
+// DispatchRaw is Dispatch with a raw (possibly malformed) payload. Like
+// Dispatch it shapes MESSAGE_CREATE and MESSAGE_UPDATE as Discord would
+// for the session's intents and applies MangleEvents (events.go).
 func (s *Server) DispatchRaw(t string, raw json.RawMessage) int64 {
 	g := &s.gw
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.seq++
+	raw = s.shape(t, raw)
 	g.log = append(g.log, dispatch{seq: g.seq, t: t, d: raw})
 	if g.current != nil {
 		_ = g.current.send(map[string]any{"op": 0, "s": g.seq, "t": t, "d": raw})
@@ -271,9 +320,12 @@ func (s *Server) CloseOnIdentify(code int) {
 	s.gw.onIdentify = code
 }
 
-// Disconnect closes the current gateway connection with code (4000 is a
-// resumable unknown error). When replayFrom >= 0 the next RESUME replays
-// every dispatch after replayFrom, even those the bot already received, as
+// Disconnect closes the current gateway connection with code, any of
+// Discord's (closeCodes): after a code whose session cannot be resumed
+// (4001, 4003-4005, 4007, 4009-4014) the next RESUME is answered with
+// Invalid Session (op 9, d: false), as Discord does, and the bot must
+// IDENTIFY again. When replayFrom >= 0 the next RESUME replays every
+// dispatch after replayFrom, even those the bot already received, as
 // Discord may do.
 func (s *Server) Disconnect(code int, replayFrom int64) {
 	g := &s.gw
@@ -281,10 +333,43 @@ func (s *Server) Disconnect(code int, replayFrom int64) {
 	c := g.current
 	g.current = nil
 	g.replayFrom = replayFrom
+	if !resumable(code) {
+		g.sessionID = ""
+	}
 	g.mu.Unlock()
 	if c != nil {
 		c.close(code, closeText(code))
 	}
+}
+
+// SetOutage starts (true) or ends (false) a gateway outage: while it lasts
+// every connection is cut without a close frame and every new one is
+// refused with 503 before the websocket upgrade. The session survives it:
+// a RESUME after the outage is accepted.
+func (s *Server) SetOutage(down bool) {
+	g := &s.gw
+	g.mu.Lock()
+	g.outage = down
+	var conns []*gwConn
+	if down {
+		for c := range g.conns {
+			conns = append(conns, c)
+		}
+		g.current = nil
+	}
+	g.mu.Unlock()
+	for _, c := range conns {
+		_ = c.ws.Close()
+	}
+}
+
+// Dials returns when each websocket connection was asked for (upgrade
+// requests, refused ones included), by the clock of the goroutine serving
+// it (the bubble's under testing/synctest).
+func (s *Server) Dials() []time.Time {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	return append([]time.Time(nil), s.gw.dials...)
 }
 
 // PauseHeartbeatAcks stops (true) or resumes (false) answering heartbeats.
@@ -299,6 +384,14 @@ func (s *Server) Identifies() []Identify {
 	s.gw.mu.Lock()
 	defer s.gw.mu.Unlock()
 	return append([]Identify(nil), s.gw.identifies...)
+}
+
+// InvalidSessions returns how many RESUMEs were refused with Invalid
+// Session (op 9).
+func (s *Server) InvalidSessions() int {
+	s.gw.mu.Lock()
+	defer s.gw.mu.Unlock()
+	return s.gw.invalidSessions
 }
 
 // Resumes returns how many RESUMEs were accepted.

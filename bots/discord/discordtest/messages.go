@@ -118,7 +118,7 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 	out := *msg
 	s.mu.Unlock()
 	writeJSON(w, 200, out)
-	s.Dispatch("MESSAGE_CREATE", out)
+	s.echo(out)
 }
 
 func (s *Server) editMessage(w http.ResponseWriter, cid, mid string, body []byte) {
