@@ -192,3 +192,32 @@ func TestValidationProblemsExitTwoTogether(t *testing.T) {
 		t.Errorf("unknown provider: exit %d, want 2 with that problem alone:\n%s", code, errOut)
 	}
 }
+
+// TestCheckComparesTheContextWindowWithTheServers: against llama-server
+// running a 4096-token context, check reports the server's window and
+// its source, and fails when llm.context_tokens claims more than the
+// server runs, or when llm.max_tokens leaves no room for a question.
+func TestCheckComparesTheContextWindowWithTheServers(t *testing.T) {
+	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenAI, Server: llmtest.LlamaCpp, ContextTokens: 4096})
+	defer srv.Close()
+	env := func(extra ...string) map[string]string {
+		m := map[string]string{"MISTRALBOT_LLM_PROVIDER": "openai", "MISTRALBOT_LLM_BASE_URL": srv.URL(),
+			"MISTRALBOT_LLM_MODEL": "mistral-small", "MISTRALBOT_STORE_DRIVER": "memory"}
+		for i := 0; i+1 < len(extra); i += 2 {
+			m[extra[i]] = extra[i+1]
+		}
+		return m
+	}
+	code, out, errOut := runCmd(t, env(), "", "--config", noFile(t), "check")
+	if code != 0 || !strings.Contains(out, "context window 4096 tokens") || !strings.Contains(out, "n_ctx") {
+		t.Fatalf("unset llm.context_tokens: code %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = runCmd(t, env("MISTRALBOT_LLM_CONTEXT_TOKENS", "32768"), "", "--config", noFile(t), "check")
+	if code != exitFailure || !strings.Contains(out, "FAIL llm.context_tokens is 32768 but the server runs") {
+		t.Fatalf("context_tokens over the server's: code %d\n%s", code, out)
+	}
+	code, out, _ = runCmd(t, env("MISTRALBOT_LLM_MAX_TOKENS", "8192"), "", "--config", noFile(t), "check")
+	if code != exitFailure || !strings.Contains(out, "FAIL llm.max_tokens 8192 leaves no room") {
+		t.Fatalf("max_tokens over the window: code %d\n%s", code, out)
+	}
+}
