@@ -139,7 +139,7 @@ func textDE(k Key) string {
 	case ThreadTitleFile:
 		return "Frage zu einer Datei"
 	case ContextPhrases:
-		return "diesen kanal|diesem kanal|dieser kanal|dieses kanals|diese unterhaltung|diesen thread|hier"
+		return "diesen kanal|diesem kanal|dieser kanal|dieses kanals|diese unterhaltung"
 	case HomeCapabilities:
 		return "Was ich kann"
 	case HomeUsage:

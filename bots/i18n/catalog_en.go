@@ -139,7 +139,7 @@ func textEN(k Key) string {
 	case ThreadTitleFile:
 		return "Question about a file"
 	case ContextPhrases:
-		return "this channel|this conversation|this thread|in here"
+		return "this channel|this conversation"
 	case HomeCapabilities:
 		return "What I can do"
 	case HomeUsage:

@@ -139,7 +139,7 @@ func textES(k Key) string {
 	case ThreadTitleFile:
 		return "Pregunta sobre un archivo"
 	case ContextPhrases:
-		return "este canal|esta conversación|este hilo|aquí"
+		return "este canal|esta conversación"
 	case HomeCapabilities:
 		return "Lo que puedo hacer"
 	case HomeUsage:

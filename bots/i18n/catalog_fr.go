@@ -139,7 +139,7 @@ func textFR(k Key) string {
 	case ThreadTitleFile:
 		return "Question sur un fichier"
 	case ContextPhrases:
-		return "ce canal|cette chaîne|ce salon|cette conversation|ce fil|ici"
+		return "ce canal|cette chaîne|ce salon|cette conversation"
 	case HomeCapabilities:
 		return "Ce que je sais faire"
 	case HomeUsage:

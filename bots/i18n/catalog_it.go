@@ -139,7 +139,7 @@ func textIT(k Key) string {
 	case ThreadTitleFile:
 		return "Domanda su un file"
 	case ContextPhrases:
-		return "questo canale|questa conversazione|questo thread|qui"
+		return "questo canale|questa conversazione"
 	case HomeCapabilities:
 		return "Cosa so fare"
 	case HomeUsage:
