@@ -56,7 +56,9 @@ func ValidateManifest(doc []byte) error {
 		return fmt.Errorf("manifest: %w", err)
 	}
 	var problems []error
-	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf("manifest: "+format, args...)) }
+	bad := func(format string, args ...any) {
+		problems = append(problems, fmt.Errorf("manifest: "+format, args...))
+	}
 
 	if m.Metadata.MajorVersion != 1 && m.Metadata.MajorVersion != 2 {
 		bad("_metadata.major_version %d: want 1 or 2", m.Metadata.MajorVersion)
