@@ -96,31 +96,31 @@ type Server struct {
 	mem  *memNet
 	base string // URL of the fake
 
-	mu           sync.Mutex
-	calls        []Call
-	seq          int64 // message timestamp sequence
-	channels     map[string]*channel
-	notMember    map[string]bool
-	archived     map[string]bool
-	noDM         map[string]bool
-	users        map[string]User
-	files        map[string]*File
-	ephemerals   []Ephemeral
-	responses    []Response
-	statuses     []Status
-	prompts      []SuggestedPrompts
-	titles       []Status
-	homeViews    []HomeView
+	mu         sync.Mutex
+	calls      []Call
+	seq        int64 // message timestamp sequence
+	channels   map[string]*channel
+	notMember  map[string]bool
+	archived   map[string]bool
+	noDM       map[string]bool
+	users      map[string]User
+	files      map[string]*File
+	ephemerals []Ephemeral
+	responses  []Response
+	statuses   []Status
+	prompts    []SuggestedPrompts
+	titles     []Status
+	homeViews  []HomeView
 	// silentFailures counts calls Slack answers ok without acting on.
 	silentFailures int
-	pings        []Ping
-	buckets      map[string]*bucket
-	forced       []forced429
-	faults       []queuedFault
-	faultsServed int
-	callHook     func(Call)
-	responseSeq  int
-	responseURLs map[string]bool
+	pings          []Ping
+	buckets        map[string]*bucket
+	forced         []forced429
+	faults         []queuedFault
+	faultsServed   int
+	callHook       func(Call)
+	responseSeq    int
+	responseURLs   map[string]bool
 
 	sock socketState
 	echo echoState
