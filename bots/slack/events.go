@@ -90,6 +90,18 @@ type appContext struct {
 	} `json:"entities"`
 }
 
+// UnmarshalJSON never fails: a context of a shape we do not know is no
+// context, and must not cost the user's question the message.im event
+// carrying it.
+func (c *appContext) UnmarshalJSON(b []byte) error {
+	type plain appContext
+	var p plain
+	if json.Unmarshal(b, &p) == nil {
+		*c = appContext(p)
+	}
+	return nil
+}
+
 // channel returns the most relevant channel the user is viewing: a
 // channel_id entity, or the channel of a message_context entity. Canvases,
 // lists and unknown entity types are skipped.
