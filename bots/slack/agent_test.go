@@ -262,3 +262,59 @@ func TestAsksAboutContext(t *testing.T) {
 }
 
 func fakeOptsAgent(agent bool) fakeslack.Options { return fakeslack.Options{AgentView: agent} }
+
+// A redelivered app_home_opened acts once; a views.publish that fails
+// (Slack's edge answering 502, then a second open succeeding) costs
+// nothing else: the next open publishes, and DM questions are still
+// answered.
+func TestAgentEventsRedeliveredActOnceAndPublishFailureRecovers(t *testing.T) {
+	forModes(t, func(t *testing.T, mode string) {
+		h := agentHarness(t, mode, true, "Oui.")
+		body := h.fake.EventCallback(nextEventID(), h.fake.AppHomeOpened("U0ALICE", "D0ALICE", "messages", ""))
+		h.deliverEvent(body, 0)
+		h.deliverEvent(body, 1)
+		h.waitFor("prompts", func() bool { return len(h.fake.Prompts()) >= 1 })
+		h.fake.FailNext("views.publish", 1, fakeslack.Fault{Kind: fakeslack.HTML, Status: 502})
+		h.deliverEvent(h.fake.EventCallback(nextEventID(), h.fake.AppHomeOpened("U0ALICE", "D0ALICE", "home", "")), 0)
+		h.waitFor("the failed publish", func() bool { return h.fake.Count("views.publish", 0) == 1 })
+		h.deliverEvent(h.fake.EventCallback(nextEventID(), h.fake.AppHomeOpened("U0ALICE", "D0ALICE", "home", "")), 0)
+		h.waitFor("home view", func() bool { return len(h.fake.HomeViews()) == 1 })
+		m := h.say("D0ALICE", "", "U0ALICE", "Ça marche ?")
+		h.waitReplyText("D0ALICE", m.TS, Mrkdwn("Oui."))
+		if n := len(h.fake.Prompts()); n != 1 {
+			t.Errorf("%d prompt lists: a redelivered event must act once", n)
+		}
+	})
+}
+
+// A first question made only of a file titles its thread with the
+// localized ThreadTitleFile.
+func TestAgentViewFileOnlyQuestionTitle(t *testing.T) {
+	h := agentHarness(t, ModeSocket, true, "Lu.")
+	f := &fakeslack.File{ID: "F0NOTES", Name: "notes.txt", Mimetype: "text/plain", Filetype: "text", Content: []byte("hello")}
+	m := h.say("D0ALICE", "", "U0ALICE", "", f)
+	h.waitReplyText("D0ALICE", m.TS, Mrkdwn("Lu."))
+	h.waitFor("title", func() bool { return len(h.fake.Titles()) == 1 })
+	if got, want := h.fake.Titles()[0].Text, i18n.T("fr", i18n.ThreadTitleFile); got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+}
+
+func TestSplitSectionsFitsSlackLimit(t *testing.T) {
+	long := strings.Repeat(strings.Repeat("x", 99)+"\n", 70) // 7,000 characters
+	parts := splitSections(long)
+	if len(parts) != 3 {
+		t.Fatalf("%d parts, want 3", len(parts))
+	}
+	if strings.Join(parts, "\n") != strings.TrimSpace(long) {
+		t.Error("splitting lost or changed text")
+	}
+	for _, p := range parts {
+		if n := len([]rune(p)); n > sectionLimit || strings.HasPrefix(p, "\n") {
+			t.Errorf("part of %d runes (limit %d), starts with newline: %v", n, sectionLimit, strings.HasPrefix(p, "\n"))
+		}
+	}
+	if got := splitSections("  "); len(got) != 1 || got[0] == "" {
+		t.Errorf("empty text gives %q: a section needs text", got)
+	}
+}
