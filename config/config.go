@@ -134,6 +134,10 @@ type Slack struct {
 	APIURL string `mapstructure:"api_url" yaml:"api_url"`
 	// NativeStreaming uses chat.startStream/appendStream/stopStream.
 	NativeStreaming bool `mapstructure:"native_streaming" yaml:"native_streaming"`
+	// AgentView selects Slack's Agent messaging experience (manifest
+	// features.agent_view, the only one new apps can use); false keeps an
+	// existing app on assistant_view.
+	AgentView bool `mapstructure:"agent_view" yaml:"agent_view"`
 	// CommandPrefix is put before every slash command name: "mb-" gives
 	// /mb-ask.
 	CommandPrefix string `mapstructure:"command_prefix" yaml:"command_prefix"`

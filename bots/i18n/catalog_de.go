@@ -128,6 +128,34 @@ func textDE(k Key) string {
 		return "Entschuldigung, ich konnte meine Antwort nicht veröffentlichen: Diese Unterhaltung wurde archiviert."
 	case DeliveryFailedIn:
 		return "Entschuldigung, ich konnte meine Antwort auf deine Frage in %[1]s nicht veröffentlichen: Die Plattform hat sie abgelehnt. Wenn ich dort kein Mitglied bin, lade mich ein und frag noch einmal."
+	case Loading1:
+		return "Ich lese deine Frage…"
+	case Loading2:
+		return "Ich denke nach…"
+	case Loading3:
+		return "Ich prüfe die Details…"
+	case Loading4:
+		return "Ich schreibe die Antwort…"
+	case ThreadTitleFile:
+		return "Frage zu einer Datei"
+	case ContextPhrases:
+		return "diesen kanal|diesem kanal|dieser kanal|dieses kanals|diese unterhaltung"
+	case HomeCapabilities:
+		return "Was ich kann"
+	case HomeUsage:
+		return "Deine Nutzung"
+	case HomeDefaults:
+		return "Standardeinstellungen der Kanäle"
+	case HomeSettings:
+		return "**Sprache:** %[1]s\n**Modell:** %[2]s\n**System-Prompt:** %[3]s"
+	case HomeViewing:
+		return "Einstellungen von %[1]s, dem Kanal, den du gerade ansiehst:"
+	case HomeLangAuto:
+		return "auto (die Sprache jeder Frage)"
+	case HomeModelDefault:
+		return "das Standardmodell"
+	case HomePromptBuiltin:
+		return "der eingebaute"
 	}
 	return ""
 }

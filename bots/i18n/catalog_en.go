@@ -128,6 +128,34 @@ func textEN(k Key) string {
 		return "Sorry, I couldn't post my answer: this conversation was archived."
 	case DeliveryFailedIn:
 		return "Sorry, I couldn't post my answer to your question in %[1]s: the platform refused it. If I'm not a member there, invite me, then ask again."
+	case Loading1:
+		return "Reading your question…"
+	case Loading2:
+		return "Thinking it through…"
+	case Loading3:
+		return "Checking the details…"
+	case Loading4:
+		return "Writing the answer…"
+	case ThreadTitleFile:
+		return "Question about a file"
+	case ContextPhrases:
+		return "this channel|this conversation"
+	case HomeCapabilities:
+		return "What I can do"
+	case HomeUsage:
+		return "Your usage"
+	case HomeDefaults:
+		return "Channel defaults"
+	case HomeSettings:
+		return "**Language:** %[1]s\n**Model:** %[2]s\n**System prompt:** %[3]s"
+	case HomeViewing:
+		return "Settings of %[1]s, the channel you are viewing:"
+	case HomeLangAuto:
+		return "auto (the language of each question)"
+	case HomeModelDefault:
+		return "the default model"
+	case HomePromptBuiltin:
+		return "the built-in one"
 	}
 	return ""
 }

@@ -128,6 +128,34 @@ func textES(k Key) string {
 		return "Lo siento, no he podido publicar mi respuesta: esta conversación se ha archivado."
 	case DeliveryFailedIn:
 		return "Lo siento, no he podido publicar mi respuesta a tu pregunta en %[1]s: la plataforma la ha rechazado. Si no soy miembro, invítame y vuelve a preguntar."
+	case Loading1:
+		return "Leyendo tu pregunta…"
+	case Loading2:
+		return "Pensándolo…"
+	case Loading3:
+		return "Revisando los detalles…"
+	case Loading4:
+		return "Escribiendo la respuesta…"
+	case ThreadTitleFile:
+		return "Pregunta sobre un archivo"
+	case ContextPhrases:
+		return "este canal|esta conversación"
+	case HomeCapabilities:
+		return "Lo que puedo hacer"
+	case HomeUsage:
+		return "Tu uso"
+	case HomeDefaults:
+		return "Ajustes predeterminados de los canales"
+	case HomeSettings:
+		return "**Idioma:** %[1]s\n**Modelo:** %[2]s\n**Prompt del sistema:** %[3]s"
+	case HomeViewing:
+		return "Ajustes de %[1]s, el canal que estás viendo:"
+	case HomeLangAuto:
+		return "auto (el idioma de cada pregunta)"
+	case HomeModelDefault:
+		return "el modelo predeterminado"
+	case HomePromptBuiltin:
+		return "el integrado"
 	}
 	return ""
 }

@@ -128,6 +128,34 @@ func textFR(k Key) string {
 		return "Désolé, je n'ai pas pu publier ma réponse : cette conversation a été archivée."
 	case DeliveryFailedIn:
 		return "Désolé, je n'ai pas pu publier ma réponse à votre question dans %[1]s : la plateforme l'a refusée. Si je n'en suis pas membre, invitez-moi, puis reposez la question."
+	case Loading1:
+		return "Je lis votre question…"
+	case Loading2:
+		return "Je réfléchis…"
+	case Loading3:
+		return "Je vérifie les détails…"
+	case Loading4:
+		return "J’écris la réponse…"
+	case ThreadTitleFile:
+		return "Question sur un fichier"
+	case ContextPhrases:
+		return "ce canal|cette chaîne|ce salon|cette conversation"
+	case HomeCapabilities:
+		return "Ce que je sais faire"
+	case HomeUsage:
+		return "Votre consommation"
+	case HomeDefaults:
+		return "Réglages par défaut des canaux"
+	case HomeSettings:
+		return "**Langue :** %[1]s\n**Modèle :** %[2]s\n**Prompt système :** %[3]s"
+	case HomeViewing:
+		return "Réglages de %[1]s, le canal que vous consultez :"
+	case HomeLangAuto:
+		return "auto (la langue de chaque question)"
+	case HomeModelDefault:
+		return "le modèle par défaut"
+	case HomePromptBuiltin:
+		return "celui intégré"
 	}
 	return ""
 }

@@ -128,6 +128,34 @@ func textIT(k Key) string {
 		return "Mi dispiace, non sono riuscito a pubblicare la mia risposta: questa conversazione è stata archiviata."
 	case DeliveryFailedIn:
 		return "Mi dispiace, non sono riuscito a pubblicare la risposta alla tua domanda in %[1]s: la piattaforma l'ha rifiutata. Se non ne faccio parte, invitami e poi chiedi di nuovo."
+	case Loading1:
+		return "Leggo la tua domanda…"
+	case Loading2:
+		return "Ci sto pensando…"
+	case Loading3:
+		return "Controllo i dettagli…"
+	case Loading4:
+		return "Scrivo la risposta…"
+	case ThreadTitleFile:
+		return "Domanda su un file"
+	case ContextPhrases:
+		return "questo canale|questa conversazione"
+	case HomeCapabilities:
+		return "Cosa so fare"
+	case HomeUsage:
+		return "Il tuo utilizzo"
+	case HomeDefaults:
+		return "Impostazioni predefinite dei canali"
+	case HomeSettings:
+		return "**Lingua:** %[1]s\n**Modello:** %[2]s\n**Prompt di sistema:** %[3]s"
+	case HomeViewing:
+		return "Impostazioni di %[1]s, il canale che stai guardando:"
+	case HomeLangAuto:
+		return "auto (la lingua di ogni domanda)"
+	case HomeModelDefault:
+		return "il modello predefinito"
+	case HomePromptBuiltin:
+		return "quello integrato"
 	}
 	return ""
 }

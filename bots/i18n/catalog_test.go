@@ -35,6 +35,8 @@ func sampleArgs() map[Key][]any {
 		AttachmentTruncated:   {"main_q9.go", 512},
 		QuestionPosted:        {"Ada Q1", "what is Q2?"},
 		DeliveryFailedIn:      {"#chan-Q3"},
+		HomeSettings:          {"Langname", "vendor/model-x9", "Be terse, Q8."},
+		HomeViewing:           {"#chan-Q3"},
 	}
 }
 

@@ -149,6 +149,36 @@ const (
 	// DeliveryFailedIn(place string): the answer could not be posted in
 	// place (a channel mention), told elsewhere (a DM).
 	DeliveryFailedIn Key = "delivery_failed_in"
+
+	// Loading1..Loading4 rotate in Slack's loading indicator
+	// (assistant.threads.setStatus loading_messages) while the model
+	// thinks. No commas: slack-go joins the list with commas.
+	Loading1 Key = "loading_1"
+	Loading2 Key = "loading_2"
+	Loading3 Key = "loading_3"
+	Loading4 Key = "loading_4"
+	// ThreadTitleFile titles an agent thread whose first question is only
+	// a file.
+	ThreadTitleFile Key = "thread_title_file"
+	// ContextPhrases lists, separated by "|", lower-case phrases by which
+	// a user means the channel being viewed ("this channel").
+	ContextPhrases Key = "context_phrases"
+	// HomeCapabilities, HomeUsage and HomeDefaults head the sections of
+	// the Slack Home tab (plain text).
+	HomeCapabilities Key = "home_capabilities"
+	HomeUsage        Key = "home_usage"
+	HomeDefaults     Key = "home_defaults"
+	// HomeSettings(language, model, prompt string) shows effective
+	// channel settings on the Home tab.
+	HomeSettings Key = "home_settings"
+	// HomeViewing(channel string) introduces the settings of the channel
+	// the user is viewing.
+	HomeViewing Key = "home_viewing"
+	// HomeLangAuto, HomeModelDefault and HomePromptBuiltin name the
+	// default values in HomeSettings.
+	HomeLangAuto      Key = "home_lang_auto"
+	HomeModelDefault  Key = "home_model_default"
+	HomePromptBuiltin Key = "home_prompt_builtin"
 )
 
 // Keys returns every key, in declaration order.
@@ -167,6 +197,9 @@ func Keys() []Key {
 		SuggestTitle1, SuggestPrompt1, SuggestTitle2, SuggestPrompt2, SuggestTitle3, SuggestPrompt3,
 		AssistantGreeting, StoreDegraded, QuestionPosted,
 		DeliveryFailed, DeliveryArchived, DeliveryFailedIn,
+		Loading1, Loading2, Loading3, Loading4, ThreadTitleFile, ContextPhrases,
+		HomeCapabilities, HomeUsage, HomeDefaults, HomeSettings, HomeViewing,
+		HomeLangAuto, HomeModelDefault, HomePromptBuiltin,
 	}
 }
 

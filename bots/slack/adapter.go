@@ -44,6 +44,12 @@ type Options struct {
 	// thread replies, falling back to chat.postMessage + chat.update when
 	// Slack refuses it.
 	NativeStreaming bool
+	// AgentView selects Slack's Agent messaging experience (manifest
+	// features.agent_view): app_home_opened tab "messages" sets the
+	// suggested prompts and every top-level DM message is answered in its
+	// own thread. False is the assistant_view of existing apps
+	// (assistant_thread_started). Config slack.agent_view.
+	AgentView bool
 	// LinkPreviews lets Slack unfurl links and media in the bot's posts
 	// (default off: a link a prompt-injected model writes could otherwise
 	// make Slack fetch a URL that carries data out). Config bot.link_previews.
@@ -126,7 +132,12 @@ type Adapter struct {
 	// as app_mention and as message, handled at the same time).
 	fetching singleflight.Group
 	seen     *ttlCache[struct{}]
-	teams    sync.Map // team id -> *workspace
+	// viewing is the channel each user is viewing (team:user -> id), from
+	// app_context_changed and assistant_thread_context_changed.
+	viewing *ttlCache[string]
+	// titled holds the DM threads already titled (channel:thread).
+	titled *ttlCache[struct{}]
+	teams  sync.Map // team id -> *workspace
 
 	mu     sync.Mutex
 	runCtx context.Context // Run's context; nil before Run and after it ends
@@ -198,6 +209,9 @@ func New(opts Options) (*Adapter, error) {
 		http:  opts.HTTPClient,
 		files: newTTLCache[bots.Attachment](512, time.Hour, opts.Now),
 		seen:  newTTLCache[struct{}](8192, 30*time.Minute, opts.Now),
+		// A user's view outlives a short break; a day-old one is stale.
+		viewing: newTTLCache[string](8192, 12*time.Hour, opts.Now),
+		titled:  newTTLCache[struct{}](8192, 24*time.Hour, opts.Now),
 	}
 	a.users = newUserCache(a, 5000, time.Hour)
 	a.api = slackgo.New(opts.BotToken,

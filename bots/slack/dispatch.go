@@ -25,9 +25,13 @@ func (a *Adapter) handleEvent(ctx context.Context, env eventsBody, ev innerEvent
 	case "reaction_added":
 		a.handleReaction(ctx, env, ev)
 	case "assistant_thread_started":
-		a.handleAssistantThread(ctx, ev)
+		a.handleAssistantThread(ctx, env, ev)
 	case "assistant_thread_context_changed":
-		a.log.DebugContext(ctx, "assistant thread context changed", "channel", ev.AssistantThread.ChannelID)
+		a.handleAssistantContext(ctx, env, ev)
+	case "app_home_opened":
+		a.handleAppHome(ctx, env, ev)
+	case "app_context_changed":
+		a.handleAppContext(ctx, env, ev)
 	default:
 		a.log.InfoContext(ctx, "unhandled slack event type; acknowledged and ignored", "type", ev.Type, "event_id", env.EventID)
 	}
@@ -44,20 +48,26 @@ func (a *Adapter) handleMessage(ctx context.Context, env eventsBody, ev innerEve
 	msg := a.toMessage(ctx, env, ev, kind)
 	if err := a.opts.Engine.HandleMessage(ctx, a, msg); err != nil {
 		a.log.WarnContext(ctx, "engine refused message", "key", msg.Key.String(), "ts", msg.ID, "err", err)
+		return
 	}
+	a.titleThread(ctx, msg)
 }
 
 // toMessage builds the Engine's view of a message event. In channels the
 // conversation is the thread (the mention's own ts starts one). In the
-// bot's DM a top-level message is answered at the top level, like a chat,
-// and a message inside a thread (Slack's assistant threads) in its thread.
+// bot's DM a message inside a thread (Slack's assistant threads) is
+// answered in its thread; a top-level one, under the agent view, in a
+// thread of its own ("each user message in the DM is a thread root",
+// https://docs.slack.dev/ai/migrating-to-agent-messaging/), else at the
+// top level, like a chat. A DM question about "this channel" carries the
+// recent messages of the channel the user is viewing.
 func (a *Adapter) toMessage(ctx context.Context, env eventsBody, ev innerEvent, kind messageKind) bots.Message {
 	inThread := ev.ThreadTS != "" && ev.ThreadTS != ev.TS
 	key := bots.ConversationKey{Platform: bots.Slack, Team: env.team(), Channel: ev.Channel}
 	switch {
 	case inThread:
 		key.Thread = ev.ThreadTS
-	case kind == channelMessage:
+	case kind == channelMessage, kind == directMessage && a.opts.AgentView:
 		key.Thread = ev.TS
 	}
 	user := a.users.info(ctx, ev.User)
@@ -80,6 +90,11 @@ func (a *Adapter) toMessage(ctx context.Context, env eventsBody, ev innerEvent, 
 	// a follow-up's files come with the thread history if it is answered.
 	if msg.Mentioned || msg.DM {
 		msg.Attachments = a.attachments(ctx, ev.Files)
+	}
+	if msg.DM {
+		if ch := a.viewedChannel(env.team(), ev); ch != "" && ch != ev.Channel && asksAboutContext(msg.Text) {
+			msg.Attachments = append(msg.Attachments, a.contextAttachment(ctx, ch))
+		}
 	}
 	return msg
 }
@@ -148,20 +163,16 @@ func (a *Adapter) fetchMessage(ctx context.Context, channel, ts string) (slackgo
 }
 
 // handleAssistantThread greets a new assistant thread (the split view of
-// Slack's AI apps) and sets localized suggested prompts.
-func (a *Adapter) handleAssistantThread(ctx context.Context, ev innerEvent) {
+// Slack's assistant_view apps), sets localized suggested prompts and
+// remembers the channel the user is viewing.
+func (a *Adapter) handleAssistantThread(ctx context.Context, env eventsBody, ev innerEvent) {
 	t := ev.AssistantThread
 	if t.ChannelID == "" || t.ThreadTS == "" {
 		return
 	}
+	a.rememberView(env.team(), t.UserID, t.Context.ChannelID)
 	lang := a.uiLang(ctx, t.ChannelID, a.users.info(ctx, t.UserID).Locale)
-	params := slackgo.AssistantThreadsSetSuggestedPromptsParameters{ChannelID: t.ChannelID, ThreadTS: t.ThreadTS}
-	for _, p := range suggestedPrompts(lang) {
-		params.AddPrompt(p[0], p[1])
-	}
-	if err := a.api.SetAssistantThreadsSuggestedPromptsContext(ctx, params); err != nil {
-		a.log.WarnContext(ctx, "cannot set suggested prompts", "channel", t.ChannelID, "err", a.apiErr(ctx, "assistant.threads.setSuggestedPrompts", err, nil))
-	}
+	a.setPrompts(ctx, t.ChannelID, t.ThreadTS, lang)
 	if _, _, err := a.api.PostMessageContext(ctx, t.ChannelID, append(a.postOptions(), slackgo.MsgOptionTS(t.ThreadTS),
 		slackgo.MsgOptionText(Mrkdwn(i18n.T(lang, i18n.AssistantGreeting)), false))...); err != nil {
 		a.log.WarnContext(ctx, "cannot greet assistant thread", "channel", t.ChannelID, "err", a.apiErr(ctx, "chat.postMessage", err, nil))

@@ -65,7 +65,67 @@ type innerEvent struct {
 		UserID    string `json:"user_id"`
 		ChannelID string `json:"channel_id"`
 		ThreadTS  string `json:"thread_ts"`
+		Context   struct {
+			ChannelID string `json:"channel_id"`
+		} `json:"context"`
 	} `json:"assistant_thread"`
+	// app_home_opened: the tab opened, "home" or "messages"
+	// (https://docs.slack.dev/reference/events/app_home_opened).
+	Tab string `json:"tab"`
+	// Context is what the user is viewing: on app_context_changed, and on
+	// app_home_opened when the app subscribes to app_context_changed;
+	// AppContext is the same on message.im
+	// (https://docs.slack.dev/reference/events/app_context_changed,
+	// https://docs.slack.dev/changelog/2026/07/02/app-context).
+	Context    *appContext `json:"context"`
+	AppContext *appContext `json:"app_context"`
+}
+
+// appContext is Slack's ordered list of what the user has open, most
+// relevant first; {} when nothing.
+type appContext struct {
+	Entities []struct {
+		Type  string          `json:"type"`
+		Value json.RawMessage `json:"value"`
+	} `json:"entities"`
+}
+
+// UnmarshalJSON never fails: a context of a shape we do not know is no
+// context, and must not cost the user's question the message.im event
+// carrying it.
+func (c *appContext) UnmarshalJSON(b []byte) error {
+	type plain appContext
+	var p plain
+	if json.Unmarshal(b, &p) == nil {
+		*c = appContext(p)
+	}
+	return nil
+}
+
+// channel returns the most relevant channel the user is viewing: a
+// channel_id entity, or the channel of a message_context entity. Canvases,
+// lists and unknown entity types are skipped.
+func (c *appContext) channel() string {
+	if c == nil {
+		return ""
+	}
+	for _, e := range c.Entities {
+		switch e.Type {
+		case "slack#/types/channel_id":
+			var id string
+			if json.Unmarshal(e.Value, &id) == nil && id != "" {
+				return id
+			}
+		case "slack#/types/message_context":
+			var v struct {
+				ChannelID string `json:"channel_id"`
+			}
+			if json.Unmarshal(e.Value, &v) == nil && v.ChannelID != "" {
+				return v.ChannelID
+			}
+		}
+	}
+	return ""
 }
 
 // errMalformed marks payloads that are not what Slack sends.

@@ -3,6 +3,7 @@ package slack
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,12 @@ type ManifestOptions struct {
 	CommandPrefix string
 	// TranslateReactions adds reactions:read and reaction_added.
 	TranslateReactions bool
+	// AgentView writes features.agent_view (Slack's Agent messaging
+	// experience, the only one new apps can use) with its events
+	// app_home_opened and app_context_changed; false writes the
+	// assistant_view an existing app keeps, with assistant_thread_*.
+	// https://docs.slack.dev/ai/migrating-to-agent-messaging/
+	AgentView bool
 }
 
 // scope is one OAuth scope and why the adapter needs it.
@@ -29,7 +36,7 @@ type scope struct{ name, why string }
 // lists or inspects DM channels.
 var manifestScopes = []scope{
 	{"app_mentions:read", "receive @mentions (app_mention)"},
-	{"assistant:write", "assistant threads: assistant_thread_started, suggested prompts"},
+	{"assistant:write", "the agent or assistant view: suggested prompts, thread titles"},
 	{"channels:history", "thread follow-ups and thread history in public channels"},
 	{"chat:write", "post, stream and edit answers; the thinking status"},
 	{"commands", "slash commands and the Explain code shortcut"},
@@ -40,9 +47,35 @@ var manifestScopes = []scope{
 	{"users:read", "display names, locale and admin flag of askers"},
 }
 
+// manifestEvents are the events of both views; agentEvents and
+// assistantEvents those of one. app_home_opened is in both: the Home tab.
 var manifestEvents = []string{
-	"app_mention", "assistant_thread_context_changed", "assistant_thread_started",
+	"app_home_opened", "app_mention",
 	"message.channels", "message.groups", "message.im", "message.mpim",
+}
+
+// agentEvents: app_home_opened with tab "messages" replaces
+// assistant_thread_started and app_context_changed
+// assistant_thread_context_changed ("The agent_view feature must be
+// enabled in order to receive this event",
+// https://docs.slack.dev/reference/events/app_context_changed).
+var agentEvents = []string{"app_context_changed"}
+
+var assistantEvents = []string{"assistant_thread_context_changed", "assistant_thread_started"}
+
+// viewEvents returns the sorted bot events of a manifest.
+func viewEvents(agent, reactions bool) []string {
+	events := slices.Clone(manifestEvents)
+	if agent {
+		events = append(events, agentEvents...)
+	} else {
+		events = append(events, assistantEvents...)
+	}
+	if reactions {
+		events = append(events, "reaction_added")
+	}
+	slices.Sort(events)
+	return events
 }
 
 var commandHelp = map[string][2]string{
@@ -60,7 +93,8 @@ var commandHelp = map[string][2]string{
 // Manifest returns a Slack app manifest (YAML) for "Create an app from a
 // manifest": the bot scopes and event subscriptions the adapter needs and
 // nothing more, the slash commands with CommandPrefix, the "Explain code"
-// message shortcut, the assistant view, and Socket Mode or the request
+// message shortcut, the Home tab, the agent view (or the assistant view
+// of an existing app), and Socket Mode or the request
 // URLs under opts.URL.
 func Manifest(opts ManifestOptions) string {
 	if opts.Name == "" {
@@ -86,14 +120,20 @@ func Manifest(opts ManifestOptions) string {
 	w("  background_color: \"#fa520f\"")
 	w("features:")
 	w("  app_home:")
-	w("    home_tab_enabled: false")
+	w("    home_tab_enabled: true")
 	w("    messages_tab_enabled: true")
 	w("    messages_tab_read_only_enabled: false")
 	w("  bot_user:")
 	w("    display_name: %s", q(opts.Name))
 	w("    always_online: true")
-	w("  assistant_view:")
-	w("    assistant_description: %s", q("Ask "+opts.Name+" about code, or to explain, review or translate a text."))
+	description := q("Ask " + opts.Name + " about code, or to explain, review or translate a text.")
+	if opts.AgentView {
+		w("  agent_view:")
+		w("    agent_description: %s", description)
+	} else {
+		w("  assistant_view:")
+		w("    assistant_description: %s", description)
+	}
 	w("  slash_commands:")
 	for _, name := range CommandNames {
 		h := commandHelp[name]
@@ -128,11 +168,7 @@ func Manifest(opts ManifestOptions) string {
 		w("    request_url: %s", q(base+"/slack/events"))
 	}
 	w("    bot_events:")
-	events := manifestEvents
-	if opts.TranslateReactions {
-		events = append(events[:len(events):len(events)], "reaction_added")
-	}
-	for _, e := range events {
+	for _, e := range viewEvents(opts.AgentView, opts.TranslateReactions) {
 		w("      - %s", e)
 	}
 	w("  interactivity:")

@@ -6,6 +6,8 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 	"go.yaml.in/yaml/v3"
+
+	"mistralbot/bots/slack/fakeslack"
 )
 
 func parseManifest(t *testing.T, opts ManifestOptions) slackgo.Manifest {
@@ -25,7 +27,7 @@ func TestManifestSocket(t *testing.T) {
 	if !slices.Equal(got, wantScopes) {
 		t.Errorf("bot scopes = %v, want exactly %v", got, wantScopes)
 	}
-	wantEvents := []string{"app_mention", "assistant_thread_context_changed", "assistant_thread_started",
+	wantEvents := []string{"app_home_opened", "app_mention", "assistant_thread_context_changed", "assistant_thread_started",
 		"message.channels", "message.groups", "message.im", "message.mpim"}
 	if m.Settings.EventSubscriptions == nil {
 		t.Fatal("no event subscriptions")
@@ -92,5 +94,40 @@ func TestManifestHTTP(t *testing.T) {
 	m2 := parseManifest(t, ManifestOptions{})
 	if slices.Contains(m2.OAuthConfig.Scopes.Bot, "reactions:read") {
 		t.Error("reactions:read leaked into a manifest without reactions")
+	}
+}
+
+// The default manifest (slack.agent_view: true) is an agent app: agent_view
+// with agent_description, app_home_opened and app_context_changed, no
+// assistant_thread_* events; assistant_view is for slack.agent_view: false.
+func TestManifestAgentView(t *testing.T) {
+	m := parseManifest(t, ManifestOptions{AgentView: true})
+	if m.Features.AgentView == nil || m.Features.AgentView.AgentDescription == "" || m.Features.AssistantView != nil {
+		t.Fatalf("features: agent_view %+v, assistant_view %+v", m.Features.AgentView, m.Features.AssistantView)
+	}
+	want := []string{"app_context_changed", "app_home_opened", "app_mention",
+		"message.channels", "message.groups", "message.im", "message.mpim"}
+	if got := m.Settings.EventSubscriptions.BotEvents; !slices.Equal(got, want) {
+		t.Errorf("bot events = %v, want %v", got, want)
+	}
+	if !m.Features.AppHome.HomeTabEnabled || !m.Features.AppHome.MessagesTabEnabled {
+		t.Errorf("app_home = %+v: the Home tab and the Messages tab must be on", m.Features.AppHome)
+	}
+	if !slices.Contains(m.OAuthConfig.Scopes.Bot, "assistant:write") {
+		t.Error("assistant:write (suggested prompts, titles) missing")
+	}
+}
+
+// Every manifest the command can print passes the fake's validation of
+// Slack's manifest schema, in both views and both modes.
+func TestManifestsValidateAgainstSlackSchema(t *testing.T) {
+	for _, agent := range []bool{true, false} {
+		for _, o := range []ManifestOptions{{}, {Mode: ModeHTTP, URL: "https://bot.example.com"},
+			{CommandPrefix: "mb-", TranslateReactions: true}} {
+			o.AgentView = agent
+			if err := fakeslack.ValidateManifest([]byte(Manifest(o))); err != nil {
+				t.Errorf("%+v: %v\n%s", o, err, Manifest(o))
+			}
+		}
 	}
 }

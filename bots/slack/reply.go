@@ -333,7 +333,13 @@ func (a *Adapter) startStatus(ctx context.Context, ws *workspace, key bots.Conve
 		return st
 	}
 	st.set = true
-	text := i18n.T(a.uiLang(ctx, key.Channel, to.Locale), i18n.Thinking)
+	lang := a.uiLang(ctx, key.Channel, to.Locale)
+	text := i18n.T(lang, i18n.Thinking)
+	// Slack rotates loading_messages (at most 10) in the indicator while
+	// the status shows.
+	// https://docs.slack.dev/reference/methods/assistant.threads.setStatus/
+	loading := []string{i18n.T(lang, i18n.Loading1), i18n.T(lang, i18n.Loading2),
+		i18n.T(lang, i18n.Loading3), i18n.T(lang, i18n.Loading4)}
 	// The call outlives OpenReply's caller (a command handler returns as
 	// soon as the answer is queued); statusTimeout bounds it.
 	ctx = context.WithoutCancel(ctx)
@@ -342,7 +348,7 @@ func (a *Adapter) startStatus(ctx context.Context, ws *workspace, key bots.Conve
 		ctx, cancel := context.WithTimeout(ctx, statusTimeout)
 		defer cancel()
 		err := a.api.SetAssistantThreadsStatusContext(ctx, slackgo.AssistantThreadsSetStatusParameters{
-			ChannelID: key.Channel, ThreadTS: key.Thread, Status: text})
+			ChannelID: key.Channel, ThreadTS: key.Thread, Status: text, LoadingMessages: loading})
 		if err != nil {
 			a.statusFailed(ctx, ws, key.Channel, "cannot set thinking status", err)
 		}

@@ -30,6 +30,7 @@ func runManifest(path string, args []string, url string, e env) error {
 		URL:                url,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
 		TranslateReactions: cfg.Bot.TranslateReactions,
+		AgentView:          cfg.Slack.AgentView,
 	}))
 	return nil
 }

@@ -239,6 +239,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		Mode:               cfg.Slack.Mode,
 		APIURL:             cfg.Slack.APIURL,
 		NativeStreaming:    cfg.Slack.NativeStreaming,
+		AgentView:          cfg.Slack.AgentView,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,

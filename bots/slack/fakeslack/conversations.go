@@ -199,7 +199,11 @@ func (s *Server) assistantSetStatus(p url.Values) apiResult {
 	if p.Get("thread_ts") == "" {
 		return fail("invalid_thread_ts")
 	}
-	s.statuses = append(s.statuses, Status{Channel: ch, ThreadTS: p.Get("thread_ts"), Text: p.Get("status")})
+	loading, valid := loadingMessages(p.Get("loading_messages"))
+	if !valid {
+		return fail("invalid_arguments")
+	}
+	s.statuses = append(s.statuses, Status{Channel: ch, ThreadTS: p.Get("thread_ts"), Text: p.Get("status"), LoadingMessages: loading})
 	return ok(nil)
 }
 
@@ -216,17 +220,28 @@ func (s *Server) assistantSetTitle(p url.Values) apiResult {
 func (s *Server) assistantSetPrompts(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if p.Get("channel_id") == "" || p.Get("thread_ts") == "" {
+	// thread_ts is optional; an agent_view app that sends it gets ok and
+	// nothing set ("Including it in a call for an agent app will cause the
+	// call to silently fail",
+	// https://docs.slack.dev/reference/methods/assistant.threads.setSuggestedPrompts/).
+	if p.Get("channel_id") == "" {
 		return fail("invalid_arguments")
 	}
 	var prompts []map[string]string
 	if err := json.Unmarshal([]byte(p.Get("prompts")), &prompts); err != nil || len(prompts) == 0 {
 		return fail("invalid_arguments")
 	}
+	if len(prompts) > 4 {
+		return fail("invalid_arguments") // "up to four suggested prompts"
+	}
 	for _, pr := range prompts {
 		if pr["title"] == "" || pr["message"] == "" {
 			return fail("invalid_arguments")
 		}
+	}
+	if s.opts.AgentView && p.Get("thread_ts") != "" {
+		s.silentFailures++
+		return ok(nil)
 	}
 	s.prompts = append(s.prompts, SuggestedPrompts{Channel: p.Get("channel_id"),
 		ThreadTS: p.Get("thread_ts"), Title: p.Get("title"), Prompts: prompts})

@@ -62,7 +62,11 @@ type Response struct {
 }
 
 // Status is a recorded assistant.threads.setStatus or setTitle.
-type Status struct{ Channel, ThreadTS, Text string }
+type Status struct {
+	Channel, ThreadTS, Text string
+	// LoadingMessages are setStatus's rotating loading_messages.
+	LoadingMessages []string
+}
 
 // SuggestedPrompts is a recorded assistant.threads.setSuggestedPrompts.
 type SuggestedPrompts struct {

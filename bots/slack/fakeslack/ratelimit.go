@@ -49,6 +49,7 @@ func DefaultLimits() map[string]Limit {
 		"assistant.threads.setStatus":           Tier4,
 		"assistant.threads.setSuggestedPrompts": Tier4,
 		"assistant.threads.setTitle":            Tier4,
+		"views.publish":                         Tier4,
 	}
 }
 

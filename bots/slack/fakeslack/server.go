@@ -71,6 +71,10 @@ type Options struct {
 	// OmitTeam leaves the team field out of inner events, as Slack does
 	// on some of them: the app must take the workspace from the envelope.
 	OmitTeam bool
+	// AgentView makes the fake app an agent_view app: a
+	// setSuggestedPrompts call with thread_ts then silently fails (ok, but
+	// nothing is set), as Slack documents.
+	AgentView bool
 }
 
 // Call is one recorded request to a Web API method.
@@ -92,28 +96,31 @@ type Server struct {
 	mem  *memNet
 	base string // URL of the fake
 
-	mu           sync.Mutex
-	calls        []Call
-	seq          int64 // message timestamp sequence
-	channels     map[string]*channel
-	notMember    map[string]bool
-	archived     map[string]bool
-	noDM         map[string]bool
-	users        map[string]User
-	files        map[string]*File
-	ephemerals   []Ephemeral
-	responses    []Response
-	statuses     []Status
-	prompts      []SuggestedPrompts
-	titles       []Status
-	pings        []Ping
-	buckets      map[string]*bucket
-	forced       []forced429
-	faults       []queuedFault
-	faultsServed int
-	callHook     func(Call)
-	responseSeq  int
-	responseURLs map[string]bool
+	mu         sync.Mutex
+	calls      []Call
+	seq        int64 // message timestamp sequence
+	channels   map[string]*channel
+	notMember  map[string]bool
+	archived   map[string]bool
+	noDM       map[string]bool
+	users      map[string]User
+	files      map[string]*File
+	ephemerals []Ephemeral
+	responses  []Response
+	statuses   []Status
+	prompts    []SuggestedPrompts
+	titles     []Status
+	homeViews  []HomeView
+	// silentFailures counts calls Slack answers ok without acting on.
+	silentFailures int
+	pings          []Ping
+	buckets        map[string]*bucket
+	forced         []forced429
+	faults         []queuedFault
+	faultsServed   int
+	callHook       func(Call)
+	responseSeq    int
+	responseURLs   map[string]bool
 
 	sock socketState
 	echo echoState
@@ -449,6 +456,7 @@ func (s *Server) methods() map[string]func(url.Values) apiResult {
 		"assistant.threads.setStatus":           s.assistantSetStatus,
 		"assistant.threads.setSuggestedPrompts": s.assistantSetPrompts,
 		"assistant.threads.setTitle":            s.assistantSetTitle,
+		"views.publish":                         s.viewsPublish,
 	}
 }
 

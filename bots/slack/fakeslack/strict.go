@@ -38,6 +38,7 @@ var methodArgs = map[string]string{
 	"assistant.threads.setStatus":           "channel_id thread_ts status loading_messages",
 	"assistant.threads.setSuggestedPrompts": "channel_id thread_ts prompts title",
 	"assistant.threads.setTitle":            "channel_id thread_ts title",
+	"views.publish":                         "user_id view hash",
 }
 
 var (
