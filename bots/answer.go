@@ -160,7 +160,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		e.recordUsage(ctx, j.msg, usage)
 	}
 	var visible time.Duration // first token to first text on the platform
-	if fp, ok := base.(interface{ FirstPost() time.Time }); ok && !g.firstTokenAt.IsZero() {
+	if fp, ok := base.(FirstPoster); ok && !g.firstTokenAt.IsZero() {
 		if at := fp.FirstPost(); at.After(g.firstTokenAt) {
 			visible = at.Sub(g.firstTokenAt)
 		}

@@ -122,8 +122,9 @@ func (e *Engine) owner() string {
 	return e.jr.incarnation
 }
 
-// push journals j and queues it; a job that could not be queued leaves
-// the journal (its caller tells the asker).
+// push journals j and queues it, and returns once the entry's first write
+// is over (stored, or failed and logged); a job that could not be queued
+// leaves the journal (its caller tells the asker).
 func (e *Engine) push(ctx context.Context, j *job) error {
 	ent := JournalEntry{
 		ID:  "reply:" + e.jr.incarnation + ":" + strconv.FormatUint(e.jr.seq.Add(1), 10),
@@ -150,8 +151,14 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 	err := e.pool.push(j)
 	if err != nil {
 		e.journalEnd(ctx, j, false)
+		return err
 	}
-	return err
+	// Queued means journaled: the caller (and a test counting entries, or
+	// a shutdown right after) finds the entry in the store once push
+	// returns. The worker does not wait for this: it may already be asking
+	// the model; only its first post settles.
+	j.jr.settle()
+	return nil
 }
 
 // journalWrite stores j's entry, unless an earlier write failed.
@@ -182,7 +189,7 @@ func (e *Engine) journalStore(ctx context.Context, j *job) {
 
 // journalIDs records the ids of the reply's messages when they changed
 // since the last write. It reports whether the reply has posted any.
-func (e *Engine) journalIDs(ctx context.Context, j *job, r interface{ IDs() []string }) (some bool) {
+func (e *Engine) journalIDs(ctx context.Context, j *job, r MessageIDs) (some bool) {
 	j.jr.settle()
 	ids := r.IDs()
 	if len(ids) == 0 || slices.Equal(ids, j.jr.written) {
@@ -267,7 +274,7 @@ type journaledReply struct {
 	Reply
 	e   *Engine
 	j   *job
-	ids interface{ IDs() []string }
+	ids MessageIDs
 
 	// journaled is set once the first ids are in the journal (or being
 	// written): from then on tokens cost one atomic load here.
@@ -278,10 +285,15 @@ type journaledReply struct {
 	halted bool
 }
 
+var (
+	_ Reply      = (*journaledReply)(nil)
+	_ MessageIDs = (*journaledReply)(nil)
+)
+
 // journaled wraps reply so that its message ids reach the journal; replies
 // that do not tell their ids are returned as they are.
 func (e *Engine) journaled(j *job, reply Reply) Reply {
-	ids, ok := reply.(interface{ IDs() []string })
+	ids, ok := reply.(MessageIDs)
 	if !ok || j.jr == nil {
 		return reply
 	}
