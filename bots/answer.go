@@ -88,7 +88,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		if err != nil {
 			early.discard()
 			e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
-			e.journalEnd(work, j, work.Err() != nil)
+			e.journalEnd(work, j, undelivered(work, err))
 			e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeError, Queued: start.Sub(j.queued)})
 			return
 		}
@@ -107,7 +107,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	if expired {
 		// Asked too long ago for an answer to make sense now.
 		err := e.finish(ctx, reply, e.tr(lang, i18n.Interrupted))
-		e.journalEnd(work, j, err != nil && work.Err() != nil)
+		e.journalEnd(work, j, undelivered(work, err))
 		e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeInterrupted, Queued: start.Sub(j.queued)})
 		return
 	}
@@ -123,9 +123,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	g := e.generate(work, ctx, reply, req, early, lang, notes, j.recovered())
 	// Finished: out of the journal, unless the last text did not reach the
-	// platform (shutdown, or the platform failing the final edit): the
-	// next start completes it.
-	e.journalEnd(work, j, g.finishErr != nil)
+	// platform for a reason that may pass (shutdown, the platform down or
+	// rate limiting): another attempt completes it.
+	e.journalEnd(work, j, undelivered(work, g.finishErr))
 
 	if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
 		switch {

@@ -200,6 +200,25 @@ func (e *Engine) journalIDs(ctx context.Context, j *job, r MessageIDs) (some boo
 	return true
 }
 
+// undelivered reports whether a reply whose last platform call failed with
+// err stays journaled for another attempt: when the shutdown cut it, or
+// when the failure is Transient (the platform down, 5xx, 429 beyond the
+// writer's retries) or its deadline passed waiting for the platform. A
+// Permanent failure (not in the channel, archived, forbidden) would fail
+// again, and an Uncertain one may have been delivered: those end the
+// entry at once (the adapter has told the asker what it could).
+func undelivered(work context.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case work.Err() != nil:
+		return true
+	case errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	return ClassOf(err) == Transient
+}
+
 // journalEnd removes j's entry once its reply is finished. keep leaves it
 // for recovery: the final text could not be delivered before shutdown.
 func (e *Engine) journalEnd(ctx context.Context, j *job, keep bool) {
