@@ -123,6 +123,9 @@ type Engine struct {
 	stopped      atomic.Bool
 	jr           *journal // the reply journal (journal.go)
 	idWatch      idWatch  // journaled replies in flight (journal.go)
+	// redeliveries are undelivered replies this process retries
+	// (redeliver.go).
+	redeliveries redeliveries
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to

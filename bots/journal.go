@@ -99,6 +99,9 @@ type jobJournal struct {
 	recovered bool
 	reopen    []string // the messages the previous attempt posted
 	expired   bool     // older than RecoverMaxAge: the notice, no answer
+	// redelivered counts this process's redeliveries of the reply
+	// (redeliver.go).
+	redelivered int
 }
 
 // settle waits for the entry's first write. Everything that could post
@@ -229,6 +232,11 @@ func (e *Engine) journalEnd(ctx context.Context, j *job, keep bool) {
 	id := j.jr.entry.ID
 	if keep {
 		e.jr.untrack(id)
+		if e.redeliver(j) {
+			e.log.WarnContext(ctx, "reply not delivered; this process tries it again", "key", j.key.String(), "journal_id", id,
+				"in", redeliverDelay(j.jr.redelivered))
+			return
+		}
 		e.log.WarnContext(ctx, "reply left in the journal for recovery", "key", j.key.String(), "journal_id", id)
 		return
 	}
@@ -390,8 +398,8 @@ func (w *idWatch) snapshot() []*journaledReply {
 	return out
 }
 
-// watchIDs runs the idWatch until the returned stop is called (Run calls
-// it once the workers are done).
+// watchIDs runs the idWatch, and the redeliveries (redeliver.go), until
+// the returned stop is called (Run calls it once the workers are done).
 func (e *Engine) watchIDs(ctx context.Context) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -407,9 +415,16 @@ func (e *Engine) watchIDs(ctx context.Context) (stop func()) {
 			for _, r := range e.idWatch.snapshot() {
 				r.sync(ctx)
 			}
+			e.redeliverDue(ctx)
 		}
 	}()
-	return func() { close(quit); <-done }
+	return func() {
+		close(quit)
+		<-done
+		if n := e.redeliveries.pending(); n > 0 {
+			e.log.WarnContext(ctx, "undelivered replies left in the journal for the next start", "replies", n)
+		}
+	}
 }
 
 // IDs returns the wrapped reply's ids.
