@@ -119,6 +119,7 @@ type Engine struct {
 	settings     *lru[string, Settings]
 	histories    *lru[ConversationKey, []Turn]
 	joined       *lru[ConversationKey, struct{}]
+	claims       *lru[string, struct{}] // dedupe keys claimed here (dispatch.go)
 	running      atomic.Bool
 	stopped      atomic.Bool
 	jr           *journal // the reply journal (journal.go)
@@ -220,9 +221,15 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
 		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
 		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+		claims:       newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		jr:           jr,
 	}, nil
 }
+
+// claimCacheSize bounds the Engine's own dedupe claims: two keys per
+// message, so an hour of 9 messages a second before the oldest is evicted
+// (the store holds the rest, when it answers).
+const claimCacheSize = 1 << 16
 
 func setDefault(d *time.Duration, v time.Duration) {
 	if *d <= 0 {
