@@ -212,7 +212,13 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 				if g.firstTokenAt.IsZero() {
 					g.firstTokenAt = time.Now()
 				}
-				b.WriteString(d)
+				if appendCapped(&b, d, e.opts.MaxReplyBytes) {
+					// A runaway model: the request ends now, not once
+					// the final text is delivered; the answer ends with
+					// the length notice.
+					st.Close()
+					err = errReplyCap
+				}
 				if uerr := reply.Update(ctx, b.String()); uerr != nil && !updateFailed {
 					// Finish still delivers the text; log the first failure only.
 					updateFailed = true
@@ -235,7 +241,11 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 		g.outcome = OutcomeError
 		final = e.tr(lang, i18n.ErrUnavailable)
 		e.log.WarnContext(ctx, "model returned an empty answer", "model", g.result.Model)
-	case err == nil && g.result.FinishReason == "length":
+	case err == nil && g.result.FinishReason == "length", errors.Is(err, errReplyCap) && strings.TrimSpace(g.text) != "":
+		if err != nil {
+			e.log.WarnContext(ctx, "model answer cut at the reply cap", "bytes", len(g.text), "max_tokens", req.MaxTokens)
+			err = nil
+		}
 		g.outcome = OutcomeLength
 		notes = append(notes, e.tr(lang, i18n.LengthLimit))
 	case err == nil:

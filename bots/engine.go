@@ -43,6 +43,11 @@ type EngineOptions struct {
 	ContextTokens int
 	MaxTokens     int
 	Temperature   float64
+	// MaxReplyBytes caps the model's text in one reply: a model that
+	// ignores max_tokens, or never stops, is cut off there (its stream
+	// closed) and the answer ends with the length notice. 0 derives it
+	// from MaxTokens (replyBytesPerToken each, at least minReplyBytes).
+	MaxReplyBytes int
 	// MaxConcurrency bounds replies generated at once (default 16);
 	// QueueSize bounds the replies waiting (0 = 8*MaxConcurrency).
 	MaxConcurrency int
@@ -148,6 +153,9 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	if opts.ContextTokens <= opts.MaxTokens {
 		problems = append(problems, fmt.Errorf("engine: context tokens (%d) must exceed max tokens (%d)", opts.ContextTokens, opts.MaxTokens))
 	}
+	if opts.MaxReplyBytes < 0 {
+		problems = append(problems, fmt.Errorf("engine: max reply bytes must not be negative, got %d", opts.MaxReplyBytes))
+	}
 	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
 		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
 	}
@@ -187,6 +195,9 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	}
 	if opts.QueueSize == 0 {
 		opts.QueueSize = 8 * opts.MaxConcurrency
+	}
+	if opts.MaxReplyBytes == 0 {
+		opts.MaxReplyBytes = max(replyBytesPerToken*opts.MaxTokens, minReplyBytes)
 	}
 	setDefault(&opts.ShutdownGrace, 10*time.Second)
 	setDefault(&opts.ReplyTimeout, 5*time.Minute)

@@ -19,16 +19,20 @@ import (
 // through an io.Pipe. A real llm.Client runs on it inside a synctest
 // bubble, where loopback sockets (llmtest) cannot: the bubble's clock only
 // moves when every goroutine is blocked on something it can see.
+// foreverBytes ends a model that "never stops".
+const foreverBytes = 4 << 20
+
 type pipeLLM struct {
 	// answer gives the content chunks of request i (0-based) and whether
 	// the model never stops (then the chunks repeat until the reader
-	// hangs up).
+	// hangs up, or foreverBytes were sent: a test without a cap fails
+	// instead of hanging).
 	answer func(i int) (chunks []string, forever bool)
 	// delay is the pause before each chunk (fake time in a bubble).
 	delay time.Duration
 
 	requests atomic.Int64
-	open     atomic.Int64 // streams whose body the client has not closed
+	open     atomic.Int64 // streams still being written: the client has not hung up
 	wg       sync.WaitGroup
 }
 
@@ -59,8 +63,10 @@ func (p *pipeLLM) RoundTrip(r *http.Request) (*http.Response, error) {
 				"choices": []any{c}})
 			return "data: " + string(b) + "\n\n"
 		}
-		for {
+		sent := 0
+		for sent < foreverBytes {
 			for _, c := range chunks {
+				sent += len(c)
 				if p.delay > 0 {
 					time.Sleep(p.delay)
 				}
