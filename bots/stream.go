@@ -66,6 +66,7 @@ type Streamer struct {
 	opts    StreamOptions
 	measure func(string) int
 	pacer   Pacer // opts.Throttle when it is one
+	split   *splitter
 
 	mu       sync.Mutex
 	text     string
@@ -127,8 +128,11 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	}
 	if opts.Render == nil {
 		s.measure = m
+		// A length is additive: the splitter keeps the tail's measure.
+		s.split = newSplitter(opts.Limit, m, m)
 	} else {
 		s.measure = func(md string) int { return m(opts.Render(md)) }
+		s.split = newSplitter(opts.Limit, s.measure, nil)
 	}
 	return s
 }
@@ -306,10 +310,16 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 	if s.base > len(text) {
 		s.base, s.baseFence = len(text), ""
 	}
-	segs := splitSegments(text, s.base, s.baseFence, s.opts.Limit, s.measure)
+	segs := s.split.segments(text, s.base, s.baseFence)
 	idx := s.frozen // message index of the first segment
 	for i, seg := range segs {
 		last := i == len(segs)-1
+		if last && !final && idx < len(s.ids) && time.Since(s.lastEdit) < s.interval() {
+			// An optional edit not due yet: not even rendered (a sync
+			// may come with every token).
+			pending = true
+			break
+		}
 		body := renderSegment(text, seg)
 		if s.opts.Render != nil {
 			body = s.opts.Render(body)
