@@ -17,9 +17,11 @@ const (
 	// English prose or code is about 3-4 bytes, so 8 leaves room for any
 	// honest answer of max_tokens tokens.
 	replyBytesPerToken = 8
-	// minReplyBytes is the least derived cap (a small max_tokens still
-	// allows a few messages).
-	minReplyBytes = 8 << 10
+	// minReplyBytes is the least derived cap: at the default max_tokens
+	// (1024) an answer may use 16 bytes a token (long code lines, a
+	// provider counting tokens its own way) before it is cut; a runaway
+	// model still stops at a few messages.
+	minReplyBytes = 16 << 10
 )
 
 // errReplyCap ends a model's stream that reached MaxReplyBytes.

@@ -7,7 +7,7 @@ import (
 
 func TestMaxReplyBytesDefaults(t *testing.T) {
 	for _, tc := range []struct{ maxTokens, set, want int }{
-		{1024, 0, 8192}, {4096, 0, 32768}, {100, 0, 8192}, {4096, 5000, 5000},
+		{1024, 0, 16384}, {4096, 0, 32768}, {100, 0, 16384}, {8192, 0, 65536}, {4096, 5000, 5000},
 	} {
 		e := testEngine(t, EngineOptions{MaxTokens: tc.maxTokens, ContextTokens: 65536, MaxReplyBytes: tc.set})
 		if got := e.opts.MaxReplyBytes; got != tc.want {
