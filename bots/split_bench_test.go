@@ -60,7 +60,8 @@ func (s *nopSink) Edit(context.Context, string, string) error { return nil }
 // whole answer once ("x-once": at most 2 is the goal), and the time of
 // splitting it once for comparison. "rendered" is a rendering that is not
 // additive (Slack's mrkdwn is not): its tail is measured again on each
-// sync.
+// split, which sync then does only per quarter part of new text while the
+// open message's edit is not due.
 func BenchmarkSplitIncremental(b *testing.B) {
 	base := longAnswer()
 	text := strings.Repeat(base, (1<<20)/len(base)+1)[:1<<20]

@@ -15,8 +15,8 @@ import (
 // bytes, so that splitting a streamed answer token by token costs about
 // what splitting it once does (BenchmarkSplitIncremental). With a Render
 // (Slack's mrkdwn: not additive) the tail is measured again on each call,
-// a window of about one part; the Streamer calls it once per sync, which
-// its loop paces, not once per token.
+// a window of about one part; the Streamer then splits only when an edit
+// is due or the text grew by a quarter part (see sync), not per token.
 type splitter struct {
 	limit   int
 	measure func(string) int // of a rendered segment
