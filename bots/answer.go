@@ -89,7 +89,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		if err != nil {
 			early.discard()
 			e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
-			e.journalEnd(work, j, work.Err() != nil)
+			e.journalEnd(work, j, undelivered(work, err))
 			e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeError, Queued: start.Sub(j.queued)})
 			return
 		}
@@ -108,7 +108,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	if expired {
 		// Asked too long ago for an answer to make sense now.
 		err := e.finish(ctx, reply, e.tr(lang, i18n.Interrupted))
-		e.journalEnd(work, j, err != nil && work.Err() != nil)
+		e.journalEnd(work, j, undelivered(work, err))
 		e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeInterrupted, Queued: start.Sub(j.queued)})
 		return
 	}
@@ -126,9 +126,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	plan.beforeFinish = func(g generated) { usage = e.settleUsage(ctx, j.msg, plan.p, g) }
 	g := e.generate(work, ctx, reply, req, early, lang, notes, j.recovered(), plan)
 	// Finished: out of the journal, unless the last text did not reach the
-	// platform (shutdown, or the platform failing the final edit): the
-	// next start completes it.
-	e.journalEnd(work, j, g.finishErr != nil)
+	// platform for a reason that may pass (shutdown, the platform down or
+	// rate limiting): another attempt completes it.
+	e.journalEnd(work, j, undelivered(work, g.finishErr))
 
 	if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
 		switch {
@@ -153,7 +153,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		}
 	}
 	var visible time.Duration // first token to first text on the platform
-	if fp, ok := base.(interface{ FirstPost() time.Time }); ok && !g.firstTokenAt.IsZero() {
+	if fp, ok := base.(FirstPoster); ok && !g.firstTokenAt.IsZero() {
 		if at := fp.FirstPost(); at.After(g.firstTokenAt) {
 			visible = at.Sub(g.firstTokenAt)
 		}
@@ -205,7 +205,13 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 				if g.firstTokenAt.IsZero() {
 					g.firstTokenAt = time.Now()
 				}
-				b.WriteString(d)
+				if appendCapped(&b, d, e.opts.MaxReplyBytes) {
+					// A runaway model: the request ends now, not once
+					// the final text is delivered; the answer ends with
+					// the length notice.
+					st.Close()
+					err = errReplyCap
+				}
 				if uerr := reply.Update(ctx, b.String()); uerr != nil && !updateFailed {
 					// Finish still delivers the text; log the first failure only.
 					updateFailed = true
@@ -228,7 +234,11 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 		g.outcome = OutcomeError
 		final = e.tr(lang, i18n.ErrUnavailable)
 		e.log.WarnContext(ctx, "model returned an empty answer", "model", g.result.Model)
-	case err == nil && g.result.FinishReason == "length":
+	case err == nil && g.result.FinishReason == "length", errors.Is(err, errReplyCap) && strings.TrimSpace(g.text) != "":
+		if err != nil {
+			e.log.WarnContext(ctx, "model answer cut at the reply cap", "bytes", len(g.text), "max_tokens", req.MaxTokens)
+			err = nil
+		}
 		g.outcome = OutcomeLength
 		notes = append(notes, e.tr(lang, i18n.LengthLimit))
 	case err == nil:

@@ -127,16 +127,31 @@ func (e *Engine) shouldAnswer(ctx context.Context, conv Conversations, msg Messa
 
 // claim records the delivery so that a retry, a second replica, or the
 // same Slack mention arriving as app_mention and as message produce one
-// reply. It returns false for a duplicate. A store error is logged and the
-// message proceeds: answering twice on a store outage is better than not
+// reply. It returns false for a duplicate.
+//
+// The Engine's own claims (an in-process TTL cache, DedupeTTL like the
+// store's) are taken first, in one step for all the keys: a delivery this
+// process has seen is a duplicate whatever the store says, so one
+// mention's two deliveries, and a retry, are answered once even while the
+// store is down, and a late delivery of a question asked during an outage
+// is still recognised once the store is back without that claim. The
+// store then decides for the other replicas. A store error is logged and
+// the message proceeds on the local claim: answering is better than not
 // answering at all.
 func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 	keys = slices.DeleteFunc(keys, func(k string) bool { return k == "" })
+	if len(keys) == 0 {
+		return true
+	}
+	if !e.claims.claim(struct{}{}, keys...) {
+		e.log.DebugContext(ctx, "duplicate delivery (claimed here)", "claim", strings.Join(keys, ", "))
+		return false
+	}
 	if mc, ok := e.opts.Store.(MultiClaimer); ok && len(keys) > 1 {
 		all, err := mc.ClaimAll(ctx, keys, e.opts.DedupeTTL)
 		switch {
 		case err != nil:
-			e.log.WarnContext(ctx, "dedupe claim failed; answering anyway", "claim", strings.Join(keys, ", "), "err", err)
+			e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", strings.Join(keys, ", "), "err", err)
 			return true
 		case !all:
 			e.log.DebugContext(ctx, "duplicate delivery", "claim", strings.Join(keys, ", "))
@@ -144,12 +159,9 @@ func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 		return all
 	}
 	for _, k := range keys {
-		if k == "" {
-			continue
-		}
 		ok, err := e.opts.Store.Claim(ctx, k, e.opts.DedupeTTL)
 		if err != nil {
-			e.log.WarnContext(ctx, "dedupe claim failed; answering anyway", "claim", k, "err", err)
+			e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", k, "err", err)
 			continue
 		}
 		if !ok {

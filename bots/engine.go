@@ -43,6 +43,11 @@ type EngineOptions struct {
 	ContextTokens int
 	MaxTokens     int
 	Temperature   float64
+	// MaxReplyBytes caps the model's text in one reply: a model that
+	// ignores max_tokens, or never stops, is cut off there (its stream
+	// closed) and the answer ends with the length notice. 0 derives it
+	// from MaxTokens (replyBytesPerToken each, at least minReplyBytes).
+	MaxReplyBytes int
 	// MaxConcurrency bounds replies generated at once (default 16);
 	// QueueSize bounds the replies waiting (0 = 8*MaxConcurrency).
 	MaxConcurrency int
@@ -119,10 +124,14 @@ type Engine struct {
 	settings     *lru[string, Settings]
 	histories    *lru[ConversationKey, []Turn]
 	joined       *lru[ConversationKey, struct{}]
+	claims       *lru[string, struct{}] // dedupe keys claimed here (dispatch.go)
 	running      atomic.Bool
 	stopped      atomic.Bool
 	jr           *journal // the reply journal (journal.go)
 	idWatch      idWatch  // journaled replies in flight (journal.go)
+	// redeliveries are undelivered replies this process retries
+	// (redeliver.go).
+	redeliveries redeliveries
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
@@ -143,6 +152,9 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	}
 	if opts.ContextTokens <= opts.MaxTokens {
 		problems = append(problems, fmt.Errorf("engine: context tokens (%d) must exceed max tokens (%d)", opts.ContextTokens, opts.MaxTokens))
+	}
+	if opts.MaxReplyBytes < 0 {
+		problems = append(problems, fmt.Errorf("engine: max reply bytes must not be negative, got %d", opts.MaxReplyBytes))
 	}
 	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
 		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
@@ -184,6 +196,9 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	if opts.QueueSize == 0 {
 		opts.QueueSize = 8 * opts.MaxConcurrency
 	}
+	if opts.MaxReplyBytes == 0 {
+		opts.MaxReplyBytes = max(replyBytesPerToken*opts.MaxTokens, minReplyBytes)
+	}
 	setDefault(&opts.ShutdownGrace, 10*time.Second)
 	setDefault(&opts.ReplyTimeout, 5*time.Minute)
 	setDefault(&opts.SettingsTTL, 3*time.Second)
@@ -217,9 +232,15 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
 		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
 		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+		claims:       newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		jr:           jr,
 	}, nil
 }
+
+// claimCacheSize bounds the Engine's own dedupe claims: two keys per
+// message, so an hour of 9 messages a second before the oldest is evicted
+// (the store holds the rest, when it answers).
+const claimCacheSize = 1 << 16
 
 func setDefault(d *time.Duration, v time.Duration) {
 	if *d <= 0 {

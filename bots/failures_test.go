@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -113,6 +115,63 @@ func TestClaimFailureStillAnswers(t *testing.T) {
 		t.Fatalf("Dispatch = %v, %v", d, err)
 	}
 	h.conv.wait(t, 1)
+}
+
+// outageClaims fails every claim while down, like Redis unreachable.
+type outageClaims struct {
+	*store.Memory
+	down atomic.Bool
+}
+
+func (s *outageClaims) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if s.down.Load() {
+		return false, errors.New("redis: dial tcp 127.0.0.1:6379: connect: connection refused")
+	}
+	return s.Memory.Claim(ctx, key, ttl)
+}
+
+// With the store down, a Slack channel mention (delivered as app_mention
+// and as message, then redelivered) is still answered exactly once: the
+// Engine's own claims stand in. When the store comes back empty, the late
+// delivery of a question asked during the outage is still recognised,
+// and new questions are answered.
+func TestClaimsDuringAStoreOutageAnswerOnce(t *testing.T) {
+	var st *outageClaims
+	h := newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store {
+		st = &outageClaims{Memory: m}
+		return st
+	}})
+	ctx := context.Background()
+	st.down.Store(true)
+	deliver := func(event, ts string) bots.Disposition {
+		t.Helper()
+		m := mention(ts, "hi")
+		m.EventID = event
+		d, err := h.eng.Dispatch(ctx, h.conv, m)
+		if err != nil {
+			t.Fatalf("Dispatch(%s) = %v", event, err)
+		}
+		return d
+	}
+	got := []bots.Disposition{deliver("Ev1", "1700.1"), deliver("Ev2", "1700.1"), deliver("Ev1", "1700.1")}
+	if want := []bots.Disposition{bots.Queued, bots.Duplicate, bots.Duplicate}; !slices.Equal(got, want) {
+		t.Fatalf("app_mention, message, retry during the outage = %v, want %v", got, want)
+	}
+	other := deliver("Ev3", "1700.3") // asked during the outage; its message event comes late
+	h.conv.wait(t, 2)
+	st.down.Store(false) // back, and empty: nothing it holds says 1700.3 was answered
+	if d := deliver("Ev4", "1700.3"); d != bots.Duplicate || other != bots.Queued {
+		t.Fatalf("late delivery after the store came back = %v (first %v), want duplicate", d, other)
+	}
+	if d := deliver("Ev5", "1700.5"); d != bots.Queued {
+		t.Fatalf("new question after the outage = %v, want queued", d)
+	}
+	h.conv.wait(t, 1)
+	h.conv.mu.Lock()
+	defer h.conv.mu.Unlock()
+	if n := len(h.conv.replies); n != 3 {
+		t.Errorf("%d replies opened, want 3 (one per question)", n)
+	}
 }
 
 // A reply stopped by max_tokens ends with the length notice; the provider's

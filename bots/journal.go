@@ -99,6 +99,9 @@ type jobJournal struct {
 	recovered bool
 	reopen    []string // the messages the previous attempt posted
 	expired   bool     // older than RecoverMaxAge: the notice, no answer
+	// redelivered counts this process's redeliveries of the reply
+	// (redeliver.go).
+	redelivered int
 }
 
 // settle waits for the entry's first write. Everything that could post
@@ -122,8 +125,9 @@ func (e *Engine) owner() string {
 	return e.jr.incarnation
 }
 
-// push journals j and queues it; a job that could not be queued leaves
-// the journal (its caller tells the asker).
+// push journals j and queues it, and returns once the entry's first write
+// is over (stored, or failed and logged); a job that could not be queued
+// leaves the journal (its caller tells the asker).
 func (e *Engine) push(ctx context.Context, j *job) error {
 	ent := JournalEntry{
 		ID:  "reply:" + e.jr.incarnation + ":" + strconv.FormatUint(e.jr.seq.Add(1), 10),
@@ -150,8 +154,14 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 	err := e.pool.push(j)
 	if err != nil {
 		e.journalEnd(ctx, j, false)
+		return err
 	}
-	return err
+	// Queued means journaled: the caller (and a test counting entries, or
+	// a shutdown right after) finds the entry in the store once push
+	// returns. The worker does not wait for this: it may already be asking
+	// the model; only its first post settles.
+	j.jr.settle()
+	return nil
 }
 
 // journalWrite stores j's entry, unless an earlier write failed.
@@ -182,7 +192,7 @@ func (e *Engine) journalStore(ctx context.Context, j *job) {
 
 // journalIDs records the ids of the reply's messages when they changed
 // since the last write. It reports whether the reply has posted any.
-func (e *Engine) journalIDs(ctx context.Context, j *job, r interface{ IDs() []string }) (some bool) {
+func (e *Engine) journalIDs(ctx context.Context, j *job, r MessageIDs) (some bool) {
 	j.jr.settle()
 	ids := r.IDs()
 	if len(ids) == 0 || slices.Equal(ids, j.jr.written) {
@@ -191,6 +201,25 @@ func (e *Engine) journalIDs(ctx context.Context, j *job, r interface{ IDs() []st
 	j.jr.entry.Placeholder, j.jr.entry.State, j.jr.written = ids, JournalOpen, ids
 	e.journalWrite(ctx, j)
 	return true
+}
+
+// undelivered reports whether a reply whose last platform call failed with
+// err stays journaled for another attempt: when the shutdown cut it, or
+// when the failure is Transient (the platform down, 5xx, 429 beyond the
+// writer's retries) or its deadline passed waiting for the platform. A
+// Permanent failure (not in the channel, archived, forbidden) would fail
+// again, and an Uncertain one may have been delivered: those end the
+// entry at once (the adapter has told the asker what it could).
+func undelivered(work context.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case work.Err() != nil:
+		return true
+	case errors.Is(err, context.DeadlineExceeded):
+		return true
+	}
+	return ClassOf(err) == Transient
 }
 
 // journalEnd removes j's entry once its reply is finished. keep leaves it
@@ -203,6 +232,11 @@ func (e *Engine) journalEnd(ctx context.Context, j *job, keep bool) {
 	id := j.jr.entry.ID
 	if keep {
 		e.jr.untrack(id)
+		if e.redeliver(j) {
+			e.log.WarnContext(ctx, "reply not delivered; this process tries it again", "key", j.key.String(), "journal_id", id,
+				"in", redeliverDelay(j.jr.redelivered))
+			return
+		}
 		e.log.WarnContext(ctx, "reply left in the journal for recovery", "key", j.key.String(), "journal_id", id)
 		return
 	}
@@ -267,7 +301,7 @@ type journaledReply struct {
 	Reply
 	e   *Engine
 	j   *job
-	ids interface{ IDs() []string }
+	ids MessageIDs
 
 	// journaled is set once the first ids are in the journal (or being
 	// written): from then on tokens cost one atomic load here.
@@ -278,10 +312,15 @@ type journaledReply struct {
 	halted bool
 }
 
+var (
+	_ Reply      = (*journaledReply)(nil)
+	_ MessageIDs = (*journaledReply)(nil)
+)
+
 // journaled wraps reply so that its message ids reach the journal; replies
 // that do not tell their ids are returned as they are.
 func (e *Engine) journaled(j *job, reply Reply) Reply {
-	ids, ok := reply.(interface{ IDs() []string })
+	ids, ok := reply.(MessageIDs)
 	if !ok || j.jr == nil {
 		return reply
 	}
@@ -359,8 +398,8 @@ func (w *idWatch) snapshot() []*journaledReply {
 	return out
 }
 
-// watchIDs runs the idWatch until the returned stop is called (Run calls
-// it once the workers are done).
+// watchIDs runs the idWatch, and the redeliveries (redeliver.go), until
+// the returned stop is called (Run calls it once the workers are done).
 func (e *Engine) watchIDs(ctx context.Context) (stop func()) {
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
@@ -376,9 +415,16 @@ func (e *Engine) watchIDs(ctx context.Context) (stop func()) {
 			for _, r := range e.idWatch.snapshot() {
 				r.sync(ctx)
 			}
+			e.redeliverDue(ctx)
 		}
 	}()
-	return func() { close(quit); <-done }
+	return func() {
+		close(quit)
+		<-done
+		if n := e.redeliveries.pending(); n > 0 {
+			e.log.WarnContext(ctx, "undelivered replies left in the journal for the next start", "replies", n)
+		}
+	}
 }
 
 // IDs returns the wrapped reply's ids.

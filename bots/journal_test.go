@@ -36,6 +36,11 @@ type sinkConv struct {
 
 var _ bots.Reopener = (*sinkConv)(nil)
 
+// errUnreachable is what a down platform answers: a transient failure
+// (connection refused, 5xx), which the Streamer retries and the journal
+// keeps for another attempt.
+var errUnreachable = deliveryErr{bots.Transient}
+
 func newSinkConv() *sinkConv {
 	return &sinkConv{texts: map[string]string{}, posted: make(chan string, 64), finals: make(chan string, 64)}
 }
@@ -44,7 +49,7 @@ func (c *sinkConv) Post(_ context.Context, text string) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.down {
-		return "", errors.New("platform unreachable")
+		return "", errUnreachable
 	}
 	c.seq++
 	id := fmt.Sprintf("m%d", c.seq)
@@ -58,7 +63,7 @@ func (c *sinkConv) Edit(_ context.Context, id, text string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.down {
-		return errors.New("platform unreachable")
+		return errUnreachable
 	}
 	if _, ok := c.texts[id]; !ok {
 		return errors.New("unknown message " + id)
@@ -110,7 +115,9 @@ func (c *sinkConv) Reopen(_ context.Context, _ bots.ConversationKey, _ bots.Mess
 }
 
 func (c *sinkConv) reply(ids []string) bots.Reply {
-	return &sinkReply{Streamer: bots.NewStreamer(c, bots.StreamOptions{Limit: 2000, Existing: ids}), c: c}
+	// One quick retry: a down platform stays down for the whole reply.
+	return &sinkReply{Streamer: bots.NewStreamer(c, bots.StreamOptions{Limit: 2000, Existing: ids,
+		MaxRetries: 1, MaxRetryAfter: time.Millisecond}), c: c}
 }
 
 // final waits for the next finished reply's final text.

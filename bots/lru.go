@@ -7,8 +7,8 @@ import (
 )
 
 // lru is a small bounded map with a time to live, safe for concurrent use.
-// The Engine keeps three of them: joined threads, thread histories and
-// resolved settings. Entries past their TTL are treated as absent and
+// The Engine keeps four of them: joined threads, thread histories,
+// resolved settings and its own dedupe claims. Entries past their TTL are treated as absent and
 // removed lazily; the least recently used entry is evicted when full.
 type lru[K comparable, V any] struct {
 	mu    sync.Mutex
@@ -88,6 +88,24 @@ func (c *lru[K, V]) putLocked(k K, v V) {
 		c.order.Remove(old)
 		delete(c.items, old.Value.(*lruEntry[K, V]).key)
 	}
+}
+
+// claim puts v under every key, with a fresh TTL, when none of them is
+// live, and reports whether it did; otherwise it changes nothing. Check
+// and insert are one step under the lock, so of two concurrent claims
+// sharing a key exactly one succeeds.
+func (c *lru[K, V]) claim(v V, keys ...K) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range keys {
+		if _, ok := c.getLocked(k); ok {
+			return false
+		}
+	}
+	for _, k := range keys {
+		c.putLocked(k, v)
+	}
+	return true
 }
 
 // update applies fn to the live value of k (if any) under the lock, keeping

@@ -35,3 +35,36 @@ func TestLRU(t *testing.T) {
 		t.Errorf("len = %d after expiry", n)
 	}
 }
+
+// claim takes every key or none, and a key is claimable again once its
+// TTL is over; of many concurrent claims sharing a key exactly one wins.
+func TestLRUClaim(t *testing.T) {
+	clk := &clock{t: time.Unix(0, 0)}
+	c := newLRU[string, struct{}](16, time.Minute, clk.Now)
+	if !c.claim(struct{}{}, "ev:1", "msg:1") {
+		t.Fatal("first claim refused")
+	}
+	if c.claim(struct{}{}, "ev:2", "msg:1") {
+		t.Fatal("a claim sharing msg:1 succeeded")
+	}
+	if _, ok := c.get("ev:2"); ok {
+		t.Fatal("a refused claim took ev:2")
+	}
+	clk.Add(time.Minute)
+	if !c.claim(struct{}{}, "ev:2", "msg:1") {
+		t.Fatal("claim after the TTL refused")
+	}
+	wins := make(chan bool, 8)
+	for i := range 8 {
+		go func() { wins <- c.claim(struct{}{}, "msg:race", string(rune('a'+i))) }()
+	}
+	n := 0
+	for range 8 {
+		if <-wins {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d concurrent claims of one key won, want 1", n)
+	}
+}

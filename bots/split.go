@@ -52,38 +52,69 @@ func renderSegment(text string, s segment) string {
 
 // splitSegments splits text[start:] where fence is the fence line open at
 // start. Every segment's rendering measures at most limit, unless limit is
-// too small for a single rune.
+// too small for a single rune. The work is about proportional to the
+// text (each cut measures a window of a few parts around it), not to its
+// square.
 func splitSegments(text string, start int, fence string, limit int, measure func(string) int) []segment {
 	var segs []segment
 	for start < len(text) {
-		s := segment{start: start, end: len(text), reopen: fence}
-		s.open = fenceAfter(fence, text[start:])
-		if limit <= 0 || measure(renderSegment(text, s)) <= limit {
-			return append(segs, s)
-		}
-		s = fitSegment(text, s, limit, measure)
+		s, last := cutSegment(text, start, fence, limit, measure)
 		segs = append(segs, s)
-		fence = s.open
-		start = s.end
-		for start < len(text) && (text[start] == '\n' || text[start] == ' ' || text[start] == '\r') {
-			start++
+		if last {
+			break
 		}
+		fence, start = s.open, skipCut(text, s.end)
 	}
 	return segs
 }
 
-// fitSegment shrinks s (which does not fit) to the longest prefix ending at
-// a good boundary whose rendering fits in limit.
-func fitSegment(text string, s segment, limit int, measure func(string) int) segment {
+// skipCut returns where the part after a cut at end starts: the
+// whitespace at the cut point is dropped.
+func skipCut(text string, end int) int {
+	for end < len(text) && (text[end] == '\n' || text[end] == ' ' || text[end] == '\r') {
+		end++
+	}
+	return end
+}
+
+// cutSegment returns the segment of text that starts at start (fence open
+// there): the whole rest when it fits (last), else the longest prefix
+// ending at a good boundary whose rendering fits in limit. It measures
+// windows of limit, 2*limit, ... bytes until one does not fit, then
+// searches between the last two: a few parts' worth of text, however long
+// the rest is.
+func cutSegment(text string, start int, fence string, limit int, measure func(string) int) (seg segment, last bool) {
+	s := segment{start: start, end: len(text), reopen: fence}
+	if limit <= 0 {
+		s.open = fenceAfter(fence, text[start:])
+		return s, true
+	}
 	fits := func(end int) (segment, bool) {
 		c := s
 		c.end = end
 		c.open = fenceAfter(s.reopen, text[s.start:end])
 		return c, measure(renderSegment(text, c)) <= limit
 	}
+	// lo: the largest end known to fit (start: none yet); hi: the
+	// largest end that may fit, once a window did not.
+	lo, hi := s.start, 0
+	for step := max(limit, 64); ; step *= 2 {
+		e := snapRune(text, min(s.start+step, len(text)))
+		if e <= lo {
+			e = nextRune(text, lo)
+		}
+		c, ok := fits(e)
+		if !ok {
+			hi = snapRune(text, e-1)
+			break
+		}
+		if e == len(text) {
+			return c, true
+		}
+		lo = e
+	}
 	// Largest end that fits, by binary search over byte offsets snapped to
 	// rune starts; measure is monotone enough for Markdown renderings.
-	lo, hi := s.start, s.end
 	for lo < hi {
 		mid := snapRune(text, (lo+hi+1)/2)
 		if mid <= lo {
@@ -101,14 +132,14 @@ func fitSegment(text string, s segment, limit int, measure func(string) int) seg
 		// Not even one rune fits with the fence lines: drop the fence
 		// re-opening for this part and cut one rune at least.
 		c := segment{start: s.start, end: nextRune(text, s.start)}
-		return c
+		return c, c.end >= len(text)
 	}
 	end := avoidFenceLine(text, s.start, boundary(text, s.start, max))
 	c, ok := fits(end)
 	if !ok {
 		c, _ = fits(max)
 	}
-	return c
+	return c, false
 }
 
 // boundary returns the best cut in text[start:max]: the last paragraph break
@@ -141,9 +172,14 @@ func avoidFenceLine(text string, start, end int) int {
 		return end
 	}
 	ls := strings.LastIndexByte(text[:end], '\n') + 1
-	le := strings.IndexByte(text[end:], '\n')
+	// Only a line's start tells whether it is a fence line (and its end
+	// whether a run of backticks is inline code): a line is read at most
+	// fenceScan bytes past the cut, so that a cut in a very long line does
+	// not read the rest of the text (past it, the line is taken as
+	// possibly a fence: the cut moves to the line start, the safe side).
+	le := strings.IndexByte(text[end:min(len(text), end+fenceScan)], '\n')
 	if le < 0 {
-		le = len(text)
+		le = min(len(text), end+fenceScan)
 	} else {
 		le += end
 	}
@@ -164,6 +200,9 @@ func avoidFenceLine(text string, start, end int) int {
 	}
 	return end
 }
+
+// fenceScan bounds how far past a cut avoidFenceLine reads its line.
+const fenceScan = 4096
 
 // fenceAfter returns the fence line open after text when fence was open
 // before it.

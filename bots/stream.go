@@ -66,6 +66,7 @@ type Streamer struct {
 	opts    StreamOptions
 	measure func(string) int
 	pacer   Pacer // opts.Throttle when it is one
+	split   *splitter
 
 	mu       sync.Mutex
 	text     string
@@ -87,6 +88,7 @@ type Streamer struct {
 	sentOpen  []string
 	posts     int // posts made so far: the part number of the next (OncePoster)
 	lastEdit  time.Time
+	splitLen  int    // len(text) at the last split (see sync)
 	frozen    int    // messages whose text is complete and delivered
 	used      int    // messages that hold text of this reply
 	base      int    // start in text of the source of the open message
@@ -127,8 +129,11 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	}
 	if opts.Render == nil {
 		s.measure = m
+		// A length is additive: the splitter keeps the tail's measure.
+		s.split = newSplitter(opts.Limit, m, m)
 	} else {
 		s.measure = func(md string) int { return m(opts.Render(md)) }
+		s.split = newSplitter(opts.Limit, s.measure, nil)
 	}
 	return s
 }
@@ -306,10 +311,25 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 	if s.base > len(text) {
 		s.base, s.baseFence = len(text), ""
 	}
-	segs := splitSegments(text, s.base, s.baseFence, s.opts.Limit, s.measure)
+	if !final && s.split.raw == nil && len(s.ids) > s.frozen && time.Since(s.lastEdit) < s.interval() &&
+		len(text) >= s.splitLen && len(text)-s.splitLen < s.opts.Limit/4 {
+		// The open message's edit is not due and the text grew by less
+		// than a quarter of a part: with a Render the split measures the
+		// whole tail, so it waits (a part that filled meanwhile is
+		// posted at the next due edit, or a quarter part later).
+		return true, nil
+	}
+	s.splitLen = len(text)
+	segs := s.split.segments(text, s.base, s.baseFence)
 	idx := s.frozen // message index of the first segment
 	for i, seg := range segs {
 		last := i == len(segs)-1
+		if last && !final && idx < len(s.ids) && time.Since(s.lastEdit) < s.interval() {
+			// An optional edit not due yet: not even rendered (a sync
+			// may come with every token).
+			pending = true
+			break
+		}
 		body := renderSegment(text, seg)
 		if s.opts.Render != nil {
 			body = s.opts.Render(body)

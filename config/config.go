@@ -230,6 +230,10 @@ type Bot struct {
 	MaxPromptChars int `mapstructure:"max_prompt_chars" yaml:"max_prompt_chars"`
 	// AttachmentMaxBytes bounds the text read from one attachment.
 	AttachmentMaxBytes int `mapstructure:"attachment_max_bytes" yaml:"attachment_max_bytes"`
+	// MaxReplyBytes caps the text of one answer (a model ignoring
+	// llm.max_tokens is cut off there, with the length notice); 0 derives
+	// it from llm.max_tokens (8 bytes per token, at least 16 KiB).
+	MaxReplyBytes int `mapstructure:"max_reply_bytes" yaml:"max_reply_bytes"`
 }
 
 // Log configures logging.

@@ -95,6 +95,7 @@ func defaults() map[string]any {
 		"bot.translate_reactions":      true,
 		"bot.max_prompt_chars":         4000,
 		"bot.attachment_max_bytes":     100000,
+		"bot.max_reply_bytes":          0,
 
 		"log.level":  "info",
 		"log.format": "json",

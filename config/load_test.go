@@ -77,6 +77,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"bot.translate_reactions":      true,
 		"bot.max_prompt_chars":         4000,
 		"bot.attachment_max_bytes":     100000,
+		"bot.max_reply_bytes":          0,
 		"log.level":                    "info",
 		"log.format":                   "json",
 		"channels":                     map[string]Channel{},

@@ -216,6 +216,7 @@ func (c *Config) validateBot(p *problems) {
 	b := &c.Bot
 	checkLanguage(p, "bot.language", b.Language, false)
 	notNegative(p, "bot.history_messages", int64(b.HistoryMessages))
+	notNegative(p, "bot.max_reply_bytes", int64(b.MaxReplyBytes))
 	checkIDs(p, "bot.allowed_channels", b.AllowedChannels)
 	checkIDs(p, "bot.allowed_users", b.AllowedUsers)
 	checkIDs(p, "bot.admins", b.Admins)

@@ -155,6 +155,7 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		DailyUSDCap:           cfg.Bot.DailyUSDCap,
 		ContextTokens:         cfg.LLM.ContextTokens,
 		MaxTokens:             cfg.LLM.MaxTokens,
+		MaxReplyBytes:         cfg.Bot.MaxReplyBytes,
 		Temperature:           cfg.LLM.Temperature,
 		MaxConcurrency:        cfg.LLM.MaxConcurrency,
 		QueueSize:             cfg.LLM.QueueSize,
