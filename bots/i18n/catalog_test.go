@@ -32,6 +32,8 @@ func sampleArgs() map[Key][]any {
 		EmptyQuestion:         {"/zz-"},
 		AttachmentTruncated:   {"main_q9.go", 512},
 		QuestionPosted:        {"Ada Q1", "what is Q2?"},
+		Undelivered:           {"<#123>", "the thread was archived."},
+		UndeliveredRefused:    {"50035"},
 	}
 }
 

@@ -134,6 +134,23 @@ const (
 	// QuestionPosted(user, question string) starts the thread of a slash
 	// command.
 	QuestionPosted Key = "question_posted"
+
+	// Undelivered(where, why string) tells the asker their answer could
+	// not be posted; where is the channel (a platform mention such as
+	// "<#123>"), why one of the Undelivered* sentences.
+	Undelivered Key = "undelivered"
+	// UndeliveredPermission: the bot lacks a permission where it answers.
+	UndeliveredPermission Key = "undelivered_permission"
+	// UndeliveredDeleted: the channel or thread was deleted.
+	UndeliveredDeleted Key = "undelivered_deleted"
+	// UndeliveredArchived: the thread was archived or locked.
+	UndeliveredArchived Key = "undelivered_archived"
+	// UndeliveredUnclear: the platform did not confirm a part, which is
+	// not posted again.
+	UndeliveredUnclear Key = "undelivered_unclear"
+	// UndeliveredRefused(code string): the platform refused it with an
+	// error code (as digits, not a localized number).
+	UndeliveredRefused Key = "undelivered_refused"
 )
 
 // Keys returns every key, in declaration order.
@@ -151,6 +168,8 @@ func Keys() []Key {
 		ExplainCodeTitle, ExplainNoCode,
 		SuggestTitle1, SuggestPrompt1, SuggestTitle2, SuggestPrompt2, SuggestTitle3, SuggestPrompt3,
 		AssistantGreeting, StoreDegraded, QuestionPosted,
+		Undelivered, UndeliveredPermission, UndeliveredDeleted, UndeliveredArchived, UndeliveredUnclear,
+		UndeliveredRefused,
 	}
 }
 
