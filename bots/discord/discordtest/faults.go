@@ -260,3 +260,28 @@ func (s *Server) archivedRefusal(method string, parts []string) bool {
 	return len(parts) >= 3 && parts[0] == "channels" && parts[2] == "messages" && s.archived[parts[1]] &&
 		(method == http.MethodPost && len(parts) == 3 || method == http.MethodPatch && len(parts) == 4)
 }
+
+// RemoveMessage deletes a message as a moderator would, while the bot may
+// be editing it: later edits get 10008 Unknown Message. It dispatches
+// MESSAGE_DELETE and reports whether the message existed.
+func (s *Server) RemoveMessage(channelID, id string) bool {
+	s.mu.Lock()
+	msgs := s.messages[channelID]
+	found := false
+	for i, m := range msgs {
+		if m.ID == id {
+			s.messages[channelID] = append(msgs[:i:i], msgs[i+1:]...)
+			found = true
+			break
+		}
+	}
+	guild := ""
+	if c := s.channels[channelID]; c != nil {
+		guild = c.GuildID
+	}
+	s.mu.Unlock()
+	if found {
+		s.Dispatch("MESSAGE_DELETE", map[string]any{"id": id, "channel_id": channelID, "guild_id": guild})
+	}
+	return found
+}
