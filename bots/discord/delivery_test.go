@@ -1,9 +1,13 @@
 package discord
 
 import (
+	"context"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
+	"mistralbot/bots"
 	"mistralbot/bots/discord/discordtest"
 	"mistralbot/llm/llmtest"
 )
@@ -104,5 +108,154 @@ func TestThreadStartFailures(t *testing.T) {
 				t.Errorf("faults served %d, want %d", h.dc.Served(), tc.served)
 			}
 		})
+	}
+}
+
+// Model-written links get no preview by default: every create and edit of
+// the answer carries SUPPRESS_EMBEDS (1<<2); bot.link_previews turns it
+// off. Even a server that ignores allowed_mentions sees no @everyone.
+func TestDefenceInDepth(t *testing.T) {
+	t.Parallel()
+	for _, previews := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "link previews"}[previews], func(t *testing.T) {
+			t.Parallel()
+			answer := "@everyone see https://attacker.example/?q=secret and @here too. " + slowAnswer(20)
+			h := newHarness(t, harnessConfig{
+				fake:    discordtest.Options{IgnoreAllowedMentions: true},
+				llm:     llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 10 * time.Millisecond},
+				adapter: func(o *Options) { fastRetries(o); o.LinkPreviews = previews },
+			})
+			q := h.mention("hostile")
+			want := neutralize(answer)
+			msgs := h.waitExact(q.ID, want)
+			if msgs[0].MentionEveryone {
+				t.Error("the answer pinged @everyone")
+			}
+			n := 0
+			for _, r := range h.dc.ContentRequests() {
+				if !strings.HasPrefix(r.Path, "/channels/"+q.ID+"/messages") {
+					continue
+				}
+				n++
+				flags, _ := r.JSON()["flags"].(float64)
+				if suppressed := int(flags)&4 != 0; suppressed == previews {
+					t.Errorf("%s %s: flags %v with link previews %v", r.Method, r.Path, flags, previews)
+				}
+			}
+			if n < 2 {
+				t.Errorf("%d creates and edits, want a post and edits", n)
+			}
+		})
+	}
+}
+
+// A Discord reply tells when its first text became visible (the
+// first_token_to_visible metric) and which messages it posted (the
+// journal).
+func TestReplyCapabilities(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{noRun: true})
+	general := h.dc.Options().GeneralID
+	key := bots.ConversationKey{Platform: bots.Discord, Team: h.dc.Options().GuildID, Channel: general}
+	r, err := h.a.OpenReply(context.Background(), key, bots.Message{Key: key, UserID: h.alice.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, ok := r.(bots.FirstPoster)
+	if !ok {
+		t.Fatal("the reply has no FirstPost")
+	}
+	ids, ok := r.(bots.MessageIDs)
+	if !ok {
+		t.Fatal("the reply has no IDs")
+	}
+	if !fp.FirstPost().IsZero() {
+		t.Error("first post time before anything was posted")
+	}
+	before := time.Now()
+	if err := r.Finish(context.Background(), "the whole answer"); err != nil {
+		t.Fatal(err)
+	}
+	if at := fp.FirstPost(); at.Before(before) || at.After(time.Now()) {
+		t.Errorf("first post at %v, want between %v and now", at, before)
+	}
+	if got := ids.IDs(); len(got) != 1 || got[0] != h.botMessages(general)[0].ID {
+		t.Errorf("ids %v, messages %+v", got, h.botMessages(general))
+	}
+}
+
+// What an operator reads while an answer survives faults: one line per
+// failed call, naming the call, status, code and (50035) the refused
+// fields; a 5xx never called "rate limited"; no HTML page, no token.
+func TestFailedCallsAreLoggedOnceAndSafely(t *testing.T) {
+	t.Parallel()
+	logs := &syncBuffer{}
+	answer := slowAnswer(30)
+	h := newHarness(t, harnessConfig{
+		llm: llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 15 * time.Millisecond},
+		adapter: func(o *Options) {
+			fastRetries(o)
+			o.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		},
+	})
+	in := h.dc.RegisterInteraction(h.dc.SlashCommand(h.invoker(), "ask", discordtest.Option{Name: "question", Type: 3, Value: "q"}))
+	orig := "/webhooks/" + h.dc.Options().AppID + "/" + in.Token + "/messages/@original"
+	h.dc.Inject(discordtest.Fault{Method: "PATCH", Path: orig, Kind: discordtest.FaultHTML, N: 2})
+	h.dc.Inject(discordtest.Fault{Method: "PATCH", Path: orig, Kind: discordtest.Fault429, RetryAfter: 30 * time.Millisecond})
+	h.dc.Dispatch("INTERACTION_CREATE", in)
+	h.waitFor("the first text", 10*time.Second, func() bool {
+		r := h.dc.InteractionResponse(in.Token)
+		return r.Original != nil && r.Original.Content != ""
+	})
+	h.dc.Inject(discordtest.Fault{Method: "PATCH", Path: orig, Code: 50035})
+	h.waitFor("the whole answer", 15*time.Second, func() bool {
+		r := h.dc.InteractionResponse(in.Token)
+		var parts []string
+		if r.Original != nil {
+			parts = append(parts, r.Original.Content)
+		}
+		for _, f := range r.Followups {
+			parts = append(parts, f.Content)
+		}
+		return squash(strings.Join(parts, " ")) == squash(answer)
+	})
+	if h.dc.Served() != 4 {
+		t.Fatalf("served %d faults, want 4", h.dc.Served())
+	}
+	rest := logs.lines("discord: REST call")
+	if len(rest) != 4 {
+		t.Errorf("%d lines for 4 failed calls:\n%s", len(rest), strings.Join(rest, "\n"))
+	}
+	var limited, form int
+	for _, l := range rest {
+		if strings.Contains(l, "rate limited") {
+			limited++
+			if !strings.Contains(l, "status=429") {
+				t.Errorf("a call that was not a 429 logged as rate limited: %s", l)
+			}
+		}
+		if strings.Contains(l, "code=50035") {
+			form++
+			if !strings.Contains(l, "content: BASE_TYPE_MAX_LENGTH") {
+				t.Errorf("the 50035 line lacks the refused field: %s", l)
+			}
+		}
+		if !strings.Contains(l, "call=") || !strings.Contains(l, "status=") || !strings.Contains(l, "code=") {
+			t.Errorf("line lacks the call, status or code: %s", l)
+		}
+	}
+	if limited != 1 || form != 1 {
+		t.Errorf("%d rate limited and %d 50035 lines, want 1 and 1", limited, form)
+	}
+	all := logs.String()
+	for _, secret := range []string{"<html", "<center>", in.Token, h.dc.Options().Token} {
+		if strings.Contains(all, secret) {
+			t.Errorf("the logs hold %q", secret)
+		}
+	}
+	for _, l := range strings.Split(all, "\n") {
+		if strings.Contains(l, "502") && strings.Contains(l, "rate limited") {
+			t.Errorf("a 502 logged as rate limited: %s", l)
+		}
 	}
 }
