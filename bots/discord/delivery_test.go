@@ -259,3 +259,20 @@ func TestFailedCallsAreLoggedOnceAndSafely(t *testing.T) {
 		}
 	}
 }
+
+// A thread start refused with a 429 asking for minutes is not waited for:
+// the answer goes to the channel at once.
+func TestThreadStartLong429AnswersInTheChannel(t *testing.T) {
+	t.Parallel()
+	answer := "Answered in the channel rather than after minutes."
+	h := newHarness(t, harnessConfig{llm: llmtest.Options{Default: llmtest.Scenario{Reply: answer}}, adapter: fastRetries})
+	general := h.dc.Options().GeneralID
+	id := nextID(h)
+	h.dc.Inject(discordtest.Fault{Method: "POST", Path: "/channels/" + general + "/messages/" + id + "/threads",
+		Kind: discordtest.Fault429, RetryAfter: 5 * time.Minute})
+	h.mention("now please")
+	h.waitExact(general, answer)
+	if h.dc.Served() != 1 {
+		t.Errorf("served %d 429s, want 1", h.dc.Served())
+	}
+}

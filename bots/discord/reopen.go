@@ -86,6 +86,11 @@ type usedSink struct {
 	edited map[string]bool
 }
 
+var (
+	_ bots.Sink       = (*usedSink)(nil)
+	_ bots.OncePoster = (*usedSink)(nil)
+)
+
 // Edit implements bots.Sink.
 func (s *usedSink) Edit(ctx context.Context, id, text string) error {
 	err := s.channelSink.Edit(ctx, id, text)

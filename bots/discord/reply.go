@@ -35,8 +35,12 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 }
 
 // threadTries bounds the tries of a thread start Discord answers with a
-// 429, a 5xx or no answer.
-const threadTries = 4
+// 429, a 5xx or no answer; a 429 asking for more than threadMaxWait is not
+// waited for.
+const (
+	threadTries   = 4
+	threadMaxWait = 10 * time.Second
+)
 
 // startThread creates the thread of a pending mention. A 429 is tried
 // again after its retry_after, a 5xx (Discord's 502 guidance: "wait a bit
@@ -60,6 +64,11 @@ func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, re
 		}
 		var e *apiError
 		if errors.As(err, &e) && e.rateLimited() {
+			if e.after > threadMaxWait {
+				// The asker would wait minutes for a thread: the
+				// channel has the answer now.
+				break
+			}
 			if !e.global {
 				b.pause(e.after)
 			}
