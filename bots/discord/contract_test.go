@@ -245,6 +245,12 @@ func runContract(t *testing.T, sink string, f contractFault) {
 			t.Errorf("a whole answer and notices: %q", n)
 		}
 	}
+	// Once the reply has ended, nothing more arrived: no late duplicate,
+	// no second notice.
+	h.waitFor("the reply to end", 15*time.Second, func() bool { return h.eng.InFlight() == 0 })
+	if n := p.notices(); (f.notice && len(n) != 1) || (!f.notice && (len(n) != 0 || squash(p.answer()) != squash(answer))) {
+		t.Errorf("after the reply ended: answer %q, notices %q", p.answer(), n)
+	}
 	if f.fault != (discordtest.Fault{}) && h.dc.Served() == 0 {
 		t.Error("the fault was never served")
 	}

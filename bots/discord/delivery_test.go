@@ -35,6 +35,9 @@ func TestUncertainPostIsNotDoubled(t *testing.T) {
 			if q.ID != thread {
 				t.Fatalf("mention %s, want %s", q.ID, thread)
 			}
+			// The create took effect at once; its retry, after the lost
+			// answer, must get the same message back.
+			h.waitFor("the retried create", 10*time.Second, func() bool { return h.dc.NonceHits() > 0 })
 			msgs := h.waitExact(thread, answer)
 			if len(msgs) != 1 {
 				t.Errorf("%d messages, want 1", len(msgs))
