@@ -279,3 +279,38 @@ func TestThreadStartLong429AnswersInTheChannel(t *testing.T) {
 		t.Errorf("served %d 429s, want 1", h.dc.Served())
 	}
 }
+
+// A follow-up cannot carry a nonce: when one takes effect but its answer
+// is lost, it is not posted again (the part would appear twice); the
+// reply stops there and the asker gets one notice saying a part was not
+// confirmed.
+func TestUncertainFollowupIsNotPostedTwice(t *testing.T) {
+	t.Parallel()
+	answer := strings.Repeat("A long answer that needs a follow-up message. ", 60) + "The end."
+	h := newHarness(t, harnessConfig{llm: llmtest.Options{Default: llmtest.Scenario{Reply: answer}}, adapter: fastRetries})
+	in := h.dc.RegisterInteraction(h.dc.SlashCommand(h.invoker(), "ask", discordtest.Option{Name: "question", Type: 3, Value: "long"}))
+	h.dc.Inject(discordtest.Fault{Method: "POST", Path: "/webhooks/" + h.dc.Options().AppID + "/" + in.Token, Kind: discordtest.FaultBreakAfter})
+	h.dc.Dispatch("INTERACTION_CREATE", in)
+	var notices, parts []string
+	h.waitFor("the notice", 15*time.Second, func() bool {
+		notices, parts = nil, nil
+		for _, m := range h.dc.InteractionResponse(in.Token).Followups {
+			if strings.Contains(m.Content, noticeMark) {
+				notices = append(notices, m.Content)
+			} else {
+				parts = append(parts, m.Content)
+			}
+		}
+		return len(notices) > 0
+	})
+	h.waitFor("the reply to end", 10*time.Second, func() bool { return h.eng.InFlight() == 0 })
+	if len(notices) != 1 || !strings.Contains(notices[0], "did not confirm") {
+		t.Errorf("notices %q, want one saying a part was not confirmed", notices)
+	}
+	if len(parts) != 1 {
+		t.Errorf("%d follow-ups holding the answer's second part, want 1 (never twice)", len(parts))
+	}
+	if h.dc.Served() != 1 {
+		t.Errorf("served %d faults, want 1", h.dc.Served())
+	}
+}
