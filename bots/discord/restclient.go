@@ -130,12 +130,12 @@ func (c *restClient) do(ctx context.Context, op, method, path string, in any, ou
 		if errors.As(err, &ue) {
 			err = ue.Err // its text holds the URL, and URLs hold tokens
 		}
-		return c.failed(networkError(ctx, op, err, written.Load(), c.retryDelay))
+		return c.failed(ctx, networkError(ctx, op, err, written.Load(), c.retryDelay))
 	}
 	defer resp.Body.Close()
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return c.failed(httpError(op, resp.StatusCode, resp.Header.Get, data, c.retryDelay))
+		return c.failed(ctx, httpError(op, resp.StatusCode, resp.Header.Get, data, c.retryDelay))
 	}
 	if len(out) == 0 {
 		return nil
@@ -144,7 +144,7 @@ func (c *restClient) do(ctx context.Context, op, method, path string, in any, ou
 		rerr = readFields(data, out, required)
 	}
 	if rerr != nil {
-		return c.failed(&apiError{op: op, status: resp.StatusCode, class: bots.Uncertain, after: c.retryDelay,
+		return c.failed(ctx, &apiError{op: op, status: resp.StatusCode, class: bots.Uncertain, after: c.retryDelay,
 			message: "the answer did not decode; the call may have taken effect", cause: rerr})
 	}
 	return nil
@@ -181,7 +181,7 @@ func readFields(data []byte, out map[string]any, required []string) error {
 // failed logs one line for a failed call: the call, the status, Discord's
 // code, for 50035 the refused fields, the class and the pause asked for;
 // never a URL or a body beyond a short excerpt.
-func (c *restClient) failed(err error) error {
+func (c *restClient) failed(ctx context.Context, err error) error {
 	var e *apiError
 	if !errors.As(err, &e) {
 		return err
@@ -210,7 +210,7 @@ func (c *restClient) failed(err error) error {
 	if e.rateLimited() {
 		what = "discord: REST call rate limited"
 	}
-	c.log.Log(context.Background(), level, what, attrs...)
+	c.log.Log(ctx, level, what, attrs...)
 	return err
 }
 
