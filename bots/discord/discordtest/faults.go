@@ -44,7 +44,8 @@ type Fault struct {
 	// Method matches the request method ("" = any).
 	Method string
 	// Path matches the request path without /api/vN: exactly, or as a
-	// prefix when it ends with "*" ("/channels/1/messages/*").
+	// prefix when it ends with "*" ("/channels/1/messages/*"; "*" alone
+	// matches every route, e.g. a 429 on every call).
 	Path string
 	Kind FaultKind
 	// Code is Discord's JSON error code (FaultError).
