@@ -226,6 +226,10 @@ type Bot struct {
 	// TranslateReactions translates a message when someone reacts with a
 	// flag emoji.
 	TranslateReactions bool `mapstructure:"translate_reactions" yaml:"translate_reactions"`
+	// LinkPreviews lets the platforms show previews of links in answers
+	// (Discord embeds, Slack unfurls). Off by default: a link the model
+	// was made to write cannot leak data through the preview's fetch.
+	LinkPreviews bool `mapstructure:"link_previews" yaml:"link_previews"`
 	// MaxPromptChars bounds a channel system prompt set from the chat.
 	MaxPromptChars int `mapstructure:"max_prompt_chars" yaml:"max_prompt_chars"`
 	// AttachmentMaxBytes bounds the text read from one attachment.

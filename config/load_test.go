@@ -75,6 +75,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"bot.daily_tokens_per_channel": int64(0),
 		"bot.daily_usd_cap":            0.0,
 		"bot.translate_reactions":      true,
+		"bot.link_previews":            false,
 		"bot.max_prompt_chars":         4000,
 		"bot.attachment_max_bytes":     100000,
 		"bot.max_reply_bytes":          0,

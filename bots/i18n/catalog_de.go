@@ -156,6 +156,18 @@ func textDE(k Key) string {
 		return "das Standardmodell"
 	case HomePromptBuiltin:
 		return "der eingebaute"
+	case Undelivered:
+		return "Ich konnte meine Antwort in %[1]s nicht posten: %[2]s"
+	case UndeliveredPermission:
+		return "Mir fehlt dort eine Berechtigung (Kanal ansehen, Nachrichten senden, Nachrichten in Threads senden, Öffentliche Threads erstellen oder Nachrichtenverlauf lesen). Bitte einen Server-Admin, sie mir zu geben."
+	case UndeliveredDeleted:
+		return "der Kanal oder Thread wurde gelöscht."
+	case UndeliveredArchived:
+		return "der Thread wurde archiviert oder gesperrt."
+	case UndeliveredUnclear:
+		return "die Plattform hat einen Teil nicht bestätigt, und ich riskiere nicht, ihn doppelt zu posten."
+	case UndeliveredRefused:
+		return "die Plattform hat sie abgelehnt (Fehler %[1]s)."
 	}
 	return ""
 }

@@ -156,6 +156,18 @@ func textEN(k Key) string {
 		return "the default model"
 	case HomePromptBuiltin:
 		return "the built-in one"
+	case Undelivered:
+		return "I couldn't post my answer in %[1]s: %[2]s"
+	case UndeliveredPermission:
+		return "I'm missing a permission there (View Channel, Send Messages, Send Messages in Threads, Create Public Threads or Read Message History). Please ask a server admin to grant it to me."
+	case UndeliveredDeleted:
+		return "the channel or thread was deleted."
+	case UndeliveredArchived:
+		return "the thread was archived or locked."
+	case UndeliveredUnclear:
+		return "the platform did not confirm part of it, and I won't risk posting it twice."
+	case UndeliveredRefused:
+		return "the platform refused it (error %[1]s)."
 	}
 	return ""
 }

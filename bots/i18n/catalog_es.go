@@ -156,6 +156,18 @@ func textES(k Key) string {
 		return "el modelo predeterminado"
 	case HomePromptBuiltin:
 		return "el integrado"
+	case Undelivered:
+		return "No pude publicar mi respuesta en %[1]s: %[2]s"
+	case UndeliveredPermission:
+		return "me falta un permiso allí (Ver canal, Enviar mensajes, Enviar mensajes en hilos, Crear hilos públicos o Leer el historial de mensajes). Pide a un administrador del servidor que me lo conceda."
+	case UndeliveredDeleted:
+		return "el canal o el hilo fue eliminado."
+	case UndeliveredArchived:
+		return "el hilo fue archivado o bloqueado."
+	case UndeliveredUnclear:
+		return "la plataforma no confirmó una parte de la respuesta, y no me arriesgo a publicarla dos veces."
+	case UndeliveredRefused:
+		return "la plataforma la rechazó (error %[1]s)."
 	}
 	return ""
 }

@@ -156,6 +156,18 @@ func textFR(k Key) string {
 		return "le modèle par défaut"
 	case HomePromptBuiltin:
 		return "celui intégré"
+	case Undelivered:
+		return "Je n'ai pas pu publier ma réponse dans %[1]s : %[2]s"
+	case UndeliveredPermission:
+		return "il me manque une permission là-bas (Voir le salon, Envoyer des messages, Envoyer des messages dans les fils, Créer des fils publics ou Voir les anciens messages). Demandez à un administrateur du serveur de me l'accorder."
+	case UndeliveredDeleted:
+		return "le salon ou le fil a été supprimé."
+	case UndeliveredArchived:
+		return "le fil a été archivé ou verrouillé."
+	case UndeliveredUnclear:
+		return "la plateforme n'a pas confirmé une partie de la réponse, et je ne veux pas risquer de la publier deux fois."
+	case UndeliveredRefused:
+		return "la plateforme l'a refusée (erreur %[1]s)."
 	}
 	return ""
 }

@@ -156,6 +156,18 @@ func textIT(k Key) string {
 		return "il modello predefinito"
 	case HomePromptBuiltin:
 		return "quello integrato"
+	case Undelivered:
+		return "Non sono riuscito a pubblicare la mia risposta in %[1]s: %[2]s"
+	case UndeliveredPermission:
+		return "mi manca un permesso lì (Visualizzare il canale, Inviare messaggi, Inviare messaggi nei thread, Creare thread pubblici o Leggere la cronologia dei messaggi). Chiedi a un amministratore del server di concedermelo."
+	case UndeliveredDeleted:
+		return "il canale o il thread è stato eliminato."
+	case UndeliveredArchived:
+		return "il thread è stato archiviato o bloccato."
+	case UndeliveredUnclear:
+		return "la piattaforma non ha confermato una parte della risposta, e non rischio di pubblicarla due volte."
+	case UndeliveredRefused:
+		return "la piattaforma l'ha rifiutata (errore %[1]s)."
 	}
 	return ""
 }

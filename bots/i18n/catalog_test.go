@@ -37,6 +37,8 @@ func sampleArgs() map[Key][]any {
 		DeliveryFailedIn:      {"#chan-Q3"},
 		HomeSettings:          {"Langname", "vendor/model-x9", "Be terse, Q8."},
 		HomeViewing:           {"#chan-Q3"},
+		Undelivered:           {"<#123>", "the thread was archived."},
+		UndeliveredRefused:    {"50035"},
 	}
 }
 

@@ -179,6 +179,23 @@ const (
 	HomeLangAuto      Key = "home_lang_auto"
 	HomeModelDefault  Key = "home_model_default"
 	HomePromptBuiltin Key = "home_prompt_builtin"
+
+	// Undelivered(where, why string) tells the asker their answer could
+	// not be posted; where is the channel (a platform mention such as
+	// "<#123>"), why one of the Undelivered* sentences.
+	Undelivered Key = "undelivered"
+	// UndeliveredPermission: the bot lacks a permission where it answers.
+	UndeliveredPermission Key = "undelivered_permission"
+	// UndeliveredDeleted: the channel or thread was deleted.
+	UndeliveredDeleted Key = "undelivered_deleted"
+	// UndeliveredArchived: the thread was archived or locked.
+	UndeliveredArchived Key = "undelivered_archived"
+	// UndeliveredUnclear: the platform did not confirm a part, which is
+	// not posted again.
+	UndeliveredUnclear Key = "undelivered_unclear"
+	// UndeliveredRefused(code string): the platform refused it with an
+	// error code (as digits, not a localized number).
+	UndeliveredRefused Key = "undelivered_refused"
 )
 
 // Keys returns every key, in declaration order.
@@ -200,6 +217,8 @@ func Keys() []Key {
 		Loading1, Loading2, Loading3, Loading4, ThreadTitleFile, ContextPhrases,
 		HomeCapabilities, HomeUsage, HomeDefaults, HomeSettings, HomeViewing,
 		HomeLangAuto, HomeModelDefault, HomePromptBuiltin,
+		Undelivered, UndeliveredPermission, UndeliveredDeleted, UndeliveredArchived, UndeliveredUnclear,
+		UndeliveredRefused,
 	}
 }
 

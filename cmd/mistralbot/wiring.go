@@ -267,6 +267,7 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
 		TranslateReactions: cfg.Bot.TranslateReactions,
+		LinkPreviews:       cfg.Bot.LinkPreviews,
 		HTTPClient:         platformClient(20 * time.Second),
 		GlobalPerSecond:    cfg.Discord.RequestsPerSecond,
 		Logger:             log.With("platform", "discord"),
