@@ -241,6 +241,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		APIURL:             cfg.Slack.APIURL,
 		NativeStreaming:    cfg.Slack.NativeStreaming,
 		AgentView:          cfg.Slack.AgentView,
+		LinkPreviews:       cfg.Bot.LinkPreviews,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
