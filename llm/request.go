@@ -12,7 +12,7 @@ import (
 type wireRequest struct {
 	Model    string    `json:"model"`
 	Models   []string  `json:"models,omitempty"` // OpenRouter fallbacks
-	Messages []Message `json:"messages"`
+	Messages []wireMessage `json:"messages"`
 	Stream   bool      `json:"stream"`
 	// StreamOptions asks OpenAI-compatible servers for the final usage
 	// chunk. OpenRouter documents it (and Usage) as deprecated no-ops now
@@ -40,7 +40,7 @@ type usageOption struct {
 func encodeRequest(d Dialect, req Request, model string, rest []string) ([]byte, error) {
 	w := wireRequest{
 		Model:       model,
-		Messages:    req.Messages,
+		Messages:    wireMessages(d, req.Messages),
 		Stream:      true,
 		Temperature: req.Temperature,
 		MaxTokens:   max(req.MaxTokens, 0),
