@@ -123,5 +123,5 @@ func textEN(k Key) string {
 	case QuestionPosted:
 		return "**%[1]s asked:** %[2]s"
 	}
-	return ""
+	return fileText("en", k)
 }

@@ -34,6 +34,10 @@ func sampleArgs() map[Key][]any {
 		EmptyQuestion:         {"/zz-"},
 		AttachmentTruncated:   {"main_q9.go", 512},
 		QuestionPosted:        {"Ada Q1", "what is Q2?"},
+		FileTooBig:            {"shot_q3.png"},
+		FileUnsupported:       {"a_q4.exe"},
+		FileUnreadable:        {"b_q5.pdf"},
+		TooManyImages:         {4},
 	}
 }
 

@@ -158,6 +158,7 @@ func Keys() []Key {
 		ExplainCodeTitle, ExplainNoCode,
 		SuggestTitle1, SuggestPrompt1, SuggestTitle2, SuggestPrompt2, SuggestTitle3, SuggestPrompt3,
 		AssistantGreeting, StoreDegraded, QuestionPosted,
+		FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages,
 	}
 }
 
@@ -201,6 +202,9 @@ func Match(prefs ...string) string {
 // text returns the catalog text of key in a supported language, "" when
 // missing.
 func text(lang string, key Key) string {
+	if s := fileText(lang, key); s != "" {
+		return s
+	}
 	switch lang {
 	case "fr":
 		return textFR(key)
