@@ -209,6 +209,10 @@ type Bot struct {
 	MaxPromptChars int `mapstructure:"max_prompt_chars" yaml:"max_prompt_chars"`
 	// AttachmentMaxBytes bounds the text read from one attachment.
 	AttachmentMaxBytes int `mapstructure:"attachment_max_bytes" yaml:"attachment_max_bytes"`
+	// MaxImages bounds the images sent in one prompt (0: none).
+	MaxImages int `mapstructure:"max_images" yaml:"max_images"`
+	// ImageMaxBytes bounds one image or document file fetched.
+	ImageMaxBytes int `mapstructure:"image_max_bytes" yaml:"image_max_bytes"`
 }
 
 // Log configures logging.
