@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"errors"
 	"encoding/base64"
 	"image"
 	"image/gif"
@@ -85,13 +86,27 @@ func PrepareImage(data []byte, lim ImageLimits) (Image, error) {
 	if (t == PNG || t == JPEG) && w == cfg.Width && h == cfg.Height {
 		return Image{MIME: string(t), Data: data, Width: w, Height: h, SourceWidth: w, SourceHeight: h}, nil
 	}
-	src, err := decode(t, data)
-	if err != nil {
-		return Image{}, &Error{Reason: Unreadable, Detail: string(t), Err: err}
-	}
 	// Flattened onto white: JPEG has no alpha, and a transparent
 	// screenshot on black would hide dark text.
-	dst := downscale(src, w, h)
+	var dst *image.RGBA
+	if k := min(cfg.Width/w, cfg.Height/h); t == PNG && k >= 2 {
+		// A large PNG is reduced as it inflates (streamPNG): the full-size
+		// image is never in memory.
+		mid, err := streamPNG(data, k)
+		switch {
+		case err == nil:
+			dst = finish(mid, w, h)
+		case !errors.Is(err, errNotStreamable):
+			return Image{}, &Error{Reason: Unreadable, Detail: string(t), Err: err}
+		}
+	}
+	if dst == nil {
+		src, err := decode(t, data)
+		if err != nil {
+			return Image{}, &Error{Reason: Unreadable, Detail: string(t), Err: err}
+		}
+		dst = downscale(src, w, h)
+	}
 	var b bytes.Buffer
 	if err := jpeg.Encode(&b, dst, &jpeg.Options{Quality: lim.Quality}); err != nil {
 		return Image{}, &Error{Reason: Unreadable, Detail: "encode", Err: err}

@@ -26,12 +26,7 @@ func downscale(src image.Image, w, h int) *image.RGBA {
 	} else {
 		mid = flatten(src)
 	}
-	if mid.Bounds().Dx() == w && mid.Bounds().Dy() == h {
-		return mid
-	}
-	dst := image.NewRGBA(image.Rect(0, 0, w, h))
-	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), mid, mid.Bounds(), draw.Src, nil)
-	return dst
+	return finish(mid, w, h)
 }
 
 // flatten copies src onto a white RGBA canvas of its size.
@@ -44,22 +39,35 @@ func flatten(src image.Image) *image.RGBA {
 }
 
 // boxReduce averages k x k blocks of src (alpha flattened onto white).
-func boxReduce(src0 image.Image, k int) *image.RGBA {
-	b := src0.Bounds()
-	ow, oh := b.Dx()/k, b.Dy()/k
+func boxReduce(src image.Image, k int) *image.RGBA {
+	b := src.Bounds()
+	y := b.Min.Y
+	dst, _ := boxRows(b.Dx(), b.Dy(), k, func(row []uint8) ([]uint8, error) {
+		defer func() { y++ }()
+		if rgba, ok := srcRGBA(src, y); ok {
+			return rgba, nil // read in place: no copy of the row
+		}
+		readRow(src, y, row)
+		return row, nil
+	})
+	return dst
+}
+
+// boxRows averages k x k blocks of a w x h image whose rows next returns
+// in order, top first, as premultiplied RGBA (it may fill the row it is
+// given, or return its own). Only one source row is held at a time.
+func boxRows(w, h, k int, next func(row []uint8) ([]uint8, error)) (*image.RGBA, error) {
+	ow, oh := w/k, h/k
 	dst := image.NewRGBA(image.Rect(0, 0, ow, oh))
-	row := make([]uint8, 4*b.Dx())
+	row := make([]uint8, 4*w)
 	sums := make([]uint32, 3*ow)
 	n := uint32(k * k)
 	for oy := 0; oy < oh; oy++ {
 		clear(sums)
 		for dy := 0; dy < k; dy++ {
-			y := b.Min.Y + oy*k + dy
-			src := row
-			if rgba, ok := srcRGBA(src0, y); ok {
-				src = rgba // read in place: no copy of the row
-			} else {
-				readRow(src0, y, row)
+			src, err := next(row)
+			if err != nil {
+				return nil, err
 			}
 			i := 0
 			for ox := 0; ox < ow; ox++ {
@@ -85,6 +93,17 @@ func boxReduce(src0 image.Image, k int) *image.RGBA {
 			out[4*ox+3] = 255
 		}
 	}
+	return dst, nil
+}
+
+// finish scales a box-reduced image to w x h (draw.ApproxBiLinear, for a
+// factor below 2), or returns it when it has that size already.
+func finish(mid *image.RGBA, w, h int) *image.RGBA {
+	if mid.Bounds().Dx() == w && mid.Bounds().Dy() == h {
+		return mid
+	}
+	dst := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.ApproxBiLinear.Scale(dst, dst.Bounds(), mid, mid.Bounds(), draw.Src, nil)
 	return dst
 }
 
