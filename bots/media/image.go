@@ -2,8 +2,8 @@ package media
 
 import (
 	"bytes"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"image"
 	"image/gif"
 	"image/jpeg"
