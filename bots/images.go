@@ -11,8 +11,11 @@ import (
 type Image struct {
 	// MIME is image/png or image/jpeg.
 	MIME string
-	// URL is the image as a data: URL.
-	URL string
+	// URL is the image as a data: URL. It stays out of JSON: the journal
+	// (bots.JournalEntry) stores a question's message on every reply and
+	// heartbeat, and a megabyte per image does not belong there; a
+	// recovered reply answers without the image.
+	URL string `json:"-"`
 	// Width and Height are the pixels sent (after downscaling).
 	Width, Height int
 	// Bytes is the size of the encoded image sent.
@@ -183,7 +186,7 @@ func (e *Engine) fileNotes(lang string, question Turn, p prompt) []string {
 // only), with their cost; cut counts t's images left out.
 func (e *Engine) turnImages(model string, t Turn, room int, ratio float64) (imgs []llm.Image, cost, cut int) {
 	for _, a := range t.Attachments {
-		if a.Image == nil {
+		if a.Image == nil || a.Image.URL == "" {
 			continue
 		}
 		if t.Role != UserTurn || len(imgs) >= room {

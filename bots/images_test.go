@@ -187,3 +187,20 @@ func TestImagesOfEarlierTurnsWithinLimit(t *testing.T) {
 		t.Fatalf("final %q", final)
 	}
 }
+
+// TestImageStaysOutOfJSON: the journal stores messages as JSON; the
+// image's bytes do not go there, its name and size do.
+func TestImageStaysOutOfJSON(t *testing.T) {
+	att := bots.ReadFile("a.png", pngBytes(t, 8, 8), bots.FileLimits{})
+	b, err := json.Marshal(bots.Message{Attachments: []bots.Attachment{att}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "base64") || !strings.Contains(string(b), "a.png") {
+		t.Fatalf("%s", b)
+	}
+	var back bots.Message
+	if err := json.Unmarshal(b, &back); err != nil || back.Attachments[0].Image == nil || back.Attachments[0].Image.Width != 8 {
+		t.Fatalf("%+v %v", back, err)
+	}
+}
