@@ -122,6 +122,7 @@ func (e *Engine) process(work context.Context, j *job) {
 			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
 		}
 	}
+	notes = append(notes, e.fileNotes(lang, in.turns[len(in.turns)-1], p)...)
 	var usage llm.Usage
 	plan.beforeFinish = func(g generated) { usage = e.settleUsage(ctx, j.msg, plan.p, g) }
 	g := e.generate(work, ctx, reply, req, early, lang, notes, j.recovered(), plan)
@@ -264,6 +265,9 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 	}
 	if g.result.Truncated {
 		notes = append(notes, e.tr(lang, i18n.ContextTruncated, g.result.ContextTokens))
+	}
+	if g.result.ImagesDropped { // the provider refused them: answered from the text
+		notes = append(notes, e.tr(lang, i18n.ImagesNotRead))
 	}
 	notes = plan.notes(lang, notes)
 	if plan.beforeFinish != nil {

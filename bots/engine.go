@@ -48,6 +48,10 @@ type EngineOptions struct {
 	// closed) and the answer ends with the length notice. 0 derives it
 	// from MaxTokens (replyBytesPerToken each, at least minReplyBytes).
 	MaxReplyBytes int
+	// MaxImages bounds the images sent in one prompt, the question's
+	// first, then the newest of the thread (bot.max_images; 0 = 4,
+	// negative = none).
+	MaxImages int
 	// MaxConcurrency bounds replies generated at once (default 16);
 	// QueueSize bounds the replies waiting (0 = 8*MaxConcurrency).
 	MaxConcurrency int

@@ -238,6 +238,10 @@ type Bot struct {
 	// llm.max_tokens is cut off there, with the length notice); 0 derives
 	// it from llm.max_tokens (8 bytes per token, at least 16 KiB).
 	MaxReplyBytes int `mapstructure:"max_reply_bytes" yaml:"max_reply_bytes"`
+	// MaxImages bounds the images sent in one prompt (0: none).
+	MaxImages int `mapstructure:"max_images" yaml:"max_images"`
+	// ImageMaxBytes bounds one image or document file fetched.
+	ImageMaxBytes int `mapstructure:"image_max_bytes" yaml:"image_max_bytes"`
 }
 
 // Log configures logging.

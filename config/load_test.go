@@ -79,6 +79,8 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"bot.max_prompt_chars":         4000,
 		"bot.attachment_max_bytes":     100000,
 		"bot.max_reply_bytes":          0,
+		"bot.max_images":               4,
+		"bot.image_max_bytes":          10 << 20,
 		"log.level":                    "info",
 		"log.format":                   "json",
 		"channels":                     map[string]Channel{},

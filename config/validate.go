@@ -229,6 +229,8 @@ func (c *Config) validateBot(p *problems) {
 		p.add("bot.max_prompt_chars", "must be at least 1, got %d", b.MaxPromptChars)
 	}
 	notNegative(p, "bot.attachment_max_bytes", int64(b.AttachmentMaxBytes))
+	notNegative(p, "bot.max_images", int64(b.MaxImages))
+	notNegative(p, "bot.image_max_bytes", int64(b.ImageMaxBytes))
 }
 
 func (c *Config) validateChannels(p *problems) {

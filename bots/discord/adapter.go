@@ -58,6 +58,9 @@ type Options struct {
 	// threads (default 10).
 	AttachmentMaxBytes int
 	ReplyChain         int
+	// Files bounds the images and documents read (bot.image_max_bytes);
+	// its TextMaxBytes defaults to AttachmentMaxBytes.
+	Files bots.FileLimits
 	// TranslateReactions subscribes to reactions and translates a message
 	// when someone reacts with a flag.
 	TranslateReactions bool

@@ -169,5 +169,5 @@ func textEN(k Key) string {
 	case UndeliveredRefused:
 		return "the platform refused it (error %[1]s)."
 	}
-	return ""
+	return fileText("en", k)
 }

@@ -39,6 +39,10 @@ func sampleArgs() map[Key][]any {
 		HomeViewing:           {"#chan-Q3"},
 		Undelivered:           {"<#123>", "the thread was archived."},
 		UndeliveredRefused:    {"50035"},
+		FileTooBig:            {"shot_q3.png"},
+		FileUnsupported:       {"a_q4.exe"},
+		FileUnreadable:        {"b_q5.pdf"},
+		TooManyImages:         {4},
 	}
 }
 

@@ -219,6 +219,7 @@ func Keys() []Key {
 		HomeLangAuto, HomeModelDefault, HomePromptBuiltin,
 		Undelivered, UndeliveredPermission, UndeliveredDeleted, UndeliveredArchived, UndeliveredUnclear,
 		UndeliveredRefused,
+		FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages,
 	}
 }
 
@@ -262,6 +263,9 @@ func Match(prefs ...string) string {
 // text returns the catalog text of key in a supported language, "" when
 // missing.
 func text(lang string, key Key) string {
+	if s := fileText(lang, key); s != "" {
+		return s
+	}
 	switch lang {
 	case "fr":
 		return textFR(key)

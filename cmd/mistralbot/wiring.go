@@ -156,6 +156,7 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		ContextTokens:         cfg.LLM.ContextTokens,
 		MaxTokens:             cfg.LLM.MaxTokens,
 		MaxReplyBytes:         cfg.Bot.MaxReplyBytes,
+		MaxImages:             maxImages(cfg.Bot.MaxImages),
 		Temperature:           cfg.LLM.Temperature,
 		MaxConcurrency:        cfg.LLM.MaxConcurrency,
 		QueueSize:             cfg.LLM.QueueSize,
@@ -245,6 +246,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		CommandPrefix:      cfg.Slack.CommandPrefix,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
+		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		Engine:             e,
 		HTTPClient:         platformClient(30 * time.Second),
@@ -267,6 +269,7 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		GuildID:            cfg.Discord.GuildID,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
+		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		LinkPreviews:       cfg.Bot.LinkPreviews,
 		HTTPClient:         platformClient(20 * time.Second),
@@ -290,4 +293,13 @@ func platformClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 128
 	return &http.Client{Timeout: timeout, Transport: t}
+}
+
+// maxImages maps bot.max_images (0: none) onto EngineOptions.MaxImages
+// (0: the default, negative: none).
+func maxImages(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
