@@ -187,6 +187,20 @@ func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 	return true
 }
 
+// ClaimDelivery claims key for one delivery through the same claim as
+// events (this process's cache, then the store, for DedupeTTL): adapters
+// use it for what carries no event id, such as a slash command's
+// trigger_id or a Discord interaction id, so that a captured, validly
+// signed request replayed later is answered once. It reports false for a
+// key claimed before; an empty key is never a duplicate. A store error is
+// logged and the delivery proceeds on this process's claim.
+func (e *Engine) ClaimDelivery(ctx context.Context, key string) bool {
+	if key == "" {
+		return true
+	}
+	return e.claim(ctx, "dlv:"+key)
+}
+
 // claimKeys are the dedupe keys of a message: its delivery (event) id and
 // its platform id within the channel.
 func claimKeys(msg Message) (event, message string) {
