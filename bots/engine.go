@@ -137,6 +137,7 @@ type Engine struct {
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
+	unsaved      unsavedUsage // usage the store refused, retried once (usage.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
