@@ -33,6 +33,10 @@ type EngineOptions struct {
 	AllowedUsers    []string
 	// RatePerUser is requests per minute per user; 0 = none.
 	RatePerUser int
+	// MaxPendingPerUser bounds one asker's questions queued or running at
+	// once, so one person cannot take every worker and queue slot; 0 =
+	// none (config's bot.max_pending_per_user defaults to 3).
+	MaxPendingPerUser int
 	// DailyTokensPerChannel caps tokens per channel per UTC day; 0 = none.
 	DailyTokensPerChannel int64
 	// DailyUSDCap caps the whole bot's spend per UTC day; 0 = none.
@@ -129,6 +133,7 @@ type Engine struct {
 	histories    *lru[ConversationKey, []Turn]
 	joined       *lru[ConversationKey, struct{}]
 	claims       *lru[string, struct{}] // dedupe keys claimed here (dispatch.go)
+	notices      *lru[string, struct{}] // limit notices given per user (limits.go)
 	running      atomic.Bool
 	stopped      atomic.Bool
 	jr           *journal // the reply journal (journal.go)
@@ -136,6 +141,7 @@ type Engine struct {
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
+	unsaved      unsavedUsage // usage the store refused, retried once (usage.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
@@ -160,7 +166,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	if opts.MaxReplyBytes < 0 {
 		problems = append(problems, fmt.Errorf("engine: max reply bytes must not be negative, got %d", opts.MaxReplyBytes))
 	}
-	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
+	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.MaxPendingPerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
 		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
 	}
 	// Languages are normalized once here ("French" -> "fr"), so that the
@@ -232,11 +238,12 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		ownEstimator: ownEstimator,
 		log:          opts.Logger,
 		now:          opts.Now,
-		pool:         newPool(opts.QueueSize),
+		pool:         newPool(opts.QueueSize, opts.MaxPendingPerUser),
 		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
 		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
 		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
 		claims:       newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
+		notices:      newLRU[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:           jr,
 	}, nil
 }

@@ -220,7 +220,10 @@ type Bot struct {
 	Admins          []string `mapstructure:"admins" yaml:"admins"`
 	// RatePerUser is requests per minute; DailyTokensPerChannel and
 	// DailyUSDCap (whole bot) reset at midnight UTC. 0 = no limit.
-	RatePerUser           int     `mapstructure:"rate_per_user" yaml:"rate_per_user"`
+	RatePerUser int `mapstructure:"rate_per_user" yaml:"rate_per_user"`
+	// MaxPendingPerUser bounds one user's questions queued or being
+	// answered at once (0 = no bound), so one person cannot take the bot.
+	MaxPendingPerUser     int     `mapstructure:"max_pending_per_user" yaml:"max_pending_per_user"`
 	DailyTokensPerChannel int64   `mapstructure:"daily_tokens_per_channel" yaml:"daily_tokens_per_channel"`
 	DailyUSDCap           float64 `mapstructure:"daily_usd_cap" yaml:"daily_usd_cap"`
 	// TranslateReactions translates a message when someone reacts with a

@@ -221,6 +221,7 @@ func (c *Config) validateBot(p *problems) {
 	checkIDs(p, "bot.allowed_users", b.AllowedUsers)
 	checkIDs(p, "bot.admins", b.Admins)
 	notNegative(p, "bot.rate_per_user", int64(b.RatePerUser))
+	notNegative(p, "bot.max_pending_per_user", int64(b.MaxPendingPerUser))
 	notNegative(p, "bot.daily_tokens_per_channel", b.DailyTokensPerChannel)
 	if b.DailyUSDCap < 0 {
 		p.add("bot.daily_usd_cap", "must not be negative")

@@ -29,6 +29,7 @@ type Engine interface {
 	Command(ctx context.Context, conv bots.Conversations, cmd bots.Command) bots.Response
 	Answer(ctx context.Context, ask *bots.Ask, reply bots.Reply) error
 	TranslateMessage(ctx context.Context, conv bots.Conversations, msg bots.Message, target string) error
+	ClaimDelivery(ctx context.Context, key string) bool
 }
 
 var _ Engine = (*bots.Engine)(nil)

@@ -34,7 +34,7 @@ type interactionChannel struct {
 // onGatewayInteraction answers an INTERACTION_CREATE from the gateway.
 func (a *Adapter) onGatewayInteraction(ctx context.Context, raw []byte) {
 	err := a.handleInteraction(ctx, raw, nil)
-	if err != nil && !errors.Is(err, errMalformed) {
+	if err != nil && !errors.Is(err, errMalformed) && !errors.Is(err, errReplayed) {
 		a.log.Error("discord: interaction not answered", "err", err)
 	}
 }
@@ -81,6 +81,9 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 	if err != nil {
 		a.log.Warn("discord: malformed interaction ignored", "err", err, "bytes", len(raw))
 		return err
+	}
+	if a.replayed(ctx, in) {
+		return errReplayed
 	}
 	send := httpRespond
 	if send == nil {

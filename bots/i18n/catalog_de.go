@@ -51,6 +51,8 @@ func textDE(k Key) string {
 		return "_(Dieser Thread ist zu lang für das Modell, deshalb habe ich nur den neuesten Teil gelesen. Ausgelassene Nachrichten: %[1]d.)_"
 	case LimitUserRate:
 		return "Du hast dein Limit an Fragen pro Minute erreicht (%[1]d). Ab %[2]s kannst du wieder fragen."
+	case LimitUserPending:
+		return "Du hast bereits %[1]d Fragen, die auf eine Antwort warten. Ich beantworte zuerst diese; Fragen, die du vorher sendest, bleiben unbeantwortet, stelle sie danach erneut."
 	case LimitChannelTokens:
 		return "Dieser Kanal hat sein Tageskontingent von %[1]d Tokens aufgebraucht. Es wird um %[2]s zurückgesetzt."
 	case LimitDailyUSD:

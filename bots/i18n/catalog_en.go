@@ -51,6 +51,8 @@ func textEN(k Key) string {
 		return "_(This thread is too long for the model, so I only read the most recent part. Messages left out: %[1]d.)_"
 	case LimitUserRate:
 		return "You've reached your limit of questions per minute (%[1]d). Try again after %[2]s."
+	case LimitUserPending:
+		return "You already have %[1]d questions waiting for an answer. I'll answer those first; questions you send before they are answered are not answered, so ask again then."
 	case LimitChannelTokens:
 		return "This channel has used up its daily budget of %[1]d tokens. It resets at %[2]s."
 	case LimitDailyUSD:

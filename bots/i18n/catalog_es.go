@@ -51,6 +51,8 @@ func textES(k Key) string {
 		return "_(Este hilo es demasiado largo para el modelo, así que solo he leído la parte más reciente. Mensajes omitidos: %[1]d.)_"
 	case LimitUserRate:
 		return "Has alcanzado tu límite de preguntas por minuto (%[1]d). Vuelve a intentarlo a partir de las %[2]s."
+	case LimitUserPending:
+		return "Ya tienes %[1]d preguntas esperando respuesta. Respondo primero a esas; las preguntas que envíes antes de que respondan no se responderán, así que vuelve a preguntar después."
 	case LimitChannelTokens:
 		return "Este canal ha agotado su cupo diario de %[1]d tokens. Se restablece a las %[2]s."
 	case LimitDailyUSD:

@@ -51,6 +51,8 @@ func textFR(k Key) string {
 		return "_(Ce fil est trop long pour le modèle, je n'en ai donc lu que la partie la plus récente. Messages laissés de côté : %[1]d.)_"
 	case LimitUserRate:
 		return "Tu as atteint ta limite de questions par minute (%[1]d). Réessaie après %[2]s."
+	case LimitUserPending:
+		return "Tu as déjà %[1]d questions en attente de réponse. Je réponds d'abord à celles-ci ; les questions envoyées avant ces réponses ne recevront pas de réponse, repose-les ensuite."
 	case LimitChannelTokens:
 		return "Ce canal a épuisé son quota quotidien de %[1]d tokens. Il sera remis à zéro à %[2]s."
 	case LimitDailyUSD:

@@ -51,6 +51,8 @@ func textIT(k Key) string {
 		return "_(Questo thread è troppo lungo per il modello, quindi ho letto solo la parte più recente. Messaggi tralasciati: %[1]d.)_"
 	case LimitUserRate:
 		return "Hai raggiunto il tuo limite di domande al minuto (%[1]d). Riprova dopo le %[2]s."
+	case LimitUserPending:
+		return "Hai già %[1]d domande in attesa di risposta. Rispondo prima a quelle; le domande inviate prima delle risposte non ricevono risposta, riproponile dopo."
 	case LimitChannelTokens:
 		return "Questo canale ha esaurito il suo budget giornaliero di %[1]d token. Si azzera alle %[2]s."
 	case LimitDailyUSD:

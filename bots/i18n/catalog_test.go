@@ -21,6 +21,7 @@ func sampleArgs() map[Key][]any {
 		MessageTooLong:        {731},
 		ContextTruncated:      {617},
 		LimitUserRate:         {11, "14:05 UTC"},
+		LimitUserPending:      {3},
 		LimitChannelTokens:    {int64(123), "00:00 UTC"},
 		LimitDailyUSD:         {"00:00 UTC"},
 		LangCurrent:           {"Langname"},

@@ -67,6 +67,10 @@ const (
 	// LimitUserRate(limit int, reset string): the asker's per-minute
 	// limit; reset is a time of day such as "14:05 UTC".
 	LimitUserRate Key = "limit_user_rate"
+	// LimitUserPending(limit int): the asker already has limit questions
+	// waiting or being answered; what they send before those are answered
+	// is not answered.
+	LimitUserPending Key = "limit_user_pending"
 	// LimitChannelTokens(limit int64, reset string): the channel's daily
 	// token budget.
 	LimitChannelTokens Key = "limit_channel_tokens"
@@ -205,7 +209,7 @@ func Keys() []Key {
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
 		ErrTimeout, ErrInternal, Busy,
 		CutOff, LengthLimit, Interrupted, HistoryTrimmed, MessageTooLong, ContextTruncated,
-		LimitUserRate, LimitChannelTokens, LimitDailyUSD,
+		LimitUserRate, LimitUserPending, LimitChannelTokens, LimitDailyUSD,
 		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,
 		LangCurrent, LangAuto, LangSet, LangSetAuto, LangInvalid, NotAdmin,
 		PromptCurrent, PromptNone, PromptSet, PromptCleared, PromptClearedToConfig, PromptTooLong,

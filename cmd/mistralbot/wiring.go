@@ -151,6 +151,7 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		AllowedChannels:       cfg.Bot.AllowedChannels,
 		AllowedUsers:          cfg.Bot.AllowedUsers,
 		RatePerUser:           cfg.Bot.RatePerUser,
+		MaxPendingPerUser:     cfg.Bot.MaxPendingPerUser,
 		DailyTokensPerChannel: cfg.Bot.DailyTokensPerChannel,
 		DailyUSDCap:           cfg.Bot.DailyUSDCap,
 		ContextTokens:         cfg.LLM.ContextTokens,
