@@ -132,6 +132,7 @@ type Engine struct {
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
+	inflight     inflight // controlled replies a Stop click can cancel (stop.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
