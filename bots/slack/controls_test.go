@@ -1,0 +1,109 @@
+package slack
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"mistralbot/bots/i18n"
+	"mistralbot/bots/slack/fakeslack"
+	"mistralbot/llm/llmtest"
+)
+
+// stopHarness answers with two chunks, then holds the stream open (Stall)
+// until the client goes away: only a stop ends it.
+func stopHarness(t *testing.T, mode string) *harness {
+	return newHarness(t, harnessOptions{mode: mode,
+		llm:   llmtest.Options{Default: llmtest.Scenario{Tokens: []string{"Hello", " world"}, Fault: llmtest.Stall, FailAfter: 2}},
+		adapt: func(o *Options) { o.StopButton = true; o.EditInterval = time.Millisecond }})
+}
+
+// waitLive waits for the answer's message to show the two chunks and the
+// Stop button, and returns it.
+func (h *harness) waitLive(channel, thread string) fakeslack.Message {
+	h.t.Helper()
+	var m fakeslack.Message
+	h.waitFor("the answer with its Stop button", func() bool {
+		got := h.replies(channel, thread)
+		if len(got) != 1 {
+			return false
+		}
+		m = got[0]
+		b := m.Buttons()
+		return strings.HasPrefix(m.Text, "Hello world") && len(b) == 1 && b[0].ActionID == StopActionID && b[0].Value != ""
+	})
+	return m
+}
+
+func (h *harness) responseCount(text string) int {
+	n := 0
+	for _, r := range h.fake.Responses() {
+		if r.Text == text && r.ResponseType == "ephemeral" {
+			n++
+		}
+	}
+	return n
+}
+
+func TestStopButtonCancelsTheModelRequest(t *testing.T) {
+	forModes(t, func(t *testing.T, mode string) {
+		h := stopHarness(t, mode)
+		q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> tell me a long story")
+		live := h.waitLive("C0GENERAL", q.TS)
+
+		// Alice did not ask and is no admin: refused, nothing changes.
+		h.interaction(h.fake.BlockAction(live, "U0ALICE", StopActionID))
+		refusal := Mrkdwn(i18n.T("fr", i18n.StopNotAllowed))
+		h.waitFor("the refusal to Alice", func() bool { return h.responseCount(refusal) == 1 })
+		if st := h.llm.Stats(); st.Cancelled != 0 {
+			t.Fatalf("a refused click cancelled the request: %+v", st)
+		}
+
+		// The asker stops it: the request ends, the text stays with the
+		// notice, the button goes with the final edit.
+		h.interaction(h.fake.BlockAction(live, "U0BOB", StopActionID))
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if !h.llm.WaitStats(ctx, func(s llmtest.Stats) bool { return s.Cancelled == 1 }) {
+			t.Fatalf("the model request was not cancelled: %+v", h.llm.Stats())
+		}
+		want := Mrkdwn("Hello world\n\n" + i18n.T("en", i18n.Stopped))
+		var final fakeslack.Message
+		h.waitFor("the stopped answer without its button", func() bool {
+			got := h.replies("C0GENERAL", q.TS)
+			if len(got) != 1 {
+				return false
+			}
+			final = got[0]
+			return final.Text == want && len(final.Buttons()) == 0
+		})
+		if len(final.Blocks) != 0 {
+			t.Errorf("blocks left on the final message: %v", final.Blocks)
+		}
+
+		// A second click (a replay, or a click after the end) is told so
+		// and changes nothing.
+		edits := final.Edits
+		h.interaction(h.fake.BlockAction(live, "U0BOB", StopActionID))
+		over := Mrkdwn(i18n.T("en", i18n.StopOver))
+		h.waitFor("the late click's answer", func() bool { return h.responseCount(over) == 1 })
+		got := h.replies("C0GENERAL", q.TS)
+		if len(got) != 1 || got[0].Edits != edits || got[0].Text != want {
+			t.Errorf("a late click changed the answer: %+v", got)
+		}
+		if n := len(h.llm.ChatRequests()); n != 1 {
+			t.Errorf("model asked %d times, want 1", n)
+		}
+	})
+}
+
+func TestAnswerWithoutStopKeepsNoButton(t *testing.T) {
+	h := newHarness(t, harnessOptions{llm: llmtest.Options{Default: llmtest.Scenario{Reply: "All done here."}},
+		adapt: func(o *Options) { o.StopButton = true }})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> hi")
+	h.waitFor("the answer, without controls", func() bool {
+		got := h.replies("C0GENERAL", q.TS)
+		return len(got) == 1 && got[0].Text == "All done here." && len(got[0].Blocks) == 0
+	})
+}
