@@ -40,6 +40,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"slack.signing_secret":         "",
 		"slack.api_url":                "https://slack.com/api/",
 		"slack.native_streaming":       true,
+		"slack.stop_button":            true,
 		"slack.agent_view":             true,
 		"slack.command_prefix":         "",
 		"slack.team_id":                "",

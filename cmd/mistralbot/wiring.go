@@ -240,6 +240,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		Mode:               cfg.Slack.Mode,
 		APIURL:             cfg.Slack.APIURL,
 		NativeStreaming:    cfg.Slack.NativeStreaming,
+		StopButton:         cfg.Slack.StopButton,
 		AgentView:          cfg.Slack.AgentView,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
 		FollowThreads:      cfg.Bot.FollowThreads,
