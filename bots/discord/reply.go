@@ -27,7 +27,10 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 		}
 	}
 	sink := a.newChannelSink(channel, key.Team, replyTo)
-	return a.newReply(ctx, sink, sink, channel, to, true), nil
+	out, id := a.controls(sink, to) // the Stop button (stop.go)
+	r := a.newReply(ctx, out, sink, channel, to, true)
+	r.replyID = id
+	return r, nil
 }
 
 // startThread creates the thread of a pending mention. When Discord
@@ -78,6 +81,8 @@ type reply struct {
 	st      *bots.Streamer
 	channel string
 	to      bots.Message
+	// replyID names the reply in its Stop button ("": none).
+	replyID string
 	// settle gives back a global slot the Throttle took for a call the
 	// Streamer did not make (nil: nothing to give back).
 	settle func()

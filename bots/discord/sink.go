@@ -39,6 +39,10 @@ type channelSink struct {
 	moved map[string]string
 	// prepaid is the global slot Allow took for the next call.
 	prepaid atomic.Pointer[ticket]
+	// ctl is the Stop button, nil without; live: the current call
+	// shows it (stop.go).
+	ctl  *stopControl
+	live bool
 }
 
 var (
@@ -119,6 +123,9 @@ func (c *channelSink) Post(ctx context.Context, text string) (string, error) {
 		return "", err
 	}
 	send := &discordgo.MessageSend{Content: text, AllowedMentions: noMentions()}
+	if comps := c.components(false); comps != nil {
+		send.Components = *comps
+	}
 	if c.replyTo != "" {
 		no := false
 		send.Reference = &discordgo.MessageReference{MessageID: c.replyTo, ChannelID: c.channel, GuildID: c.guild, FailIfNotExists: &no}
@@ -138,7 +145,8 @@ func (c *channelSink) Edit(ctx context.Context, id, text string) error {
 	if to, ok := c.moved[id]; ok {
 		id = to
 	}
-	edit := &discordgo.MessageEdit{ID: id, Channel: c.channel, Content: &text, AllowedMentions: noMentions()}
+	edit := &discordgo.MessageEdit{ID: id, Channel: c.channel, Content: &text, AllowedMentions: noMentions(),
+		Components: c.components(true)}
 	pctx, done := c.paid(ctx)
 	_, err := c.a.s.ChannelMessageEditComplex(edit, discordgo.WithContext(pctx))
 	done()

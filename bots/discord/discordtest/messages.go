@@ -15,6 +15,9 @@ type outgoing struct {
 	Reference       *MessageReference `json:"message_reference"`
 	Flags           int               `json:"flags"`
 	Embeds          []json.RawMessage `json:"embeds"`
+	// Components nil: not sent (an edit keeps the message's); empty:
+	// cleared.
+	Components *[]Component `json:"components"`
 }
 
 type allowedMentions struct {
@@ -102,6 +105,9 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 	if !s.checkContent(w, content) {
 		return
 	}
+	if in.Components != nil && !checkComponents(w, *in.Components) {
+		return
+	}
 	s.mu.Lock()
 	msg := &Message{ID: s.ids.id(), ChannelID: c.ID, GuildID: c.GuildID, Content: content, Author: &s.bot,
 		Attachments: []Attachment{}, Embeds: in.Embeds, Timestamp: timestamp(time.Now()), Flags: in.Flags}
@@ -112,6 +118,9 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 			cp := *ref
 			msg.ReferencedMessage = &cp
 		}
+	}
+	if in.Components != nil {
+		msg.Components = *in.Components
 	}
 	s.applyMentions(msg, in.AllowedMentions)
 	s.storeMessage(msg)
@@ -130,6 +139,9 @@ func (s *Server) editMessage(w http.ResponseWriter, cid, mid string, body []byte
 	if in.Content != nil && !s.checkContent(w, *in.Content) {
 		return
 	}
+	if in.Components != nil && !checkComponents(w, *in.Components) {
+		return
+	}
 	s.mu.Lock()
 	msg := s.findMessage(cid, mid)
 	if msg == nil {
@@ -144,6 +156,9 @@ func (s *Server) editMessage(w http.ResponseWriter, cid, mid string, body []byte
 	}
 	if in.Content != nil {
 		msg.Content = strings.TrimSpace(*in.Content)
+	}
+	if in.Components != nil {
+		msg.Components = *in.Components
 	}
 	s.applyMentions(msg, in.AllowedMentions)
 	msg.EditedTimestamp = strptr(timestamp(time.Now()))
