@@ -167,6 +167,8 @@ type Discord struct {
 	// is 50; large bots can ask Discord for more). Every replica sharing
 	// the token should get its share.
 	RequestsPerSecond int `mapstructure:"requests_per_second" yaml:"requests_per_second"`
+	// StopButton shows a Stop button on an answer being written.
+	StopButton bool `mapstructure:"stop_button" yaml:"stop_button"`
 }
 
 // Server configures the HTTP listener.

@@ -69,6 +69,7 @@ func defaults() map[string]any {
 		"discord.shard_count":         1,
 		"discord.guild_id":            "",
 		"discord.requests_per_second": 50,
+		"discord.stop_button":         true,
 
 		"server.listen":          ":8080",
 		"server.shutdown_grace":  30 * time.Second,

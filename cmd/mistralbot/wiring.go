@@ -270,6 +270,7 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		HTTPClient:         platformClient(20 * time.Second),
 		GlobalPerSecond:    cfg.Discord.RequestsPerSecond,
+		StopButton:         cfg.Discord.StopButton,
 		Logger:             log.With("platform", "discord"),
 	}
 	if e != nil {
