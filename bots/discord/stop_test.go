@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"mistralbot/bots/i18n"
 	"mistralbot/bots/discord/discordtest"
+	"mistralbot/bots/i18n"
 	"mistralbot/llm/llmtest"
 )
 
