@@ -107,3 +107,21 @@ func TestAnswerWithoutStopKeepsNoButton(t *testing.T) {
 		return len(got) == 1 && got[0].Text == "All done here." && len(got[0].Blocks) == 0
 	})
 }
+
+func TestSectionsFitBlockKit(t *testing.T) {
+	long := strings.Repeat("ligne de texte é\n", 250) // 4,250 characters
+	for _, text := range []string{"short", long, strings.Repeat("é", 4000)} {
+		parts := sections(text, sectionLimit)
+		if strings.Join(parts, "") != text {
+			t.Errorf("sections lose text (%d chars)", len([]rune(text)))
+		}
+		for _, p := range parts {
+			if n := len([]rune(p)); n == 0 || n > sectionLimit {
+				t.Errorf("a section of %d characters", n)
+			}
+		}
+	}
+	if parts := sections(long, sectionLimit); len(parts) != 2 || !strings.HasSuffix(parts[0], "\n") {
+		t.Errorf("not cut at a line break: %d parts", len(parts))
+	}
+}
