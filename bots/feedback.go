@@ -1,0 +1,35 @@
+package bots
+
+import "context"
+
+// Feedback is one user's vote (👍 or 👎) on one answer, with what the
+// counts are kept by: the answer's channel (ChannelID form), model and
+// language.
+type Feedback struct {
+	Reply    string `json:"reply"` // the answer's reply id
+	User     string `json:"user"`  // the voter (UserID form)
+	Channel  string `json:"channel"`
+	Model    string `json:"model"`
+	Language string `json:"language"`
+	Up       bool   `json:"up"`
+}
+
+// FeedbackCount is the votes of one channel, model and language.
+type FeedbackCount struct {
+	Channel, Model, Language string
+	Up, Down                 int64
+}
+
+// FeedbackStore is an optional Store capability (store.Memory, store.Bolt
+// and store.Redis have it): answers' votes, kept per voter and answer so
+// that a click delivered twice counts once and a changed mind replaces
+// the first vote.
+type FeedbackStore interface {
+	// Vote records f, replacing the voter's earlier vote on the same
+	// answer, and reports whether anything changed (false: the same vote
+	// again).
+	Vote(ctx context.Context, f Feedback) (changed bool, err error)
+	// FeedbackCounts returns the counts of channel ("" for every channel),
+	// sorted by channel, model and language.
+	FeedbackCounts(ctx context.Context, channel string) ([]FeedbackCount, error)
+}
