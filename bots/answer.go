@@ -1,6 +1,7 @@
 package bots
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -132,6 +133,9 @@ func (e *Engine) process(work context.Context, j *job) {
 		// The answer is written: a click from now on is told so (StopOver).
 		release()
 		usage = e.settleUsage(ctx, j.msg, plan.p, g)
+		if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
+			e.offerFeedback(base, j.msg, cmp.Or(g.result.Model, req.Model), lang)
+		}
 	}
 	g := e.generate(work, ctx, lctx, reply, req, early, lang, notes, j.recovered(), plan)
 	release()

@@ -29,6 +29,14 @@ type ControlSink interface {
 	Live() Sink
 }
 
+// RatingSink is an optional ControlSink capability: the last message of a
+// finished answer can show feedback buttons (👍 / 👎). Rated returns the
+// Sink that posts and edits with them.
+type RatingSink interface {
+	ControlSink
+	Rated() Sink
+}
+
 // RetryAfterError is implemented by platform errors that ask the caller to
 // wait (HTTP 429 with Retry-After).
 type RetryAfterError interface {
@@ -97,9 +105,11 @@ type Streamer struct {
 	// message): an edit refused for good continues from there.
 	sentEnd  []int
 	sentOpen []string
-	// live is, per message, whether it shows the controls (ControlSink).
-	live      []bool
+	// live is, per message, which controls it shows (ControlSink).
+	live      []controls
 	ctl       ControlSink // sink when it is one
+	rs        RatingSink  // sink when it is one
+	rated     bool        // OfferFeedback was called (guarded by mu)
 	posts     int         // posts made so far: the part number of the next (OncePoster)
 	lastEdit  time.Time
 	splitLen  int    // len(text) at the last split (see sync)
@@ -116,6 +126,7 @@ var (
 	_ Reply       = (*Streamer)(nil)
 	_ MessageIDs  = (*Streamer)(nil)
 	_ FirstPoster = (*Streamer)(nil)
+	_ Rateable    = (*Streamer)(nil)
 )
 
 // NewStreamer returns a Streamer writing through sink.
@@ -136,10 +147,11 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	s.pacer, _ = opts.Throttle.(Pacer)
 	s.ctl, _ = sink.(ControlSink)
+	s.rs, _ = sink.(RatingSink)
 	s.ids = append([]string(nil), opts.Existing...)
 	s.sent = make([]string, len(s.ids)) // unknown content: the first sync edits them
 	s.sentOpen = make([]string, len(s.ids))
-	s.live = make([]bool, len(s.ids))
+	s.live = make([]controls, len(s.ids))
 	for range s.ids {
 		s.sentEnd = append(s.sentEnd, -1)
 	}
@@ -359,7 +371,13 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 		mandatory := final || !last
 		// Only the open message of an answer still being written shows
 		// the controls; any other edit of a message showing them is due.
-		live := s.ctl != nil && !final && last
+		live := noControls
+		switch {
+		case s.ctl != nil && !final && last:
+			live = stopControls
+		case s.rs != nil && final && last && s.isRated():
+			live = ratingControls
+		}
 		switch {
 		case idx >= len(s.ids):
 			if !final && len(s.ids) == 0 && s.pacer != nil && !s.admitted {
@@ -439,7 +457,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 // post posts body as a new message of the reply, through PostOnce when
 // the sink has it (then a post whose outcome is unclear is retried: it
 // cannot appear twice), and records the first post's time.
-func (s *Streamer) post(ctx context.Context, body string, live bool) (string, error) {
+func (s *Streamer) post(ctx context.Context, body string, live controls) (string, error) {
 	sink := s.sinkFor(live)
 	once, idempotent := sink.(OncePoster)
 	part := s.posts
@@ -466,13 +484,39 @@ func (s *Streamer) post(ctx context.Context, body string, live bool) (string, er
 	return id, nil
 }
 
-// sinkFor is the sink posting and editing with the controls (live) or
-// without them.
-func (s *Streamer) sinkFor(live bool) Sink {
-	if live {
+// controls are what a message of the answer shows.
+type controls int
+
+const (
+	noControls     controls = iota
+	stopControls            // while written: ControlSink.Live
+	ratingControls          // the last message of a finished answer: RatingSink.Rated
+)
+
+// sinkFor is the sink posting and editing with the controls c.
+func (s *Streamer) sinkFor(c controls) Sink {
+	switch c {
+	case stopControls:
 		return s.ctl.Live()
+	case ratingControls:
+		return s.rs.Rated()
 	}
 	return s.sink
+}
+
+// OfferFeedback implements Rateable: the final text's last message shows
+// the sink's feedback buttons (RatingSink; without one it does nothing).
+// The Engine calls it before Finish, for a complete answer only.
+func (s *Streamer) OfferFeedback() {
+	s.mu.Lock()
+	s.rated = true
+	s.mu.Unlock()
+}
+
+func (s *Streamer) isRated() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rated
 }
 
 // freeze leaves message idx as the platform shows it: later text goes to

@@ -41,6 +41,12 @@ func textDE(k Key) string {
 		return "⚠️ _Die Antwort wurde abgebrochen._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _Die Antwort hat die maximale Länge erreicht._"
+	case FeedbackThanks:
+		return "Danke für dein Feedback."
+	case FeedbackUnknown:
+		return "Zu dieser Antwort kann ich kein Feedback mehr speichern."
+	case FeedbackLine:
+		return "Rückmeldungen, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
 	case Stopped:
 		return "⏹️ _Angehalten._"
 	case StopButton:

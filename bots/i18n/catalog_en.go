@@ -41,6 +41,12 @@ func textEN(k Key) string {
 		return "⚠️ _The answer was cut off._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _The answer reached the maximum length._"
+	case FeedbackThanks:
+		return "Thanks for your feedback."
+	case FeedbackUnknown:
+		return "I can no longer record feedback on this answer."
+	case FeedbackLine:
+		return "Feedback, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
 	case Stopped:
 		return "⏹️ _Stopped._"
 	case StopButton:

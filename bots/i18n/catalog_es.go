@@ -41,6 +41,12 @@ func textES(k Key) string {
 		return "⚠️ _La respuesta se ha cortado._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _La respuesta ha alcanzado la longitud máxima._"
+	case FeedbackThanks:
+		return "Gracias por tu opinión."
+	case FeedbackUnknown:
+		return "Ya no puedo registrar opiniones sobre esta respuesta."
+	case FeedbackLine:
+		return "Opiniones, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
 	case Stopped:
 		return "⏹️ _Detenida._"
 	case StopButton:

@@ -41,6 +41,12 @@ func textFR(k Key) string {
 		return "⚠️ _La réponse a été interrompue._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _La réponse a atteint la longueur maximale._"
+	case FeedbackThanks:
+		return "Merci pour ton avis."
+	case FeedbackUnknown:
+		return "Je ne peux plus enregistrer d'avis sur cette réponse."
+	case FeedbackLine:
+		return "Avis, %[1]s (%[2]s) : 👍 %[3]d · 👎 %[4]d"
 	case Stopped:
 		return "⏹️ _Réponse arrêtée._"
 	case StopButton:

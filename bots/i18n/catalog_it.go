@@ -41,6 +41,12 @@ func textIT(k Key) string {
 		return "⚠️ _La risposta si è interrotta._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _La risposta ha raggiunto la lunghezza massima._"
+	case FeedbackThanks:
+		return "Grazie per il tuo feedback."
+	case FeedbackUnknown:
+		return "Non posso più registrare feedback su questa risposta."
+	case FeedbackLine:
+		return "Valutazioni, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
 	case Stopped:
 		return "⏹️ _Interrotta._"
 	case StopButton:

@@ -65,6 +65,14 @@ const (
 	// StopOver answers (ephemeral) a Stop click on an answer already
 	// finished or already stopped.
 	StopOver Key = "stop_over"
+	// FeedbackThanks answers (ephemeral) a 👍 / 👎 click.
+	FeedbackThanks Key = "feedback_thanks"
+	// FeedbackUnknown answers (ephemeral) a vote on an answer this process
+	// does not know (before a restart, long ago).
+	FeedbackUnknown Key = "feedback_unknown"
+	// FeedbackLine is one line of /usage for admins: model, language, 👍
+	// and 👎 counts of the channel.
+	FeedbackLine Key = "feedback_line"
 	// MessageTooLong(limit int): the question alone does not fit the
 	// model's context window of limit tokens; it is left out of the
 	// thread's later prompts.
@@ -198,7 +206,7 @@ func Keys() []Key {
 		Help, Thinking,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
 		ErrTimeout, ErrInternal, Busy,
-		CutOff, LengthLimit, Interrupted, Stopped, StopButton, StopNotAllowed, StopOver,
+		CutOff, LengthLimit, Interrupted, Stopped, StopButton, StopNotAllowed, StopOver, FeedbackThanks, FeedbackUnknown, FeedbackLine,
 		HistoryTrimmed, MessageTooLong, ContextTruncated,
 		LimitUserRate, LimitChannelTokens, LimitDailyUSD,
 		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,

@@ -203,6 +203,13 @@ func (o observer) ReplyDone(s bots.ReplyStats) {
 	}
 }
 
+var _ bots.FeedbackObserver = observer{}
+
+// FeedbackGiven implements bots.FeedbackObserver.
+func (o observer) FeedbackGiven(p bots.Platform, model, language string, up bool) {
+	o.m.Feedback(string(p), model, language, up)
+}
+
 func (o observer) Refused(p bots.Platform, reason string) {
 	if reason == "duplicate" {
 		o.m.Deduped(string(p))
