@@ -18,7 +18,13 @@ import (
 // written; its value is the reply id (threadSink.replyID).
 const StopActionID = "mistralbot_stop"
 
+// FeedbackActionID is the action_id of the feedback_buttons element on a
+// finished answer; the values are "up:<reply id>" and "down:<reply id>".
+const FeedbackActionID = "mistralbot_feedback"
+
 var (
+	_ bots.RatingSink  = (*controlSink)(nil)
+	_ bots.OncePoster  = (*ratedSink)(nil)
 	_ bots.ControlSink = (*controlSink)(nil)
 	_ bots.OncePoster  = (*controlSink)(nil)
 	_ bots.OncePoster  = (*liveSink)(nil)
@@ -61,6 +67,48 @@ func (c *controlSink) Edit(ctx context.Context, id, text string) error {
 // Live implements bots.ControlSink.
 func (c *controlSink) Live() bots.Sink { return (*liveSink)(c) }
 
+// Rated implements bots.RatingSink.
+func (c *controlSink) Rated() bots.Sink { return (*ratedSink)(c) }
+
+// ratedSink posts and edits a finished answer's last message with the
+// feedback buttons: Slack's feedback_buttons element in a context_actions
+// block (https://docs.slack.dev/reference/block-kit/blocks/context-actions-block,
+// https://docs.slack.dev/reference/block-kit/block-elements/feedback-buttons-element).
+type ratedSink controlSink
+
+// Post implements bots.Sink.
+func (r *ratedSink) Post(ctx context.Context, text string) (string, error) {
+	return r.post(ctx, text, -1, r.blocks(text))
+}
+
+// PostOnce implements bots.OncePoster.
+func (r *ratedSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
+	return r.postOnce(ctx, part, text, r.blocks(text))
+}
+
+// Edit implements bots.Sink.
+func (r *ratedSink) Edit(ctx context.Context, id, text string) error {
+	return r.edit(ctx, id, text, r.blocks(text))
+}
+
+func (r *ratedSink) blocks(text string) slackgo.MsgOption {
+	bs := textSections(text)
+	fb := slackgo.NewFeedbackButtonsBlockElement(FeedbackActionID,
+		slackgo.NewFeedbackButton(slackgo.NewTextBlockObject(slackgo.PlainTextType, "👍", true, false), "up:"+r.replyID),
+		slackgo.NewFeedbackButton(slackgo.NewTextBlockObject(slackgo.PlainTextType, "👎", true, false), "down:"+r.replyID))
+	bs = append(bs, slackgo.NewContextActionsBlock("feedback", fb))
+	return slackgo.MsgOptionBlocks(bs...)
+}
+
+// textSections are text as section blocks (mrkdwn, verbatim).
+func textSections(text string) []slackgo.Block {
+	var bs []slackgo.Block
+	for _, chunk := range sections(text, sectionLimit) {
+		bs = append(bs, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, chunk, false, true), nil, nil))
+	}
+	return bs
+}
+
 // liveSink posts and edits with the Stop button.
 type liveSink controlSink
 
@@ -87,10 +135,7 @@ func (l *liveSink) blocks(ctx context.Context, text string) slackgo.MsgOption {
 	l.once.Do(func() {
 		l.label = i18n.T(l.a.uiLang(ctx, l.channel, l.asker.to.Locale), i18n.StopButton)
 	})
-	var bs []slackgo.Block
-	for _, chunk := range sections(text, sectionLimit) {
-		bs = append(bs, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, chunk, false, true), nil, nil))
-	}
+	bs := textSections(text)
 	btn := slackgo.NewButtonBlockElement(StopActionID, l.replyID, slackgo.NewTextBlockObject(slackgo.PlainTextType, "⏹ "+l.label, true, false))
 	bs = append(bs, slackgo.NewActionBlock("controls", btn))
 	return slackgo.MsgOptionBlocks(bs...)
@@ -148,6 +193,16 @@ func (a *Adapter) acceptBlockActions(payload []byte) error {
 		return fmt.Errorf("%w: block_actions: %v", errMalformed, err)
 	}
 	for _, act := range in.Actions {
+		if act.ActionID == FeedbackActionID {
+			if in.User.ID == "" || in.Channel.ID == "" || act.Value == "" {
+				return fmt.Errorf("%w: feedback action without user, channel or value", errMalformed)
+			}
+			value := act.Value
+			if !a.spawn(handlerTimeout, func(ctx context.Context) { a.handleFeedback(ctx, in, value) }) {
+				return errNotRunning
+			}
+			continue
+		}
 		if act.ActionID != StopActionID {
 			a.log.Info("unhandled block action; acknowledged and ignored", "action_id", act.ActionID)
 			continue
@@ -192,6 +247,27 @@ func (a *Adapter) handleStop(ctx context.Context, in blockActions, replyID strin
 	user := a.users.info(ctx, in.User.ID)
 	thread := in.Message.ThreadTS
 	msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Team: in.Team.ID, Channel: in.Channel.ID, Thread: thread},
+		UserID: in.User.ID}
+	a.ephemeral(ctx, msg, in.ResponseURL, i18n.T(a.uiLang(ctx, in.Channel.ID, user.Locale), key))
+}
+
+// handleFeedback records a 👍 / 👎 and thanks the clicker ephemerally
+// (a click delivered twice is thanked again and counted once).
+func (a *Adapter) handleFeedback(ctx context.Context, in blockActions, value string) {
+	vote, replyID, _ := strings.Cut(value, ":")
+	key := i18n.FeedbackUnknown
+	if vote == "up" || vote == "down" {
+		res, err := a.opts.Engine.Feedback(ctx, bots.Slack, replyID, in.User.ID, vote == "up")
+		switch {
+		case err != nil:
+			a.log.WarnContext(ctx, "feedback not recorded", "err", err)
+			key = i18n.ErrInternal
+		case res != bots.FeedbackUnknown:
+			key = i18n.FeedbackThanks
+		}
+	}
+	user := a.users.info(ctx, in.User.ID)
+	msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Team: in.Team.ID, Channel: in.Channel.ID, Thread: in.Message.ThreadTS},
 		UserID: in.User.ID}
 	a.ephemeral(ctx, msg, in.ResponseURL, i18n.T(a.uiLang(ctx, in.Channel.ID, user.Locale), key))
 }

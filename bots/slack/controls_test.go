@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"mistralbot/bots"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
@@ -98,13 +99,44 @@ func TestStopButtonCancelsTheModelRequest(t *testing.T) {
 	})
 }
 
-func TestAnswerWithoutStopKeepsNoButton(t *testing.T) {
+func TestFinishedAnswerTakesFeedbackOnce(t *testing.T) {
+	var st bots.Store
 	h := newHarness(t, harnessOptions{llm: llmtest.Options{Default: llmtest.Scenario{Reply: "All done here."}},
-		adapt: func(o *Options) { o.StopButton = true }})
+		engine: func(o *bots.EngineOptions) { st = o.Store },
+		adapt:  func(o *Options) { o.StopButton = true }})
 	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> hi")
-	h.waitFor("the answer, without controls", func() bool {
+	var final fakeslack.Message
+	h.waitFor("the answer with feedback buttons and no Stop button", func() bool {
 		got := h.replies("C0GENERAL", q.TS)
-		return len(got) == 1 && got[0].Text == "All done here." && len(got[0].Blocks) == 0
+		if len(got) != 1 {
+			return false
+		}
+		final = got[0]
+		up, down := final.FeedbackValues()
+		return final.Text == "All done here." && len(final.Buttons()) == 0 && up != "" && down != ""
+	})
+	thanks := Mrkdwn(i18n.T("fr", i18n.FeedbackThanks))
+	for i := range 2 { // the same click delivered twice
+		h.interaction(h.fake.FeedbackAction(final, "U0ALICE", FeedbackActionID, false))
+		h.waitFor("the thanks", func() bool { return h.responseCount(thanks) == i+1 })
+	}
+	counts, err := st.(bots.FeedbackStore).FeedbackCounts(context.Background(), bots.ChannelID(bots.Slack, "C0GENERAL"))
+	if err != nil || len(counts) != 1 || counts[0].Down != 1 || counts[0].Up != 0 || counts[0].Model == "" || counts[0].Language == "" {
+		t.Fatalf("counts = %+v, %v; want one 👎 with model and language", counts, err)
+	}
+	// Alice changes her mind: her 👍 replaces her 👎.
+	h.interaction(h.fake.FeedbackAction(final, "U0ALICE", FeedbackActionID, true))
+	h.waitFor("the second thanks", func() bool { return h.responseCount(thanks) == 3 })
+	// An answer this process does not know (a forged or stale value).
+	forged := final
+	forged.Blocks = []map[string]any{{"type": "context_actions", "elements": []any{map[string]any{"type": "feedback_buttons",
+		"positive_button": map[string]any{"value": "up:unknown"}, "negative_button": map[string]any{"value": "down:unknown"}}}}}
+	h.interaction(h.fake.FeedbackAction(forged, "U0ALICE", FeedbackActionID, true))
+	unknown := Mrkdwn(i18n.T("fr", i18n.FeedbackUnknown))
+	h.waitFor("the unknown answer's reply", func() bool { return h.responseCount(unknown) == 1 })
+	h.waitFor("the 👍 recorded", func() bool {
+		c, _ := st.(bots.FeedbackStore).FeedbackCounts(context.Background(), bots.ChannelID(bots.Slack, "C0GENERAL"))
+		return len(c) == 1 && c[0].Up == 1 && c[0].Down == 0
 	})
 }
 

@@ -74,6 +74,19 @@ func readBlocks(p url.Values) (blocks []map[string]any, present bool, res apiRes
 			if s == "" || runeLen(s) > maxSectionText {
 				return nil, true, fail("invalid_blocks"), true
 			}
+		case "context_actions":
+			// At most 5 feedback_buttons or icon_button elements
+			// (https://docs.slack.dev/reference/block-kit/blocks/context-actions-block).
+			els, _ := b["elements"].([]any)
+			if len(els) == 0 || len(els) > 5 {
+				return nil, true, fail("invalid_blocks"), true
+			}
+			for _, e := range els {
+				el, _ := e.(map[string]any)
+				if el["type"] != "feedback_buttons" && el["type"] != "icon_button" {
+					return nil, true, fail("invalid_blocks"), true
+				}
+			}
 		case "actions":
 			els, _ := b["elements"].([]any)
 			if len(els) == 0 || len(els) > maxActionElements {
@@ -119,5 +132,43 @@ func (s *Server) BlockAction(m Message, userID, actionID string) []byte {
 		"actions": []any{map[string]any{"type": "button", "action_id": actionID, "block_id": "controls",
 			"value": value, "action_ts": m.TS}},
 	})
+	return b
+}
+
+// FeedbackValues returns the positive and negative values of m's
+// feedback_buttons element ("" when it has none).
+func (m Message) FeedbackValues() (up, down string) {
+	for _, b := range m.Blocks {
+		if b["type"] != "context_actions" {
+			continue
+		}
+		els, _ := b["elements"].([]any)
+		for _, e := range els {
+			el, _ := e.(map[string]any)
+			if el["type"] != "feedback_buttons" {
+				continue
+			}
+			p, _ := el["positive_button"].(map[string]any)
+			n, _ := el["negative_button"].(map[string]any)
+			up, _ = p["value"].(string)
+			down, _ = n["value"].(string)
+		}
+	}
+	return up, down
+}
+
+// FeedbackAction returns the block_actions payload of userID clicking the
+// positive (or negative) button of m's feedback_buttons element actionID.
+func (s *Server) FeedbackAction(m Message, userID, actionID string, positive bool) []byte {
+	up, down := m.FeedbackValues()
+	value := down
+	if positive {
+		value = up
+	}
+	var p map[string]any
+	_ = json.Unmarshal(s.BlockAction(m, userID, actionID), &p)
+	p["actions"] = []any{map[string]any{"type": "feedback_buttons", "action_id": actionID, "block_id": "feedback",
+		"value": value, "action_ts": m.TS}}
+	b, _ := json.Marshal(p)
 	return b
 }
