@@ -41,8 +41,9 @@ type channelSink struct {
 	prepaid atomic.Pointer[ticket]
 	// ctl is the Stop button, nil without; live: the current call
 	// shows it (stop.go).
-	ctl  *stopControl
-	live bool
+	ctl   *stopControl
+	live  bool
+	rated bool
 }
 
 var (

@@ -17,6 +17,16 @@ import (
 // characters, https://discord.com/developers/docs/components/reference#button).
 const stopPrefix = "mistralbot_stop:"
 
+// feedbackPrefix starts the custom_ids of the 👍 / 👎 buttons on a
+// finished answer: "mistralbot_fb:up:<reply id>", "mistralbot_fb:down:<reply id>".
+const feedbackPrefix = "mistralbot_fb:"
+
+// Rater is the Engine's Feedback, an optional capability of
+// Options.Engine (bots.Engine has it).
+type Rater interface {
+	Feedback(ctx context.Context, p bots.Platform, replyID, userID string, up bool) (bots.FeedbackResult, error)
+}
+
 // Stopper is the Engine's Stop, an optional capability of Options.Engine
 // (bots.Engine has it): without it no Stop button is shown.
 type Stopper interface {
@@ -25,6 +35,9 @@ type Stopper interface {
 
 var (
 	_ Stopper          = (*bots.Engine)(nil)
+	_ Rater            = (*bots.Engine)(nil)
+	_ bots.RatingSink  = (*controlSink)(nil)
+	_ bots.Rateable    = (*reply)(nil)
 	_ bots.ControlSink = (*controlSink)(nil)
 	_ bots.Pacer       = (*controlSink)(nil)
 	_ bots.Controlled  = (*reply)(nil)
@@ -50,6 +63,15 @@ func (s *stopControl) row() []discordgo.MessageComponent {
 	}}}
 }
 
+// ratingRow is the action row with the 👍 / 👎 buttons.
+func (s *stopControl) ratingRow() []discordgo.MessageComponent {
+	b := func(vote, emoji string) discordgo.MessageComponent {
+		return discordgo.Button{Style: discordgo.SecondaryButton, CustomID: feedbackPrefix + vote + ":" + s.id,
+			Emoji: &discordgo.ComponentEmoji{Name: emoji}}
+	}
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{b("up", "👍"), b("down", "👎")}}}
+}
+
 // components are what a post or an edit of c sends: the button while
 // live, else nothing on a post and an empty list on an edit (an edit
 // without components keeps the old ones; an empty array removes them,
@@ -58,6 +80,9 @@ func (c *channelSink) components(edit bool) *[]discordgo.MessageComponent {
 	switch {
 	case c.ctl == nil:
 		return nil
+	case c.rated:
+		r := c.ctl.ratingRow()
+		return &r
 	case c.live:
 		r := c.ctl.row()
 		return &r
@@ -86,6 +111,26 @@ func (c *controlSink) Live() bots.Sink { return liveSink{c.channelSink} }
 
 type liveSink struct{ c *channelSink }
 
+// Rated implements bots.RatingSink: posts and edits with the 👍 / 👎 buttons.
+func (c *controlSink) Rated() bots.Sink { return ratedSink{c.channelSink} }
+
+type ratedSink struct{ c *channelSink }
+
+func (r ratedSink) Post(ctx context.Context, text string) (string, error) {
+	r.c.rated = true
+	defer func() { r.c.rated = false }()
+	return r.c.Post(ctx, text)
+}
+
+func (r ratedSink) Edit(ctx context.Context, id, text string) error {
+	r.c.rated = true
+	defer func() { r.c.rated = false }()
+	return r.c.Edit(ctx, id, text)
+}
+
+// OfferFeedback implements bots.Rateable.
+func (r *reply) OfferFeedback() { r.st.OfferFeedback() }
+
 func (l liveSink) Post(ctx context.Context, text string) (string, error) {
 	l.c.live = true
 	defer func() { l.c.live = false }()
@@ -110,6 +155,9 @@ func (r *reply) ReplyID() string { return r.replyID }
 // https://docs.discordnet.dev/api/Discord.InteractionResponseType.html).
 func (a *Adapter) onComponent(ctx context.Context, in *discordgo.Interaction, info channelInfo, send respondFunc) error {
 	data, _ := in.Data.(discordgo.MessageComponentInteractionData)
+	if strings.HasPrefix(data.CustomID, feedbackPrefix) {
+		return a.onFeedback(ctx, in, info, data.CustomID, send)
+	}
 	st, ok := a.opts.Engine.(Stopper)
 	if !ok || !strings.HasPrefix(data.CustomID, stopPrefix) {
 		a.log.Info("discord: unhandled component", "custom_id", data.CustomID)
@@ -130,4 +178,26 @@ func (a *Adapter) onComponent(ctx context.Context, in *discordgo.Interaction, in
 	default:
 		return send(ctx, ephemeral(i18n.T(lang, i18n.StopOver)))
 	}
+}
+
+// onFeedback records a 👍 / 👎 click and thanks the clicker with an
+// ephemeral message (type 4, flag 64), at once; the same click delivered
+// twice is thanked again and counted once.
+func (a *Adapter) onFeedback(ctx context.Context, in *discordgo.Interaction, info channelInfo, customID string, send respondFunc) error {
+	msg := a.interactionMessage(in, info)
+	lang := i18n.Match(msg.Locale)
+	vote, replyID, _ := strings.Cut(strings.TrimPrefix(customID, feedbackPrefix), ":")
+	r, ok := a.opts.Engine.(Rater)
+	if !ok || (vote != "up" && vote != "down") {
+		return send(ctx, ephemeral(i18n.T(lang, i18n.FeedbackUnknown)))
+	}
+	res, err := r.Feedback(ctx, bots.Discord, replyID, msg.UserID, vote == "up")
+	switch {
+	case err != nil:
+		a.log.Warn("discord: feedback not recorded", "err", err)
+		return send(ctx, ephemeral(i18n.T(lang, i18n.ErrInternal)))
+	case res == bots.FeedbackUnknown:
+		return send(ctx, ephemeral(i18n.T(lang, i18n.FeedbackUnknown)))
+	}
+	return send(ctx, ephemeral(i18n.T(lang, i18n.FeedbackThanks)))
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"mistralbot/bots"
 	"mistralbot/bots/discord/discordtest"
 	"mistralbot/bots/i18n"
 	"mistralbot/llm/llmtest"
@@ -104,4 +105,46 @@ func TestStopByAManagerAndComponentLimits(t *testing.T) {
 		msgs := h.botMessages(q.ID)
 		return len(msgs) == 1 && strings.HasPrefix(msgs[0].Content, "Partial\n\n") && len(msgs[0].Buttons()) == 0
 	})
+}
+
+func TestFinishedAnswerTakesFeedbackOnce(t *testing.T) {
+	h := newHarness(t, harnessConfig{
+		llm:     llmtest.Options{Default: llmtest.Scenario{Reply: "All done."}},
+		adapter: func(o *Options) { o.StopButton = true },
+	})
+	q := h.mention("a short one")
+	var final discordtest.Message
+	h.waitFor("the answer with 👍 / 👎 and no Stop button", 10*time.Second, func() bool {
+		msgs := h.botMessages(q.ID)
+		if len(msgs) != 1 {
+			return false
+		}
+		final = msgs[0]
+		b := final.Buttons()
+		return final.Content == "All done." && len(b) == 2 && strings.HasPrefix(b[0], feedbackPrefix+"up:") &&
+			strings.HasPrefix(b[1], feedbackPrefix+"down:")
+	})
+	counts := func() []bots.FeedbackCount {
+		c, err := h.store.FeedbackCounts(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	for range 2 { // one click delivered twice
+		click := h.dc.ClickButton(final, h.alice.ID, "0", final.Buttons()[0])
+		h.waitFor("the thanks", 5*time.Second, func() bool {
+			return ephemeralText(h.dc.InteractionResponse(click.Token)) == i18n.T("en", i18n.FeedbackThanks)
+		})
+	}
+	if c := counts(); len(c) != 1 || c[0].Up != 1 || c[0].Down != 0 || c[0].Model == "" || c[0].Language == "" {
+		t.Fatalf("counts = %+v; want one 👍 with model and language", c)
+	}
+	forged := h.dc.ClickButton(final, h.alice.ID, "0", feedbackPrefix+"down:0000")
+	h.waitFor("the forged click's answer", 5*time.Second, func() bool {
+		return ephemeralText(h.dc.InteractionResponse(forged.Token)) == i18n.T("en", i18n.FeedbackUnknown)
+	})
+	if c := counts(); len(c) != 1 || c[0].Up != 1 || c[0].Down != 0 {
+		t.Errorf("a forged click changed the counts: %+v", c)
+	}
 }
