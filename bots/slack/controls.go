@@ -92,12 +92,45 @@ func (r *ratedSink) Edit(ctx context.Context, id, text string) error {
 }
 
 func (r *ratedSink) blocks(text string) slackgo.MsgOption {
-	bs := textSections(text)
+	return slackgo.MsgOptionBlocks(append(textSections(text), feedbackBlock(r.replyID))...)
+}
+
+// feedbackBlock is the context_actions block with the feedback buttons of
+// the answer replyID.
+func feedbackBlock(replyID string) slackgo.Block {
 	fb := slackgo.NewFeedbackButtonsBlockElement(FeedbackActionID,
-		slackgo.NewFeedbackButton(slackgo.NewTextBlockObject(slackgo.PlainTextType, "👍", true, false), "up:"+r.replyID),
-		slackgo.NewFeedbackButton(slackgo.NewTextBlockObject(slackgo.PlainTextType, "👎", true, false), "down:"+r.replyID))
-	bs = append(bs, slackgo.NewContextActionsBlock("feedback", fb))
-	return slackgo.MsgOptionBlocks(bs...)
+		slackgo.NewFeedbackButton(slackgo.NewTextBlockObject(slackgo.PlainTextType, "👍", true, false), "up:"+replyID),
+		slackgo.NewFeedbackButton(slackgo.NewTextBlockObject(slackgo.PlainTextType, "👎", true, false), "down:"+replyID))
+	return slackgo.NewContextActionsBlock("feedback", fb)
+}
+
+var (
+	_ bots.Controlled = (*nativeReply)(nil)
+	_ bots.Rateable   = (*nativeReply)(nil)
+)
+
+// ReplyID implements bots.Controlled for a native stream: it has no Stop
+// button (chat.startStream/appendStream carry no blocks), but its votes
+// are counted by this id.
+func (r *nativeReply) ReplyID() string {
+	if !r.a.opts.StopButton {
+		return ""
+	}
+	return r.sink.replyID
+}
+
+// OfferFeedback implements bots.Rateable: the final chat.stopStream
+// carries the feedback buttons, "rendered at the bottom of the finalized
+// message" (https://docs.slack.dev/reference/methods/chat.stopStream). An
+// answer that ended in the post+update fallback has none.
+func (r *nativeReply) OfferFeedback() { r.rated.Store(true) }
+
+// feedbackBlocks are the final stop's extra options.
+func (r *nativeReply) feedbackBlocks() []slackgo.MsgOption {
+	if !r.rated.Load() {
+		return nil
+	}
+	return []slackgo.MsgOption{slackgo.MsgOptionBlocks(feedbackBlock(r.sink.replyID))}
 }
 
 // textSections are text as section blocks (mrkdwn, verbatim).

@@ -157,3 +157,30 @@ func TestSectionsFitBlockKit(t *testing.T) {
 		t.Errorf("not cut at a line break: %d parts", len(parts))
 	}
 }
+
+func TestNativeStreamEndsWithFeedbackButtons(t *testing.T) {
+	var st bots.Store
+	h := newHarness(t, harnessOptions{native: true,
+		llm:    llmtest.Options{Default: llmtest.Scenario{Reply: longAnswer(300)}, Delay: 2 * time.Millisecond},
+		engine: func(o *bots.EngineOptions) { st = o.Store },
+		adapt:  func(o *Options) { o.StopButton = true }})
+	m := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> stream it")
+	var final fakeslack.Message
+	h.waitFor("the streamed answer with feedback buttons", func() bool {
+		got := h.replies("C0GENERAL", m.TS)
+		if len(got) != 1 || got[0].Streaming {
+			return false
+		}
+		final = got[0]
+		up, _ := final.FeedbackValues()
+		return up != ""
+	})
+	if final.Markdown == "" || h.fake.Count("chat.update", 0) != 0 {
+		t.Fatalf("not streamed natively: %+v", final)
+	}
+	h.interaction(h.fake.FeedbackAction(final, "U0BOB", FeedbackActionID, true))
+	h.waitFor("the 👍 recorded", func() bool {
+		c, _ := st.(bots.FeedbackStore).FeedbackCounts(context.Background(), bots.ChannelID(bots.Slack, "C0GENERAL"))
+		return len(c) == 1 && c[0].Up == 1
+	})
+}

@@ -216,6 +216,13 @@ func (s *Server) chatStopStream(p url.Values) apiResult {
 	if bad {
 		return res
 	}
+	blocks, present, res, bad := readBlocks(p)
+	if bad {
+		return res
+	}
+	if present {
+		m.Blocks = blocks // shown below the finalized message
+	}
 	m.Markdown += p.Get("markdown_text")
 	m.Streaming = false
 	s.scanPings(m)
