@@ -127,6 +127,7 @@ func (e *Engine) process(work context.Context, j *job) {
 			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
 		}
 	}
+	notes = append(notes, e.fileNotes(lang, in.turns[len(in.turns)-1], p)...)
 	var usage llm.Usage
 	release := e.controlled(base, j.msg, lcancel)
 	plan.beforeFinish = func(g generated) {
@@ -290,6 +291,9 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply Reply, req llm.
 	if g.result.Truncated {
 		notes = append(notes, e.tr(lang, i18n.ContextTruncated, g.result.ContextTokens))
 	}
+	if g.result.ImagesDropped { // the provider refused them: answered from the text
+		notes = append(notes, e.tr(lang, i18n.ImagesNotRead))
+	}
 	notes = plan.notes(lang, notes)
 	if plan.beforeFinish != nil {
 		plan.beforeFinish(g)
@@ -363,8 +367,9 @@ func (e *Engine) interrupt(ctx context.Context, j *job) {
 	e.done(ReplyStats{Platform: j.key.Platform, Outcome: OutcomeInterrupted, Queued: time.Since(j.queued)})
 }
 
-// recordUsage stores one reply's usage in one call. A store error loses the
-// numbers, never the answer (already delivered): it is logged.
+// recordUsage stores one reply's usage in one call. A store error never
+// costs the answer (already delivered): the record is kept for one retry
+// at the next heartbeat (usage.go), and logged with its figures.
 func (e *Engine) recordUsage(ctx context.Context, msg Message, u llm.Usage) {
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
@@ -377,8 +382,12 @@ func (e *Engine) recordUsage(ctx context.Context, msg Message, u llm.Usage) {
 		CostUSD: u.CostUSD, Time: e.now(),
 	}
 	if err := e.opts.Store.AddUsage(ctx, r); err != nil {
-		e.log.ErrorContext(ctx, "usage not recorded", "channel", r.Channel, "user", r.User,
-			"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "err", err)
+		if !e.unsaved.keep(r) {
+			e.usageLost(ctx, r, err)
+			return
+		}
+		e.log.WarnContext(ctx, "usage not recorded; retried at the next heartbeat", "channel", r.Channel, "user", r.User,
+			"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD, "err", err)
 	}
 }
 

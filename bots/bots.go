@@ -47,12 +47,18 @@ func ChannelID(p Platform, channel string) string { return string(p) + ":" + cha
 // write it, "discord:1100".
 func UserID(p Platform, user string) string { return string(p) + ":" + user }
 
-// Attachment is a text or code file attached to a message, already fetched.
+// Attachment is a file attached to a message, already fetched: text or
+// code (Text), a document's extracted text (Text), an image (Image), or a
+// file that was not read (Refused, which the asker is told about).
 type Attachment struct {
 	Name string
 	Text string
 	// Truncated is true when Text was cut to the size limit.
 	Truncated bool
+	// Image is set for an image file (images.go).
+	Image *Image
+	// Refused says why the file was not read (NotRefused: it was).
+	Refused FileRefusal
 }
 
 // Message is one incoming chat message, normalized by an adapter.

@@ -200,7 +200,8 @@ func title(q string, atts []Attachment) string {
 	return line
 }
 
-// Answer queues the model answer for ask into reply. It returns ErrBusy
+// Answer queues the model answer for ask into reply. It returns ErrUserBusy
+// when the asker has MaxPendingPerUser questions pending, ErrBusy
 // when the queue is full and ErrStopped after shutdown; the reply has then
 // been finished with the localized notice.
 func (e *Engine) Answer(ctx context.Context, ask *Ask, reply Reply) error {
@@ -214,12 +215,18 @@ func (e *Engine) Answer(ctx context.Context, ask *Ask, reply Reply) error {
 	}
 	set := e.Settings(ctx, settingsID(msg))
 	lang := e.uiLanguage(set, msg)
-	key := i18n.Interrupted
-	if errors.Is(err, ErrBusy) {
-		key = i18n.Busy
+	// The reply is open already (the command's own response): it is
+	// always finished, so no once-per-window suppression here.
+	text := e.tr(lang, i18n.Interrupted)
+	switch {
+	case errors.Is(err, ErrUserBusy):
+		text = e.tr(lang, i18n.LimitUserPending, e.opts.MaxPendingPerUser)
+		e.refused(msg.Key.Platform, "pending")
+	case errors.Is(err, ErrBusy):
+		text = e.tr(lang, i18n.Busy)
 		e.refused(msg.Key.Platform, "busy")
 	}
-	e.finish(ctx, reply, e.tr(lang, key))
+	e.finish(ctx, reply, text)
 	return err
 }
 

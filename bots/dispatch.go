@@ -20,7 +20,8 @@ const (
 	Ignored Disposition = iota
 	// Duplicate: another delivery of a message already claimed.
 	Duplicate
-	// Refused: silently refused (allow-lists, channel disabled).
+	// Refused: silently refused (allow-lists, channel disabled, a limit
+	// whose notice the asker was given within the last minute).
 	Refused
 	// Notified: refused with a notice finished in a reply (a limit, busy).
 	Notified
@@ -75,13 +76,27 @@ func (e *Engine) Dispatch(ctx context.Context, conv Conversations, msg Message) 
 		return Refused, nil
 	}
 	lang := e.uiLanguage(set, msg)
+	// A user over a limit is told once per noticeWindow; the messages
+	// after it are refused without a notice (the notice says until when).
 	if hit := e.checkLimits(ctx, msg); hit != nil {
+		if !e.firstNotice(ctx, msg, hit.name) {
+			return Refused, nil
+		}
 		return Notified, e.notify(ctx, conv, msg, hit.text(lang))
 	}
 	err = e.push(ctx, &job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now()})
 	switch {
+	case errors.Is(err, ErrUserBusy):
+		e.refused(msg.Key.Platform, "pending")
+		if !e.firstNotice(ctx, msg, "pending") {
+			return Refused, nil
+		}
+		return Notified, e.notify(ctx, conv, msg, e.tr(lang, i18n.LimitUserPending, e.opts.MaxPendingPerUser))
 	case errors.Is(err, ErrBusy):
 		e.refused(msg.Key.Platform, "busy")
+		if !e.firstNotice(ctx, msg, "busy") {
+			return Refused, nil
+		}
 		return Notified, e.notify(ctx, conv, msg, e.tr(lang, i18n.Busy))
 	case errors.Is(err, ErrStopped):
 		// Run ended after the stopped check above, once the delivery was
@@ -170,6 +185,20 @@ func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 		}
 	}
 	return true
+}
+
+// ClaimDelivery claims key for one delivery through the same claim as
+// events (this process's cache, then the store, for DedupeTTL): adapters
+// use it for what carries no event id, such as a slash command's
+// trigger_id or a Discord interaction id, so that a captured, validly
+// signed request replayed later is answered once. It reports false for a
+// key claimed before; an empty key is never a duplicate. A store error is
+// logged and the delivery proceeds on this process's claim.
+func (e *Engine) ClaimDelivery(ctx context.Context, key string) bool {
+	if key == "" {
+		return true
+	}
+	return e.claim(ctx, "dlv:"+key)
 }
 
 // claimKeys are the dedupe keys of a message: its delivery (event) id and

@@ -33,6 +33,10 @@ type EngineOptions struct {
 	AllowedUsers    []string
 	// RatePerUser is requests per minute per user; 0 = none.
 	RatePerUser int
+	// MaxPendingPerUser bounds one asker's questions queued or running at
+	// once, so one person cannot take every worker and queue slot; 0 =
+	// none (config's bot.max_pending_per_user defaults to 3).
+	MaxPendingPerUser int
 	// DailyTokensPerChannel caps tokens per channel per UTC day; 0 = none.
 	DailyTokensPerChannel int64
 	// DailyUSDCap caps the whole bot's spend per UTC day; 0 = none.
@@ -48,6 +52,10 @@ type EngineOptions struct {
 	// closed) and the answer ends with the length notice. 0 derives it
 	// from MaxTokens (replyBytesPerToken each, at least minReplyBytes).
 	MaxReplyBytes int
+	// MaxImages bounds the images sent in one prompt, the question's
+	// first, then the newest of the thread (bot.max_images; 0 = 4,
+	// negative = none).
+	MaxImages int
 	// MaxConcurrency bounds replies generated at once (default 16);
 	// QueueSize bounds the replies waiting (0 = 8*MaxConcurrency).
 	MaxConcurrency int
@@ -125,6 +133,7 @@ type Engine struct {
 	histories    *lru[ConversationKey, []Turn]
 	joined       *lru[ConversationKey, struct{}]
 	claims       *lru[string, struct{}] // dedupe keys claimed here (dispatch.go)
+	notices      *lru[string, struct{}] // limit notices given per user (limits.go)
 	running      atomic.Bool
 	stopped      atomic.Bool
 	jr           *journal // the reply journal (journal.go)
@@ -134,6 +143,7 @@ type Engine struct {
 	redeliveries redeliveries
 	inflight     inflight                  // controlled replies a Stop click can cancel (stop.go)
 	rated        *lru[string, ratedAnswer] // finished answers open to votes (feedback.go)
+	unsaved      unsavedUsage              // usage the store refused, retried once (usage.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
@@ -158,7 +168,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	if opts.MaxReplyBytes < 0 {
 		problems = append(problems, fmt.Errorf("engine: max reply bytes must not be negative, got %d", opts.MaxReplyBytes))
 	}
-	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
+	if opts.MaxConcurrency < 0 || opts.QueueSize < 0 || opts.RatePerUser < 0 || opts.MaxPendingPerUser < 0 || opts.DailyTokensPerChannel < 0 || opts.DailyUSDCap < 0 {
 		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
 	}
 	// Languages are normalized once here ("French" -> "fr"), so that the
@@ -230,12 +240,13 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		ownEstimator: ownEstimator,
 		log:          opts.Logger,
 		now:          opts.Now,
-		pool:         newPool(opts.QueueSize),
+		pool:         newPool(opts.QueueSize, opts.MaxPendingPerUser),
 		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
 		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
 		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
 		rated:        newLRU[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
 		claims:       newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
+		notices:      newLRU[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:           jr,
 	}, nil
 }

@@ -54,6 +54,7 @@ func (e *Engine) startHeartbeat(ctx context.Context) (stop func()) {
 		<-done
 		ctx := context.WithoutCancel(ctx)
 		e.retryLeftovers(ctx)
+		e.retryUsage(ctx)
 		if err := e.unjournal(ctx, beatPrefix+e.owner()); err != nil {
 			e.log.WarnContext(ctx, "heartbeat not removed", "err", err)
 		}
@@ -76,6 +77,7 @@ func (e *Engine) heartbeats(ctx context.Context) {
 			e.jr.pausedUntil.Store(0) // the store answers again
 		}
 		e.retryLeftovers(ctx)
+		e.retryUsage(ctx)
 		if convs := e.jr.recoverFrom(); convs != nil && time.Since(lastPass) >= e.opts.RecoverInterval {
 			lastPass = time.Now()
 			if _, err := e.recoverPass(ctx, convs); err != nil && !errors.Is(err, ErrStopped) {

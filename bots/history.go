@@ -79,7 +79,12 @@ func upTo(turns []Turn, msg Message) []Turn {
 			out = append(out, t)
 		}
 	}
-	return append(out, turnOf(msg))
+	q := turnOf(msg)
+	if len(q.Attachments) == 0 {
+		// An adapter may fetch a follow-up's files with the history only.
+		q.Attachments = turns[i].Attachments
+	}
+	return append(out, q)
 }
 
 // turnOf makes a user turn of a message.

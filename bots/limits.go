@@ -82,3 +82,25 @@ func (e *Engine) hit(msg Message, name string, key i18n.Key, limit any, reset ti
 	e.refused(msg.Key.Platform, name)
 	return &limitHit{name: name, key: key, limit: limit, reset: reset, e: e}
 }
+
+// noticeWindow is how long a user told about a limit is not told again:
+// the later refused messages of a flood get no public notice each (issue
+// 12: 295 notices for one flooder). The notice itself says when to ask
+// again, so nothing is refused without the asker having been told.
+const noticeWindow = time.Minute
+
+// noticeCacheSize bounds the users remembered as told (per limit).
+const noticeCacheSize = 1 << 14
+
+// firstNotice reports whether the asker of msg is to be told about the
+// limit named (not told within noticeWindow); a repeat is counted as
+// refused "<name>_repeat" and logged at debug, and gets nothing.
+func (e *Engine) firstNotice(ctx context.Context, msg Message, name string) bool {
+	user := UserID(msg.Key.Platform, msg.UserID)
+	if e.notices.claim(struct{}{}, name+":"+user) {
+		return true
+	}
+	e.log.DebugContext(ctx, "limit notice already given; refused without a notice", "limit", name, "user", user, "key", msg.Key.String())
+	e.refused(msg.Key.Platform, name+"_repeat")
+	return false
+}

@@ -48,8 +48,10 @@ type Observer interface {
 	// ReplyDone is called once per reply that was queued.
 	ReplyDone(s ReplyStats)
 	// Refused is called when a request is refused before reaching the
-	// model: reason is "duplicate", "busy", "rate", "daily_tokens" or
-	// "daily_usd".
+	// model: reason is "duplicate", "busy", "pending" (the asker's
+	// MaxPendingPerUser), "rate", "daily_tokens" or "daily_usd"; a refusal
+	// whose asker was already told within the minute is reported a second
+	// time with "_repeat" appended ("rate_repeat"): it got no notice.
 	Refused(p Platform, reason string)
 }
 

@@ -13,6 +13,11 @@ var ErrBusy = errors.New("engine: queue full")
 // the Engine's Run context has ended: the engine takes no new work.
 var ErrStopped = errors.New("engine: stopped")
 
+// ErrUserBusy is returned by Answer (and used by Dispatch) when the asker
+// already has MaxPendingPerUser questions queued or running: one person
+// cannot take every worker and queue slot (issue 12).
+var ErrUserBusy = errors.New("engine: too many questions pending for this user")
+
 // pool is the Engine's bounded work queue. Jobs wait in one FIFO lane per
 // conversation; a lane is held by at most one worker at a time, so replies
 // in a thread are produced in order while different threads run in
@@ -26,7 +31,11 @@ type pool struct {
 	waiting int // jobs queued, not yet taken
 	running int // jobs taken, not yet done
 	max     int
-	closed  bool
+	// perUser counts each asker's jobs queued or running; maxPerUser
+	// bounds it (0 = no bound).
+	perUser    map[string]int
+	maxPerUser int
+	closed     bool
 }
 
 type lane struct {
@@ -35,23 +44,34 @@ type lane struct {
 	held bool
 }
 
-func newPool(max int) *pool {
-	p := &pool{lanes: make(map[ConversationKey]*lane), max: max}
+func newPool(max, maxPerUser int) *pool {
+	p := &pool{lanes: make(map[ConversationKey]*lane), max: max, perUser: make(map[string]int), maxPerUser: maxPerUser}
 	p.cond = sync.NewCond(&p.mu)
 	return p
 }
 
-// push queues j on its conversation's lane. It fails with ErrBusy when
-// max jobs already wait (recovered replies, accepted before, always get
-// in), and with ErrStopped after close.
+// push queues j on its conversation's lane. It fails with ErrUserBusy
+// when j's asker already has maxPerUser jobs queued or running, with
+// ErrBusy when max jobs already wait (recovered replies, accepted before,
+// always get in), and with ErrStopped after close. The per-user bound is
+// checked first: a flooder is told about its own limit, not the bot's.
 func (p *pool) push(j *job) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return ErrStopped
 	}
-	if p.waiting >= p.max && !j.recovered() {
-		return ErrBusy
+	u := j.user()
+	if !j.recovered() {
+		if p.maxPerUser > 0 && u != "" && p.perUser[u] >= p.maxPerUser {
+			return ErrUserBusy
+		}
+		if p.waiting >= p.max {
+			return ErrBusy
+		}
+	}
+	if u != "" {
+		p.perUser[u]++
 	}
 	l := p.lanes[j.key]
 	if l == nil {
@@ -96,6 +116,7 @@ func (p *pool) done(j *job) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.running--
+	p.release(j)
 	l := p.lanes[j.key]
 	l.held = false
 	if len(l.jobs) == 0 {
@@ -120,6 +141,9 @@ func (p *pool) drain() []*job {
 	defer p.mu.Unlock()
 	var out []*job
 	for k, l := range p.lanes {
+		for _, j := range l.jobs {
+			p.release(j)
+		}
 		out = append(out, l.jobs...)
 		l.jobs = nil
 		if !l.held {
@@ -129,6 +153,25 @@ func (p *pool) drain() []*job {
 	p.ready = nil
 	p.waiting = 0
 	return out
+}
+
+// release ends j's count against its asker's bound; p.mu is held.
+func (p *pool) release(j *job) {
+	u := j.user()
+	if u == "" {
+		return
+	}
+	if p.perUser[u]--; p.perUser[u] <= 0 {
+		delete(p.perUser, u)
+	}
+}
+
+// user is the asker the job counts against ("" for none).
+func (j *job) user() string {
+	if j.msg.UserID == "" {
+		return ""
+	}
+	return UserID(j.msg.Key.Platform, j.msg.UserID)
 }
 
 // stats returns the number of queued and running jobs.

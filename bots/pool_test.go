@@ -8,7 +8,7 @@ import (
 )
 
 func TestPoolOrderPerLaneAndBound(t *testing.T) {
-	p := newPool(4)
+	p := newPool(4, 0)
 	a := ConversationKey{Platform: Slack, Channel: "C", Thread: "a"}
 	b := ConversationKey{Platform: Slack, Channel: "C", Thread: "b"}
 	for i, k := range []ConversationKey{a, a, b, a} {
@@ -54,7 +54,7 @@ func TestPoolOrderPerLaneAndBound(t *testing.T) {
 // Workers racing over many lanes keep each lane's order.
 func TestPoolConcurrentOrder(t *testing.T) {
 	const lanes, per = 8, 50
-	p := newPool(lanes * per)
+	p := newPool(lanes*per, 0)
 	for i := range per {
 		for l := range lanes {
 			if err := p.push(&job{key: ConversationKey{Thread: fmt.Sprint(l)}, msg: Message{ID: fmt.Sprint(i)}}); err != nil {

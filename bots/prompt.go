@@ -42,6 +42,12 @@ type prompt struct {
 	window    int
 	maxTokens int
 	tooLong   bool
+	// images counts the images sent; imagesOff is true when the question
+	// had images and the model takes none; imagesCut counts the
+	// question's images left out over EngineOptions.MaxImages.
+	images    int
+	imagesOff bool
+	imagesCut int
 }
 
 // buildPrompt turns a conversation into chat messages:
@@ -82,9 +88,25 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 	// too long to fit even alone (a pasted log the server refused) is left
 	// out and the walk goes on: it must not cost the thread its context.
 	var kept []Turn
+	var keptImages [][]llm.Image // the images sent of each kept turn
 	tooLong := false
+	// Images go to a model that takes them, at most maxImages in all:
+	// the question's first, then the newest turns' (the walk's order).
+	takes, room := e.takesImages(in.settings.Model), 0
+	if takes {
+		room = e.maxImages()
+	}
+	var pr prompt
 	for i := len(turns) - 1; i >= 0; i-- {
-		cost := turnTokens(est, turns[i])
+		imgs, imgCost, cut := e.turnImages(in.settings.Model, turns[i], room, ratio)
+		if i == len(turns)-1 {
+			if !takes {
+				pr.imagesOff = cut > 0
+			} else {
+				pr.imagesCut = cut
+			}
+		}
+		cost := turnTokens(est, turns[i]) + imgCost
 		if i == len(turns)-1 {
 			tooLong = used+cost > budget
 		} else if used+cost > budget {
@@ -94,9 +116,13 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 			continue
 		}
 		used += cost
+		room -= len(imgs)
+		pr.images += len(imgs)
 		kept = append(kept, turns[i])
+		keptImages = append(keptImages, imgs)
 	}
 	slices.Reverse(kept)
+	slices.Reverse(keptImages)
 	dropped := len(turns) - len(kept)
 	// Bot turns before the first user turn (the start of a thread posted by
 	// the bot, or what trimming left) become user context: the conversation
@@ -119,8 +145,10 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 	for i := 0; i < len(kept); {
 		role := roleOf(i)
 		b.Reset()
+		var images []llm.Image
 		j := i
 		for ; j < len(kept) && roleOf(j) == role; j++ {
+			images = append(images, keptImages[j]...)
 			if j > i {
 				b.WriteByte('\n')
 			}
@@ -133,10 +161,14 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 		if role == BotTurn {
 			r = llm.RoleAssistant
 		}
-		msgs = append(msgs, llm.Message{Role: r, Content: b.String()})
+		if r != llm.RoleUser {
+			images = nil // only user content carries images
+		}
+		msgs = append(msgs, llm.Message{Role: r, Content: b.String(), Images: images})
 		i = j
 	}
-	return prompt{messages: msgs, dropped: dropped, tokens: used, window: window, maxTokens: maxTokens, tooLong: tooLong}
+	pr.messages, pr.dropped, pr.tokens, pr.window, pr.maxTokens, pr.tooLong = msgs, dropped, used, window, maxTokens, tooLong
+	return pr
 }
 
 // ContextWindower is the optional capability of the Completer that knows
@@ -251,6 +283,16 @@ func renderTurn(b *strings.Builder, t Turn) {
 // renderAttachment writes a file as a fenced block with a fence longer than
 // any backtick run inside it, so the file cannot close it early.
 func renderAttachment(b *strings.Builder, a Attachment) {
+	switch {
+	case a.Refused != NotRefused:
+		return // the asker is told; the model has nothing to read
+	case a.Image != nil:
+		// The image itself follows the text as a content part.
+		b.WriteString("\n\n[Image `")
+		b.WriteString(a.Name)
+		b.WriteString("`]")
+		return
+	}
 	fence := strings.Repeat("`", max(3, longestRun(a.Text, '`')+1))
 	b.WriteString("\n\nFile `")
 	b.WriteString(a.Name)

@@ -45,11 +45,24 @@ func (e *Engine) TranslateMessage(ctx context.Context, conv Conversations, msg M
 	}
 	lang := e.uiLanguage(set, msg)
 	if hit := e.checkLimits(ctx, msg); hit != nil {
+		if !e.firstNotice(ctx, msg, hit.name) {
+			return nil
+		}
 		return e.notify(ctx, conv, msg, hit.text(lang))
 	}
 	err := e.push(ctx, &job{kind: jobTranslate, key: msg.Key, conv: conv, msg: msg, target: code, queued: time.Now()})
+	if errors.Is(err, ErrUserBusy) {
+		e.refused(msg.Key.Platform, "pending")
+		if !e.firstNotice(ctx, msg, "pending") {
+			return nil
+		}
+		return e.notify(ctx, conv, msg, e.tr(lang, i18n.LimitUserPending, e.opts.MaxPendingPerUser))
+	}
 	if errors.Is(err, ErrBusy) {
 		e.refused(msg.Key.Platform, "busy")
+		if !e.firstNotice(ctx, msg, "busy") {
+			return nil
+		}
 		return e.notify(ctx, conv, msg, e.tr(lang, i18n.Busy))
 	}
 	if errors.Is(err, ErrStopped) {

@@ -225,12 +225,19 @@ type Bot struct {
 	Admins          []string `mapstructure:"admins" yaml:"admins"`
 	// RatePerUser is requests per minute; DailyTokensPerChannel and
 	// DailyUSDCap (whole bot) reset at midnight UTC. 0 = no limit.
-	RatePerUser           int     `mapstructure:"rate_per_user" yaml:"rate_per_user"`
+	RatePerUser int `mapstructure:"rate_per_user" yaml:"rate_per_user"`
+	// MaxPendingPerUser bounds one user's questions queued or being
+	// answered at once (0 = no bound), so one person cannot take the bot.
+	MaxPendingPerUser     int     `mapstructure:"max_pending_per_user" yaml:"max_pending_per_user"`
 	DailyTokensPerChannel int64   `mapstructure:"daily_tokens_per_channel" yaml:"daily_tokens_per_channel"`
 	DailyUSDCap           float64 `mapstructure:"daily_usd_cap" yaml:"daily_usd_cap"`
 	// TranslateReactions translates a message when someone reacts with a
 	// flag emoji.
 	TranslateReactions bool `mapstructure:"translate_reactions" yaml:"translate_reactions"`
+	// LinkPreviews lets the platforms show previews of links in answers
+	// (Discord embeds, Slack unfurls). Off by default: a link the model
+	// was made to write cannot leak data through the preview's fetch.
+	LinkPreviews bool `mapstructure:"link_previews" yaml:"link_previews"`
 	// MaxPromptChars bounds a channel system prompt set from the chat.
 	MaxPromptChars int `mapstructure:"max_prompt_chars" yaml:"max_prompt_chars"`
 	// AttachmentMaxBytes bounds the text read from one attachment.
@@ -239,6 +246,10 @@ type Bot struct {
 	// llm.max_tokens is cut off there, with the length notice); 0 derives
 	// it from llm.max_tokens (8 bytes per token, at least 16 KiB).
 	MaxReplyBytes int `mapstructure:"max_reply_bytes" yaml:"max_reply_bytes"`
+	// MaxImages bounds the images sent in one prompt (0: none).
+	MaxImages int `mapstructure:"max_images" yaml:"max_images"`
+	// ImageMaxBytes bounds one image or document file fetched.
+	ImageMaxBytes int `mapstructure:"image_max_bytes" yaml:"image_max_bytes"`
 }
 
 // Log configures logging.

@@ -221,6 +221,7 @@ func (c *Config) validateBot(p *problems) {
 	checkIDs(p, "bot.allowed_users", b.AllowedUsers)
 	checkIDs(p, "bot.admins", b.Admins)
 	notNegative(p, "bot.rate_per_user", int64(b.RatePerUser))
+	notNegative(p, "bot.max_pending_per_user", int64(b.MaxPendingPerUser))
 	notNegative(p, "bot.daily_tokens_per_channel", b.DailyTokensPerChannel)
 	if b.DailyUSDCap < 0 {
 		p.add("bot.daily_usd_cap", "must not be negative")
@@ -229,6 +230,8 @@ func (c *Config) validateBot(p *problems) {
 		p.add("bot.max_prompt_chars", "must be at least 1, got %d", b.MaxPromptChars)
 	}
 	notNegative(p, "bot.attachment_max_bytes", int64(b.AttachmentMaxBytes))
+	notNegative(p, "bot.max_images", int64(b.MaxImages))
+	notNegative(p, "bot.image_max_bytes", int64(b.ImageMaxBytes))
 }
 
 func (c *Config) validateChannels(p *problems) {

@@ -138,6 +138,7 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		cancel:    cancel,
 		model:     model,
 		promptRaw: rawMessages(req.Messages),
+		imageToks: imageTokens(model, req.Messages),
 	}
 	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: c.opts.ReadInterval}
 	s.ev.reset(s.pr)

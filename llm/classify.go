@@ -234,6 +234,11 @@ func httpError(status int, h http.Header, body []byte, now time.Time) *Error {
 		}
 	}
 	e := &Error{Code: codeForStatus(status, pe), Status: status, Message: msg}
+	if imagesRefused(status, msg) {
+		// "No endpoints found that support image input" is no retired
+		// model: never mark the model dead for it.
+		e.Code, e.ImagesRefused = CodeInvalid, true
+	}
 	if f, ok := contextOverflow(status, pe, pe.nCtx, pe.nPrompt); ok {
 		e.Code, e.ContextTokens, e.PromptTokens = CodeContextLength, f.window, f.prompt
 	}

@@ -102,6 +102,7 @@ type Client struct {
 	mu      sync.Mutex
 	retired map[string]bool          // models the provider called unknown
 	windows map[string]ContextWindow // context windows the server stated
+	images  map[string]ImageSupport  // image input the server stated
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -163,6 +164,7 @@ func New(opts Options) (*Client, error) {
 		jitter:  rand.Float64,
 		retired: map[string]bool{},
 		windows: map[string]ContextWindow{},
+		images:  map[string]ImageSupport{},
 	}
 	if c.http == nil {
 		// No Timeout: streams are bounded by ctx and the idle timer. Many
@@ -213,7 +215,7 @@ func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
 		if c.opts.Dialect == OpenRouter {
 			rest = rest[:min(len(rest), MaxOpenRouterModels-1)]
 		}
-		s, err := c.streamModel(ctx, req, model, rest)
+		s, err := c.streamImages(ctx, req, model, rest)
 		if err == nil {
 			s.start, s.cancelAll = start, cancel
 			return s, nil

@@ -43,6 +43,9 @@ type Error struct {
 	PromptTokens  int
 	// Err is the underlying transport error, if any.
 	Err error
+	// ImagesRefused: the provider refused the request because the model
+	// takes no image input (see imagesRefused); Code is then CodeInvalid.
+	ImagesRefused bool
 	// sent: the request had been written whole when the attempt failed:
 	// the server may still process it (and bill it).
 	sent bool

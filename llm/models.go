@@ -27,6 +27,16 @@ type modelList struct {
 			Prompt     json.RawMessage `json:"prompt"`
 			Completion json.RawMessage `json:"completion"`
 		} `json:"pricing"`
+		// Architecture is OpenRouter's: input_modalities lists "image"
+		// for vision models (https://openrouter.ai/docs/api-reference/list-available-models).
+		Architecture struct {
+			InputModalities []string `json:"input_modalities"`
+		} `json:"architecture"`
+		// Capabilities is Mistral's: vision is true for image input
+		// (GET /v1/models, https://docs.mistral.ai/api/#tag/models).
+		Capabilities struct {
+			Vision *bool `json:"vision"`
+		} `json:"capabilities"`
 		TopProvider struct {
 			ContextLength int `json:"context_length"`
 		} `json:"top_provider"`
@@ -89,6 +99,19 @@ func parseModels(body []byte) ([]ModelInfo, error) {
 			Name:               m.Name,
 			PriceInputPerMTok:  perMTok(m.Pricing.Prompt),
 			PriceOutputPerMTok: perMTok(m.Pricing.Completion),
+		}
+		switch {
+		case m.Capabilities.Vision != nil && *m.Capabilities.Vision:
+			info.Images = ImagesYes
+		case m.Capabilities.Vision != nil:
+			info.Images = ImagesNo
+		case len(m.Architecture.InputModalities) > 0:
+			info.Images = ImagesNo
+			for _, mod := range m.Architecture.InputModalities {
+				if mod == "image" {
+					info.Images = ImagesYes
+				}
+			}
 		}
 		// The server's runtime figure first: OpenRouter's context_length,
 		// Mistral's max_context_length, vLLM's max_model_len, llama-server's

@@ -61,6 +61,9 @@ func (c *Client) Probe(ctx context.Context, model string) (Probe, error) {
 		p.Ollama, p.Context = c.ollamaWindow(ctx, model)
 	}
 	c.learnWindow(model, p.Context.Tokens, p.Context.Source)
+	if p.Found || p.Sole {
+		c.learnImages(model, p.Listed.Images)
+	}
 	return p, nil
 }
 

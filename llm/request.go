@@ -10,10 +10,10 @@ import (
 // so every dialect-specific field is a pointer or omitempty and set only
 // for the dialect that accepts it.
 type wireRequest struct {
-	Model    string    `json:"model"`
-	Models   []string  `json:"models,omitempty"` // OpenRouter fallbacks
-	Messages []Message `json:"messages"`
-	Stream   bool      `json:"stream"`
+	Model    string        `json:"model"`
+	Models   []string      `json:"models,omitempty"` // OpenRouter fallbacks
+	Messages []wireMessage `json:"messages"`
+	Stream   bool          `json:"stream"`
 	// StreamOptions asks OpenAI-compatible servers for the final usage
 	// chunk. OpenRouter documents it (and Usage) as deprecated no-ops now
 	// that usage is always sent; we keep sending both because they are
@@ -40,7 +40,7 @@ type usageOption struct {
 func encodeRequest(d Dialect, req Request, model string, rest []string) ([]byte, error) {
 	w := wireRequest{
 		Model:       model,
-		Messages:    req.Messages,
+		Messages:    wireMessages(d, req.Messages),
 		Stream:      true,
 		Temperature: req.Temperature,
 		MaxTokens:   max(req.MaxTokens, 0),

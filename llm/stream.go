@@ -19,7 +19,8 @@ type Stream struct {
 	cancelAll context.CancelFunc
 	start     time.Time
 	model     string // requested model
-	promptRaw int    // uncalibrated prompt estimate
+	promptRaw int    // uncalibrated prompt estimate of the text
+	imageToks int    // the images' tokens by the encoder rule (exact, not calibrated)
 
 	ev    eventReader
 	pr    *pacedReader // the body, read in batches after the first text
@@ -203,10 +204,11 @@ func (s *Stream) finalize() {
 	case s.res.Truncated:
 		// What the server read is not what was sent: no calibration.
 	case s.usage && u.PromptTokens+u.CompletionTokens > 0: // some servers send zeros
-		est.Observe(s.promptRaw, u.PromptTokens)
+		// The images' share is the encoder rule's: calibrate on the text.
+		est.Observe(s.promptRaw, max(u.PromptTokens-s.imageToks, 1))
 	default:
 		u.Estimated = true
-		u.PromptTokens = est.scale(s.promptRaw)
+		u.PromptTokens = est.scale(s.promptRaw) + s.imageToks
 		u.CompletionTokens = est.scale(s.reply.tokens())
 	}
 	if s.hasCost {

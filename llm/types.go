@@ -32,10 +32,22 @@ const (
 	RoleAssistant Role = "assistant"
 )
 
-// Message is one chat message sent to the model.
+// Message is one chat message sent to the model. Content is its text;
+// Images, when set (user messages only), make it a multimodal message:
+// the request then carries Content as a text part followed by one
+// image_url part per image, in the dialect's shape (encodeRequest).
 type Message struct {
-	Role    Role   `json:"role"`
-	Content string `json:"content"`
+	Role    Role    `json:"role"`
+	Content string  `json:"content"`
+	Images  []Image `json:"-"`
+}
+
+// Image is one image of a message, already encoded for sending.
+type Image struct {
+	// URL is a data: URL ("data:image/jpeg;base64,...").
+	URL string
+	// Width and Height are the image's pixels, for ImageTokens.
+	Width, Height int
 }
 
 // Request is one chat completion request. The client always streams.
@@ -89,6 +101,9 @@ type Result struct {
 	// the conversation, and the count is not used for calibration.
 	ContextTokens int
 	Truncated     bool
+	// ImagesDropped is true when the request's images were not sent: the
+	// model takes no image input (known, or refused and retried as text).
+	ImagesDropped bool
 }
 
 // ModelInfo is one entry of GET /models.
@@ -102,4 +117,7 @@ type ModelInfo struct {
 	// Prices in USD per million tokens; 0 when unknown.
 	PriceInputPerMTok  float64
 	PriceOutputPerMTok float64
+	// Images says whether the model takes image input: OpenRouter's
+	// architecture.input_modalities, Mistral's capabilities.vision.
+	Images ImageSupport
 }

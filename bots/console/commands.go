@@ -13,6 +13,7 @@ import (
 //	/translate <lang> <text>                    translate
 //	/lang [code|auto], /prompt [text|clear]     channel settings (the console user is admin)
 //	/usage, /help                               information
+//	/image PATH, /file PATH                     attach a local file to the next question
 //	/reset                                      start a new conversation
 //	/quit, /exit                                leave
 func (c *Console) command(ctx context.Context, line string) bool {
@@ -26,8 +27,12 @@ func (c *Console) command(ctx context.Context, line string) bool {
 		c.reset()
 		c.println("(new conversation)")
 		return false
+	case "image", "file":
+		c.attach(text)
+		return false
 	}
 	msg := c.message(text)
+	msg.Attachments = c.takePending()
 	cmd := bots.Command{Name: name, Text: text, Msg: msg, Options: map[string]string{"prefix": "/"}}
 	if name == "code" && option != "" {
 		cmd.Options["language"] = option
@@ -36,11 +41,11 @@ func (c *Console) command(ctx context.Context, line string) bool {
 	if resp.Ask == nil {
 		c.println(resp.Text)
 		if name == "help" || resp.Text == "" {
-			c.println("Console: /code:<language> asks for code in that language, /reset starts a new conversation, /quit leaves.")
+			c.println("Console: /code:<language> asks for code in that language, /image PATH and /file PATH attach a local file to your next question, /reset starts a new conversation, /quit leaves.")
 		}
 		return false
 	}
-	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: resp.Ask.Question})
+	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: resp.Ask.Question, Attachments: msg.Attachments})
 	done := c.expect(msg.ID)
 	r := &reply{c: c, key: msg.Key, id: msg.ID}
 	if err := c.opts.Engine.Answer(ctx, resp.Ask, r); err != nil {

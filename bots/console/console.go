@@ -37,6 +37,8 @@ type Options struct {
 	Locale string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Files bounds the files /image and /file attach.
+	Files bots.FileLimits
 }
 
 // Console is a terminal conversation. It implements bots.Conversations.
@@ -50,6 +52,7 @@ type Console struct {
 	session int // bumped by /reset: a new conversation key
 	seq     int
 	waiting map[string]chan struct{} // message id -> closed when its reply finished
+	pending []bots.Attachment        // /image and /file, for the next question
 }
 
 var _ bots.Conversations = (*Console)(nil)
@@ -143,7 +146,8 @@ func (c *Console) handle(ctx context.Context, line string) bool {
 		return c.command(ctx, line)
 	}
 	msg := c.message(line)
-	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: line})
+	msg.Attachments = c.takePending()
+	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: line, Attachments: msg.Attachments})
 	done := c.expect(msg.ID)
 	disp, err := c.opts.Engine.Dispatch(ctx, c, msg)
 	switch {

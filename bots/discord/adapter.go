@@ -29,6 +29,7 @@ type Engine interface {
 	Command(ctx context.Context, conv bots.Conversations, cmd bots.Command) bots.Response
 	Answer(ctx context.Context, ask *bots.Ask, reply bots.Reply) error
 	TranslateMessage(ctx context.Context, conv bots.Conversations, msg bots.Message, target string) error
+	ClaimDelivery(ctx context.Context, key string) bool
 }
 
 var _ Engine = (*bots.Engine)(nil)
@@ -62,6 +63,9 @@ type Options struct {
 	// threads (default 10).
 	AttachmentMaxBytes int
 	ReplyChain         int
+	// Files bounds the images and documents read (bot.image_max_bytes);
+	// its TextMaxBytes defaults to AttachmentMaxBytes.
+	Files bots.FileLimits
 	// TranslateReactions subscribes to reactions and translates a message
 	// when someone reacts with a flag.
 	TranslateReactions bool
@@ -112,6 +116,15 @@ type Options struct {
 	// TimestampWindow is the accepted age of a signed HTTP interaction
 	// (default 5 min).
 	TimestampWindow time.Duration
+	// RetryDelay is the pause before an answer's call that failed with a
+	// 5xx or a network error is tried again (default 1 s; a thread start
+	// doubles it per try).
+	RetryDelay time.Duration
+	// LinkPreviews lets Discord show previews (embeds) of links in
+	// answers (bot.link_previews). Off by default: answers carry the
+	// SUPPRESS_EMBEDS flag, so a link the model was made to write cannot
+	// leak data through the preview Discord fetches.
+	LinkPreviews bool
 }
 
 // Adapter connects Discord to the Engine. It implements
@@ -123,6 +136,7 @@ type Adapter struct {
 	now     func() time.Time
 	s       *discordgo.Session
 	http    *http.Client // attachments; the session has its own
+	rest    *restClient  // the answer's calls, on the session's client
 	budgets *budgets
 	global  *globalBudget // nil: GlobalPerSecond < 0
 	pubKey  ed25519.PublicKey
@@ -216,6 +230,10 @@ func New(opts Options) (*Adapter, error) {
 	}
 	// Bound what discordgo would do forever: 429s come back to the Sink,
 	// which retries a bounded number of times; reconnects are Run's.
+	a.rest = &restClient{http: s.Client, auth: s.Token, ua: s.UserAgent, log: opts.Logger, retryDelay: opts.RetryDelay}
+	if !opts.LinkPreviews {
+		a.rest.flags = flagSuppressEmbeds
+	}
 	s.ShouldRetryOnRateLimit = false
 	s.MaxRestRetries = 1
 	s.ShouldReconnectOnError = false
@@ -282,6 +300,7 @@ func setDefaults(o *Options) {
 	dur(&o.TypingInterval, 8*time.Second)
 	dur(&o.TokenLifetime, 14*time.Minute)
 	dur(&o.TimestampWindow, 5*time.Minute)
+	dur(&o.RetryDelay, time.Second)
 }
 
 // Ready reports whether the gateway session is up (READY or RESUMED

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -54,57 +55,144 @@ func isText(att *discordgo.MessageAttachment) bool {
 }
 
 // attachmentCache keeps fetched attachments by id: a thread's history
-// refers to the same files again and again.
-type attachmentCache struct{ m *ttlMap[bots.Attachment] }
+// refers to the same files again and again. Images (a data: URL of up to
+// about a megabyte each) get a smaller cache than text. Failed downloads
+// are not cached: an expired CDN URL is fetched again with the fresh one
+// the next History call brings.
+type attachmentCache struct{ m, images *ttlMap[bots.Attachment] }
 
 func newAttachmentCache() *attachmentCache {
-	return &attachmentCache{m: newTTLMap[bots.Attachment](time.Hour, 256, time.Now)}
+	return &attachmentCache{
+		m:      newTTLMap[bots.Attachment](time.Hour, 256, time.Now),
+		images: newTTLMap[bots.Attachment](time.Hour, 32, time.Now),
+	}
 }
 
-// attachments fetches the text and code files of a message, each cut to
-// AttachmentMaxBytes (then Truncated). Binary files are skipped; a failed
-// download is logged and skipped: the question is answered without it.
+// attachments fetches the files of a message: text and code cut to
+// AttachmentMaxBytes (then Truncated), images and documents read by
+// bots.ReadFile within Files. A file that is not read (too big, of a type
+// the bot does not read, or whose download failed) is a Refused
+// attachment, so the asker hears which file and why.
 func (a *Adapter) attachments(ctx context.Context, list []*discordgo.MessageAttachment) []bots.Attachment {
 	var out []bots.Attachment
 	for _, att := range list {
 		if len(out) == maxAttachments {
 			break
 		}
-		if att == nil || att.URL == "" || !isText(att) {
+		if att == nil || att.URL == "" {
 			continue
 		}
-		if got, ok := a.atts.m.get(att.ID + "\x00" + att.URL); ok {
+		key := att.ID + "\x00" + att.URL
+		if got, ok := a.atts.m.get(key); ok {
 			out = append(out, got)
 			continue
 		}
-		got, err := a.fetchAttachment(ctx, att)
-		if err != nil {
-			a.log.Warn("discord: attachment not read", "file", att.Filename, "err", err)
+		if got, ok := a.atts.images.get(key); ok {
+			out = append(out, got)
 			continue
 		}
-		a.atts.m.put(att.ID+"\x00"+att.URL, got)
+		got, cache := a.readAttachment(ctx, att)
+		switch {
+		case !cache:
+		case got.Image != nil:
+			a.atts.images.put(key, got)
+		default:
+			a.atts.m.put(key, got)
+		}
 		out = append(out, got)
 	}
 	return out
 }
 
-func (a *Adapter) fetchAttachment(ctx context.Context, att *discordgo.MessageAttachment) (bots.Attachment, error) {
+// readAttachment reads one file; cache is false for a failed download.
+func (a *Adapter) readAttachment(ctx context.Context, att *discordgo.MessageAttachment) (_ bots.Attachment, cache bool) {
+	lim := a.fileLimits()
+	switch {
+	case isText(att):
+		got, err := a.fetchAttachment(ctx, att)
+		if err != nil {
+			a.log.Warn("discord: attachment not read", "file", att.Filename, "err", err)
+			return bots.RefusedFile(att.Filename, bots.RefusedUnreadable), false
+		}
+		return got, true
+	case !bots.WantsBytes(att.Filename, att.ContentType):
+		return bots.RefusedFile(att.Filename, bots.RefusedUnsupported), true
+	case att.Size > lim.ImageMaxBytes:
+		// Discord states the size: a 50 MB file is refused unfetched.
+		return bots.RefusedFile(att.Filename, bots.RefusedTooBig), true
+	}
+	data, err := a.download(ctx, att, lim.ImageMaxBytes)
+	if errors.Is(err, errTooBig) {
+		return bots.RefusedFile(att.Filename, bots.RefusedTooBig), true
+	}
+	if err != nil {
+		a.log.Warn("discord: attachment not read", "file", att.Filename, "err", err)
+		return bots.RefusedFile(att.Filename, bots.RefusedUnreadable), false
+	}
+	return bots.ReadFile(att.Filename, data, lim), true
+}
+
+// fileLimits are Options.Files with the text limit of attachments.
+func (a *Adapter) fileLimits() bots.FileLimits {
+	lim := a.opts.Files
+	if lim.TextMaxBytes <= 0 {
+		lim.TextMaxBytes = a.opts.AttachmentMaxBytes
+	}
+	return lim.WithDefaults()
+}
+
+// errTooBig is a download cut at its limit.
+var errTooBig = errors.New("file over the size limit")
+
+// download fetches an attachment's bytes, at most limit (errTooBig past
+// it, whatever the stated size said). Attachment URLs are Discord's CDN
+// URLs as the event gave them: signed with ex/is/hm parameters, they
+// expire (about 24 h) and then answer 404 "This content is no longer
+// available." (useapi/discord-cdn-proxy README); the bot sends no token
+// to them.
+func (a *Adapter) download(ctx context.Context, att *discordgo.MessageAttachment, limit int) ([]byte, error) {
+	resp, err := a.get(ctx, att)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
+	if err != nil {
+		return nil, fmt.Errorf("discord: read attachment %s: %w", att.Filename, err)
+	}
+	if len(data) > limit {
+		return nil, errTooBig
+	}
+	return data, nil
+}
+
+// get requests an attachment URL and checks the answer is the file.
+func (a *Adapter) get(ctx context.Context, att *discordgo.MessageAttachment) (*http.Response, error) {
 	if !strings.HasPrefix(att.URL, "https://") && !strings.HasPrefix(att.URL, "http://") {
-		return bots.Attachment{}, fmt.Errorf("discord: attachment %s: unsupported URL scheme", att.Filename)
+		return nil, fmt.Errorf("discord: attachment %s: unsupported URL scheme", att.Filename)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, att.URL, nil)
 	if err != nil {
-		return bots.Attachment{}, fmt.Errorf("discord: attachment %s: %w", att.Filename, err)
+		return nil, fmt.Errorf("discord: attachment %s: %w", att.Filename, err)
 	}
 	resp, err := a.http.Do(req)
 	if err != nil {
 		// The URL is signed; keep it out of logs.
-		return bots.Attachment{}, fmt.Errorf("discord: download attachment %s failed", att.Filename)
+		return nil, fmt.Errorf("discord: download attachment %s failed", att.Filename)
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("discord: download attachment %s: HTTP %d (an expired CDN link answers 404)", att.Filename, resp.StatusCode)
+	}
+	return resp, nil
+}
+
+func (a *Adapter) fetchAttachment(ctx context.Context, att *discordgo.MessageAttachment) (bots.Attachment, error) {
+	resp, err := a.get(ctx, att)
+	if err != nil {
+		return bots.Attachment{}, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return bots.Attachment{}, fmt.Errorf("discord: download attachment %s: HTTP %d", att.Filename, resp.StatusCode)
-	}
 	max := a.opts.AttachmentMaxBytes
 	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(max)+1))
 	if err != nil {

@@ -230,8 +230,11 @@ func TestModelOutputCannotPing(t *testing.T) {
 	reply := "@everyone @here look, <@1100000000000000005> and <@&42>!"
 	h.llm.Script(llmtest.Scenario{Reply: reply})
 	q := h.mention("say something loud")
-	msgs := h.waitExact(q.ID, reply)
-	if msgs[0].Content != reply {
+	// @everyone and @here are made inert in the text itself (a zero-width
+	// space after the @), for a server that would ignore allowed_mentions.
+	want := "@\u200beveryone @\u200bhere look, <@1100000000000000005> and <@&42>!"
+	msgs := h.waitExact(q.ID, want)
+	if msgs[0].Content != want {
 		t.Errorf("content changed: %q", msgs[0].Content)
 	}
 	if msgs[0].MentionEveryone || len(msgs[0].Mentions) != 0 || len(msgs[0].MentionRoles) != 0 {

@@ -19,29 +19,61 @@ func nextID(h *harness) string {
 	return strconv.FormatUint(n+1, 10)
 }
 
-func TestUndeliverableAnswerIsExplainedByDM(t *testing.T) {
+// An answer Discord refuses for good is explained to the asker once, by
+// the best path left: the thread itself when only the message was refused,
+// the channel of the question (as a reply to it) when the thread takes no
+// message, a DM when neither does.
+func TestUndeliverableAnswerNoticeTakesTheBestPath(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		name         string
-		status, code int
-		want         string
+		name string
+		code int
+		// general also refuses the bot's messages.
+		general bool
+		want    string
+		in      string // "thread", "general" or "dm"
 	}{
-		{"missing permissions", 403, 50013, "missing a permission"},
-		{"deleted thread", 404, 10003, "was deleted"},
+		{"form body refused", 50035, false, "error 50035", "thread"},
+		{"missing permissions in the thread", 50013, false, "missing a permission", "general"},
+		{"thread archived", 50083, false, "archived", "general"},
+		{"deleted thread, channel closed", 10003, true, "was deleted", "dm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			h := newHarness(t, harnessConfig{})
 			h.llm.SetDefault(llmtest.Scenario{Reply: "An answer nobody will see."})
 			id := nextID(h)
-			h.dc.FailNext("POST", "/channels/"+id+"/messages", tc.status, tc.code, "refused", 1000)
+			general := h.dc.Options().GeneralID
+			n := 1000
+			if tc.in == "thread" {
+				n = 1 // the answer's post only
+			}
+			h.dc.Inject(discordtest.Fault{Method: "POST", Path: "/channels/" + id + "/messages", Code: tc.code, N: n})
+			if tc.general {
+				h.dc.Inject(discordtest.Fault{Method: "POST", Path: "/channels/" + general + "/messages", Code: 50013, N: -1})
+			}
 			q := h.mention("question")
 			if q.ID != id {
 				t.Fatalf("message id %s, expected %s", q.ID, id)
 			}
-			dm := h.dc.DMChannel(h.alice.ID)
-			msgs := h.waitTextIn(dm, tc.want)
+			where := map[string]string{"thread": id, "general": general, "dm": h.dc.DMChannel(h.alice.ID)}[tc.in]
+			msgs := h.waitTextIn(where, tc.want)
+			if len(msgs) != 1 {
+				t.Fatalf("%d bot messages in %s, want the one notice: %q", len(msgs), tc.in, joined(msgs))
+			}
 			if !strings.Contains(msgs[0].Content, "<#"+id+">") {
-				t.Errorf("DM does not say where: %q", msgs[0].Content)
+				t.Errorf("the notice does not say where: %q", msgs[0].Content)
+			}
+			if tc.in == "general" && (msgs[0].MessageReference == nil || msgs[0].MessageReference.MessageID != q.ID) {
+				t.Errorf("the notice in the channel is not a reply to the question: %+v", msgs[0].MessageReference)
+			}
+			// One notice in all: nothing anywhere else.
+			total := 0
+			for _, c := range []string{id, general, h.dc.DMChannel(h.alice.ID)} {
+				total += len(h.botMessages(c))
+			}
+			if total != 1 {
+				t.Errorf("%d bot messages in all, want 1", total)
 			}
 			h.checkNoMentions()
 		})

@@ -188,8 +188,8 @@ func TestGlobal429PausesEveryRoute(t *testing.T) {
 	general := h.dc.Options().GeneralID
 	h.dc.ForceGlobal429(300 * time.Millisecond)
 	err := wrapErr("typing", h.a.s.ChannelTyping(general))
-	var rl *rateLimitedError
-	if !errors.As(err, &rl) {
+	var rl *apiError
+	if !errors.As(err, &rl) || !rl.rateLimited() {
 		t.Fatalf("the forced global 429 was not served: %v", err)
 	}
 	if _, err := h.a.s.User("@me"); err != nil {

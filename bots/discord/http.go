@@ -80,6 +80,8 @@ func (a *Adapter) InteractionsHandler() http.Handler {
 			if err != nil {
 				a.log.Error("discord: interaction answer failed", "err", err)
 			}
+		case errors.Is(err, errReplayed):
+			alreadyAcknowledged(w)
 		case errors.Is(err, errMalformed):
 			http.Error(w, "malformed interaction", http.StatusBadRequest)
 		default:

@@ -34,7 +34,7 @@ type interactionChannel struct {
 // onGatewayInteraction answers an INTERACTION_CREATE from the gateway.
 func (a *Adapter) onGatewayInteraction(ctx context.Context, raw []byte) {
 	err := a.handleInteraction(ctx, raw, nil)
-	if err != nil && !errors.Is(err, errMalformed) {
+	if err != nil && !errors.Is(err, errMalformed) && !errors.Is(err, errReplayed) {
 		a.log.Error("discord: interaction not answered", "err", err)
 	}
 }
@@ -82,10 +82,13 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 		a.log.Warn("discord: malformed interaction ignored", "err", err, "bytes", len(raw))
 		return err
 	}
+	if a.replayed(ctx, in) {
+		return errReplayed
+	}
 	send := httpRespond
 	if send == nil {
 		send = func(ctx context.Context, resp *discordgo.InteractionResponse) error {
-			return wrapErr("respond to interaction", a.s.InteractionRespond(in, resp, discordgo.WithContext(ctx)))
+			return a.rest.respond(ctx, in.ID, in.Token, resp)
 		}
 	}
 	received := a.now()
@@ -159,6 +162,7 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 	}
 	sink := a.newInteractionSink(in, received)
 	r := a.newReply(ctx, sink, sink, in.ChannelID, cmd.Msg, false)
+	r.where.in = sink
 	return a.opts.Engine.Answer(ctx, resp.Ask, r)
 }
 
@@ -167,14 +171,13 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 // retried briefly.
 func (a *Adapter) followup(ctx context.Context, in *discordgo.Interaction, text string, received time.Time) error {
 	for attempt := 0; ; attempt++ {
-		_, err := a.s.FollowupMessageCreate(in, true, &discordgo.WebhookParams{Content: text,
-			Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions()}, discordgo.WithContext(ctx))
-		err = wrapErr("follow up interaction in "+in.ChannelID, err)
+		_, err := a.rest.followup(ctx, "follow up interaction in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral)
 		pause := 200 * time.Millisecond
-		var again interface{ RetryAfter() time.Duration } // 429 or 5xx
 		retry := codeOf(err) == codeUnknownWebhook && a.now().Sub(received) <= 10*time.Second
-		if errors.As(err, &again) {
-			retry, pause = true, min(again.RetryAfter(), 5*time.Second)
+		var de bots.DeliveryError
+		if bots.ClassOf(err) == bots.Transient && errors.As(err, &de) {
+			// A 429 or a 5xx: the follow-up was not made.
+			retry, pause = true, min(de.RetryAfter(), 5*time.Second)
 		}
 		if err == nil || !retry || attempt == 3 {
 			return err

@@ -34,6 +34,7 @@ func (e *idleEngine) Command(context.Context, bots.Conversations, bots.Command) 
 	return bots.Response{}
 }
 func (e *idleEngine) Answer(context.Context, *bots.Ask, bots.Reply) error { e.calls.Add(1); return nil }
+func (e *idleEngine) ClaimDelivery(context.Context, string) bool          { return true }
 func (e *idleEngine) TranslateMessage(context.Context, bots.Conversations, bots.Message, string) error {
 	e.calls.Add(1)
 	return nil

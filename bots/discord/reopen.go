@@ -36,7 +36,7 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	sink := &usedSink{channelSink: a.newChannelSink(channel, key.Team, ""), edited: map[string]bool{}}
 	opts := a.streamOptions(sink)
 	opts.Existing = ids
-	r := &reply{a: a, channel: channel, to: to, st: bots.NewStreamer(sink, opts), settle: sink.settle,
+	r := &reply{a: a, channel: channel, to: to, where: noticeTarget{channel: channel}, st: bots.NewStreamer(sink, opts), settle: sink.settle,
 		stopTyping: make(chan struct{}), typingDone: make(chan struct{})}
 	close(r.typingDone) // the partial answer is there: no typing indicator
 	return &reopenedReply{reply: r, sink: sink, existing: ids}, nil
@@ -84,6 +84,11 @@ type usedSink struct {
 	mu     sync.Mutex
 	edited map[string]bool
 }
+
+var (
+	_ bots.Sink       = (*usedSink)(nil)
+	_ bots.OncePoster = (*usedSink)(nil)
+)
 
 // Edit implements bots.Sink.
 func (s *usedSink) Edit(ctx context.Context, id, text string) error {

@@ -19,63 +19,93 @@ import (
 // there"). It shows the typing indicator until the first text arrives.
 func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
 	channel, replyTo := key.Channel, ""
+	where := noticeTarget{channel: key.Channel}
 	if p, ok := a.pending.m.take(key.Channel); ok {
 		var err error
 		channel, replyTo, err = a.startThread(ctx, p)
 		if err != nil {
 			return nil, err
 		}
+		where = noticeTarget{channel: channel, parent: p.parent, question: p.message, guild: p.guild}
 	}
 	sink := a.newChannelSink(channel, key.Team, replyTo)
 	out, id := a.controls(sink, to) // the Stop button (stop.go)
 	r := a.newReply(ctx, out, sink, channel, to, true)
 	r.replyID = id
+	r.where = where
 	return r, nil
 }
 
-// startThread creates the thread of a pending mention. When Discord
-// refuses (no Create Public Threads permission, a channel type without
-// threads, still rate limited after a few tries) the answer goes to the
-// channel itself, as a reply to the mention.
+// threadTries bounds the tries of a thread start Discord answers with a
+// 429, a 5xx or no answer; a 429 asking for more than threadMaxWait is not
+// waited for.
+const (
+	threadTries   = 4
+	threadMaxWait = 10 * time.Second
+)
+
+// startThread creates the thread of a pending mention. A 429 is tried
+// again after its retry_after, a 5xx (Discord's 502 guidance: "wait a bit
+// and retry") or a lost answer after RetryDelay doubling, up to
+// threadTries times; a thread a lost answer did create is answered
+// 160004 "already created" by the next try, and used. When Discord keeps
+// refusing (no Create Public Threads permission, a channel type without
+// threads, still rate limited or failing) the answer goes to the channel
+// itself, as a reply to the mention: a question is never dropped because
+// its thread could not be made.
 func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, replyTo string, err error) {
 	b := a.budgets.get("threads:" + p.parent)
-	var th *discordgo.Channel
+	var th threadInfo
 	for attempt := 0; ; attempt++ {
 		if err := b.Wait(ctx); err != nil {
 			return "", "", err
 		}
-		th, err = a.s.MessageThreadStartComplex(p.parent, p.message, &discordgo.ThreadStart{
-			Name: p.name, AutoArchiveDuration: 1440, Type: discordgo.ChannelTypeGuildPublicThread,
-		}, discordgo.WithContext(ctx))
-		err = wrapErr("start thread in "+p.parent, err)
-		// 429s and 5xx are worth another try (a 5xx that did create the
-		// thread is answered "already there").
-		var again interface{ RetryAfter() time.Duration }
-		if !errors.As(err, &again) || attempt == 4 {
+		th, err = a.rest.startThread(ctx, "start thread in "+p.parent, p.parent, p.message, p.name)
+		if err == nil || bots.ClassOf(err) == bots.Permanent || attempt == threadTries-1 {
 			break
 		}
-		b.pause(again.RetryAfter())
+		var e *apiError
+		if errors.As(err, &e) && e.rateLimited() {
+			if e.after > threadMaxWait {
+				// The asker would wait minutes for a thread: the
+				// channel has the answer now.
+				break
+			}
+			if !e.global {
+				b.pause(e.after)
+			}
+			continue
+		}
+		t := time.NewTimer(a.opts.RetryDelay << attempt)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", "", ctx.Err()
+		case <-t.C:
+		}
 	}
 	switch code := codeOf(err); {
 	case err == nil:
-		a.channels.m.put(th.ID, infoOf(th))
+		a.channels.m.put(th.ID, channelInfo{id: th.ID, kind: discordgo.ChannelType(th.Type), guild: th.GuildID,
+			parent: th.ParentID, ownerID: th.OwnerID, resolved: true})
 		return th.ID, "", nil
 	case code == codeThreadExists:
 		// A thread started from a message has the message's id.
 		return p.message, "", nil
 	case code == codeUnknownMessage:
 		return "", "", fmt.Errorf("discord: the question was deleted before the answer: %w", err)
-	case code == codeMissingPermissions || code == codeMissingAccess || statusOf(err) == 400 || statusOf(err) == 429:
-		a.log.Warn("discord: cannot start a thread; answering in the channel", "channel", p.parent, "err", err)
-		return p.parent, p.message, nil
-	default:
+	case ctx.Err() != nil:
 		return "", "", err
+	default:
+		a.log.Warn("discord: cannot start a thread; answering in the channel", "channel", p.parent,
+			"class", bots.ClassOf(err).String(), "err", err)
+		return p.parent, p.message, nil
 	}
 }
 
 // reply streams an answer through a bots.Streamer, with the typing
-// indicator until the first text, and tells the asker when the answer
-// could not be delivered.
+// indicator until the first text, and tells the asker once when the
+// answer could not be delivered.
 type reply struct {
 	a       *Adapter
 	st      *bots.Streamer
@@ -83,6 +113,9 @@ type reply struct {
 	to      bots.Message
 	// replyID names the reply in its Stop button ("": none).
 	replyID string
+	// where are the paths of the notice when the answer cannot be
+	// delivered.
+	where noticeTarget
 	// settle gives back a global slot the Throttle took for a call the
 	// Streamer did not make (nil: nothing to give back).
 	settle func()
@@ -92,16 +125,31 @@ type reply struct {
 	typingDone chan struct{}
 }
 
+var (
+	_ bots.Reply       = (*reply)(nil)
+	_ bots.MessageIDs  = (*reply)(nil)
+	_ bots.FirstPoster = (*reply)(nil)
+)
+
+// settler is a Throttle that may hold a global slot for a call the
+// Streamer did not make.
+type settler interface{ settle() }
+
+var (
+	_ settler = (*channelSink)(nil)
+	_ settler = (*interactionSink)(nil)
+)
+
 // newReply starts a reply; typing shows the typing indicator until the
 // first text (interactions show "thinking..." instead).
 func (a *Adapter) newReply(ctx context.Context, sink bots.Sink, th bots.Throttle, channel string, to bots.Message, typing bool) *reply {
 	r := &reply{
-		a: a, channel: channel, to: to,
+		a: a, channel: channel, to: to, where: noticeTarget{channel: channel},
 		st:         bots.NewStreamer(sink, a.streamOptions(th)),
 		stopTyping: make(chan struct{}),
 		typingDone: make(chan struct{}),
 	}
-	if s, ok := th.(interface{ settle() }); ok {
+	if s, ok := th.(settler); ok {
 		r.settle = s.settle
 	}
 	if typing {
@@ -115,7 +163,7 @@ func (a *Adapter) newReply(ctx context.Context, sink bots.Sink, th bots.Throttle
 // streamOptions are the options of every reply's Streamer.
 func (a *Adapter) streamOptions(th bots.Throttle) bots.StreamOptions {
 	return bots.StreamOptions{
-		Limit: maxContent, Throttle: th, MinInterval: a.opts.MinEditInterval,
+		Limit: maxContent, Throttle: th, MinInterval: a.opts.MinEditInterval, Render: neutralize,
 		MaxRetries: 5, MaxRetryAfter: 30 * time.Second, Logger: a.log,
 	}
 }
@@ -141,6 +189,7 @@ func (r *reply) typing(ctx context.Context) {
 // showTyping sends the typing indicator when the global budget has a slot
 // to spare: it is a nicety, and under load the slots belong to the
 // answers (a busy bot skips it rather than delay a post or a final edit).
+// Its failure is logged by the client and otherwise ignored.
 func (a *Adapter) showTyping(ctx context.Context, channel string) {
 	if g := a.global; g != nil {
 		t := g.tryAcquire()
@@ -150,9 +199,7 @@ func (a *Adapter) showTyping(ctx context.Context, channel string) {
 		defer t.drop()
 		ctx = withTicket(ctx, t)
 	}
-	if err := a.s.ChannelTyping(channel, discordgo.WithContext(ctx)); err != nil {
-		a.log.Debug("discord: typing indicator failed", "channel", channel, "err", wrapErr("typing", err))
-	}
+	_ = a.rest.typing(ctx, channel)
 }
 
 func (r *reply) stop() { r.once.Do(func() { close(r.stopTyping) }) }
@@ -163,7 +210,11 @@ func (r *reply) Update(ctx context.Context, text string) error {
 	return r.st.Update(ctx, text)
 }
 
-// Finish implements bots.Reply.
+// Finish implements bots.Reply. When Discord refused the answer for good
+// (Permanent), the asker is told once by the best remaining path; a
+// Transient or Uncertain failure left after the Streamer's retries is
+// only returned: the answer is still owed (the journal may finish it),
+// and a notice now could come before the answer.
 func (r *reply) Finish(ctx context.Context, text string) error {
 	r.stop()
 	err := r.st.Finish(ctx, text)
@@ -172,40 +223,16 @@ func (r *reply) Finish(ctx context.Context, text string) error {
 	}
 	<-r.typingDone
 	if err != nil {
-		r.a.log.Error("discord: answer not delivered", "channel", r.channel, "err", err)
-		r.a.tellUndelivered(ctx, r.to, r.channel, err)
+		r.a.log.Error("discord: answer not delivered", "channel", r.channel, "class", bots.ClassOf(err).String(), "err", err)
+		if undeliverable(ctx, err) {
+			r.a.tellUndelivered(ctx, r.where, r.to, err)
+		}
 	}
 	return err
 }
 
-// IDs returns the ids of the messages posted.
+// IDs implements bots.MessageIDs.
 func (r *reply) IDs() []string { return r.st.IDs() }
 
-// tellUndelivered sends the asker a DM when their answer could not be
-// posted where they asked (missing permissions, deleted channel).
-func (a *Adapter) tellUndelivered(ctx context.Context, to bots.Message, channel string, cause error) {
-	var why string
-	switch codeOf(cause) {
-	case codeMissingPermissions, codeMissingAccess:
-		why = "I'm missing a permission there (View Channel, Send Messages, Send Messages in Threads, Create Public Threads or Read Message History). Please ask a server admin to grant it to me."
-	case codeUnknownChannel:
-		why = "the channel or thread was deleted."
-	case codeUnknownMessage:
-		why = "the message I was writing was deleted."
-	default:
-		return
-	}
-	if to.UserID == "" || to.DM {
-		return
-	}
-	dm, err := a.s.UserChannelCreate(to.UserID, discordgo.WithContext(ctx))
-	if err != nil {
-		a.log.Warn("discord: cannot open a DM to tell the asker", "user", to.UserID, "err", wrapErr("open DM", err))
-		return
-	}
-	text := fmt.Sprintf("I couldn't post my answer in <#%s>: %s", channel, why)
-	if _, err := a.s.ChannelMessageSendComplex(dm.ID, &discordgo.MessageSend{Content: text, AllowedMentions: noMentions()},
-		discordgo.WithContext(ctx)); err != nil {
-		a.log.Warn("discord: cannot DM the asker", "user", to.UserID, "err", wrapErr("send DM", err))
-	}
-}
+// FirstPost implements bots.FirstPoster.
+func (r *reply) FirstPost() time.Time { return r.st.FirstPost() }

@@ -2,7 +2,10 @@ package discord
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,10 +18,11 @@ import (
 // maxContent is Discord's message content limit, in characters.
 const maxContent = 2000
 
-// noMentions is sent with every message and every edit: model output must
-// never ping @everyone, @here, roles or users. Discord re-parses mentions on
-// every edit, and only an empty parse list (not a missing one) disables
-// them, so each call gets a fresh empty slice.
+// noMentions is sent with the responses discordgo still makes (commands'
+// ephemeral answers): model output must never ping @everyone, @here, roles
+// or users. Discord re-parses mentions on every edit, and only an empty
+// parse list (not a missing one) disables them, so each call gets a fresh
+// empty slice. The answer's own calls send restClient's mentionsNone.
 func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
 }
@@ -35,20 +39,27 @@ type channelSink struct {
 	replyTo string
 	guild   string
 	budget  *budget
-	// moved maps messages deleted under the answer to their replacement.
-	moved map[string]string
+	// nonce starts the nonce of every message the sink creates: with the
+	// part number it names one post, so that a retried create returns the
+	// message the first one made.
+	nonce string
 	// prepaid is the global slot Allow took for the next call.
 	prepaid atomic.Pointer[ticket]
 	// ctl is the Stop button, nil without; live: the current call
-	// shows it (stop.go).
+	// shows it; rated: the current call shows the feedback buttons
+	// (stop.go). The Streamer makes one call at a time.
 	ctl   *stopControl
 	live  bool
 	rated bool
+
+	mu    sync.Mutex
+	extra int // posts made through Post, numbered apart from PostOnce's parts
 }
 
 var (
-	_ bots.Sink  = (*channelSink)(nil)
-	_ bots.Pacer = (*channelSink)(nil)
+	_ bots.Sink       = (*channelSink)(nil)
+	_ bots.OncePoster = (*channelSink)(nil)
+	_ bots.Pacer      = (*channelSink)(nil)
 )
 
 // Admit implements bots.Pacer: a reply shows its first text while it
@@ -112,68 +123,75 @@ func (c *channelSink) paid(ctx context.Context) (context.Context, func()) {
 
 func (a *Adapter) newChannelSink(channel, guild, replyTo string) *channelSink {
 	return &channelSink{a: a, channel: channel, guild: guild, replyTo: replyTo, budget: a.budgets.get("messages:" + channel),
-		moved: map[string]string{}}
+		nonce: newNonce()}
 }
 
-// Post implements bots.Sink.
+// newNonce returns 12 random hex digits: with a part number (at most 13
+// characters more) it stays within Discord's 25 characters for a nonce.
+func newNonce() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Post implements bots.Sink: a post the caller does not number (each call
+// is a new message; a retry of it is not recognized).
 func (c *channelSink) Post(ctx context.Context, text string) (string, error) {
-	// A post is mandatory: it waits for the global budget like any call,
-	// and gives back a slot Allow took.
+	c.mu.Lock()
+	c.extra++
+	n := c.extra
+	c.mu.Unlock()
+	return c.postNonce(ctx, c.nonce+"x"+strconv.Itoa(n), text)
+}
+
+// PostOnce implements bots.OncePoster: the create carries the nonce of
+// part with enforce_nonce, so a second call for the same part (after an
+// Uncertain failure) returns the message the first one created.
+func (c *channelSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
+	return c.postNonce(ctx, c.nonce+"-"+strconv.Itoa(part), text)
+}
+
+// postNonce creates a message with nonce. A post is mandatory: it waits
+// for the channel's budget (and in the transport for the global one), and
+// gives back a slot Allow took.
+func (c *channelSink) postNonce(ctx context.Context, nonce, text string) (string, error) {
 	c.settle()
 	if err := c.budget.Wait(ctx); err != nil {
 		return "", err
 	}
-	send := &discordgo.MessageSend{Content: text, AllowedMentions: noMentions()}
-	if comps := c.components(false); comps != nil {
-		send.Components = *comps
-	}
+	comps := c.components(false)
+	c.mu.Lock()
+	var ref *messageRef
 	if c.replyTo != "" {
-		no := false
-		send.Reference = &discordgo.MessageReference{MessageID: c.replyTo, ChannelID: c.channel, GuildID: c.guild, FailIfNotExists: &no}
+		ref = &messageRef{MessageID: c.replyTo, ChannelID: c.channel, GuildID: c.guild}
 	}
-	m, err := c.a.s.ChannelMessageSendComplex(c.channel, send, discordgo.WithContext(ctx))
+	c.mu.Unlock()
+	id, err := c.a.rest.createMessage(ctx, "post message in "+c.channel, c.channel, text, nonce, ref, comps)
 	if err != nil {
 		// replyTo is kept: a retried first post is still the reply.
-		return "", c.failed(wrapErr("post message in "+c.channel, err))
+		return "", c.failed(err)
 	}
+	c.mu.Lock()
 	c.replyTo = ""
-	return m.ID, nil
+	c.mu.Unlock()
+	return id, nil
 }
 
-// Edit implements bots.Sink. When someone deleted the message being
-// written, the text continues in a new one.
+// Edit implements bots.Sink. A deleted message fails with an error
+// wrapping bots.ErrMessageGone: the Streamer posts that part again.
 func (c *channelSink) Edit(ctx context.Context, id, text string) error {
-	if to, ok := c.moved[id]; ok {
-		id = to
-	}
-	edit := &discordgo.MessageEdit{ID: id, Channel: c.channel, Content: &text, AllowedMentions: noMentions(),
-		Components: c.components(true)}
 	pctx, done := c.paid(ctx)
-	_, err := c.a.s.ChannelMessageEditComplex(edit, discordgo.WithContext(pctx))
+	err := c.a.rest.editMessage(pctx, "edit message in "+c.channel, c.channel, id, text, c.components(true))
 	done()
-	err = c.failed(wrapErr("edit message in "+c.channel, err))
-	if codeOf(err) != codeUnknownMessage {
-		return err
-	}
-	c.a.log.Info("discord: a message of the answer was deleted; posting its text again", "channel", c.channel)
-	nid, perr := c.Post(ctx, text)
-	if perr != nil {
-		return perr
-	}
-	for k, v := range c.moved {
-		if v == id {
-			c.moved[k] = nid
-		}
-	}
-	c.moved[id] = nid
-	return nil
+	return c.failed(err)
 }
 
-// failed makes every reply sharing the budget back off after a 429.
+// failed makes every reply sharing the budget back off after a route's
+// 429 (a global one pauses the global budget, in the transport).
 func (c *channelSink) failed(err error) error {
-	var rl *rateLimitedError
-	if errors.As(err, &rl) {
-		c.budget.pause(rl.after)
+	var e *apiError
+	if errors.As(err, &e) && e.rateLimited() && !e.global {
+		c.budget.pause(e.after)
 	}
 	return err
 }
@@ -184,6 +202,12 @@ func (c *channelSink) failed(err error) error {
 // when Discord says the token is gone) the answer continues as channel
 // messages, and an edit of an older message becomes a new message holding
 // that part's text.
+//
+// It is an OncePoster: the first part is an edit of @original (doing it
+// twice is harmless) and channel posts carry nonces. A follow-up cannot
+// be made idempotent (Execute Webhook takes no nonce), so one whose
+// outcome is unclear is not tried again: PostOnce reports it Permanent and
+// the reply ends with a notice rather than risk the part twice.
 type interactionSink struct {
 	a        *Adapter
 	in       *discordgo.Interaction
@@ -201,11 +225,13 @@ type interactionSink struct {
 	// Streamer (and the reply journal) knows it by: after a restart the
 	// token is gone, the message id still reaches it.
 	originalID string
+	extra      int // posts made through Post
 }
 
 var (
-	_ bots.Sink     = (*interactionSink)(nil)
-	_ bots.Throttle = (*interactionSink)(nil)
+	_ bots.Sink       = (*interactionSink)(nil)
+	_ bots.OncePoster = (*interactionSink)(nil)
+	_ bots.Throttle   = (*interactionSink)(nil)
 )
 
 func (a *Adapter) newInteractionSink(in *discordgo.Interaction, received time.Time) *interactionSink {
@@ -261,8 +287,17 @@ func (s *interactionSink) Wait(ctx context.Context) error {
 // settle gives back a global slot Allow took for a call never made.
 func (s *interactionSink) settle() { s.ch.settle() }
 
-// Post implements bots.Sink.
+// Post implements bots.Sink: a post numbered apart from PostOnce's parts.
 func (s *interactionSink) Post(ctx context.Context, text string) (string, error) {
+	s.mu.Lock()
+	s.extra++
+	part := 1<<20 + s.extra
+	s.mu.Unlock()
+	return s.PostOnce(ctx, part, text)
+}
+
+// PostOnce implements bots.OncePoster.
+func (s *interactionSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
 	if s.useToken() {
 		if err := s.webhook.Wait(ctx); err != nil {
 			return "", err
@@ -279,11 +314,15 @@ func (s *interactionSink) Post(ctx context.Context, text string) (string, error)
 			}
 			return id, nil
 		}
+		if !first && bots.ClassOf(err) == bots.Uncertain {
+			return "", &apiError{op: "answer interaction in " + s.in.ChannelID, class: bots.Permanent, cause: err,
+				message: "a follow-up whose outcome is unknown is not posted again (it takes no nonce)"}
+		}
 		if !s.tokenGone(err) {
 			return "", err
 		}
 	}
-	id, err := s.ch.Post(ctx, text)
+	id, err := s.ch.PostOnce(ctx, part, text)
 	if err == nil {
 		s.mu.Lock()
 		s.inChan[id] = true
@@ -308,20 +347,20 @@ func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 		s.mu.Lock()
 		original := id == "@original" || id == s.originalID
 		s.mu.Unlock()
+		op := "edit interaction answer in " + s.in.ChannelID
 		if original {
-			_, err = s.a.s.InteractionResponseEdit(s.in, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
-				discordgo.WithContext(ctx))
+			_, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text)
 		} else {
-			_, err = s.a.s.FollowupMessageEdit(s.in, id, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
-				discordgo.WithContext(ctx))
+			err = s.a.rest.editFollowup(ctx, op, s.in.AppID, s.in.Token, id, text)
 		}
-		err = s.failed(wrapErr("edit interaction answer in "+s.in.ChannelID, err))
+		err = s.failed(err)
 		if err == nil || !s.tokenGone(err) {
 			return err
 		}
 	}
-	// The token is gone: this part continues in a new channel message.
-	nid, err := s.ch.Post(ctx, text)
+	// The token is gone: this part continues in a new channel message (its
+	// nonce is the old message's, so a retry of this edit cannot post twice).
+	nid, err := s.ch.postNonce(ctx, s.ch.nonce+"m"+strconv.Itoa(len(id))+id[max(0, len(id)-8):], text)
 	if err != nil {
 		return err
 	}
@@ -336,29 +375,25 @@ func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 // Over HTTP, Discord may read the deferred response after the first token
 // arrives: an unknown webhook in the first seconds is retried.
 func (s *interactionSink) postWebhook(ctx context.Context, text string, first bool) (string, error) {
+	op := "answer interaction in " + s.in.ChannelID
 	for attempt := 0; ; attempt++ {
 		var id string
 		var err error
 		if first {
-			var m *discordgo.Message
-			m, err = s.a.s.InteractionResponseEdit(s.in, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions()},
-				discordgo.WithContext(ctx))
-			id = "@original"
-			if err == nil && m != nil && m.ID != "" {
-				id = m.ID
-				s.mu.Lock()
-				s.originalID = m.ID
-				s.mu.Unlock()
+			id, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text)
+			if err == nil {
+				if id == "" {
+					id = "@original"
+				} else {
+					s.mu.Lock()
+					s.originalID = id
+					s.mu.Unlock()
+				}
 			}
 		} else {
-			var m *discordgo.Message
-			m, err = s.a.s.FollowupMessageCreate(s.in, true, &discordgo.WebhookParams{Content: text, AllowedMentions: noMentions()},
-				discordgo.WithContext(ctx))
-			if err == nil {
-				id = m.ID
-			}
+			id, err = s.a.rest.followup(ctx, op, s.in.AppID, s.in.Token, text, 0)
 		}
-		err = s.failed(wrapErr("answer interaction in "+s.in.ChannelID, err))
+		err = s.failed(err)
 		early := s.a.now().Sub(s.received) < 10*time.Second
 		if err == nil || attempt == 3 || !early || (codeOf(err) != codeUnknownWebhook && codeOf(err) != codeUnknownMessage) {
 			return id, err
@@ -371,10 +406,11 @@ func (s *interactionSink) postWebhook(ctx context.Context, text string, first bo
 	}
 }
 
+// failed makes the webhook's budget back off after its 429.
 func (s *interactionSink) failed(err error) error {
-	var rl *rateLimitedError
-	if errors.As(err, &rl) {
-		s.webhook.pause(rl.after)
+	var e *apiError
+	if errors.As(err, &e) && e.rateLimited() && !e.global {
+		s.webhook.pause(e.after)
 	}
 	return err
 }

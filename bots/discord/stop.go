@@ -41,6 +41,8 @@ var (
 	_ bots.ControlSink = (*controlSink)(nil)
 	_ bots.Pacer       = (*controlSink)(nil)
 	_ bots.Controlled  = (*reply)(nil)
+	_ bots.OncePoster  = liveSink{}
+	_ bots.OncePoster  = ratedSink{}
 )
 
 // stopControl is the Stop button of one reply.
@@ -122,6 +124,14 @@ func (r ratedSink) Post(ctx context.Context, text string) (string, error) {
 	return r.c.Post(ctx, text)
 }
 
+// PostOnce implements bots.OncePoster: the post with the buttons keeps
+// the channelSink's nonce of part.
+func (r ratedSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
+	r.c.rated = true
+	defer func() { r.c.rated = false }()
+	return r.c.PostOnce(ctx, part, text)
+}
+
 func (r ratedSink) Edit(ctx context.Context, id, text string) error {
 	r.c.rated = true
 	defer func() { r.c.rated = false }()
@@ -135,6 +145,14 @@ func (l liveSink) Post(ctx context.Context, text string) (string, error) {
 	l.c.live = true
 	defer func() { l.c.live = false }()
 	return l.c.Post(ctx, text)
+}
+
+// PostOnce implements bots.OncePoster: the post with the button keeps
+// the channelSink's nonce of part.
+func (l liveSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
+	l.c.live = true
+	defer func() { l.c.live = false }()
+	return l.c.PostOnce(ctx, part, text)
 }
 
 func (l liveSink) Edit(ctx context.Context, id, text string) error {

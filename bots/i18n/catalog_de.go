@@ -65,6 +65,8 @@ func textDE(k Key) string {
 		return "_(Dieser Thread ist zu lang für das Modell, deshalb habe ich nur den neuesten Teil gelesen. Ausgelassene Nachrichten: %[1]d.)_"
 	case LimitUserRate:
 		return "Du hast dein Limit an Fragen pro Minute erreicht (%[1]d). Ab %[2]s kannst du wieder fragen."
+	case LimitUserPending:
+		return "Du hast bereits %[1]d Fragen, die auf eine Antwort warten. Ich beantworte zuerst diese; Fragen, die du vorher sendest, bleiben unbeantwortet, stelle sie danach erneut."
 	case LimitChannelTokens:
 		return "Dieser Kanal hat sein Tageskontingent von %[1]d Tokens aufgebraucht. Es wird um %[2]s zurückgesetzt."
 	case LimitDailyUSD:
@@ -170,6 +172,18 @@ func textDE(k Key) string {
 		return "das Standardmodell"
 	case HomePromptBuiltin:
 		return "der eingebaute"
+	case Undelivered:
+		return "Ich konnte meine Antwort in %[1]s nicht posten: %[2]s"
+	case UndeliveredPermission:
+		return "Mir fehlt dort eine Berechtigung (Kanal ansehen, Nachrichten senden, Nachrichten in Threads senden, Öffentliche Threads erstellen oder Nachrichtenverlauf lesen). Bitte einen Server-Admin, sie mir zu geben."
+	case UndeliveredDeleted:
+		return "der Kanal oder Thread wurde gelöscht."
+	case UndeliveredArchived:
+		return "der Thread wurde archiviert oder gesperrt."
+	case UndeliveredUnclear:
+		return "die Plattform hat einen Teil nicht bestätigt, und ich riskiere nicht, ihn doppelt zu posten."
+	case UndeliveredRefused:
+		return "die Plattform hat sie abgelehnt (Fehler %[1]s)."
 	}
 	return ""
 }

@@ -65,6 +65,8 @@ func textEN(k Key) string {
 		return "_(This thread is too long for the model, so I only read the most recent part. Messages left out: %[1]d.)_"
 	case LimitUserRate:
 		return "You've reached your limit of questions per minute (%[1]d). Try again after %[2]s."
+	case LimitUserPending:
+		return "You already have %[1]d questions waiting for an answer. I'll answer those first; questions you send before they are answered are not answered, so ask again then."
 	case LimitChannelTokens:
 		return "This channel has used up its daily budget of %[1]d tokens. It resets at %[2]s."
 	case LimitDailyUSD:
@@ -170,6 +172,18 @@ func textEN(k Key) string {
 		return "the default model"
 	case HomePromptBuiltin:
 		return "the built-in one"
+	case Undelivered:
+		return "I couldn't post my answer in %[1]s: %[2]s"
+	case UndeliveredPermission:
+		return "I'm missing a permission there (View Channel, Send Messages, Send Messages in Threads, Create Public Threads or Read Message History). Please ask a server admin to grant it to me."
+	case UndeliveredDeleted:
+		return "the channel or thread was deleted."
+	case UndeliveredArchived:
+		return "the thread was archived or locked."
+	case UndeliveredUnclear:
+		return "the platform did not confirm part of it, and I won't risk posting it twice."
+	case UndeliveredRefused:
+		return "the platform refused it (error %[1]s)."
 	}
-	return ""
+	return fileText("en", k)
 }

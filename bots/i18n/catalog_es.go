@@ -65,6 +65,8 @@ func textES(k Key) string {
 		return "_(Este hilo es demasiado largo para el modelo, así que solo he leído la parte más reciente. Mensajes omitidos: %[1]d.)_"
 	case LimitUserRate:
 		return "Has alcanzado tu límite de preguntas por minuto (%[1]d). Vuelve a intentarlo a partir de las %[2]s."
+	case LimitUserPending:
+		return "Ya tienes %[1]d preguntas esperando respuesta. Respondo primero a esas; las preguntas que envíes antes de que respondan no se responderán, así que vuelve a preguntar después."
 	case LimitChannelTokens:
 		return "Este canal ha agotado su cupo diario de %[1]d tokens. Se restablece a las %[2]s."
 	case LimitDailyUSD:
@@ -170,6 +172,18 @@ func textES(k Key) string {
 		return "el modelo predeterminado"
 	case HomePromptBuiltin:
 		return "el integrado"
+	case Undelivered:
+		return "No pude publicar mi respuesta en %[1]s: %[2]s"
+	case UndeliveredPermission:
+		return "me falta un permiso allí (Ver canal, Enviar mensajes, Enviar mensajes en hilos, Crear hilos públicos o Leer el historial de mensajes). Pide a un administrador del servidor que me lo conceda."
+	case UndeliveredDeleted:
+		return "el canal o el hilo fue eliminado."
+	case UndeliveredArchived:
+		return "el hilo fue archivado o bloqueado."
+	case UndeliveredUnclear:
+		return "la plataforma no confirmó una parte de la respuesta, y no me arriesgo a publicarla dos veces."
+	case UndeliveredRefused:
+		return "la plataforma la rechazó (error %[1]s)."
 	}
 	return ""
 }

@@ -65,6 +65,8 @@ func textFR(k Key) string {
 		return "_(Ce fil est trop long pour le modèle, je n'en ai donc lu que la partie la plus récente. Messages laissés de côté : %[1]d.)_"
 	case LimitUserRate:
 		return "Tu as atteint ta limite de questions par minute (%[1]d). Réessaie après %[2]s."
+	case LimitUserPending:
+		return "Tu as déjà %[1]d questions en attente de réponse. Je réponds d'abord à celles-ci ; les questions envoyées avant ces réponses ne recevront pas de réponse, repose-les ensuite."
 	case LimitChannelTokens:
 		return "Ce canal a épuisé son quota quotidien de %[1]d tokens. Il sera remis à zéro à %[2]s."
 	case LimitDailyUSD:
@@ -170,6 +172,18 @@ func textFR(k Key) string {
 		return "le modèle par défaut"
 	case HomePromptBuiltin:
 		return "celui intégré"
+	case Undelivered:
+		return "Je n'ai pas pu publier ma réponse dans %[1]s : %[2]s"
+	case UndeliveredPermission:
+		return "il me manque une permission là-bas (Voir le salon, Envoyer des messages, Envoyer des messages dans les fils, Créer des fils publics ou Voir les anciens messages). Demandez à un administrateur du serveur de me l'accorder."
+	case UndeliveredDeleted:
+		return "le salon ou le fil a été supprimé."
+	case UndeliveredArchived:
+		return "le fil a été archivé ou verrouillé."
+	case UndeliveredUnclear:
+		return "la plateforme n'a pas confirmé une partie de la réponse, et je ne veux pas risquer de la publier deux fois."
+	case UndeliveredRefused:
+		return "la plateforme l'a refusée (erreur %[1]s)."
 	}
 	return ""
 }

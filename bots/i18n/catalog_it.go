@@ -65,6 +65,8 @@ func textIT(k Key) string {
 		return "_(Questo thread è troppo lungo per il modello, quindi ho letto solo la parte più recente. Messaggi tralasciati: %[1]d.)_"
 	case LimitUserRate:
 		return "Hai raggiunto il tuo limite di domande al minuto (%[1]d). Riprova dopo le %[2]s."
+	case LimitUserPending:
+		return "Hai già %[1]d domande in attesa di risposta. Rispondo prima a quelle; le domande inviate prima delle risposte non ricevono risposta, riproponile dopo."
 	case LimitChannelTokens:
 		return "Questo canale ha esaurito il suo budget giornaliero di %[1]d token. Si azzera alle %[2]s."
 	case LimitDailyUSD:
@@ -170,6 +172,18 @@ func textIT(k Key) string {
 		return "il modello predefinito"
 	case HomePromptBuiltin:
 		return "quello integrato"
+	case Undelivered:
+		return "Non sono riuscito a pubblicare la mia risposta in %[1]s: %[2]s"
+	case UndeliveredPermission:
+		return "mi manca un permesso lì (Visualizzare il canale, Inviare messaggi, Inviare messaggi nei thread, Creare thread pubblici o Leggere la cronologia dei messaggi). Chiedi a un amministratore del server di concedermelo."
+	case UndeliveredDeleted:
+		return "il canale o il thread è stato eliminato."
+	case UndeliveredArchived:
+		return "il thread è stato archiviato o bloccato."
+	case UndeliveredUnclear:
+		return "la piattaforma non ha confermato una parte della risposta, e non rischio di pubblicarla due volte."
+	case UndeliveredRefused:
+		return "la piattaforma l'ha rifiutata (errore %[1]s)."
 	}
 	return ""
 }

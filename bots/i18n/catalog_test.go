@@ -22,6 +22,7 @@ func sampleArgs() map[Key][]any {
 		MessageTooLong:        {731},
 		ContextTruncated:      {617},
 		LimitUserRate:         {11, "14:05 UTC"},
+		LimitUserPending:      {3},
 		LimitChannelTokens:    {int64(123), "00:00 UTC"},
 		LimitDailyUSD:         {"00:00 UTC"},
 		LangCurrent:           {"Langname"},
@@ -38,6 +39,12 @@ func sampleArgs() map[Key][]any {
 		DeliveryFailedIn:      {"#chan-Q3"},
 		HomeSettings:          {"Langname", "vendor/model-x9", "Be terse, Q8."},
 		HomeViewing:           {"#chan-Q3"},
+		Undelivered:           {"<#123>", "the thread was archived."},
+		UndeliveredRefused:    {"50035"},
+		FileTooBig:            {"shot_q3.png"},
+		FileUnsupported:       {"a_q4.exe"},
+		FileUnreadable:        {"b_q5.pdf"},
+		TooManyImages:         {4},
 	}
 }
 

@@ -86,6 +86,10 @@ const (
 	// LimitUserRate(limit int, reset string): the asker's per-minute
 	// limit; reset is a time of day such as "14:05 UTC".
 	LimitUserRate Key = "limit_user_rate"
+	// LimitUserPending(limit int): the asker already has limit questions
+	// waiting or being answered; what they send before those are answered
+	// is not answered.
+	LimitUserPending Key = "limit_user_pending"
 	// LimitChannelTokens(limit int64, reset string): the channel's daily
 	// token budget.
 	LimitChannelTokens Key = "limit_channel_tokens"
@@ -198,6 +202,23 @@ const (
 	HomeLangAuto      Key = "home_lang_auto"
 	HomeModelDefault  Key = "home_model_default"
 	HomePromptBuiltin Key = "home_prompt_builtin"
+
+	// Undelivered(where, why string) tells the asker their answer could
+	// not be posted; where is the channel (a platform mention such as
+	// "<#123>"), why one of the Undelivered* sentences.
+	Undelivered Key = "undelivered"
+	// UndeliveredPermission: the bot lacks a permission where it answers.
+	UndeliveredPermission Key = "undelivered_permission"
+	// UndeliveredDeleted: the channel or thread was deleted.
+	UndeliveredDeleted Key = "undelivered_deleted"
+	// UndeliveredArchived: the thread was archived or locked.
+	UndeliveredArchived Key = "undelivered_archived"
+	// UndeliveredUnclear: the platform did not confirm a part, which is
+	// not posted again.
+	UndeliveredUnclear Key = "undelivered_unclear"
+	// UndeliveredRefused(code string): the platform refused it with an
+	// error code (as digits, not a localized number).
+	UndeliveredRefused Key = "undelivered_refused"
 )
 
 // Keys returns every key, in declaration order.
@@ -208,7 +229,7 @@ func Keys() []Key {
 		ErrTimeout, ErrInternal, Busy,
 		CutOff, LengthLimit, Interrupted, Stopped, StopButton, StopNotAllowed, StopOver, FeedbackThanks, FeedbackUnknown, FeedbackLine,
 		HistoryTrimmed, MessageTooLong, ContextTruncated,
-		LimitUserRate, LimitChannelTokens, LimitDailyUSD,
+		LimitUserRate, LimitUserPending, LimitChannelTokens, LimitDailyUSD,
 		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,
 		LangCurrent, LangAuto, LangSet, LangSetAuto, LangInvalid, NotAdmin,
 		PromptCurrent, PromptNone, PromptSet, PromptCleared, PromptClearedToConfig, PromptTooLong,
@@ -220,6 +241,9 @@ func Keys() []Key {
 		Loading1, Loading2, Loading3, Loading4, ThreadTitleFile, ContextPhrases,
 		HomeCapabilities, HomeUsage, HomeDefaults, HomeSettings, HomeViewing,
 		HomeLangAuto, HomeModelDefault, HomePromptBuiltin,
+		Undelivered, UndeliveredPermission, UndeliveredDeleted, UndeliveredArchived, UndeliveredUnclear,
+		UndeliveredRefused,
+		FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages,
 	}
 }
 
@@ -263,6 +287,9 @@ func Match(prefs ...string) string {
 // text returns the catalog text of key in a supported language, "" when
 // missing.
 func text(lang string, key Key) string {
+	if s := fileText(lang, key); s != "" {
+		return s
+	}
 	switch lang {
 	case "fr":
 		return textFR(key)

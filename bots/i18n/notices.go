@@ -9,10 +9,10 @@ import (
 // noticeKeys are the bot's own notices: appended after an answer (the
 // Engine's withNotes), or the whole text of a reply that failed.
 func noticeKeys() []Key {
-	return []Key{
+	return append(fileKeys(),
 		CutOff, LengthLimit, Interrupted, Stopped, HistoryTrimmed, AttachmentTruncated, MessageTooLong, ContextTruncated,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable, ErrTimeout, ErrInternal, Busy,
-	}
+	)
 }
 
 var (

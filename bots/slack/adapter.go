@@ -66,6 +66,9 @@ type Options struct {
 	FollowThreads bool
 	// AttachmentMaxBytes bounds one downloaded text file (default 100 KiB).
 	AttachmentMaxBytes int
+	// Files bounds the images and documents read (bot.image_max_bytes);
+	// its TextMaxBytes defaults to AttachmentMaxBytes.
+	Files bots.FileLimits
 	// TranslateReactions translates a message when someone reacts with a
 	// flag emoji.
 	TranslateReactions bool
@@ -132,6 +135,8 @@ type Adapter struct {
 
 	users *userCache
 	files *ttlCache[bots.Attachment]
+	// images caches image attachments (data: URLs of up to ~1 MB) apart.
+	images *ttlCache[bots.Attachment]
 	// fetching collapses concurrent fetches of one file (a mention arrives
 	// as app_mention and as message, handled at the same time).
 	fetching singleflight.Group
@@ -206,13 +211,14 @@ func New(opts Options) (*Adapter, error) {
 		opts.Now = time.Now
 	}
 	a := &Adapter{
-		opts:  opts,
-		log:   opts.Logger.With("platform", "slack"),
-		hooks: opts.Hooks,
-		now:   opts.Now,
-		http:  opts.HTTPClient,
-		files: newTTLCache[bots.Attachment](512, time.Hour, opts.Now),
-		seen:  newTTLCache[struct{}](8192, 30*time.Minute, opts.Now),
+		opts:   opts,
+		log:    opts.Logger.With("platform", "slack"),
+		hooks:  opts.Hooks,
+		now:    opts.Now,
+		http:   opts.HTTPClient,
+		files:  newTTLCache[bots.Attachment](512, time.Hour, opts.Now),
+		images: newTTLCache[bots.Attachment](32, time.Hour, opts.Now),
+		seen:   newTTLCache[struct{}](8192, 30*time.Minute, opts.Now),
 		// A user's view outlives a short break; a day-old one is stale.
 		viewing: newTTLCache[string](8192, 12*time.Hour, opts.Now),
 		titled:  newTTLCache[struct{}](8192, 24*time.Hour, opts.Now),

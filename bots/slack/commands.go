@@ -32,11 +32,15 @@ const (
 // payload; same fields).
 type slashCommand struct {
 	TeamID, ChannelID, UserID, Command, Text, ResponseURL string
+	// TriggerID identifies the invocation: its replay is refused
+	// (replay.go).
+	TriggerID string
 }
 
 func parseCommand(v url.Values) (slashCommand, error) {
 	c := slashCommand{TeamID: v.Get("team_id"), ChannelID: v.Get("channel_id"), UserID: v.Get("user_id"),
-		Command: v.Get("command"), Text: v.Get("text"), ResponseURL: v.Get("response_url")}
+		Command: v.Get("command"), Text: v.Get("text"), ResponseURL: v.Get("response_url"),
+		TriggerID: v.Get("trigger_id")}
 	if !strings.HasPrefix(c.Command, "/") || len(c.Command) < 2 || c.UserID == "" || c.ChannelID == "" {
 		return c, fmt.Errorf("%w: slash command without command, user_id or channel_id", errMalformed)
 	}
@@ -75,6 +79,9 @@ func (a *Adapter) acceptCommand(v url.Values) error {
 }
 
 func (a *Adapter) handleCommand(ctx context.Context, c slashCommand) {
+	if !a.firstDelivery(ctx, "slash command", c.TriggerID) {
+		return
+	}
 	user := a.users.info(ctx, c.UserID)
 	msg := bots.Message{
 		Key:             bots.ConversationKey{Platform: bots.Slack, Team: c.TeamID, Channel: c.ChannelID},
@@ -192,6 +199,7 @@ type interaction struct {
 	Type        string `json:"type"`
 	CallbackID  string `json:"callback_id"`
 	ResponseURL string `json:"response_url"`
+	TriggerID   string `json:"trigger_id"`
 	Team        struct {
 		ID string `json:"id"`
 	} `json:"team"`
@@ -247,6 +255,9 @@ func (a *Adapter) acceptInteraction(payload []byte) error {
 // handleShortcut runs "Explain code" on a message: the answer goes in the
 // message's thread.
 func (a *Adapter) handleShortcut(ctx context.Context, in interaction) {
+	if !a.firstDelivery(ctx, "message shortcut", in.TriggerID) {
+		return
+	}
 	m := in.Message
 	thread := m.ThreadTS
 	if thread == "" {

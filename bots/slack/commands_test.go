@@ -17,7 +17,8 @@ func TestParseCommandFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := slashCommand{TeamID: "T0001", ChannelID: "C0GENERAL", UserID: "U0ALICE", Command: "/code",
-		Text: "how do I reverse a slice in Go?", ResponseURL: "https://hooks.slack.com/commands/T0001/1234567890/AbCdEf"}
+		Text: "how do I reverse a slice in Go?", ResponseURL: "https://hooks.slack.com/commands/T0001/1234567890/AbCdEf",
+		TriggerID: "1234567890.1234567890.abcdef0123456789"}
 	if c != want {
 		t.Errorf("parsed %+v\nwant   %+v", c, want)
 	}

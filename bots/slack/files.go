@@ -52,10 +52,11 @@ func isTextFile(f slackFile) bool {
 	return ext != "" && textFiletypes[ext]
 }
 
-// attachments downloads the text and code files of a message, each cut to
-// AttachmentMaxBytes (with Truncated set). Files are cached by id, so a
-// thread's files are fetched once. Failures are logged and skipped: the
-// question is still answered.
+// attachments downloads the files of a message: text and code cut to
+// AttachmentMaxBytes (with Truncated set), images and documents read by
+// bots.ReadFile within Files. Files are cached by id, so a thread's files
+// are fetched once. A file not read (too big, a type the bot does not
+// read, a failed download) is a Refused attachment: the asker is told.
 func (a *Adapter) attachments(ctx context.Context, files []slackFile) []bots.Attachment {
 	var out []bots.Attachment
 	for i, f := range files {
@@ -75,30 +76,81 @@ func (a *Adapter) attachments(ctx context.Context, files []slackFile) []bots.Att
 }
 
 // attachment returns one file as an attachment, from the cache or
-// fetched (files.info when the event lacks its URL); nil when it is not
-// text or cannot be read.
+// fetched (files.info when the event lacks its URL).
 func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment {
 	if att, found := a.files.get(f.ID); found {
+		return &att
+	}
+	if att, found := a.images.get(f.ID); found {
 		return &att
 	}
 	if f.FileAccess == "check_file_info" || (f.URLPrivate == "" && f.URLPrivateDownload == "") {
 		info, _, _, err := a.api.GetFileInfoContext(ctx, f.ID, 0, 0)
 		if err != nil {
 			a.log.WarnContext(ctx, "files.info failed; file skipped", "file", f.ID, "err", a.apiErr(ctx, "files.info", err, nil))
-			return nil
+			att := bots.RefusedFile(fileName(f), bots.RefusedUnreadable)
+			return &att
 		}
 		f = fromSlackFile(info)
 	}
-	if !isTextFile(f) {
-		return nil
+	att, cache := a.readFile(ctx, f)
+	switch {
+	case !cache:
+	case att.Image != nil:
+		a.images.put(f.ID, att)
+	default:
+		a.files.put(f.ID, att)
 	}
-	att, err := a.download(ctx, f)
-	if err != nil {
-		a.log.WarnContext(ctx, "file download failed; file skipped", "file", f.ID, "name", f.Name, "err", err)
-		return nil
-	}
-	a.files.put(f.ID, att)
 	return &att
+}
+
+// readFile reads one file by its kind; cache is false after a failed
+// download (it may work next time).
+func (a *Adapter) readFile(ctx context.Context, f slackFile) (_ bots.Attachment, cache bool) {
+	lim := a.fileLimits()
+	switch {
+	case isTextFile(f):
+		att, err := a.download(ctx, f)
+		if err != nil {
+			a.log.WarnContext(ctx, "file download failed; file skipped", "file", f.ID, "name", f.Name, "err", err)
+			return bots.RefusedFile(fileName(f), bots.RefusedUnreadable), false
+		}
+		return att, true
+	case !bots.WantsBytes(f.Name, f.Mimetype):
+		return bots.RefusedFile(fileName(f), bots.RefusedUnsupported), true
+	case f.Size > lim.ImageMaxBytes:
+		// Slack states the size: a 50 MB upload is refused unfetched.
+		return bots.RefusedFile(fileName(f), bots.RefusedTooBig), true
+	}
+	data, over, err := a.fetch(ctx, f, lim.ImageMaxBytes)
+	switch {
+	case err != nil:
+		a.log.WarnContext(ctx, "file download failed; file skipped", "file", f.ID, "name", f.Name, "err", err)
+		return bots.RefusedFile(fileName(f), bots.RefusedUnreadable), false
+	case over:
+		return bots.RefusedFile(fileName(f), bots.RefusedTooBig), true
+	}
+	return bots.ReadFile(fileName(f), data, lim), true
+}
+
+// fileLimits are Options.Files with the text limit of attachments.
+func (a *Adapter) fileLimits() bots.FileLimits {
+	lim := a.opts.Files
+	if lim.TextMaxBytes <= 0 {
+		lim.TextMaxBytes = a.opts.AttachmentMaxBytes
+	}
+	return lim.WithDefaults()
+}
+
+// fileName is what the asker calls the file.
+func fileName(f slackFile) string {
+	if f.Name != "" {
+		return f.Name
+	}
+	if f.Title != "" {
+		return f.Title
+	}
+	return f.ID
 }
 
 func fromSlackFile(f *slackgo.File) slackFile {
@@ -115,41 +167,52 @@ func fromSlackFiles(files []slackgo.File) []slackFile {
 	return out
 }
 
-// download fetches a file with the bot token, reading at most
-// AttachmentMaxBytes (plus one byte to detect truncation). The token is
-// sent only to Slack's own hosts or the configured API host, never to an
-// external file's URL.
-func (a *Adapter) download(ctx context.Context, f slackFile) (bots.Attachment, error) {
+// fetch downloads a file with the bot token, reading at most limit
+// bytes (over is true when there was more). url_private needs
+// "Authorization: Bearer <bot token>" with files:read; without access
+// Slack answers with its HTML sign-in page instead of the file
+// (https://gist.github.com/ErikKalkoken/f3ab28617d5099531ded865d111dbac1
+// and its comments). The token is sent only to Slack's own
+// hosts or the configured API host, never to an external file's URL.
+func (a *Adapter) fetch(ctx context.Context, f slackFile, limit int) (data []byte, over bool, err error) {
 	u := f.URLPrivateDownload
 	if u == "" {
 		u = f.URLPrivate
 	}
 	if f.IsExternal || !a.tokenHost(u) {
-		return bots.Attachment{}, fmt.Errorf("slack: file %s: refusing to send the token to %q", f.ID, hostOf(u))
+		return nil, false, fmt.Errorf("slack: file %s: refusing to send the token to %q", f.ID, hostOf(u))
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return bots.Attachment{}, fmt.Errorf("slack: file %s: %w", f.ID, err)
+		return nil, false, fmt.Errorf("slack: file %s: %w", f.ID, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+a.opts.BotToken)
 	resp, err := a.http.Do(req)
 	if err != nil {
-		return bots.Attachment{}, fmt.Errorf("slack: download file %s: %w", f.ID, err)
+		return nil, false, fmt.Errorf("slack: download file %s: %w", f.ID, err)
 	}
 	defer resp.Body.Close()
-	// Without access Slack redirects to its sign-in page: an HTML page is
-	// not the file.
+	// An HTML sign-in page is not the file.
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != req.URL.Path {
-		return bots.Attachment{}, fmt.Errorf("slack: download file %s: status %d at %s (the bot may lack files:read)", f.ID, resp.StatusCode, resp.Request.URL.Path)
+		return nil, false, fmt.Errorf("slack: download file %s: status %d at %s (the bot may lack files:read)", f.ID, resp.StatusCode, resp.Request.URL.Path)
 	}
-	max := a.opts.AttachmentMaxBytes
-	data, err := io.ReadAll(io.LimitReader(resp.Body, int64(max)+1))
+	data, err = io.ReadAll(io.LimitReader(resp.Body, int64(limit)+1))
 	if err != nil {
-		return bots.Attachment{}, fmt.Errorf("slack: download file %s: %w", f.ID, err)
+		return nil, false, fmt.Errorf("slack: download file %s: %w", f.ID, err)
 	}
-	truncated := len(data) > max
+	if len(data) > limit {
+		return data[:limit], true, nil
+	}
+	return data, false, nil
+}
+
+// download fetches a text file, cut to AttachmentMaxBytes.
+func (a *Adapter) download(ctx context.Context, f slackFile) (bots.Attachment, error) {
+	data, truncated, err := a.fetch(ctx, f, a.opts.AttachmentMaxBytes)
+	if err != nil {
+		return bots.Attachment{}, err
+	}
 	if truncated {
-		data = data[:max]
 		if i := lastRuneStart(data); i < len(data) && !utf8.FullRune(data[i:]) {
 			data = data[:i] // do not cut a character in two
 		}
@@ -157,11 +220,7 @@ func (a *Adapter) download(ctx context.Context, f slackFile) (bots.Attachment, e
 	if bytes.IndexByte(data, 0) >= 0 {
 		return bots.Attachment{}, fmt.Errorf("slack: file %s is binary", f.ID)
 	}
-	name := f.Name
-	if name == "" {
-		name = f.Title
-	}
-	return bots.Attachment{Name: name, Text: strings.ToValidUTF8(string(data), "\uFFFD"), Truncated: truncated}, nil
+	return bots.Attachment{Name: fileName(f), Text: strings.ToValidUTF8(string(data), "\uFFFD"), Truncated: truncated}, nil
 }
 
 func lastRuneStart(b []byte) int {

@@ -123,14 +123,20 @@ func (w *world) env(dir string) []string {
 		"MISTRALBOT_LLM_MODEL":           "mistral-small-latest",
 		"MISTRALBOT_LLM_MAX_CONCURRENCY": strconv.Itoa(w.o.Conversations),
 		"MISTRALBOT_LLM_MAX_TOKENS":      strconv.Itoa(max(1024, 2*w.o.ReplyTokens)),
-		"MISTRALBOT_SERVER_LISTEN":       "127.0.0.1:0",
-		"MISTRALBOT_SERVER_PPROF":        strconv.FormatBool(w.o.Profile != "" || w.o.HeapProfile != ""),
-		"MISTRALBOT_SERVER_REPLICA_ID":   "loadtest",
-		"MISTRALBOT_STORE_DRIVER":        w.o.Store,
-		"MISTRALBOT_STORE_PATH":          filepath.Join(dir, "mistralbot.db"),
-		"MISTRALBOT_LOG_FORMAT":          "json",
-		"MISTRALBOT_LOG_LEVEL":           "info",
-		"HOME":                           dir,
+		// The load is a few people asking many questions at once: the
+		// per-user fairness limits (bot.rate_per_user,
+		// bot.max_pending_per_user) would refuse most of them, so they
+		// are off; the tool measures capacity, not fairness.
+		"MISTRALBOT_BOT_RATE_PER_USER":        "0",
+		"MISTRALBOT_BOT_MAX_PENDING_PER_USER": "0",
+		"MISTRALBOT_SERVER_LISTEN":            "127.0.0.1:0",
+		"MISTRALBOT_SERVER_PPROF":             strconv.FormatBool(w.o.Profile != "" || w.o.HeapProfile != ""),
+		"MISTRALBOT_SERVER_REPLICA_ID":        "loadtest",
+		"MISTRALBOT_STORE_DRIVER":             w.o.Store,
+		"MISTRALBOT_STORE_PATH":               filepath.Join(dir, "mistralbot.db"),
+		"MISTRALBOT_LOG_FORMAT":               "json",
+		"MISTRALBOT_LOG_LEVEL":                "info",
+		"HOME":                                dir,
 	}
 	if cert := w.llm.Certificate(); cert != nil {
 		// The bot trusts the fake LLM's certificate as it trusts the

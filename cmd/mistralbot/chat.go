@@ -37,7 +37,8 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	if locale == "" {
 		locale, _ = e.lookup("LANG")
 	}
-	con, err := console.New(console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: isTerminal(e.stdin), Locale: locale})
+	con, err := console.New(console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: isTerminal(e.stdin), Locale: locale,
+		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}})
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,10 @@ func (w *e2eWorld) env(store map[string]string) map[string]string {
 		"MISTRALBOT_SERVER_LISTEN":          "127.0.0.1:0",
 		"MISTRALBOT_LOG_FORMAT":             "json",
 		"MISTRALBOT_LOG_LEVEL":              "info",
+		// These tests ask many questions as one fake user, faster than a
+		// person: the per-user limits (on by default) are tested in bots.
+		"MISTRALBOT_BOT_RATE_PER_USER":        "0",
+		"MISTRALBOT_BOT_MAX_PENDING_PER_USER": "0",
 	}
 	for k, v := range store {
 		env[k] = v

@@ -151,11 +151,13 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		AllowedChannels:       cfg.Bot.AllowedChannels,
 		AllowedUsers:          cfg.Bot.AllowedUsers,
 		RatePerUser:           cfg.Bot.RatePerUser,
+		MaxPendingPerUser:     cfg.Bot.MaxPendingPerUser,
 		DailyTokensPerChannel: cfg.Bot.DailyTokensPerChannel,
 		DailyUSDCap:           cfg.Bot.DailyUSDCap,
 		ContextTokens:         cfg.LLM.ContextTokens,
 		MaxTokens:             cfg.LLM.MaxTokens,
 		MaxReplyBytes:         cfg.Bot.MaxReplyBytes,
+		MaxImages:             maxImages(cfg.Bot.MaxImages),
 		Temperature:           cfg.LLM.Temperature,
 		MaxConcurrency:        cfg.LLM.MaxConcurrency,
 		QueueSize:             cfg.LLM.QueueSize,
@@ -249,9 +251,11 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		NativeStreaming:    cfg.Slack.NativeStreaming,
 		StopButton:         cfg.Slack.StopButton,
 		AgentView:          cfg.Slack.AgentView,
+		LinkPreviews:       cfg.Bot.LinkPreviews,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
+		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		Engine:             e,
 		HTTPClient:         platformClient(30 * time.Second),
@@ -274,7 +278,9 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		GuildID:            cfg.Discord.GuildID,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
+		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},
 		TranslateReactions: cfg.Bot.TranslateReactions,
+		LinkPreviews:       cfg.Bot.LinkPreviews,
 		HTTPClient:         platformClient(20 * time.Second),
 		GlobalPerSecond:    cfg.Discord.RequestsPerSecond,
 		StopButton:         cfg.Discord.StopButton,
@@ -297,4 +303,13 @@ func platformClient(timeout time.Duration) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 128
 	return &http.Client{Timeout: timeout, Transport: t}
+}
+
+// maxImages maps bot.max_images (0: none) onto EngineOptions.MaxImages
+// (0: the default, negative: none).
+func maxImages(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

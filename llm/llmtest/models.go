@@ -17,6 +17,10 @@ type Model struct {
 	// usage cost OpenRouter streams.
 	PromptPrice     float64
 	CompletionPrice float64
+	// TextOnly models take no image input: the listing says so
+	// (OpenRouter input_modalities ["text"], Mistral capabilities.vision
+	// false) and a request with images is refused (refuseImages).
+	TextOnly bool
 }
 
 // DefaultModels is the listing a dialect serves when Options.Models is nil.
@@ -70,8 +74,8 @@ func (s *Server) serveModels(w http.ResponseWriter) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(&b, `{"id":%s,"canonical_slug":%s,"hugging_face_id":"","name":%s,"created":1750000000,"description":"","context_length":%d,"architecture":{"modality":"text+image->text","input_modalities":["text","image"],"output_modalities":["text"],"tokenizer":"Mistral","instruct_type":null},"pricing":{"prompt":%s,"completion":%s,"request":"0","image":"0","web_search":"0","internal_reasoning":"0"},"top_provider":{"context_length":%d,"max_completion_tokens":null,"is_moderated":false},"per_request_limits":null,"supported_parameters":["max_tokens","temperature","top_p","stop","seed","response_format","tools","tool_choice"]}`,
-				q(m.ID), q(m.ID), q(m.Name), m.ContextLength, q(price(m.PromptPrice)), q(price(m.CompletionPrice)), m.ContextLength)
+			fmt.Fprintf(&b, `{"id":%s,"canonical_slug":%s,"hugging_face_id":"","name":%s,"created":1750000000,"description":"","context_length":%d,"architecture":{"modality":%s,"input_modalities":%s,"output_modalities":["text"],"tokenizer":"Mistral","instruct_type":null},"pricing":{"prompt":%s,"completion":%s,"request":"0","image":"0","web_search":"0","internal_reasoning":"0"},"top_provider":{"context_length":%d,"max_completion_tokens":null,"is_moderated":false},"per_request_limits":null,"supported_parameters":["max_tokens","temperature","top_p","stop","seed","response_format","tools","tool_choice"]}`,
+				q(m.ID), q(m.ID), q(m.Name), m.ContextLength, q(modality(m)), inputModalities(m), q(price(m.PromptPrice)), q(price(m.CompletionPrice)), m.ContextLength)
 		}
 		b.WriteString(`]}`)
 	case Mistral:
@@ -80,8 +84,8 @@ func (s *Server) serveModels(w http.ResponseWriter) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(&b, `{"id":%s,"object":"model","created":1750000000,"owned_by":"mistralai","capabilities":{"completion_chat":true,"completion_fim":false,"function_calling":true,"fine_tuning":false,"vision":true,"classification":false},"name":%s,"description":"","max_context_length":%d,"aliases":[],"deprecation":null,"default_model_temperature":0.3,"type":"base"}`,
-				q(m.ID), q(m.Name), m.ContextLength)
+			fmt.Fprintf(&b, `{"id":%s,"object":"model","created":1750000000,"owned_by":"mistralai","capabilities":{"completion_chat":true,"completion_fim":false,"function_calling":true,"fine_tuning":false,"vision":%t,"classification":false},"name":%s,"description":"","max_context_length":%d,"aliases":[],"deprecation":null,"default_model_temperature":0.3,"type":"base"}`,
+				q(m.ID), !m.TextOnly, q(m.Name), m.ContextLength)
 		}
 		b.WriteString(`]}`)
 	default:
@@ -133,4 +137,19 @@ func (s *Server) serveLocalModels(b *strings.Builder) {
 			q(m.ID), m.ContextLength, s.window(m))
 	}
 	b.WriteString(`]}`)
+}
+
+// modality and inputModalities are OpenRouter's architecture fields.
+func modality(m Model) string {
+	if m.TextOnly {
+		return "text->text"
+	}
+	return "text+image->text"
+}
+
+func inputModalities(m Model) string {
+	if m.TextOnly {
+		return `["text"]`
+	}
+	return `["text","image"]`
 }

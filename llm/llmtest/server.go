@@ -11,6 +11,7 @@ package llmtest
 import (
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -103,8 +104,12 @@ type Trace struct {
 
 // Message is one chat message of a recorded request.
 type Message struct {
-	Role    string
+	Role string
+	// Content is the text: the string content, or the text parts of a
+	// content array joined by newlines.
 	Content string
+	// Images are the image parts of a content array, in order.
+	Images []Image
 }
 
 // RecordedRequest is one request the server received, recorded before it
@@ -281,7 +286,7 @@ func (s *Server) next() int {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<20))
 	rec := RecordedRequest{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body}
-	var req chatRequest
+	req := chatRequest{dialect: s.opts.Dialect}
 	chat := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/chat/completions")
 	parseErr := error(nil)
 	if chat {
@@ -326,6 +331,14 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte, 
 	}
 	if len(req.Messages) == 0 {
 		s.writeError(w, http.StatusBadRequest, "messages must not be empty", "", "")
+		return
+	}
+	msgs, err := req.parse()
+	if err != nil {
+		s.writeError(w, http.StatusBadRequest, err.Error(), "", "")
+		return
+	}
+	if s.refuseImages(w, req.Model, msgs) {
 		return
 	}
 	if s.tooManyModels(w, req) {
@@ -443,16 +456,30 @@ type chatRequest struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
 	MaxTokens int `json:"max_tokens"`
+	// dialect is the server's, for reading content parts.
+	dialect Dialect
 }
 
 func (c chatRequest) messages() []Message {
+	msgs, _ := c.parse()
+	return msgs
+}
+
+// parse reads every message's content in the request's dialect; err is
+// the first malformed content. A content that does not parse is recorded
+// as its raw JSON.
+func (c chatRequest) parse() ([]Message, error) {
 	out := make([]Message, 0, len(c.Messages))
-	for _, m := range c.Messages {
-		var text string
-		if json.Unmarshal(m.Content, &text) != nil {
+	var first error
+	for i, m := range c.Messages {
+		text, images, err := parseContent(c.dialect, m.Content)
+		if err != nil {
 			text = string(m.Content)
+			if first == nil {
+				first = fmt.Errorf("messages[%d].%w", i, err)
+			}
 		}
-		out = append(out, Message{Role: m.Role, Content: text})
+		out = append(out, Message{Role: m.Role, Content: text, Images: images})
 	}
-	return out
+	return out, first
 }

@@ -266,6 +266,9 @@ func PromptTokens(msgs []Message) int {
 	n := 0
 	for _, m := range msgs {
 		n += (len(m.Content)+3)/4 + 4
+		for _, im := range m.Images {
+			n += ImageTokens(im.Width, im.Height)
+		}
 	}
 	return n
 }

@@ -15,6 +15,8 @@ type outgoing struct {
 	Reference       *MessageReference `json:"message_reference"`
 	Flags           int               `json:"flags"`
 	Embeds          []json.RawMessage `json:"embeds"`
+	Nonce           json.RawMessage   `json:"nonce"`
+	EnforceNonce    bool              `json:"enforce_nonce"`
 	// Components nil: not sent (an edit keeps the message's); empty:
 	// cleared.
 	Components *[]Component `json:"components"`
@@ -39,6 +41,9 @@ func (s *Server) checkContent(w http.ResponseWriter, content string) bool {
 // applyMentions sets what Discord would ping for content under am: with no
 // allowed_mentions every mention in the text pings.
 func (s *Server) applyMentions(msg *Message, am *allowedMentions) {
+	if s.opts.IgnoreAllowedMentions {
+		am = nil
+	}
 	allow := func(kind string) bool {
 		if am == nil {
 			return true
@@ -108,9 +113,25 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 	if in.Components != nil && !checkComponents(w, *in.Components) {
 		return
 	}
+	nonce, ok := nonceString(in.Nonce)
+	if !ok {
+		writeFormError(w, "nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+		return
+	}
+	now := s.opts.Now()
 	s.mu.Lock()
+	if in.EnforceNonce && nonce != "" {
+		if m := s.nonceMessage(s.bot.ID, nonce, now); m != nil {
+			s.nonceHits++
+			out := *m
+			s.mu.Unlock()
+			writeJSON(w, 200, out)
+			return
+		}
+	}
 	msg := &Message{ID: s.ids.id(), ChannelID: c.ID, GuildID: c.GuildID, Content: content, Author: &s.bot,
-		Attachments: []Attachment{}, Embeds: in.Embeds, Timestamp: timestamp(time.Now()), Flags: in.Flags}
+		Attachments: []Attachment{}, Embeds: in.Embeds, Timestamp: timestamp(time.Now()), Flags: in.Flags,
+		Nonce: in.Nonce}
 	if in.Reference != nil && in.Reference.MessageID != "" {
 		msg.Type = 19
 		msg.MessageReference = &MessageReference{MessageID: in.Reference.MessageID, ChannelID: c.ID, GuildID: c.GuildID}
@@ -124,6 +145,9 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 	}
 	s.applyMentions(msg, in.AllowedMentions)
 	s.storeMessage(msg)
+	if nonce != "" {
+		s.rememberNonce(s.bot.ID, nonce, msg, now)
+	}
 	out := *msg
 	s.mu.Unlock()
 	writeJSON(w, 200, out)

@@ -63,6 +63,7 @@ type Message struct {
 	Timestamp         string            `json:"timestamp"`
 	EditedTimestamp   *string           `json:"edited_timestamp"`
 	Flags             int               `json:"flags"`
+	Nonce             json.RawMessage   `json:"nonce,omitempty"`
 	TTS               bool              `json:"tts"`
 	Pinned            bool              `json:"pinned"`
 	WebhookID         string            `json:"webhook_id,omitempty"`

@@ -73,6 +73,20 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	}
 
 	s.mu.Lock()
+	if f := s.takeFault(r.Method, path); f != nil {
+		s.mu.Unlock()
+		if f.Kind.lets() {
+			s.afterFault(w, rec, f, func(w http.ResponseWriter) { s.route(w, r, parts, body) })
+		} else {
+			s.serveFault(rec, f, now)
+		}
+		return
+	}
+	if s.archivedRefusal(r.Method, parts) {
+		s.mu.Unlock()
+		writeCodeError(rec, 50083, 0)
+		return
+	}
 	if !globalExempt(parts) {
 		if ok, after := s.globalTake(now); !ok {
 			s.limited.global++

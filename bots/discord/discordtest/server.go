@@ -47,6 +47,14 @@ type Options struct {
 	// Now is the clock of the rate limits and of Request.At; nil =
 	// time.Now.
 	Now func() time.Time
+	// NonceWindow is how long a create's nonce with enforce_nonce returns
+	// the message it first created (default 5 min: Discord checks "the
+	// past few minutes").
+	NonceWindow time.Duration
+	// IgnoreAllowedMentions makes the fake parse mentions as if no
+	// allowed_mentions were sent, as a server or proxy that drops the
+	// field would.
+	IgnoreAllowedMentions bool
 }
 
 // Request is one recorded REST request.
@@ -91,6 +99,12 @@ type Server struct {
 	global       *bucket   // nil until the first request when GlobalLimit > 0
 	globalUntil  time.Time // end of a forced global limit
 	limited      struct{ bucket, global int }
+	// injectedFaults are Inject's, in order; faultsServed counts them.
+	injectedFaults []*Fault
+	faultsServed   int
+	archived       map[string]bool // threads archived by ArchiveThread
+	nonces         map[nonceKey]nonceEntry
+	nonceHits      int
 
 	gw gateway
 }
@@ -134,6 +148,9 @@ func New(opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.NonceWindow <= 0 {
+		opts.NonceWindow = 5 * time.Minute
 	}
 	s := &Server{
 		opts:         opts,

@@ -258,6 +258,16 @@ func (s *Server) NewResponseURL() string {
 	return s.base + "/response/" + id
 }
 
+// NewTriggerID returns a fresh trigger_id, as Slack gives each command
+// invocation and interaction its own ("a temporary ID generated for the
+// interaction", https://api.slack.com/reference/interaction-payloads/shortcuts).
+func (s *Server) NewTriggerID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.triggerSeq++
+	return "1234.5678." + strconv.Itoa(s.triggerSeq) + "trigger"
+}
+
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body struct {

@@ -94,7 +94,7 @@ func (s *Server) SlashCommand(command, text, channelID, userID string) url.Value
 		"channel_id": {channelID}, "channel_name": {"general"}, "user_id": {userID},
 		"user_name": {strings.ToLower(strings.TrimPrefix(userID, "U0"))}, "command": {command},
 		"text": {text}, "api_app_id": {s.opts.AppID}, "is_enterprise_install": {"false"},
-		"response_url": {s.NewResponseURL()}, "trigger_id": {"1234.5678.trigger"},
+		"response_url": {s.NewResponseURL()}, "trigger_id": {s.NewTriggerID()},
 	}
 }
 
@@ -127,7 +127,7 @@ func (s *Server) MessageShortcut(callbackID string, m Message, userID string) []
 		"team":        map[string]any{"id": s.opts.TeamID, "domain": "fake"},
 		"user":        map[string]any{"id": userID, "name": strings.ToLower(strings.TrimPrefix(userID, "U0")), "team_id": s.opts.TeamID},
 		"channel":     map[string]any{"id": m.Channel, "name": "general"},
-		"callback_id": callbackID, "trigger_id": "1234.5678.trigger", "message_ts": m.TS,
+		"callback_id": callbackID, "trigger_id": s.NewTriggerID(), "message_ts": m.TS,
 		"message": msg, "response_url": s.NewResponseURL(),
 	})
 	return b

@@ -120,6 +120,7 @@ type Server struct {
 	faultsServed   int
 	callHook       func(Call)
 	responseSeq    int
+	triggerSeq     int
 	responseURLs   map[string]bool
 
 	sock socketState

@@ -1,0 +1,66 @@
+package i18n
+
+// Keys of the notices about attached files that were not read (images,
+// documents): one line per file, in the answer's notices.
+const (
+	// FileTooBig(name string): the file is over the size limit (or an
+	// image with more pixels than the bot decodes, or a zip that inflates
+	// past its bound).
+	FileTooBig Key = "file_too_big"
+	// FileUnsupported(name string): the bot does not read this type.
+	FileUnsupported Key = "file_unsupported"
+	// FileUnreadable(name string): the file could not be fetched or
+	// decoded.
+	FileUnreadable Key = "file_unreadable"
+	// ImagesNotRead: the model takes no images; it answered from the text.
+	ImagesNotRead Key = "images_not_read"
+	// TooManyImages(limit int): only the first limit images were read.
+	TooManyImages Key = "too_many_images"
+)
+
+// fileKeys are the keys above, for Keys and noticeKeys.
+func fileKeys() []Key {
+	return []Key{FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages}
+}
+
+// fileText returns the file notices of a catalog language.
+func fileText(lang string, k Key) string {
+	m := map[string]map[Key]string{
+		"en": {
+			FileTooBig:      "_(I didn't read the file `%[1]s`: it's too big.)_",
+			FileUnsupported: "_(I can't read files like `%[1]s`, so I left it out.)_",
+			FileUnreadable:  "_(I couldn't read the file `%[1]s`.)_",
+			ImagesNotRead:   "_(This model doesn't read images, so I answered from the text only.)_",
+			TooManyImages:   "_(I only looked at the first %[1]d images.)_",
+		},
+		"fr": {
+			FileTooBig:      "_(Je n'ai pas lu le fichier `%[1]s` : il est trop gros.)_",
+			FileUnsupported: "_(Je ne sais pas lire les fichiers comme `%[1]s`, je l'ai donc laissé de côté.)_",
+			FileUnreadable:  "_(Je n'ai pas pu lire le fichier `%[1]s`.)_",
+			ImagesNotRead:   "_(Ce modèle ne lit pas les images : j'ai répondu à partir du texte seulement.)_",
+			TooManyImages:   "_(Je n'ai regardé que les %[1]d premières images.)_",
+		},
+		"de": {
+			FileTooBig:      "_(Die Datei `%[1]s` habe ich nicht gelesen: Sie ist zu groß.)_",
+			FileUnsupported: "_(Dateien wie `%[1]s` kann ich nicht lesen, deshalb habe ich sie ausgelassen.)_",
+			FileUnreadable:  "_(Die Datei `%[1]s` konnte ich nicht lesen.)_",
+			ImagesNotRead:   "_(Dieses Modell liest keine Bilder, daher habe ich nur anhand des Textes geantwortet.)_",
+			TooManyImages:   "_(Ich habe nur die ersten %[1]d Bilder angesehen.)_",
+		},
+		"it": {
+			FileTooBig:      "_(Non ho letto il file `%[1]s`: è troppo grande.)_",
+			FileUnsupported: "_(Non so leggere file come `%[1]s`, quindi l'ho tralasciato.)_",
+			FileUnreadable:  "_(Non sono riuscito a leggere il file `%[1]s`.)_",
+			ImagesNotRead:   "_(Questo modello non legge le immagini, quindi ho risposto solo in base al testo.)_",
+			TooManyImages:   "_(Ho guardato solo le prime %[1]d immagini.)_",
+		},
+		"es": {
+			FileTooBig:      "_(No he leído el archivo `%[1]s`: es demasiado grande.)_",
+			FileUnsupported: "_(No sé leer archivos como `%[1]s`, así que lo he dejado fuera.)_",
+			FileUnreadable:  "_(No he podido leer el archivo `%[1]s`.)_",
+			ImagesNotRead:   "_(Este modelo no lee imágenes, así que he respondido solo a partir del texto.)_",
+			TooManyImages:   "_(Solo he mirado las primeras %[1]d imágenes.)_",
+		},
+	}
+	return m[lang][k]
+}

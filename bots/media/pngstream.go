@@ -1,0 +1,157 @@
+package media
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"image"
+	"io"
+)
+
+// errNotStreamable: a PNG the streaming path does not handle (interlaced,
+// palette, 16-bit, ...); the standard decoder takes it.
+var errNotStreamable = errors.New("png: not streamable")
+
+// streamPNG box-reduces a PNG by k while inflating it, one row at a
+// time, without ever holding the full-size image: image/png would
+// allocate all of it (48 MB for a 4000x3000 screenshot) before the
+// reduction. It handles what screenshots are, non-interlaced 8-bit gray,
+// gray+alpha, RGB and RGBA (PNG spec, 11.2.2 IHDR, and 9 filtering); any
+// other PNG returns errNotStreamable. Chunk CRCs are not checked (zlib's
+// Adler-32 still catches corrupt image data).
+func streamPNG(data []byte, k int) (*image.RGBA, error) {
+	if len(data) < 33 || !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
+		return nil, errNotStreamable
+	}
+	p := data[8:]
+	var w, h int
+	var channels int
+	var idat []io.Reader
+	for len(p) >= 12 {
+		n := binary.BigEndian.Uint32(p[:4])
+		typ := string(p[4:8])
+		if uint64(n)+12 > uint64(len(p)) {
+			return nil, errors.New("png: chunk past the end")
+		}
+		body := p[8 : 8+n]
+		switch typ {
+		case "IHDR":
+			if n != 13 {
+				return nil, errors.New("png: bad IHDR")
+			}
+			w, h = int(binary.BigEndian.Uint32(body[0:4])), int(binary.BigEndian.Uint32(body[4:8]))
+			depth, ctype, interlace := body[8], body[9], body[12]
+			channels = map[byte]int{0: 1, 2: 3, 4: 2, 6: 4}[ctype]
+			if depth != 8 || interlace != 0 || channels == 0 || body[10] != 0 || body[11] != 0 {
+				return nil, errNotStreamable
+			}
+		case "PLTE", "tRNS":
+			return nil, errNotStreamable // transparency keys and palettes: the standard decoder
+		case "IDAT":
+			idat = append(idat, bytes.NewReader(body))
+		}
+		p = p[12+n:]
+		if typ == "IEND" {
+			break
+		}
+	}
+	if w <= 0 || h <= 0 || len(idat) == 0 || w/k == 0 || h/k == 0 {
+		return nil, errNotStreamable
+	}
+	zr, err := zlib.NewReader(io.MultiReader(idat...))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	stride := w * channels
+	cur, prev := make([]uint8, 1+stride), make([]uint8, 1+stride)
+	return boxRows(w, h, k, func(row []uint8) ([]uint8, error) {
+		cur, prev = prev, cur
+		if _, err := io.ReadFull(zr, cur); err != nil {
+			return nil, err
+		}
+		if err := unfilter(cur[0], cur[1:], prev[1:], channels); err != nil {
+			return nil, err
+		}
+		toRGBA(cur[1:], row, channels)
+		return row, nil
+	})
+}
+
+// unfilter reverses a row's filter in place (PNG spec, 9.2).
+func unfilter(f uint8, cur, prev []uint8, bpp int) error {
+	switch f {
+	case 0:
+	case 1: // Sub
+		for i := bpp; i < len(cur); i++ {
+			cur[i] += cur[i-bpp]
+		}
+	case 2: // Up
+		for i := range cur {
+			cur[i] += prev[i]
+		}
+	case 3: // Average
+		for i := 0; i < bpp; i++ {
+			cur[i] += prev[i] / 2
+		}
+		for i := bpp; i < len(cur); i++ {
+			cur[i] += uint8((int(cur[i-bpp]) + int(prev[i])) / 2)
+		}
+	case 4: // Paeth
+		for i := range cur {
+			var a, c int
+			if i >= bpp {
+				a, c = int(cur[i-bpp]), int(prev[i-bpp])
+			}
+			b := int(prev[i])
+			pa, pb, pc := abs(b-c), abs(a-c), abs(a+b-2*c)
+			switch {
+			case pa <= pb && pa <= pc:
+				cur[i] += uint8(a)
+			case pb <= pc:
+				cur[i] += uint8(b)
+			default:
+				cur[i] += uint8(c)
+			}
+		}
+	default:
+		return errors.New("png: bad filter type")
+	}
+	return nil
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+// toRGBA converts one row to premultiplied RGBA.
+func toRGBA(src, dst []uint8, channels int) {
+	switch channels {
+	case 4: // non-premultiplied in PNG
+		for i := 0; i+3 < len(src); i += 4 {
+			a := uint32(src[i+3])
+			dst[i] = uint8(uint32(src[i]) * a / 255)
+			dst[i+1] = uint8(uint32(src[i+1]) * a / 255)
+			dst[i+2] = uint8(uint32(src[i+2]) * a / 255)
+			dst[i+3] = uint8(a)
+		}
+	case 3:
+		for i, j := 0, 0; i+2 < len(src); i, j = i+3, j+4 {
+			dst[j], dst[j+1], dst[j+2], dst[j+3] = src[i], src[i+1], src[i+2], 255
+		}
+	case 2:
+		for i, j := 0, 0; i+1 < len(src); i, j = i+2, j+4 {
+			a := uint32(src[i+1])
+			v := uint8(uint32(src[i]) * a / 255)
+			dst[j], dst[j+1], dst[j+2], dst[j+3] = v, v, v, uint8(a)
+		}
+	default:
+		for i, v := range src {
+			dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = v, v, v, 255
+		}
+	}
+}

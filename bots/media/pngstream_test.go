@@ -1,0 +1,75 @@
+package media
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestStreamPNGMatchesDecoder: the streaming reduction gives the pixels
+// of image/png's decode reduced the same way (within one level of
+// rounding for alpha), for RGB, RGBA and gray PNGs whose rows use every
+// filter type (Go's encoder picks the filter per row).
+func TestStreamPNGMatchesDecoder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	rgba := image.NewNRGBA(image.Rect(0, 0, 301, 203))
+	gray := image.NewGray(rgba.Rect)
+	opaque := image.NewRGBA(rgba.Rect)
+	for y := 0; y < 203; y++ {
+		for x := 0; x < 301; x++ {
+			v := uint8(x*3 + y)
+			if rng.IntN(4) == 0 {
+				v = uint8(rng.IntN(256))
+			}
+			rgba.SetNRGBA(x, y, color.NRGBA{R: v, G: uint8(y), B: uint8(x), A: uint8(rng.IntN(256))})
+			gray.SetGray(x, y, color.Gray{Y: v})
+			opaque.SetRGBA(x, y, color.RGBA{R: v, G: v / 2, B: uint8(x), A: 255})
+		}
+	}
+	for name, img := range map[string]image.Image{"rgba": rgba, "gray": gray, "rgb": opaque} {
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []int{2, 3} {
+			got, err := streamPNG(b.Bytes(), k)
+			if err != nil {
+				t.Fatalf("%s k=%d: %v", name, k, err)
+			}
+			src, _ := png.Decode(bytes.NewReader(b.Bytes()))
+			want := boxReduce(src, k)
+			if got.Rect != want.Rect {
+				t.Fatalf("%s: %v vs %v", name, got.Rect, want.Rect)
+			}
+			for i := range got.Pix {
+				if d := int(got.Pix[i]) - int(want.Pix[i]); d > 1 || d < -1 {
+					t.Fatalf("%s k=%d: byte %d is %d, decoder gives %d", name, k, i, got.Pix[i], want.Pix[i])
+				}
+			}
+		}
+	}
+}
+
+func TestStreamPNGRefusesWhatItDoesNotHandle(t *testing.T) {
+	pal := image.NewPaletted(image.Rect(0, 0, 40, 40), color.Palette{color.Black, color.White})
+	var b bytes.Buffer
+	png.Encode(&b, pal)
+	if _, err := streamPNG(b.Bytes(), 2); err != errNotStreamable {
+		t.Fatalf("paletted: %v", err)
+	}
+	// The paletted PNG still goes through the standard decoder.
+	big := image.NewPaletted(image.Rect(0, 0, 3200, 100), color.Palette{color.Black, color.White})
+	b.Reset()
+	png.Encode(&b, big)
+	if im, err := PrepareImage(b.Bytes(), ImageLimits{}); err != nil || im.Width != 1540 {
+		t.Fatalf("%+v %v", im.Width, err)
+	}
+	// Truncated image data is unreadable, never a panic.
+	rgb := encodePNG(t, screenshot(400, 300))
+	if _, err := PrepareImage(rgb[:len(rgb)-40], ImageLimits{MaxSide: 100}); ReasonOf(err) != Unreadable {
+		t.Fatalf("truncated: %v", err)
+	}
+}
