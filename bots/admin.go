@@ -114,5 +114,5 @@ func (e *Engine) usageReport(ctx context.Context, msg Message, lang string) stri
 		}
 		args = append(args, t.Requests, t.Tokens(), t.CostUSD)
 	}
-	return e.tr(lang, i18n.UsageReport, args...)
+	return e.tr(lang, i18n.UsageReport, args...) + e.feedbackLines(ctx, msg, lang)
 }

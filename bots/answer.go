@@ -1,6 +1,7 @@
 package bots
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -76,13 +77,17 @@ func (e *Engine) process(work context.Context, j *job) {
 		MaxTokens:   p.maxTokens,
 		User:        anonymize(UserID(j.msg.Key.Platform, j.msg.UserID)),
 	}
+	// The model request's own context: a Stop click cancels it (stop.go),
+	// not the reply, which still delivers the text so far.
+	lctx, lcancel := context.WithCancelCause(ctx)
+	defer lcancel(nil)
 	var early *earlyStream
 	var firstCall time.Duration // event to the first platform call (OpenReply)
 	if reply == nil {
 		// Opening the reply is a platform round trip (a Discord thread);
 		// the model is asked meanwhile, so that it never waits for it.
 		if !expired {
-			early = e.startStream(ctx, req, plan)
+			early = e.startStream(lctx, req, plan)
 		}
 		j.jr.settle() // the entry is stored before anything is posted
 		r, err := e.openReply(ctx, j)
@@ -124,8 +129,17 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	notes = append(notes, e.fileNotes(lang, in.turns[len(in.turns)-1], p)...)
 	var usage llm.Usage
-	plan.beforeFinish = func(g generated) { usage = e.settleUsage(ctx, j.msg, plan.p, g) }
-	g := e.generate(work, ctx, reply, req, early, lang, notes, j.recovered(), plan)
+	release := e.controlled(base, j.msg, lcancel)
+	plan.beforeFinish = func(g generated) {
+		// The answer is written: a click from now on is told so (StopOver).
+		release()
+		usage = e.settleUsage(ctx, j.msg, plan.p, g)
+		if g.outcome == OutcomeOK || g.outcome == OutcomeLength {
+			e.offerFeedback(base, j.msg, cmp.Or(g.result.Model, req.Model), lang)
+		}
+	}
+	g := e.generate(work, ctx, lctx, reply, req, early, lang, notes, j.recovered(), plan)
+	release()
 	// Finished: out of the journal, unless the last text did not reach the
 	// platform for a reason that may pass (shutdown, the platform down or
 	// rate limiting): another attempt completes it.
@@ -184,7 +198,11 @@ type generated struct {
 // notice (length limit, cut off, interrupted), or the localized error. A
 // recovered reply that fails says it was interrupted: the asker has been
 // waiting across a restart.
-func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Request, early *earlyStream, lang string, notes []string, recovered bool, plan *answerPlan) generated {
+//
+// lctx is the model request's context (ctx or derived from it): when a
+// Stop click cancelled it, the answer ends with the text so far and the
+// Stopped notice.
+func (e *Engine) generate(work, ctx, lctx context.Context, reply Reply, req llm.Request, early *earlyStream, lang string, notes []string, recovered bool, plan *answerPlan) generated {
 	var g generated
 	var st *llm.Stream
 	var err error
@@ -192,7 +210,7 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 		defer early.cancel()
 		st, err = early.get()
 	} else {
-		st, err = plan.stream(ctx, req)
+		st, err = plan.stream(lctx, req)
 	}
 	if err == nil {
 		g.started = true
@@ -231,6 +249,13 @@ func (e *Engine) generate(work, ctx context.Context, reply Reply, req llm.Reques
 	}
 	final := g.text
 	switch {
+	case err != nil && wasStopped(lctx):
+		// Stopped by the asker: what was written stays, with the notice.
+		g.outcome, err = OutcomeStopped, nil
+		notes = append(notes, e.tr(lang, i18n.Stopped))
+		if strings.TrimSpace(g.text) == "" {
+			final, notes = e.tr(lang, i18n.Stopped), notes[:len(notes)-1]
+		}
 	case err == nil && strings.TrimSpace(g.text) == "":
 		g.outcome = OutcomeError
 		final = e.tr(lang, i18n.ErrUnavailable)

@@ -141,7 +141,9 @@ type Engine struct {
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
-	unsaved      unsavedUsage // usage the store refused, retried once (usage.go)
+	inflight     inflight                  // controlled replies a Stop click can cancel (stop.go)
+	rated        *lru[string, ratedAnswer] // finished answers open to votes (feedback.go)
+	unsaved      unsavedUsage              // usage the store refused, retried once (usage.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
@@ -242,6 +244,7 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
 		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
 		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+		rated:        newLRU[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
 		claims:       newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		notices:      newLRU[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:           jr,

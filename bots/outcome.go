@@ -19,6 +19,7 @@ const (
 	OutcomeCutOff      Outcome = "partial"     // partial answer, then an error (with a notice)
 	OutcomeError       Outcome = "error"       // no answer: the localized error message
 	OutcomeInterrupted Outcome = "interrupted" // shutdown: partial or none, with a notice
+	OutcomeStopped     Outcome = "stopped"     // stopped by a click: partial or none, with a notice
 )
 
 // ReplyStats describe one finished reply.

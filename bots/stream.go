@@ -18,6 +18,25 @@ type Sink interface {
 	Edit(ctx context.Context, id, text string) error
 }
 
+// ControlSink is an optional Sink capability: a message can carry the
+// answer's controls (a Stop button) while it is being written. Live
+// returns the Sink that posts and edits with the controls; the ControlSink
+// itself posts and edits without them, so that an edit through it removes
+// them. The Streamer puts the controls on the open message only, while
+// the answer is not final: the final edit of every message drops them.
+type ControlSink interface {
+	Sink
+	Live() Sink
+}
+
+// RatingSink is an optional ControlSink capability: the last message of a
+// finished answer can show feedback buttons (👍 / 👎). Rated returns the
+// Sink that posts and edits with them.
+type RatingSink interface {
+	ControlSink
+	Rated() Sink
+}
+
 // RetryAfterError is implemented by platform errors that ask the caller to
 // wait (HTTP 429 with Retry-After).
 type RetryAfterError interface {
@@ -84,9 +103,14 @@ type Streamer struct {
 	// sentEnd and sentOpen are, per message, where in text its delivered
 	// body ends and the fence open there (-1: unknown, an Existing
 	// message): an edit refused for good continues from there.
-	sentEnd   []int
-	sentOpen  []string
-	posts     int // posts made so far: the part number of the next (OncePoster)
+	sentEnd  []int
+	sentOpen []string
+	// live is, per message, which controls it shows (ControlSink).
+	live      []controls
+	ctl       ControlSink // sink when it is one
+	rs        RatingSink  // sink when it is one
+	rated     bool        // OfferFeedback was called (guarded by mu)
+	posts     int         // posts made so far: the part number of the next (OncePoster)
 	lastEdit  time.Time
 	splitLen  int    // len(text) at the last split (see sync)
 	frozen    int    // messages whose text is complete and delivered
@@ -102,6 +126,7 @@ var (
 	_ Reply       = (*Streamer)(nil)
 	_ MessageIDs  = (*Streamer)(nil)
 	_ FirstPoster = (*Streamer)(nil)
+	_ Rateable    = (*Streamer)(nil)
 )
 
 // NewStreamer returns a Streamer writing through sink.
@@ -121,9 +146,12 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	}
 	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
 	s.pacer, _ = opts.Throttle.(Pacer)
+	s.ctl, _ = sink.(ControlSink)
+	s.rs, _ = sink.(RatingSink)
 	s.ids = append([]string(nil), opts.Existing...)
 	s.sent = make([]string, len(s.ids)) // unknown content: the first sync edits them
 	s.sentOpen = make([]string, len(s.ids))
+	s.live = make([]controls, len(s.ids))
 	for range s.ids {
 		s.sentEnd = append(s.sentEnd, -1)
 	}
@@ -341,6 +369,15 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			continue
 		}
 		mandatory := final || !last
+		// Only the open message of an answer still being written shows
+		// the controls; any other edit of a message showing them is due.
+		live := noControls
+		switch {
+		case s.ctl != nil && !final && last:
+			live = stopControls
+		case s.rs != nil && final && last && s.isRated():
+			live = ratingControls
+		}
 		switch {
 		case idx >= len(s.ids):
 			if !final && len(s.ids) == 0 && s.pacer != nil && !s.admitted {
@@ -352,16 +389,17 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 				}
 				s.admitted = true
 			}
-			id, err := s.post(ctx, body)
+			id, err := s.post(ctx, body, live)
 			if err != nil {
 				return true, err
 			}
 			s.mu.Lock()
 			s.ids = append(s.ids, id)
 			s.mu.Unlock()
+			s.live = append(s.live, live)
 			s.sent = append(s.sent, body)
 			s.sentEnd, s.sentOpen = append(s.sentEnd, seg.end), append(s.sentOpen, seg.open)
-		case s.sent[idx] != body:
+		case s.sent[idx] != body || s.live[idx] != live:
 			if !mandatory {
 				if time.Since(s.lastEdit) < s.interval() || (s.opts.Throttle != nil && !s.opts.Throttle.Allow()) {
 					pending = true
@@ -373,14 +411,15 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 				}
 			}
 			id := s.ids[idx]
-			err := s.call(ctx, true, func() error { return s.sink.Edit(ctx, id, body) })
+			sink := s.sinkFor(live)
+			err := s.call(ctx, true, func() error { return sink.Edit(ctx, id, body) })
 			switch {
 			case err == nil:
 			case errors.Is(err, ErrMessageGone):
 				// Someone deleted it: the part is posted again, and
 				// later edits go to the new message.
 				s.opts.Logger.Info("stream: a message of the answer was deleted; posting its text again", "err", err)
-				nid, err := s.post(ctx, body)
+				nid, err := s.post(ctx, body, live)
 				if err != nil {
 					return true, err
 				}
@@ -398,7 +437,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			default:
 				return true, err
 			}
-			s.sent[idx] = body
+			s.sent[idx], s.live[idx] = body, live
 			s.sentEnd[idx], s.sentOpen[idx] = seg.end, seg.open
 			s.lastEdit = time.Now()
 		}
@@ -418,8 +457,9 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 // post posts body as a new message of the reply, through PostOnce when
 // the sink has it (then a post whose outcome is unclear is retried: it
 // cannot appear twice), and records the first post's time.
-func (s *Streamer) post(ctx context.Context, body string) (string, error) {
-	once, idempotent := s.sink.(OncePoster)
+func (s *Streamer) post(ctx context.Context, body string, live controls) (string, error) {
+	sink := s.sinkFor(live)
+	once, idempotent := sink.(OncePoster)
 	part := s.posts
 	s.posts++
 	var id string
@@ -428,7 +468,7 @@ func (s *Streamer) post(ctx context.Context, body string) (string, error) {
 		if idempotent {
 			id, err = once.PostOnce(ctx, part, body)
 		} else {
-			id, err = s.sink.Post(ctx, body)
+			id, err = sink.Post(ctx, body)
 		}
 		return err
 	})
@@ -442,6 +482,41 @@ func (s *Streamer) post(ctx context.Context, body string) (string, error) {
 	s.mu.Unlock()
 	s.lastEdit = time.Now()
 	return id, nil
+}
+
+// controls are what a message of the answer shows.
+type controls int
+
+const (
+	noControls     controls = iota
+	stopControls            // while written: ControlSink.Live
+	ratingControls          // the last message of a finished answer: RatingSink.Rated
+)
+
+// sinkFor is the sink posting and editing with the controls c.
+func (s *Streamer) sinkFor(c controls) Sink {
+	switch c {
+	case stopControls:
+		return s.ctl.Live()
+	case ratingControls:
+		return s.rs.Rated()
+	}
+	return s.sink
+}
+
+// OfferFeedback implements Rateable: the final text's last message shows
+// the sink's feedback buttons (RatingSink; without one it does nothing).
+// The Engine calls it before Finish, for a complete answer only.
+func (s *Streamer) OfferFeedback() {
+	s.mu.Lock()
+	s.rated = true
+	s.mu.Unlock()
+}
+
+func (s *Streamer) isRated() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rated
 }
 
 // freeze leaves message idx as the platform shows it: later text goes to

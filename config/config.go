@@ -134,6 +134,9 @@ type Slack struct {
 	APIURL string `mapstructure:"api_url" yaml:"api_url"`
 	// NativeStreaming uses chat.startStream/appendStream/stopStream.
 	NativeStreaming bool `mapstructure:"native_streaming" yaml:"native_streaming"`
+	// StopButton shows a Stop button on answers written with post+update
+	// (not native streaming): the asker or an admin stops the answer.
+	StopButton bool `mapstructure:"stop_button" yaml:"stop_button"`
 	// AgentView selects Slack's Agent messaging experience (manifest
 	// features.agent_view, the only one new apps can use); false keeps an
 	// existing app on assistant_view.
@@ -164,6 +167,8 @@ type Discord struct {
 	// is 50; large bots can ask Discord for more). Every replica sharing
 	// the token should get its share.
 	RequestsPerSecond int `mapstructure:"requests_per_second" yaml:"requests_per_second"`
+	// StopButton shows a Stop button on an answer being written.
+	StopButton bool `mapstructure:"stop_button" yaml:"stop_button"`
 }
 
 // Server configures the HTTP listener.

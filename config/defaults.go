@@ -54,6 +54,7 @@ func defaults() map[string]any {
 		"slack.signing_secret":   "",
 		"slack.api_url":          "https://slack.com/api/",
 		"slack.native_streaming": true,
+		"slack.stop_button":      true,
 		"slack.agent_view":       true,
 		"slack.command_prefix":   "",
 		"slack.team_id":          "",
@@ -68,6 +69,7 @@ func defaults() map[string]any {
 		"discord.shard_count":         1,
 		"discord.guild_id":            "",
 		"discord.requests_per_second": 50,
+		"discord.stop_button":         true,
 
 		"server.listen":          ":8080",
 		"server.shutdown_grace":  30 * time.Second,

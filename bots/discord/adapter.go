@@ -36,6 +36,10 @@ var _ Engine = (*bots.Engine)(nil)
 
 // Options configure an Adapter. Token is required; the rest have defaults.
 type Options struct {
+	// StopButton shows a Stop button on an answer being written in a
+	// channel or thread: the asker or a member with Manage Channels stops
+	// it (the Engine must be a Stopper).
+	StopButton bool
 	// Token is the bot token (with or without the "Bot " prefix).
 	Token string
 	// ApplicationID is the application's id (interactions, commands).

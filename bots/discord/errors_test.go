@@ -103,7 +103,7 @@ func TestRESTFailuresAreClassified(t *testing.T) {
 			var mid string
 			if tc.edit {
 				var err error
-				if mid, err = h.a.rest.createMessage(ctx, "post", general, "first", "", nil); err != nil {
+				if mid, err = h.a.rest.createMessage(ctx, "post", general, "first", "", nil, nil); err != nil {
 					t.Fatal(err)
 				}
 				path += "/" + mid
@@ -113,9 +113,9 @@ func TestRESTFailuresAreClassified(t *testing.T) {
 			h.dc.Inject(f)
 			var err error
 			if tc.edit {
-				err = h.a.rest.editMessage(ctx, "edit message in "+general, general, mid, "second")
+				err = h.a.rest.editMessage(ctx, "edit message in "+general, general, mid, "second", nil)
 			} else {
-				_, err = h.a.rest.createMessage(ctx, "post message in "+general, general, "hello", "n1", nil)
+				_, err = h.a.rest.createMessage(ctx, "post message in "+general, general, "hello", "n1", nil, nil)
 			}
 			if err == nil {
 				t.Fatal("no error")
@@ -191,7 +191,7 @@ func TestMistypedFieldsDoNotFailACall(t *testing.T) {
 	h := newHarness(t, harnessConfig{noRun: true})
 	general := h.dc.Options().GeneralID
 	h.dc.Inject(discordtest.Fault{Path: "/channels/" + general + "/messages", Kind: discordtest.FaultMistyped})
-	id, err := h.a.rest.createMessage(context.Background(), "post", general, "hello", "n1", nil)
+	id, err := h.a.rest.createMessage(context.Background(), "post", general, "hello", "n1", nil, nil)
 	if err != nil || id == "" {
 		t.Fatalf("a mistyped field failed the post: %q %v", id, err)
 	}
@@ -228,7 +228,7 @@ func TestNetworkFailuresBeforeSendingAreTransient(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, harnessConfig{noRun: true, adapter: tc.opts})
-			_, err := h.a.rest.createMessage(context.Background(), "post", h.dc.Options().GeneralID, "hello", "n1", nil)
+			_, err := h.a.rest.createMessage(context.Background(), "post", h.dc.Options().GeneralID, "hello", "n1", nil, nil)
 			if bots.ClassOf(err) != bots.Transient {
 				t.Fatalf("class %s: %v", bots.ClassOf(err), err)
 			}

@@ -31,6 +31,7 @@ type harness struct {
 	dc     *discordtest.Server
 	llm    *llmtest.Server
 	eng    *bots.Engine
+	store  *store.Memory
 	a      *Adapter
 	alice  discordtest.User
 	runErr chan error
@@ -72,8 +73,9 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mem := store.NewMemory(store.MemoryOptions{})
 	eng, err := bots.NewEngine(bots.EngineOptions{
-		LLM: client, Store: store.NewMemory(store.MemoryOptions{}),
+		LLM: client, Store: mem,
 		Defaults:      bots.Defaults{FollowThreads: true},
 		ShutdownGrace: 2 * time.Second, CommandPrefix: "/", Logger: quietLogger(),
 		TranslateReactions: true,
@@ -94,7 +96,7 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, dc: dc, llm: ls, eng: eng, a: a, runErr: make(chan error, 1),
+	h := &harness{t: t, dc: dc, llm: ls, eng: eng, store: mem, a: a, runErr: make(chan error, 1),
 		alice: discordtest.User{ID: "1100000000000000005", Username: "alice", GlobalName: strp("Alice"), Discriminator: "0"}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

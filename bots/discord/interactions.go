@@ -114,6 +114,8 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 			return send(ctx, ephemeral("This command could not be read."))
 		}
 		return a.command(ctx, in, info, data, send, received)
+	case discordgo.InteractionMessageComponent:
+		return a.onComponent(ctx, in, info, send) // stop.go
 	default:
 		a.log.Warn("discord: unsupported interaction type", "type", int(in.Type))
 		return send(ctx, ephemeral("This interaction is not supported."))

@@ -114,7 +114,7 @@ func (a *Adapter) postNotice(ctx context.Context, channel, replyTo, guild, text 
 		if err := b.Wait(ctx); err != nil {
 			return err
 		}
-		_, err := a.rest.createMessage(ctx, "tell the asker in "+channel, channel, text, nonce, ref)
+		_, err := a.rest.createMessage(ctx, "tell the asker in "+channel, channel, text, nonce, ref, nil)
 		return err
 	})
 }

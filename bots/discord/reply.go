@@ -29,7 +29,9 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 		where = noticeTarget{channel: channel, parent: p.parent, question: p.message, guild: p.guild}
 	}
 	sink := a.newChannelSink(channel, key.Team, replyTo)
-	r := a.newReply(ctx, sink, sink, channel, to, true)
+	out, id := a.controls(sink, to) // the Stop button (stop.go)
+	r := a.newReply(ctx, out, sink, channel, to, true)
+	r.replyID = id
 	r.where = where
 	return r, nil
 }
@@ -109,6 +111,8 @@ type reply struct {
 	st      *bots.Streamer
 	channel string
 	to      bots.Message
+	// replyID names the reply in its Stop button ("": none).
+	replyID string
 	// where are the paths of the notice when the answer cannot be
 	// delivered.
 	where noticeTarget

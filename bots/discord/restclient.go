@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	discordgo "github.com/bwmarrin/discordgo"
+
 	"mistralbot/bots"
 )
 
@@ -83,6 +85,10 @@ type messageBody struct {
 	Nonce        string      `json:"nonce,omitempty"`
 	EnforceNonce bool        `json:"enforce_nonce,omitempty"`
 	Reference    *messageRef `json:"message_reference,omitempty"`
+	// Components are the message's buttons (stop.go): nil is not sent (an
+	// edit keeps the message's), an empty list removes them
+	// (https://discord.com/developers/docs/resources/message#edit-message).
+	Components *[]discordgo.MessageComponent `json:"components,omitempty"`
 }
 
 // threadInfo is what the bot reads of a thread it started.
@@ -215,9 +221,10 @@ func (c *restClient) failed(ctx context.Context, err error) error {
 }
 
 // createMessage posts text in channel; nonce (if not empty) makes it
-// idempotent; ref makes it a reply.
-func (c *restClient) createMessage(ctx context.Context, op, channel, text, nonce string, ref *messageRef) (string, error) {
-	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags, Reference: ref}
+// idempotent; ref makes it a reply; comps (if not nil) are its buttons.
+func (c *restClient) createMessage(ctx context.Context, op, channel, text, nonce string, ref *messageRef,
+	comps *[]discordgo.MessageComponent) (string, error) {
+	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags, Reference: ref, Components: comps}
 	if nonce != "" {
 		body.Nonce, body.EnforceNonce = nonce, true
 	}
@@ -226,10 +233,11 @@ func (c *restClient) createMessage(ctx context.Context, op, channel, text, nonce
 	return id, err
 }
 
-// editMessage replaces the content of a message. Its answer is not read:
+// editMessage replaces the content of a message, and its buttons when
+// comps is not nil (an empty list removes them). Its answer is not read:
 // a 2xx means the edit was made.
-func (c *restClient) editMessage(ctx context.Context, op, channel, id, text string) error {
-	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags}
+func (c *restClient) editMessage(ctx context.Context, op, channel, id, text string, comps *[]discordgo.MessageComponent) error {
+	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags, Components: comps}
 	return c.do(ctx, op, http.MethodPatch, "/channels/"+channel+"/messages/"+id, body, nil)
 }
 

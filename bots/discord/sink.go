@@ -45,6 +45,12 @@ type channelSink struct {
 	nonce string
 	// prepaid is the global slot Allow took for the next call.
 	prepaid atomic.Pointer[ticket]
+	// ctl is the Stop button, nil without; live: the current call
+	// shows it; rated: the current call shows the feedback buttons
+	// (stop.go). The Streamer makes one call at a time.
+	ctl   *stopControl
+	live  bool
+	rated bool
 
 	mu    sync.Mutex
 	extra int // posts made through Post, numbered apart from PostOnce's parts
@@ -153,13 +159,14 @@ func (c *channelSink) postNonce(ctx context.Context, nonce, text string) (string
 	if err := c.budget.Wait(ctx); err != nil {
 		return "", err
 	}
+	comps := c.components(false)
 	c.mu.Lock()
 	var ref *messageRef
 	if c.replyTo != "" {
 		ref = &messageRef{MessageID: c.replyTo, ChannelID: c.channel, GuildID: c.guild}
 	}
 	c.mu.Unlock()
-	id, err := c.a.rest.createMessage(ctx, "post message in "+c.channel, c.channel, text, nonce, ref)
+	id, err := c.a.rest.createMessage(ctx, "post message in "+c.channel, c.channel, text, nonce, ref, comps)
 	if err != nil {
 		// replyTo is kept: a retried first post is still the reply.
 		return "", c.failed(err)
@@ -174,7 +181,7 @@ func (c *channelSink) postNonce(ctx context.Context, nonce, text string) (string
 // wrapping bots.ErrMessageGone: the Streamer posts that part again.
 func (c *channelSink) Edit(ctx context.Context, id, text string) error {
 	pctx, done := c.paid(ctx)
-	err := c.a.rest.editMessage(pctx, "edit message in "+c.channel, c.channel, id, text)
+	err := c.a.rest.editMessage(pctx, "edit message in "+c.channel, c.channel, id, text, c.components(true))
 	done()
 	return c.failed(err)
 }

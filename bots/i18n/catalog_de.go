@@ -41,6 +41,20 @@ func textDE(k Key) string {
 		return "⚠️ _Die Antwort wurde abgebrochen._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _Die Antwort hat die maximale Länge erreicht._"
+	case FeedbackThanks:
+		return "Danke für dein Feedback."
+	case FeedbackUnknown:
+		return "Zu dieser Antwort kann ich kein Feedback mehr speichern."
+	case FeedbackLine:
+		return "Rückmeldungen, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case Stopped:
+		return "⏹️ _Angehalten._"
+	case StopButton:
+		return "Stopp"
+	case StopNotAllowed:
+		return "Nur die Person, die gefragt hat (oder ein Admin), kann diese Antwort anhalten."
+	case StopOver:
+		return "Diese Antwort ist schon fertig oder angehalten."
 	case Interrupted:
 		return "⚠️ _Antwort unterbrochen, weil ich neu starte. Stell deine Frage gleich noch einmal._"
 	case MessageTooLong:

@@ -41,6 +41,20 @@ func textEN(k Key) string {
 		return "⚠️ _The answer was cut off._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _The answer reached the maximum length._"
+	case FeedbackThanks:
+		return "Thanks for your feedback."
+	case FeedbackUnknown:
+		return "I can no longer record feedback on this answer."
+	case FeedbackLine:
+		return "Feedback, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case Stopped:
+		return "⏹️ _Stopped._"
+	case StopButton:
+		return "Stop"
+	case StopNotAllowed:
+		return "Only the person who asked (or an admin) can stop this answer."
+	case StopOver:
+		return "This answer is already finished or stopped."
 	case Interrupted:
 		return "⚠️ _Reply interrupted because I'm restarting. Ask again in a moment._"
 	case MessageTooLong:

@@ -41,6 +41,20 @@ func textES(k Key) string {
 		return "⚠️ _La respuesta se ha cortado._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _La respuesta ha alcanzado la longitud máxima._"
+	case FeedbackThanks:
+		return "Gracias por tu opinión."
+	case FeedbackUnknown:
+		return "Ya no puedo registrar opiniones sobre esta respuesta."
+	case FeedbackLine:
+		return "Opiniones, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case Stopped:
+		return "⏹️ _Detenida._"
+	case StopButton:
+		return "Detener"
+	case StopNotAllowed:
+		return "Solo quien hizo la pregunta (o un admin) puede detener esta respuesta."
+	case StopOver:
+		return "Esta respuesta ya terminó o ya se detuvo."
 	case Interrupted:
 		return "⚠️ _Respuesta interrumpida porque me estoy reiniciando. Vuelve a preguntar dentro de un momento._"
 	case MessageTooLong:

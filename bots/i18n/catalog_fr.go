@@ -41,6 +41,20 @@ func textFR(k Key) string {
 		return "⚠️ _La réponse a été interrompue._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _La réponse a atteint la longueur maximale._"
+	case FeedbackThanks:
+		return "Merci pour ton avis."
+	case FeedbackUnknown:
+		return "Je ne peux plus enregistrer d'avis sur cette réponse."
+	case FeedbackLine:
+		return "Avis, %[1]s (%[2]s) : 👍 %[3]d · 👎 %[4]d"
+	case Stopped:
+		return "⏹️ _Réponse arrêtée._"
+	case StopButton:
+		return "Arrêter"
+	case StopNotAllowed:
+		return "Seule la personne qui a posé la question (ou un admin) peut arrêter cette réponse."
+	case StopOver:
+		return "Cette réponse est déjà terminée ou arrêtée."
 	case Interrupted:
 		return "⚠️ _Réponse interrompue : je redémarre. Repose ta question dans un instant._"
 	case MessageTooLong:

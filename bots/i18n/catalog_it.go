@@ -41,6 +41,20 @@ func textIT(k Key) string {
 		return "⚠️ _La risposta si è interrotta._ %[1]s"
 	case LengthLimit:
 		return "⚠️ _La risposta ha raggiunto la lunghezza massima._"
+	case FeedbackThanks:
+		return "Grazie per il tuo feedback."
+	case FeedbackUnknown:
+		return "Non posso più registrare feedback su questa risposta."
+	case FeedbackLine:
+		return "Valutazioni, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case Stopped:
+		return "⏹️ _Interrotta._"
+	case StopButton:
+		return "Ferma"
+	case StopNotAllowed:
+		return "Solo chi ha fatto la domanda (o un admin) può fermare questa risposta."
+	case StopOver:
+		return "Questa risposta è già finita o fermata."
 	case Interrupted:
 		return "⚠️ _Risposta interrotta perché mi sto riavviando. Rifai la domanda tra un attimo._"
 	case MessageTooLong:

@@ -18,6 +18,7 @@ func sampleArgs() map[Key][]any {
 		ErrModelNotFound:      {"vendor/model-x9"},
 		CutOff:                {"Reason sentence Q7."},
 		HistoryTrimmed:        {17},
+		FeedbackLine:          {"vendor/model-q3", "Langname", int64(41), int64(29)},
 		MessageTooLong:        {731},
 		ContextTruncated:      {617},
 		LimitUserRate:         {11, "14:05 UTC"},

@@ -54,6 +54,25 @@ const (
 	LengthLimit Key = "length_limit"
 	// Interrupted is appended when a restart stopped the reply.
 	Interrupted Key = "interrupted"
+	// Stopped is appended when the asker (or an admin) stopped the answer
+	// with its Stop button.
+	Stopped Key = "stopped"
+	// StopButton is the label of the Stop button on an answer being written.
+	StopButton Key = "stop_button"
+	// StopNotAllowed answers (ephemeral) a Stop click from someone who is
+	// neither the asker nor an admin.
+	StopNotAllowed Key = "stop_not_allowed"
+	// StopOver answers (ephemeral) a Stop click on an answer already
+	// finished or already stopped.
+	StopOver Key = "stop_over"
+	// FeedbackThanks answers (ephemeral) a 👍 / 👎 click.
+	FeedbackThanks Key = "feedback_thanks"
+	// FeedbackUnknown answers (ephemeral) a vote on an answer this process
+	// does not know (before a restart, long ago).
+	FeedbackUnknown Key = "feedback_unknown"
+	// FeedbackLine is one line of /usage for admins: model, language, 👍
+	// and 👎 counts of the channel.
+	FeedbackLine Key = "feedback_line"
 	// MessageTooLong(limit int): the question alone does not fit the
 	// model's context window of limit tokens; it is left out of the
 	// thread's later prompts.
@@ -208,7 +227,8 @@ func Keys() []Key {
 		Help, Thinking,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
 		ErrTimeout, ErrInternal, Busy,
-		CutOff, LengthLimit, Interrupted, HistoryTrimmed, MessageTooLong, ContextTruncated,
+		CutOff, LengthLimit, Interrupted, Stopped, StopButton, StopNotAllowed, StopOver, FeedbackThanks, FeedbackUnknown, FeedbackLine,
+		HistoryTrimmed, MessageTooLong, ContextTruncated,
 		LimitUserRate, LimitUserPending, LimitChannelTokens, LimitDailyUSD,
 		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,
 		LangCurrent, LangAuto, LangSet, LangSetAuto, LangInvalid, NotAdmin,

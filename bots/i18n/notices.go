@@ -10,7 +10,7 @@ import (
 // Engine's withNotes), or the whole text of a reply that failed.
 func noticeKeys() []Key {
 	return append(fileKeys(),
-		CutOff, LengthLimit, Interrupted, HistoryTrimmed, AttachmentTruncated, MessageTooLong, ContextTruncated,
+		CutOff, LengthLimit, Interrupted, Stopped, HistoryTrimmed, AttachmentTruncated, MessageTooLong, ContextTruncated,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable, ErrTimeout, ErrInternal, Busy,
 	)
 }

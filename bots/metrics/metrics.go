@@ -19,6 +19,7 @@ type Metrics struct {
 
 	events       *prometheus.CounterVec
 	dedupes      *prometheus.CounterVec
+	feedback     *prometheus.CounterVec
 	replies      *prometheus.CounterVec
 	eventToCall  *prometheus.HistogramVec
 	firstToken   *prometheus.HistogramVec
@@ -45,6 +46,7 @@ func New() *Metrics {
 	m := &Metrics{reg: reg}
 	m.events = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_events_total", Help: "Platform events received, by platform and type."}, []string{"platform", "type"})
 	m.dedupes = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_dedupes_total", Help: "Events dropped as duplicates (retries, replays, double delivery)."}, []string{"platform"})
+	m.feedback = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_feedback_total", Help: "Votes on answers (a changed vote counts again), by platform, model, language and vote (up, down)."}, []string{"platform", "model", "language", "vote"})
 	m.replies = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_replies_total", Help: "Replies finished, by platform and outcome."}, []string{"platform", "outcome"})
 	hist := func(name, help string) *prometheus.HistogramVec {
 		return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: latencyBuckets}, []string{"platform"})
@@ -58,7 +60,7 @@ func New() *Metrics {
 	m.rateLimited = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_platform_rate_limited_total", Help: "Platform 429 answers, by platform and method or route."}, []string{"platform", "method"})
 	m.apiErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_platform_errors_total", Help: "Platform API errors, by platform, method and error code."}, []string{"platform", "method", "code"})
 	m.llmErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_llm_errors_total", Help: "LLM errors, by domain code."}, []string{"code"})
-	for _, c := range []prometheus.Collector{m.events, m.dedupes, m.replies, m.eventToCall, m.firstToken, m.firstVisible, m.total, m.tokens, m.usd, m.rateLimited, m.apiErrors, m.llmErrors} {
+	for _, c := range []prometheus.Collector{m.events, m.dedupes, m.feedback, m.replies, m.eventToCall, m.firstToken, m.firstVisible, m.total, m.tokens, m.usd, m.rateLimited, m.apiErrors, m.llmErrors} {
 		f(c)
 	}
 	m.server = newServerCollectors(reg)
@@ -81,6 +83,15 @@ func (m *Metrics) Gauges(queueDepth, inFlight func() int) {
 
 // Event counts one platform event.
 func (m *Metrics) Event(platform, typ string) { m.events.WithLabelValues(platform, typ).Inc() }
+
+// Feedback counts one vote on an answer.
+func (m *Metrics) Feedback(platform, model, language string, up bool) {
+	vote := "down"
+	if up {
+		vote = "up"
+	}
+	m.feedback.WithLabelValues(platform, model, language, vote).Inc()
+}
 
 // Deduped counts one duplicate dropped.
 func (m *Metrics) Deduped(platform string) { m.dedupes.WithLabelValues(platform).Inc() }

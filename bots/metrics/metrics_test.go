@@ -26,11 +26,14 @@ func TestMetricsExposeWhatWasReported(t *testing.T) {
 	m.RateLimited("slack", "chat.update")
 	m.APIError("discord", "channel_message_send", "50013")
 	m.LLMError("rate_limited")
+	m.Feedback("discord", "mistral-small", "fr", false)
+	m.Feedback("discord", "mistral-small", "fr", false)
 	m.Reply(Reply{Platform: "slack", Outcome: "ok", FirstToken: 300 * time.Millisecond, Total: 2 * time.Second, PromptTokens: 120, CompletionTokens: 30, CostUSD: 0.0001})
 	out := scrape(t, m)
 	for _, want := range []string{
 		`mistralbot_events_total{platform="slack",type="app_mention"} 2`,
 		`mistralbot_dedupes_total{platform="discord"} 1`,
+		`mistralbot_feedback_total{language="fr",model="mistral-small",platform="discord",vote="down"} 2`,
 		`mistralbot_platform_rate_limited_total{method="chat.update",platform="slack"} 1`,
 		`mistralbot_platform_errors_total{code="50013",method="channel_message_send",platform="discord"} 1`,
 		`mistralbot_llm_errors_total{code="rate_limited"} 1`,

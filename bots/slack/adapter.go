@@ -40,6 +40,10 @@ type Options struct {
 	Mode string
 	// APIURL replaces the Web API base (default https://slack.com/api/).
 	APIURL string
+	// StopButton shows a Stop button on an answer being written with
+	// post+update (not native streaming): the asker or an admin cancels
+	// the model request; the text so far stays, with a notice.
+	StopButton bool
 	// NativeStreaming uses chat.startStream/appendStream/stopStream for
 	// thread replies, falling back to chat.postMessage + chat.update when
 	// Slack refuses it.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -55,7 +56,8 @@ type nativeReply struct {
 	pendEnd   int
 	pendChunk string
 
-	firstPost time.Time // under mu: when the stream started
+	firstPost time.Time   // under mu: when the stream started
+	rated     atomic.Bool // OfferFeedback was called (controls.go)
 }
 
 var (
@@ -457,7 +459,7 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 		r.overflow(ctx, text, end)
 		return r.fallback.Finish(ctx, r.contText(text))
 	}
-	if err := r.stop(ctx, neutralizeMarkdown(text[len(r.sent):])); err != nil {
+	if err := r.stop(ctx, neutralizeMarkdown(text[len(r.sent):]), r.feedbackBlocks()...); err != nil {
 		r.continueAt(ctx, text, r.goneOr(err, len(r.sent)))
 		return r.fallback.Finish(ctx, r.contText(text))
 	}
@@ -469,8 +471,8 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 // (bounded) a Transient failure: its budget was reserved when the stream
 // started. After an Uncertain one the message is read back: a stop that
 // took effect is not made twice.
-func (r *nativeReply) stop(ctx context.Context, chunk string) error {
-	opts := []slackgo.MsgOption{}
+func (r *nativeReply) stop(ctx context.Context, chunk string, extra ...slackgo.MsgOption) error {
+	opts := append([]slackgo.MsgOption{}, extra...)
 	if chunk != "" {
 		opts = append(opts, slackgo.MsgOptionMarkdownText(chunk))
 	}

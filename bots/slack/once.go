@@ -43,6 +43,11 @@ func (s *threadSink) metadata(part int) slackgo.SlackMetadata {
 // is simply made again. A failed read is returned classified (a
 // Transient one is retried by the writer, which calls PostOnce again).
 func (s *threadSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
+	return s.postOnce(ctx, part, text)
+}
+
+// postOnce is PostOnce with extra options (the answer's controls).
+func (s *threadSink) postOnce(ctx context.Context, part int, text string, extra ...slackgo.MsgOption) (string, error) {
 	s.mu.Lock()
 	unsure := s.unsure[part]
 	s.mu.Unlock()
@@ -57,7 +62,7 @@ func (s *threadSink) PostOnce(ctx context.Context, part int, text string) (strin
 			return id, nil
 		}
 	}
-	id, err := s.post(ctx, text, part)
+	id, err := s.post(ctx, text, part, extra...)
 	if err != nil && bots.ClassOf(err) == bots.Uncertain {
 		s.mu.Lock()
 		if s.unsure == nil {

@@ -94,17 +94,22 @@ func (a *Adapter) openReply(ctx context.Context, key bots.ConversationKey, who a
 	st := a.startStatus(ctx, ws, key, to)
 	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st,
 		replyID: newReplyID(), after: to.ID, asker: who}
-	fallback := bots.NewStreamer(sink, bots.StreamOptions{
+	native := a.opts.NativeStreaming && key.Thread != "" && ws.nativeAllowed(a.now())
+	var out bots.Sink = sink
+	if !native {
+		out = a.controls(sink) // the Stop button (controls.go)
+	}
+	fallback := bots.NewStreamer(out, bots.StreamOptions{
 		Limit:       updateLimit,
 		Render:      Mrkdwn,
 		Throttle:    ws.updates,
 		MinInterval: a.opts.EditInterval,
 		Logger:      a.log,
 	})
-	if a.opts.NativeStreaming && key.Thread != "" && ws.nativeAllowed(a.now()) {
+	if native {
 		return a.newNativeReply(ws, key, to, st, sink, fallback), nil
 	}
-	return &streamReply{Streamer: fallback, sink: sink, status: st}, nil
+	return &streamReply{Streamer: fallback, sink: sink, status: st, controlled: out != bots.Sink(sink)}, nil
 }
 
 var _ bots.Reopener = (*Adapter)(nil)
@@ -146,6 +151,8 @@ type streamReply struct {
 	sink     *threadSink
 	status   *statusOp
 	existing []string
+	// controlled: its messages show the Stop button (controls.go).
+	controlled bool
 }
 
 // Finish implements bots.Reply.
@@ -213,7 +220,7 @@ func (s *threadSink) Post(ctx context.Context, text string) (string, error) {
 
 // post posts text; part >= 0 tags the message with this reply's metadata
 // (PostOnce finds it again by it).
-func (s *threadSink) post(ctx context.Context, text string, part int) (string, error) {
+func (s *threadSink) post(ctx context.Context, text string, part int, extra ...slackgo.MsgOption) (string, error) {
 	s.status.wait(ctx)
 	if err := s.ws.postBucket(s.channel).Wait(ctx); err != nil {
 		return "", err
@@ -225,6 +232,7 @@ func (s *threadSink) post(ctx context.Context, text string, part int) (string, e
 	if part >= 0 {
 		opts = append(opts, slackgo.MsgOptionMetadata(s.metadata(part)))
 	}
+	opts = append(opts, extra...)
 	tctx, w := traced(ctx)
 	_, ts, err := s.a.api.PostMessageContext(tctx, s.channel, opts...)
 	if err != nil {
@@ -250,6 +258,11 @@ func (a *Adapter) postOptions() []slackgo.MsgOption {
 // deleted message (message_not_found) wraps bots.ErrMessageGone: the
 // writer posts that part again.
 func (s *threadSink) Edit(ctx context.Context, id, text string) error {
+	return s.edit(ctx, id, text)
+}
+
+// edit is Edit with extra options (the answer's controls, see controls.go).
+func (s *threadSink) edit(ctx context.Context, id, text string, extra ...slackgo.MsgOption) error {
 	s.mu.Lock()
 	wait := s.a.opts.EditInterval - s.a.now().Sub(s.lastEdit)
 	s.mu.Unlock()
@@ -268,8 +281,9 @@ func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 		s.mu.Unlock()
 	}()
 	tctx, w := traced(ctx)
-	_, _, _, err := s.a.api.UpdateMessageContext(tctx, s.channel, id, slackgo.MsgOptionText(text, false),
-		slackgo.MsgOptionParse(false), slackgo.MsgOptionLinkNames(false))
+	opts := append([]slackgo.MsgOption{slackgo.MsgOptionText(text, false),
+		slackgo.MsgOptionParse(false), slackgo.MsgOptionLinkNames(false)}, extra...)
+	_, _, _, err := s.a.api.UpdateMessageContext(tctx, s.channel, id, opts...)
 	if err != nil {
 		err = s.a.apiErr(ctx, "chat.update", err, w)
 		var ce *CallError

@@ -37,6 +37,7 @@ type Memory struct {
 	claims    map[string]time.Time // key -> expiry
 	rates     map[string]memoryRate
 	journal   map[string][]byte // id -> JSON entry, so callers share nothing
+	votes     map[string][]byte // voteKey -> JSON vote (feedback.go)
 }
 
 // memoryRate is the current window of one rate key.

@@ -205,6 +205,13 @@ func (o observer) ReplyDone(s bots.ReplyStats) {
 	}
 }
 
+var _ bots.FeedbackObserver = observer{}
+
+// FeedbackGiven implements bots.FeedbackObserver.
+func (o observer) FeedbackGiven(p bots.Platform, model, language string, up bool) {
+	o.m.Feedback(string(p), model, language, up)
+}
+
 func (o observer) Refused(p bots.Platform, reason string) {
 	if reason == "duplicate" {
 		o.m.Deduped(string(p))
@@ -242,6 +249,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 		Mode:               cfg.Slack.Mode,
 		APIURL:             cfg.Slack.APIURL,
 		NativeStreaming:    cfg.Slack.NativeStreaming,
+		StopButton:         cfg.Slack.StopButton,
 		AgentView:          cfg.Slack.AgentView,
 		LinkPreviews:       cfg.Bot.LinkPreviews,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
@@ -275,6 +283,7 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		LinkPreviews:       cfg.Bot.LinkPreviews,
 		HTTPClient:         platformClient(20 * time.Second),
 		GlobalPerSecond:    cfg.Discord.RequestsPerSecond,
+		StopButton:         cfg.Discord.StopButton,
 		Logger:             log.With("platform", "discord"),
 	}
 	if e != nil {

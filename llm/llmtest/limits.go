@@ -141,13 +141,24 @@ type Stats struct {
 	MaxBusy int
 	// Truncated counts prompts cut from the front (Ollama).
 	Truncated int
+	// Cancelled counts chat streams whose client went away (cancelled
+	// the request, closed the connection) before the stream ended.
+	Cancelled int
+}
+
+// clientGone counts a stream its client left (Stats.Cancelled).
+func (s *Server) clientGone() {
+	s.mu.Lock()
+	s.cancelled++
+	s.statsChanged()
+	s.mu.Unlock()
 }
 
 // Stats returns the counters so far.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Stats{Abandoned: s.abandoned, MaxBusy: s.maxBusy, Truncated: s.truncated}
+	return Stats{Abandoned: s.abandoned, MaxBusy: s.maxBusy, Truncated: s.truncated, Cancelled: s.cancelled}
 }
 
 // statsChanged wakes WaitStats callers; s.mu is held.
@@ -162,7 +173,7 @@ func (s *Server) statsChanged() {
 func (s *Server) WaitStats(ctx context.Context, cond func(Stats) bool) bool {
 	for {
 		s.mu.Lock()
-		st := Stats{Abandoned: s.abandoned, MaxBusy: s.maxBusy, Truncated: s.truncated}
+		st := Stats{Abandoned: s.abandoned, MaxBusy: s.maxBusy, Truncated: s.truncated, Cancelled: s.cancelled}
 		if cond(st) {
 			s.mu.Unlock()
 			return true

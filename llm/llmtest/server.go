@@ -143,6 +143,7 @@ type Server struct {
 	busy      int
 	maxBusy   int
 	abandoned int
+	cancelled int
 	truncated int
 	loaded    map[string]bool // Ollama: models a chat request loaded
 	changed   chan struct{}   // closed when a counter changes
@@ -437,6 +438,7 @@ func (s *Server) wait(r *http.Request, d time.Duration) bool {
 	case <-t.C:
 		return true
 	case <-r.Context().Done():
+		s.clientGone()
 	case <-s.done:
 	}
 	return false

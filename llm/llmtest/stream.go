@@ -174,6 +174,7 @@ func (st *streamer) inject() bool {
 	case Stall:
 		select {
 		case <-st.r.Context().Done():
+			st.srv.clientGone()
 		case <-st.srv.done:
 		}
 	}

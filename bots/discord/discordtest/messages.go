@@ -17,6 +17,9 @@ type outgoing struct {
 	Embeds          []json.RawMessage `json:"embeds"`
 	Nonce           json.RawMessage   `json:"nonce"`
 	EnforceNonce    bool              `json:"enforce_nonce"`
+	// Components nil: not sent (an edit keeps the message's); empty:
+	// cleared.
+	Components *[]Component `json:"components"`
 }
 
 type allowedMentions struct {
@@ -107,6 +110,9 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 	if !s.checkContent(w, content) {
 		return
 	}
+	if in.Components != nil && !checkComponents(w, *in.Components) {
+		return
+	}
 	nonce, ok := nonceString(in.Nonce)
 	if !ok {
 		writeFormError(w, "nonce", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
@@ -134,6 +140,9 @@ func (s *Server) createMessage(w http.ResponseWriter, c Channel, body []byte) {
 			msg.ReferencedMessage = &cp
 		}
 	}
+	if in.Components != nil {
+		msg.Components = *in.Components
+	}
 	s.applyMentions(msg, in.AllowedMentions)
 	s.storeMessage(msg)
 	if nonce != "" {
@@ -154,6 +163,9 @@ func (s *Server) editMessage(w http.ResponseWriter, cid, mid string, body []byte
 	if in.Content != nil && !s.checkContent(w, *in.Content) {
 		return
 	}
+	if in.Components != nil && !checkComponents(w, *in.Components) {
+		return
+	}
 	s.mu.Lock()
 	msg := s.findMessage(cid, mid)
 	if msg == nil {
@@ -168,6 +180,9 @@ func (s *Server) editMessage(w http.ResponseWriter, cid, mid string, body []byte
 	}
 	if in.Content != nil {
 		msg.Content = strings.TrimSpace(*in.Content)
+	}
+	if in.Components != nil {
+		msg.Components = *in.Components
 	}
 	s.applyMentions(msg, in.AllowedMentions)
 	msg.EditedTimestamp = strptr(timestamp(time.Now()))

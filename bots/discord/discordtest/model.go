@@ -71,6 +71,8 @@ type Message struct {
 	MessageReference  *MessageReference `json:"message_reference,omitempty"`
 	ReferencedMessage *Message          `json:"referenced_message,omitempty"`
 	Thread            *Channel          `json:"thread,omitempty"`
+	// Components are the message's action rows (components.go).
+	Components []Component `json:"components,omitempty"`
 }
 
 // Channel types used by the fake.
@@ -158,6 +160,8 @@ type Interaction struct {
 	// AppPermissions is a decimal bit set.
 	AppPermissions string `json:"app_permissions,omitempty"`
 	Context        int    `json:"context"`
+	// Message is the message a component interaction came from.
+	Message *Message `json:"message,omitempty"`
 }
 
 // snowflakes hands out increasing ids shaped like Discord's.

@@ -68,6 +68,10 @@ func (s *Server) chatPostMessage(p url.Values) apiResult {
 	if runeLen(text) > MaxPostText {
 		return fail("msg_too_long")
 	}
+	blocks, _, res, bad := readBlocks(p)
+	if bad {
+		return res
+	}
 	thread := p.Get("thread_ts")
 	if thread != "" {
 		if c := s.channels[ch]; c == nil || c.find(thread) == nil {
@@ -75,7 +79,7 @@ func (s *Server) chatPostMessage(p url.Values) apiResult {
 		}
 	}
 	m := &Message{Channel: ch, TS: s.nextTS(), ThreadTS: thread, User: s.opts.BotUserID,
-		BotID: s.opts.BotID, Text: text}
+		BotID: s.opts.BotID, Text: text, Blocks: blocks}
 	if md := p.Get("metadata"); md != "" {
 		var meta map[string]any
 		if err := json.Unmarshal([]byte(md), &meta); err != nil {
@@ -108,6 +112,13 @@ func (s *Server) chatUpdate(p url.Values) apiResult {
 	}
 	if runeLen(text) > MaxUpdateText {
 		return fail("msg_too_long")
+	}
+	blocks, present, res, bad := readBlocks(p)
+	if bad {
+		return res
+	}
+	if present {
+		m.Blocks = blocks
 	}
 	m.Text = text
 	m.Markdown = "" // an update replaces a streamed message's content too
@@ -204,6 +215,13 @@ func (s *Server) chatStopStream(p url.Values) apiResult {
 	m, res, bad := s.streamTarget(p)
 	if bad {
 		return res
+	}
+	blocks, present, res, bad := readBlocks(p)
+	if bad {
+		return res
+	}
+	if present {
+		m.Blocks = blocks // shown below the finalized message
 	}
 	m.Markdown += p.Get("markdown_text")
 	m.Streaming = false

@@ -25,7 +25,9 @@ type Message struct {
 	Streaming bool
 	// Metadata is the message metadata posted with it, if any.
 	Metadata map[string]any
-	Files    []*File
+	// Blocks are the message's blocks as last posted or updated.
+	Blocks []map[string]any
+	Files  []*File
 	// Edits counts chat.update calls and appends counts chat.appendStream.
 	Edits      int
 	Appends    int
