@@ -33,7 +33,9 @@ func TestHooksReportEventsDedupesAndErrors(t *testing.T) {
 	t.Parallel()
 	var c hookCounts
 	h := newHarness(t, harnessConfig{adapter: func(o *Options) { o.Hooks = c.hooks() }})
-	h.llm.SetDefault(llmtest.Scenario{Reply: "Counted."})
+	// The first token comes late enough for the typing indicator (whose
+	// 403 is counted below) to be sent before the answer begins.
+	h.llm.SetDefault(llmtest.Scenario{Reply: "Counted.", FirstDelay: 300 * time.Millisecond})
 	h.dc.Force429(1, 50*time.Millisecond)
 	h.dc.FailNext("POST", "/typing", 403, 50013, "Missing Permissions", 1)
 	before := h.dc.Seq()
@@ -44,6 +46,13 @@ func TestHooksReportEventsDedupesAndErrors(t *testing.T) {
 	q2 := h.mention("again")
 	h.waitExact(q2.ID, "Counted.")
 
+	// The typing call runs beside the answer: its hook may come after
+	// the answer is visible.
+	h.waitFor("the typing 403 reported", 10*time.Second, func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.errors["POST /channels/{id}/typing 50013"] >= 1
+	})
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.events["MESSAGE_CREATE"] < 3 || c.events["READY"] != 1 || c.events["RESUMED"] != 1 {

@@ -175,6 +175,14 @@ func (r *reply) typing(ctx context.Context) {
 	t := time.NewTicker(r.a.opts.TypingInterval)
 	defer t.Stop()
 	for {
+		select {
+		case <-r.stopTyping:
+			// The answer has begun (this goroutine may start late on a
+			// busy machine): a typing call now would show "typing" for
+			// 10 s under a posted answer.
+			return
+		default:
+		}
 		r.a.showTyping(ctx, r.channel)
 		select {
 		case <-ctx.Done():
