@@ -14,6 +14,8 @@ import (
 
 	discordgo "github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+
+	"mistralbot/internal/wait"
 )
 
 // connTracker remembers the gateway's current TCP connection so that a
@@ -127,12 +129,8 @@ func (a *Adapter) connect(ctx context.Context) error {
 				logf = a.log.Error // an outage an operator should hear of
 			}
 			logf("discord: gateway connection failed; retrying", "err", last, "failures", failures, "flaps", flaps, "in", d)
-			t := time.NewTimer(d)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if wait.Sleep(ctx, d) != nil {
 				return nil
-			case <-t.C:
 			}
 		}
 		sessions := a.conn.sessions.Load()

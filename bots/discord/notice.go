@@ -8,6 +8,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/internal/wait"
 )
 
 // noticeTarget is where a reply can tell its asker that the answer did
@@ -132,12 +133,8 @@ func (a *Adapter) noticeCall(ctx context.Context, f func(context.Context) error)
 		if errors.As(err, &de) && de.RetryAfter() > 0 {
 			d = de.RetryAfter()
 		}
-		t := time.NewTimer(min(d, noticeMaxWait))
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := wait.Sleep(ctx, min(d, noticeMaxWait)); err != nil {
+			return err
 		}
 	}
 	return err

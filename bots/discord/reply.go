@@ -10,6 +10,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/internal/wait"
 )
 
 // OpenReply implements bots.Conversations. For a mention in a channel it
@@ -76,12 +77,8 @@ func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, re
 			}
 			continue
 		}
-		t := time.NewTimer(a.opts.RetryDelay << attempt)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", "", ctx.Err()
-		case <-t.C:
+		if err := wait.Sleep(ctx, a.opts.RetryDelay<<attempt); err != nil {
+			return "", "", err
 		}
 	}
 	switch code := codeOf(err); {

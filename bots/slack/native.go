@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/internal/wait"
 )
 
 // nativeRefusal is how long a workspace that refused chat.startStream is
@@ -443,7 +444,7 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 			r.pendEnd, r.pendChunk = 0, ""
 			break
 		}
-		if pause(ctx, retryDelay(err)) != nil {
+		if wait.Sleep(ctx, retryDelay(err)) != nil {
 			r.pendEnd, r.pendChunk = 0, ""
 		}
 	}
@@ -498,21 +499,9 @@ func (r *nativeReply) stop(ctx context.Context, chunk string, extra ...slackgo.M
 			return err
 		}
 		unsure = unsure || class == bots.Uncertain
-		if err := pause(ctx, retryDelay(err)); err != nil {
+		if err := wait.Sleep(ctx, retryDelay(err)); err != nil {
 			return err
 		}
-	}
-}
-
-// pause waits d, or until ctx ends (its error).
-func pause(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 

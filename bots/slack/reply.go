@@ -11,6 +11,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/internal/wait"
 )
 
 // Slack's limits on one message.
@@ -264,15 +265,11 @@ func (s *threadSink) Edit(ctx context.Context, id, text string) error {
 // edit is Edit with extra options (the answer's controls, see controls.go).
 func (s *threadSink) edit(ctx context.Context, id, text string, extra ...slackgo.MsgOption) error {
 	s.mu.Lock()
-	wait := s.a.opts.EditInterval - s.a.now().Sub(s.lastEdit)
+	due := s.a.opts.EditInterval - s.a.now().Sub(s.lastEdit)
 	s.mu.Unlock()
-	if wait > 0 {
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+	if due > 0 {
+		if err := wait.Sleep(ctx, due); err != nil {
+			return err
 		}
 	}
 	defer func() {

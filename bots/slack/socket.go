@@ -11,6 +11,8 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
+
+	"mistralbot/internal/wait"
 )
 
 // Reconnect backoff bounds. slack-go's own backoff grows to five minutes;
@@ -105,12 +107,8 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 		// Honour a Retry-After from apps.connections.open, within the bound.
 		delay := min(max(backoff, run.takeHint()), socketBackoffMax)
 		a.log.WarnContext(ctx, "socket mode connection lost; reconnecting", "err", err, "in", delay)
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if wait.Sleep(ctx, delay) != nil {
 			return nil
-		case <-t.C:
 		}
 		backoff = min(backoff*2, socketBackoffMax)
 	}
