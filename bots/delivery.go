@@ -108,3 +108,10 @@ type MessageIDs interface {
 type FirstPoster interface {
 	FirstPost() time.Time
 }
+
+// RetryAfterError is implemented by platform errors that ask the caller to
+// wait (HTTP 429 with Retry-After).
+type RetryAfterError interface {
+	error
+	RetryAfter() time.Duration
+}

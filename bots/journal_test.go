@@ -13,6 +13,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
+	"mistralbot/bots/stream"
 	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
 )
@@ -116,7 +117,7 @@ func (c *sinkConv) Reopen(_ context.Context, _ bots.ConversationKey, _ bots.Mess
 
 func (c *sinkConv) reply(ids []string) bots.Reply {
 	// One quick retry: a down platform stays down for the whole reply.
-	return &sinkReply{Streamer: bots.NewStreamer(c, bots.StreamOptions{Limit: 2000, Existing: ids,
+	return &sinkReply{Streamer: stream.NewStreamer(c, stream.StreamOptions{Limit: 2000, Existing: ids,
 		MaxRetries: 1, MaxRetryAfter: time.Millisecond}), c: c}
 }
 
@@ -143,7 +144,7 @@ func (c *sinkConv) noFinal(t *testing.T) {
 }
 
 type sinkReply struct {
-	*bots.Streamer
+	*stream.Streamer
 	c *sinkConv
 }
 

@@ -11,6 +11,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
+	"mistralbot/bots/stream"
 )
 
 // rateLimited is a 429: transient, with the platform's Retry-After.
@@ -72,14 +73,14 @@ func (c *stormConv) History(_ context.Context, _ bots.ConversationKey, _ int) ([
 }
 
 func (c *stormConv) OpenReply(context.Context, bots.ConversationKey, bots.Message) (bots.Reply, error) {
-	return &sinkFinal{Streamer: bots.NewStreamer(c, bots.StreamOptions{Limit: 2000}), finals: c.finals}, nil
+	return &sinkFinal{Streamer: stream.NewStreamer(c, stream.StreamOptions{Limit: 2000}), finals: c.finals}, nil
 }
 
 func (c *stormConv) Reopen(_ context.Context, _ bots.ConversationKey, _ bots.Message, ids []string) (bots.Reply, error) {
 	c.mu.Lock()
 	c.reopened = append(c.reopened, ids)
 	c.mu.Unlock()
-	return &sinkFinal{Streamer: bots.NewStreamer(c, bots.StreamOptions{Limit: 2000, Existing: ids}), finals: c.finals}, nil
+	return &sinkFinal{Streamer: stream.NewStreamer(c, stream.StreamOptions{Limit: 2000, Existing: ids}), finals: c.finals}, nil
 }
 
 // visible is what a reader of the thread sees.
@@ -95,7 +96,7 @@ func (c *stormConv) visible() []string {
 
 // sinkFinal reports each Finish's outcome.
 type sinkFinal struct {
-	*bots.Streamer
+	*stream.Streamer
 	finals chan finished
 }
 

@@ -11,6 +11,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
+	"mistralbot/bots/stream"
 	"mistralbot/llm/llmtest"
 )
 
@@ -157,7 +158,7 @@ func (s slowThrottle) Wait(ctx context.Context) error {
 type throttledConv struct{ *sinkConv }
 
 func (c throttledConv) OpenReply(context.Context, bots.ConversationKey, bots.Message) (bots.Reply, error) {
-	return &sinkReply{Streamer: bots.NewStreamer(c.sinkConv, bots.StreamOptions{Limit: 2000, Throttle: slowThrottle{d: time.Second}}), c: c.sinkConv}, nil
+	return &sinkReply{Streamer: stream.NewStreamer(c.sinkConv, stream.StreamOptions{Limit: 2000, Throttle: slowThrottle{d: time.Second}}), c: c.sinkConv}, nil
 }
 
 // A reply whose answer is complete just before ReplyTimeout, and whose last

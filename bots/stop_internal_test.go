@@ -12,6 +12,9 @@ type controlledReply struct {
 
 func (c controlledReply) ReplyID() string { return c.id }
 
+// plainReply is a Reply without the Controlled capability.
+type plainReply struct{ Reply }
+
 func TestStopRules(t *testing.T) {
 	ctx := context.Background()
 	var e Engine
@@ -52,5 +55,5 @@ func TestStopRules(t *testing.T) {
 		t.Error("an empty reply id is accepted")
 	}
 	// A reply without the capability is not registered.
-	e.controlled(&Streamer{}, Message{UserID: "asker"}, cancel)()
+	e.controlled(plainReply{}, Message{UserID: "asker"}, cancel)()
 }

@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"mistralbot/bots"
+	"mistralbot/bots/pace"
 )
 
 // budget paces the calls on one Discord rate-limit bucket (the message
@@ -31,7 +31,7 @@ type budget struct {
 	lastUsed  time.Time
 }
 
-var _ bots.Throttle = (*budget)(nil)
+var _ pace.Throttle = (*budget)(nil)
 
 func newBudget(limit int, window time.Duration, now func() time.Time) *budget {
 	return &budget{limit: limit, window: window, remaining: limit, now: now, wake: make(chan struct{})}
@@ -47,7 +47,7 @@ func (b *budget) roll(now time.Time) {
 	}
 }
 
-// Allow implements bots.Throttle: an optional call may go when no
+// Allow implements pace.Throttle: an optional call may go when no
 // mandatory call waits and more than one call is left in the window.
 func (b *budget) Allow() bool {
 	b.mu.Lock()
@@ -60,7 +60,7 @@ func (b *budget) Allow() bool {
 	return true
 }
 
-// Wait implements bots.Throttle: it blocks until the window has a call
+// Wait implements pace.Throttle: it blocks until the window has a call
 // left (or a new window starts), then takes it.
 func (b *budget) Wait(ctx context.Context) error {
 	b.mu.Lock()

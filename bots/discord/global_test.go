@@ -343,7 +343,7 @@ func TestTypingSkippedWhenGlobalBudgetIsShort(t *testing.T) {
 }
 
 // Under load a reply shows its text while it streams only when the global
-// budget keeps up (bots.Pacer admission): admitted while no mandatory call
+// budget keeps up (pace.Pacer admission): admitted while no mandatory call
 // waits, refused while one does or a global 429 holds every call.
 func TestAdmissionFollowsTheGlobalBudget(t *testing.T) {
 	c := &fakeClock{t: time.Unix(1_700_000_000, 0)}

@@ -11,6 +11,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/bots/stream"
 )
 
 // respondFunc sends the initial response to an interaction: over REST for
@@ -143,7 +144,7 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 	resp := a.opts.Engine.Command(cctx, a, cmd)
 	cancel()
 	if resp.Ask == nil {
-		parts := bots.SplitMarkdown(resp.Text, maxContent, nil)
+		parts := stream.SplitMarkdown(resp.Text, maxContent, nil)
 		if len(parts) == 0 || strings.TrimSpace(parts[0]) == "" {
 			parts = []string{"…"}
 		}

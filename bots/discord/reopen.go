@@ -8,6 +8,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/bots/stream"
 )
 
 var _ bots.Reopener = (*Adapter)(nil)
@@ -36,7 +37,7 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	sink := &usedSink{channelSink: a.newChannelSink(channel, key.Team, ""), edited: map[string]bool{}}
 	opts := a.streamOptions(sink)
 	opts.Existing = ids
-	r := &reply{a: a, channel: channel, to: to, where: noticeTarget{channel: channel}, st: bots.NewStreamer(sink, opts), settle: sink.settle,
+	r := &reply{a: a, channel: channel, to: to, where: noticeTarget{channel: channel}, st: stream.NewStreamer(sink, opts), settle: sink.settle,
 		stopTyping: make(chan struct{}), typingDone: make(chan struct{})}
 	close(r.typingDone) // the partial answer is there: no typing indicator
 	return &reopenedReply{reply: r, sink: sink, existing: ids}, nil
@@ -86,11 +87,11 @@ type usedSink struct {
 }
 
 var (
-	_ bots.Sink       = (*usedSink)(nil)
+	_ stream.Sink     = (*usedSink)(nil)
 	_ bots.OncePoster = (*usedSink)(nil)
 )
 
-// Edit implements bots.Sink.
+// Edit implements stream.Sink.
 func (s *usedSink) Edit(ctx context.Context, id, text string) error {
 	err := s.channelSink.Edit(ctx, id, text)
 	if err == nil {

@@ -10,6 +10,8 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/bots/pace"
+	"mistralbot/bots/stream"
 	"mistralbot/internal/wait"
 )
 
@@ -100,12 +102,12 @@ func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, re
 	}
 }
 
-// reply streams an answer through a bots.Streamer, with the typing
+// reply streams an answer through a stream.Streamer, with the typing
 // indicator until the first text, and tells the asker once when the
 // answer could not be delivered.
 type reply struct {
 	a       *Adapter
-	st      *bots.Streamer
+	st      *stream.Streamer
 	channel string
 	to      bots.Message
 	// replyID names the reply in its Stop button ("": none).
@@ -139,10 +141,10 @@ var (
 
 // newReply starts a reply; typing shows the typing indicator until the
 // first text (interactions show "thinking..." instead).
-func (a *Adapter) newReply(ctx context.Context, sink bots.Sink, th bots.Throttle, channel string, to bots.Message, typing bool) *reply {
+func (a *Adapter) newReply(ctx context.Context, sink stream.Sink, th pace.Throttle, channel string, to bots.Message, typing bool) *reply {
 	r := &reply{
 		a: a, channel: channel, to: to, where: noticeTarget{channel: channel},
-		st:         bots.NewStreamer(sink, a.streamOptions(th)),
+		st:         stream.NewStreamer(sink, a.streamOptions(th)),
 		stopTyping: make(chan struct{}),
 		typingDone: make(chan struct{}),
 	}
@@ -158,8 +160,8 @@ func (a *Adapter) newReply(ctx context.Context, sink bots.Sink, th bots.Throttle
 }
 
 // streamOptions are the options of every reply's Streamer.
-func (a *Adapter) streamOptions(th bots.Throttle) bots.StreamOptions {
-	return bots.StreamOptions{
+func (a *Adapter) streamOptions(th pace.Throttle) stream.StreamOptions {
+	return stream.StreamOptions{
 		Limit: maxContent, Throttle: th, MinInterval: a.opts.MinEditInterval, Render: neutralize,
 		MaxRetries: 5, MaxRetryAfter: 30 * time.Second, Logger: a.log,
 	}

@@ -13,6 +13,8 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/bots/pace"
+	"mistralbot/bots/stream"
 )
 
 // maxContent is Discord's message content limit, in characters.
@@ -57,12 +59,12 @@ type channelSink struct {
 }
 
 var (
-	_ bots.Sink       = (*channelSink)(nil)
+	_ stream.Sink     = (*channelSink)(nil)
 	_ bots.OncePoster = (*channelSink)(nil)
-	_ bots.Pacer      = (*channelSink)(nil)
+	_ pace.Pacer      = (*channelSink)(nil)
 )
 
-// Admit implements bots.Pacer: a reply shows its first text while it
+// Admit implements pace.Pacer: a reply shows its first text while it
 // streams only when the global budget has room to spare. A posted reply
 // costs one more call later (its final edit); under load a reply that
 // waits and posts its whole answer at once costs one call, and the answers
@@ -72,14 +74,14 @@ func (c *channelSink) Admit() bool {
 	return g == nil || g.spare()
 }
 
-// Release implements bots.Pacer: admission holds nothing.
+// Release implements pace.Pacer: admission holds nothing.
 func (c *channelSink) Release() {}
 
-// Share implements bots.Pacer: the channel's own budget (a thread is a
+// Share implements pace.Pacer: the channel's own budget (a thread is a
 // channel) and Allow pace the edits.
 func (c *channelSink) Share() time.Duration { return 0 }
 
-// Allow implements bots.Throttle: an intermediate edit goes when both the
+// Allow implements pace.Throttle: an intermediate edit goes when both the
 // channel's budget and the global one have room for it; neither is spent
 // when the other refuses. The global slot is the next call's, which does
 // not pay for another.
@@ -99,7 +101,7 @@ func (c *channelSink) Allow() bool {
 	return true
 }
 
-// Wait implements bots.Throttle on the channel's budget; the request waits
+// Wait implements pace.Throttle on the channel's budget; the request waits
 // for the global budget in the transport.
 func (c *channelSink) Wait(ctx context.Context) error { return c.budget.Wait(ctx) }
 
@@ -134,7 +136,7 @@ func newNonce() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Post implements bots.Sink: a post the caller does not number (each call
+// Post implements stream.Sink: a post the caller does not number (each call
 // is a new message; a retry of it is not recognized).
 func (c *channelSink) Post(ctx context.Context, text string) (string, error) {
 	c.mu.Lock()
@@ -177,7 +179,7 @@ func (c *channelSink) postNonce(ctx context.Context, nonce, text string) (string
 	return id, nil
 }
 
-// Edit implements bots.Sink. A deleted message fails with an error
+// Edit implements stream.Sink. A deleted message fails with an error
 // wrapping bots.ErrMessageGone: the Streamer posts that part again.
 func (c *channelSink) Edit(ctx context.Context, id, text string) error {
 	pctx, done := c.paid(ctx)
@@ -229,9 +231,9 @@ type interactionSink struct {
 }
 
 var (
-	_ bots.Sink       = (*interactionSink)(nil)
+	_ stream.Sink     = (*interactionSink)(nil)
 	_ bots.OncePoster = (*interactionSink)(nil)
-	_ bots.Throttle   = (*interactionSink)(nil)
+	_ pace.Throttle   = (*interactionSink)(nil)
 )
 
 func (a *Adapter) newInteractionSink(in *discordgo.Interaction, received time.Time) *interactionSink {
@@ -267,7 +269,7 @@ func (s *interactionSink) tokenGone(err error) bool {
 	return false
 }
 
-// Allow implements bots.Throttle on the budget currently in use (the
+// Allow implements pace.Throttle on the budget currently in use (the
 // interaction webhooks are not bound to the global limit).
 func (s *interactionSink) Allow() bool {
 	if s.useToken() {
@@ -276,7 +278,7 @@ func (s *interactionSink) Allow() bool {
 	return s.ch.Allow()
 }
 
-// Wait implements bots.Throttle on the budget currently in use.
+// Wait implements pace.Throttle on the budget currently in use.
 func (s *interactionSink) Wait(ctx context.Context) error {
 	if s.useToken() {
 		return s.webhook.Wait(ctx)
@@ -287,7 +289,7 @@ func (s *interactionSink) Wait(ctx context.Context) error {
 // settle gives back a global slot Allow took for a call never made.
 func (s *interactionSink) settle() { s.ch.settle() }
 
-// Post implements bots.Sink: a post numbered apart from PostOnce's parts.
+// Post implements stream.Sink: a post numbered apart from PostOnce's parts.
 func (s *interactionSink) Post(ctx context.Context, text string) (string, error) {
 	s.mu.Lock()
 	s.extra++
@@ -331,7 +333,7 @@ func (s *interactionSink) PostOnce(ctx context.Context, part int, text string) (
 	return id, err
 }
 
-// Edit implements bots.Sink.
+// Edit implements stream.Sink.
 func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 	s.mu.Lock()
 	if to, ok := s.moved[id]; ok {

@@ -10,6 +10,8 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/pace"
+	"mistralbot/bots/stream"
 )
 
 // stopPrefix starts the custom_id of the Stop button on an answer being
@@ -34,15 +36,15 @@ type Stopper interface {
 }
 
 var (
-	_ Stopper          = (*bots.Engine)(nil)
-	_ Rater            = (*bots.Engine)(nil)
-	_ bots.RatingSink  = (*controlSink)(nil)
-	_ bots.Rateable    = (*reply)(nil)
-	_ bots.ControlSink = (*controlSink)(nil)
-	_ bots.Pacer       = (*controlSink)(nil)
-	_ bots.Controlled  = (*reply)(nil)
-	_ bots.OncePoster  = liveSink{}
-	_ bots.OncePoster  = ratedSink{}
+	_ Stopper            = (*bots.Engine)(nil)
+	_ Rater              = (*bots.Engine)(nil)
+	_ stream.RatingSink  = (*controlSink)(nil)
+	_ bots.Rateable      = (*reply)(nil)
+	_ stream.ControlSink = (*controlSink)(nil)
+	_ pace.Pacer         = (*controlSink)(nil)
+	_ bots.Controlled    = (*reply)(nil)
+	_ bots.OncePoster    = liveSink{}
+	_ bots.OncePoster    = ratedSink{}
 )
 
 // stopControl is the Stop button of one reply.
@@ -96,7 +98,7 @@ func (c *channelSink) components(edit bool) *[]discordgo.MessageComponent {
 }
 
 // controls gives sink a Stop button when the Engine can stop replies.
-func (a *Adapter) controls(sink *channelSink, to bots.Message) (bots.Sink, string) {
+func (a *Adapter) controls(sink *channelSink, to bots.Message) (stream.Sink, string) {
 	if _, ok := a.opts.Engine.(Stopper); !ok || !a.opts.StopButton {
 		return sink, ""
 	}
@@ -104,17 +106,17 @@ func (a *Adapter) controls(sink *channelSink, to bots.Message) (bots.Sink, strin
 	return &controlSink{sink}, sink.ctl.id
 }
 
-// controlSink is a channelSink as a bots.ControlSink.
+// controlSink is a channelSink as a stream.ControlSink.
 type controlSink struct{ *channelSink }
 
-// Live implements bots.ControlSink: posts and edits with the button. The
+// Live implements stream.ControlSink: posts and edits with the button. The
 // Streamer makes one call at a time, so the flag is not shared.
-func (c *controlSink) Live() bots.Sink { return liveSink{c.channelSink} }
+func (c *controlSink) Live() stream.Sink { return liveSink{c.channelSink} }
 
 type liveSink struct{ c *channelSink }
 
-// Rated implements bots.RatingSink: posts and edits with the 👍 / 👎 buttons.
-func (c *controlSink) Rated() bots.Sink { return ratedSink{c.channelSink} }
+// Rated implements stream.RatingSink: posts and edits with the 👍 / 👎 buttons.
+func (c *controlSink) Rated() stream.Sink { return ratedSink{c.channelSink} }
 
 type ratedSink struct{ c *channelSink }
 

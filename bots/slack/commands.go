@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/stream"
 )
 
 // CommandNames are the canonical slash commands, registered as
@@ -144,7 +145,7 @@ func (a *Adapter) postQuestion(ctx context.Context, cmd bots.Command, thread str
 		q = ask.Title
 	}
 	shown := q
-	if parts := bots.SplitMarkdown(q, maxQuestionShown, nil); len(parts) > 1 {
+	if parts := stream.SplitMarkdown(q, maxQuestionShown, nil); len(parts) > 1 {
 		shown = parts[0] + "\n…"
 	}
 	meta := []rune(q)

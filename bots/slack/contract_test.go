@@ -106,7 +106,7 @@ func runContract(t *testing.T, native bool, fault contractFault) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stream(t, d, reply, key, answer, fault.mid)
+	streamAnswer(t, d, reply, key, answer, fault.mid)
 	err = reply.Finish(ctx, answer)
 	if bots.ClassOf(err) == bots.Transient && err != nil {
 		// What the journal does once Slack answers again.
@@ -128,7 +128,7 @@ func runContract(t *testing.T, native bool, fault contractFault) {
 
 // stream hands the reply a growing answer, a few words at a time, and
 // runs mid once the first text is on the platform.
-func stream(t *testing.T, d *direct, reply bots.Reply, key bots.ConversationKey, answer string, mid func(*fakeslack.Server)) {
+func streamAnswer(t *testing.T, d *direct, reply bots.Reply, key bots.ConversationKey, answer string, mid func(*fakeslack.Server)) {
 	t.Helper()
 	w := strings.Fields(answer)
 	for i := 4; i < len(w); i += 4 {

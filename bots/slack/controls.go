@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/stream"
 )
 
 // StopActionID is the action_id of the Stop button on an answer being
@@ -23,17 +24,17 @@ const StopActionID = "mistralbot_stop"
 const FeedbackActionID = "mistralbot_feedback"
 
 var (
-	_ bots.RatingSink  = (*controlSink)(nil)
-	_ bots.OncePoster  = (*ratedSink)(nil)
-	_ bots.ControlSink = (*controlSink)(nil)
-	_ bots.OncePoster  = (*controlSink)(nil)
-	_ bots.OncePoster  = (*liveSink)(nil)
-	_ bots.Controlled  = (*streamReply)(nil)
+	_ stream.RatingSink  = (*controlSink)(nil)
+	_ bots.OncePoster    = (*ratedSink)(nil)
+	_ stream.ControlSink = (*controlSink)(nil)
+	_ bots.OncePoster    = (*controlSink)(nil)
+	_ bots.OncePoster    = (*liveSink)(nil)
+	_ bots.Controlled    = (*streamReply)(nil)
 )
 
 // controls wraps a reply's sink so that its messages show the Stop button
 // while the answer is written, when Options.StopButton is on.
-func (a *Adapter) controls(s *threadSink) bots.Sink {
+func (a *Adapter) controls(s *threadSink) stream.Sink {
 	if !a.opts.StopButton {
 		return s
 	}
@@ -49,7 +50,7 @@ func (r *streamReply) ReplyID() string {
 }
 
 // controlSink is a threadSink whose messages can carry the Stop button
-// (bots.ControlSink). Its own edits clear the blocks: chat.update without
+// (stream.ControlSink). Its own edits clear the blocks: chat.update without
 // blocks keeps a message's old ones
 // (https://github.com/slackapi/python-slack-sdk/issues/523), so the final
 // edit sends blocks=[] and the button goes with it.
@@ -59,16 +60,16 @@ type controlSink struct {
 	label string
 }
 
-// Edit implements bots.Sink: the text, without blocks.
+// Edit implements stream.Sink: the text, without blocks.
 func (c *controlSink) Edit(ctx context.Context, id, text string) error {
 	return c.edit(ctx, id, text, slackgo.MsgOptionBlocks())
 }
 
-// Live implements bots.ControlSink.
-func (c *controlSink) Live() bots.Sink { return (*liveSink)(c) }
+// Live implements stream.ControlSink.
+func (c *controlSink) Live() stream.Sink { return (*liveSink)(c) }
 
-// Rated implements bots.RatingSink.
-func (c *controlSink) Rated() bots.Sink { return (*ratedSink)(c) }
+// Rated implements stream.RatingSink.
+func (c *controlSink) Rated() stream.Sink { return (*ratedSink)(c) }
 
 // ratedSink posts and edits a finished answer's last message with the
 // feedback buttons: Slack's feedback_buttons element in a context_actions
@@ -76,7 +77,7 @@ func (c *controlSink) Rated() bots.Sink { return (*ratedSink)(c) }
 // https://docs.slack.dev/reference/block-kit/block-elements/feedback-buttons-element).
 type ratedSink controlSink
 
-// Post implements bots.Sink.
+// Post implements stream.Sink.
 func (r *ratedSink) Post(ctx context.Context, text string) (string, error) {
 	return r.post(ctx, text, -1, r.blocks(text))
 }
@@ -86,7 +87,7 @@ func (r *ratedSink) PostOnce(ctx context.Context, part int, text string) (string
 	return r.postOnce(ctx, part, text, r.blocks(text))
 }
 
-// Edit implements bots.Sink.
+// Edit implements stream.Sink.
 func (r *ratedSink) Edit(ctx context.Context, id, text string) error {
 	return r.edit(ctx, id, text, r.blocks(text))
 }
@@ -145,7 +146,7 @@ func textSections(text string) []slackgo.Block {
 // liveSink posts and edits with the Stop button.
 type liveSink controlSink
 
-// Post implements bots.Sink.
+// Post implements stream.Sink.
 func (l *liveSink) Post(ctx context.Context, text string) (string, error) {
 	return l.post(ctx, text, -1, l.blocks(ctx, text))
 }
@@ -155,7 +156,7 @@ func (l *liveSink) PostOnce(ctx context.Context, part int, text string) (string,
 	return l.postOnce(ctx, part, text, l.blocks(ctx, text))
 }
 
-// Edit implements bots.Sink.
+// Edit implements stream.Sink.
 func (l *liveSink) Edit(ctx context.Context, id, text string) error {
 	return l.edit(ctx, id, text, l.blocks(ctx, text))
 }

@@ -3,7 +3,7 @@ package slack
 import (
 	"time"
 
-	"mistralbot/bots"
+	"mistralbot/bots/pace"
 )
 
 // statusPerMinute budgets assistant.threads.setStatus per workspace: Slack
@@ -13,10 +13,10 @@ import (
 const statusPerMinute = 80
 
 // newEditBudget returns the chat.update budget of one workspace as a
-// bots.Pacer shared by every reply in flight there: a reply is admitted to
+// pace.Pacer shared by every reply in flight there: a reply is admitted to
 // post its first intermediate text only while a token for its final edit
 // can be reserved, intermediate edits never eat into the reserve and are
 // spread evenly (Share), and a final edit (Wait) goes before any of them.
-func newEditBudget(perMinute int, now func() time.Time) *bots.SharedBudget {
-	return bots.NewSharedBudget(bots.NewBucketClock(perMinute, time.Minute, now))
+func newEditBudget(perMinute int, now func() time.Time) *pace.SharedBudget {
+	return pace.NewSharedBudget(pace.NewBucketClock(perMinute, time.Minute, now))
 }

@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/stream"
 	"mistralbot/internal/wait"
 )
 
@@ -32,7 +33,7 @@ type nativeReply struct {
 	to       bots.Message
 	status   *statusOp
 	sink     *threadSink
-	fallback *bots.Streamer
+	fallback *stream.Streamer
 
 	mu       sync.Mutex
 	text     string
@@ -113,7 +114,7 @@ func (r *nativeReply) findStarted(ctx context.Context, chunk string) string {
 // markdown comes back as text).
 func messageBody(m slackgo.Message) string { return m.Text }
 
-func (a *Adapter) newNativeReply(ws *workspace, key bots.ConversationKey, to bots.Message, st *statusOp, sink *threadSink, fallback *bots.Streamer) *nativeReply {
+func (a *Adapter) newNativeReply(ws *workspace, key bots.ConversationKey, to bots.Message, st *statusOp, sink *threadSink, fallback *stream.Streamer) *nativeReply {
 	return &nativeReply{a: a, ws: ws, key: key, to: to, status: st, sink: sink, fallback: fallback,
 		kick: make(chan struct{}, 1), done: make(chan struct{})}
 }

@@ -6,7 +6,7 @@ import (
 )
 
 // Crash recovery: the Engine journals the ids of a reply's messages
-// (bots.Streamer and nativeReply tell them) and, after a restart, hands
+// (stream.Streamer and nativeReply tell them) and, after a restart, hands
 // them to Reopen (reply.go), which rewrites them with chat.update.
 
 // IDs returns the ts of the messages the reply posted so far: the streamed

@@ -11,6 +11,8 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/pace"
+	"mistralbot/bots/stream"
 	"mistralbot/internal/wait"
 )
 
@@ -26,11 +28,11 @@ const (
 // workspace holds the call budgets shared by every reply in flight in one
 // Slack workspace (Slack's limits are per workspace and method).
 type workspace struct {
-	updates  *bots.SharedBudget // chat.update (Tier 3)
-	appends  *bots.Bucket       // chat.appendStream (Tier 4)
-	streams  *bots.Bucket       // chat.startStream + chat.stopStream (Tier 2)
-	statuses *bots.Bucket       // assistant.threads.setStatus
-	posts    *ttlCache[*bots.Bucket]
+	updates  *pace.SharedBudget // chat.update (Tier 3)
+	appends  *pace.Bucket       // chat.appendStream (Tier 4)
+	streams  *pace.Bucket       // chat.startStream + chat.stopStream (Tier 2)
+	statuses *pace.Bucket       // assistant.threads.setStatus
+	posts    *ttlCache[*pace.Bucket]
 
 	mu        sync.Mutex
 	nativeOff time.Time // native streaming refused until then
@@ -42,21 +44,21 @@ func (a *Adapter) workspace(team string) *workspace {
 	}
 	w, _ := a.teams.LoadOrStore(team, &workspace{
 		updates:  newEditBudget(a.opts.UpdatesPerMinute, a.now),
-		appends:  bots.NewBucketClock(a.opts.AppendsPerMinute, time.Minute, a.now),
-		streams:  bots.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
-		statuses: bots.NewBucketClock(statusPerMinute, time.Minute, a.now),
-		posts:    newTTLCache[*bots.Bucket](2000, 10*time.Minute, a.now),
+		appends:  pace.NewBucketClock(a.opts.AppendsPerMinute, time.Minute, a.now),
+		streams:  pace.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
+		statuses: pace.NewBucketClock(statusPerMinute, time.Minute, a.now),
+		posts:    newTTLCache[*pace.Bucket](2000, 10*time.Minute, a.now),
 	})
 	return w.(*workspace)
 }
 
 // postBucket paces chat.postMessage in one channel: Slack allows about one
 // message per second per channel, with short bursts.
-func (w *workspace) postBucket(channel string) *bots.Bucket {
+func (w *workspace) postBucket(channel string) *pace.Bucket {
 	if b, found := w.posts.get(channel); found {
 		return b
 	}
-	b := bots.NewBucket(5, 5*time.Second)
+	b := pace.NewBucket(5, 5*time.Second)
 	w.posts.put(channel, b)
 	return b
 }
@@ -96,11 +98,11 @@ func (a *Adapter) openReply(ctx context.Context, key bots.ConversationKey, who a
 	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st,
 		replyID: newReplyID(), after: to.ID, asker: who}
 	native := a.opts.NativeStreaming && key.Thread != "" && ws.nativeAllowed(a.now())
-	var out bots.Sink = sink
+	var out stream.Sink = sink
 	if !native {
 		out = a.controls(sink) // the Stop button (controls.go)
 	}
-	fallback := bots.NewStreamer(out, bots.StreamOptions{
+	fallback := stream.NewStreamer(out, stream.StreamOptions{
 		Limit:       updateLimit,
 		Render:      Mrkdwn,
 		Throttle:    ws.updates,
@@ -110,7 +112,7 @@ func (a *Adapter) openReply(ctx context.Context, key bots.ConversationKey, who a
 	if native {
 		return a.newNativeReply(ws, key, to, st, sink, fallback), nil
 	}
-	return &streamReply{Streamer: fallback, sink: sink, status: st, controlled: out != bots.Sink(sink)}, nil
+	return &streamReply{Streamer: fallback, sink: sink, status: st, controlled: out != stream.Sink(sink)}, nil
 }
 
 var _ bots.Reopener = (*Adapter)(nil)
@@ -137,18 +139,18 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st, held: true,
 		replyID: newReplyID(), after: to.ID, asker: asker{to: to}}
 	ws.updates.Hold()
-	s := bots.NewStreamer(sink, bots.StreamOptions{
+	s := stream.NewStreamer(sink, stream.StreamOptions{
 		Limit: updateLimit, Render: Mrkdwn, Throttle: ws.updates, MinInterval: a.opts.EditInterval,
 		Logger: a.log, Existing: ids,
 	})
 	return &streamReply{Streamer: s, sink: sink, status: st, existing: ids}, nil
 }
 
-// streamReply is the post+update reply: a bots.Streamer that also clears
+// streamReply is the post+update reply: a stream.Streamer that also clears
 // the status when nothing was posted and, for a reopened reply, deletes
 // the old messages the new answer did not need.
 type streamReply struct {
-	*bots.Streamer
+	*stream.Streamer
 	sink     *threadSink
 	status   *statusOp
 	existing []string
@@ -178,7 +180,7 @@ func (s *threadSink) deleteUnused(ctx context.Context, unused []string) {
 	}
 }
 
-// threadSink posts and edits the messages of one reply (bots.Sink).
+// threadSink posts and edits the messages of one reply (stream.Sink).
 type threadSink struct {
 	a       *Adapter
 	ws      *workspace
@@ -210,7 +212,7 @@ func (s *threadSink) done() {
 	s.finished = true
 }
 
-// Post implements bots.Sink with chat.postMessage in the reply's thread.
+// Post implements stream.Sink with chat.postMessage in the reply's thread.
 // parse=none and no link_names: plain "@here" text never notifies. Link
 // previews stay off unless Options.LinkPreviews: a link the model was
 // made to write (prompt injection) must not fetch a URL carrying data out
@@ -252,7 +254,7 @@ func (a *Adapter) postOptions() []slackgo.MsgOption {
 	return opts
 }
 
-// Edit implements bots.Sink with chat.update, at most once per
+// Edit implements stream.Sink with chat.update, at most once per
 // EditInterval per reply (the Streamer paces intermediate edits; this
 // also spaces a final edit from the one before). A 429 pauses the
 // workspace's update budget for every reply, not only this one. A

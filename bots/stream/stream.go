@@ -1,4 +1,11 @@
-package bots
+// Package stream is the one reply writer: the Streamer turns the growing
+// text of an answer into platform posts and edits through a thin Sink that
+// each adapter implements (coalescing, pacing through a bots/pace budget,
+// splitting at Markdown boundaries, retries by the class of the failure,
+// continuation in a new message, the final text). It starts one goroutine
+// per reply, owned by the Streamer; it imports the domain (bots) for the
+// Reply port and the failure taxonomy, and bots/pace for the budgets.
+package stream
 
 import (
 	"context"
@@ -8,11 +15,14 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"mistralbot/bots"
+	"mistralbot/bots/pace"
 )
 
 // Sink is a platform's message API as the Streamer uses it: post a new
 // message in the reply's conversation, edit one. Text is already rendered
-// and within the limit. Errors may implement RetryAfterError.
+// and within the limit. Errors may implement bots.RetryAfterError.
 type Sink interface {
 	Post(ctx context.Context, text string) (id string, err error)
 	Edit(ctx context.Context, id, text string) error
@@ -37,13 +47,6 @@ type RatingSink interface {
 	Rated() Sink
 }
 
-// RetryAfterError is implemented by platform errors that ask the caller to
-// wait (HTTP 429 with Retry-After).
-type RetryAfterError interface {
-	error
-	RetryAfter() time.Duration
-}
-
 // StreamOptions configure a Streamer.
 type StreamOptions struct {
 	// Limit is the largest measure of one message (Slack chat.update 4,000,
@@ -55,14 +58,14 @@ type StreamOptions struct {
 	Render func(md string) string
 	// Measure is the length as the platform counts it; nil counts runes.
 	Measure func(string) int
-	// Throttle is the budget shared with other replies; nil means none.
-	// When it is a Pacer, the first post of an intermediate text waits
+	// pace.Throttle is the budget shared with other replies; nil means none.
+	// When it is a pace.Pacer, the first post of an intermediate text waits
 	// for admission and optional edits are spaced by its Share too.
-	Throttle Throttle
+	Throttle pace.Throttle
 	// MinInterval is the least time between two edits of one message.
 	MinInterval time.Duration
 	// MaxRetries bounds the retries of one call refused with a
-	// RetryAfterError (default 5); MaxRetryAfter caps one wait (default 60s).
+	// bots.RetryAfterError (default 5); MaxRetryAfter caps one wait (default 60s).
 	MaxRetries    int
 	MaxRetryAfter time.Duration
 	Logger        *slog.Logger
@@ -73,18 +76,18 @@ type StreamOptions struct {
 }
 
 // Streamer writes a streamed answer to a platform: the first visible text is
-// posted as soon as it arrives (with a Pacer, as soon as the reply is
+// posted as soon as it arrives (with a pace.Pacer, as soon as the reply is
 // admitted; a final text with nothing posted yet is posted at once), then
 // the message grows by coalesced edits (one call in flight, paced by
-// MinInterval and the Throttle), continuing in new messages when a part
-// fills up; Finish delivers every part's final text. It implements Reply.
+// MinInterval and the pace.Throttle), continuing in new messages when a part
+// fills up; Finish delivers every part's final text. It implements bots.Reply.
 // Its calls run on one goroutine owned by the Streamer, started by the
 // first Update and ended by Finish or ctx.
 type Streamer struct {
 	sink    Sink
 	opts    StreamOptions
 	measure func(string) int
-	pacer   Pacer // opts.Throttle when it is one
+	pacer   pace.Pacer // opts.Throttle when it is one
 	split   *splitter
 
 	mu       sync.Mutex
@@ -110,7 +113,7 @@ type Streamer struct {
 	ctl       ControlSink // sink when it is one
 	rs        RatingSink  // sink when it is one
 	rated     bool        // OfferFeedback was called (guarded by mu)
-	posts     int         // posts made so far: the part number of the next (OncePoster)
+	posts     int         // posts made so far: the part number of the next (bots.OncePoster)
 	lastEdit  time.Time
 	splitLen  int    // len(text) at the last split (see sync)
 	frozen    int    // messages whose text is complete and delivered
@@ -118,15 +121,15 @@ type Streamer struct {
 	base      int    // start in text of the source of the open message
 	baseFence string // fence open at base
 	firstPost time.Time
-	admitted  bool // holds a slot of the Pacer's reserve (the loop releases it)
+	admitted  bool // holds a slot of the pace.Pacer's reserve (the loop releases it)
 	refused   bool // the last sync waits for admission
 }
 
 var (
-	_ Reply       = (*Streamer)(nil)
-	_ MessageIDs  = (*Streamer)(nil)
-	_ FirstPoster = (*Streamer)(nil)
-	_ Rateable    = (*Streamer)(nil)
+	_ bots.Reply       = (*Streamer)(nil)
+	_ bots.MessageIDs  = (*Streamer)(nil)
+	_ bots.FirstPoster = (*Streamer)(nil)
+	_ bots.Rateable    = (*Streamer)(nil)
 )
 
 // NewStreamer returns a Streamer writing through sink.
@@ -145,7 +148,7 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 		m = utf8.RuneCountInString
 	}
 	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
-	s.pacer, _ = opts.Throttle.(Pacer)
+	s.pacer, _ = opts.Throttle.(pace.Pacer)
 	s.ctl, _ = sink.(ControlSink)
 	s.rs, _ = sink.(RatingSink)
 	s.ids = append([]string(nil), opts.Existing...)
@@ -166,7 +169,7 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	return s
 }
 
-// Update implements Reply: it records text and wakes the writer; it never
+// Update implements bots.Reply: it records text and wakes the writer; it never
 // blocks on the platform.
 func (s *Streamer) Update(ctx context.Context, text string) error {
 	s.mu.Lock()
@@ -189,7 +192,7 @@ func (s *Streamer) Update(ctx context.Context, text string) error {
 	return err
 }
 
-// Finish implements Reply: it delivers the final text of every part and
+// Finish implements bots.Reply: it delivers the final text of every part and
 // returns the error that prevented it, if any.
 func (s *Streamer) Finish(ctx context.Context, text string) error {
 	s.mu.Lock()
@@ -285,11 +288,11 @@ func (s *Streamer) loop(ctx context.Context) {
 			return
 		}
 		if err != nil {
-			if ClassOf(err) != Transient && ctx.Err() == nil {
+			if bots.ClassOf(err) != bots.Transient && ctx.Err() == nil {
 				// Refused for good, or a post that may have happened:
 				// trying again could only fail again or post twice.
 				// Finish reports it and the adapter tells the asker.
-				s.opts.Logger.Warn("stream: platform call failed; the reply stops", "class", ClassOf(err).String(), "err", err)
+				s.opts.Logger.Warn("stream: platform call failed; the reply stops", "class", bots.ClassOf(err).String(), "err", err)
 				s.mu.Lock()
 				s.err, s.broken = err, true
 				s.mu.Unlock()
@@ -325,7 +328,7 @@ func (s *Streamer) nextTry() time.Duration {
 }
 
 // interval is the least time between two optional edits of this reply:
-// MinInterval, and with a Pacer this reply's share of the budget.
+// MinInterval, and with a pace.Pacer this reply's share of the budget.
 func (s *Streamer) interval() time.Duration {
 	if s.pacer == nil {
 		return s.opts.MinInterval
@@ -415,7 +418,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			err := s.call(ctx, true, func() error { return sink.Edit(ctx, id, body) })
 			switch {
 			case err == nil:
-			case errors.Is(err, ErrMessageGone):
+			case errors.Is(err, bots.ErrMessageGone):
 				// Someone deleted it: the part is posted again, and
 				// later edits go to the new message.
 				s.opts.Logger.Info("stream: a message of the answer was deleted; posting its text again", "err", err)
@@ -426,7 +429,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 				s.mu.Lock()
 				s.ids[idx] = nid
 				s.mu.Unlock()
-			case ClassOf(err) == Permanent && ctx.Err() == nil:
+			case bots.ClassOf(err) == bots.Permanent && ctx.Err() == nil:
 				// The platform keeps the message but will not change it
 				// (edit window closed, thread archived, form refused): it
 				// stays as it is, and the answer carries on in a new
@@ -459,7 +462,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 // cannot appear twice), and records the first post's time.
 func (s *Streamer) post(ctx context.Context, body string, live controls) (string, error) {
 	sink := s.sinkFor(live)
-	once, idempotent := sink.(OncePoster)
+	once, idempotent := sink.(bots.OncePoster)
 	part := s.posts
 	s.posts++
 	var id string
@@ -504,7 +507,7 @@ func (s *Streamer) sinkFor(c controls) Sink {
 	return s.sink
 }
 
-// OfferFeedback implements Rateable: the final text's last message shows
+// OfferFeedback implements bots.Rateable: the final text's last message shows
 // the sink's feedback buttons (RatingSink; without one it does nothing).
 // The Engine calls it before Finish, for a complete answer only.
 func (s *Streamer) OfferFeedback() {
@@ -533,18 +536,18 @@ func (s *Streamer) freeze(idx int) {
 	s.mu.Unlock()
 }
 
-// call runs f, retrying by the class of its error (ClassOf): a Transient
+// call runs f, retrying by the class of its error (bots.ClassOf): a bots.Transient
 // failure after the delay the platform asked for (or a growing backoff),
-// an Uncertain one only when idempotent (an edit, a PostOnce), never a
-// Permanent one; bounded by MaxRetries and MaxRetryAfter.
+// an bots.Uncertain one only when idempotent (an edit, a PostOnce), never a
+// bots.Permanent one; bounded by MaxRetries and MaxRetryAfter.
 func (s *Streamer) call(ctx context.Context, idempotent bool, f func() error) error {
 	for attempt := 0; ; attempt++ {
 		err := f()
 		if err == nil {
 			return nil
 		}
-		class := ClassOf(err)
-		if class == Permanent || (class == Uncertain && !idempotent) || attempt >= s.opts.MaxRetries {
+		class := bots.ClassOf(err)
+		if class == bots.Permanent || (class == bots.Uncertain && !idempotent) || attempt >= s.opts.MaxRetries {
 			return err
 		}
 		d := retryDelay(err, attempt)
@@ -565,8 +568,8 @@ func (s *Streamer) call(ctx context.Context, idempotent bool, f func() error) er
 // retryDelay is the pause before retry attempt+1 of a call that failed
 // with err: what the platform asked for, else 1 s doubling per attempt.
 func retryDelay(err error, attempt int) time.Duration {
-	var de DeliveryError
-	var ra RetryAfterError
+	var de bots.DeliveryError
+	var ra bots.RetryAfterError
 	var d time.Duration
 	switch {
 	case errors.As(err, &de):

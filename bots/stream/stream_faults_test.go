@@ -1,29 +1,30 @@
-package bots
+package stream
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"mistralbot/bots"
 )
 
 // classErr is a classified platform error, as adapters return them.
 type classErr struct {
-	class FailureClass
+	class bots.FailureClass
 	after time.Duration
 	gone  bool
 }
 
 func (e classErr) Error() string             { return "fault: " + e.class.String() }
-func (e classErr) Class() FailureClass       { return e.class }
+func (e classErr) Class() bots.FailureClass  { return e.class }
 func (e classErr) RetryAfter() time.Duration { return e.after }
 func (e classErr) Unwrap() error {
 	if e.gone {
-		return ErrMessageGone
+		return bots.ErrMessageGone
 	}
 	return nil
 }
@@ -39,7 +40,7 @@ type fault struct {
 }
 
 // faultSink is a platform that fails calls as scripted. With once it is
-// an OncePoster: a PostOnce repeated for a part returns the first
+// an bots.OncePoster: a PostOnce repeated for a part returns the first
 // message, as Discord's enforce_nonce does.
 type faultSink struct {
 	mu     sync.Mutex
@@ -88,17 +89,17 @@ func (f *faultSink) Edit(ctx context.Context, id, text string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if _, ok := f.msgs[id]; !ok {
-		return classErr{class: Permanent, gone: true}
+		return classErr{class: bots.Permanent, gone: true}
 	}
 	if f.frozen[id] {
-		return classErr{class: Permanent}
+		return classErr{class: bots.Permanent}
 	}
 	ft, failing := f.next("edit")
 	if failing {
 		switch {
 		case ft.err.gone:
 			delete(f.msgs, id)
-		case ft.err.class == Permanent:
+		case ft.err.class == bots.Permanent:
 			f.frozen[id] = true
 		case ft.applied:
 			f.msgs[id] = text
@@ -125,7 +126,7 @@ func (f *faultSink) visible() []string {
 // onceSink adds PostOnce to a faultSink.
 type onceSink struct{ *faultSink }
 
-var _ OncePoster = onceSink{}
+var _ bots.OncePoster = onceSink{}
 
 func (o onceSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
 	o.mu.Lock()
@@ -180,20 +181,20 @@ func TestStreamerFaultTable(t *testing.T) {
 		once   bool
 	}{
 		{name: "no fault"},
-		{name: "429 once on the first post", faults: []fault{{op: "post", n: 0, err: classErr{class: Transient, after: 2 * time.Second}}}},
+		{name: "429 once on the first post", faults: []fault{{op: "post", n: 0, err: classErr{class: bots.Transient, after: 2 * time.Second}}}},
 		{name: "502 three times on an edit", faults: []fault{
-			{op: "edit", n: 1, err: classErr{class: Transient}},
-			{op: "edit", n: 2, err: classErr{class: Transient}},
-			{op: "edit", n: 3, err: classErr{class: Transient}},
+			{op: "edit", n: 1, err: classErr{class: bots.Transient}},
+			{op: "edit", n: 2, err: classErr{class: bots.Transient}},
+			{op: "edit", n: 3, err: classErr{class: bots.Transient}},
 		}},
-		{name: "reset after an edit took effect", faults: []fault{{op: "edit", n: 0, err: classErr{class: Uncertain}, applied: true}}},
-		{name: "edit refused for good mid-stream", faults: []fault{{op: "edit", n: 1, err: classErr{class: Permanent}}}},
-		{name: "first edit refused for good", faults: []fault{{op: "edit", n: 0, err: classErr{class: Permanent}}}},
-		{name: "message deleted mid-stream", faults: []fault{{op: "edit", n: 1, err: classErr{class: Permanent, gone: true}}}},
+		{name: "reset after an edit took effect", faults: []fault{{op: "edit", n: 0, err: classErr{class: bots.Uncertain}, applied: true}}},
+		{name: "edit refused for good mid-stream", faults: []fault{{op: "edit", n: 1, err: classErr{class: bots.Permanent}}}},
+		{name: "first edit refused for good", faults: []fault{{op: "edit", n: 0, err: classErr{class: bots.Permanent}}}},
+		{name: "message deleted mid-stream", faults: []fault{{op: "edit", n: 1, err: classErr{class: bots.Permanent, gone: true}}}},
 		{name: "reset after the post took effect, idempotent post", once: true,
-			faults: []fault{{op: "post", n: 0, err: classErr{class: Uncertain}, applied: true}}},
+			faults: []fault{{op: "post", n: 0, err: classErr{class: bots.Uncertain}, applied: true}}},
 		{name: "undecodable 2xx on a later part, idempotent post", once: true,
-			faults: []fault{{op: "post", n: 1, err: classErr{class: Uncertain}, applied: true}}},
+			faults: []fault{{op: "post", n: 1, err: classErr{class: bots.Uncertain}, applied: true}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -223,9 +224,9 @@ func TestStreamerFaultTable(t *testing.T) {
 // outcome is unclear is not posted again (two answers would be worse than
 // the error the Engine turns into a notice).
 func TestStreamerNeverRepeatsAnUncertainPost(t *testing.T) {
-	fs := newFaultSink(fault{op: "post", n: 0, err: classErr{class: Uncertain}, applied: true})
+	fs := newFaultSink(fault{op: "post", n: 0, err: classErr{class: bots.Uncertain}, applied: true})
 	err := runFault(t, fs, faultAnswer)
-	if ClassOf(err) != Uncertain {
+	if bots.ClassOf(err) != bots.Uncertain {
 		t.Fatalf("Finish = %v, want the uncertain error", err)
 	}
 	if n := fs.calls["post"]; n != 1 {
@@ -238,10 +239,10 @@ func TestStreamerNeverRepeatsAnUncertainPost(t *testing.T) {
 func TestStreamerDoesNotRetryPermanentPosts(t *testing.T) {
 	fs := newFaultSink()
 	for n := range 20 {
-		fs.faults = append(fs.faults, fault{op: "post", n: n, err: classErr{class: Permanent}})
+		fs.faults = append(fs.faults, fault{op: "post", n: n, err: classErr{class: bots.Permanent}})
 	}
 	err := runFault(t, fs, faultAnswer)
-	if ClassOf(err) != Permanent || err == nil {
+	if bots.ClassOf(err) != bots.Permanent || err == nil {
 		t.Fatalf("Finish = %v, want the permanent error", err)
 	}
 	if n := fs.calls["post"]; n > 2 {
@@ -254,36 +255,18 @@ func TestStreamerDoesNotRetryPermanentPosts(t *testing.T) {
 }
 
 // TestStreamerTransientStormEndsWithTheError: 502s longer than the
-// retries end in a Transient error (the journal finishes the reply once
+// retries end in a bots.Transient error (the journal finishes the reply once
 // the platform answers again), after bounded retries.
 func TestStreamerTransientStormEndsWithTheError(t *testing.T) {
 	fs := newFaultSink()
 	for n := range 100 {
-		fs.faults = append(fs.faults, fault{op: "post", n: n, err: classErr{class: Transient}})
+		fs.faults = append(fs.faults, fault{op: "post", n: n, err: classErr{class: bots.Transient}})
 	}
 	err := runFault(t, fs, faultAnswer)
-	if ClassOf(err) != Transient {
+	if bots.ClassOf(err) != bots.Transient {
 		t.Fatalf("Finish = %v, want the transient error", err)
 	}
 	if n := fs.calls["post"]; n > 2*6 {
 		t.Fatalf("%d posts: retries are not bounded", n)
-	}
-}
-
-func TestClassOf(t *testing.T) {
-	cases := []struct {
-		err  error
-		want FailureClass
-	}{
-		{errors.New("unclassified"), Permanent},
-		{retryErr{time.Second}, Transient},
-		{fmt.Errorf("wrapped: %w", classErr{class: Uncertain}), Uncertain},
-		{context.Canceled, Permanent},
-		{fmt.Errorf("post: %w", context.DeadlineExceeded), Permanent},
-	}
-	for _, c := range cases {
-		if got := ClassOf(c.err); got != c.want {
-			t.Errorf("ClassOf(%v) = %v, want %v", c.err, got, c.want)
-		}
 	}
 }

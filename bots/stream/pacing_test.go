@@ -1,75 +1,20 @@
-package bots
+package stream
 
 import (
 	"context"
 	"fmt"
+	"mistralbot/bots"
+	"mistralbot/bots/pace"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
 
-func TestSharedBudgetAdmission(t *testing.T) {
-	now := time.Unix(1000, 0)
-	p := NewSharedBudget(NewBucketClock(5, time.Second, func() time.Time { return now }))
-	for i := range 5 {
-		if !p.Admit() {
-			t.Fatalf("admission %d refused with 5 tokens", i+1)
-		}
-	}
-	if p.Admit() {
-		t.Fatal("a 6th reply was admitted: 5 tokens cannot pay 6 final edits")
-	}
-	if p.Allow() {
-		t.Fatal("an optional edit took a token of the reserve")
-	}
-	if got := p.Share(); got != time.Second {
-		t.Fatalf("share of 5 replies on 5/s = %v, want 1s", got)
-	}
-	p.Release()
-	if got := p.Share(); got != 800*time.Millisecond {
-		t.Fatalf("share of 4 replies on 5/s = %v, want 800ms", got)
-	}
-	if !p.Allow() {
-		t.Fatal("the token beyond a reserve of 4 was refused")
-	}
-	if p.Admit() {
-		t.Fatal("admitted with 4 tokens for a reserve of 4")
-	}
-	now = now.Add(200 * time.Millisecond) // one token back
-	if !p.Admit() {
-		t.Fatal("refused with 5 tokens for a reserve of 4")
-	}
-	ctx := context.Background()
-	for i := range 5 {
-		if err := p.Wait(ctx); err != nil {
-			t.Fatalf("final edit %d: %v", i, err)
-		}
-		p.Release()
-	}
-	if p.Reserved() != 0 || p.Share() != 0 {
-		t.Fatalf("reserve %d, share %v after every reply finished", p.Reserved(), p.Share())
-	}
-	p.Release()
-	if p.Reserved() != 0 {
-		t.Fatal("an extra release made the reserve negative")
-	}
-	now = now.Add(time.Second)
-	p.Pause(time.Second)
-	if p.Admit() {
-		t.Fatal("admitted during a pause")
-	}
-	now = now.Add(2 * time.Second)
-	p.Hold()
-	if p.Reserved() != 1 || !p.Admit() {
-		t.Fatalf("hold: reserve %d; a full bucket must still admit", p.Reserved())
-	}
-}
-
-// countingPacer counts what a Pacer granted: tokens (Allow true, Wait
+// countingPacer counts what a pace.Pacer granted: tokens (Allow true, Wait
 // nil), admissions and releases.
 type countingPacer struct {
-	*SharedBudget
+	*pace.SharedBudget
 	mu                       sync.Mutex
 	grants, admits, releases int
 }
@@ -174,13 +119,13 @@ func (l *ledger) maxInWindow(w time.Duration) int {
 
 func newLedger(n int, per time.Duration) *ledger {
 	l := &ledger{start: time.Now(), burst: float64(n), rate: float64(n) / per.Seconds()}
-	l.pacer = &countingPacer{SharedBudget: NewSharedBudget(NewBucket(n, per))}
+	l.pacer = &countingPacer{SharedBudget: pace.NewSharedBudget(pace.NewBucket(n, per))}
 	return l
 }
 
 // streamWords streams words one by one, every gap, then finishes; it
 // returns the final text.
-func streamWords(ctx context.Context, t *testing.T, r Reply, words int, gap time.Duration) string {
+func streamWords(ctx context.Context, t *testing.T, r bots.Reply, words int, gap time.Duration) string {
 	var b strings.Builder
 	for i := range words {
 		fmt.Fprintf(&b, "w%d ", i)
@@ -198,7 +143,7 @@ func streamWords(ctx context.Context, t *testing.T, r Reply, words int, gap time
 
 func TestStreamerPacedFinalWithNothingPostedIsOnePost(t *testing.T) {
 	frozen := time.Unix(1000, 0)
-	p := NewSharedBudget(NewBucketClock(1, time.Hour, func() time.Time { return frozen }))
+	p := pace.NewSharedBudget(pace.NewBucketClock(1, time.Hour, func() time.Time { return frozen }))
 	p.Hold() // the only token is reserved: no admission
 	cp := &countingPacer{SharedBudget: p}
 	for _, words := range []int{0, 20} {

@@ -1,4 +1,4 @@
-package bots
+package stream
 
 import (
 	"context"

@@ -1,4 +1,12 @@
-package bots
+// Package pace holds the platform budgets the reply writer paces its
+// calls by: Throttle (one budget shared by several replies) and Pacer
+// (a Throttle that also admits replies and shares the optional edits
+// among them), with their implementations, the token Bucket and the
+// SharedBudget on it. The interfaces live here, beside their
+// implementations, rather than in bots/stream, because both the writer
+// and the adapters' own budgets (Discord's per-channel and global
+// budgets) speak them; pace imports no project package.
+package pace
 
 import (
 	"context"
