@@ -11,6 +11,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/internal/cache"
 	"mistralbot/internal/wait"
 )
 
@@ -30,7 +31,7 @@ type workspace struct {
 	appends  *bots.Bucket       // chat.appendStream (Tier 4)
 	streams  *bots.Bucket       // chat.startStream + chat.stopStream (Tier 2)
 	statuses *bots.Bucket       // assistant.threads.setStatus
-	posts    *ttlCache[*bots.Bucket]
+	posts    *cache.Cache[string, *bots.Bucket]
 
 	mu        sync.Mutex
 	nativeOff time.Time // native streaming refused until then
@@ -45,7 +46,7 @@ func (a *Adapter) workspace(team string) *workspace {
 		appends:  bots.NewBucketClock(a.opts.AppendsPerMinute, time.Minute, a.now),
 		streams:  bots.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
 		statuses: bots.NewBucketClock(statusPerMinute, time.Minute, a.now),
-		posts:    newTTLCache[*bots.Bucket](2000, 10*time.Minute, a.now),
+		posts:    cache.New[string, *bots.Bucket](2000, 10*time.Minute, a.now),
 	})
 	return w.(*workspace)
 }
@@ -53,11 +54,11 @@ func (a *Adapter) workspace(team string) *workspace {
 // postBucket paces chat.postMessage in one channel: Slack allows about one
 // message per second per channel, with short bursts.
 func (w *workspace) postBucket(channel string) *bots.Bucket {
-	if b, found := w.posts.get(channel); found {
+	if b, found := w.posts.Get(channel); found {
 		return b
 	}
 	b := bots.NewBucket(5, 5*time.Second)
-	w.posts.put(channel, b)
+	w.posts.Put(channel, b)
 	return b
 }
 
