@@ -142,9 +142,9 @@ type Engine struct {
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
-	inflight     inflight                  // controlled replies a Stop click can cancel (stop.go)
+	inflight     inflight                          // controlled replies a Stop click can cancel (stop.go)
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
-	unsaved      unsavedUsage              // usage the store refused, retried once (usage.go)
+	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to

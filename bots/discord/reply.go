@@ -10,7 +10,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
-	"mistralbot/internal/wait"
+	"mistralbot/internal/retry"
 )
 
 // OpenReply implements bots.Conversations. For a mention in a channel it
@@ -77,7 +77,7 @@ func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, re
 			}
 			continue
 		}
-		if err := wait.Sleep(ctx, a.opts.RetryDelay<<attempt); err != nil {
+		if err := (retry.Backoff{Base: a.opts.RetryDelay, Max: threadMaxWait}).Sleep(ctx, attempt, 0); err != nil {
 			return "", "", err
 		}
 	}
