@@ -108,6 +108,10 @@ type Options struct {
 	MaxReconnects     int
 	// OpenTimeout bounds one gateway connect until READY (default 30 s).
 	OpenTimeout time.Duration
+	// ShutdownGrace is how long Run lets event handlers finish once the
+	// gateway is closed before cancelling them (server.shutdown_grace;
+	// 0: at once).
+	ShutdownGrace time.Duration
 	// TypingInterval repeats the typing indicator (default 8 s; Discord
 	// shows it for 10 s).
 	TypingInterval time.Duration
@@ -350,11 +354,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 	// the client timeout), then the context of anything still running ends.
 	done := make(chan struct{})
 	go func() { a.wg.Wait(); close(done) }()
+	grace := time.NewTimer(a.opts.ShutdownGrace)
 	select {
 	case <-done:
-	case <-time.After(30 * time.Second):
-		a.log.Warn("discord: event handlers still running after 30s; cancelling them")
+	case <-grace.C:
+		a.log.Warn("discord: event handlers still running after server.shutdown_grace; cancelling them", "grace", a.opts.ShutdownGrace)
 	}
+	grace.Stop()
 	cancel()
 	<-done
 	if t, ok := a.s.Client.Transport.(*transport); ok {

@@ -281,6 +281,7 @@ func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log 
 		HTTPClient:         platformClient(20 * time.Second),
 		GlobalPerSecond:    cfg.Discord.RequestsPerSecond,
 		StopButton:         cfg.Discord.StopButton,
+		ShutdownGrace:      cfg.Server.ShutdownGrace,
 		Logger:             log.With("platform", "discord"),
 	}
 	if e != nil {
