@@ -144,7 +144,8 @@ type Slack struct {
 	// CommandPrefix is put before every slash command name: "mb-" gives
 	// /mb-ask.
 	CommandPrefix string `mapstructure:"command_prefix" yaml:"command_prefix"`
-	// TeamID optionally pins the workspace.
+	// TeamID optionally pins the workspace: the adapter refuses a bot
+	// token of another one and drops other workspaces' events.
 	TeamID string `mapstructure:"team_id" yaml:"team_id"`
 }
 

@@ -141,13 +141,6 @@ func DefaultModel(providerName string) string {
 	return m
 }
 
-// DefaultBaseURL returns the base URL used when llm.base_url is empty, ""
-// for an unknown provider.
-func DefaultBaseURL(providerName string) string {
-	u, _, _ := providerDefaults(providerName)
-	return u
-}
-
 // FallbackContextTokens is llm.context_tokens for a model this package does
 // not know: small enough for any current chat model.
 const FallbackContextTokens = 32768

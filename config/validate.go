@@ -230,7 +230,10 @@ func (c *Config) validateBot(p *problems) {
 	if b.MaxPromptChars < 1 {
 		p.add("bot.max_prompt_chars", "must be at least 1, got %d", b.MaxPromptChars)
 	}
-	notNegative(p, "bot.attachment_max_bytes", int64(b.AttachmentMaxBytes))
+	if b.AttachmentMaxBytes < 1 {
+		// The adapters take this as given (no default of their own).
+		p.add("bot.attachment_max_bytes", "must be at least 1, got %d", b.AttachmentMaxBytes)
+	}
 	notNegative(p, "bot.max_images", int64(b.MaxImages))
 	notNegative(p, "bot.image_max_bytes", int64(b.ImageMaxBytes))
 }
