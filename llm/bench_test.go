@@ -33,6 +33,7 @@ func readerStream(c *Client, r io.Reader) *Stream {
 func (s *Stream) rewind(r io.Reader) {
 	s.ev.reset(r)
 	s.think = thinkFilter{held: s.think.held[:0], buf: s.think.buf, out: s.think.out}
+	s.tools.reset()
 	s.res, s.usage, s.cost, s.hasCost, s.reply = Result{}, false, 0, false, tally{}
 	s.sawText, s.finish, s.pending, s.err = false, false, nil, nil
 }
