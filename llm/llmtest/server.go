@@ -478,8 +478,8 @@ type chatRequest struct {
 			Name string `json:"name"`
 		} `json:"function"`
 	} `json:"tools"`
-	ToolChoice json.RawMessage `json:"tool_choice"`
-	Plugins    json.RawMessage `json:"plugins"`
+	ToolChoice    json.RawMessage `json:"tool_choice"`
+	Plugins       json.RawMessage `json:"plugins"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
