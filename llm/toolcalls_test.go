@@ -283,4 +283,3 @@ func TestKnownToolModels(t *testing.T) {
 		t.Fatal("llama3 is not in the catalogue")
 	}
 }
-
