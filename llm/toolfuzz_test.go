@@ -141,17 +141,7 @@ func BenchmarkToolRound(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		r.Reset(data)
-		s.rewind(r)
-		for {
-			_, err := s.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-		}
+		replay(b, s, r, data)
 		calls := s.Result().ToolCalls
 		if len(calls) != 2 || calls[1].Problem != nil {
 			b.Fatalf("%+v", calls)
