@@ -417,3 +417,23 @@ func postRaw(t *testing.T, base, body string) (int, string) {
 	http.DefaultClient.CloseIdleConnections()
 	return resp.StatusCode, string(b)
 }
+
+// TestProbeLearnsToolSupport: a listing that says a model takes no tools
+// (OpenRouter's supported_parameters without "tools", Mistral's
+// capabilities.function_calling false) turns TakesTools false before any
+// refusal; a listed model with tools stays true.
+func TestProbeLearnsToolSupport(t *testing.T) {
+	for _, d := range []llmtest.Dialect{llmtest.OpenRouter, llmtest.Mistral} {
+		models := []llmtest.Model{{ID: "with-tools", ContextLength: 32000}, {ID: "no-tools", ContextLength: 32000, NoTools: true}}
+		h := newHarness(t, llmtest.Options{Dialect: d, Models: models}, Options{Model: "no-tools"})
+		if _, err := h.c.Probe(context.Background(), "no-tools"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.c.Probe(context.Background(), "with-tools"); err != nil {
+			t.Fatal(err)
+		}
+		if h.c.TakesTools("no-tools") || !h.c.TakesTools("with-tools") {
+			t.Fatalf("%s: TakesTools no-tools %v, with-tools %v", d, h.c.TakesTools("no-tools"), h.c.TakesTools("with-tools"))
+		}
+	}
+}

@@ -62,7 +62,9 @@ func KnownToolModel(id string) bool {
 
 // TakesTools reports whether the engine should send tools for model:
 // false once the server refused them (CodeToolsUnsupported) in this
-// process, true otherwise. The catalogue's Small 3.2 and Small 4 take
+// process or its listing said so (Probe: OpenRouter's
+// supported_parameters, Mistral's capabilities.function_calling), true
+// otherwise. The catalogue's Small 3.2 and Small 4 take
 // them; a model nobody knows is tried (a refusal costs one round trip
 // and is remembered).
 func (c *Client) TakesTools(model string) bool {

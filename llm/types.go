@@ -144,4 +144,9 @@ type ModelInfo struct {
 	// Images says whether the model takes image input: OpenRouter's
 	// architecture.input_modalities, Mistral's capabilities.vision.
 	Images ImageSupport
+	// NoTools: the listing says the model takes no tools (OpenRouter's
+	// supported_parameters lacks "tools", Mistral's
+	// capabilities.function_calling is false); false when it says
+	// nothing.
+	NoTools bool
 }

@@ -79,7 +79,7 @@ func mistralToolID(id string) bool {
 //   - a tool result answering no earlier call (OpenAI's wording; the
 //     fake applies it in every dialect).
 func (s *Server) refuseTools(w http.ResponseWriter, req chatRequest, msgs []Message) bool {
-	if s.opts.NoTools && len(req.Tools) > 0 && s.opts.Dialect != Mistral {
+	if (s.opts.NoTools || s.listedNoTools(req.Model)) && len(req.Tools) > 0 && s.opts.Dialect != Mistral {
 		switch {
 		case s.opts.Dialect == OpenRouter:
 			writeJSON(w, http.StatusNotFound, `{"error":{"message":"No endpoints found that support tool use. To learn more about provider routing, visit: https://openrouter.ai/docs/provider-routing","code":404}}`, "")
