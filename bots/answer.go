@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"mistralbot/bots/i18n"
-	"mistralbot/llm"
 )
 
 // finishTimeout bounds delivering a final text once the reply's own context
@@ -70,7 +69,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	p := e.buildPrompt(in)
 	plan := e.newPlan(in, p)
 	temp := e.opts.Temperature
-	req := llm.Request{
+	req := ModelRequest{
 		Model:       set.Model,
 		Messages:    p.messages,
 		Temperature: &temp,
@@ -128,7 +127,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		}
 	}
 	notes = append(notes, e.fileNotes(lang, in.turns[len(in.turns)-1], p)...)
-	var usage llm.Usage
+	var usage Usage
 	release := e.controlled(base, j.msg, lcancel)
 	plan.beforeFinish = func(g generated) {
 		// The answer is written: a click from now on is told so (StopOver).
@@ -185,10 +184,10 @@ func (e *Engine) process(work context.Context, j *job) {
 type generated struct {
 	text      string // the model's text (without notices)
 	outcome   Outcome
-	result    llm.Result
-	started   bool     // the provider accepted the request
-	code      llm.Code // the error's code, "" on success
-	finishErr error    // the final text did not reach the platform
+	result    ModelResult
+	started   bool  // the provider accepted the request
+	code      Code  // the error's code, "" on success
+	finishErr error // the final text did not reach the platform
 	// firstTokenAt is when the first visible text came from the model.
 	firstTokenAt time.Time
 }
@@ -202,9 +201,9 @@ type generated struct {
 // lctx is the model request's context (ctx or derived from it): when a
 // Stop click cancelled it, the answer ends with the text so far and the
 // Stopped notice.
-func (e *Engine) generate(work, ctx, lctx context.Context, reply Reply, req llm.Request, early *earlyStream, lang string, notes []string, recovered bool, plan *answerPlan) generated {
+func (e *Engine) generate(work, ctx, lctx context.Context, reply Reply, req ModelRequest, early *earlyStream, lang string, notes []string, recovered bool, plan *answerPlan) generated {
 	var g generated
-	var st *llm.Stream
+	var st TokenStream
 	var err error
 	if early != nil {
 		defer early.cancel()
@@ -277,7 +276,7 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply Reply, req llm.
 		if recovered {
 			reason, outcome = e.tr(lang, i18n.Interrupted), OutcomeInterrupted
 		}
-		g.outcome, g.code = outcome, llm.ErrorCode(err)
+		g.outcome, g.code = outcome, CodeOf(err)
 		e.log.ErrorContext(ctx, "answer failed", "outcome", outcome, "partial", len(g.text), "err", err)
 		if strings.TrimSpace(g.text) == "" {
 			final = reason
@@ -370,7 +369,7 @@ func (e *Engine) interrupt(ctx context.Context, j *job) {
 // recordUsage stores one reply's usage in one call. A store error never
 // costs the answer (already delivered): the record is kept for one retry
 // at the next heartbeat (usage.go), and logged with its figures.
-func (e *Engine) recordUsage(ctx context.Context, msg Message, u llm.Usage) {
+func (e *Engine) recordUsage(ctx context.Context, msg Message, u Usage) {
 	if ctx.Err() != nil {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
@@ -392,17 +391,14 @@ func (e *Engine) recordUsage(ctx context.Context, msg Message, u llm.Usage) {
 }
 
 // settleUsage works out one reply's usage (estimated when the provider
-// sent none), calibrates the Engine's own estimator from a complete count
-// and records it. It runs before the final text is delivered (see
+// sent none) and records it; calibrating the estimate against the
+// provider's counts is the completer's (it alone sees them whole). It runs before the final text is delivered (see
 // answerPlan.beforeFinish), so /usage asked right after an answer counts
 // it.
-func (e *Engine) settleUsage(ctx context.Context, msg Message, p prompt, g generated) llm.Usage {
+func (e *Engine) settleUsage(ctx context.Context, msg Message, p prompt, g generated) Usage {
 	usage := g.result.Usage
 	if g.started && usage.Total() == 0 {
-		usage = llm.Usage{PromptTokens: p.tokens, CompletionTokens: llm.EstimateTokens(g.text), Estimated: true}
-	}
-	if e.ownEstimator && g.started && !usage.Estimated && usage.PromptTokens > 0 && !g.result.Truncated {
-		e.opts.Estimator.Observe(p.tokens, usage.PromptTokens)
+		usage = Usage{PromptTokens: p.tokens, CompletionTokens: e.tokens.EstimateTokens(g.text), Estimated: true}
 	}
 	if usage.Total() > 0 {
 		e.recordUsage(ctx, msg, usage)
@@ -421,12 +417,12 @@ func anonymize(id string) string {
 type earlyStream struct {
 	cancel context.CancelFunc
 	done   chan struct{}
-	st     *llm.Stream
+	st     TokenStream
 	err    error
 }
 
 // startStream asks the model in the background; get or discard ends it.
-func (e *Engine) startStream(ctx context.Context, req llm.Request, plan *answerPlan) *earlyStream {
+func (e *Engine) startStream(ctx context.Context, req ModelRequest, plan *answerPlan) *earlyStream {
 	ctx, cancel := context.WithCancel(ctx)
 	es := &earlyStream{cancel: cancel, done: make(chan struct{})}
 	go func() {
@@ -437,7 +433,7 @@ func (e *Engine) startStream(ctx context.Context, req llm.Request, plan *answerP
 }
 
 // get waits for the request's answer to start.
-func (es *earlyStream) get() (*llm.Stream, error) {
+func (es *earlyStream) get() (TokenStream, error) {
 	<-es.done
 	return es.st, es.err
 }

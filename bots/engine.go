@@ -8,14 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"mistralbot/llm"
 )
-
-// Completer is what the Engine needs from the LLM client (*llm.Client).
-type Completer interface {
-	Stream(ctx context.Context, req llm.Request) (*llm.Stream, error)
-}
 
 // EngineOptions configure an Engine. cmd/mistralbot fills them from config.
 type EngineOptions struct {
@@ -81,11 +74,11 @@ type EngineOptions struct {
 	MaxPromptChars int
 	// CommandPrefix is put before command names in help texts ("/").
 	CommandPrefix string
-	// Estimator scales token estimates for trimming; pass the client's
-	// (llm.Client.Estimator), which the client calibrates against the
-	// provider's prompt_tokens. nil = a private one that the Engine
-	// calibrates itself after every reply.
-	Estimator *llm.Estimator
+	// Tokens is the token arithmetic prompts are trimmed by; nil means
+	// LLM's own (the completer over the llm client implements Tokens and
+	// calibrates it against the provider's prompt_tokens). Required when
+	// LLM does not implement Tokens.
+	Tokens Tokens
 	// Observer receives reply outcomes for metrics; nil = none.
 	Observer Observer
 	// ReplicaID names this replica stably across restarts (the config's
@@ -124,20 +117,20 @@ type Defaults struct {
 // Engine turns messages and commands into streamed answers. Its methods are
 // safe for concurrent use.
 type Engine struct {
-	opts         EngineOptions
-	ownEstimator bool // calibrate opts.Estimator here (nobody else does)
-	log          *slog.Logger
-	now          func() time.Time
-	pool         *pool
-	settings     *lru[string, Settings]
-	histories    *lru[ConversationKey, []Turn]
-	joined       *lru[ConversationKey, struct{}]
-	claims       *lru[string, struct{}] // dedupe keys claimed here (dispatch.go)
-	notices      *lru[string, struct{}] // limit notices given per user (limits.go)
-	running      atomic.Bool
-	stopped      atomic.Bool
-	jr           *journal // the reply journal (journal.go)
-	idWatch      idWatch  // journaled replies in flight (journal.go)
+	opts      EngineOptions
+	tokens    Tokens // opts.Tokens, else opts.LLM's
+	log       *slog.Logger
+	now       func() time.Time
+	pool      *pool
+	settings  *lru[string, Settings]
+	histories *lru[ConversationKey, []Turn]
+	joined    *lru[ConversationKey, struct{}]
+	claims    *lru[string, struct{}] // dedupe keys claimed here (dispatch.go)
+	notices   *lru[string, struct{}] // limit notices given per user (limits.go)
+	running   atomic.Bool
+	stopped   atomic.Bool
+	jr        *journal // the reply journal (journal.go)
+	idWatch   idWatch  // journaled replies in flight (journal.go)
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
@@ -155,6 +148,12 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	}
 	if opts.Store == nil {
 		problems = append(problems, errors.New("engine: Store is required"))
+	}
+	if opts.Tokens == nil {
+		opts.Tokens, _ = opts.LLM.(Tokens)
+		if opts.Tokens == nil && opts.LLM != nil {
+			problems = append(problems, errors.New("engine: Tokens is required when the LLM does not count tokens"))
+		}
 	}
 	if opts.ContextTokens == 0 {
 		opts.ContextTokens = 32768
@@ -228,26 +227,22 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	ownEstimator := opts.Estimator == nil
-	if ownEstimator {
-		opts.Estimator = &llm.Estimator{}
-	}
 	opts.Admins = normalizeIDs(opts.Admins)
 	opts.AllowedChannels = normalizeIDs(opts.AllowedChannels)
 	opts.AllowedUsers = normalizeIDs(opts.AllowedUsers)
 	return &Engine{
-		opts:         opts,
-		ownEstimator: ownEstimator,
-		log:          opts.Logger,
-		now:          opts.Now,
-		pool:         newPool(opts.QueueSize, opts.MaxPendingPerUser),
-		settings:     newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
-		histories:    newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
-		joined:       newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
-		rated:        newLRU[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
-		claims:       newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
-		notices:      newLRU[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
-		jr:           jr,
+		opts:      opts,
+		tokens:    opts.Tokens,
+		log:       opts.Logger,
+		now:       opts.Now,
+		pool:      newPool(opts.QueueSize, opts.MaxPendingPerUser),
+		settings:  newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
+		histories: newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
+		joined:    newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+		rated:     newLRU[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
+		claims:    newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
+		notices:   newLRU[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
+		jr:        jr,
 	}, nil
 }
 

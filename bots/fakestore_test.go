@@ -2,6 +2,7 @@ package bots
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -57,12 +58,21 @@ func (f *fakeStore) Journaled(context.Context) ([]JournalEntry, error) { return 
 func (f *fakeStore) Ping(context.Context) error                        { return nil }
 func (f *fakeStore) Close() error                                      { return nil }
 
-// nopLLM satisfies Completer for tests that never reach the model.
+// nopLLM satisfies Completer for tests that never reach the model; its
+// token arithmetic is the llm client's (uncalibrated), which the prompt
+// tests' figures are written for.
 type nopLLM struct{}
 
-func (nopLLM) Stream(context.Context, llm.Request) (*llm.Stream, error) {
-	return nil, &llm.Error{Code: llm.CodeInternal, Message: "not used"}
+var _ Tokens = nopLLM{}
+
+func (nopLLM) Stream(context.Context, ModelRequest) (TokenStream, error) {
+	return nil, &ModelError{Code: CodeInternal, Err: errors.New("not used")}
 }
+
+func (nopLLM) EstimateTokens(s string) int            { return llm.EstimateTokens(s) }
+func (nopLLM) MessageOverhead() int                   { return llm.MessageOverhead }
+func (nopLLM) Ratio() float64                         { return 1 }
+func (nopLLM) ImageTokens(model string, w, h int) int { return llm.ImageTokens(model, w, h) }
 
 // clock is a settable test clock.
 type clock struct {

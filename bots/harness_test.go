@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
@@ -191,7 +192,7 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 		st = ho.store(h.store)
 	}
 	opts := bots.EngineOptions{
-		LLM: client, Store: st, Now: h.clk.Now, Logger: testLogger(),
+		LLM: llmcompleter.New(client), Store: st, Now: h.clk.Now, Logger: testLogger(),
 		Defaults:       bots.Defaults{FollowThreads: true, HistoryMessages: 50, Language: "auto", SystemPrompt: "You are Mistral Small, a helpful assistant."},
 		MaxConcurrency: 2, Temperature: 0.3, CommandPrefix: "/",
 	}

@@ -3,7 +3,6 @@ package bots
 import (
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/media"
-	"mistralbot/llm"
 )
 
 // Image is an image attached to a message, checked, downscaled and
@@ -46,7 +45,7 @@ type FileLimits struct {
 	// (bot.attachment_max_bytes; default 100,000).
 	TextMaxBytes int
 	// MaxSide is the longest side of an image sent (default 1540, what
-	// Mistral Small's encoder reads: llm.ImageMaxSide).
+	// Mistral Small's encoder reads: DefaultImageMaxSide).
 	MaxSide int
 }
 
@@ -59,7 +58,7 @@ func (l FileLimits) WithDefaults() FileLimits {
 		l.TextMaxBytes = 100_000
 	}
 	if l.MaxSide <= 0 {
-		l.MaxSide = llm.ImageMaxSide("")
+		l.MaxSide = DefaultImageMaxSide
 	}
 	return l
 }
@@ -122,16 +121,6 @@ func refusalKey(r FileRefusal) i18n.Key {
 	return i18n.FileUnreadable
 }
 
-// ImageTaker is the optional capability of the Completer that knows
-// whether a model takes image input (*llm.Client: the live /models
-// listing, refusals seen, the catalogue). A Completer without it is sent
-// no images.
-type ImageTaker interface {
-	TakesImages(model string) bool
-}
-
-var _ ImageTaker = (*llm.Client)(nil)
-
 // DefaultMaxImages is bot.max_images' default: images sent in one prompt.
 const DefaultMaxImages = 4
 
@@ -156,8 +145,8 @@ func (e *Engine) maxImages() int {
 
 // imageTokens is an image's prompt cost on model, in raw estimate units
 // (divided by the calibration ratio, as the budget is).
-func imageTokens(model string, im *Image, ratio float64) int {
-	n := llm.ImageTokens(model, im.Width, im.Height)
+func imageTokens(tk Tokens, model string, im *Image, ratio float64) int {
+	n := tk.ImageTokens(model, im.Width, im.Height)
 	if ratio <= 0 {
 		return n
 	}
@@ -184,7 +173,7 @@ func (e *Engine) fileNotes(lang string, question Turn, p prompt) []string {
 
 // turnImages picks the images of t to send within room (user turns
 // only), with their cost; cut counts t's images left out.
-func (e *Engine) turnImages(model string, t Turn, room int, ratio float64) (imgs []llm.Image, cost, cut int) {
+func (e *Engine) turnImages(model string, t Turn, room int, ratio float64) (imgs []Image, cost, cut int) {
 	for _, a := range t.Attachments {
 		if a.Image == nil || a.Image.URL == "" {
 			continue
@@ -193,8 +182,8 @@ func (e *Engine) turnImages(model string, t Turn, room int, ratio float64) (imgs
 			cut++
 			continue
 		}
-		imgs = append(imgs, llm.Image{URL: a.Image.URL, Width: a.Image.Width, Height: a.Image.Height})
-		cost += imageTokens(model, a.Image, ratio)
+		imgs = append(imgs, Image{URL: a.Image.URL, Width: a.Image.Width, Height: a.Image.Height})
+		cost += imageTokens(e.tokens, model, a.Image, ratio)
 	}
 	return imgs, cost, cut
 }

@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
-	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
 )
 
@@ -118,7 +118,7 @@ func TestTextOnlyModelToldOnce(t *testing.T) {
 }
 
 // takesNone is a Completer whose model takes no images.
-type takesNone struct{ *llm.Client }
+type takesNone struct{ *llmcompleter.Client }
 
 func (takesNone) TakesImages(string) bool { return false }
 
@@ -126,7 +126,7 @@ func (takesNone) TakesImages(string) bool { return false }
 // model takes no images, none are sent and the asker is told once.
 func TestKnownTextOnlyModelSendsNoImages(t *testing.T) {
 	h := newHarness(t, harnessOptions{engine: func(o *bots.EngineOptions) {
-		o.LLM = takesNone{o.LLM.(*llm.Client)}
+		o.LLM = takesNone{o.LLM.(*llmcompleter.Client)}
 	}})
 	m := mention("1", "look")
 	m.Attachments = []bots.Attachment{bots.ReadFile("a.png", pngBytes(t, 8, 8), bots.FileLimits{})}

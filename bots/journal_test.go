@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 	"mistralbot/bots/stream"
@@ -216,7 +217,7 @@ func (h *harness) another(t *testing.T, edit func(*bots.EngineOptions)) *bots.En
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := bots.EngineOptions{LLM: client, Store: h.store, Now: h.clk.Now, Logger: testLogger(), MaxConcurrency: 2}
+	opts := bots.EngineOptions{LLM: llmcompleter.New(client), Store: h.store, Now: h.clk.Now, Logger: testLogger(), MaxConcurrency: 2}
 	if edit != nil {
 		edit(&opts)
 	}

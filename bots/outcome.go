@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"mistralbot/bots/i18n"
-	"mistralbot/llm"
 )
 
 // Outcome is how a reply ended, for metrics and logs.
@@ -29,8 +28,8 @@ type ReplyStats struct {
 	// Model is the model that answered ("" when none did).
 	Model string
 	// ErrorCode is the llm error code when the answer failed or was cut.
-	ErrorCode llm.Code
-	Usage     llm.Usage
+	ErrorCode Code
+	Usage     Usage
 	// Queued is the wait for a worker; FirstToken the delay from the LLM
 	// request to its first text; Total the time from the message's arrival
 	// in the Engine to the final text.
@@ -79,15 +78,15 @@ func (e *Engine) failure(work, ctx context.Context, err error, lang, model strin
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return e.tr(lang, i18n.ErrTimeout), OutcomeError
 	}
-	var le *llm.Error
-	if errors.As(err, &le) && le.Code == llm.CodeContextLength && le.ContextTokens > 0 {
+	var me *ModelError
+	if errors.As(err, &me) && me.Code == CodeContextLength && me.ContextTokens > 0 {
 		// Still too long after trimming to the window (answerPlan.stream).
-		return e.tr(lang, i18n.MessageTooLong, le.ContextTokens), OutcomeError
+		return e.tr(lang, i18n.MessageTooLong, me.ContextTokens), OutcomeError
 	}
-	key := errorText(llm.ErrorCode(err))
+	key := errorText(CodeOf(err))
 	if key == i18n.ErrModelNotFound {
-		if errors.As(err, &le) && le.Model != "" {
-			model = le.Model
+		if errors.As(err, &me) && me.Model != "" {
+			model = me.Model
 		}
 		return e.tr(lang, key, model), OutcomeError
 	}
@@ -95,21 +94,21 @@ func (e *Engine) failure(work, ctx context.Context, err error, lang, model strin
 }
 
 // errorText is the catalog key for an llm error code.
-func errorText(c llm.Code) i18n.Key {
+func errorText(c Code) i18n.Key {
 	switch c {
-	case llm.CodeInvalid, llm.CodeContextLength:
+	case CodeInvalid, CodeContextLength:
 		return i18n.ErrInvalid
-	case llm.CodeAuth:
+	case CodeAuth:
 		return i18n.ErrAuth
-	case llm.CodeBudget:
+	case CodeBudget:
 		return i18n.ErrBudget
-	case llm.CodeNotFound:
+	case CodeNotFound:
 		return i18n.ErrModelNotFound
-	case llm.CodeRateLimited:
+	case CodeRateLimited:
 		return i18n.ErrRateLimited
-	case llm.CodeUnavailable:
+	case CodeUnavailable:
 		return i18n.ErrUnavailable
-	case llm.CodeTimeout:
+	case CodeTimeout:
 		return i18n.ErrTimeout
 	}
 	return i18n.ErrInternal

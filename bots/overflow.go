@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"mistralbot/bots/i18n"
-	"mistralbot/llm"
 )
 
 // answerPlan is what generate needs beyond the request to recover from a
@@ -37,22 +36,22 @@ func (e *Engine) newPlan(in promptInput, p prompt) *answerPlan {
 // trimming harder by how much the server's count exceeded the estimate,
 // and tries once more. A question that does not fit even alone is not
 // sent again: tooLong says so.
-func (a *answerPlan) stream(ctx context.Context, req llm.Request) (*llm.Stream, error) {
+func (a *answerPlan) stream(ctx context.Context, req ModelRequest) (TokenStream, error) {
 	e := a.e
 	st, err := e.opts.LLM.Stream(ctx, req)
-	var le *llm.Error
-	if err == nil || !errors.As(err, &le) || le.Code != llm.CodeContextLength {
+	var le *ModelError
+	if err == nil || !errors.As(err, &le) || le.Code != CodeContextLength {
 		return st, err
 	}
 	in := a.in
 	in.window = le.ContextTokens
 	if in.window <= 0 { // the refusal named no window: half of what was sent
-		in.window = int(float64(a.p.tokens)*e.opts.Estimator.Ratio())/2 + a.p.maxTokens
+		in.window = int(float64(a.p.tokens)*e.tokens.Ratio())/2 + a.p.maxTokens
 	}
 	// The server counted le.PromptTokens where we estimated a.p.tokens: a
 	// ratio above the calibrated one means the estimate runs low for this
 	// text. Aim 10% under the window.
-	ratio := e.opts.Estimator.Ratio()
+	ratio := e.tokens.Ratio()
 	if le.PromptTokens > 0 && a.p.tokens > 0 {
 		ratio = max(ratio, float64(le.PromptTokens)/float64(a.p.tokens))
 	}

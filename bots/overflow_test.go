@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
 	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
@@ -116,21 +117,22 @@ func TestLongThreadTrimmedToTheServerWindow(t *testing.T) {
 // front without an error and reports prompt_tokens equal to its window;
 // the answer carries a notice and the estimator is not calibrated by it.
 func TestServerTruncationNotice(t *testing.T) {
-	est := &llm.Estimator{}
+	var est *llm.Estimator // the client's, which calibrates itself
 	h := newHarness(t, harnessOptions{
 		server: llmtest.Options{Dialect: llmtest.OpenAI, Server: llmtest.Ollama, ContextTokens: 200,
 			Models: []llmtest.Model{{ID: "mistralai/mistral-small-3.2-24b-instruct", ContextLength: 131072}}},
 		engine: func(o *bots.EngineOptions) {
 			// The probe finds Ollama's runtime window (after loading it).
-			if _, err := o.LLM.(*llm.Client).Probe(context.Background(), ""); err != nil {
+			client := o.LLM.(*llmcompleter.Client).LLM()
+			if _, err := client.Probe(context.Background(), ""); err != nil {
 				t.Fatal(err)
 			}
+			est = client.Estimator()
 			// An estimate running low (code, other scripts) fills the
 			// window past what the server counts.
 			for range 40 {
 				est.Observe(1000, 250)
 			}
-			o.Estimator = est
 		},
 	})
 	ratio := est.Ratio()

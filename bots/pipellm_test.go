@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/llm"
 )
 
@@ -99,8 +100,9 @@ func (b *pipeBody) Close() error {
 	return b.PipeReader.Close()
 }
 
-// client is an llm.Client on p; it reads every chunk as it arrives.
-func (p *pipeLLM) client(t *testing.T) *llm.Client {
+// client is the completer over an llm.Client on p; it reads every chunk
+// as it arrives.
+func (p *pipeLLM) client(t *testing.T) *llmcompleter.Client {
 	t.Helper()
 	c, err := llm.New(llm.Options{Dialect: llm.OpenAI, BaseURL: "http://llm.invalid/v1", APIKey: "test-key",
 		Model: "m1", MaxRetries: -1, IdleTimeout: time.Minute, ReadInterval: -1,
@@ -108,7 +110,7 @@ func (p *pipeLLM) client(t *testing.T) *llm.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c
+	return llmcompleter.New(c)
 }
 
 // words splits s into chunks of one word each (with its space).

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"mistralbot/bots/i18n"
-	"mistralbot/llm"
 )
 
 // promptInput is everything a prompt is built from.
@@ -29,10 +28,10 @@ type promptInput struct {
 
 // prompt is a built request body.
 type prompt struct {
-	messages []llm.Message
+	messages []ModelMessage
 	// dropped counts history turns left out to fit the context window.
 	dropped int
-	// tokens is the uncalibrated estimate of messages (llm.EstimateTokens),
+	// tokens is the uncalibrated estimate of messages (Tokens.EstimateTokens),
 	// what Estimator.Observe compares with the provider's count.
 	tokens int
 	// window and maxTokens are the context window trimmed to and the
@@ -69,17 +68,17 @@ type prompt struct {
 //     the oldest; the conversation after the system message never starts
 //     with an assistant turn (leading bot turns are quoted in a user turn).
 func (e *Engine) buildPrompt(in promptInput) prompt {
-	est := llm.EstimateTokens
+	est := e.tokens.EstimateTokens
 	sys := systemMessage(in)
 	window, maxTokens := e.promptBudget(in)
 	// Raw estimates are compared with the budget divided by the calibration
 	// ratio: one division instead of scaling every turn.
-	ratio := e.opts.Estimator.Ratio()
+	ratio := e.tokens.Ratio()
 	if in.ratio > 0 {
 		ratio = in.ratio
 	}
 	budget := int(float64(window-maxTokens) / ratio)
-	sysCost := est(sys) + llm.MessageOverhead
+	sysCost := est(sys) + e.tokens.MessageOverhead()
 	used := sysCost
 
 	// The bot's own notices are not part of what the model said.
@@ -88,7 +87,7 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 	// too long to fit even alone (a pasted log the server refused) is left
 	// out and the walk goes on: it must not cost the thread its context.
 	var kept []Turn
-	var keptImages [][]llm.Image // the images sent of each kept turn
+	var keptImages [][]Image // the images sent of each kept turn
 	tooLong := false
 	// Images go to a model that takes them, at most maxImages in all:
 	// the question's first, then the newest turns' (the walk's order).
@@ -106,7 +105,7 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 				pr.imagesCut = cut
 			}
 		}
-		cost := turnTokens(est, turns[i]) + imgCost
+		cost := turnTokens(e.tokens, turns[i]) + imgCost
 		if i == len(turns)-1 {
 			tooLong = used+cost > budget
 		} else if used+cost > budget {
@@ -139,13 +138,13 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 		return kept[i].Role
 	}
 
-	msgs := make([]llm.Message, 0, len(kept)+1)
-	msgs = append(msgs, llm.Message{Role: llm.RoleSystem, Content: sys})
+	msgs := make([]ModelMessage, 0, len(kept)+1)
+	msgs = append(msgs, ModelMessage{Role: RoleSystem, Content: sys})
 	var b strings.Builder
 	for i := 0; i < len(kept); {
 		role := roleOf(i)
 		b.Reset()
-		var images []llm.Image
+		var images []Image
 		j := i
 		for ; j < len(kept) && roleOf(j) == role; j++ {
 			images = append(images, keptImages[j]...)
@@ -157,29 +156,19 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 			}
 			renderTurn(&b, kept[j])
 		}
-		r := llm.RoleUser
+		r := RoleUser
 		if role == BotTurn {
-			r = llm.RoleAssistant
+			r = RoleAssistant
 		}
-		if r != llm.RoleUser {
+		if r != RoleUser {
 			images = nil // only user content carries images
 		}
-		msgs = append(msgs, llm.Message{Role: r, Content: b.String(), Images: images})
+		msgs = append(msgs, ModelMessage{Role: r, Content: b.String(), Images: images})
 		i = j
 	}
 	pr.messages, pr.dropped, pr.tokens, pr.window, pr.maxTokens, pr.tooLong = msgs, dropped, used, window, maxTokens, tooLong
 	return pr
 }
-
-// ContextWindower is the optional capability of the Completer that knows
-// the context window the server stated for a model (*llm.Client: from
-// GET /models, Ollama's API, or a context-length refusal); Tokens 0 means
-// it knows none.
-type ContextWindower interface {
-	ContextWindow(model string) llm.ContextWindow
-}
-
-var _ ContextWindower = (*llm.Client)(nil)
 
 // promptBudget returns the context window to trim to and the reply
 // budget: EngineOptions.ContextTokens, or the server's window when it is
@@ -189,8 +178,8 @@ var _ ContextWindower = (*llm.Client)(nil)
 func (e *Engine) promptBudget(in promptInput) (window, maxTokens int) {
 	window = e.opts.ContextTokens
 	if cw, ok := e.opts.LLM.(ContextWindower); ok {
-		if w := cw.ContextWindow(in.settings.Model); w.Tokens > 0 && w.Tokens < window {
-			window = w.Tokens
+		if w := cw.ContextWindow(in.settings.Model); w > 0 && w < window {
+			window = w
 		}
 	}
 	if in.window > 0 {
@@ -256,8 +245,9 @@ func contextLine(p Platform, now time.Time) string {
 }
 
 // turnTokens estimates the tokens of a rendered turn without rendering it.
-func turnTokens(est func(string) int, t Turn) int {
-	n := llm.MessageOverhead + est(t.Text)
+func turnTokens(tk Tokens, t Turn) int {
+	est := tk.EstimateTokens
+	n := tk.MessageOverhead() + est(t.Text)
 	if t.Role == UserTurn && t.Name != "" {
 		n += est(t.Name) + 1
 	}

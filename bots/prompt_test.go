@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"mistralbot/bots/i18n"
-	"mistralbot/llm"
 )
 
 var promptNow = time.Date(2026, 11, 25, 14, 3, 0, 0, time.UTC)
@@ -31,11 +30,11 @@ func TestBuildPromptShape(t *testing.T) {
 			userTurn("5", "Alice", "and when?"),
 		},
 	})
-	roles := make([]llm.Role, len(p.messages))
+	roles := make([]Role, len(p.messages))
 	for i, m := range p.messages {
 		roles[i] = m.Role
 	}
-	want := []llm.Role{llm.RoleSystem, llm.RoleUser, llm.RoleAssistant, llm.RoleUser}
+	want := []Role{RoleSystem, RoleUser, RoleAssistant, RoleUser}
 	if fmt.Sprint(roles) != fmt.Sprint(want) {
 		t.Fatalf("roles = %v, want %v", roles, want)
 	}
@@ -75,7 +74,7 @@ func TestLanguageInstruction(t *testing.T) {
 		if !strings.Contains(sys, tc.want) || strings.Contains(sys, tc.notWant) {
 			t.Errorf("lang %q/%q: system message %q, want %q without %q", tc.lang, tc.answerIn, sys, tc.want, tc.notWant)
 		}
-		if n := strings.Count(fmt.Sprint(p.messages), "system"); n != 1 || p.messages[0].Role != llm.RoleSystem {
+		if n := strings.Count(fmt.Sprint(p.messages), "system"); n != 1 || p.messages[0].Role != RoleSystem {
 			t.Errorf("want exactly one leading system message, got %v", p.messages)
 		}
 	}
@@ -107,7 +106,7 @@ func TestBuildPromptTrims(t *testing.T) {
 	if p.dropped == 0 || p.dropped >= len(turns) {
 		t.Fatalf("dropped = %d of %d", p.dropped, len(turns))
 	}
-	if p.messages[1].Role != llm.RoleUser {
+	if p.messages[1].Role != RoleUser {
 		t.Errorf("first message after system is %s", p.messages[1].Role)
 	}
 	last := p.messages[len(p.messages)-1]
@@ -155,7 +154,7 @@ func thread200() []Turn {
 func TestBuildPrompt200(t *testing.T) {
 	e := testEngine(t, EngineOptions{ContextTokens: 131072, MaxTokens: 1024})
 	p := e.buildPrompt(promptInput{settings: Settings{Language: "fr"}, platform: Slack, now: promptNow, turns: thread200()})
-	if p.dropped != 0 || p.messages[0].Role != llm.RoleSystem {
+	if p.dropped != 0 || p.messages[0].Role != RoleSystem {
 		t.Fatalf("dropped %d, first role %s", p.dropped, p.messages[0].Role)
 	}
 	for i := 1; i < len(p.messages); i++ {
@@ -198,15 +197,15 @@ func FuzzBuildPrompt(f *testing.F) {
 		}
 		turns[len(turns)-1].Role = UserTurn
 		p := e.buildPrompt(promptInput{settings: Settings{Language: LanguageAuto}, platform: Slack, now: promptNow, turns: turns})
-		if p.messages[0].Role != llm.RoleSystem || len(p.messages) < 2 {
+		if p.messages[0].Role != RoleSystem || len(p.messages) < 2 {
 			t.Fatalf("messages %v", p.messages)
 		}
 		for i, m := range p.messages[1:] {
-			if m.Role == llm.RoleSystem || (i > 0 && m.Role == p.messages[i].Role) {
+			if m.Role == RoleSystem || (i > 0 && m.Role == p.messages[i].Role) {
 				t.Fatalf("message %d: role %s after %s", i+1, m.Role, p.messages[i].Role)
 			}
 		}
-		if p.messages[1].Role != llm.RoleUser || p.messages[len(p.messages)-1].Role != llm.RoleUser {
+		if p.messages[1].Role != RoleUser || p.messages[len(p.messages)-1].Role != RoleUser {
 			t.Fatalf("first or last turn is not the user's: %v", p.messages)
 		}
 		if !strings.HasSuffix(p.messages[len(p.messages)-1].Content, "N: "+turns[len(turns)-1].Text) {

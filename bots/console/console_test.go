@@ -13,6 +13,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/console"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -46,7 +47,7 @@ func session(t *testing.T, srv *llmtest.Server, in io.Reader) (string, *bots.Eng
 		t.Fatal(err)
 	}
 	eng, err := bots.NewEngine(bots.EngineOptions{
-		LLM: client, Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
+		LLM: llmcompleter.New(client), Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
 		Defaults: bots.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/",
 	})
 	if err != nil {

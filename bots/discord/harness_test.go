@@ -14,6 +14,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/discord/discordtest"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
@@ -75,7 +76,7 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 	}
 	mem := store.NewMemory(store.MemoryOptions{})
 	eng, err := bots.NewEngine(bots.EngineOptions{
-		LLM: client, Store: mem,
+		LLM: llmcompleter.New(client), Store: mem,
 		Defaults:      bots.Defaults{FollowThreads: true},
 		ShutdownGrace: 2 * time.Second, CommandPrefix: "/", Logger: quietLogger(),
 		TranslateReactions: true,

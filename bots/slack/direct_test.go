@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -43,7 +44,7 @@ func newDirect(t *testing.T, native bool, fo fakeslack.Options) *direct {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := bots.NewEngine(bots.EngineOptions{LLM: model, Store: store.NewMemory(store.MemoryOptions{}),
+	engine, err := bots.NewEngine(bots.EngineOptions{LLM: llmcompleter.New(model), Store: store.NewMemory(store.MemoryOptions{}),
 		Logger: logger})
 	if err != nil {
 		t.Fatal(err)

@@ -14,7 +14,6 @@ import (
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
-	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
 )
 
@@ -314,11 +313,22 @@ func TestHistoryPaginatesLongThreads(t *testing.T) {
 	}
 }
 
+// nopLLM is a model port for tests that never reach the model.
 type nopLLM struct{}
 
-func (nopLLM) Stream(context.Context, llm.Request) (*llm.Stream, error) {
+var (
+	_ bots.Completer = nopLLM{}
+	_ bots.Tokens    = nopLLM{}
+)
+
+func (nopLLM) Stream(context.Context, bots.ModelRequest) (bots.TokenStream, error) {
 	return nil, errors.New("no model in this test")
 }
+
+func (nopLLM) EstimateTokens(s string) int      { return len(s)/3 + 1 }
+func (nopLLM) MessageOverhead() int             { return 4 }
+func (nopLLM) Ratio() float64                   { return 1 }
+func (nopLLM) ImageTokens(string, int, int) int { return 0 }
 
 func nopStore() bots.Store { return store.NewMemory(store.MemoryOptions{}) }
 

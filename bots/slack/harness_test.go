@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -102,7 +103,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 		t.Fatal(err)
 	}
 	eo := bots.EngineOptions{
-		LLM:            client,
+		LLM:            llmcompleter.New(client),
 		Store:          store.NewMemory(store.MemoryOptions{}),
 		Defaults:       bots.Defaults{FollowThreads: true},
 		MaxConcurrency: 32,

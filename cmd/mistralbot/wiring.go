@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/discord"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/metrics"
 	"mistralbot/bots/slack"
 	"mistralbot/bots/store"
@@ -137,7 +138,7 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		channels[id] = cs
 	}
 	return bots.EngineOptions{
-		LLM:   client,
+		LLM:   llmcompleter.New(client),
 		Store: store,
 		Defaults: bots.Defaults{
 			SystemPrompt:    cfg.Bot.SystemPrompt,
@@ -164,7 +165,6 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		TranslateReactions:    cfg.Bot.TranslateReactions,
 		ShutdownGrace:         cfg.Server.ShutdownGrace,
 		MaxPromptChars:        cfg.Bot.MaxPromptChars,
-		Estimator:             client.Estimator(),
 		ReplicaID:             replicaID(cfg.Server.ReplicaID),
 		Logger:                log,
 	}
