@@ -106,7 +106,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		// The bot is in the thread from its first reply on: a follow-up
 		// posted while this answer streams needs no mention either (it
 		// waits in this conversation's lane and is answered next).
-		e.joined.put(j.key, struct{}{})
+		e.joined.Put(j.key, struct{}{})
 	}
 	reply = e.journaled(j, reply)
 	if expired {
@@ -149,21 +149,21 @@ func (e *Engine) process(work context.Context, j *job) {
 		case j.recovered():
 			// The fetched history holds the partial answer: fetch again.
 			if j.kind != jobTranslate {
-				e.joined.put(j.key, struct{}{})
+				e.joined.Put(j.key, struct{}{})
 			}
-			e.histories.remove(j.key)
+			e.histories.Remove(j.key)
 		case j.kind == jobMessage:
-			e.joined.put(j.key, struct{}{})
+			e.joined.Put(j.key, struct{}{})
 			e.addReply(j.key, j.msg.ID, Turn{Role: BotTurn, Text: g.text})
 		case j.kind == jobAsk:
 			// A command run inside a thread joins it. Where the answer
 			// lands is the adapter's choice; the next fetch will tell.
-			e.joined.put(j.key, struct{}{})
-			e.histories.remove(j.key)
+			e.joined.Put(j.key, struct{}{})
+			e.histories.Remove(j.key)
 		case j.kind == jobTranslate:
 			// A translation is a service, not joining the discussion: the
 			// people talking there are not followed up.
-			e.histories.remove(j.key)
+			e.histories.Remove(j.key)
 		}
 	}
 	var visible time.Duration // first token to first text on the platform

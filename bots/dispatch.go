@@ -108,7 +108,7 @@ func (e *Engine) Dispatch(ctx context.Context, conv Conversations, msg Message) 
 	}
 	// The bot is in the thread from now on: a follow-up posted while this
 	// answer still waits for a worker is answered after it, not ignored.
-	e.joined.put(msg.Key, struct{}{})
+	e.joined.Put(msg.Key, struct{}{})
 	return Queued, nil
 }
 
@@ -125,7 +125,7 @@ func (e *Engine) shouldAnswer(ctx context.Context, conv Conversations, msg Messa
 	if !e.opts.Defaults.FollowThreads || !msg.InThread {
 		return false
 	}
-	if _, ok := e.joined.get(msg.Key); ok {
+	if _, ok := e.joined.Get(msg.Key); ok {
 		return true
 	}
 	// Not remembered (new process, or evicted): the thread itself says
@@ -133,7 +133,7 @@ func (e *Engine) shouldAnswer(ctx context.Context, conv Conversations, msg Messa
 	// worker that answers does not fetch it again.
 	for _, t := range e.history(ctx, conv, msg) {
 		if t.Role == BotTurn {
-			e.joined.put(msg.Key, struct{}{})
+			e.joined.Put(msg.Key, struct{}{})
 			return true
 		}
 	}
@@ -158,7 +158,7 @@ func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 	if len(keys) == 0 {
 		return true
 	}
-	if !e.claims.claim(struct{}{}, keys...) {
+	if !e.claims.Claim(struct{}{}, keys...) {
 		e.log.DebugContext(ctx, "duplicate delivery (claimed here)", "claim", strings.Join(keys, ", "))
 		return false
 	}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mistralbot/internal/cache"
 )
 
 // EngineOptions configure an Engine. cmd/mistralbot fills them from config.
@@ -122,11 +124,11 @@ type Engine struct {
 	log       *slog.Logger
 	now       func() time.Time
 	pool      *pool
-	settings  *lru[string, Settings]
-	histories *lru[ConversationKey, []Turn]
-	joined    *lru[ConversationKey, struct{}]
-	claims    *lru[string, struct{}] // dedupe keys claimed here (dispatch.go)
-	notices   *lru[string, struct{}] // limit notices given per user (limits.go)
+	settings  *cache.Cache[string, Settings]
+	histories *cache.Cache[ConversationKey, []Turn]
+	joined    *cache.Cache[ConversationKey, struct{}]
+	claims    *cache.Cache[string, struct{}] // dedupe keys claimed here (dispatch.go)
+	notices   *cache.Cache[string, struct{}] // limit notices given per user (limits.go)
 	running   atomic.Bool
 	stopped   atomic.Bool
 	jr        *journal // the reply journal (journal.go)
@@ -134,9 +136,9 @@ type Engine struct {
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
-	inflight     inflight                  // controlled replies a Stop click can cancel (stop.go)
-	rated        *lru[string, ratedAnswer] // finished answers open to votes (feedback.go)
-	unsaved      unsavedUsage              // usage the store refused, retried once (usage.go)
+	inflight     inflight                          // controlled replies a Stop click can cancel (stop.go)
+	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
+	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
 }
 
 // NewEngine checks opts, fills defaults and returns an Engine; call Run to
@@ -236,12 +238,12 @@ func NewEngine(opts EngineOptions) (*Engine, error) {
 		log:       opts.Logger,
 		now:       opts.Now,
 		pool:      newPool(opts.QueueSize, opts.MaxPendingPerUser),
-		settings:  newLRU[string, Settings](4096, opts.SettingsTTL, opts.Now),
-		histories: newLRU[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
-		joined:    newLRU[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
-		rated:     newLRU[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
-		claims:    newLRU[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
-		notices:   newLRU[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
+		settings:  cache.New[string, Settings](4096, opts.SettingsTTL, opts.Now),
+		histories: cache.New[ConversationKey, []Turn](1024, opts.HistoryTTL, opts.Now),
+		joined:    cache.New[ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+		rated:     cache.New[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
+		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
+		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:        jr,
 	}, nil
 }

@@ -83,14 +83,14 @@ func (e *Engine) offerFeedback(reply Reply, msg Message, model, lang string) {
 	if _, ok := e.opts.Store.(FeedbackStore); !ok {
 		return
 	}
-	e.rated.put(c.ReplyID(), ratedAnswer{platform: msg.Key.Platform, channel: settingsID(msg), model: model, language: lang})
+	e.rated.Put(c.ReplyID(), ratedAnswer{platform: msg.Key.Platform, channel: settingsID(msg), model: model, language: lang})
 	r.OfferFeedback()
 }
 
 // Feedback records userID's vote on the answer replyID of platform p. A
 // store error is returned (the adapter tells the clicker it failed).
 func (e *Engine) Feedback(ctx context.Context, p Platform, replyID, userID string, up bool) (FeedbackResult, error) {
-	a, ok := e.rated.get(replyID)
+	a, ok := e.rated.Get(replyID)
 	fs, fok := e.opts.Store.(FeedbackStore)
 	if !ok || !fok || a.platform != p || userID == "" {
 		return FeedbackUnknown, nil

@@ -17,13 +17,13 @@ import (
 // through conv, and makes sure msg itself is in the cache. On a fetch error
 // the conversation is msg alone.
 func (e *Engine) history(ctx context.Context, conv Conversations, msg Message) []Turn {
-	turns, ok := e.histories.getCopy(msg.Key, slices.Clone)
+	turns, ok := e.histories.GetCopy(msg.Key, slices.Clone)
 	switch {
 	case !ok && opensThread(msg):
 		// Nothing came before it in its thread: no round trip (a busy
 		// Slack workspace has 50 conversations.replies a minute).
 		turns = []Turn{turnOf(msg)}
-		e.histories.put(msg.Key, slices.Clone(turns))
+		e.histories.Put(msg.Key, slices.Clone(turns))
 	case !ok:
 		fetched, err := conv.History(ctx, msg.Key, e.opts.Defaults.HistoryMessages)
 		if err != nil {
@@ -35,7 +35,7 @@ func (e *Engine) history(ctx context.Context, conv Conversations, msg Message) [
 		if indexOf(turns, msg.ID) < 0 {
 			turns = append(turns, turnOf(msg)) // the platform did not list it yet
 		}
-		e.histories.put(msg.Key, slices.Clone(turns))
+		e.histories.Put(msg.Key, slices.Clone(turns))
 	case indexOf(turns, msg.ID) < 0:
 		e.appendTurn(msg.Key, turnOf(msg))
 		turns = append(turns, turnOf(msg))
@@ -106,7 +106,7 @@ func (e *Engine) observe(msg Message) {
 // already there, keeping at most HistoryMessages turns.
 func (e *Engine) appendTurn(key ConversationKey, t Turn) {
 	limit := e.opts.Defaults.HistoryMessages
-	e.histories.update(key, func(turns []Turn) []Turn {
+	e.histories.Update(key, func(turns []Turn) []Turn {
 		if indexOf(turns, t.ID) >= 0 {
 			return turns
 		}
@@ -124,7 +124,7 @@ func (e *Engine) appendTurn(key ConversationKey, t Turn) {
 // then sees each answer next to its question.
 func (e *Engine) addReply(key ConversationKey, questionID string, t Turn) {
 	limit := e.opts.Defaults.HistoryMessages
-	e.histories.update(key, func(turns []Turn) []Turn {
+	e.histories.Update(key, func(turns []Turn) []Turn {
 		at := len(turns)
 		if i := indexOf(turns, questionID); i >= 0 {
 			at = i + 1
@@ -143,6 +143,6 @@ func (e *Engine) addReply(key ConversationKey, questionID string, t Turn) {
 // Forget drops what the Engine remembers of a conversation (cached history,
 // joined thread), e.g. when a console user resets the conversation.
 func (e *Engine) Forget(key ConversationKey) {
-	e.histories.remove(key)
-	e.joined.remove(key)
+	e.histories.Remove(key)
+	e.joined.Remove(key)
 }

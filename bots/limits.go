@@ -97,7 +97,7 @@ const noticeCacheSize = 1 << 14
 // refused "<name>_repeat" and logged at debug, and gets nothing.
 func (e *Engine) firstNotice(ctx context.Context, msg Message, name string) bool {
 	user := UserID(msg.Key.Platform, msg.UserID)
-	if e.notices.claim(struct{}{}, name+":"+user) {
+	if e.notices.Claim(struct{}{}, name+":"+user) {
 		return true
 	}
 	e.log.DebugContext(ctx, "limit notice already given; refused without a notice", "limit", name, "user", user, "key", msg.Key.String())

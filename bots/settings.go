@@ -47,7 +47,7 @@ func settingsID(msg Message) string {
 // logged and the config and defaults apply: answering with default
 // settings beats not answering.
 func (e *Engine) Settings(ctx context.Context, channelID string) Settings {
-	if s, ok := e.settings.get(channelID); ok {
+	if s, ok := e.settings.Get(channelID); ok {
 		return s
 	}
 	stored, err := e.opts.Store.Settings(ctx, channelID)
@@ -57,7 +57,7 @@ func (e *Engine) Settings(ctx context.Context, channelID string) Settings {
 		stored = ChannelSettings{}
 	}
 	s := e.resolve(channelID, stored)
-	e.settings.put(channelID, s)
+	e.settings.Put(channelID, s)
 	return s
 }
 
@@ -92,7 +92,7 @@ func (e *Engine) resolve(channelID string, stored ChannelSettings) Settings {
 // updateSettings writes channel overrides to the store and drops the
 // cached resolution so this replica sees the change at once.
 func (e *Engine) updateSettings(ctx context.Context, channelID string, cs ChannelSettings) error {
-	defer e.settings.remove(channelID)
+	defer e.settings.Remove(channelID)
 	if err := e.opts.Store.UpdateSettings(ctx, channelID, cs); err != nil {
 		return fmt.Errorf("engine: update settings of %s: %w", channelID, err)
 	}

@@ -193,6 +193,10 @@ type Server struct {
 	// holds a file descriptor); 0 means half the process's file-descriptor
 	// limit, at most 4096.
 	MaxConnections int `mapstructure:"max_connections" yaml:"max_connections"`
+	// MaxConnectionsPerIP bounds the connections one peer address holds
+	// (0: no bound, the default: behind a TLS proxy, which Slack's HTTPS
+	// Request URLs usually mean, every connection has the proxy's address).
+	MaxConnectionsPerIP int `mapstructure:"max_connections_per_ip" yaml:"max_connections_per_ip"`
 }
 
 // Store configures settings, usage and dedupe storage.

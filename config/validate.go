@@ -188,6 +188,7 @@ func (c *Config) validateServerStore(p *problems) {
 		}
 	}
 	notNegative(p, "server.max_connections", int64(c.Server.MaxConnections))
+	notNegative(p, "server.max_connections_per_ip", int64(c.Server.MaxConnectionsPerIP))
 	notNegative(p, "server.shutdown_grace", int64(c.Server.ShutdownGrace))
 	notNegative(p, "store.start_timeout", int64(c.Store.StartTimeout))
 	switch c.Store.Driver {

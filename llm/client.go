@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"mistralbot/internal/retry"
+	"mistralbot/internal/wait"
 )
 
 // MaxOpenRouterModels is OpenRouter's cap on the models field: the model
@@ -160,7 +163,7 @@ func New(opts Options) (*Client, error) {
 		log:     opts.Logger,
 		est:     &Estimator{},
 		now:     time.Now,
-		sleep:   sleepCtx,
+		sleep:   wait.Sleep,
 		jitter:  rand.Float64,
 		retired: map[string]bool{},
 		windows: map[string]ContextWindow{},
@@ -341,25 +344,11 @@ func (c *Client) streamModel(ctx context.Context, req Request, model string, res
 // longer than MaxRetryAfter), else exponential backoff with full jitter:
 // uniform in [0, min(BackoffMax, BackoffBase*2^attempt)).
 func (c *Client) retryDelay(attempt int, e *Error) (time.Duration, bool) {
-	if e.RetryAfter > 0 {
-		return e.RetryAfter, e.RetryAfter <= c.opts.MaxRetryAfter
+	if e.RetryAfter > c.opts.MaxRetryAfter {
+		return e.RetryAfter, false
 	}
-	ceil := c.opts.BackoffMax
-	if attempt < 30 {
-		ceil = min(c.opts.BackoffBase<<attempt, c.opts.BackoffMax)
-	}
-	return time.Duration(c.jitter() * float64(ceil)), true
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	b := retry.Backoff{Base: c.opts.BackoffBase, Max: c.opts.BackoffMax, Jitter: 1, Rand: c.jitter}
+	return b.Delay(attempt, e.RetryAfter), true
 }
 
 // ctxError reports a request ended by the caller's context.

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"mistralbot/internal/wait"
 	"mistralbot/llm/llmtest"
 )
 
@@ -171,7 +172,7 @@ func TestRetrySleepStopsOnCancel(t *testing.T) {
 	h := newHarness(t, llmtest.Options{}, Options{Dialect: OpenRouter})
 	h.srv.Script(llmtest.Scenario{Status: 503, Times: 5})
 	ctx, cancel := context.WithCancel(context.Background())
-	h.c.sleep = func(ctx context.Context, d time.Duration) error { cancel(); return sleepCtx(ctx, time.Hour) }
+	h.c.sleep = func(ctx context.Context, d time.Duration) error { cancel(); return wait.Sleep(ctx, time.Hour) }
 	_, err := h.c.Stream(ctx, userReq("q"))
 	if e := asError(t, err); e.Code != CodeUnavailable || e.Err != context.Canceled {
 		t.Fatalf("error %+v", e)

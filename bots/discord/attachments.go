@@ -15,6 +15,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/internal/cache"
 )
 
 // maxAttachments bounds the files read from one message.
@@ -59,12 +60,14 @@ func isText(att *discordgo.MessageAttachment) bool {
 // about a megabyte each) get a smaller cache than text. Failed downloads
 // are not cached: an expired CDN URL is fetched again with the fresh one
 // the next History call brings.
-type attachmentCache struct{ m, images *ttlMap[bots.Attachment] }
+type attachmentCache struct {
+	m, images *cache.Cache[string, bots.Attachment]
+}
 
 func newAttachmentCache() *attachmentCache {
 	return &attachmentCache{
-		m:      newTTLMap[bots.Attachment](time.Hour, 256, time.Now),
-		images: newTTLMap[bots.Attachment](time.Hour, 32, time.Now),
+		m:      cache.New[string, bots.Attachment](256, time.Hour, time.Now),
+		images: cache.New[string, bots.Attachment](32, time.Hour, time.Now),
 	}
 }
 
@@ -83,11 +86,11 @@ func (a *Adapter) attachments(ctx context.Context, list []*discordgo.MessageAtta
 			continue
 		}
 		key := att.ID + "\x00" + att.URL
-		if got, ok := a.atts.m.get(key); ok {
+		if got, ok := a.atts.m.Get(key); ok {
 			out = append(out, got)
 			continue
 		}
-		if got, ok := a.atts.images.get(key); ok {
+		if got, ok := a.atts.images.Get(key); ok {
 			out = append(out, got)
 			continue
 		}
@@ -95,9 +98,9 @@ func (a *Adapter) attachments(ctx context.Context, list []*discordgo.MessageAtta
 		switch {
 		case !cache:
 		case got.Image != nil:
-			a.atts.images.put(key, got)
+			a.atts.images.Put(key, got)
 		default:
-			a.atts.m.put(key, got)
+			a.atts.m.Put(key, got)
 		}
 		out = append(out, got)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"sync"
@@ -15,6 +14,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
 
+	"mistralbot/internal/retry"
 	"mistralbot/internal/wait"
 )
 
@@ -121,9 +121,12 @@ func (a *Adapter) connect(ctx context.Context) error {
 	// flaps: sessions in a row lost within stableAfter of their READY.
 	failures, flaps := 0, 0
 	var last error
+	// A quarter of jitter keeps shards and replicas that lost the gateway
+	// together from reconnecting in step.
+	backoff := retry.Backoff{Base: a.opts.ReconnectDelay, Max: a.opts.MaxReconnectDelay, Jitter: 0.25}
 	for {
 		if n := failures + flaps; n > 0 {
-			d := backoff(a.opts.ReconnectDelay, a.opts.MaxReconnectDelay, n)
+			d := backoff.Delay(n-1, 0)
 			logf := a.log.Warn
 			if failures >= a.opts.MaxReconnects {
 				logf = a.log.Error // an outage an operator should hear of
@@ -169,18 +172,6 @@ func (a *Adapter) connect(ctx context.Context) error {
 			a.log.Warn("discord: gateway connection lost; resuming")
 		}
 	}
-}
-
-// backoff is base*2^(n-1), capped, with up to 25% jitter off.
-func backoff(base, max time.Duration, n int) time.Duration {
-	d := base
-	for i := 1; i < n && d < max; i++ {
-		d *= 2
-	}
-	if d > max {
-		d = max
-	}
-	return d - time.Duration(rand.Int64N(int64(d)/4+1))
 }
 
 // fatalClose returns the operator-facing error for gateway close codes

@@ -153,7 +153,7 @@ func TestReplayedMentionLeavesNoPendingThread(t *testing.T) {
 	q2 := h.mention("another question")
 	h.waitExact(q2.ID, "The answer.")
 	h.waitFor("engine idle", 5*time.Second, func() bool { return h.eng.InFlight() == 0 })
-	if _, ok := h.a.pending.m.get(q.ID); ok {
+	if _, ok := h.a.pending.m.Get(q.ID); ok {
 		t.Error("the replayed mention left a pending thread")
 	}
 	h.dc.Post(q.ID, discordtest.Post{Author: h.alice, Content: "and a follow-up?"})

@@ -21,7 +21,7 @@ func (a *Adapter) History(ctx context.Context, key bots.ConversationKey, limit i
 		limit = 50
 	}
 	botID := a.me()
-	if p, ok := a.pending.m.get(key.Channel); ok && p.question != nil {
+	if p, ok := a.pending.m.Get(key.Channel); ok && p.question != nil {
 		return a.turns(ctx, a.chain(ctx, p.question, p.ref), botID), nil
 	}
 	msgs, err := a.recent(ctx, key.Channel, limit)

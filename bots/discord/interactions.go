@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/stream"
+	"mistralbot/internal/retry"
 )
 
 // respondFunc sends the initial response to an interaction: over REST for
@@ -171,25 +172,26 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 // have read the initial response yet: an unknown webhook right after it is
 // retried briefly.
 func (a *Adapter) followup(ctx context.Context, in *discordgo.Interaction, text string, received time.Time) error {
-	for attempt := 0; ; attempt++ {
-		_, err := a.rest.followup(ctx, "follow up interaction in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral)
-		pause := 200 * time.Millisecond
-		retry := codeOf(err) == codeUnknownWebhook && a.now().Sub(received) <= 10*time.Second
-		var de bots.DeliveryError
-		if bots.ClassOf(err) == bots.Transient && errors.As(err, &de) {
+	p := retry.Policy{Tries: webhookTries, Backoff: webhookRetry, Retry: func(err error) (bool, time.Duration) {
+		if bots.ClassOf(err) == bots.Transient {
 			// A 429 or a 5xx: the follow-up was not made.
-			retry, pause = true, min(de.RetryAfter(), 5*time.Second)
+			return true, retryAfter(err)
 		}
-		if err == nil || !retry || attempt == 3 {
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(pause):
-		}
-	}
+		return codeOf(err) == codeUnknownWebhook && a.now().Sub(received) <= 10*time.Second, 0
+	}}
+	return p.Do(ctx, func(ctx context.Context) error {
+		_, err := a.rest.followup(ctx, "follow up interaction in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral)
+		return err
+	})
 }
+
+// webhookTries and webhookRetry bound the retries of an interaction's
+// webhook calls: Discord may not have read the deferred response yet (an
+// unknown webhook for a few seconds), or answer 429/5xx; the user is
+// waiting, so a server-given delay is capped at 5 s.
+const webhookTries = 4
+
+var webhookRetry = retry.Backoff{Base: 200 * time.Millisecond, MaxAfter: 5 * time.Second}
 
 // commandOf turns an application command into a bots.Command.
 func (a *Adapter) commandOf(ctx context.Context, in *discordgo.Interaction, info channelInfo,

@@ -66,9 +66,9 @@ func (a *Adapter) onMessage(ctx context.Context, raw []byte) {
 	// first is still queued leaves the first's entry alone).
 	pended := false
 	if r == newThread {
-		if _, queued := a.pending.m.get(msg.Key.Channel); !queued {
+		if _, queued := a.pending.m.Get(msg.Key.Channel); !queued {
 			pended = true
-			a.pending.m.put(msg.Key.Channel, pendingThread{parent: m.ChannelID, message: m.ID, guild: m.GuildID,
+			a.pending.m.Put(msg.Key.Channel, pendingThread{parent: m.ChannelID, message: m.ID, guild: m.GuildID,
 				name: threadName(msg.Text), ref: m.ReferencedMessage, question: &m})
 		}
 	}
@@ -79,11 +79,11 @@ func (a *Adapter) onMessage(ctx context.Context, raw []byte) {
 		a.log.Debug("discord: duplicate delivery ignored", "message", m.ID)
 		if pended {
 			// Answered already: its thread exists, nothing will take this.
-			a.pending.m.remove(msg.Key.Channel)
+			a.pending.m.Remove(msg.Key.Channel)
 		}
 	case bots.Ignored, bots.Refused:
 		if r == newThread {
-			a.pending.m.remove(msg.Key.Channel)
+			a.pending.m.Remove(msg.Key.Channel)
 		}
 	}
 	if err != nil {
@@ -147,7 +147,7 @@ func (a *Adapter) onReaction(ctx context.Context, raw []byte) {
 	default:
 		msg.Key.Channel, msg.Key.Thread = m.ID, m.ID
 		if m.Thread == nil {
-			a.pending.m.put(m.ID, pendingThread{parent: r.ChannelID, message: m.ID, guild: r.GuildID, name: threadName(msg.Text)})
+			a.pending.m.Put(m.ID, pendingThread{parent: r.ChannelID, message: m.ID, guild: r.GuildID, name: threadName(msg.Text)})
 		}
 	}
 	if err := a.opts.Engine.TranslateMessage(ctx, a, msg, target); err != nil {

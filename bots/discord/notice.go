@@ -8,7 +8,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
-	"mistralbot/internal/wait"
+	"mistralbot/internal/retry"
 )
 
 // noticeTarget is where a reply can tell its asker that the answer did
@@ -123,21 +123,19 @@ func (a *Adapter) postNotice(ctx context.Context, channel, replyTo, guild, text 
 // noticeCall runs f up to noticeTries times while it fails Transient or
 // Uncertain (f must be idempotent), waiting what Discord asked.
 func (a *Adapter) noticeCall(ctx context.Context, f func(context.Context) error) error {
-	var err error
-	for attempt := 0; attempt < noticeTries; attempt++ {
-		if err = f(ctx); err == nil || bots.ClassOf(err) == bots.Permanent || attempt == noticeTries-1 {
-			return err
-		}
-		d := a.opts.RetryDelay
-		var de bots.DeliveryError
-		if errors.As(err, &de) && de.RetryAfter() > 0 {
-			d = de.RetryAfter()
-		}
-		if err := wait.Sleep(ctx, min(d, noticeMaxWait)); err != nil {
-			return err
-		}
+	p := retry.Policy{Tries: noticeTries,
+		Backoff: retry.Backoff{Base: min(a.opts.RetryDelay, noticeMaxWait), MaxAfter: noticeMaxWait},
+		Retry:   func(err error) (bool, time.Duration) { return bots.ClassOf(err) != bots.Permanent, retryAfter(err) }}
+	return p.Do(ctx, f)
+}
+
+// retryAfter is the delay Discord asked for in err (0: none).
+func retryAfter(err error) time.Duration {
+	var de bots.DeliveryError
+	if errors.As(err, &de) {
+		return de.RetryAfter()
 	}
-	return err
+	return 0
 }
 
 // reason is the sentence saying why the answer did not arrive.

@@ -49,10 +49,10 @@ func (a *Adapter) repend(key bots.ConversationKey, to bots.Message) {
 	if to.DM || to.ID == "" || key.Channel != to.ID || to.SettingsChannel == "" || to.SettingsChannel == key.Channel {
 		return
 	}
-	if _, ok := a.pending.m.get(key.Channel); ok {
+	if _, ok := a.pending.m.Get(key.Channel); ok {
 		return
 	}
-	a.pending.m.put(key.Channel, pendingThread{parent: to.SettingsChannel, message: to.ID, guild: key.Team,
+	a.pending.m.Put(key.Channel, pendingThread{parent: to.SettingsChannel, message: to.ID, guild: key.Team,
 		name: threadName(to.Text)})
 }
 

@@ -12,7 +12,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/pace"
 	"mistralbot/bots/stream"
-	"mistralbot/internal/wait"
+	"mistralbot/internal/retry"
 )
 
 // OpenReply implements bots.Conversations. For a mention in a channel it
@@ -23,7 +23,7 @@ import (
 func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
 	channel, replyTo := key.Channel, ""
 	where := noticeTarget{channel: key.Channel}
-	if p, ok := a.pending.m.take(key.Channel); ok {
+	if p, ok := a.pending.m.Take(key.Channel); ok {
 		var err error
 		channel, replyTo, err = a.startThread(ctx, p)
 		if err != nil {
@@ -79,13 +79,13 @@ func (a *Adapter) startThread(ctx context.Context, p pendingThread) (channel, re
 			}
 			continue
 		}
-		if err := wait.Sleep(ctx, a.opts.RetryDelay<<attempt); err != nil {
+		if err := (retry.Backoff{Base: a.opts.RetryDelay, Max: threadMaxWait}).Sleep(ctx, attempt, 0); err != nil {
 			return "", "", err
 		}
 	}
 	switch code := codeOf(err); {
 	case err == nil:
-		a.channels.m.put(th.ID, channelInfo{id: th.ID, kind: discordgo.ChannelType(th.Type), guild: th.GuildID,
+		a.channels.m.Put(th.ID, channelInfo{id: th.ID, kind: discordgo.ChannelType(th.Type), guild: th.GuildID,
 			parent: th.ParentID, ownerID: th.OwnerID, resolved: true})
 		return th.ID, "", nil
 	case code == codeThreadExists:

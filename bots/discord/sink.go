@@ -15,6 +15,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/pace"
 	"mistralbot/bots/stream"
+	"mistralbot/internal/retry"
 )
 
 // maxContent is Discord's message content limit, in characters.
@@ -378,9 +379,14 @@ func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 // arrives: an unknown webhook in the first seconds is retried.
 func (s *interactionSink) postWebhook(ctx context.Context, text string, first bool) (string, error) {
 	op := "answer interaction in " + s.in.ChannelID
-	for attempt := 0; ; attempt++ {
-		var id string
+	var id string
+	p := retry.Policy{Tries: webhookTries, Backoff: webhookRetry, Retry: func(err error) (bool, time.Duration) {
+		early := s.a.now().Sub(s.received) < 10*time.Second
+		return early && (codeOf(err) == codeUnknownWebhook || codeOf(err) == codeUnknownMessage), 0
+	}}
+	err := p.Do(ctx, func(ctx context.Context) error {
 		var err error
+		id = ""
 		if first {
 			id, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text)
 			if err == nil {
@@ -395,17 +401,12 @@ func (s *interactionSink) postWebhook(ctx context.Context, text string, first bo
 		} else {
 			id, err = s.a.rest.followup(ctx, op, s.in.AppID, s.in.Token, text, 0)
 		}
-		err = s.failed(err)
-		early := s.a.now().Sub(s.received) < 10*time.Second
-		if err == nil || attempt == 3 || !early || (codeOf(err) != codeUnknownWebhook && codeOf(err) != codeUnknownMessage) {
-			return id, err
-		}
-		select {
-		case <-ctx.Done():
-			return "", ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
+		return s.failed(err)
+	})
+	if err != nil {
+		return "", err
 	}
+	return id, nil
 }
 
 // failed makes the webhook's budget back off after its 429.

@@ -16,7 +16,7 @@ func newServerCollectors(reg *prometheus.Registry) serverCollectors {
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_http_rejected_total",
 			Help: "HTTP requests answered with a 4xx status (bad signature, body too large, malformed), by route and status."}, []string{"route", "code"}),
 		shed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_http_connections_shed_total",
-			Help: "Connections closed to make room under server.max_connections, by the state they were in (idle, new)."}, []string{"state"}),
+			Help: "Connections closed under server.max_connections and server.max_connections_per_ip, by the state they were in (idle, new) or peer for a new connection refused because its address held its share."}, []string{"state"}),
 		suppressed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_log_suppressed_total",
 			Help: "Log lines dropped by the per-message rate limit, by level."}, []string{"level"}),
 		storeFails: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_store_probe_failures_total",

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"mistralbot/bots"
+	"mistralbot/internal/cache"
 )
 
 // Connection modes.
@@ -134,18 +135,18 @@ type Adapter struct {
 	socketUp  atomic.Bool
 
 	users *userCache
-	files *ttlCache[bots.Attachment]
+	files *cache.Cache[string, bots.Attachment]
 	// images caches image attachments (data: URLs of up to ~1 MB) apart.
-	images *ttlCache[bots.Attachment]
+	images *cache.Cache[string, bots.Attachment]
 	// fetching collapses concurrent fetches of one file (a mention arrives
 	// as app_mention and as message, handled at the same time).
 	fetching singleflight.Group
-	seen     *ttlCache[struct{}]
+	seen     *cache.Cache[string, struct{}]
 	// viewing is the channel each user is viewing (team:user -> id), from
 	// app_context_changed and assistant_thread_context_changed.
-	viewing *ttlCache[string]
+	viewing *cache.Cache[string, string]
 	// titled holds the DM threads already titled (channel:thread).
-	titled *ttlCache[struct{}]
+	titled *cache.Cache[string, struct{}]
 	teams  sync.Map // team id -> *workspace
 
 	mu     sync.Mutex
@@ -216,12 +217,12 @@ func New(opts Options) (*Adapter, error) {
 		hooks:  opts.Hooks,
 		now:    opts.Now,
 		http:   opts.HTTPClient,
-		files:  newTTLCache[bots.Attachment](512, time.Hour, opts.Now),
-		images: newTTLCache[bots.Attachment](32, time.Hour, opts.Now),
-		seen:   newTTLCache[struct{}](8192, 30*time.Minute, opts.Now),
+		files:  cache.New[string, bots.Attachment](512, time.Hour, opts.Now),
+		images: cache.New[string, bots.Attachment](32, time.Hour, opts.Now),
+		seen:   cache.New[string, struct{}](8192, 30*time.Minute, opts.Now),
 		// A user's view outlives a short break; a day-old one is stale.
-		viewing: newTTLCache[string](8192, 12*time.Hour, opts.Now),
-		titled:  newTTLCache[struct{}](8192, 24*time.Hour, opts.Now),
+		viewing: cache.New[string, string](8192, 12*time.Hour, opts.Now),
+		titled:  cache.New[string, struct{}](8192, 24*time.Hour, opts.Now),
 	}
 	a.users = newUserCache(a, 5000, time.Hour)
 	a.api = slackgo.New(opts.BotToken,

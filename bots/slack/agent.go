@@ -54,7 +54,7 @@ func (a *Adapter) rememberView(team, user, channel string) {
 	if user == "" || channel == "" {
 		return
 	}
-	a.viewing.put(viewKey(team, user), channel)
+	a.viewing.Put(viewKey(team, user), channel)
 }
 
 // viewedChannel returns the channel the asker of ev is viewing: the
@@ -64,7 +64,7 @@ func (a *Adapter) viewedChannel(team string, ev innerEvent) string {
 		a.rememberView(team, ev.User, ch)
 		return ch
 	}
-	ch, _ := a.viewing.get(viewKey(team, ev.User))
+	ch, _ := a.viewing.Get(viewKey(team, ev.User))
 	return ch
 }
 
@@ -134,7 +134,7 @@ func (a *Adapter) setPrompts(ctx context.Context, channel, thread, lang string) 
 // https://docs.slack.dev/reference/methods/assistant.threads.setTitle
 func (a *Adapter) titleThread(ctx context.Context, msg bots.Message) {
 	thread := msg.Key.Thread
-	if !msg.DM || thread == "" || !a.titled.add(msg.Key.Channel+":"+thread, struct{}{}) {
+	if !msg.DM || thread == "" || !a.titled.Claim(struct{}{}, msg.Key.Channel+":"+thread) {
 		return
 	}
 	title := threadTitle(msg.Text)

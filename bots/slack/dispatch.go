@@ -14,7 +14,7 @@ import (
 // handleEvent routes one Events API event_callback (already acknowledged).
 func (a *Adapter) handleEvent(ctx context.Context, env eventsBody, ev innerEvent) {
 	a.hooks.Event(ev.Type)
-	if env.EventID != "" && !a.seen.add(env.EventID, struct{}{}) {
+	if env.EventID != "" && !a.seen.Claim(struct{}{}, env.EventID) {
 		a.hooks.Deduped()
 		a.log.DebugContext(ctx, "duplicate event delivery dropped", "event_id", env.EventID, "type", ev.Type)
 		return

@@ -78,10 +78,10 @@ func (a *Adapter) attachments(ctx context.Context, files []slackFile) []bots.Att
 // attachment returns one file as an attachment, from the cache or
 // fetched (files.info when the event lacks its URL).
 func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment {
-	if att, found := a.files.get(f.ID); found {
+	if att, found := a.files.Get(f.ID); found {
 		return &att
 	}
-	if att, found := a.images.get(f.ID); found {
+	if att, found := a.images.Get(f.ID); found {
 		return &att
 	}
 	if f.FileAccess == "check_file_info" || (f.URLPrivate == "" && f.URLPrivateDownload == "") {
@@ -97,9 +97,9 @@ func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment 
 	switch {
 	case !cache:
 	case att.Image != nil:
-		a.images.put(f.ID, att)
+		a.images.Put(f.ID, att)
 	default:
-		a.files.put(f.ID, att)
+		a.files.Put(f.ID, att)
 	}
 	return &att
 }

@@ -49,7 +49,7 @@ func (a *Adapter) publishHome(ctx context.Context, team, user, dm string) {
 	// (bot.* in config) that a channel without settings of its own uses.
 	defaults := a.opts.Engine.Settings(ctx, bots.ChannelID(bots.Slack, ""))
 	body := settingsText(lang, defaults)
-	if ch, _ := a.viewing.get(viewKey(team, user)); ch != "" && ch != dm {
+	if ch, _ := a.viewing.Get(viewKey(team, user)); ch != "" && ch != dm {
 		set := a.opts.Engine.Settings(ctx, bots.ChannelID(bots.Slack, ch))
 		body += "\n\n" + i18n.T(lang, i18n.HomeViewing, "\x00ch\x00") + "\n" + settingsText(lang, set)
 		body = strings.Replace(Mrkdwn(body), "\x00ch\x00", "<#"+ch+">", 1)

@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/stream"
+	"mistralbot/internal/retry"
 	"mistralbot/internal/wait"
 )
 
@@ -317,11 +318,16 @@ func (r *nativeReply) abandon(ctx context.Context, cause error) {
 // retryDelay is the pause before retrying a call that failed with err.
 func retryDelay(err error) time.Duration {
 	var de bots.DeliveryError
-	if errors.As(err, &de) && de.RetryAfter() > 0 {
-		return min(de.RetryAfter(), time.Minute)
+	var after time.Duration
+	if errors.As(err, &de) {
+		after = de.RetryAfter()
 	}
-	return serverRetry
+	return nativeRetry.Delay(0, after)
 }
+
+// nativeRetry spaces the native stream's retries: what Slack asked, up to
+// a minute, else serverRetry.
+var nativeRetry = retry.Backoff{Base: serverRetry, MaxAfter: time.Minute}
 
 // goneOr returns 0 when err says the streamed message was deleted (its
 // text must be written again, from the start), else end; a deleted

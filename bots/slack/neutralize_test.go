@@ -84,37 +84,12 @@ func TestPlainText(t *testing.T) {
 	a := testAdapter()
 	a.now = time.Now
 	a.users = newUserCache(a, 10, time.Hour)
-	a.users.cache.put("U0ALICE", userInfo{Name: "Alice"})
+	a.users.known.Put("U0ALICE", userInfo{Name: "Alice"})
 	in := "<@U0BOT> ask <@U0ALICE> and <@U0BOB|bob> in <#C1|general> or <#C2>: <!here> <!subteam^S1|@devs> " +
 		"<https://go.dev|Go> <https://x.y> <mailto:a@b.c|a@b.c> <!date^1392734382^{date}|Feb 18> a &lt; b &amp;&amp; c &gt; d"
 	want := "ask @Alice and @bob in #general or #C2: @here @devs Go (https://go.dev) https://x.y a@b.c Feb 18 a < b && c > d"
 	if got := a.plainText(context.Background(), in); got != want {
 		t.Errorf("plainText\n got %q\nwant %q", got, want)
-	}
-}
-
-func TestTTLCache(t *testing.T) {
-	now := time.Unix(0, 0)
-	c := newTTLCache[int](2, time.Minute, func() time.Time { return now })
-	c.put("a", 1)
-	c.put("b", 2)
-	c.get("a")
-	c.put("c", 3) // evicts b, the least recently used
-	if _, ok := c.get("b"); ok {
-		t.Error("b survived eviction")
-	}
-	if v, ok := c.get("a"); !ok || v != 1 {
-		t.Error("a lost")
-	}
-	if !c.add("d", 4) || c.add("d", 5) {
-		t.Error("add must report first sight only")
-	}
-	now = now.Add(2 * time.Minute)
-	if _, ok := c.get("a"); ok {
-		t.Error("a did not expire")
-	}
-	if !c.add("d", 6) {
-		t.Error("an expired key must be addable again")
 	}
 }
 

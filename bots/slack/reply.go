@@ -13,6 +13,7 @@ import (
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/pace"
 	"mistralbot/bots/stream"
+	"mistralbot/internal/cache"
 	"mistralbot/internal/wait"
 )
 
@@ -32,7 +33,7 @@ type workspace struct {
 	appends  *pace.Bucket       // chat.appendStream (Tier 4)
 	streams  *pace.Bucket       // chat.startStream + chat.stopStream (Tier 2)
 	statuses *pace.Bucket       // assistant.threads.setStatus
-	posts    *ttlCache[*pace.Bucket]
+	posts    *cache.Cache[string, *pace.Bucket]
 
 	mu        sync.Mutex
 	nativeOff time.Time // native streaming refused until then
@@ -47,7 +48,7 @@ func (a *Adapter) workspace(team string) *workspace {
 		appends:  pace.NewBucketClock(a.opts.AppendsPerMinute, time.Minute, a.now),
 		streams:  pace.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
 		statuses: pace.NewBucketClock(statusPerMinute, time.Minute, a.now),
-		posts:    newTTLCache[*pace.Bucket](2000, 10*time.Minute, a.now),
+		posts:    cache.New[string, *pace.Bucket](2000, 10*time.Minute, a.now),
 	})
 	return w.(*workspace)
 }
@@ -55,11 +56,11 @@ func (a *Adapter) workspace(team string) *workspace {
 // postBucket paces chat.postMessage in one channel: Slack allows about one
 // message per second per channel, with short bursts.
 func (w *workspace) postBucket(channel string) *pace.Bucket {
-	if b, found := w.posts.get(channel); found {
+	if b, found := w.posts.Get(channel); found {
 		return b
 	}
 	b := pace.NewBucket(5, 5*time.Second)
-	w.posts.put(channel, b)
+	w.posts.Put(channel, b)
 	return b
 }
 

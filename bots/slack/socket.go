@@ -12,6 +12,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 
+	"mistralbot/internal/retry"
 	"mistralbot/internal/wait"
 )
 
@@ -87,7 +88,10 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 		a.socketUp.Store(false)
 	}()
 
-	backoff := socketBackoffMin
+	// failures: reconnects since the last connection that came up; the
+	// backoff starts over after one that did.
+	backoff := retry.Backoff{Base: socketBackoffMin, Max: socketBackoffMax, MaxAfter: socketBackoffMax}
+	failures := 0
 	for {
 		attempt, cancel := context.WithCancel(ctx)
 		run.setCancel(cancel)
@@ -102,15 +106,15 @@ func (a *Adapter) runSocket(ctx context.Context) error {
 			return fmt.Errorf("slack: socket mode refused slack.app_token (SLACK_APP_TOKEN): use an app-level token (xapp-...) with the connections:write scope, and enable Socket Mode for the app: %w", err)
 		}
 		if run.wasConnected() {
-			backoff = socketBackoffMin
+			failures = 0
 		}
 		// Honour a Retry-After from apps.connections.open, within the bound.
-		delay := min(max(backoff, run.takeHint()), socketBackoffMax)
+		delay := backoff.Delay(failures, run.takeHint())
 		a.log.WarnContext(ctx, "socket mode connection lost; reconnecting", "err", err, "in", delay)
 		if wait.Sleep(ctx, delay) != nil {
 			return nil
 		}
-		backoff = min(backoff*2, socketBackoffMax)
+		failures++
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"mistralbot/internal/cache"
 )
 
 // userInfo is what the adapter keeps of a workspace member.
@@ -19,11 +21,11 @@ type userInfo struct {
 // (bounded, with a TTL) so that a busy thread costs one lookup per person.
 type userCache struct {
 	a     *Adapter
-	cache *ttlCache[userInfo]
+	known *cache.Cache[string, userInfo]
 }
 
 func newUserCache(a *Adapter, max int, ttl time.Duration) *userCache {
-	return &userCache{a: a, cache: newTTLCache[userInfo](max, ttl, a.now)}
+	return &userCache{a: a, known: cache.New[string, userInfo](max, ttl, a.now)}
 }
 
 // info returns the member's display name (profile display name, else real
@@ -33,7 +35,7 @@ func (u *userCache) info(ctx context.Context, id string) userInfo {
 	if id == "" {
 		return userInfo{}
 	}
-	if v, found := u.cache.get(id); found {
+	if v, found := u.known.Get(id); found {
 		return v
 	}
 	res, err := u.a.api.GetUserInfoContext(ctx, id)
@@ -41,7 +43,7 @@ func (u *userCache) info(ctx context.Context, id string) userInfo {
 		err = u.a.apiErr(ctx, "users.info", err, nil)
 		u.a.log.DebugContext(ctx, "users.info failed; using the id as name", "user", id, "err", err)
 		if errorCode(err) == "user_not_found" {
-			u.cache.put(id, userInfo{Name: id})
+			u.known.Put(id, userInfo{Name: id})
 		}
 		return userInfo{Name: id}
 	}
@@ -52,7 +54,7 @@ func (u *userCache) info(ctx context.Context, id string) userInfo {
 			break
 		}
 	}
-	u.cache.put(id, v)
+	u.known.Put(id, v)
 	return v
 }
 

@@ -14,6 +14,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"mistralbot/bots"
+	"mistralbot/internal/retry"
+	"mistralbot/internal/wait"
 )
 
 // Options select and configure a store for Open (store.* in config).
@@ -133,24 +135,20 @@ func openRedisRetrying(ctx context.Context, opts Options) (*Redis, error) {
 // backoff between attempts. It returns try's last error.
 func retryStart(ctx context.Context, limit time.Duration, try func(context.Context) error, retrying func(attempt int, wait time.Duration, err error)) error {
 	deadline := time.Now().Add(limit)
-	wait := startBackoffMin
+	backoff := retry.Backoff{Base: startBackoffMin, Max: startBackoffMax}
 	for attempt := 1; ; attempt++ {
 		err := try(ctx)
 		if err == nil || errors.Is(err, ErrConfig) || limit < 0 {
 			return err
 		}
-		if !time.Now().Add(wait).Before(deadline) {
+		pause := backoff.Delay(attempt-1, 0)
+		if !time.Now().Add(pause).Before(deadline) {
 			return fmt.Errorf("%w (gave up after %d attempts in %s)", err, attempt, limit)
 		}
-		retrying(attempt, wait, err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		retrying(attempt, pause, err)
+		if wait.Sleep(ctx, pause) != nil {
 			return err
-		case <-t.C:
 		}
-		wait = min(2*wait, startBackoffMax)
 	}
 }
 

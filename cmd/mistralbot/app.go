@@ -108,7 +108,7 @@ func (a *App) listen() error {
 	if maxConns == 0 {
 		maxConns = defaultMaxConnections()
 	}
-	a.ln = newConnLimiter(ln, maxConns, a.metrics.ConnShed)
+	a.ln = newConnLimiter(ln, maxConns, a.cfg.Server.MaxConnectionsPerIP, a.metrics.ConnShed)
 	a.metrics.OpenConnections(a.ln.Open)
 	public := http.NewServeMux()
 	a.webhookRoutes(public)

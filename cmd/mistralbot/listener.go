@@ -21,10 +21,18 @@ import (
 // closed; the server's read and write timeouts bound how long they hold
 // their slot.
 //
+// With perIP > 0 one peer address holds at most perIP of the slots: a new
+// connection from a peer at its cap closes that peer's own idle or silent
+// connection, else it is refused, so one host cannot push out the idle
+// keep-alives of everyone else (Slack's deliveries come from many
+// addresses). Behind a TLS proxy every connection has the proxy's address,
+// which is why server.max_connections_per_ip is off by default.
+//
 // Its track method must be the http.Server's ConnState hook.
 type connLimiter struct {
 	net.Listener
 	max   int
+	perIP int
 	shed  func(state string) // reports a connection closed to make room
 	now   func() time.Time
 	freed chan struct{} // signalled (non-blocking) when a slot frees up
@@ -32,6 +40,7 @@ type connLimiter struct {
 
 	mu        sync.Mutex
 	conns     map[*limitedConn]connInfo
+	byPeer    map[string]int // open connections per peer address
 	closeOnce sync.Once
 	waiting   atomic.Bool
 }
@@ -40,37 +49,65 @@ type connLimiter struct {
 type connInfo struct {
 	state http.ConnState
 	since time.Time
+	peer  string
 }
 
-// newConnLimiter wraps ln; shed may be nil.
-func newConnLimiter(ln net.Listener, maxConns int, shed func(string)) *connLimiter {
+// newConnLimiter wraps ln; perIP 0 puts no cap on one peer; shed may be
+// nil.
+func newConnLimiter(ln net.Listener, maxConns, perIP int, shed func(string)) *connLimiter {
 	if shed == nil {
 		shed = func(string) {}
 	}
 	return &connLimiter{
-		Listener: ln, max: maxConns, shed: shed, now: time.Now,
+		Listener: ln, max: maxConns, perIP: perIP, shed: shed, now: time.Now,
 		freed: make(chan struct{}, 1), done: make(chan struct{}),
-		conns: map[*limitedConn]connInfo{},
+		conns: map[*limitedConn]connInfo{}, byPeer: map[string]int{},
 	}
 }
 
 // Accept waits for a connection, then for a free slot: it makes one by
 // closing an idle or silent connection when the limit is reached, else it
-// waits until a request in progress ends.
+// waits until a request in progress ends. A connection from a peer at its
+// own cap is refused (closed at once) unless that peer has an idle or
+// silent connection to give up.
 func (l *connLimiter) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		if lc, err := l.admit(c); lc != nil || err != nil {
+			return lc, err
+		}
 	}
+}
+
+// admit gives c a slot, or returns nil, nil when c's peer is at its cap
+// and c was refused.
+func (l *connLimiter) admit(c net.Conn) (net.Conn, error) {
+	peer := peerOf(c)
 	for {
 		l.mu.Lock()
+		if l.perIP > 0 && l.byPeer[peer] >= l.perIP {
+			victim, state := l.victimLocked(peer)
+			l.mu.Unlock()
+			if victim == nil {
+				l.shed("peer")
+				c.Close()
+				return nil, nil
+			}
+			l.shed(state)
+			victim.Close()
+			continue
+		}
 		if len(l.conns) < l.max {
 			lc := &limitedConn{Conn: c, l: l}
-			l.conns[lc] = connInfo{state: http.StateNew, since: l.now()}
+			l.conns[lc] = connInfo{state: http.StateNew, since: l.now(), peer: peer}
+			l.byPeer[peer]++
 			l.mu.Unlock()
 			return lc, nil
 		}
-		victim, state := l.victimLocked()
+		victim, state := l.victimLocked("")
 		l.mu.Unlock()
 		if victim != nil {
 			l.shed(state)
@@ -89,12 +126,24 @@ func (l *connLimiter) Accept() (net.Conn, error) {
 	}
 }
 
+// peerOf is the IP address of c's remote end ("" when it has none).
+func peerOf(c net.Conn) string {
+	if a, ok := c.RemoteAddr().(*net.TCPAddr); ok {
+		return a.IP.String()
+	}
+	return ""
+}
+
 // victimLocked picks the connection to close: the one idle the longest,
-// else the oldest that has not sent a request header yet.
-func (l *connLimiter) victimLocked() (*limitedConn, string) {
+// else the oldest that has not sent a request header yet; among peer's
+// connections only when peer is not "".
+func (l *connLimiter) victimLocked(peer string) (*limitedConn, string) {
 	var idle, silent *limitedConn
 	var idleSince, silentSince time.Time
 	for c, in := range l.conns {
+		if peer != "" && in.peer != peer {
+			continue
+		}
 		switch in.state {
 		case http.StateIdle:
 			if idle == nil || in.since.Before(idleSince) {
@@ -128,8 +177,8 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 		return
 	}
 	l.mu.Lock()
-	if _, open := l.conns[lc]; open {
-		l.conns[lc] = connInfo{state: state, since: l.now()}
+	if in, open := l.conns[lc]; open {
+		l.conns[lc] = connInfo{state: state, since: l.now(), peer: in.peer}
 	}
 	l.mu.Unlock()
 	if state == http.StateIdle {
@@ -140,7 +189,12 @@ func (l *connLimiter) track(c net.Conn, state http.ConnState) {
 // release frees lc's slot.
 func (l *connLimiter) release(lc *limitedConn) {
 	l.mu.Lock()
-	delete(l.conns, lc)
+	if in, open := l.conns[lc]; open {
+		delete(l.conns, lc)
+		if l.byPeer[in.peer]--; l.byPeer[in.peer] <= 0 {
+			delete(l.byPeer, in.peer)
+		}
+	}
 	l.mu.Unlock()
 	l.wake()
 }

@@ -22,7 +22,7 @@ func limitedServer(t *testing.T, maxConns int, h http.Handler) (*connLimiter, fu
 	}
 	var mu sync.Mutex
 	shed := map[string]int{}
-	l := newConnLimiter(ln, maxConns, func(s string) { mu.Lock(); shed[s]++; mu.Unlock() })
+	l := newConnLimiter(ln, maxConns, 0, func(s string) { mu.Lock(); shed[s]++; mu.Unlock() })
 	srv := &http.Server{Handler: h, ConnState: l.track}
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(l) }()
@@ -187,4 +187,90 @@ func inState(l *connLimiter, state http.ConnState) int {
 		}
 	}
 	return n
+}
+
+// dialFrom connects to l from the loopback address src (127.0.0.0/8 is
+// all loopback on Linux, so each src is a distinct peer).
+func dialFrom(t *testing.T, l *connLimiter, src string) net.Conn {
+	t.Helper()
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(src)}}
+	c, err := d.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestConnLimiterCapsOnePeer: a peer at server.max_connections_per_ip
+// gives up its own idle connection for a new one, and is refused when
+// all of its connections are busy; another peer's idle connections, and
+// its new ones, are untouched.
+func TestConnLimiterCapsOnePeer(t *testing.T) {
+	release := make(chan struct{})
+	started := make(chan struct{}, 4)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	shed := map[string]int{}
+	l := newConnLimiter(ln, 10, 2, func(s string) { mu.Lock(); shed[s]++; mu.Unlock() })
+	srv := &http.Server{ConnState: l.track, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow" {
+			started <- struct{}{}
+			<-release
+		}
+		io.WriteString(w, "ok")
+	})}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(l) }()
+	t.Cleanup(func() { srv.Close(); <-done })
+	defer close(release)
+
+	other := dialFrom(t, l, "127.0.0.2")
+	if got := get(t, other, "/"); got != "ok" {
+		t.Fatalf("other peer: %q", got)
+	}
+	var idle []net.Conn
+	for range 2 {
+		c := dialFrom(t, l, "127.0.0.3")
+		if got := get(t, c, "/"); got != "ok" {
+			t.Fatalf("got %q", got)
+		}
+		idle = append(idle, c)
+	}
+	waitUntil(t, 5*time.Second, "3 idle connections", func() bool { return inState(l, http.StateIdle) == 3 })
+	// A third connection from the capped peer closes its own oldest idle.
+	third := dialFrom(t, l, "127.0.0.3")
+	if got := get(t, third, "/"); got != "ok" {
+		t.Fatalf("third connection of the peer: %q", got)
+	}
+	if !closedByServer(idle[0], 5*time.Second) {
+		t.Error("the peer's oldest idle connection is still open")
+	}
+	// Both of the peer's connections busy: its next one is refused.
+	for _, c := range []net.Conn{idle[1], third} {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
+			t.Fatal(err)
+		}
+		<-started
+	}
+	refused := dialFrom(t, l, "127.0.0.3")
+	if !closedByServer(refused, 5*time.Second) {
+		t.Error("a connection beyond the peer's cap, all of its others busy, was kept")
+	}
+	// The other peer was never touched and still gets in.
+	if got := get(t, other, "/"); got != "ok" {
+		t.Fatalf("other peer after the cap: %q", got)
+	}
+	if got := get(t, dialFrom(t, l, "127.0.0.2"), "/"); got != "ok" {
+		t.Fatalf("other peer, new connection: %q", got)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if shed["idle"] != 1 || shed["peer"] != 1 {
+		t.Errorf("shed = %v, want one idle and one peer", shed)
+	}
 }
