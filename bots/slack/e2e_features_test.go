@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
@@ -159,7 +160,7 @@ func TestAssistantThreadGetsLocalizedPrompts(t *testing.T) {
 
 func TestFlagReactionTranslates(t *testing.T) {
 	h := newHarness(t, harnessOptions{
-		engine: func(o *bots.EngineOptions) { o.TranslateReactions = true },
+		engine: func(o *engine.Options) { o.TranslateReactions = true },
 		llm:    llmtest.Options{Default: llmtest.Scenario{Reply: "Bonjour à tous !"}},
 	})
 	m := h.fake.PostUserMessage("C0GENERAL", "", "U0BOB", "Hello everyone!")
@@ -270,7 +271,7 @@ func TestUnknownAndMalformedEnvelopesAreAcked(t *testing.T) {
 func TestInvalidTokenFailsClearly(t *testing.T) {
 	fake := fakeslack.New(fakeslack.Options{})
 	defer fake.Close()
-	eng, err := bots.NewEngine(bots.EngineOptions{LLM: nopLLM{}, Store: nopStore()})
+	eng, err := engine.New(engine.Options{LLM: nopLLM{}, Store: nopStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
