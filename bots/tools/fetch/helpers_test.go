@@ -54,7 +54,9 @@ func (d *dialLog) dialed() []string {
 
 // allowLoopback is the documented test-only hook: the loopback test
 // server is reachable, every other address is judged by Public.
-func allowLoopback(a netip.Addr) bool { return a.Unmap() == netip.MustParseAddr("127.0.0.1") || Public(a) }
+func allowLoopback(a netip.Addr) bool {
+	return a.Unmap() == netip.MustParseAddr("127.0.0.1") || Public(a)
+}
 
 func countingServer(t *testing.T, h http.HandlerFunc) (*httptest.Server, *atomic.Int64) {
 	t.Helper()
