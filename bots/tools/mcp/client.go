@@ -74,10 +74,11 @@ type Options struct {
 
 // Client holds the connections to every configured server.
 type Client struct {
-	servers []*Server
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	once    sync.Once
+	servers   []*Server
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	once      sync.Once
+	transport *http.Transport // nil when the caller gave the HTTP client
 }
 
 // Start checks the configuration, starts one goroutine per server and
@@ -107,13 +108,17 @@ func Start(ctx context.Context, opts Options) (*Client, error) {
 	if opts.TerminateGrace <= 0 {
 		opts.TerminateGrace = 2 * time.Second
 	}
+	var own *http.Transport
 	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{}
+		// A transport of its own, so that Close can drop its idle
+		// connections (and their goroutines).
+		own = http.DefaultTransport.(*http.Transport).Clone()
+		opts.HTTPClient = &http.Client{Transport: own}
 	}
 	// The servers live until Close, not until ctx ends: ctx is the
 	// caller's start-up deadline.
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	c := &Client{cancel: cancel}
+	c := &Client{cancel: cancel, transport: own}
 	for _, sc := range opts.Servers {
 		s := newServer(sc, &opts)
 		c.servers = append(c.servers, s)
@@ -164,6 +169,9 @@ func (c *Client) Close() error {
 	c.once.Do(func() {
 		c.cancel()
 		c.wg.Wait()
+		if c.transport != nil {
+			c.transport.CloseIdleConnections()
+		}
 	})
 	return nil
 }

@@ -30,7 +30,10 @@ func httpServer(t *testing.T) (*mcptest.Server, *httptest.Server, *atomic.Int64)
 		}
 		h.ServeHTTP(w, r)
 	}))
-	t.Cleanup(ts.Close)
+	t.Cleanup(func() {
+		ts.Close()
+		s.CloseSessions()
+	})
 	return s, ts, &refused
 }
 

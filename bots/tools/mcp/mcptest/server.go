@@ -113,6 +113,14 @@ func (s *Server) AddLate() {
 		})
 }
 
+// CloseSessions ends the server's sessions: an HTTP server that went
+// away without its clients saying goodbye keeps them otherwise.
+func (s *Server) CloseSessions() {
+	for ss := range s.MCP.Sessions() {
+		ss.Close()
+	}
+}
+
 // Creates counts the executions of "create" in this process.
 func (s *Server) Creates() int64 { return s.creates.Load() }
 
