@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -168,6 +169,14 @@ func (b *Toolbox) Resolve(channel string, c Call) (Tool, *Result) {
 				return t, &r
 			}
 			return t, nil
+		}
+	}
+	// A tool of a server that is down has left the list: say so, rather
+	// than that it does not exist (the model may try again later).
+	for _, p := range b.providers {
+		if strings.HasPrefix(c.Name, p.Name()+"__") && len(p.Tools()) == 0 && b.allowed(channel, Tool{Name: c.Name, Provider: p.Name()}) {
+			r := b.failed(c, FailureUnavailable, fmt.Sprintf("Error: the server of %s is unavailable right now.", safeName(c.Name)))
+			return Tool{}, &r
 		}
 	}
 	r := b.failed(c, FailureUnknown, fmt.Sprintf("Error: there is no tool named %q here. Use only the tools listed.", safeName(c.Name)))

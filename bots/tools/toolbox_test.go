@@ -328,3 +328,18 @@ func TestDenyGivesTheModelAResult(t *testing.T) {
 		t.Fatalf("%+v", r)
 	}
 }
+
+func TestAToolOfADownServerIsUnavailableNotUnknown(t *testing.T) {
+	t.Parallel()
+	down := &fakeProvider{name: "gh"} // no tools: the server is down
+	b := newBox(t, Options{Providers: []Provider{down, echo("db")}, Channels: map[string][]string{"slack:C1": {"db"}}})
+	if r := b.Call(context.Background(), "", Call{ID: "c", Name: "gh__create"}); r.Failure != FailureUnavailable || r.Note == "" {
+		t.Errorf("%+v, want unavailable", r)
+	}
+	if r := b.Call(context.Background(), "slack:C1", Call{ID: "c", Name: "gh__create"}); r.Failure != FailureUnknown {
+		t.Errorf("in a channel that may not use gh: %+v, want unknown", r)
+	}
+	if down.runs.Load() != 0 {
+		t.Error("the down provider was called")
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -27,7 +26,6 @@ func stdioServer(t *testing.T, name string) (ServerConfig, string, string) {
 // changes records OnChange calls so a test can wait for a condition on
 // the server's tools instead of sleeping.
 type changes struct {
-	mu sync.Mutex
 	ch chan struct{}
 }
 

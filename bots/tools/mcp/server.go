@@ -124,13 +124,19 @@ func (s *Server) run(ctx context.Context) {
 			}
 			s.log.Warn("mcp: cannot connect to the server; retrying", "err", err, "attempt", attempt+1)
 		} else {
-			attempt = 0
 			tried()
+			began := time.Now()
 			s.serve(ctx, sess, done)
 			if ctx.Err() != nil {
 				return
 			}
-			s.log.Warn("mcp: the server's session ended; reconnecting")
+			// A session that lasted resets the backoff; a server that
+			// dies right after each start keeps backing off (a crash
+			// loop costs a process start per MaxBackoff at most).
+			if time.Since(began) >= s.opts.MaxBackoff {
+				attempt = 0
+			}
+			s.log.Warn("mcp: the server's session ended; reconnecting", "attempt", attempt+1)
 		}
 		if wait.Sleep(ctx, s.backoff(attempt)) != nil {
 			return
