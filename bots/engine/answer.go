@@ -47,7 +47,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	// Durations use the real monotonic clock; e.now (injectable) is for
 	// calendar decisions: limits, the date in the prompt.
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(work, e.opts.ReplyTimeout)
+	ctx, cancel := context.WithTimeout(work, e.replyTimeout())
 	defer cancel()
 	set := e.Settings(ctx, settingsID(j.msg))
 	lang := e.uiLanguage(set, j.msg)
@@ -69,6 +69,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	expired := j.recovered() && j.jr.expired
 	p := e.buildPrompt(in)
 	plan := e.newPlan(in, p)
+	if j.kind != jobTranslate {
+		plan.tools = e.toolTurn(j, lang)
+	}
 	temp := e.opts.Temperature
 	req := bots.ModelRequest{
 		Model:       set.Model,
@@ -103,6 +106,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	j.jr.settle()
 	base := reply
+	if plan.tools != nil {
+		plan.tools.reply = base
+	}
 	if j.kind == jobMessage {
 		// The bot is in the thread from its first reply on: a follow-up
 		// posted while this answer streams needs no mention either (it

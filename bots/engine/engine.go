@@ -101,6 +101,8 @@ type Options struct {
 	// RecoverMaxAge: an unfinished reply older than this is closed with the
 	// "interrupted" notice instead of being regenerated (default 1h).
 	RecoverMaxAge time.Duration
+	// Tools configure the tool loop (tools.go); none by default.
+	Tools ToolOptions
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -213,6 +215,7 @@ func New(opts Options) (*Engine, error) {
 	if opts.MaxReplyBytes == 0 {
 		opts.MaxReplyBytes = max(replyBytesPerToken*opts.MaxTokens, minReplyBytes)
 	}
+	opts.Tools.fill()
 	setDefault(&opts.ShutdownGrace, 10*time.Second)
 	setDefault(&opts.ReplyTimeout, 5*time.Minute)
 	setDefault(&opts.SettingsTTL, 3*time.Second)

@@ -45,6 +45,16 @@ func sampleArgs() map[Key][]any {
 		FileUnsupported:       {"a_q4.exe"},
 		FileUnreadable:        {"b_q5.pdf"},
 		TooManyImages:         {4},
+		ToolFailed:            {"srv__tool_q1"},
+		ToolDenied:            {"srv__tool_q2"},
+		ToolExpired:           {"srv__tool_q3"},
+		ToolSources:           {"https://q4.example/"},
+		ToolRunning:           {"srv__tool_q5"},
+		ToolWaiting:           {"srv__tool_q6"},
+		ApprovalPrompt:        {"srv__tool_q7", `{"q":"q8"}`},
+		ApprovalApproved:      {"srv__tool_q9", "Ada Q10"},
+		ApprovalDenied:        {"srv__tool_q11", "Ada Q12"},
+		ApprovalExpired:       {"srv__tool_q13"},
 	}
 }
 

@@ -223,7 +223,7 @@ const (
 
 // Keys returns every key, in declaration order.
 func Keys() []Key {
-	return []Key{
+	return append([]Key{
 		Help, Thinking,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
 		ErrTimeout, ErrInternal, Busy,
@@ -244,7 +244,7 @@ func Keys() []Key {
 		Undelivered, UndeliveredPermission, UndeliveredDeleted, UndeliveredArchived, UndeliveredUnclear,
 		UndeliveredRefused,
 		FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages,
-	}
+	}, toolKeys()...)
 }
 
 // Supported returns the catalog languages, English (the fallback) first.
