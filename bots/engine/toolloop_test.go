@@ -73,7 +73,9 @@ func withTools(t *testing.T, p tools.Provider, tune func(*engine.ToolOptions)) f
 	}
 }
 
-func call(id, name, args string) bots.ToolCall { return bots.ToolCall{ID: id, Name: name, Arguments: args} }
+func call(id, name, args string) bots.ToolCall {
+	return bots.ToolCall{ID: id, Name: name, Arguments: args}
+}
 
 // TestToolLoopRunsTheCallsAndAnswers: a round of calls is run, the results
 // go back as tool messages after the assistant's calls, the answer lists
