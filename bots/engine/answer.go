@@ -150,6 +150,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	// platform for a reason that may pass (shutdown, the platform down or
 	// rate limiting): another attempt completes it.
 	e.journalEnd(work, j, undelivered(work, g.finishErr))
+	plan.tools.end(work, undelivered(work, g.finishErr))
 
 	if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
 		switch {

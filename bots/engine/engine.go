@@ -142,6 +142,7 @@ type Engine struct {
 	inflight     inflight                          // controlled replies a Stop click can cancel (stop.go)
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
+	waiters      approvalWaiters                   // answers waiting on an approval (approval.go)
 }
 
 // New checks opts, fills defaults and returns an Engine; call Run to

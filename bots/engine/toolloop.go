@@ -110,8 +110,9 @@ func (a *answerPlan) stream(ctx context.Context, req bots.ModelRequest) (bots.To
 		return a.model(ctx, req)
 	}
 	s := &toolStream{a: a, t: t, ctx: ctx}
-	if st, ok, err := s.resume(ctx, req); ok || err != nil {
-		return st, err
+	if s.resumable(ctx) {
+		s.req = req
+		return s, nil
 	}
 	st, err := a.model(ctx, req)
 	if bots.CodeOf(err) == bots.CodeToolsUnsupported && len(req.Tools) > 0 {
@@ -149,6 +150,13 @@ type toolStream struct {
 	citations []bots.Citation
 	// spent is the tools' time so far (waiting for a person excluded).
 	spent time.Duration
+	// rounds are the messages the loop added (every finished round);
+	// current the round being answered: what an approval records to be
+	// resumed from (approval.go).
+	rounds, current []bots.ModelMessage
+	// resumeFrom, when set, is the approval a recovered answer resumes
+	// at its first Next, once the reply is open.
+	resumeFrom *bots.Approval
 }
 
 var _ bots.TokenStream = (*toolStream)(nil)
@@ -156,6 +164,15 @@ var _ bots.TokenStream = (*toolStream)(nil)
 // Next implements bots.TokenStream: the rounds' text, io.EOF once the
 // model answered without calling tools.
 func (s *toolStream) Next() (string, error) {
+	if s.resumeFrom != nil {
+		more, err := s.resumeRound()
+		if err != nil || !more {
+			if err == nil {
+				err = io.EOF
+			}
+			return "", err
+		}
+	}
 	for {
 		if s.cur == nil {
 			return "", io.EOF
@@ -219,7 +236,6 @@ func (s *toolStream) Close() error {
 // endRound handles a round that ended: without tool calls the answer is
 // complete; with them the calls are answered and the next round starts.
 func (s *toolStream) endRound() (bool, error) {
-	e := s.a.e
 	r := s.cur.Result()
 	s.cur.Close()
 	for _, c := range r.Citations {
@@ -235,13 +251,26 @@ func (s *toolStream) endRound() (bool, error) {
 	s.usage = addUsage(s.usage, s.roundUsage(r))
 	s.citations = append(s.citations, r.Citations...)
 	s.round++
-	limit := s.limit()
-	results := s.answerCalls(calls, limit)
+	// Counted in s.usage: should the next round fail to start, its
+	// result is this one's without its usage.
+	s.res = bots.ModelResult{Model: r.Model, FirstToken: r.FirstToken, ContextTokens: r.ContextTokens}
+	s.current = []bots.ModelMessage{{Role: bots.RoleAssistant, Content: text, ToolCalls: calls}}
+	return s.answerRound(calls, s.limit())
+}
+
+// answerRound answers the calls of the round in s.current (its assistant
+// message and the results given so far) and starts the next round.
+func (s *toolStream) answerRound(calls []bots.ToolCall, limit string) (bool, error) {
+	e := s.a.e
+	for _, c := range calls {
+		s.current = append(s.current, bots.ModelMessage{Role: bots.RoleTool, ToolCallID: c.ID, Name: c.Name, Content: s.answerCall(c, limit)})
+	}
 	if limit == "" && s.spent >= e.opts.Tools.Budget {
 		limit = "budget" // the calls used it up: the next round answers
 	}
-	s.req.Messages = append(s.req.Messages, bots.ModelMessage{Role: bots.RoleAssistant, Content: text, ToolCalls: calls})
-	s.req.Messages = append(s.req.Messages, results...)
+	s.rounds = append(s.rounds, s.current...)
+	s.req.Messages = append(s.req.Messages, s.current...)
+	s.current = nil
 	if limit != "" {
 		e.log.InfoContext(s.ctx, "tool loop ended by a limit", "limit", limit, "rounds", s.round)
 		s.t.note(e.tr(s.t.lang, i18n.ToolLimit))
@@ -253,7 +282,7 @@ func (s *toolStream) endRound() (bool, error) {
 	s.t.progress(s.ctx, "")
 	st, err := e.opts.LLM.Stream(s.ctx, s.req)
 	if err != nil {
-		s.cur, s.res = nil, r
+		s.cur = nil
 		return false, err
 	}
 	s.cur, s.sep = st, s.wrote
