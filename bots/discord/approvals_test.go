@@ -93,3 +93,49 @@ func TestApprovalButtons(t *testing.T) {
 		t.Fatalf("ran %d times", ops.runs.Load())
 	}
 }
+
+// slowTool is a read-only tool that answers when released.
+type slowTool struct{ release chan struct{} }
+
+func (s *slowTool) Name() string { return "kb" }
+func (s *slowTool) Tools() []tools.Tool {
+	return []tools.Tool{{Name: "kb__search", Remote: "search", ReadOnly: true, Approval: tools.ApprovalAuto}}
+}
+func (s *slowTool) Call(ctx context.Context, _ tools.Tool, _ json.RawMessage, _ string) (tools.Output, error) {
+	select {
+	case <-s.release:
+	case <-ctx.Done():
+	}
+	return tools.Output{Text: "found"}, nil
+}
+
+// TestToolStatusLine: while a tool runs, the message being written shows
+// a status line under the text; the final answer has none.
+func TestToolStatusLine(t *testing.T) {
+	kb := &slowTool{release: make(chan struct{})}
+	h := newHarness(t, harnessConfig{
+		llm: llmtest.Options{Dialect: llmtest.OpenAI},
+		engine: func(o *engine.Options) {
+			box, err := tools.New(tools.Options{Providers: []tools.Provider{kb}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Tools = engine.ToolOptions{Runner: box}
+		},
+	})
+	h.llm.Script(
+		llmtest.Scenario{Times: 1, Reply: "Looking it up.", ToolCalls: []llmtest.ToolCall{{Name: "kb__search", Arguments: `{}`}}},
+		llmtest.Scenario{Times: 1, Reply: "Here it is."},
+	)
+	q := h.mention("find it")
+	want := "Looking it up.\n\n-# " + i18n.T("en", i18n.ToolRunning, "kb__search")
+	h.waitFor("the status line", 10*time.Second, func() bool {
+		msgs := h.botMessages(q.ID)
+		return len(msgs) == 1 && msgs[0].Content == want
+	})
+	close(kb.release)
+	h.waitFor("the final answer", 10*time.Second, func() bool {
+		msgs := h.botMessages(q.ID)
+		return len(msgs) == 1 && msgs[0].Content == "Looking it up.\n\nHere it is."
+	})
+}

@@ -90,6 +90,15 @@ func TestApprovalButtons(t *testing.T) {
 		if ops.runs.Load() != 1 {
 			t.Fatalf("ran %d times", ops.runs.Load())
 		}
+		// The thread's status said what the tools did.
+		var seen []string
+		for _, st := range h.fake.Statuses() {
+			seen = append(seen, st.Text)
+		}
+		joined := strings.Join(seen, "|")
+		if !strings.Contains(joined, "ops__restart") {
+			t.Fatalf("statuses %q name no tool", seen)
+		}
 	})
 }
 
