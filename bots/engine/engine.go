@@ -318,13 +318,3 @@ func (e *Engine) InFlight() int { _, r := e.pool.stats(); return r }
 
 // QueueDepth returns the number of replies waiting for a worker.
 func (e *Engine) QueueDepth() int { w, _ := e.pool.stats(); return w }
-
-// HandleMessage decides whether msg gets an answer (mention, DM, follow-up
-// in a thread the bot joined), deduplicates it, checks allow-lists and
-// limits, and queues the answer. It returns quickly; the answer is written
-// through conv. It returns an error only when the message could not be
-// queued and the asker could not be told.
-func (e *Engine) HandleMessage(ctx context.Context, conv bots.Conversations, msg bots.Message) error {
-	_, err := e.Dispatch(ctx, conv, msg)
-	return err
-}

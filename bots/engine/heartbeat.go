@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
-	"mistralbot/bots"
+	"sync"
 	"time"
+
+	"mistralbot/bots"
 )
 
 // Heartbeats: a running Engine rewrites its JournalAlive entry every
@@ -36,23 +38,25 @@ func (e *Engine) beat(ctx context.Context) error {
 		Owner: e.owner(), Incarnation: e.jr.incarnation, Started: e.now()})
 }
 
-// startHeartbeat writes the first heartbeat and keeps beating (retrying
-// leftover removals, repeating recovery passes once Recover was called)
-// until the returned stop is called; stop then removes the heartbeat, so
-// that other replicas may take over what this Engine leaves.
+// startHeartbeat writes the first heartbeat and starts two goroutines
+// until the returned stop is called: one only beats, the other does the
+// store's upkeep (leftover removals, unsaved usage, the repeated recovery
+// passes once Recover was called). Liveness never waits for bulk work: a
+// recovery pass can outlast the 6 intervals after which other replicas
+// take this one for dead and recover its replies while it still writes
+// them. stop removes the heartbeat, so that other replicas may take over
+// what this Engine leaves.
 func (e *Engine) startHeartbeat(ctx context.Context) (stop func()) {
 	if err := e.beat(ctx); err != nil {
 		e.log.WarnContext(ctx, "heartbeat not written", "err", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		e.heartbeats(ctx)
-	}()
+	var wg sync.WaitGroup
+	wg.Go(func() { e.heartbeats(ctx) })
+	wg.Go(func() { e.upkeep(ctx) })
 	return func() {
 		cancel()
-		<-done
+		wg.Wait()
 		ctx := context.WithoutCancel(ctx)
 		e.retryLeftovers(ctx)
 		e.retryUsage(ctx)
@@ -62,10 +66,11 @@ func (e *Engine) startHeartbeat(ctx context.Context) (stop func()) {
 	}
 }
 
+// heartbeats writes the heartbeat every HeartbeatInterval, and nothing
+// else.
 func (e *Engine) heartbeats(ctx context.Context) {
 	t := time.NewTicker(e.opts.HeartbeatInterval)
 	defer t.Stop()
-	lastPass := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
@@ -76,6 +81,22 @@ func (e *Engine) heartbeats(ctx context.Context) {
 			e.log.WarnContext(ctx, "heartbeat not written", "err", err)
 		} else {
 			e.jr.pausedUntil.Store(0) // the store answers again
+		}
+	}
+}
+
+// upkeep retries what the store refused earlier and, once Recover was
+// called, looks through the journal again every RecoverInterval; it wakes
+// at the heartbeat's pace.
+func (e *Engine) upkeep(ctx context.Context) {
+	t := time.NewTicker(e.opts.HeartbeatInterval)
+	defer t.Stop()
+	lastPass := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
 		}
 		e.retryLeftovers(ctx)
 		e.retryUsage(ctx)

@@ -5,12 +5,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"mistralbot/bots"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mistralbot/bots"
 )
 
 // The reply journal. Every accepted question is written to the store

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"mistralbot/bots"
 	"slices"
 	"strings"
 	"time"
+
+	"mistralbot/bots"
 )
 
 // recoverClaimTTL bounds the claim that keeps two replicas from

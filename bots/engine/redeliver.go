@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
-	"mistralbot/bots"
 	"sync"
 	"time"
+
+	"mistralbot/bots"
 )
 
 // Live redelivery. A reply whose last text could not reach the platform

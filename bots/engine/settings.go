@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
-	"mistralbot/bots"
 	"slices"
 	"strings"
+
+	"mistralbot/bots"
 )
 
 // settingsID returns the settings channel id of a message: its

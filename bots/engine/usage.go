@@ -2,8 +2,9 @@ package engine
 
 import (
 	"context"
-	"mistralbot/bots"
 	"sync"
+
+	"mistralbot/bots"
 )
 
 // unsavedUsage holds usage records the store refused, for one more try at
