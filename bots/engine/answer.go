@@ -381,7 +381,7 @@ func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage
 		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
 		CostUSD: u.CostUSD, Time: e.now(),
 	}
-	if err := e.opts.Store.AddUsage(ctx, r); err != nil {
+	if err := e.stores.usage.AddUsage(ctx, r); err != nil {
 		if !e.unsaved.keep(r) {
 			e.usageLost(ctx, r, err)
 			return

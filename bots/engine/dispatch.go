@@ -144,7 +144,7 @@ func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 		return all
 	}
 	for _, k := range keys {
-		ok, err := e.opts.Store.Claim(ctx, k, e.opts.DedupeTTL)
+		ok, err := e.stores.claims.Claim(ctx, k, e.opts.DedupeTTL)
 		if err != nil {
 			e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", k, "err", err)
 			continue

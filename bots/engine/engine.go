@@ -120,6 +120,14 @@ type Defaults struct {
 // Engine turns messages and commands into streamed answers. Its methods are
 // safe for concurrent use.
 type Engine struct {
+	// stores is opts.Store by role: each part of the Engine names the
+	// role it uses.
+	stores struct {
+		settings bots.SettingsStore
+		usage    bots.UsageStore
+		claims   bots.Claimer
+		journal  bots.JournalStore
+	}
 	opts      Options
 	tokens    bots.Tokens // opts.Tokens, else opts.LLM's
 	log       *slog.Logger
@@ -233,7 +241,7 @@ func New(opts Options) (*Engine, error) {
 	opts.Admins = normalizeIDs(opts.Admins)
 	opts.AllowedChannels = normalizeIDs(opts.AllowedChannels)
 	opts.AllowedUsers = normalizeIDs(opts.AllowedUsers)
-	return &Engine{
+	e := &Engine{
 		opts:      opts,
 		tokens:    opts.Tokens,
 		log:       opts.Logger,
@@ -246,7 +254,9 @@ func New(opts Options) (*Engine, error) {
 		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:        jr,
-	}, nil
+	}
+	e.stores.settings, e.stores.usage, e.stores.claims, e.stores.journal = opts.Store, opts.Store, opts.Store, opts.Store
+	return e, nil
 }
 
 // claimCacheSize bounds the Engine's own dedupe claims: two keys per

@@ -34,7 +34,7 @@ func (e *Engine) retryLeftovers(ctx context.Context) {
 func (e *Engine) beat(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
-	return e.opts.Store.Journal(ctx, bots.JournalEntry{ID: beatPrefix + e.owner(), State: JournalAlive,
+	return e.stores.journal.Journal(ctx, bots.JournalEntry{ID: beatPrefix + e.owner(), State: JournalAlive,
 		Owner: e.owner(), Incarnation: e.jr.incarnation, Started: e.now()})
 }
 

@@ -184,7 +184,7 @@ func (e *Engine) journalStore(ctx context.Context, j *job) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
-	if err := e.opts.Store.Journal(ctx, jr.entry); err != nil {
+	if err := e.stores.journal.Journal(ctx, jr.entry); err != nil {
 		jr.off = true
 		e.pauseJournal()
 		e.log.WarnContext(ctx, "reply not journaled: a crash now would leave it unfinished",
@@ -257,7 +257,7 @@ func (e *Engine) unjournal(ctx context.Context, id string) error {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
 	defer cancel()
-	if err := e.opts.Store.Unjournal(ctx, id); err != nil {
+	if err := e.stores.journal.Unjournal(ctx, id); err != nil {
 		e.pauseJournal()
 		return err
 	}

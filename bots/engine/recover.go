@@ -56,7 +56,7 @@ func (e *Engine) recoverPass(ctx context.Context, convs map[bots.Platform]bots.C
 	if err := e.beat(ctx); err != nil {
 		return 0, fmt.Errorf("engine: recover: heartbeat: %w", err)
 	}
-	entries, err := e.opts.Store.Journaled(ctx)
+	entries, err := e.stores.journal.Journaled(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("engine: recover: list journal: %w", err)
 	}
@@ -89,7 +89,7 @@ func (e *Engine) recoverPass(ctx context.Context, convs map[bots.Platform]bots.C
 			e.log.WarnContext(ctx, "journaled reply of a platform not running here; left", "journal_id", en.ID, "platform", en.Key.Platform)
 			continue
 		}
-		ok, err := e.opts.Store.Claim(ctx, "recover:"+en.ID+":"+en.Incarnation, recoverClaimTTL)
+		ok, err := e.stores.claims.Claim(ctx, "recover:"+en.ID+":"+en.Incarnation, recoverClaimTTL)
 		if err != nil {
 			return n, fmt.Errorf("engine: recover %s: claim: %w", en.ID, err)
 		}

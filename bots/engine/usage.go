@@ -50,7 +50,7 @@ func (e *Engine) retryUsage(ctx context.Context) {
 	saved := 0
 	for _, r := range recs {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-		err := e.opts.Store.AddUsage(ctx, r)
+		err := e.stores.usage.AddUsage(ctx, r)
 		cancel()
 		if err != nil {
 			e.usageLost(ctx, r, err)
