@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/journal"
 	"mistralbot/internal/cache"
 )
 
@@ -121,12 +122,11 @@ type Defaults struct {
 // safe for concurrent use.
 type Engine struct {
 	// stores is opts.Store by role: each part of the Engine names the
-	// role it uses.
+	// role it uses (the journal's, bots.JournalStore, is jr's).
 	stores struct {
 		settings bots.SettingsStore
 		usage    bots.UsageStore
 		claims   bots.Claimer
-		journal  bots.JournalStore
 	}
 	opts      Options
 	tokens    bots.Tokens // opts.Tokens, else opts.LLM's
@@ -140,8 +140,9 @@ type Engine struct {
 	notices   *cache.Cache[string, struct{}] // limit notices given per user (limits.go)
 	running   atomic.Bool
 	stopped   atomic.Bool
-	jr        *journal // the reply journal (journal.go)
-	idWatch   idWatch  // journaled replies in flight (journal.go)
+	jr        *journal.Journal // the reply journal (bots/journal; journal.go here)
+	recovery  recovery         // what Recover was given, one pass at a time (recover.go)
+	idWatch   idWatch          // journaled replies in flight (journal.go)
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
@@ -199,10 +200,6 @@ func New(opts Options) (*Engine, error) {
 		channels[id] = cs
 	}
 	opts.Channels = channels
-	jr, err := newJournal()
-	if err != nil {
-		problems = append(problems, fmt.Errorf("engine: incarnation id: %w", err))
-	}
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
@@ -241,6 +238,11 @@ func New(opts Options) (*Engine, error) {
 	opts.Admins = normalizeIDs(opts.Admins)
 	opts.AllowedChannels = normalizeIDs(opts.AllowedChannels)
 	opts.AllowedUsers = normalizeIDs(opts.AllowedUsers)
+	jr, err := journal.New(journal.Options{Store: opts.Store, Claims: opts.Store, ReplicaID: opts.ReplicaID,
+		HeartbeatInterval: opts.HeartbeatInterval, Now: opts.Now, Logger: opts.Logger})
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	e := &Engine{
 		opts:      opts,
 		tokens:    opts.Tokens,
@@ -255,7 +257,7 @@ func New(opts Options) (*Engine, error) {
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:        jr,
 	}
-	e.stores.settings, e.stores.usage, e.stores.claims, e.stores.journal = opts.Store, opts.Store, opts.Store, opts.Store
+	e.stores.settings, e.stores.usage, e.stores.claims = opts.Store, opts.Store, opts.Store
 	return e, nil
 }
 
@@ -288,8 +290,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	defer cut()
 	// The heartbeat outlives the workers: what they leave journaled is
 	// taken over by other replicas once it is removed.
-	stopBeats := e.startHeartbeat(work)
-	defer stopBeats()
+	e.recovery.start()
+	stopBeats := e.jr.Heartbeat(work, e.upkeep)
+	defer func() {
+		stopBeats()
+		e.retryUsage(context.WithoutCancel(work))
+	}()
 	stopWatch := e.watchIDs(work)
 	defer stopWatch() // before the heartbeat stops: after the workers
 	var wg sync.WaitGroup

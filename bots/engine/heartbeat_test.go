@@ -9,6 +9,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/journal"
 	"mistralbot/bots/store"
 )
 
@@ -25,7 +26,7 @@ type slowJournal struct {
 }
 
 func (s *slowJournal) Journal(ctx context.Context, e bots.JournalEntry) error {
-	if e.State == engine.JournalAlive {
+	if e.State == journal.Alive {
 		s.mu.Lock()
 		s.beats = append(s.beats, time.Now())
 		s.mu.Unlock()
