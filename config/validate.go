@@ -31,6 +31,7 @@ func (c *Config) Validate() error {
 	c.validateServerStore(&p)
 	c.validateBot(&p)
 	c.validateChannels(&p)
+	c.validateTools(&p)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -230,7 +231,10 @@ func (c *Config) validateBot(p *problems) {
 	if b.MaxPromptChars < 1 {
 		p.add("bot.max_prompt_chars", "must be at least 1, got %d", b.MaxPromptChars)
 	}
-	notNegative(p, "bot.attachment_max_bytes", int64(b.AttachmentMaxBytes))
+	if b.AttachmentMaxBytes < 1 {
+		// The adapters take this as given (no default of their own).
+		p.add("bot.attachment_max_bytes", "must be at least 1, got %d", b.AttachmentMaxBytes)
+	}
 	notNegative(p, "bot.max_images", int64(b.MaxImages))
 	notNegative(p, "bot.image_max_bytes", int64(b.ImageMaxBytes))
 }
@@ -243,6 +247,7 @@ func (c *Config) validateChannels(p *problems) {
 			p.add(key, `the channel id must be prefixed "slack:" or "discord:" (e.g. "slack:C123")`)
 		}
 		checkLanguage(p, key+".language", ch.Language, true)
+		validateChannelTools(p, key+".tools", ch.Tools)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
@@ -35,6 +36,7 @@ type idleTimer struct {
 }
 
 func newIdleTimer(d time.Duration, cancel context.CancelFunc) *idleTimer {
+	d = noLimit(d)
 	it := &idleTimer{base: time.Now(), cancel: cancel}
 	it.d.Store(int64(d))
 	it.t = time.AfterFunc(d, it.check)
@@ -47,9 +49,18 @@ func (it *idleTimer) limit() time.Duration { return time.Duration(it.d.Load()) }
 // setLimit changes the allowed silence from now on: the wait for the
 // response headers has its own limit, the gaps of the body theirs.
 func (it *idleTimer) setLimit(d time.Duration) {
+	d = noLimit(d)
 	it.touch()
 	it.d.Store(int64(d))
 	it.t.Reset(d)
+}
+
+// noLimit turns a timeout of 0 (none, Options) into one that never comes.
+func noLimit(d time.Duration) time.Duration {
+	if d <= 0 {
+		return math.MaxInt64
+	}
+	return d
 }
 
 // check runs when the timer expires.
@@ -137,7 +148,8 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		idle:      idle,
 		cancel:    cancel,
 		model:     model,
-		promptRaw: rawMessages(req.Messages),
+		promptRaw: rawMessages(req.Messages) + rawTools(req.Tools),
+		declared:  req.Tools,
 		imageToks: imageTokens(model, req.Messages),
 	}
 	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: c.opts.ReadInterval}

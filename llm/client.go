@@ -19,17 +19,13 @@ import (
 // plus two fallbacks per request.
 const MaxOpenRouterModels = 3
 
-// Defaults applied by New to zero Options fields.
+// Defaults applied by New to zero Options fields that have no
+// configuration key (config owns the defaults of those that have one:
+// llm.first_byte_timeout, llm.idle_timeout, llm.max_retries).
 const (
-	DefaultIdleTimeout = 30 * time.Second
-	// DefaultFirstByteTimeout bounds the wait for the response headers: a
-	// local single-slot server queues requests before sending them, for
-	// as long as the answers ahead take.
-	DefaultFirstByteTimeout = 120 * time.Second
-	DefaultMaxRetries       = 3
-	DefaultBackoffBase      = 500 * time.Millisecond
-	DefaultBackoffMax       = 10 * time.Second
-	DefaultMaxRetryAfter    = 30 * time.Second
+	DefaultBackoffBase   = 500 * time.Millisecond
+	DefaultBackoffMax    = 10 * time.Second
+	DefaultMaxRetryAfter = 30 * time.Second
 	// DefaultReadInterval paces reading a stream once its first text
 	// arrived: see Options.ReadInterval.
 	DefaultReadInterval = 100 * time.Millisecond
@@ -51,15 +47,16 @@ type Options struct {
 	// OpenRouter's attribution headers (HTTP-Referer, X-OpenRouter-Title,
 	// X-OpenRouter-Categories, X-Title), sent to OpenRouter only.
 	Headers map[string]string
-	// Timeout bounds a whole request including retries and the stream (0:
-	// none); FirstByteTimeout the wait for the response headers (default
-	// 120s); IdleTimeout the silence between two chunks once they came
-	// (default 30s).
+	// Timeout bounds a whole request including retries and the stream;
+	// FirstByteTimeout the wait for the response headers; IdleTimeout the
+	// silence between two chunks once they came. 0 means no limit: New
+	// invents no value, llm.timeout, llm.first_byte_timeout and
+	// llm.idle_timeout in config give them.
 	Timeout          time.Duration
 	FirstByteTimeout time.Duration
 	IdleTimeout      time.Duration
-	// MaxRetries bounds retries before the first byte (0: default 3,
-	// negative: none); BackoffBase/BackoffMax shape the exponential
+	// MaxRetries bounds retries before the first byte (llm.max_retries;
+	// 0 or negative: none); BackoffBase/BackoffMax shape the exponential
 	// backoff with full jitter (defaults 500ms and 10s).
 	MaxRetries  int
 	BackoffBase time.Duration
@@ -106,6 +103,7 @@ type Client struct {
 	retired map[string]bool          // models the provider called unknown
 	windows map[string]ContextWindow // context windows the server stated
 	images  map[string]ImageSupport  // image input the server stated
+	noTools map[string]bool          // models whose server refused tools
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -128,18 +126,10 @@ func New(opts Options) (*Client, error) {
 	if opts.Model == "" {
 		opts.Model = DefaultModel(opts.Dialect)
 	}
-	if opts.IdleTimeout <= 0 {
-		opts.IdleTimeout = DefaultIdleTimeout
+	if opts.Timeout < 0 || opts.FirstByteTimeout < 0 || opts.IdleTimeout < 0 {
+		return nil, fmt.Errorf("llm: timeouts must not be negative (0: none)")
 	}
-	if opts.FirstByteTimeout <= 0 {
-		opts.FirstByteTimeout = DefaultFirstByteTimeout
-	}
-	switch {
-	case opts.MaxRetries == 0:
-		opts.MaxRetries = DefaultMaxRetries
-	case opts.MaxRetries < 0:
-		opts.MaxRetries = 0
-	}
+	opts.MaxRetries = max(opts.MaxRetries, 0)
 	if opts.BackoffBase <= 0 {
 		opts.BackoffBase = DefaultBackoffBase
 	}
@@ -168,6 +158,7 @@ func New(opts Options) (*Client, error) {
 		retired: map[string]bool{},
 		windows: map[string]ContextWindow{},
 		images:  map[string]ImageSupport{},
+		noTools: map[string]bool{},
 	}
 	if c.http == nil {
 		// No Timeout: streams are bounded by ctx and the idle timer. Many
@@ -201,6 +192,12 @@ func (c *Client) Estimator() *Estimator { return c.est }
 func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
 	if len(req.Messages) == 0 {
 		return nil, &Error{Code: CodeInvalid, Message: "no messages to send"}
+	}
+	if e := checkTools(req); e != nil {
+		return nil, e
+	}
+	if req.WebSearch != nil && !c.WebSearchAvailable() {
+		return nil, &Error{Code: CodeInvalid, Message: "web search is available through OpenRouter only (see WebSearchAvailable)"}
 	}
 	start := c.now()
 	var cancel context.CancelFunc = func() {}
@@ -316,6 +313,13 @@ func (c *Client) streamModel(ctx context.Context, req Request, model string, res
 			return s, nil
 		}
 		e.Model = model
+		if len(req.Tools) > 0 && toolsRefused(e.Status, e.Message) {
+			// Before the retry decision: llama.cpp says so with a 500.
+			e.Code = CodeToolsUnsupported
+			c.learnNoTools(model)
+			c.log.Warn("llm: the server refused the tools; ask again without them", "model", model, "provider_message", e.Message)
+			return nil, e
+		}
 		if !retryable(e) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
 			return nil, e
 		}

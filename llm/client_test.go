@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"mistralbot/llm/llmtest"
 )
@@ -224,10 +225,12 @@ func TestClientAccessors(t *testing.T) {
 	if c.Model() != "mistral-small-latest" || c.Dialect() != Mistral || c.base != "https://api.mistral.ai/v1" {
 		t.Fatalf("defaults: %q %q %q", c.Model(), c.Dialect(), c.base)
 	}
-	if c.opts.IdleTimeout != DefaultIdleTimeout || c.opts.MaxRetries != DefaultMaxRetries {
-		t.Fatalf("defaults %+v", c.opts)
+	// Values config owns are not invented here: zero stays zero (none).
+	if c.opts.IdleTimeout != 0 || c.opts.FirstByteTimeout != 0 || c.opts.MaxRetries != 0 {
+		t.Fatalf("New filled in config's values: %+v", c.opts)
 	}
-	for _, bad := range []Options{{Dialect: "gemini"}, {BaseURL: "ftp://x"}, {BaseURL: "not a url"}, {PriceInputPerMTok: -1}} {
+	for _, bad := range []Options{{Dialect: "gemini"}, {BaseURL: "ftp://x"}, {BaseURL: "not a url"}, {PriceInputPerMTok: -1},
+		{IdleTimeout: -time.Second}, {FirstByteTimeout: -time.Second}, {Timeout: -time.Second}} {
 		if _, err := New(bad); err == nil {
 			t.Errorf("New(%+v) accepted", bad)
 		}

@@ -61,6 +61,17 @@ func newHarness(t *testing.T, so llmtest.Options, o Options) *harness {
 	t.Cleanup(srv.Close)
 	h := &harness{srv: srv, logs: &syncBuffer{}}
 	o.BaseURL = srv.URL()
+	// config's defaults, as the client runs in production (New invents
+	// none); -1 asks for no retries.
+	if o.MaxRetries == 0 {
+		o.MaxRetries = 3
+	}
+	if o.FirstByteTimeout == 0 {
+		o.FirstByteTimeout = 120 * time.Second
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 30 * time.Second
+	}
 	h.c = newTestClient(t, o, h.logs)
 	h.c.sleep = func(ctx context.Context, d time.Duration) error {
 		h.mu.Lock()

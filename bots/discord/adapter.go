@@ -50,16 +50,16 @@ type Options struct {
 	// test server); GatewayURL replaces the gateway Discord advertises.
 	APIURL, GatewayURL string
 	// ShardID and ShardCount split guilds between processes (DMs arrive on
-	// shard 0 only).
+	// shard 0 only); ShardCount is at least 1 (discord.shard_count).
 	ShardID, ShardCount int
 	// GuildID is the guild commands are registered in ("" = global).
 	GuildID string
 	// FollowThreads passes un-mentioned messages in threads to the Engine,
 	// which answers where the bot already took part.
 	FollowThreads bool
-	// AttachmentMaxBytes bounds the text read from one attachment (default
-	// 100,000); ReplyChain bounds the referenced messages followed outside
-	// threads (default 10).
+	// AttachmentMaxBytes bounds the text read from one attachment
+	// (bot.attachment_max_bytes, at least 1); ReplyChain bounds the
+	// referenced messages followed outside threads (default 10).
 	AttachmentMaxBytes int
 	ReplyChain         int
 	// Files bounds the images and documents read (bot.image_max_bytes);
@@ -80,7 +80,8 @@ type Options struct {
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
 
-	// Tuning; zero values get Discord's documented defaults.
+	// Tuning without a configuration key; zero values get Discord's
+	// documented defaults.
 	// EditBudget calls per EditWindow per channel before headers tell
 	// better (default 5 per 5 s); MinEditInterval spaces the edits of one
 	// message (default 1 s).
@@ -89,7 +90,7 @@ type Options struct {
 	MinEditInterval time.Duration
 	// GlobalPerSecond bounds the REST calls per second on every route but
 	// the interaction endpoints: Discord's global limit of a bot token
-	// (default 50; negative = no bound). Processes sharing a token (shards)
+	// (discord.requests_per_second; required, negative = no bound). Processes sharing a token (shards)
 	// should share it out. Posts, final edits and every other call wait for
 	// it; intermediate edits are skipped when it is short, keeping a fifth
 	// of it for the calls that must go.
@@ -106,6 +107,10 @@ type Options struct {
 	MaxReconnects     int
 	// OpenTimeout bounds one gateway connect until READY (default 30 s).
 	OpenTimeout time.Duration
+	// ShutdownGrace is how long Run lets event handlers finish once the
+	// gateway is closed before cancelling them (server.shutdown_grace;
+	// 0: at once).
+	ShutdownGrace time.Duration
 	// TypingInterval repeats the typing indicator (default 8 s; Discord
 	// shows it for 10 s).
 	TypingInterval time.Duration
@@ -175,8 +180,16 @@ func New(opts Options) (*Adapter, error) {
 	if opts.GatewayURL != "" && !strings.HasPrefix(opts.GatewayURL, "ws://") && !strings.HasPrefix(opts.GatewayURL, "wss://") {
 		problems = append(problems, fmt.Errorf("discord: gateway_url %q: want a ws:// or wss:// URL", opts.GatewayURL))
 	}
-	if opts.ShardCount < 0 || opts.ShardID < 0 || (opts.ShardCount > 0 && opts.ShardID >= opts.ShardCount) {
-		problems = append(problems, fmt.Errorf("discord: shard_id %d must be below shard_count %d", opts.ShardID, opts.ShardCount))
+	// config gives these (its defaults are the only ones): New checks them
+	// and invents none.
+	if opts.ShardCount < 1 || opts.ShardID < 0 || opts.ShardID >= opts.ShardCount {
+		problems = append(problems, fmt.Errorf("discord: shard_id %d must be below shard_count %d (at least 1)", opts.ShardID, opts.ShardCount))
+	}
+	if opts.AttachmentMaxBytes < 1 {
+		problems = append(problems, fmt.Errorf("discord: bot.attachment_max_bytes must be at least 1, got %d", opts.AttachmentMaxBytes))
+	}
+	if opts.GlobalPerSecond == 0 {
+		problems = append(problems, errors.New("discord: discord.requests_per_second must be at least 1 (GlobalPerSecond; negative: no global budget)"))
 	}
 	var pub ed25519.PublicKey
 	if opts.PublicKey != "" {
@@ -270,9 +283,6 @@ func setDefaults(o *Options) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if o.ShardCount == 0 {
-		o.ShardCount = 1
-	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
 			*v = d
@@ -283,12 +293,8 @@ func setDefaults(o *Options) {
 			*v = d
 		}
 	}
-	def(&o.AttachmentMaxBytes, 100_000)
 	def(&o.ReplyChain, 10)
 	def(&o.EditBudget, 5)
-	if o.GlobalPerSecond == 0 {
-		o.GlobalPerSecond = 50
-	}
 	def(&o.Workers, 4)
 	def(&o.MaxReconnects, 10)
 	dur(&o.EditWindow, 5*time.Second)
@@ -347,11 +353,13 @@ func (a *Adapter) Run(ctx context.Context) error {
 	// the client timeout), then the context of anything still running ends.
 	done := make(chan struct{})
 	go func() { a.wg.Wait(); close(done) }()
+	grace := time.NewTimer(a.opts.ShutdownGrace)
 	select {
 	case <-done:
-	case <-time.After(30 * time.Second):
-		a.log.Warn("discord: event handlers still running after 30s; cancelling them")
+	case <-grace.C:
+		a.log.Warn("discord: event handlers still running after server.shutdown_grace; cancelling them", "grace", a.opts.ShutdownGrace)
 	}
+	grace.Stop()
 	cancel()
 	<-done
 	if t, ok := a.s.Client.Transport.(*transport); ok {

@@ -30,7 +30,8 @@ func TestInviteURL(t *testing.T) {
 func TestRegisterCommands(t *testing.T) {
 	dc := discordtest.New(discordtest.Options{})
 	defer dc.Close()
-	opts := Options{Token: dc.Options().Token, ApplicationID: dc.Options().AppID, APIURL: dc.URL()}
+	opts := Options{Token: dc.Options().Token, ApplicationID: dc.Options().AppID, APIURL: dc.URL(),
+		ShardCount: 1, AttachmentMaxBytes: 1, GlobalPerSecond: 50}
 	if err := RegisterCommands(context.Background(), opts, "9"); err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,10 @@ func TestNewValidates(t *testing.T) {
 		{},
 		{Token: "x", APIURL: "ftp://x"},
 		{Token: "x", GatewayURL: "http://x"},
-		{Token: "x", ShardID: 2, ShardCount: 2},
+		{Token: "x", ShardID: 2, ShardCount: 2, AttachmentMaxBytes: 1, GlobalPerSecond: 50},
+		{Token: "x", AttachmentMaxBytes: 1, GlobalPerSecond: 50}, // no shard count
+		{Token: "x", ShardCount: 1, GlobalPerSecond: 50},         // no attachment bound
+		{Token: "x", ShardCount: 1, AttachmentMaxBytes: 1},       // no global budget
 	} {
 		if _, err := New(o); err == nil {
 			t.Errorf("New(%+v) accepted", o)

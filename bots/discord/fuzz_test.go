@@ -72,7 +72,7 @@ func FuzzInteraction(f *testing.F) {
 	f.Add([]byte(`{"id":"1","type":4,"token":"t","data":{"name":"translate","options":[{"name":"target","type":3,"value":"fr","focused":true}]}}`))
 	f.Add([]byte(`{"id":"1","type":2,"token":"t","data":{"name":"ask","options":[null,{"name":"question","type":4,"value":3}]}}`))
 	f.Add([]byte(`{"id":"1","type":3,"token":"t"}`))
-	a, err := New(Options{Token: "x", HTTPClient: &http.Client{Transport: failingTransport{}}})
+	a, err := New(Options{Token: "x", ShardCount: 1, AttachmentMaxBytes: 100_000, GlobalPerSecond: 50, HTTPClient: &http.Client{Transport: failingTransport{}}})
 	if err != nil {
 		f.Fatal(err)
 	}

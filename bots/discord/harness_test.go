@@ -89,6 +89,8 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 		FollowThreads: true, TranslateReactions: true, Engine: eng, Logger: quietLogger(),
 		MinEditInterval: 100 * time.Millisecond, ReconnectDelay: 50 * time.Millisecond, MaxReconnects: 3,
 		OpenTimeout: 5 * time.Second,
+		ShardCount:  1, AttachmentMaxBytes: 100_000, GlobalPerSecond: 50, // config's defaults
+		ShutdownGrace: 2 * time.Second,
 	}
 	if cfg.adapter != nil {
 		cfg.adapter(&opts)

@@ -119,7 +119,7 @@ func TestHTTPInteractions(t *testing.T) {
 }
 
 func TestInteractionsHandlerWithoutKey(t *testing.T) {
-	a, err := New(Options{Token: "x"})
+	a, err := New(Options{Token: "x", ShardCount: 1, AttachmentMaxBytes: 1, GlobalPerSecond: 50})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestInteractionsHandlerWithoutKey(t *testing.T) {
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("status %d", rec.Code)
 	}
-	if _, err := New(Options{Token: "x", PublicKey: "zz"}); err == nil {
+	if _, err := New(Options{Token: "x", PublicKey: "zz", ShardCount: 1, AttachmentMaxBytes: 1, GlobalPerSecond: 50}); err == nil {
 		t.Error("bad public key accepted")
 	}
 }

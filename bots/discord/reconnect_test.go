@@ -45,7 +45,8 @@ func (e *idleEngine) TranslateMessage(context.Context, bots.Conversations, bots.
 // ends Run and returns its error.
 func bubbleAdapter(t *testing.T, dc *discordtest.Server) (a *Adapter, stop func() error) {
 	t.Helper()
-	a, err := New(Options{Token: dc.Options().Token, GatewayURL: dc.GatewayURL(), Engine: &idleEngine{}, Logger: quietLogger()})
+	a, err := New(Options{Token: dc.Options().Token, GatewayURL: dc.GatewayURL(), Engine: &idleEngine{}, Logger: quietLogger(),
+		ShardCount: 1, AttachmentMaxBytes: 1, GlobalPerSecond: 50})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,8 +41,7 @@ var (
 	_ stream.ControlSink = (*controlSink)(nil)
 	_ pace.Pacer         = (*controlSink)(nil)
 	_ bots.Controlled    = (*reply)(nil)
-	_ bots.OncePoster    = liveSink{}
-	_ bots.OncePoster    = ratedSink{}
+	_ bots.OncePoster    = flaggedSink{}
 )
 
 // stopControl is the Stop button of one reply.
@@ -109,56 +108,39 @@ type controlSink struct{ *channelSink }
 
 // Live implements stream.ControlSink: posts and edits with the button. The
 // Streamer makes one call at a time, so the flag is not shared.
-func (c *controlSink) Live() stream.Sink { return liveSink{c.channelSink} }
-
-type liveSink struct{ c *channelSink }
+func (c *controlSink) Live() stream.Sink { return flaggedSink{c.channelSink, &c.live} }
 
 // Rated implements stream.RatingSink: posts and edits with the 👍 / 👎 buttons.
-func (c *controlSink) Rated() stream.Sink { return ratedSink{c.channelSink} }
-
-type ratedSink struct{ c *channelSink }
-
-func (r ratedSink) Post(ctx context.Context, text string) (string, error) {
-	r.c.rated = true
-	defer func() { r.c.rated = false }()
-	return r.c.Post(ctx, text)
-}
-
-// PostOnce implements bots.OncePoster: the post with the buttons keeps
-// the channelSink's nonce of part.
-func (r ratedSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
-	r.c.rated = true
-	defer func() { r.c.rated = false }()
-	return r.c.PostOnce(ctx, part, text)
-}
-
-func (r ratedSink) Edit(ctx context.Context, id, text string) error {
-	r.c.rated = true
-	defer func() { r.c.rated = false }()
-	return r.c.Edit(ctx, id, text)
-}
+func (c *controlSink) Rated() stream.Sink { return flaggedSink{c.channelSink, &c.rated} }
 
 // OfferFeedback implements bots.Rateable.
 func (r *reply) OfferFeedback() { r.st.OfferFeedback() }
 
-func (l liveSink) Post(ctx context.Context, text string) (string, error) {
-	l.c.live = true
-	defer func() { l.c.live = false }()
-	return l.c.Post(ctx, text)
+// flaggedSink is the channelSink with one of its component flags (live:
+// the Stop button; rated: the feedback buttons) set for each call.
+type flaggedSink struct {
+	c    *channelSink
+	flag *bool
 }
 
-// PostOnce implements bots.OncePoster: the post with the button keeps
+func (f flaggedSink) Post(ctx context.Context, text string) (string, error) {
+	*f.flag = true
+	defer func() { *f.flag = false }()
+	return f.c.Post(ctx, text)
+}
+
+// PostOnce implements bots.OncePoster: the post with the buttons keeps
 // the channelSink's nonce of part.
-func (l liveSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
-	l.c.live = true
-	defer func() { l.c.live = false }()
-	return l.c.PostOnce(ctx, part, text)
+func (f flaggedSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
+	*f.flag = true
+	defer func() { *f.flag = false }()
+	return f.c.PostOnce(ctx, part, text)
 }
 
-func (l liveSink) Edit(ctx context.Context, id, text string) error {
-	l.c.live = true
-	defer func() { l.c.live = false }()
-	return l.c.Edit(ctx, id, text)
+func (f flaggedSink) Edit(ctx context.Context, id, text string) error {
+	*f.flag = true
+	defer func() { *f.flag = false }()
+	return f.c.Edit(ctx, id, text)
 }
 
 // ReplyID implements bots.Controlled.

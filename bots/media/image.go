@@ -8,6 +8,7 @@ import (
 	"image/gif"
 	"image/jpeg"
 	"image/png"
+	"io"
 
 	"golang.org/x/image/webp"
 )
@@ -125,32 +126,33 @@ func fit(w, h, side int) (int, int) {
 	return max(int(int64(w)*int64(side)/int64(h)), 1), side
 }
 
-func decodeConfig(t Type, data []byte) (image.Config, error) {
-	r := bytes.NewReader(data)
-	switch t {
-	case PNG:
-		return png.DecodeConfig(r)
-	case JPEG:
-		return jpeg.DecodeConfig(r)
-	case WebP:
-		return webp.DecodeConfig(r)
-	default:
-		return gif.DecodeConfig(r)
-	}
+// codec is how one image type is read: its header, or the whole image.
+type codec struct {
+	config func(io.Reader) (image.Config, error)
+	decode func(io.Reader) (image.Image, error)
 }
 
-// decode decodes the whole image; for a GIF only its first frame
-// (gif.Decode), never the animation.
-func decode(t Type, data []byte) (image.Image, error) {
-	r := bytes.NewReader(data)
-	switch t {
-	case PNG:
-		return png.Decode(r)
-	case JPEG:
-		return jpeg.Decode(r)
-	case WebP:
-		return webp.Decode(r)
-	default:
-		return gif.Decode(r)
+// codecs are the image types read; anything else was sniffed as a GIF.
+// gif.Decode reads only the first frame, never the animation.
+var codecs = map[Type]codec{
+	PNG:  {png.DecodeConfig, png.Decode},
+	JPEG: {jpeg.DecodeConfig, jpeg.Decode},
+	WebP: {webp.DecodeConfig, webp.Decode},
+	GIF:  {gif.DecodeConfig, gif.Decode},
+}
+
+func codecOf(t Type) codec {
+	if c, ok := codecs[t]; ok {
+		return c
 	}
+	return codecs[GIF]
+}
+
+func decodeConfig(t Type, data []byte) (image.Config, error) {
+	return codecOf(t).config(bytes.NewReader(data))
+}
+
+// decode decodes the whole image; for a GIF only its first frame.
+func decode(t Type, data []byte) (image.Image, error) {
+	return codecOf(t).decode(bytes.NewReader(data))
 }

@@ -37,9 +37,10 @@ type Options struct {
 	BotToken      string
 	AppToken      string
 	SigningSecret string
-	// Mode is "socket" (default) or "http".
+	// Mode is "socket" or "http" (slack.mode).
 	Mode string
-	// APIURL replaces the Web API base (default https://slack.com/api/).
+	// APIURL is the Web API base (slack.api_url, https://slack.com/api/
+	// by default).
 	APIURL string
 	// StopButton shows a Stop button on an answer being written with
 	// post+update (not native streaming): the asker or an admin cancels
@@ -62,10 +63,15 @@ type Options struct {
 	// CommandPrefix is put before the canonical command names: with "mb-",
 	// /mb-ask, /mb-code ... (slash command names clash across apps).
 	CommandPrefix string
+	// TeamID pins the workspace (slack.team_id, "" = none): Run refuses a
+	// bot token of another workspace, and events and commands of other
+	// workspaces are dropped with a warning (team.go).
+	TeamID string
 	// FollowThreads passes thread messages without a mention to the
 	// Engine (which answers where the bot already spoke).
 	FollowThreads bool
-	// AttachmentMaxBytes bounds one downloaded text file (default 100 KiB).
+	// AttachmentMaxBytes bounds one downloaded text file
+	// (bot.attachment_max_bytes, at least 1).
 	AttachmentMaxBytes int
 	// Files bounds the images and documents read (bot.image_max_bytes);
 	// its TextMaxBytes defaults to AttachmentMaxBytes.
@@ -178,9 +184,6 @@ var _ bots.Conversations = (*Adapter)(nil)
 // auth.test.
 func New(opts Options) (*Adapter, error) {
 	var problems []error
-	if opts.Mode == "" {
-		opts.Mode = ModeSocket
-	}
 	if !strings.HasPrefix(opts.BotToken, "xoxb-") {
 		problems = append(problems, errors.New("slack: slack.bot_token must be a bot token (xoxb-...)"))
 	}
@@ -199,17 +202,19 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Engine == nil {
 		problems = append(problems, errors.New("slack: an Engine is required"))
 	}
+	// config gives these (its defaults are the only ones): New checks them
+	// and invents none.
+	if opts.APIURL == "" {
+		problems = append(problems, errors.New("slack: slack.api_url is required (Slack's is https://slack.com/api/)"))
+	}
+	if opts.AttachmentMaxBytes < 1 {
+		problems = append(problems, fmt.Errorf("slack: bot.attachment_max_bytes must be at least 1, got %d", opts.AttachmentMaxBytes))
+	}
 	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
-	if opts.APIURL == "" {
-		opts.APIURL = slackgo.APIURL
-	}
 	if !strings.HasSuffix(opts.APIURL, "/") {
 		opts.APIURL += "/"
-	}
-	if opts.AttachmentMaxBytes <= 0 {
-		opts.AttachmentMaxBytes = 100 << 10
 	}
 	setDefault(&opts.UpdatesPerMinute, 40)
 	setDefault(&opts.StreamsPerMinute, 16)
@@ -308,7 +313,7 @@ func (a *Adapter) authTest(ctx context.Context) error {
 		return fmt.Errorf("slack: auth.test: %w", err)
 	}
 	a.botUserID, a.botID, a.teamID = res.UserID, res.BotID, res.TeamID
-	return nil
+	return a.checkTeam(res.TeamID)
 }
 
 // spawn runs f on a goroutine owned by the adapter (Run waits for it),

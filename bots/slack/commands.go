@@ -80,7 +80,7 @@ func (a *Adapter) acceptCommand(v url.Values) error {
 }
 
 func (a *Adapter) handleCommand(ctx context.Context, c slashCommand) {
-	if !a.firstDelivery(ctx, "slash command", c.TriggerID) {
+	if !a.pinned(ctx, c.TeamID, "slash command "+c.Command, c.TriggerID) || !a.firstDelivery(ctx, "slash command", c.TriggerID) {
 		return
 	}
 	user := a.users.info(ctx, c.UserID)

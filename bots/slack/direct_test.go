@@ -51,7 +51,7 @@ func newDirect(t *testing.T, native bool, fo fakeslack.Options) *direct {
 		t.Fatal(err)
 	}
 	opts := d.fake.Options()
-	d.a, err = New(Options{BotToken: opts.BotToken, AppToken: opts.AppToken, APIURL: d.fake.APIURL(),
+	d.a, err = New(Options{BotToken: opts.BotToken, AppToken: opts.AppToken, APIURL: d.fake.APIURL(), Mode: ModeSocket, AttachmentMaxBytes: 100_000,
 		NativeStreaming: native, Engine: engine, Logger: logger, HTTPClient: client, EditInterval: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,9 @@ import (
 // handleEvent routes one Events API event_callback (already acknowledged).
 func (a *Adapter) handleEvent(ctx context.Context, env eventsBody, ev innerEvent) {
 	a.hooks.Event(ev.Type)
+	if !a.pinned(ctx, env.installation(), "event "+ev.Type, env.EventID) {
+		return
+	}
 	if env.EventID != "" && !a.seen.Claim(struct{}{}, env.EventID) {
 		a.hooks.Deduped()
 		a.log.DebugContext(ctx, "duplicate event delivery dropped", "event_id", env.EventID, "type", ev.Type)

@@ -275,7 +275,8 @@ func TestInvalidTokenFailsClearly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(Options{BotToken: "xoxb-wrong", AppToken: "xapp-x", APIURL: fake.APIURL(), Engine: eng, HTTPClient: fake.Client()})
+	a, err := New(Options{BotToken: "xoxb-wrong", AppToken: "xapp-x", APIURL: fake.APIURL(), Mode: ModeSocket, AttachmentMaxBytes: 1,
+		Engine: eng, HTTPClient: fake.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,8 +288,15 @@ func TestInvalidTokenFailsClearly(t *testing.T) {
 		!strings.Contains(err.Error(), "xoxb-") || !strings.Contains(err.Error(), "slack.mode") {
 		t.Errorf("New with bad options = %v", err)
 	}
-	if _, err := New(Options{BotToken: "xoxb-1", Engine: eng}); err == nil || !strings.Contains(err.Error(), "app_token") {
+	if _, err := New(Options{BotToken: "xoxb-1", Mode: ModeSocket, Engine: eng}); err == nil || !strings.Contains(err.Error(), "app_token") {
 		t.Errorf("socket mode without app token = %v", err)
+	}
+	// config's values are required, not invented.
+	_, err = New(Options{BotToken: "xoxb-1", AppToken: "xapp-1", Engine: eng})
+	for _, key := range []string{"slack.mode", "slack.api_url", "bot.attachment_max_bytes"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("New without %s = %v", key, err)
+		}
 	}
 }
 

@@ -121,6 +121,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	opts := Options{
 		BotToken: fo.BotToken, AppToken: fo.AppToken, SigningSecret: fo.SigningSecret,
 		Mode: ho.mode, APIURL: h.fake.APIURL(), NativeStreaming: ho.native, FollowThreads: true,
+		AttachmentMaxBytes: 100_000, // config's default
 		TranslateReactions: eo.TranslateReactions,
 		Engine:             h.engine, Logger: logger, HTTPClient: h.client, Hooks: countingHooks{h},
 	}

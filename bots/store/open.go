@@ -26,11 +26,11 @@ type Options struct {
 	Path string
 	// RedisURL is the server (driver redis), "redis://:password@host:6379/0".
 	RedisURL string
-	// KeyPrefix prefixes every Redis key; empty means "mistralbot:".
+	// KeyPrefix prefixes every Redis key (store.key_prefix; empty: none).
 	KeyPrefix string
 	// StartTimeout bounds how long Open waits for a Redis server that is
 	// not reachable yet (a container starting next to this one), retrying
-	// with backoff; 0 means 30 s, negative means one attempt.
+	// with backoff (store.start_timeout); 0 means one attempt.
 	StartTimeout time.Duration
 	// Logger receives the bolt store's background cleanup failures and
 	// Open's retries; the stores return every other error to the caller.
@@ -58,6 +58,9 @@ func (e configError) Is(target error) bool { return target == ErrConfig }
 // configuration change fixes match ErrConfig. A Redis server that is not
 // reachable is retried for opts.StartTimeout.
 func Open(ctx context.Context, opts Options) (bots.Store, error) {
+	if opts.StartTimeout < 0 {
+		return nil, configError{fmt.Errorf("store: start timeout %s is negative (store.start_timeout; 0: one attempt)", opts.StartTimeout)}
+	}
 	switch opts.Driver {
 	case DriverMemory:
 		return NewMemory(MemoryOptions{}), nil
@@ -106,9 +109,6 @@ const (
 // unreachable, for opts.StartTimeout at most.
 func openRedisRetrying(ctx context.Context, opts Options) (*Redis, error) {
 	limit := opts.StartTimeout
-	if limit == 0 {
-		limit = 30 * time.Second
-	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -131,14 +131,14 @@ func openRedisRetrying(ctx context.Context, opts Options) (*Redis, error) {
 }
 
 // retryStart calls try until it succeeds, fails with ErrConfig, ctx ends
-// or limit has passed (limit < 0: one attempt), sleeping with doubling
+// or limit has passed (limit 0: one attempt), sleeping with doubling
 // backoff between attempts. It returns try's last error.
 func retryStart(ctx context.Context, limit time.Duration, try func(context.Context) error, retrying func(attempt int, wait time.Duration, err error)) error {
 	deadline := time.Now().Add(limit)
 	backoff := retry.Backoff{Base: startBackoffMin, Max: startBackoffMax}
 	for attempt := 1; ; attempt++ {
 		err := try(ctx)
-		if err == nil || errors.Is(err, ErrConfig) || limit < 0 {
+		if err == nil || errors.Is(err, ErrConfig) || limit <= 0 {
 			return err
 		}
 		pause := backoff.Delay(attempt-1, 0)

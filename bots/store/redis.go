@@ -17,15 +17,11 @@ import (
 
 var _ bots.Store = (*Redis)(nil)
 
-// DefaultKeyPrefix prefixes every Redis key unless RedisOptions says
-// otherwise.
-const DefaultKeyPrefix = "mistralbot:"
-
 // RedisOptions configure a Redis store.
 type RedisOptions struct {
 	// URL is "redis://[:password@]host:port[/db]" (or rediss://, unix://).
 	URL string
-	// KeyPrefix prefixes every key; empty means DefaultKeyPrefix.
+	// KeyPrefix prefixes every key; empty means none.
 	KeyPrefix string
 	// DialTimeout, ReadTimeout and WriteTimeout bound each network step so
 	// that no call hangs on a lost server; 0 means 2 s each.
@@ -106,9 +102,6 @@ func OpenRedis(ctx context.Context, opts RedisOptions) (*Redis, error) {
 		client.AddHook(h)
 	}
 	r := &Redis{client: client, prefix: opts.KeyPrefix, now: opts.Now, url: shown}
-	if r.prefix == "" {
-		r.prefix = DefaultKeyPrefix
-	}
 	if r.now == nil {
 		r.now = time.Now
 	}

@@ -25,10 +25,11 @@ func checkSlack(ctx context.Context, cfg *config.Config, client *http.Client, c 
 	say := c.say
 	s := cfg.Slack
 	var auth struct {
-		OK    bool   `json:"ok"`
-		Error string `json:"error"`
-		Team  string `json:"team"`
-		User  string `json:"user"`
+		OK     bool   `json:"ok"`
+		Error  string `json:"error"`
+		Team   string `json:"team"`
+		TeamID string `json:"team_id"`
+		User   string `json:"user"`
 	}
 	hdr, err := slackCall(ctx, client, s.APIURL, "auth.test", s.BotToken, &auth)
 	switch {
@@ -41,6 +42,10 @@ func checkSlack(ctx context.Context, cfg *config.Config, client *http.Client, c 
 		return
 	}
 	say(true, "slack: bot token valid: %s in workspace %q", auth.User, auth.Team)
+	if s.TeamID != "" {
+		// run refuses to start on a mismatch (slack adapter, team.go).
+		say(auth.TeamID == s.TeamID, "slack: slack.team_id %s, the bot token's workspace is %s", s.TeamID, auth.TeamID)
+	}
 
 	// Every Web API answer lists the token's scopes in X-OAuth-Scopes
 	// ("chat:write, commands"): https://api.slack.com/legacy/oauth-scopes#working-with-scopes,

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mistralbot/internal/httpx"
 )
 
 // Timeouts of the HTTP servers. Slack wants an answer to every delivery
@@ -94,10 +96,10 @@ func guard(next http.Handler, rejected rejectCounter) http.Handler {
 		// The server's own WriteTimeout would cut pprof's long answers;
 		// the deadline is set per request instead.
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(wt))
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &httpx.StatusWriter{ResponseWriter: w}
 		defer func() {
-			if sw.status >= 400 && sw.status < 500 {
-				rejected.Rejected(rt.name, strconv.Itoa(sw.status))
+			if sw.Status >= 400 && sw.Status < 500 {
+				rejected.Rejected(rt.name, strconv.Itoa(sw.Status))
 			}
 		}()
 		if r.ContentLength > rt.bodyLimit {
@@ -113,29 +115,6 @@ func guard(next http.Handler, rejected rejectCounter) http.Handler {
 		next.ServeHTTP(sw, r)
 	})
 }
-
-// statusWriter records the status of a response.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // newServer is an http.Server with the timeouts above.
 func newServer(h http.Handler) *http.Server {

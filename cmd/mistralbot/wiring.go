@@ -123,12 +123,8 @@ func probeContext(ctx context.Context, c config.LLM, client *llm.Client, fallbac
 // storeOptions maps store.* onto store.Open's options; run and check open
 // the store the same way.
 func storeOptions(c config.Store, log *slog.Logger) store.Options {
-	start := c.StartTimeout
-	if start == 0 {
-		start = -1 // one attempt
-	}
 	return store.Options{Driver: c.Driver, Path: c.Path, RedisURL: c.RedisURL, KeyPrefix: c.KeyPrefix,
-		StartTimeout: start, Logger: log.With("component", "store")}
+		StartTimeout: c.StartTimeout, Logger: log.With("component", "store")}
 }
 
 // engineOptions maps the configuration onto the Engine's options.
@@ -264,6 +260,7 @@ func slackOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, log 
 		AgentView:          cfg.Slack.AgentView,
 		LinkPreviews:       cfg.Bot.LinkPreviews,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
+		TeamID:             cfg.Slack.TeamID,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
 		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},
@@ -295,6 +292,7 @@ func discordOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, lo
 		HTTPClient:         platformClient(20 * time.Second),
 		GlobalPerSecond:    cfg.Discord.RequestsPerSecond,
 		StopButton:         cfg.Discord.StopButton,
+		ShutdownGrace:      cfg.Server.ShutdownGrace,
 		Logger:             log.With("platform", "discord"),
 	}
 	if e != nil {

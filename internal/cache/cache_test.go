@@ -171,20 +171,7 @@ func TestClaim(t *testing.T) {
 		}
 	})
 	c := New[string, struct{}](16, time.Minute, nil)
-	var wg sync.WaitGroup
-	wins := make(chan bool, 8)
-	for i := range 8 {
-		wg.Go(func() { wins <- c.Claim(struct{}{}, "msg:race", string(rune('a'+i))) })
-	}
-	wg.Wait()
-	close(wins)
-	n := 0
-	for w := range wins {
-		if w {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := concurrentWins(8, func(i int) bool { return c.Claim(struct{}{}, "msg:race", string(rune('a'+i))) }); n != 1 {
 		t.Fatalf("%d concurrent claims of one key won, want 1", n)
 	}
 }
@@ -193,20 +180,26 @@ func TestClaim(t *testing.T) {
 func TestTakeConcurrent(t *testing.T) {
 	c := New[int, int](4, time.Minute, nil)
 	c.Put(1, 1)
-	var wg sync.WaitGroup
-	got := make(chan bool, 8)
-	for range 8 {
-		wg.Go(func() { _, ok := c.Take(1); got <- ok })
-	}
-	wg.Wait()
-	close(got)
-	n := 0
-	for ok := range got {
-		if ok {
-			n++
-		}
-	}
-	if n != 1 {
+	if n := concurrentWins(8, func(int) bool { _, ok := c.Take(1); return ok }); n != 1 {
 		t.Fatalf("%d takers got the entry, want 1", n)
 	}
+}
+
+// concurrentWins runs f(0..n-1) on n goroutines at once and counts the
+// calls that returned true.
+func concurrentWins(n int, f func(i int) bool) int {
+	var wg sync.WaitGroup
+	wins := make(chan bool, n)
+	for i := range n {
+		wg.Go(func() { wins <- f(i) })
+	}
+	wg.Wait()
+	close(wins)
+	won := 0
+	for w := range wins {
+		if w {
+			won++
+		}
+	}
+	return won
 }

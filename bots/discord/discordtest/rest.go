@@ -8,29 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"mistralbot/internal/httpx"
 )
-
-// statusRecorder remembers the status written.
-type statusRecorder struct {
-	http.ResponseWriter
-	status int
-}
-
-// WriteHeader records the status.
-func (r *statusRecorder) WriteHeader(code int) {
-	if r.status == 0 {
-		r.status = code
-	}
-	r.ResponseWriter.WriteHeader(code)
-}
-
-// Write records an implicit 200.
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	if r.status == 0 {
-		r.status = http.StatusOK
-	}
-	return r.ResponseWriter.Write(b)
-}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -52,7 +32,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	path := trimVersion(r.URL.Path)
 	parts := strings.Split(strings.Trim(path, "/"), "/")
-	rec := &statusRecorder{ResponseWriter: w}
+	rec := &httpx.StatusWriter{ResponseWriter: w}
 	now := s.opts.Now()
 	// Recorded before it is served, so that a test seeing its effect also
 	// sees the request; the status is filled in at the end.
@@ -62,7 +42,7 @@ func (s *Server) serveREST(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		s.requests[idx].Status = rec.status
+		s.requests[idx].Status = rec.Status
 		s.mu.Unlock()
 	}()
 

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -201,47 +202,23 @@ func (s *Server) BotReplies(channelID, threadTS string) []Message {
 }
 
 // Ephemerals returns the recorded ephemeral messages.
-func (s *Server) Ephemerals() []Ephemeral {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.ephemerals)
-}
+func (s *Server) Ephemerals() []Ephemeral { return locked(&s.mu, &s.ephemerals) }
 
 // Responses returns the recorded response_url posts.
-func (s *Server) Responses() []Response {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.responses)
-}
+func (s *Server) Responses() []Response { return locked(&s.mu, &s.responses) }
 
 // Statuses returns the recorded assistant.threads.setStatus calls.
-func (s *Server) Statuses() []Status {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.statuses)
-}
+func (s *Server) Statuses() []Status { return locked(&s.mu, &s.statuses) }
 
 // Titles returns the recorded assistant.threads.setTitle calls.
-func (s *Server) Titles() []Status {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.titles)
-}
+func (s *Server) Titles() []Status { return locked(&s.mu, &s.titles) }
 
 // Prompts returns the recorded assistant.threads.setSuggestedPrompts calls.
-func (s *Server) Prompts() []SuggestedPrompts {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.prompts)
-}
+func (s *Server) Prompts() []SuggestedPrompts { return locked(&s.mu, &s.prompts) }
 
 // Pings returns the notifying mentions found in the bot's messages; a bot
 // that escapes model output has none.
-func (s *Server) Pings() []Ping {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.pings)
-}
+func (s *Server) Pings() []Ping { return locked(&s.mu, &s.pings) }
 
 // messageJSON renders a stored message as conversations.* return it.
 func messageJSON(m *Message, withMetadata bool, base string) map[string]any {
@@ -278,3 +255,10 @@ func messageJSON(m *Message, withMetadata bool, base string) map[string]any {
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
 
 func isDM(channelID string) bool { return strings.HasPrefix(channelID, "D") }
+
+// locked returns a copy of *v taken under mu.
+func locked[T any](mu *sync.Mutex, v *[]T) []T {
+	mu.Lock()
+	defer mu.Unlock()
+	return slices.Clone(*v)
+}
