@@ -13,6 +13,13 @@ import (
 // it. Input that ends while a call waits denies it, so piped input never
 // hangs until the approval expires.
 
+// Approver is the Engine's DecideApproval, an optional capability of
+// Options.Engine (the Engine has it; cmd/mistralbot asserts it): without
+// it a call waiting for approval is denied.
+type Approver interface {
+	DecideApproval(ctx context.Context, p bots.Platform, key, userID, userName string, admin, approve bool) (bots.ApprovalResult, error)
+}
+
 var (
 	_ bots.ApprovalPrompter = (*reply)(nil)
 	_ bots.ToolProgress     = (*reply)(nil)
@@ -96,7 +103,11 @@ func (c *Console) decide(ctx context.Context, approve bool) {
 	if key == "" {
 		return
 	}
-	res, err := c.opts.Engine.DecideApproval(ctx, bots.Console, key, "local", c.opts.UserName, true, approve)
+	ap, ok := c.opts.Engine.(Approver)
+	if !ok {
+		return
+	}
+	res, err := ap.DecideApproval(ctx, bots.Console, key, "local", c.opts.UserName, true, approve)
 	if err != nil {
 		c.println("error: " + err.Error())
 		return

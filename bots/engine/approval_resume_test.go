@@ -19,7 +19,7 @@ func leftByADeadProcess(t *testing.T, st *store.Memory, state bots.ApprovalState
 	t.Helper()
 	started := time.Now().Add(-time.Minute)
 	en := orphan("7", "dead-replica", "deadbeef", started)
-	journal(t, st, en)
+	putEntries(t, st, en)
 	c := call("c1", "kb__delete", `{"page":"old-notes"}`)
 	a := bots.Approval{Key: tools.CallKey(en.ID, 1, "c1"), Answer: en.ID, Round: 1, CallID: "c1", Platform: bots.Slack,
 		Channel: "slack:C1", Asker: "U1", Lang: "en", Tool: "kb__delete", Arguments: c.Arguments, State: state,

@@ -333,12 +333,12 @@ func (s *toolStream) limit() string {
 	}
 	now := e.now()
 	if e.opts.DailyUSDCap > 0 {
-		if t, err := e.opts.Store.Usage(s.ctx, bots.ScopeGlobal, "", bots.Day(now)); err == nil && t.CostUSD+s.usage.CostUSD >= e.opts.DailyUSDCap {
+		if t, err := e.stores.usage.Usage(s.ctx, bots.ScopeGlobal, "", bots.Day(now)); err == nil && t.CostUSD+s.usage.CostUSD >= e.opts.DailyUSDCap {
 			return "daily_usd"
 		}
 	}
 	if e.opts.DailyTokensPerChannel > 0 {
-		if t, err := e.opts.Store.Usage(s.ctx, bots.ScopeChannel, s.t.channel, bots.Day(now)); err == nil && t.Tokens()+int64(s.usage.Total()) >= e.opts.DailyTokensPerChannel {
+		if t, err := e.stores.usage.Usage(s.ctx, bots.ScopeChannel, s.t.channel, bots.Day(now)); err == nil && t.Tokens()+int64(s.usage.Total()) >= e.opts.DailyTokensPerChannel {
 			return "daily_tokens"
 		}
 	}

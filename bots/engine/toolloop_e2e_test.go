@@ -24,7 +24,9 @@ func TestToolLoopEndToEnd(t *testing.T) {
 				}},
 				llmtest.Scenario{Times: 1, Reply: "It runs at nine."},
 			)
-			h.eng.HandleMessage(t.Context(), h.conv, mention("m1", "when is the deploy?"))
+			if _, err := h.eng.Dispatch(t.Context(), h.conv, mention("m1", "when is the deploy?")); err != nil {
+				t.Fatal(err)
+			}
 			r := h.conv.wait(t, 1)[0]
 			if !strings.HasPrefix(r.Final(), "It runs at nine.") {
 				t.Fatalf("final %q", r.Final())

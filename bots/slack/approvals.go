@@ -7,6 +7,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/i18n"
 )
 
 // Approvals of tool calls and the tools' status (issue 16). A prompt is a
@@ -31,6 +32,13 @@ const (
 	ApproveActionID = "mistralbot_approve"
 	DenyActionID    = "mistralbot_deny"
 )
+
+// Approver is the Engine's DecideApproval, an optional capability of
+// Options.Engine (the Engine has it; cmd/mistralbot asserts it): without
+// it a click is answered "already decided".
+type Approver interface {
+	DecideApproval(ctx context.Context, p bots.Platform, key, userID, userName string, admin, approve bool) (bots.ApprovalResult, error)
+}
 
 var (
 	_ bots.ApprovalPrompter = (*streamReply)(nil)
@@ -113,9 +121,14 @@ func (s *threadSink) toolStatus(ctx context.Context, status string) error {
 // looked up only when the clicker is not the asker (as for Stop).
 func (a *Adapter) handleApproval(ctx context.Context, in blockActions, key string, approve bool) {
 	user := a.users.info(ctx, in.User.ID)
-	res, err := a.opts.Engine.DecideApproval(ctx, bots.Slack, key, in.User.ID, user.Name, false, approve)
-	if err == nil && res.Outcome == bots.ApprovalNotAllowed && user.Admin {
-		res, err = a.opts.Engine.DecideApproval(ctx, bots.Slack, key, in.User.ID, user.Name, true, approve)
+	ap, ok := a.opts.Engine.(Approver)
+	res := bots.ApprovalResult{Outcome: bots.ApprovalOver, Text: i18n.T(a.uiLang(ctx, in.Channel.ID, user.Locale), i18n.ApprovalOver)}
+	var err error
+	if ok {
+		res, err = ap.DecideApproval(ctx, bots.Slack, key, in.User.ID, user.Name, false, approve)
+		if err == nil && res.Outcome == bots.ApprovalNotAllowed && user.Admin {
+			res, err = ap.DecideApproval(ctx, bots.Slack, key, in.User.ID, user.Name, true, approve)
+		}
 	}
 	if err != nil {
 		a.log.WarnContext(ctx, "approval click not recorded", "err", err)
