@@ -122,12 +122,18 @@ func (s *toolStream) prompt(rec bots.Approval, as bots.ApprovalStore, pr bots.Ap
 	} else {
 		next.Prompt = id
 	}
-	if ok, err := as.SwapApproval(s.ctx, bots.ApprovalPending, next); err != nil || !ok {
+	ok, serr := as.SwapApproval(s.ctx, bots.ApprovalPending, next)
+	if serr != nil || !ok {
 		// Decided meanwhile (a fast click), or the store failed: the
-		// record says.
+		// record says. A process that dies between the post and this
+		// write leaves no prompt id: the resumed answer posts the prompt
+		// again (both prompts name one approval, which acts once).
 		if cur, found, gerr := as.GetApproval(s.ctx, rec.Key); gerr == nil && found {
 			return cur
 		}
+	}
+	if next.State == bots.ApprovalPending {
+		e.log.InfoContext(s.ctx, "tool call waits for approval", "tool", rec.Tool, "prompt", next.Prompt, "expires", next.Expires)
 	}
 	return next
 }

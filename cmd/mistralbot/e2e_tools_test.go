@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mistralbot/bots/i18n"
+	"mistralbot/bots/slack"
+	"mistralbot/bots/slack/fakeslack"
+	"mistralbot/bots/tools/mcp/mcptest"
+	"mistralbot/llm/llmtest"
+)
+
+// The tool loop through the real binary: the test MCP server (mcptest,
+// streamable HTTP on loopback) offers "create", a side-effecting tool
+// that needs approval; the model (llmtest) calls it, then answers. The
+// person clicks on the prompt in the fake Slack (block_actions to
+// /slack/interactions).
+
+// toolWorld is the e2e world with the MCP server.
+type toolWorld struct {
+	*e2eWorld
+	mcp *mcptest.Server
+	url string
+}
+
+func newToolWorld(t *testing.T) *toolWorld {
+	t.Helper()
+	w := &toolWorld{e2eWorld: newWorld(t, llmtest.Options{}), mcp: mcptest.New(mcptest.Options{})}
+	srv := httptest.NewServer(w.mcp.Handler())
+	t.Cleanup(func() { w.mcp.CloseSessions(); srv.Close() })
+	w.url = srv.URL
+	// Each question: the model calls create, then answers once it has
+	// the result.
+	w.llm.Script(
+		llmtest.Scenario{Times: 1, ToolCalls: []llmtest.ToolCall{{Name: "ops__create", Arguments: `{"title":"ticket"}`}}},
+		llmtest.Scenario{Times: 1, Reply: "Handled the ticket."},
+	)
+	return w
+}
+
+// config is the file the processes read: tools on, the MCP server.
+func (w *toolWorld) config() []byte {
+	return fmt.Appendf(nil, "tools:\n  enabled: true\n  mcp_servers:\n    - name: ops\n      url: %s\n", w.url)
+}
+
+// ask mentions the bot and waits for the approval prompt.
+func (w *toolWorld) ask(p *proc, event string) (fakeslack.Message, fakeslack.Message) {
+	w.t.Helper()
+	m, appMention, _ := w.mention("C0TOOLS", "U0BOB", "open a ticket", event)
+	w.deliver(p, appMention, 0)
+	return m, w.prompt(m)
+}
+
+// prompt waits for the prompt with its two buttons in m's thread.
+func (w *toolWorld) prompt(m fakeslack.Message) fakeslack.Message {
+	w.t.Helper()
+	var prompt fakeslack.Message
+	waitUntil(w.t, 20*time.Second, "the approval prompt", func() bool {
+		for _, r := range w.botReplies("C0TOOLS", m.TS) {
+			if b := r.Buttons(); len(b) == 2 && b[0].ActionID == slack.ApproveActionID {
+				prompt = r
+				return true
+			}
+		}
+		return false
+	})
+	return prompt
+}
+
+// click delivers user's click on the prompt's button to p.
+func (w *toolWorld) click(p *proc, prompt fakeslack.Message, user, action string) {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	status, body, err := w.slack.Deliver(ctx, w.client, p.url()+"/slack/interactions",
+		fakeslack.Delivery{Body: fakeslack.InteractionForm(w.slack.BlockAction(prompt, user, action)), ContentType: "application/x-www-form-urlencoded"})
+	if err != nil || status != http.StatusOK {
+		w.t.Fatalf("click: %d %q %v", status, body, err)
+	}
+}
+
+// answer waits for the bot's answer in m's thread starting with want
+// and, when notes are given, holding one of them (the final edit).
+func (w *toolWorld) answer(m fakeslack.Message, want string, notes ...string) fakeslack.Message {
+	w.t.Helper()
+	var got fakeslack.Message
+	waitUntil(w.t, 30*time.Second, "the answer "+want, func() bool {
+		for _, r := range w.botReplies("C0TOOLS", m.TS) {
+			if strings.HasPrefix(r.Text, replyText(want)) && (len(notes) == 0 || containsAny(r.Text, notes)) {
+				got = r
+				return true
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// memoryStore keeps each process's store its own.
+var memoryStore = map[string]string{"MISTRALBOT_STORE_DRIVER": "memory"}
+
+func TestE2EToolApproveDenyExpire(t *testing.T) {
+	t.Run("approve", func(t *testing.T) {
+		w := newToolWorld(t)
+		p := startProcConfig(t, "bot", w.env(memoryStore), 0, w.config())
+		m, prompt := w.ask(p, "EvTOOL1")
+		if !strings.Contains(prompt.Text, "ops__create") || !strings.Contains(prompt.Text, "ticket") {
+			t.Fatalf("prompt %q", prompt.Text)
+		}
+		w.click(p, prompt, "U0BOB", slack.ApproveActionID)
+		w.answer(m, "Handled the ticket.")
+		w.click(p, prompt, "U0BOB", slack.ApproveActionID) // replayed
+		if n := w.mcp.Creates(); n != 1 {
+			t.Fatalf("create ran %d times, want 1", n)
+		}
+		reqs := w.llm.ChatRequests()
+		last := reqs[len(reqs)-1].Messages
+		if res := last[len(last)-1]; res.Role != "tool" || !strings.Contains(res.Content, "created #1: ticket") {
+			t.Fatalf("the model got %+v", res)
+		}
+	})
+	t.Run("deny", func(t *testing.T) {
+		w := newToolWorld(t)
+		p := startProcConfig(t, "bot", w.env(memoryStore), 0, w.config())
+		m, prompt := w.ask(p, "EvTOOL2")
+		w.click(p, prompt, "U0BOB", slack.DenyActionID)
+		w.answer(m, "Handled the ticket.", noticeTexts(i18n.ToolDenied, "ops__create")...)
+		if n := w.mcp.Creates(); n != 0 {
+			t.Fatalf("a denied call ran %d times", n)
+		}
+	})
+	t.Run("expire", func(t *testing.T) {
+		w := newToolWorld(t)
+		env := w.env(map[string]string{"MISTRALBOT_STORE_DRIVER": "memory", "MISTRALBOT_TOOLS_APPROVAL_TIMEOUT": "2s"})
+		p := startProcConfig(t, "bot", env, 0, w.config())
+		m, prompt := w.ask(p, "EvTOOL3")
+		w.answer(m, "Handled the ticket.", noticeTexts(i18n.ToolExpired, "ops__create")...)
+		waitUntil(t, 10*time.Second, "the prompt to say it expired", func() bool {
+			for _, r := range w.botReplies("C0TOOLS", m.TS) {
+				if r.TS == prompt.TS {
+					return len(r.Buttons()) == 0 && containsAny(r.Text, noticeTexts(i18n.ApprovalExpired, "ops__create"))
+				}
+			}
+			return false
+		})
+		if n := w.mcp.Creates(); n != 0 {
+			t.Fatalf("an expired call ran %d times", n)
+		}
+	})
+}
+
+// TestE2EToolApproveAfterSIGKILL: the process waiting on an approval is
+// killed; the restarted process (same store, same replica) resumes the
+// answer at the approval: the click on the prompt the dead process posted
+// runs the tool once, and no second prompt is posted.
+func TestE2EToolApproveAfterSIGKILL(t *testing.T) {
+	w := newToolWorld(t)
+	env := w.env(map[string]string{"MISTRALBOT_STORE_DRIVER": "bolt", "MISTRALBOT_STORE_PATH": filepath.Join(t.TempDir(), "bot.db")})
+	maps.Copy(env, replicaEnv("tools-crash"))
+	first := startProcConfig(t, "first", env, 0, w.config())
+	m, prompt := w.ask(first, "EvTOOL4")
+	// Killed once the approval (with its prompt) is in the store.
+	waitUntil(t, 10*time.Second, "the approval to be recorded", func() bool {
+		return first.logField("tool call waits for approval", "prompt") == prompt.TS
+	})
+	first.signal(syscall.SIGKILL)
+	first.wait(10 * time.Second)
+
+	second := startProcConfig(t, "second", env, 0, w.config())
+	waitUntil(t, 20*time.Second, "the restarted process to resume the answer", func() bool {
+		return strings.Contains(second.stderr.String(), "resuming a recovered answer at its tool approval")
+	})
+	w.click(second, prompt, "U0BOB", slack.ApproveActionID)
+	w.answer(m, "Handled the ticket.")
+	if n := w.mcp.Creates(); n != 1 {
+		t.Fatalf("create ran %d times, want 1", n)
+	}
+	prompts := 0
+	for _, r := range w.botReplies("C0TOOLS", m.TS) {
+		if strings.Contains(r.Text, "ops__create") && strings.Contains(r.Text, "ticket") && r.TS != prompt.TS && len(r.Buttons()) > 0 {
+			prompts++
+		}
+	}
+	if prompts != 0 {
+		t.Fatalf("%d more prompts posted after the restart", prompts)
+	}
+}
