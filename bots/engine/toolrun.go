@@ -10,17 +10,9 @@ import (
 	"mistralbot/bots/tools"
 )
 
-// answerCalls answers every call of a round, in order, with one tool
-// message each: a malformed call its problem, a call over a limit a
-// refusal, the others what the tool (or the person asked) said.
-func (s *toolStream) answerCalls(calls []bots.ToolCall, limit string) []bots.ModelMessage {
-	out := make([]bots.ModelMessage, 0, len(calls))
-	for _, c := range calls {
-		out = append(out, bots.ModelMessage{Role: bots.RoleTool, ToolCallID: c.ID, Name: c.Name, Content: s.answerCall(c, limit)})
-	}
-	return out
-}
-
+// answerCall answers one call of a round with the text of its tool
+// message: a malformed call its problem, a call over a limit a refusal,
+// the others what the tool (or the person asked) said.
 func (s *toolStream) answerCall(c bots.ToolCall, limit string) string {
 	e, t := s.a.e, s.t
 	switch {
