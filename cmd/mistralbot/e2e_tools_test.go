@@ -79,13 +79,21 @@ func (w *toolWorld) prompt(m fakeslack.Message) fakeslack.Message {
 // click delivers user's click on the prompt's button to p.
 func (w *toolWorld) click(p *proc, prompt fakeslack.Message, user, action string) {
 	w.t.Helper()
+	if err := w.send(p, prompt, user, action); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// send is click for any goroutine: it returns what went wrong.
+func (w *toolWorld) send(p *proc, prompt fakeslack.Message, user, action string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	status, body, err := w.slack.Deliver(ctx, w.client, p.url()+"/slack/interactions",
 		fakeslack.Delivery{Body: fakeslack.InteractionForm(w.slack.BlockAction(prompt, user, action)), ContentType: "application/x-www-form-urlencoded"})
 	if err != nil || status != http.StatusOK {
-		w.t.Fatalf("click: %d %q %v", status, body, err)
+		return fmt.Errorf("click on %s: %d %q %v", p.name, status, body, err)
 	}
+	return nil
 }
 
 // answer waits for the bot's answer in m's thread starting with want
@@ -192,5 +200,37 @@ func TestE2EToolApproveAfterSIGKILL(t *testing.T) {
 	}
 	if prompts != 0 {
 		t.Fatalf("%d more prompts posted after the restart", prompts)
+	}
+}
+
+// TestE2EToolApprovalAcrossTwoReplicas: two replicas share Redis; the
+// answer waits on replica A, the click reaches both at once (a load
+// balancer may send Slack's delivery and its retry to different
+// replicas): one decision, and the tool runs once, on A.
+func TestE2EToolApprovalAcrossTwoReplicas(t *testing.T) {
+	w := newToolWorld(t)
+	env := w.env(map[string]string{"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": redisURL(t, 13)})
+	envA, envB := maps.Clone(env), maps.Clone(env)
+	maps.Copy(envA, replicaEnv("tools-a"))
+	maps.Copy(envB, replicaEnv("tools-b"))
+	a := startProcConfig(t, "replica-a", envA, 0, w.config())
+	b := startProcConfig(t, "replica-b", envB, 0, w.config())
+	m, prompt := w.ask(a, "EvTOOL5")
+	other := make(chan error, 1)
+	go func() { other <- w.send(b, prompt, "U0BOB", slack.ApproveActionID) }()
+	w.click(a, prompt, "U0BOB", slack.ApproveActionID)
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	w.answer(m, "Handled the ticket.")
+	if n := w.mcp.Creates(); n != 1 {
+		t.Fatalf("create ran %d times, want 1", n)
+	}
+	decided := 0
+	for _, p := range []*proc{a, b} {
+		decided += strings.Count(p.stderr.String(), `"msg":"tool call decided"`)
+	}
+	if decided != 1 {
+		t.Fatalf("%d decisions logged across the replicas, want 1", decided)
 	}
 }
