@@ -34,16 +34,22 @@ type toolWorld struct {
 
 func newToolWorld(t *testing.T) *toolWorld {
 	t.Helper()
+	// The question: the model calls create, then answers once it has the
+	// result.
+	return newToolWorldScript(t,
+		llmtest.Scenario{Times: 1, ToolCalls: []llmtest.ToolCall{{Name: "ops__create", Arguments: `{"title":"ticket"}`}}},
+		llmtest.Scenario{Times: 1, Reply: "Handled the ticket."},
+	)
+}
+
+// newToolWorldScript is newToolWorld with the model's answers scripted.
+func newToolWorldScript(t *testing.T, scs ...llmtest.Scenario) *toolWorld {
+	t.Helper()
 	w := &toolWorld{e2eWorld: newWorld(t, llmtest.Options{}), mcp: mcptest.New(mcptest.Options{})}
 	srv := httptest.NewServer(w.mcp.Handler())
 	t.Cleanup(func() { w.mcp.CloseSessions(); srv.Close() })
 	w.url = srv.URL
-	// Each question: the model calls create, then answers once it has
-	// the result.
-	w.llm.Script(
-		llmtest.Scenario{Times: 1, ToolCalls: []llmtest.ToolCall{{Name: "ops__create", Arguments: `{"title":"ticket"}`}}},
-		llmtest.Scenario{Times: 1, Reply: "Handled the ticket."},
-	)
+	w.llm.Script(scs...)
 	return w
 }
 
@@ -233,4 +239,67 @@ func TestE2EToolApprovalAcrossTwoReplicas(t *testing.T) {
 	if decided != 1 {
 		t.Fatalf("%d decisions logged across the replicas, want 1", decided)
 	}
+}
+
+// TestE2EToolLimits: the loop's bounds through the binary, tools without
+// approval (approval: never): a tool that hangs is cut at tools.timeout
+// and the model answers without it; a 10 MB result reaches the model cut
+// to tools.max_result_bytes; a model that keeps calling gets
+// tools.max_rounds rounds, then a request that forbids calls.
+func TestE2EToolLimits(t *testing.T) {
+	never := func(w *toolWorld, timeout string) []byte {
+		return fmt.Appendf(nil, "tools:\n  enabled: true\n  timeout: %s\n  budget: 30s\n  max_rounds: 2\n  mcp_servers:\n    - name: ops\n      url: %s\n      approval: never\n", timeout, w.url)
+	}
+	// world scripts rounds calls of tool, then the answer.
+	world := func(t *testing.T, tool, args string, rounds int) *toolWorld {
+		var scs []llmtest.Scenario
+		for range rounds {
+			scs = append(scs, llmtest.Scenario{Times: 1, ToolCalls: []llmtest.ToolCall{{Name: tool, Arguments: args}}})
+		}
+		return newToolWorldScript(t, append(scs, llmtest.Scenario{Times: 1, Reply: "Here is what I have."})...)
+	}
+	lastToolResult := func(w *toolWorld) llmtest.Message {
+		reqs := w.llm.ChatRequests()
+		msgs := reqs[len(reqs)-1].Messages
+		return msgs[len(msgs)-1]
+	}
+	t.Run("hang", func(t *testing.T) {
+		w := world(t, "ops__hang", `{}`, 1)
+		p := startProcConfig(t, "bot", w.env(memoryStore), 0, never(w, "1s"))
+		m, appMention, _ := w.mention("C0TOOLS", "U0BOB", "wait for it", "EvTOOL6")
+		start := time.Now()
+		w.deliver(p, appMention, 0)
+		w.answer(m, "Here is what I have.", noticeTexts(i18n.ToolFailed, "ops__hang")...)
+		if took := time.Since(start); took > 10*time.Second {
+			t.Fatalf("answered after %s", took)
+		}
+		if res := lastToolResult(w); res.Role != "tool" || !strings.Contains(res.Content, "did not answer within 1s") {
+			t.Fatalf("the model got %+v", res)
+		}
+	})
+	t.Run("10MB", func(t *testing.T) {
+		w := world(t, "ops__huge", `{}`, 1)
+		p := startProcConfig(t, "bot", w.env(memoryStore), 0, never(w, "20s"))
+		m, appMention, _ := w.mention("C0TOOLS", "U0BOB", "the big one", "EvTOOL7")
+		w.deliver(p, appMention, 0)
+		w.answer(m, "Here is what I have.")
+		res := lastToolResult(w)
+		if res.Role != "tool" || len(res.Content) > 16<<10 || !strings.Contains(res.Content, fmt.Sprintf("the tool returned %d bytes", mcptest.HugeBytes)) {
+			t.Fatalf("the model got %d bytes ending %q", len(res.Content), res.Content[max(0, len(res.Content)-120):])
+		}
+	})
+	t.Run("forever", func(t *testing.T) {
+		w := world(t, "ops__create", `{"title":"t"}`, 3)
+		p := startProcConfig(t, "bot", w.env(memoryStore), 0, never(w, "5s"))
+		m, appMention, _ := w.mention("C0TOOLS", "U0BOB", "loop", "EvTOOL8")
+		w.deliver(p, appMention, 0)
+		w.answer(m, "Here is what I have.", noticeTexts(i18n.ToolLimit)...)
+		if n := w.mcp.Creates(); n != 2 {
+			t.Fatalf("create ran %d times, want tools.max_rounds = 2", n)
+		}
+		reqs := w.llm.ChatRequests()
+		if len(reqs) != 4 || reqs[3].ToolChoice != `"none"` {
+			t.Fatalf("%d requests, the last's tool_choice %s", len(reqs), reqs[len(reqs)-1].ToolChoice)
+		}
+	})
 }
