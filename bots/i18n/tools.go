@@ -47,9 +47,12 @@ func toolKeys() []Key {
 		ApprovalNotAllowed, ApprovalOver}
 }
 
-// toolNoticeKeys are the ones appended under an answer (noticeKeys).
+// toolNoticeKeys are the ones appended under an answer, and the texts a
+// decided prompt is left with (noticeKeys): the thread's history given to
+// the model later leaves them out.
 func toolNoticeKeys() []Key {
-	return []Key{ToolsUnsupported, ToolLimit, ToolFailed, ToolDenied, ToolExpired, ToolSources}
+	return []Key{ToolsUnsupported, ToolLimit, ToolFailed, ToolDenied, ToolExpired, ToolSources,
+		ApprovalApproved, ApprovalDenied, ApprovalExpired}
 }
 
 // toolText returns the tool texts of a catalog language.
