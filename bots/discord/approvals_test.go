@@ -92,6 +92,10 @@ func TestApprovalButtons(t *testing.T) {
 	if ops.runs.Load() != 1 {
 		t.Fatalf("ran %d times", ops.runs.Load())
 	}
+	// The transcript (go test -v): what the fake received.
+	for _, r := range h.dc.Requests() {
+		t.Logf("%s %s %d %.260s", r.Method, r.Path, r.Status, r.Body)
+	}
 }
 
 // slowTool is a read-only tool that answers when released.

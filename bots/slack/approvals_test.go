@@ -99,6 +99,12 @@ func TestApprovalButtons(t *testing.T) {
 		if !strings.Contains(joined, "ops__restart") {
 			t.Fatalf("statuses %q name no tool", seen)
 		}
+		// The transcript (go test -v): what the fake received.
+		for _, c := range h.fake.Calls() {
+			p := c.Params
+			t.Logf("%s %s ts=%s thread=%s status=%q text=%.100q blocks=%.160s", c.Method, p.Get("channel"), p.Get("ts"), p.Get("thread_ts"),
+				p.Get("status"), p.Get("text"), p.Get("blocks"))
+		}
 	})
 }
 
