@@ -35,6 +35,10 @@ const (
 	RefusedUnsupported
 	// RefusedUnreadable: the download failed, or the bytes do not decode.
 	RefusedUnreadable
+	// RefusedEncrypted: a password-protected document.
+	RefusedEncrypted
+	// RefusedNoText: a document without text, such as a scanned PDF.
+	RefusedNoText
 )
 
 // FileLimits bound what an adapter reads from one attached file.
@@ -107,6 +111,10 @@ func refusalOf(err error) FileRefusal {
 		return RefusedTooBig
 	case media.Unsupported:
 		return RefusedUnsupported
+	case media.Encrypted:
+		return RefusedEncrypted
+	case media.NoText:
+		return RefusedNoText
 	}
 	return RefusedUnreadable
 }
@@ -118,6 +126,10 @@ func refusalKey(r FileRefusal) i18n.Key {
 		return i18n.FileTooBig
 	case RefusedUnsupported:
 		return i18n.FileUnsupported
+	case RefusedEncrypted:
+		return i18n.FileEncrypted
+	case RefusedNoText:
+		return i18n.FileNoText
 	}
 	return i18n.FileUnreadable
 }

@@ -1,0 +1,441 @@
+package media
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/ascii85"
+	"errors"
+	"io"
+	"slices"
+	"strconv"
+)
+
+// pdfDoc is a PDF file read the tolerant way: instead of trusting the
+// cross-reference table (often broken: files edited by hand, truncated
+// uploads, wrong offsets after a concatenation), every "N G obj" header
+// in the file is found by a scan, later ones winning as an incremental
+// update's do, and objects inside object streams (PDF 1.5, 7.5.7) are
+// added from their headers. This is what pdf.js and MuPDF fall back to
+// when the xref is broken; doing it always is one path instead of two.
+// Objects are parsed when first resolved and kept.
+type pdfDoc struct {
+	data    []byte
+	offsets map[int64]int // object number -> offset just past its "obj"
+	// heads are the offsets of every header found, in file order: an
+	// object is parsed no further than the next one, so a file of
+	// unclosed "[" objects costs one pass, not one pass per object.
+	heads    []int
+	order    []int64         // object numbers in file order of their headers
+	inStream map[int64]objAt // object number -> place in an object stream
+	cache    map[int64]any
+	decoded  map[int64][]byte // decoded streams by object number
+	trailers []pdfDict        // "trailer" dictionaries and XRef stream dictionaries
+	inflate  *budget          // bytes every filter may still produce
+	// resolving guards against a reference chain that loops.
+	resolving map[int64]bool
+}
+
+type objAt struct {
+	stream int64 // the object stream's object number
+	index  int
+}
+
+// maxObjects bounds the object headers one file may have: a 10 MB file
+// of "1 0 obj null endobj" would otherwise fill a map with 500,000.
+const maxObjects = 200_000
+
+var errPDFTooBig = errors.New("too many objects or streams inflate past their bound")
+
+func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
+	d := &pdfDoc{
+		data:      data,
+		offsets:   map[int64]int{},
+		inStream:  map[int64]objAt{},
+		cache:     map[int64]any{},
+		decoded:   map[int64][]byte{},
+		inflate:   &budget{left: lim.MaxInflated},
+		resolving: map[int64]bool{},
+	}
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("obj"))
+		if j < 0 {
+			break
+		}
+		at := i + j
+		i = at + 3
+		if i < len(data) && !isSpace(data[i]) && !isDelim(data[i]) {
+			continue // "objects", "ObjStm"
+		}
+		n, start, ok := objHeader(data, at)
+		if !ok {
+			continue
+		}
+		if len(d.heads) >= maxObjects {
+			return nil, errPDFTooBig
+		}
+		d.offsets[n] = start
+		d.heads = append(d.heads, start)
+		d.order = append(d.order, n)
+	}
+	for i := 0; ; {
+		j := bytes.Index(data[i:], []byte("trailer"))
+		if j < 0 {
+			break
+		}
+		i += j + len("trailer")
+		l := &lexer{b: data, pos: i}
+		if t, ok := l.object(0); ok {
+			if td, ok := t.(pdfDict); ok {
+				d.trailers = append(d.trailers, td)
+			}
+		}
+	}
+	// Object streams and XRef streams (whose dictionary is the trailer of
+	// a PDF 1.5 file). Members of an object stream do not override an
+	// object written out in the file.
+	for i, n := range d.order {
+		if d.offsets[n] != d.heads[i] {
+			continue // replaced by a later copy
+		}
+		s, ok := d.object(n).(*pdfStream)
+		if !ok {
+			continue
+		}
+		switch s.dict["Type"] {
+		case pdfName("XRef"):
+			d.trailers = append(d.trailers, s.dict)
+		case pdfName("ObjStm"):
+			if err := d.indexObjStm(n, s); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return d, nil
+}
+
+// objHeader checks that "N G " precedes the "obj" at at, returning N and
+// the offset just past "obj".
+func objHeader(data []byte, at int) (int64, int, bool) {
+	p := at
+	back := func() (int, int, bool) { // the digits ending before p, after white space
+		q := p
+		for q > 0 && isSpace(data[q-1]) {
+			q--
+		}
+		e := q
+		for q > 0 && data[q-1] >= '0' && data[q-1] <= '9' && e-q < 10 {
+			q--
+		}
+		return q, e, q < e && (q == 0 || isSpace(data[q-1]) || isDelim(data[q-1]))
+	}
+	gs, ge, ok := back()
+	if !ok || ge == p {
+		return 0, 0, false
+	}
+	p = gs
+	ns, ne, ok := back()
+	if !ok || ne == p {
+		return 0, 0, false
+	}
+	n, err := strconv.ParseInt(string(data[ns:ne]), 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	return n, at + 3, true
+}
+
+// indexObjStm records the members of object stream n (7.5.7: N pairs of
+// "number offset", offsets counted from /First).
+func (d *pdfDoc) indexObjStm(n int64, s *pdfStream) error {
+	body, err := d.streamBytes(n, s)
+	if err != nil {
+		if errors.Is(err, errPDFTooBig) {
+			return err
+		}
+		return nil // an unreadable object stream: its members are missing
+	}
+	count, _ := s.dict["N"].(int64)
+	l := &lexer{b: body}
+	for i := int64(0); i < count && i < maxObjects; i++ {
+		a, ok1 := l.object(0)
+		_, ok2 := l.object(0)
+		num, isInt := a.(int64)
+		if !ok1 || !ok2 || !isInt {
+			break
+		}
+		if _, direct := d.offsets[num]; direct {
+			continue
+		}
+		if _, seen := d.inStream[num]; !seen && len(d.inStream) >= maxObjects {
+			return errPDFTooBig
+		}
+		d.inStream[num] = objAt{stream: n, index: int(i)}
+	}
+	return nil
+}
+
+// resolve follows references to the object they name (nil when missing,
+// as 7.3.10 says a reference to a missing object is null).
+func (d *pdfDoc) resolve(v any) any {
+	for range 8 {
+		r, ok := v.(pdfRef)
+		if !ok {
+			return v
+		}
+		v = d.object(r.num)
+	}
+	return nil
+}
+
+func (d *pdfDoc) object(n int64) any {
+	if v, ok := d.cache[n]; ok {
+		return v
+	}
+	if d.resolving[n] {
+		return nil
+	}
+	d.resolving[n] = true
+	defer delete(d.resolving, n)
+	var v any
+	if off, ok := d.offsets[n]; ok {
+		v = d.parseAt(off)
+	} else if at, ok := d.inStream[n]; ok {
+		v = d.fromObjStm(at)
+	}
+	d.cache[n] = v
+	return v
+}
+
+// parseAt parses the object after an "obj" keyword, and its stream, no
+// further than the next object header.
+func (d *pdfDoc) parseAt(off int) any {
+	limit := len(d.data)
+	if i, found := slices.BinarySearch(d.heads, off); found && i+1 < len(d.heads) {
+		limit = d.heads[i+1]
+	}
+	l := &lexer{b: d.data[:limit], pos: off}
+	v, ok := l.object(0)
+	if !ok {
+		return nil
+	}
+	dict, isDict := v.(pdfDict)
+	if !isDict {
+		return v
+	}
+	l.skip()
+	if !bytes.HasPrefix(d.data[l.pos:limit], []byte("stream")) {
+		return dict
+	}
+	start := l.pos + len("stream")
+	if start < limit && d.data[start] == '\r' {
+		start++
+	}
+	if start < limit && d.data[start] == '\n' {
+		start++
+	}
+	// /Length is trusted when "endstream" follows it (it may be a
+	// reference to an integer); else the body runs to the next
+	// "endstream" before the next object.
+	end := -1
+	if n, ok := d.resolveInt(dict["Length"]); ok && n >= 0 && n <= int64(len(d.data)-start) {
+		e := start + int(n)
+		k := e
+		for k < len(d.data) && k < e+4 && isSpace(d.data[k]) {
+			k++
+		}
+		if bytes.HasPrefix(d.data[k:], []byte("endstream")) {
+			end = e
+		}
+	}
+	if end < 0 {
+		if j := bytes.Index(d.data[start:limit], []byte("endstream")); j >= 0 {
+			end = start + j
+		} else {
+			end = limit
+		}
+	}
+	return &pdfStream{dict: dict, raw: d.data[start:end]}
+}
+
+func (d *pdfDoc) resolveInt(v any) (int64, bool) {
+	if r, ok := v.(pdfRef); ok {
+		off, ok := d.offsets[r.num]
+		if !ok {
+			return 0, false
+		}
+		l := &lexer{b: d.data[:min(len(d.data), off+32)], pos: off}
+		v, _ = l.object(0)
+	}
+	n, ok := v.(int64)
+	return n, ok
+}
+
+func (d *pdfDoc) fromObjStm(at objAt) any {
+	s, ok := d.object(at.stream).(*pdfStream)
+	if !ok {
+		return nil
+	}
+	body, err := d.streamBytes(at.stream, s)
+	if err != nil {
+		return nil
+	}
+	first, _ := s.dict["First"].(int64)
+	l := &lexer{b: body}
+	var off int64 = -1
+	for i := 0; i <= at.index; i++ {
+		_, ok1 := l.object(0)
+		o, ok2 := l.object(0)
+		if !ok1 || !ok2 {
+			return nil
+		}
+		off, _ = o.(int64)
+	}
+	if off < 0 || first < 0 || first+off >= int64(len(body)) {
+		return nil
+	}
+	ol := &lexer{b: body, pos: int(first + off)}
+	v, _ := ol.object(0)
+	if _, isStream := v.(*pdfStream); isStream {
+		return nil // 7.5.7: streams are never inside an object stream
+	}
+	return v
+}
+
+// streamBytes decodes a stream's filters within the inflate budget,
+// keeping the result under the object number n (n < 0: not kept).
+func (d *pdfDoc) streamBytes(n int64, s *pdfStream) ([]byte, error) {
+	if b, ok := d.decoded[n]; ok && n >= 0 {
+		return b, nil
+	}
+	b := s.raw
+	filters := d.resolve(s.dict["Filter"])
+	parms := d.resolve(s.dict["DecodeParms"])
+	var fs pdfArray
+	var ps pdfArray
+	switch f := filters.(type) {
+	case pdfName:
+		fs = pdfArray{f}
+		ps = pdfArray{parms}
+	case pdfArray:
+		fs = f
+		ps, _ = parms.(pdfArray)
+	}
+	for i, f := range fs {
+		var p pdfDict
+		if i < len(ps) {
+			p, _ = d.resolve(ps[i]).(pdfDict)
+		}
+		var err error
+		switch d.resolve(f) {
+		case pdfName("FlateDecode"), pdfName("Fl"):
+			b, err = d.flate(b, p)
+		case pdfName("ASCIIHexDecode"), pdfName("AHx"):
+			b = []byte((&lexer{b: append(append([]byte("<"), b...), '>')}).hex())
+		case pdfName("ASCII85Decode"), pdfName("A85"):
+			b, err = decodeA85(b)
+		default:
+			// DCT, JPX, JBIG2, CCITT: images, never text; LZW and
+			// RunLength: rare in files made since PDF 1.2 (2000).
+			err = errors.New("unsupported filter")
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if n >= 0 {
+		d.decoded[n] = b
+	}
+	return b, nil
+}
+
+// flate inflates within the budget; a stream cut short or with a bad
+// checksum keeps what inflated, as readers do (truncated uploads).
+func (d *pdfDoc) flate(b []byte, parms pdfDict) ([]byte, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, d.inflate.left+1))
+	if int64(len(out)) > d.inflate.left {
+		return nil, errPDFTooBig
+	}
+	d.inflate.left -= int64(len(out))
+	if err != nil && len(out) == 0 {
+		return nil, err
+	}
+	if pred, _ := parms["Predictor"].(int64); pred >= 10 {
+		return unpredict(out, parms)
+	}
+	return out, nil
+}
+
+// unpredict reverses PNG predictors (7.4.4.4, predictor >= 10: each row
+// starts with its PNG filter type byte).
+func unpredict(b []byte, parms pdfDict) ([]byte, error) {
+	cols, colors, bpc := int64(1), int64(1), int64(8)
+	if v, ok := parms["Columns"].(int64); ok {
+		cols = v
+	}
+	if v, ok := parms["Colors"].(int64); ok {
+		colors = v
+	}
+	if v, ok := parms["BitsPerComponent"].(int64); ok {
+		bpc = v
+	}
+	if cols <= 0 || cols > 1<<20 || colors <= 0 || colors > 32 || bpc <= 0 || bpc > 16 {
+		return nil, errors.New("bad predictor parameters")
+	}
+	bpp := int(max(1, colors*bpc/8))
+	stride := int((cols*colors*bpc + 7) / 8)
+	var out []byte
+	prev := make([]byte, stride)
+	for len(b) >= 1+stride {
+		row := b[1 : 1+stride]
+		if err := unfilter(b[0], row, prev, bpp); err != nil {
+			return nil, err
+		}
+		out = append(out, row...)
+		prev = row
+		b = b[1+stride:]
+	}
+	return out, nil
+}
+
+// decodeA85 decodes ASCII base-85 up to its "~>" end marker (7.4.3).
+func decodeA85(b []byte) ([]byte, error) {
+	if i := bytes.Index(b, []byte("~>")); i >= 0 {
+		b = b[:i]
+	}
+	b = bytes.TrimPrefix(bytes.TrimSpace(b), []byte("<~"))
+	out := make([]byte, 4*len(b)/5+4)
+	n, _, err := ascii85.Decode(out, b, true)
+	return out[:n], err
+}
+
+// encrypted reports whether a trailer names an /Encrypt dictionary
+// (7.6.1): the strings and streams are then ciphertext.
+func (d *pdfDoc) encrypted() bool {
+	for _, t := range d.trailers {
+		if _, ok := t["Encrypt"]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// catalog returns the document catalog: the trailers' /Root, else any
+// object whose /Type is /Catalog (a file whose trailer is lost).
+func (d *pdfDoc) catalog() pdfDict {
+	for i := len(d.trailers) - 1; i >= 0; i-- {
+		if c, ok := d.resolve(d.trailers[i]["Root"]).(pdfDict); ok {
+			return c
+		}
+	}
+	for _, n := range d.order {
+		if c, ok := d.object(n).(pdfDict); ok && c["Type"] == pdfName("Catalog") {
+			return c
+		}
+	}
+	return nil
+}

@@ -1,0 +1,407 @@
+package media
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Limits of PDF text extraction beyond DocLimits: pages read, content
+// bytes interpreted (a form XObject drawn a million times would
+// otherwise be parsed a million times from one decoded copy), nesting
+// of forms and of the page tree.
+const (
+	maxPDFPages   = 2000
+	maxPDFContent = 32 << 20
+	maxFormDepth  = 8
+	maxTreeDepth  = 64
+)
+
+// pdfText extracts the text of a PDF's pages, in content-stream order.
+// The parser is this package's own (pdfdoc.go, pdfobj.go, pdffont.go):
+// no maintained pure-Go PDF text extractor was found. pdfcpu has no text
+// API, and the rsc.io/pdf family (ledongthuc/pdf, dslipak/pdf) reports
+// malformed input by panicking from its lexer
+// (https://github.com/ledongthuc/pdf, lex.go: buffer.errorf) and inflates
+// streams without a bound. truncated is set when a limit stopped the
+// reading before the end.
+func pdfText(data []byte, lim DocLimits) (text string, truncated bool, err error) {
+	d, err := openPDF(data, lim)
+	if errors.Is(err, errPDFTooBig) {
+		return "", false, refuse(TooBig, "PDF: %v", err)
+	}
+	if err != nil {
+		return "", false, &Error{Reason: Unreadable, Detail: "PDF", Err: err}
+	}
+	if d.encrypted() {
+		return "", false, refuse(Encrypted, "PDF is encrypted")
+	}
+	pages := d.pages()
+	if len(pages) == 0 {
+		return "", false, refuse(Unreadable, "PDF: no pages found")
+	}
+	if len(pages) > maxPDFPages {
+		pages, truncated = pages[:maxPDFPages], true
+	}
+	x := &extractor{d: d, work: maxPDFContent, maxText: lim.MaxText}
+	for i, p := range pages {
+		if len(pages) > 1 {
+			x.out.WriteString("\n## Page " + strconv.Itoa(i+1) + "\n")
+		}
+		x.page(p)
+		if x.err != nil {
+			return "", false, refuse(TooBig, "PDF: %v", x.err)
+		}
+		if x.out.Len() > lim.MaxText || x.work <= 0 {
+			truncated = truncated || i+1 < len(pages) || x.work <= 0
+			break
+		}
+	}
+	if x.runes == 0 {
+		if x.images > 0 {
+			return "", false, refuse(NoText, "PDF has no text layer (scanned pages: %d images)", x.images)
+		}
+		if x.shown > 0 {
+			return "", false, refuse(Unreadable, "PDF text is in fonts without a Unicode map")
+		}
+		return "", false, refuse(NoText, "PDF has no text")
+	}
+	return x.out.String(), truncated, nil
+}
+
+// page is a leaf of the page tree with its inherited resources (7.7.3.4).
+type page struct {
+	dict pdfDict
+	res  pdfDict
+}
+
+// pages walks the page tree from the catalog; when that finds nothing (a
+// broken tree), every /Type /Page object in file order.
+func (d *pdfDoc) pages() []page {
+	var out []page
+	seen := map[int64]bool{}
+	var walk func(v any, res pdfDict, depth int)
+	walk = func(v any, res pdfDict, depth int) {
+		if r, ok := v.(pdfRef); ok {
+			if seen[r.num] {
+				return // a loop in the tree, or a page listed twice
+			}
+			seen[r.num] = true
+		}
+		n, ok := d.resolve(v).(pdfDict)
+		if !ok || depth > maxTreeDepth || len(out) > maxPDFPages {
+			return
+		}
+		if r, ok := d.resolve(n["Resources"]).(pdfDict); ok {
+			res = r
+		}
+		if kids, ok := d.resolve(n["Kids"]).(pdfArray); ok && n["Type"] != pdfName("Page") {
+			for _, k := range kids {
+				walk(k, res, depth+1)
+			}
+			return
+		}
+		out = append(out, page{dict: n, res: res})
+	}
+	if cat := d.catalog(); cat != nil {
+		walk(cat["Pages"], nil, 0)
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for i, n := range d.order {
+		if d.offsets[n] != d.heads[i] {
+			continue
+		}
+		if p, ok := d.object(n).(pdfDict); ok && p["Type"] == pdfName("Page") {
+			res, _ := d.resolve(p["Resources"]).(pdfDict)
+			out = append(out, page{dict: p, res: res})
+		}
+	}
+	return out
+}
+
+// extractor interprets content streams for their text (9.4: text
+// objects, positioning and showing operators), writing a line break when
+// the text line moves vertically and a space when it jumps right.
+type extractor struct {
+	d       *pdfDoc
+	out     strings.Builder
+	work    int // content bytes still to interpret
+	maxText int
+	err     error
+	images  int // image XObjects and inline images drawn
+	shown   int // strings shown
+	runes   int // characters written
+	// Where the last string shown ended, across the content streams and
+	// forms of a page.
+	lastY, lastEnd float64
+	started        bool
+}
+
+// runCost is the least a content run costs of the work budget, so that
+// a form of a few bytes drawn millions of times still runs out.
+const runCost = 256
+
+// textState is the part of the text state (9.3) and matrices that line
+// breaks need. The CTM is ignored: a line is a line whatever the scale.
+type textState struct {
+	font          *pdfFont
+	size, leading float64
+	a, b, c, dd   float64 // text line matrix, scale part
+	e, f          float64 // text line matrix, translation
+	adv           float64 // estimated advance since the line matrix moved
+	moved         bool
+	fonts         map[pdfName]*pdfFont
+	res           pdfDict
+	depth         int
+}
+
+func (x *extractor) page(p page) {
+	var content []byte
+	switch c := x.d.resolve(p.dict["Contents"]).(type) {
+	case *pdfStream:
+		content = x.stream(p.dict["Contents"], c)
+	case pdfArray:
+		var parts [][]byte
+		for _, v := range c {
+			if s, ok := x.d.resolve(v).(*pdfStream); ok {
+				parts = append(parts, x.stream(v, s))
+			}
+		}
+		content = bytes.Join(parts, []byte("\n"))
+	}
+	x.started = false
+	x.run(content, p.res, 0)
+	x.out.WriteByte('\n')
+}
+
+// stream decodes a content stream, kept by object number when it has one.
+func (x *extractor) stream(v any, s *pdfStream) []byte {
+	n := int64(-1)
+	if r, ok := v.(pdfRef); ok {
+		n = r.num
+	}
+	b, err := x.d.streamBytes(n, s)
+	if errors.Is(err, errPDFTooBig) {
+		x.err = err
+	}
+	return b
+}
+
+func (x *extractor) run(content []byte, res pdfDict, depth int) {
+	if x.err != nil || x.work <= 0 || x.out.Len() > x.maxText {
+		return
+	}
+	if len(content) > x.work {
+		content = content[:x.work]
+	}
+	x.work -= max(len(content), runCost)
+	t := &textState{font: x.d.font(nil), a: 1, dd: 1, size: 1, res: res, depth: depth}
+	l := &lexer{b: content}
+	var ops []any
+	for x.err == nil && x.out.Len() <= x.maxText {
+		v, ok := l.object(0)
+		if !ok {
+			return
+		}
+		op, isOp := v.(pdfOp)
+		if !isOp {
+			if len(ops) >= 64 {
+				ops = ops[:0] // junk: no operator takes that many operands
+			}
+			ops = append(ops, v)
+			continue
+		}
+		x.op(t, string(op), ops, l)
+		ops = ops[:0]
+	}
+}
+
+func (x *extractor) op(t *textState, op string, ops []any, l *lexer) {
+	arg := func(i int) float64 {
+		if i < len(ops) {
+			f, _ := num(ops[i])
+			return f
+		}
+		return 0
+	}
+	switch op {
+	case "BT":
+		t.a, t.b, t.c, t.dd, t.e, t.f = 1, 0, 0, 1, 0, 0
+		t.moved, t.adv = true, 0
+	case "Tf":
+		if len(ops) >= 2 {
+			name, _ := ops[0].(pdfName)
+			t.font = x.font(t, name)
+			t.size = math.Abs(arg(1))
+		}
+	case "TL":
+		t.leading = arg(0)
+	case "Td", "TD":
+		tx, ty := arg(0), arg(1)
+		t.e += tx*t.a + ty*t.c
+		t.f += tx*t.b + ty*t.dd
+		if op == "TD" {
+			t.leading = -ty
+		}
+		t.moved, t.adv = true, 0
+	case "Tm":
+		if len(ops) >= 6 {
+			t.a, t.b, t.c, t.dd, t.e, t.f = arg(0), arg(1), arg(2), arg(3), arg(4), arg(5)
+			t.moved, t.adv = true, 0
+		}
+	case "T*":
+		x.nextLine(t)
+	case "Tj":
+		if len(ops) > 0 {
+			x.show(t, ops[len(ops)-1])
+		}
+	case "'", "\"":
+		x.nextLine(t)
+		if len(ops) > 0 {
+			x.show(t, ops[len(ops)-1])
+		}
+	case "TJ":
+		if len(ops) == 0 {
+			return
+		}
+		arr, _ := ops[len(ops)-1].(pdfArray)
+		for _, e := range arr {
+			if n, ok := num(e); ok {
+				// A gap wider than a quarter of an em (in thousandths of
+				// text space, 9.4.3) is a word space.
+				if n < -250 {
+					x.space()
+				}
+				t.adv -= n / 1000 * t.size
+				continue
+			}
+			x.show(t, e)
+		}
+	case "Do":
+		if len(ops) > 0 {
+			name, _ := ops[0].(pdfName)
+			x.xobject(t, name)
+		}
+	case "BI":
+		// An inline image (8.9.7): its data, after "ID", is binary and may
+		// hold anything; it ends at white space, "EI", white space.
+		x.images++
+		if i := bytes.Index(l.b[l.pos:], []byte("ID")); i >= 0 {
+			l.pos += i + 2
+			for j := l.pos; j+2 <= len(l.b); {
+				k := bytes.Index(l.b[j:], []byte("EI"))
+				if k < 0 {
+					break
+				}
+				k += j
+				if k > 0 && isSpace(l.b[k-1]) && (k+2 == len(l.b) || isSpace(l.b[k+2])) {
+					l.pos = k + 2
+					return
+				}
+				j = k + 2
+			}
+		}
+		l.pos = len(l.b)
+	}
+}
+
+func (x *extractor) nextLine(t *textState) {
+	t.e += -t.leading * t.c
+	t.f += -t.leading * t.dd
+	t.moved, t.adv = true, 0
+}
+
+// show writes a shown string, after a line break when the line moved
+// down or up by more than a third of the font size, or a space when it
+// moved right past the estimated end of the text before it.
+func (x *extractor) show(t *textState, v any) {
+	s, ok := v.(pdfString)
+	if !ok {
+		return
+	}
+	x.shown++
+	size := t.size * math.Max(math.Abs(t.dd), math.Abs(t.b))
+	if size == 0 {
+		size = 1
+	}
+	if x.started && t.moved {
+		switch {
+		case math.Abs(t.f-x.lastY) > size/3:
+			x.newline()
+		case t.e > x.lastEnd+size/5:
+			x.space()
+		}
+	}
+	before := x.out.Len()
+	t.font.decode(&x.out, s)
+	if x.out.Len() > before {
+		x.runes += x.out.Len() - before
+	}
+	// Without the fonts' widths, a character is taken as half an em.
+	n := float64(len(s))
+	if t.font.twoByte {
+		n /= 2
+	}
+	t.adv += n * t.size / 2
+	t.moved = false
+	x.started, x.lastY, x.lastEnd = true, t.f, t.e+t.adv*t.a
+}
+
+func (x *extractor) newline() {
+	s := x.out.String()
+	if s == "" || strings.HasSuffix(s, "\n") {
+		return
+	}
+	x.out.WriteByte('\n')
+}
+
+func (x *extractor) space() {
+	s := x.out.String()
+	if s == "" || strings.HasSuffix(s, " ") || strings.HasSuffix(s, "\n") {
+		return
+	}
+	x.out.WriteByte(' ')
+}
+
+// font returns the font the resources name, parsed once per run.
+func (x *extractor) font(t *textState, name pdfName) *pdfFont {
+	if f, ok := t.fonts[name]; ok {
+		return f
+	}
+	fonts, _ := x.d.resolve(t.res["Font"]).(pdfDict)
+	fd, _ := x.d.resolve(fonts[name]).(pdfDict)
+	f := x.d.font(fd)
+	if t.fonts == nil {
+		t.fonts = map[pdfName]*pdfFont{}
+	}
+	t.fonts[name] = f
+	return f
+}
+
+// xobject draws a named XObject: an image is counted, a form's content
+// is interpreted with its own resources (8.10), to a bounded depth.
+func (x *extractor) xobject(t *textState, name pdfName) {
+	xs, _ := x.d.resolve(t.res["XObject"]).(pdfDict)
+	ref := xs[name]
+	s, ok := x.d.resolve(ref).(*pdfStream)
+	if !ok {
+		return
+	}
+	switch s.dict["Subtype"] {
+	case pdfName("Image"):
+		x.images++
+	case pdfName("Form"):
+		if t.depth >= maxFormDepth {
+			return
+		}
+		res, ok := x.d.resolve(s.dict["Resources"]).(pdfDict)
+		if !ok {
+			res = t.res
+		}
+		x.run(x.stream(ref, s), res, t.depth+1)
+	}
+}
