@@ -252,6 +252,17 @@ func TestPDFHostile(t *testing.T) {
 		"<< /XObject << /Fm 9 0 R >> >>",
 		stream("/Subtype /Form", "q Q", false),
 	}
+	// One 10 KB stream listed 50,000 times as a page's contents.
+	repeated := onePage(helvetica, stream("", "BT /F1 9 Tf (x) Tj ET"+strings.Repeat(" ", 10<<10), false))
+	repeated[2] = "<< /Type /Page /Parent 2 0 R /Resources << /Font << /F1 4 0 R >> >> /Contents [" + strings.Repeat("5 0 R ", 50000) + "] >>"
+	// An object stream of 20,000 unclosed strings, every one a page.
+	var hdr, kids strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&hdr, "%d %d ", 100+i, 2*i)
+		fmt.Fprintf(&kids, "%d 0 R ", 100+i)
+	}
+	members := stream(fmt.Sprintf("/Type /ObjStm /N 20000 /First %d", hdr.Len()), hdr.String()+strings.Repeat("( ", 20000), true)
+	unclosedMembers := []string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [" + kids.String() + "] >>", members}
 	refLoop := []string{"2 0 R", "1 0 R"}
 	nesting := []byte("%PDF-1.4\n1 0 obj " + strings.Repeat("[<<", 1<<18) + "\nendobj\ntrailer << /Root 1 0 R >>")
 	unclosed := []byte("%PDF-1.4\n" + strings.Repeat("1 0 obj [ (", 30000))
@@ -264,6 +275,8 @@ func TestPDFHostile(t *testing.T) {
 		"self-drawing form": {buildPDF(selfForm, ""), 0, false},
 		"form fan-out":      {buildPDF(fanOut, ""), 0, true},
 		"reference loop":    {buildPDF(refLoop, ""), Unreadable, false},
+		"repeated contents": {buildPDF(repeated, ""), 0, true},
+		"unclosed members":  {buildPDF(unclosedMembers, ""), Unreadable, false},
 		"nesting":           {nesting, Unreadable, false},
 		"unclosed objects":  {unclosed, Unreadable, false},
 	} {

@@ -28,16 +28,20 @@ type pdfDoc struct {
 	order    []int64         // object numbers in file order of their headers
 	inStream map[int64]objAt // object number -> place in an object stream
 	cache    map[int64]any
-	decoded  map[int64][]byte // decoded streams by object number
-	trailers []pdfDict        // "trailer" dictionaries and XRef stream dictionaries
-	inflate  *budget          // bytes every filter may still produce
+	decoded  map[int64][]byte   // decoded streams by object number
+	fonts    map[int64]*pdfFont // fonts by object number
+	trailers []pdfDict          // "trailer" dictionaries and XRef stream dictionaries
+	inflate  *budget            // bytes every filter may still produce
 	// resolving guards against a reference chain that loops.
 	resolving map[int64]bool
 }
 
+// objAt is a member of an object stream: its bytes are body[start:end]
+// of the decoded stream, end being the next member's start, so a stream
+// of unclosed members still costs one pass.
 type objAt struct {
-	stream int64 // the object stream's object number
-	index  int
+	stream     int64 // the object stream's object number
+	start, end int
 }
 
 // maxObjects bounds the object headers one file may have: a 10 MB file
@@ -53,6 +57,7 @@ func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
 		inStream:  map[int64]objAt{},
 		cache:     map[int64]any{},
 		decoded:   map[int64][]byte{},
+		fonts:     map[int64]*pdfFont{},
 		inflate:   &budget{left: lim.MaxInflated},
 		resolving: map[int64]bool{},
 	}
@@ -83,7 +88,13 @@ func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
 			break
 		}
 		i += j + len("trailer")
-		l := &lexer{b: data, pos: i}
+		// Parsed no further than the next "trailer" or 64 KB: a file of
+		// "trailer <<" repeated would otherwise parse to its end each time.
+		end := min(len(data), i+64<<10)
+		if k := bytes.Index(data[i:end], []byte("trailer")); k >= 0 {
+			end = i + k
+		}
+		l := &lexer{b: data[:end], pos: i}
 		if t, ok := l.object(0); ok {
 			if td, ok := t.(pdfDict); ok {
 				d.trailers = append(d.trailers, td)
@@ -155,21 +166,43 @@ func (d *pdfDoc) indexObjStm(n int64, s *pdfStream) error {
 		return nil // an unreadable object stream: its members are missing
 	}
 	count, _ := s.dict["N"].(int64)
-	l := &lexer{b: body}
+	first, _ := s.dict["First"].(int64)
+	if first < 0 || first > int64(len(body)) {
+		return nil
+	}
+	type member struct {
+		num int64
+		off int
+	}
+	var ms []member
+	l := &lexer{b: body[:first]}
 	for i := int64(0); i < count && i < maxObjects; i++ {
 		a, ok1 := l.object(0)
-		_, ok2 := l.object(0)
+		o, ok2 := l.object(0)
 		num, isInt := a.(int64)
-		if !ok1 || !ok2 || !isInt {
+		off, isOff := o.(int64)
+		if !ok1 || !ok2 || !isInt || !isOff || off < 0 || off >= int64(len(body))-first {
 			break
 		}
-		if _, direct := d.offsets[num]; direct {
+		ms = append(ms, member{num, int(first + off)})
+	}
+	starts := make([]int, len(ms))
+	for i, m := range ms {
+		starts[i] = m.off
+	}
+	slices.Sort(starts)
+	for _, m := range ms {
+		if _, direct := d.offsets[m.num]; direct {
 			continue
 		}
-		if _, seen := d.inStream[num]; !seen && len(d.inStream) >= maxObjects {
+		if _, seen := d.inStream[m.num]; !seen && len(d.inStream) >= maxObjects {
 			return errPDFTooBig
 		}
-		d.inStream[num] = objAt{stream: n, index: int(i)}
+		end := len(body)
+		if i, _ := slices.BinarySearch(starts, m.off+1); i < len(starts) {
+			end = starts[i]
+		}
+		d.inStream[m.num] = objAt{stream: n, start: m.off, end: end}
 	}
 	return nil
 }
@@ -276,29 +309,12 @@ func (d *pdfDoc) fromObjStm(at objAt) any {
 		return nil
 	}
 	body, err := d.streamBytes(at.stream, s)
-	if err != nil {
+	if err != nil || at.end > len(body) {
 		return nil
 	}
-	first, _ := s.dict["First"].(int64)
-	l := &lexer{b: body}
-	var off int64 = -1
-	for i := 0; i <= at.index; i++ {
-		_, ok1 := l.object(0)
-		o, ok2 := l.object(0)
-		if !ok1 || !ok2 {
-			return nil
-		}
-		off, _ = o.(int64)
-	}
-	if off < 0 || first < 0 || first+off >= int64(len(body)) {
-		return nil
-	}
-	ol := &lexer{b: body, pos: int(first + off)}
+	ol := &lexer{b: body[:at.end], pos: at.start}
 	v, _ := ol.object(0)
-	if _, isStream := v.(*pdfStream); isStream {
-		return nil // 7.5.7: streams are never inside an object stream
-	}
-	return v
+	return v // 7.5.7: never a stream (the lexer reads none)
 }
 
 // streamBytes decodes a stream's filters within the inflate budget,

@@ -53,7 +53,11 @@ func (d *pdfDoc) font(fd pdfDict) *pdfFont {
 		}
 	}
 	if s, ok := d.resolve(fd["ToUnicode"]).(*pdfStream); ok {
-		if body, err := d.streamBytes(-1, s); err == nil {
+		n := int64(-1)
+		if r, ok := fd["ToUnicode"].(pdfRef); ok {
+			n = r.num
+		}
+		if body, err := d.streamBytes(n, s); err == nil {
 			f.uni = parseCMap(body)
 		}
 	}

@@ -165,10 +165,15 @@ func (x *extractor) page(p page) {
 	case *pdfStream:
 		content = x.stream(p.dict["Contents"], c)
 	case pdfArray:
+		// Joined no further than the work budget: [5 0 R 5 0 R ...] a
+		// million times would otherwise be a million copies.
 		var parts [][]byte
+		total := 0
 		for _, v := range c {
-			if s, ok := x.d.resolve(v).(*pdfStream); ok {
-				parts = append(parts, x.stream(v, s))
+			if s, ok := x.d.resolve(v).(*pdfStream); ok && total < x.work {
+				b := x.stream(v, s)
+				parts = append(parts, b)
+				total += len(b) + 1
 			}
 		}
 		content = bytes.Join(parts, []byte("\n"))
@@ -373,8 +378,15 @@ func (x *extractor) font(t *textState, name pdfName) *pdfFont {
 		return f
 	}
 	fonts, _ := x.d.resolve(t.res["Font"]).(pdfDict)
-	fd, _ := x.d.resolve(fonts[name]).(pdfDict)
-	f := x.d.font(fd)
+	ref, isRef := fonts[name].(pdfRef)
+	f, cached := x.d.fonts[ref.num]
+	if !isRef || !cached {
+		fd, _ := x.d.resolve(fonts[name]).(pdfDict)
+		f = x.d.font(fd)
+		if isRef {
+			x.d.fonts[ref.num] = f // a ToUnicode map is parsed once per file, not once per page
+		}
+	}
 	if t.fonts == nil {
 		t.fonts = map[pdfName]*pdfFont{}
 	}
