@@ -21,7 +21,8 @@ type DocLimits struct {
 	MaxText int
 	// MaxEntries and MaxInflated bound a zip: entry count and the total
 	// bytes inflated from the parts read (zip bombs: a 40 KB DOCX can
-	// claim gigabytes). Defaults 2000 and 64 MB.
+	// claim gigabytes). Defaults 2000 and 64 MB. MaxInflated is also what
+	// all the streams of a PDF may decode to, together.
 	MaxEntries  int
 	MaxInflated int64
 }

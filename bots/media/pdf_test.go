@@ -3,6 +3,7 @@ package media
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/ascii85"
 	"fmt"
 	"os"
 	"runtime"
@@ -173,6 +174,37 @@ func TestPDFBrokenXref(t *testing.T) {
 		"shifted, junk":       append([]byte("%PDF-1.4\ngarbage garbage 12 obj\n"), good[9:]...),
 	} {
 		if got := extractPDF(t, data); got.Text != "still here" {
+			t.Fatalf("%s: %q", name, got.Text)
+		}
+	}
+}
+
+// TestPDFFilters: ASCII85 (with "z" runs) and PNG-predicted Flate
+// content decode to the page's text.
+func TestPDFFilters(t *testing.T) {
+	var a85 bytes.Buffer
+	w := ascii85.NewEncoder(&a85)
+	w.Write([]byte("BT /F1 9 Tf (eighty-five) Tj ET \x00\x00\x00\x00\x00\x00\x00\x00"))
+	w.Close()
+	if !bytes.Contains(a85.Bytes(), []byte("z")) {
+		t.Fatal("no z in the encoding")
+	}
+	body := "BT /F1 9 Tf (predicted) Tj ET"
+	var rows []byte // 4 columns a row, each row filtered Up (2) or None (0)
+	for i := 0; i < len(body); i += 4 {
+		row := []byte((body + "   ")[i : i+4])
+		rows = append(rows, 0)
+		rows = append(rows, row...)
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(rows)
+	zw.Close()
+	for name, c := range map[string]struct{ content, want string }{
+		"ascii85":   {fmt.Sprintf("<< /Filter /ASCII85Decode /Length %d >>\nstream\n%s~>\nendstream", a85.Len(), a85.Bytes()), "eighty-five"},
+		"predictor": {fmt.Sprintf("<< /Filter [/FlateDecode] /DecodeParms [<< /Predictor 12 /Columns 4 >>] /Length %d >>\nstream\n%s\nendstream", z.Len(), z.Bytes()), "predicted"},
+	} {
+		if got := extractPDF(t, buildPDF(onePage(helvetica, c.content), "")); got.Text != c.want {
 			t.Fatalf("%s: %q", name, got.Text)
 		}
 	}

@@ -348,7 +348,7 @@ func (d *pdfDoc) streamBytes(n int64, s *pdfStream) ([]byte, error) {
 		case pdfName("ASCIIHexDecode"), pdfName("AHx"):
 			b = []byte((&lexer{b: append(append([]byte("<"), b...), '>')}).hex())
 		case pdfName("ASCII85Decode"), pdfName("A85"):
-			b, err = decodeA85(b)
+			b, err = d.decodeA85(b)
 		default:
 			// DCT, JPX, JBIG2, CCITT: images, never text; LZW and
 			// RunLength: rare in files made since PDF 1.2 (2000).
@@ -372,12 +372,8 @@ func (d *pdfDoc) flate(b []byte, parms pdfDict) ([]byte, error) {
 		return nil, err
 	}
 	defer zr.Close()
-	out, err := io.ReadAll(io.LimitReader(zr, d.inflate.left+1))
-	if int64(len(out)) > d.inflate.left {
-		return nil, errPDFTooBig
-	}
-	d.inflate.left -= int64(len(out))
-	if err != nil && len(out) == 0 {
+	out, err := d.charge(zr)
+	if err != nil {
 		return nil, err
 	}
 	if pred, _ := parms["Predictor"].(int64); pred >= 10 {
@@ -418,15 +414,29 @@ func unpredict(b []byte, parms pdfDict) ([]byte, error) {
 	return out, nil
 }
 
-// decodeA85 decodes ASCII base-85 up to its "~>" end marker (7.4.3).
-func decodeA85(b []byte) ([]byte, error) {
+// decodeA85 decodes ASCII base-85 up to its "~>" end marker (7.4.3),
+// within the budget: "z" stands for four zero bytes, so the output can
+// be four times the input.
+func (d *pdfDoc) decodeA85(b []byte) ([]byte, error) {
 	if i := bytes.Index(b, []byte("~>")); i >= 0 {
 		b = b[:i]
 	}
 	b = bytes.TrimPrefix(bytes.TrimSpace(b), []byte("<~"))
-	out := make([]byte, 4*len(b)/5+4)
-	n, _, err := ascii85.Decode(out, b, true)
-	return out[:n], err
+	return d.charge(ascii85.NewDecoder(bytes.NewReader(b)))
+}
+
+// charge reads r to its end within the inflate budget; an error after
+// some output keeps that output, as readers do with truncated uploads.
+func (d *pdfDoc) charge(r io.Reader) ([]byte, error) {
+	out, err := io.ReadAll(io.LimitReader(r, d.inflate.left+1))
+	if int64(len(out)) > d.inflate.left {
+		return nil, errPDFTooBig
+	}
+	d.inflate.left -= int64(len(out))
+	if err != nil && len(out) == 0 {
+		return nil, err
+	}
+	return out, nil
 }
 
 // encrypted reports whether a trailer names an /Encrypt dictionary
