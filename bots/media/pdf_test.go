@@ -295,6 +295,9 @@ func TestPDFHostile(t *testing.T) {
 	}
 	members := stream(fmt.Sprintf("/Type /ObjStm /N 20000 /First %d", hdr.Len()), hdr.String()+strings.Repeat("( ", 20000), true)
 	unclosedMembers := []string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [" + kids.String() + "] >>", members}
+	// A ToUnicode map of 2,000 ranges each rewriting all 65,536 codes.
+	rewrites := onePage("<< /Type /Font /Subtype /Type0 /ToUnicode 6 0 R >>", stream("", "BT /F1 9 Tf <0001> Tj ET", false))
+	rewrites = append(rewrites, stream("", strings.Repeat("1 beginbfrange <0000> <FFFF> <0041> endbfrange\n", 2000), true))
 	refLoop := []string{"2 0 R", "1 0 R"}
 	nesting := []byte("%PDF-1.4\n1 0 obj " + strings.Repeat("[<<", 1<<18) + "\nendobj\ntrailer << /Root 1 0 R >>")
 	unclosed := []byte("%PDF-1.4\n" + strings.Repeat("1 0 obj [ (", 30000))
@@ -309,6 +312,7 @@ func TestPDFHostile(t *testing.T) {
 		"reference loop":    {buildPDF(refLoop, ""), Unreadable, false},
 		"repeated contents": {buildPDF(repeated, ""), 0, true},
 		"unclosed members":  {buildPDF(unclosedMembers, ""), Unreadable, false},
+		"cmap rewrites":     {buildPDF(rewrites, ""), 0, false},
 		"nesting":           {nesting, Unreadable, false},
 		"unclosed objects":  {unclosed, Unreadable, false},
 	} {

@@ -16,9 +16,10 @@ type pdfFont struct {
 	enc     *[256]rune
 }
 
-// maxCMapEntries bounds one ToUnicode map: a bfrange <0000> <FFFF> is
-// 65,536 entries, and a file could hold thousands of such ranges.
-const maxCMapEntries = 1 << 17
+// maxCMapEntries bounds the entries one ToUnicode map writes, counting
+// rewrites: a bfrange <0000> <FFFF> is 65,536 entries, and a file could
+// hold thousands of such ranges over the same codes.
+const maxCMapEntries = 1 << 18
 
 func (d *pdfDoc) font(fd pdfDict) *pdfFont {
 	f := &pdfFont{enc: &winAnsi}
@@ -106,7 +107,8 @@ func parseCMap(b []byte) map[uint32]string {
 	l := &lexer{b: b}
 	var ops []any
 	mode := ""
-	for len(m) < maxCMapEntries {
+	left := maxCMapEntries
+	for left > 0 {
 		v, ok := l.object(0)
 		if !ok {
 			break
@@ -126,12 +128,13 @@ func parseCMap(b []byte) map[uint32]string {
 			for i := 0; i+1 < len(ops); i += 2 {
 				src, ok1 := ops[i].(pdfString)
 				dst, ok2 := ops[i+1].(pdfString)
-				if ok1 && ok2 {
+				if ok1 && ok2 && left > 0 {
 					m[codeOf(src)] = utf16BE(dst)
+					left--
 				}
 			}
 		case "endbfrange":
-			for i := 0; i+2 < len(ops) && len(m) < maxCMapEntries; i += 3 {
+			for i := 0; i+2 < len(ops) && left > 0; i += 3 {
 				lo, ok1 := ops[i].(pdfString)
 				hi, ok2 := ops[i+1].(pdfString)
 				if !ok1 || !ok2 {
@@ -148,15 +151,17 @@ func parseCMap(b []byte) map[uint32]string {
 					if len(u) == 0 {
 						continue
 					}
-					for c := a; c <= z && len(m) < maxCMapEntries; c++ {
+					for c := a; c <= z && left > 0; c++ {
 						w := append([]uint16(nil), u...)
 						w[len(w)-1] += uint16(c - a)
 						m[c] = string(utf16.Decode(w))
+						left--
 					}
 				case pdfArray:
 					for j, e := range dst {
-						if s, ok := e.(pdfString); ok && a+uint32(j) <= z {
+						if s, ok := e.(pdfString); ok && a+uint32(j) <= z && left > 0 {
 							m[a+uint32(j)] = utf16BE(s)
+							left--
 						}
 					}
 				}
@@ -189,21 +194,6 @@ func utf16BE(s pdfString) string {
 		return string(rune(s[0]))
 	}
 	return string(utf16.Decode(utf16Units(s)))
-}
-
-// textString decodes a PDF text string (7.9.2.2): UTF-16BE after a BOM,
-// else PDFDocEncoding, which agrees with WinAnsi on the printable range.
-func textString(s pdfString) string {
-	if len(s) >= 2 && s[0] == 0xFE && s[1] == 0xFF {
-		return utf16BE(s[2:])
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if r := winAnsi[s[i]]; r != 0 {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }
 
 // glyphRune maps a glyph name of /Differences to its character: the

@@ -132,27 +132,31 @@ func (l *lexer) object(depth int) (v any, ok bool) {
 }
 
 // number reads an integer or real; "N G R" becomes a reference.
+// Integers are parsed by hand: a file of numbers is the common case of
+// content streams and the worst case of a hostile file.
 func (l *lexer) number() any {
 	start := l.pos
 	l.pos++
+	real := l.b[start] == '.'
 	for l.pos < len(l.b) && (l.b[l.pos] >= '0' && l.b[l.pos] <= '9' || l.b[l.pos] == '.' || l.b[l.pos] == '-') {
+		real = real || l.b[l.pos] == '.'
 		l.pos++
 	}
-	s := string(l.b[start:l.pos])
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		f, _ := strconv.ParseFloat(s, 64) // "--1", "1.2.3": 0, as readers do
+	tok := l.b[start:l.pos]
+	n, ok := parseInt(tok)
+	if !ok || real {
+		f, _ := strconv.ParseFloat(string(tok), 64) // "--1", "1.2.3": 0, as readers do
 		return f
 	}
 	// Look ahead for "G R" without consuming unless it is there.
 	save := l.pos
 	l.skip()
 	gs := l.pos
-	for l.pos < len(l.b) && l.b[l.pos] >= '0' && l.b[l.pos] <= '9' {
+	for l.pos < len(l.b) && l.b[l.pos] >= '0' && l.b[l.pos] <= '9' && l.pos-gs < 7 {
 		l.pos++
 	}
-	if l.pos > gs && l.pos-gs < 7 {
-		g, _ := strconv.ParseInt(string(l.b[gs:l.pos]), 10, 64)
+	if l.pos > gs {
+		g, _ := parseInt(l.b[gs:l.pos])
 		l.skip()
 		if l.pos < len(l.b) && l.b[l.pos] == 'R' && (l.pos+1 == len(l.b) || isSpace(l.b[l.pos+1]) || isDelim(l.b[l.pos+1])) {
 			l.pos++
@@ -161,6 +165,30 @@ func (l *lexer) number() any {
 	}
 	l.pos = save
 	return n
+}
+
+// parseInt parses an optionally signed decimal integer of at most 18
+// digits (no overflow); ok is false for anything else.
+func parseInt(b []byte) (int64, bool) {
+	neg := false
+	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
 }
 
 func (l *lexer) name() pdfName {
