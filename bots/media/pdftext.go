@@ -382,6 +382,14 @@ func (x *extractor) font(t *textState, name pdfName) *pdfFont {
 	f, cached := x.d.fonts[ref.num]
 	if !isRef || !cached {
 		fd, _ := x.d.resolve(fonts[name]).(pdfDict)
+		// A direct font is parsed again in every run that uses it: its
+		// /Differences are charged to the work budget, so a form drawn
+		// often with a font of 100,000 differences still runs out.
+		x.work -= runCost
+		if enc, ok := x.d.resolve(fd["Encoding"]).(pdfDict); ok {
+			diffs, _ := x.d.resolve(enc["Differences"]).(pdfArray)
+			x.work -= 8 * len(diffs)
+		}
 		f = x.d.font(fd)
 		if isRef {
 			x.d.fonts[ref.num] = f // a ToUnicode map is parsed once per file, not once per page
