@@ -56,7 +56,7 @@ func (e *Engine) toolTurn(j *job, lang string) *toolTurn {
 		_, _ = rand.Read(b[:])
 		id = "unjournaled:" + hex.EncodeToString(b[:])
 	}
-	return &toolTurn{e: e, channel: settingsID(j.msg), msg: j.msg, answerID: id, lang: lang,
+	return &toolTurn{e: e, channel: j.msg.SettingsID(), msg: j.msg, answerID: id, lang: lang,
 		recovered: j.recovered(), started: time.Now()}
 }
 

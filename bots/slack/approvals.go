@@ -22,10 +22,13 @@ import (
 // assistant.threads.setStatus (the "is thinking…" indicator with another
 // text, https://docs.slack.dev/reference/methods/assistant.threads.setStatus/),
 // paced by the workspace's status budget. Native streams could show them
-// as task_update chunks of chat.appendStream
-// (https://docs.slack.dev/reference/methods/chat.appendStream/, "task_update
-// chunks"), which slack-go v0.35 does not send: the status is used for
-// both kinds of reply.
+// as task_update chunks of chat.appendStream (task cards interleaved with
+// the text, or a plan block with task_display_mode "plan":
+// https://docs.slack.dev/reference/methods/chat.appendStream/,
+// https://docs.slack.dev/reference/methods/chat.startStream/); slack-go
+// v0.35 has the chunk types, but the native writer (native.go) appends
+// markdown only and opens the stream with the first text, and a
+// post+update reply has no stream: the status serves both kinds.
 
 // Action ids of the prompt's buttons; the value is the approval key.
 const (
