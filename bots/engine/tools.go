@@ -50,6 +50,11 @@ type ToolOptions struct {
 	// ApprovalPoll is how often a waiting call looks in the store for a
 	// decision taken on another replica. Default 2s.
 	ApprovalPoll time.Duration
+	// PastedLinksOnly names the tools (exposed names: fetch_url) whose
+	// "url" argument must be a link a person wrote in the conversation
+	// (pasted.go): a page the model was talked into reading by another
+	// page must not carry the conversation out in its URL.
+	PastedLinksOnly []string
 }
 
 // Defaults of ToolOptions.

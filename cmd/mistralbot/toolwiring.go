@@ -9,6 +9,7 @@ import (
 	"mistralbot/bots/discord"
 	"mistralbot/bots/engine"
 	"mistralbot/bots/slack"
+	"mistralbot/bots/tools/fetch"
 	"mistralbot/config"
 )
 
@@ -41,6 +42,9 @@ func withTools(ctx context.Context, cfg *config.Config, opts *engine.Options, lo
 		Budget:          cfg.Tools.Budget,
 		WebSearch:       cfg.Tools.WebSearch,
 		ApprovalTimeout: cfg.Tools.ApprovalTimeout,
+	}
+	if cfg.Tools.FetchURL {
+		opts.Tools.PastedLinksOnly = []string{fetch.ToolName}
 	}
 	return ts, nil
 }
