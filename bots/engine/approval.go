@@ -105,7 +105,29 @@ func (s *toolStream) approved(call tools.Call, tool tools.Tool) tools.Result {
 		rec = s.prompt(rec, as, pr)
 	}
 	rec = s.decision(rec, as, pr)
+	if rec.State == bots.ApprovalPending && wasStopped(s.ctx) {
+		s.withdraw(rec, as, pr)
+	}
 	return s.decided(rec, call, tool, as)
+}
+
+// withdraw ends an approval whose answer was stopped: later clicks are
+// over and the prompt says why. (An answer cut by a shutdown keeps its
+// approval pending: the next process resumes it.)
+func (s *toolStream) withdraw(rec bots.Approval, as bots.ApprovalStore, pr bots.ApprovalPrompter) {
+	e, t := s.a.e, s.t
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(s.ctx), finishTimeout)
+	defer cancel()
+	exp := rec
+	exp.State = bots.ApprovalExpired
+	if ok, err := as.SwapApproval(ctx, bots.ApprovalPending, exp); err != nil || !ok {
+		return
+	}
+	if rec.Prompt != "" {
+		if err := pr.CloseApproval(ctx, rec.Prompt, e.tr(t.lang, i18n.ApprovalWithdrawn, rec.Tool)); err != nil {
+			e.log.WarnContext(ctx, "withdrawn approval prompt not updated", "err", err)
+		}
+	}
 }
 
 // prompt posts the approval prompt and records its message id. A prompt

@@ -44,7 +44,11 @@ type promptReply struct {
 var (
 	_ bots.ApprovalPrompter = (*promptReply)(nil)
 	_ bots.ToolProgress     = (*promptReply)(nil)
+	_ bots.Controlled       = (*promptReply)(nil)
 )
+
+// ReplyID makes the reply stoppable (Engine.Stop).
+func (r *promptReply) ReplyID() string { return "reply-" + r.to.ID }
 
 func (r *promptReply) AskApproval(_ context.Context, p bots.ApprovalPrompt) (string, error) {
 	r.c.mu.Lock()
@@ -198,4 +202,32 @@ func TestApprovalExpires(t *testing.T) {
 			t.Fatalf("late click = %+v", res)
 		}
 	})
+}
+
+// TestApprovalWithdrawnWhenStopped: the asker stops the answer while a
+// call waits for approval: the call never runs, the prompt says it was
+// withdrawn, and a later click is over.
+func TestApprovalWithdrawnWhenStopped(t *testing.T) {
+	h, conv, kb, _ := approvalHarness(t, nil)
+	p := conv.prompt(t)
+	ctx := context.Background()
+	if res, err := h.eng.Stop(ctx, bots.Slack, "reply-q1", "U1", false); err != nil || res != bots.StopDone {
+		t.Fatalf("Stop = %v, %v", res, err)
+	}
+	r := h.conv.wait(t, 1)[0]
+	if !strings.Contains(r.Final(), i18n.T("en", i18n.Stopped)) {
+		t.Fatalf("final %q", r.Final())
+	}
+	conv.mu.Lock()
+	closed := conv.closed["P1"]
+	conv.mu.Unlock()
+	if closed != i18n.T("en", i18n.ApprovalWithdrawn, "kb__delete") {
+		t.Fatalf("prompt closed with %q", closed)
+	}
+	if res, _ := h.eng.DecideApproval(ctx, bots.Slack, p.Key, "U1", "Alice", false, true); res.Outcome != bots.ApprovalOver {
+		t.Fatalf("click after the stop = %+v", res)
+	}
+	if kb.ran("kb__delete") != 0 {
+		t.Fatal("ran after the stop")
+	}
 }

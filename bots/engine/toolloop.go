@@ -280,6 +280,12 @@ func (s *toolStream) answerRound(calls []bots.ToolCall, limit string) (bool, err
 		e.log.InfoContext(s.ctx, "tool round trimmed to the context window", "dropped_messages", dropped)
 	}
 	s.t.progress(s.ctx, "")
+	if err := s.ctx.Err(); err != nil {
+		// Stopped, timed out or shut down while the tools ran: no next
+		// round (generate tells a Stop by the context's cause).
+		s.cur = nil
+		return false, err
+	}
 	st, err := e.opts.LLM.Stream(s.ctx, s.req)
 	if err != nil {
 		s.cur = nil

@@ -57,6 +57,7 @@ func sampleArgs() map[Key][]any {
 		ApprovalApproved:      {"srv__tool_q9", "Ada Q10"},
 		ApprovalDenied:        {"srv__tool_q11", "Ada Q12"},
 		ApprovalExpired:       {"srv__tool_q13"},
+		ApprovalWithdrawn:     {"srv__tool_q14"},
 	}
 }
 

@@ -38,13 +38,16 @@ const (
 	// ApprovalOver answers (ephemeral) a click on a prompt already
 	// decided or expired.
 	ApprovalOver Key = "approval_over"
+	// ApprovalWithdrawn(tool string): the prompt once the answer was
+	// stopped while it waited.
+	ApprovalWithdrawn Key = "approval_withdrawn"
 )
 
 // toolKeys are the keys above, for Keys.
 func toolKeys() []Key {
 	return []Key{ToolsUnsupported, ToolLimit, ToolFailed, ToolDenied, ToolExpired, ToolSources, ToolRunning, ToolWaiting,
 		ApprovalPrompt, ApproveButton, DenyButton, ApprovalApproved, ApprovalDenied, ApprovalExpired,
-		ApprovalNotAllowed, ApprovalOver}
+		ApprovalNotAllowed, ApprovalOver, ApprovalWithdrawn}
 }
 
 // toolNoticeKeys are the ones appended under an answer, and the texts a
@@ -52,7 +55,7 @@ func toolKeys() []Key {
 // the model later leaves them out.
 func toolNoticeKeys() []Key {
 	return []Key{ToolsUnsupported, ToolLimit, ToolFailed, ToolDenied, ToolExpired, ToolSources,
-		ApprovalApproved, ApprovalDenied, ApprovalExpired}
+		ApprovalApproved, ApprovalDenied, ApprovalExpired, ApprovalWithdrawn}
 }
 
 // toolText returns the tool texts of a catalog language.
@@ -75,6 +78,7 @@ func toolText(lang string, k Key) string {
 			ApprovalExpired:    "The request to run `%[1]s` expired.",
 			ApprovalNotAllowed: "Only the person who asked, or an admin, can decide this.",
 			ApprovalOver:       "This request was already decided or has expired.",
+			ApprovalWithdrawn:  "The request to run `%[1]s` was withdrawn: the answer was stopped.",
 		},
 		"fr": {
 			ToolsUnsupported:   "_(Ce modèle ne sait pas utiliser d'outils : j'ai répondu sans eux.)_",
@@ -93,6 +97,7 @@ func toolText(lang string, k Key) string {
 			ApprovalExpired:    "La demande de lancer `%[1]s` a expiré.",
 			ApprovalNotAllowed: "Seule la personne qui a posé la question, ou un admin, peut en décider.",
 			ApprovalOver:       "Cette demande a déjà été tranchée ou a expiré.",
+			ApprovalWithdrawn:  "La demande de lancer `%[1]s` a été retirée : la réponse a été arrêtée.",
 		},
 		"de": {
 			ToolsUnsupported:   "_(Dieses Modell kann keine Tools nutzen, daher habe ich ohne sie geantwortet.)_",
@@ -111,6 +116,7 @@ func toolText(lang string, k Key) string {
 			ApprovalExpired:    "Die Anfrage, `%[1]s` auszuführen, ist abgelaufen.",
 			ApprovalNotAllowed: "Nur die fragende Person oder ein Admin kann das entscheiden.",
 			ApprovalOver:       "Diese Anfrage ist schon entschieden oder abgelaufen.",
+			ApprovalWithdrawn:  "Die Anfrage, `%[1]s` auszuführen, wurde zurückgezogen: Die Antwort wurde gestoppt.",
 		},
 		"it": {
 			ToolsUnsupported:   "_(Questo modello non sa usare strumenti, quindi ho risposto senza.)_",
@@ -129,6 +135,7 @@ func toolText(lang string, k Key) string {
 			ApprovalExpired:    "La richiesta di eseguire `%[1]s` è scaduta.",
 			ApprovalNotAllowed: "Solo chi ha fatto la domanda, o un admin, può decidere.",
 			ApprovalOver:       "Questa richiesta è già stata decisa o è scaduta.",
+			ApprovalWithdrawn:  "La richiesta di eseguire `%[1]s` è stata ritirata: la risposta è stata interrotta.",
 		},
 		"es": {
 			ToolsUnsupported:   "_(Este modelo no sabe usar herramientas, así que he respondido sin ellas.)_",
@@ -147,6 +154,7 @@ func toolText(lang string, k Key) string {
 			ApprovalExpired:    "La solicitud de ejecutar `%[1]s` ha caducado.",
 			ApprovalNotAllowed: "Solo quien ha preguntado, o un admin, puede decidirlo.",
 			ApprovalOver:       "Esta solicitud ya se ha decidido o ha caducado.",
+			ApprovalWithdrawn:  "La solicitud de ejecutar `%[1]s` se ha retirado: la respuesta se ha detenido.",
 		},
 	}
 	return m[lang][k]
