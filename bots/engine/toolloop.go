@@ -218,7 +218,12 @@ func (s *toolStream) Result() bots.ModelResult {
 		r = s.cur.Result()
 	}
 	if s.round > 0 {
-		r.Usage = addUsage(s.usage, s.roundUsage(r))
+		// The rounds answered so far, and the one being read (none when
+		// the next round failed to start: nothing was consumed).
+		r.Usage = s.usage
+		if s.cur != nil {
+			r.Usage = addUsage(s.usage, s.roundUsage(r))
+		}
 	}
 	r.ToolCalls = nil
 	r.Citations = append(slices.Clone(s.citations), r.Citations...)
