@@ -169,6 +169,9 @@ var _ bots.Conversations = (*Adapter)(nil)
 // until Run.
 func New(opts Options) (*Adapter, error) {
 	var problems []error
+	if opts.Hooks == nil {
+		opts.Hooks = noHooks{}
+	}
 	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(opts.Token), "Bot "))
 	if token == "" {
 		problems = append(problems, errors.New("discord: token is required (discord.token / DISCORD_BOT_TOKEN)"))

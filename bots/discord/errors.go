@@ -400,41 +400,26 @@ func statusOf(err error) int {
 	return 0
 }
 
-// Hooks receive adapter events for metrics. Every field is optional.
-type Hooks struct {
-	// Event is called for every gateway dispatch and HTTP interaction
-	// handled, with its type ("MESSAGE_CREATE", "INTERACTION_CREATE").
-	Event func(eventType string)
-	// Deduped is called when a redelivered event was dropped.
-	Deduped func()
-	// RateLimited is called for every 429, with the route ("PATCH
+// Hooks receive adapter events for metrics (the same shape as
+// slack.Hooks; cmd/mistralbot counts them). nil Options.Hooks means none.
+// Implementations must be safe for concurrent use and return quickly.
+type Hooks interface {
+	// Event counts one gateway dispatch or HTTP interaction handled, by
+	// type ("MESSAGE_CREATE", "INTERACTION_CREATE").
+	Event(eventType string)
+	// Deduped counts one redelivered event dropped.
+	Deduped()
+	// RateLimited counts one 429, by route ("PATCH
 	// /channels/{id}/messages/{id}").
-	RateLimited func(route string)
-	// APIError is called for every other failed REST call with Discord's
-	// error code (or the HTTP status when there is none).
-	APIError func(route string, code int)
+	RateLimited(route string)
+	// APIError counts one other failed REST call, with Discord's error
+	// code (or the HTTP status when there is none).
+	APIError(route string, code int)
 }
 
-func (h Hooks) event(t string) {
-	if h.Event != nil {
-		h.Event(t)
-	}
-}
+type noHooks struct{}
 
-func (h Hooks) deduped() {
-	if h.Deduped != nil {
-		h.Deduped()
-	}
-}
-
-func (h Hooks) rateLimited(route string) {
-	if h.RateLimited != nil {
-		h.RateLimited(route)
-	}
-}
-
-func (h Hooks) apiError(route string, code int) {
-	if h.APIError != nil {
-		h.APIError(route, code)
-	}
-}
+func (noHooks) Event(string)         {}
+func (noHooks) Deduped()             {}
+func (noHooks) RateLimited(string)   {}
+func (noHooks) APIError(string, int) {}

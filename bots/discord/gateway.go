@@ -217,7 +217,7 @@ func (a *Adapter) onEvent(_ *discordgo.Session, e *discordgo.Event) {
 	if e == nil || e.Operation != 0 {
 		return
 	}
-	a.opts.Hooks.event(e.Type)
+	a.opts.Hooks.Event(e.Type)
 	var q chan gatewayEvent
 	switch e.Type {
 	case "READY":

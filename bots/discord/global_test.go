@@ -124,7 +124,7 @@ func TestTransportPaysTheGlobalBudgetOnce(t *testing.T) {
 	base := &http.Transport{}
 	defer base.CloseIdleConnections()
 	tr := &transport{base: base, api: api, budgets: newBudgets(5, 5*time.Second, time.Now), global: g,
-		timeout: 5 * time.Second, now: time.Now}
+		timeout: 5 * time.Second, now: time.Now, hooks: noHooks{}}
 	ctx := context.Background()
 
 	if st := call(t, tr, ctx, "GET", "/users/@me", ""); st != 200 || usedSlots(g) != 1 {

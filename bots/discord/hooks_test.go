@@ -17,14 +17,20 @@ type hookCounts struct {
 	errors  map[string]int
 }
 
+var _ Hooks = (*hookCounts)(nil)
+
 func (c *hookCounts) hooks() Hooks {
 	c.events, c.limited, c.errors = map[string]int{}, map[string]int{}, map[string]int{}
-	return Hooks{
-		Event:       func(t string) { c.mu.Lock(); c.events[t]++; c.mu.Unlock() },
-		Deduped:     func() { c.mu.Lock(); c.deduped++; c.mu.Unlock() },
-		RateLimited: func(r string) { c.mu.Lock(); c.limited[r]++; c.mu.Unlock() },
-		APIError:    func(r string, code int) { c.mu.Lock(); c.errors[r+" "+itoa(code)]++; c.mu.Unlock() },
-	}
+	return c
+}
+
+func (c *hookCounts) Event(t string)       { c.mu.Lock(); c.events[t]++; c.mu.Unlock() }
+func (c *hookCounts) Deduped()             { c.mu.Lock(); c.deduped++; c.mu.Unlock() }
+func (c *hookCounts) RateLimited(r string) { c.mu.Lock(); c.limited[r]++; c.mu.Unlock() }
+func (c *hookCounts) APIError(r string, code int) {
+	c.mu.Lock()
+	c.errors[r+" "+itoa(code)]++
+	c.mu.Unlock()
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -47,7 +47,7 @@ func (a *Adapter) InteractionsHandler() http.Handler {
 			http.Error(w, "invalid request signature", http.StatusUnauthorized)
 			return
 		}
-		a.opts.Hooks.event("INTERACTION_CREATE")
+		a.opts.Hooks.Event("INTERACTION_CREATE")
 		var once sync.Once
 		responded := false
 		respond := func(_ context.Context, resp *discordgo.InteractionResponse) error {

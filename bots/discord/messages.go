@@ -75,7 +75,7 @@ func (a *Adapter) onMessage(ctx context.Context, raw []byte) {
 	d, err := a.opts.Engine.Dispatch(ctx, a, msg)
 	switch d {
 	case bots.Duplicate:
-		a.opts.Hooks.deduped()
+		a.opts.Hooks.Deduped()
 		a.log.Debug("discord: duplicate delivery ignored", "message", m.ID)
 		if pended {
 			// Answered already: its thread exists, nothing will take this.

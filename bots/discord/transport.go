@@ -113,9 +113,9 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if resp.StatusCode >= 400 {
 		route := routeOf(req.Method, parts)
 		if resp.StatusCode == http.StatusTooManyRequests {
-			t.hooks.rateLimited(route)
+			t.hooks.RateLimited(route)
 		} else {
-			t.hooks.apiError(route, errorCode(resp))
+			t.hooks.APIError(route, errorCode(resp))
 		}
 	}
 	return resp, nil

@@ -154,6 +154,12 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
+// Options returns the options in effect, every default filled: what
+// cmd/mistralbot checks against config, the single source of defaults.
+// The slices and maps are the Engine's own: read them, do not change
+// them.
+func (e *Engine) Options() Options { return e.opts }
+
 // InFlight returns the number of replies being generated.
 func (e *Engine) InFlight() int { _, r := e.pool.stats(); return r }
 

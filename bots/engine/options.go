@@ -55,7 +55,8 @@ type Options struct {
 	// TranslateReactions enables flag-emoji translations.
 	TranslateReactions bool
 	// ShutdownGrace is how long in-flight replies may run after Run's
-	// context ends before they are cut off with a notice (default 10s).
+	// context ends before they are cut off with a notice (default 30s,
+	// server.shutdown_grace's).
 	ShutdownGrace time.Duration
 	// ReplyTimeout bounds one reply from dequeue to the last edit
 	// (default 5m).
@@ -168,7 +169,11 @@ func (o *Options) check() error {
 	return errors.Join(problems...)
 }
 
-// fillDefaults gives every zero option its default.
+// fillDefaults gives every zero option its default. Where config has the
+// same setting, the value here is config's default
+// (cmd/mistralbot TestEngineFallbacksAreConfigDefaults): a caller that
+// leaves an option zero (a test, the console) gets what a deployment
+// without the key gets.
 func (o *Options) fillDefaults() {
 	if o.Defaults.Language == "" {
 		o.Defaults.Language = bots.LanguageAuto
@@ -186,7 +191,7 @@ func (o *Options) fillDefaults() {
 		o.MaxReplyBytes = max(replyBytesPerToken*o.MaxTokens, minReplyBytes)
 	}
 	o.Tools.fill()
-	setDefault(&o.ShutdownGrace, 10*time.Second)
+	setDefault(&o.ShutdownGrace, 30*time.Second)
 	setDefault(&o.ReplyTimeout, 5*time.Minute)
 	setDefault(&o.SettingsTTL, 3*time.Second)
 	setDefault(&o.HistoryTTL, 10*time.Minute)

@@ -124,6 +124,14 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 	slices.Reverse(kept)
 	slices.Reverse(keptImages)
 	dropped := len(turns) - len(kept)
+	msgs := assemble(sys, kept, keptImages)
+	pr.messages, pr.dropped, pr.tokens, pr.window, pr.maxTokens, pr.tooLong = msgs, dropped, used, window, maxTokens, tooLong
+	return pr
+}
+
+// assemble renders the kept turns (oldest first) after the system
+// message, consecutive turns of one role in one message.
+func assemble(sys string, kept []bots.Turn, keptImages [][]bots.Image) []bots.ModelMessage {
 	// Bot turns before the first user turn (the start of a thread posted by
 	// the bot, or what trimming left) become user context: the conversation
 	// must not open with an assistant turn, and dropping them would lose
@@ -167,8 +175,7 @@ func (e *Engine) buildPrompt(in promptInput) prompt {
 		msgs = append(msgs, bots.ModelMessage{Role: r, Content: b.String(), Images: images})
 		i = j
 	}
-	pr.messages, pr.dropped, pr.tokens, pr.window, pr.maxTokens, pr.tooLong = msgs, dropped, used, window, maxTokens, tooLong
-	return pr
+	return msgs
 }
 
 // promptBudget returns the context window to trim to and the reply

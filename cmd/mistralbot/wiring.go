@@ -238,13 +238,15 @@ func (h slackHooks) RateLimited(method string)    { h.m.RateLimited("slack", met
 func (h slackHooks) APIError(method, code string) { h.m.APIError("slack", method, code) }
 
 // discordHooks reports the Discord adapter's events to the metrics.
-func discordHooks(m *metrics.Metrics) discord.Hooks {
-	return discord.Hooks{
-		Event:       func(t string) { m.Event("discord", t) },
-		Deduped:     func() { m.Deduped("discord") },
-		RateLimited: func(route string) { m.RateLimited("discord", route) },
-		APIError:    func(route string, code int) { m.APIError("discord", route, fmt.Sprint(code)) },
-	}
+type discordHooks struct{ m *metrics.Metrics }
+
+var _ discord.Hooks = discordHooks{}
+
+func (h discordHooks) Event(t string)           { h.m.Event("discord", t) }
+func (h discordHooks) Deduped()                 { h.m.Deduped("discord") }
+func (h discordHooks) RateLimited(route string) { h.m.RateLimited("discord", route) }
+func (h discordHooks) APIError(route string, code int) {
+	h.m.APIError("discord", route, fmt.Sprint(code))
 }
 
 // slackOptions maps slack.* onto the adapter's options.
@@ -299,7 +301,7 @@ func discordOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, lo
 		o.Engine = e
 	}
 	if m != nil {
-		o.Hooks = discordHooks(m)
+		o.Hooks = discordHooks{m}
 	}
 	return o
 }
