@@ -1,0 +1,61 @@
+package bots
+
+import (
+	"context"
+	"time"
+)
+
+// SpanReader is the optional capability of an adapter that reads a span
+// of a conversation for a summary (/summarize, "catch me up", digests):
+// many messages, paginated within the platform's read limits, each with
+// a link to it. Slack and Discord implement it; an adapter without it
+// answers /summarize with "not available here".
+type SpanReader interface {
+	// ReadSpan returns the messages of q's conversation, oldest first.
+	// It blocks while the platform's read budget is spent (429s are
+	// waited out as the platform asks, within ctx) and returns what it
+	// read with the error that stopped it.
+	ReadSpan(ctx context.Context, q SpanQuery) (Span, error)
+}
+
+// SpanQuery says which messages a summary reads.
+type SpanQuery struct {
+	// Key is the conversation: with Thread set (Slack thread_ts, a
+	// Discord thread) the thread, else the channel's top-level messages.
+	Key ConversationKey
+	// Since drops messages older than it; zero = no time limit.
+	Since time.Time
+	// Until drops messages newer than it (a digest's period end); zero =
+	// up to now.
+	Until time.Time
+	// Limit keeps at most the newest Limit messages (at least 1).
+	Limit int
+}
+
+// SpanMessage is one message of a span.
+type SpanMessage struct {
+	ID     string
+	UserID string
+	Author string
+	Text   string
+	Time   time.Time
+	// Link is the message's permalink (Slack) or message link (Discord).
+	Link string
+	// Bot is true for the bot's own messages (left out of summaries of
+	// summaries, kept for answers people discussed).
+	Bot bool
+}
+
+// Span is what ReadSpan read and what it cost.
+type Span struct {
+	Messages []SpanMessage
+	// Calls is the number of platform requests made (429s included);
+	// RateLimited how many were answered 429; Waited the time spent
+	// waiting on the read budget and Retry-After.
+	Calls       int
+	RateLimited int
+	Waited      time.Duration
+	// Truncated is true when older messages within Since were left out
+	// because of Limit.
+	Truncated bool
+}
