@@ -51,7 +51,9 @@ type Span struct {
 	Messages []SpanMessage
 	// Calls is the number of platform requests made (429s included);
 	// RateLimited how many were answered 429; Waited the time spent
-	// waiting on the read budget and Retry-After.
+	// waiting on the read budget and Retry-After (Slack: the read's time
+	// outside its requests; Discord, whose library waits inside the
+	// request, the whole read's time).
 	Calls       int
 	RateLimited int
 	Waited      time.Duration
