@@ -1,7 +1,11 @@
 // Package bots is mistralbot's domain: the normalized Message every platform
-// adapter produces, conversations and turns, channel settings, the commands
-// and the Engine that turns a message into a streamed answer. It imports only
-// the standard library, golang.org/x/text and llm's request types.
+// adapter produces, conversations and turns, channel settings, the ports
+// the Engine needs (Conversations, Reply, the model port in model.go, the
+// store), and, until the split of issue 18 is finished, the Engine that
+// turns a message into a streamed answer. It imports the standard
+// library, golang.org/x/text and its own subpackages i18n and media; the
+// model is reached only through the Completer port (the chat-completions
+// client is behind bots/engine/llmcompleter).
 package bots
 
 import (

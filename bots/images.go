@@ -1,9 +1,7 @@
 package bots
 
 import (
-	"mistralbot/bots/i18n"
 	"mistralbot/bots/media"
-	"mistralbot/llm"
 )
 
 // Image is an image attached to a message, checked, downscaled and
@@ -46,7 +44,7 @@ type FileLimits struct {
 	// (bot.attachment_max_bytes; default 100,000).
 	TextMaxBytes int
 	// MaxSide is the longest side of an image sent (default 1540, what
-	// Mistral Small's encoder reads: llm.ImageMaxSide).
+	// Mistral Small's encoder reads: DefaultImageMaxSide).
 	MaxSide int
 }
 
@@ -59,7 +57,7 @@ func (l FileLimits) WithDefaults() FileLimits {
 		l.TextMaxBytes = 100_000
 	}
 	if l.MaxSide <= 0 {
-		l.MaxSide = llm.ImageMaxSide("")
+		l.MaxSide = DefaultImageMaxSide
 	}
 	return l
 }
@@ -111,90 +109,5 @@ func refusalOf(err error) FileRefusal {
 	return RefusedUnreadable
 }
 
-// refusalKey is the notice of a refusal.
-func refusalKey(r FileRefusal) i18n.Key {
-	switch r {
-	case RefusedTooBig:
-		return i18n.FileTooBig
-	case RefusedUnsupported:
-		return i18n.FileUnsupported
-	}
-	return i18n.FileUnreadable
-}
-
-// ImageTaker is the optional capability of the Completer that knows
-// whether a model takes image input (*llm.Client: the live /models
-// listing, refusals seen, the catalogue). A Completer without it is sent
-// no images.
-type ImageTaker interface {
-	TakesImages(model string) bool
-}
-
-var _ ImageTaker = (*llm.Client)(nil)
-
 // DefaultMaxImages is bot.max_images' default: images sent in one prompt.
 const DefaultMaxImages = 4
-
-// takesImages reports whether the channel's model takes images.
-func (e *Engine) takesImages(model string) bool {
-	it, ok := e.opts.LLM.(ImageTaker)
-	return ok && it.TakesImages(model)
-}
-
-// maxImages is EngineOptions.MaxImages with its default; negative means
-// none.
-func (e *Engine) maxImages() int {
-	switch n := e.opts.MaxImages; {
-	case n < 0:
-		return 0
-	case n == 0:
-		return DefaultMaxImages
-	default:
-		return n
-	}
-}
-
-// imageTokens is an image's prompt cost on model, in raw estimate units
-// (divided by the calibration ratio, as the budget is).
-func imageTokens(model string, im *Image, ratio float64) int {
-	n := llm.ImageTokens(model, im.Width, im.Height)
-	if ratio <= 0 {
-		return n
-	}
-	return int(float64(n)/ratio + 0.999)
-}
-
-// fileNotes returns the notices about the question's files: one line per
-// file not read, and once, when the question had images the model did not
-// see, why.
-func (e *Engine) fileNotes(lang string, question Turn, p prompt) []string {
-	var notes []string
-	for _, a := range question.Attachments {
-		if a.Refused != NotRefused {
-			notes = append(notes, e.tr(lang, refusalKey(a.Refused), a.Name))
-		}
-	}
-	if p.imagesOff {
-		notes = append(notes, e.tr(lang, i18n.ImagesNotRead))
-	} else if p.imagesCut > 0 {
-		notes = append(notes, e.tr(lang, i18n.TooManyImages, e.maxImages()))
-	}
-	return notes
-}
-
-// turnImages picks the images of t to send within room (user turns
-// only), with their cost; cut counts t's images left out.
-func (e *Engine) turnImages(model string, t Turn, room int, ratio float64) (imgs []llm.Image, cost, cut int) {
-	for _, a := range t.Attachments {
-		if a.Image == nil || a.Image.URL == "" {
-			continue
-		}
-		if t.Role != UserTurn || len(imgs) >= room {
-			cut++
-			continue
-		}
-		imgs = append(imgs, llm.Image{URL: a.Image.URL, Width: a.Image.Width, Height: a.Image.Height})
-		cost += imageTokens(model, a.Image, ratio)
-	}
-	return imgs, cost, cut
-}

@@ -1,12 +1,7 @@
 package bots
 
 import (
-	"context"
-	"errors"
 	"time"
-
-	"mistralbot/bots/i18n"
-	"mistralbot/llm"
 )
 
 // Outcome is how a reply ended, for metrics and logs.
@@ -29,8 +24,8 @@ type ReplyStats struct {
 	// Model is the model that answered ("" when none did).
 	Model string
 	// ErrorCode is the llm error code when the answer failed or was cut.
-	ErrorCode llm.Code
-	Usage     llm.Usage
+	ErrorCode Code
+	Usage     Usage
 	// Queued is the wait for a worker; FirstToken the delay from the LLM
 	// request to its first text; Total the time from the message's arrival
 	// in the Engine to the final text.
@@ -53,64 +48,4 @@ type Observer interface {
 	// whose asker was already told within the minute is reported a second
 	// time with "_repeat" appended ("rate_repeat"): it got no notice.
 	Refused(p Platform, reason string)
-}
-
-func (e *Engine) done(s ReplyStats) {
-	if e.opts.Observer != nil {
-		e.opts.Observer.ReplyDone(s)
-	}
-}
-
-func (e *Engine) refused(p Platform, reason string) {
-	if e.opts.Observer != nil {
-		e.opts.Observer.Refused(p, reason)
-	}
-}
-
-// failure maps an answer's error to the sentence the user is told and the
-// outcome: the one place where llm error codes meet the catalogs. work is
-// the Engine's run context (cancelled = shutdown cut), ctx the reply's own
-// (deadline = ReplyTimeout); model is the model asked for ("" = the
-// client's default), named when it does not exist.
-func (e *Engine) failure(work, ctx context.Context, err error, lang, model string) (string, Outcome) {
-	if work.Err() != nil {
-		return e.tr(lang, i18n.Interrupted), OutcomeInterrupted
-	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return e.tr(lang, i18n.ErrTimeout), OutcomeError
-	}
-	var le *llm.Error
-	if errors.As(err, &le) && le.Code == llm.CodeContextLength && le.ContextTokens > 0 {
-		// Still too long after trimming to the window (answerPlan.stream).
-		return e.tr(lang, i18n.MessageTooLong, le.ContextTokens), OutcomeError
-	}
-	key := errorText(llm.ErrorCode(err))
-	if key == i18n.ErrModelNotFound {
-		if errors.As(err, &le) && le.Model != "" {
-			model = le.Model
-		}
-		return e.tr(lang, key, model), OutcomeError
-	}
-	return e.tr(lang, key), OutcomeError
-}
-
-// errorText is the catalog key for an llm error code.
-func errorText(c llm.Code) i18n.Key {
-	switch c {
-	case llm.CodeInvalid, llm.CodeContextLength:
-		return i18n.ErrInvalid
-	case llm.CodeAuth:
-		return i18n.ErrAuth
-	case llm.CodeBudget:
-		return i18n.ErrBudget
-	case llm.CodeNotFound:
-		return i18n.ErrModelNotFound
-	case llm.CodeRateLimited:
-		return i18n.ErrRateLimited
-	case llm.CodeUnavailable:
-		return i18n.ErrUnavailable
-	case llm.CodeTimeout:
-		return i18n.ErrTimeout
-	}
-	return i18n.ErrInternal
 }

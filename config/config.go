@@ -67,6 +67,7 @@ type Config struct {
 	Store   Store   `mapstructure:"store" yaml:"store"`
 	Bot     Bot     `mapstructure:"bot" yaml:"bot"`
 	Log     Log     `mapstructure:"log" yaml:"log"`
+	Tools   Tools   `mapstructure:"tools" yaml:"tools"`
 	// Channels holds per-channel defaults keyed "slack:C123" or
 	// "discord:1100"; the key keeps its case. Only settable in the file.
 	Channels map[string]Channel `mapstructure:"channels" yaml:"channels"`
@@ -272,6 +273,10 @@ type Channel struct {
 	Model        string `mapstructure:"model" yaml:"model,omitempty"`
 	// Enabled is nil when not set.
 	Enabled *bool `mapstructure:"enabled" yaml:"enabled,omitempty"`
+	// Tools is the channel's allow-list of tools, by exposed name
+	// ("github__search_issues", "fetch_url") or by server ("github"):
+	// nil (not set) allows every configured tool, an empty list none.
+	Tools []string `mapstructure:"tools" yaml:"tools,omitempty"`
 }
 
 // Enabled returns the enabled platforms, "slack" then "discord".

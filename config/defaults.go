@@ -106,18 +106,27 @@ func defaults() map[string]any {
 
 		"log.level":  "info",
 		"log.format": "json",
+
+		"tools.enabled":          false,
+		"tools.max_rounds":       4,
+		"tools.timeout":          30 * time.Second,
+		"tools.budget":           2 * time.Minute,
+		"tools.max_result_bytes": 16 << 10,
+		"tools.fetch_url":        false,
+		"tools.web_search":       false,
 	}
 }
 
-// Keys returns every configuration key, sorted. A map key (llm.headers,
-// channels) is listed once, without its entries.
+// Keys returns every configuration key, sorted. A map or list key
+// (llm.headers, channels, tools.mcp_servers) is listed once, without its
+// entries.
 func Keys() []string {
 	d := defaults()
-	keys := make([]string, 0, len(d)+1)
+	keys := make([]string, 0, len(d)+2)
 	for k := range d {
 		keys = append(keys, k)
 	}
-	keys = append(keys, "channels")
+	keys = append(keys, "channels", toolsKey)
 	slices.Sort(keys)
 	return keys
 }

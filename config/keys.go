@@ -42,7 +42,7 @@ func checkKeys(tree map[string]any, defs map[string]any) *keyProblems {
 	for k := range defs {
 		known = append(known, k)
 	}
-	known = append(known, "channels")
+	known = append(known, "channels", toolsKey)
 	kp := &keyProblems{bad: map[string]bool{}}
 	walkKeys(tree, "", known, kp)
 	return kp
@@ -70,6 +70,8 @@ func walkKeys(node map[string]any, prefix string, known []string, kp *keyProblem
 			delete(node, k) // keep it from viper, which would split it
 		case key == "channels":
 			checkChannelKeys(val, kp)
+		case key == toolsKey:
+			checkServerKeys(val, kp)
 		case key == "llm.headers":
 			m, ok := val.(map[string]any)
 			if !ok {
@@ -113,7 +115,7 @@ func isSection(key string, known []string) bool {
 
 func isChannelKey(k string) bool {
 	switch k {
-	case "language", "system_prompt", "model", "enabled":
+	case "language", "system_prompt", "model", "enabled", "tools":
 		return true
 	}
 	return false
@@ -132,14 +134,14 @@ func checkChannelKeys(val any, kp *keyProblems) {
 		}
 		m, ok := ch.(map[string]any)
 		if !ok {
-			kp.add("channels."+id, fmt.Sprintf("channels.%s: must be a mapping (language, system_prompt, model, enabled)", id))
+			kp.add("channels."+id, fmt.Sprintf("channels.%s: must be a mapping (language, system_prompt, model, enabled, tools)", id))
 			continue
 		}
 		for k := range m {
 			if !isChannelKey(k) {
 				kp.add("channels."+id+"."+k, unknownKey("channels."+id+"."+k,
 					[]string{"channels." + id + ".language", "channels." + id + ".system_prompt",
-						"channels." + id + ".model", "channels." + id + ".enabled"}))
+						"channels." + id + ".model", "channels." + id + ".enabled", "channels." + id + ".tools"}))
 			}
 		}
 	}

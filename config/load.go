@@ -114,6 +114,11 @@ func load(data []byte, opts LoadOptions) (*Config, []string) {
 	problems = kp.problems
 	rawChannels := tree["channels"]
 	delete(tree, "channels")
+	rawServers := takeServers(tree)
+	servers, serverProblems := decodeServers(rawServers)
+	problems = append(problems, serverProblems...)
+	serverKeys, serverEnvProblems := applyServerEnv(servers, opts)
+	problems = append(problems, serverEnvProblems...)
 
 	v := viper.New()
 	for k, d := range defs {
@@ -134,7 +139,7 @@ func load(data []byte, opts LoadOptions) (*Config, []string) {
 	problems = append(problems, envProblems...)
 	var envTypos []string
 	if opts.Environ != nil {
-		envTypos = unknownEnv(opts.Environ(), keys)
+		envTypos = unknownEnv(opts.Environ(), append(slices.Clone(keys), serverKeys...))
 	}
 
 	var cfg Config
@@ -158,6 +163,7 @@ func load(data []byte, opts LoadOptions) (*Config, []string) {
 		return nil, problems
 	}
 	cfg.Channels = channels
+	cfg.Tools.MCPServers = servers
 	cfg.resolve()
 	cfg.envProblems = envTypos
 	return &cfg, nil

@@ -88,6 +88,14 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"log.level":                     "info",
 		"log.format":                    "json",
 		"channels":                      map[string]Channel{},
+		"tools.enabled":                 false,
+		"tools.max_rounds":              4,
+		"tools.timeout":                 30 * time.Second,
+		"tools.budget":                  2 * time.Minute,
+		"tools.max_result_bytes":        16 << 10,
+		"tools.fetch_url":               false,
+		"tools.web_search":              false,
+		"tools.mcp_servers":             []MCPServer{},
 	}
 	keys := Keys()
 	for _, k := range keys {

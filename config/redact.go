@@ -35,6 +35,7 @@ func (c *Config) Redacted() string {
 		Store:    c.Store.redacted(),
 		Bot:      c.Bot,
 		Log:      c.Log,
+		Tools:    c.Tools.redacted(),
 		Channels: c.Channels,
 	}
 	return marshal(&r)

@@ -113,6 +113,7 @@ func (r *Redactor) hideFragments(s string) string {
 func (c *Config) Secrets() []string {
 	out := []string{c.LLM.APIKey, c.Slack.BotToken, c.Slack.AppToken, c.Slack.SigningSecret, c.Discord.Token,
 		urlPassword(c.Store.RedisURL), urlPassword(c.LLM.BaseURL)}
+	out = append(out, c.Tools.toolSecrets()...)
 	for name, v := range c.LLM.Headers {
 		if secretHeader(name) {
 			out = append(out, strings.TrimPrefix(v, "Bearer "))

@@ -31,6 +31,7 @@ func (c *Config) Validate() error {
 	c.validateServerStore(&p)
 	c.validateBot(&p)
 	c.validateChannels(&p)
+	c.validateTools(&p)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -246,6 +247,7 @@ func (c *Config) validateChannels(p *problems) {
 			p.add(key, `the channel id must be prefixed "slack:" or "discord:" (e.g. "slack:C123")`)
 		}
 		checkLanguage(p, key+".language", ch.Language, true)
+		validateChannelTools(p, key+".tools", ch.Tools)
 	}
 }
 

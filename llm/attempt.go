@@ -148,7 +148,8 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		idle:      idle,
 		cancel:    cancel,
 		model:     model,
-		promptRaw: rawMessages(req.Messages),
+		promptRaw: rawMessages(req.Messages) + rawTools(req.Tools),
+		declared:  req.Tools,
 		imageToks: imageTokens(model, req.Messages),
 	}
 	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: c.opts.ReadInterval}

@@ -22,11 +22,16 @@ type chunk struct {
 	hasCost          bool
 
 	parts []byte // reused buffer joining array content
+
+	// tools are the tool_calls deltas of the first choice and cites its
+	// url_citation annotations (toolchunk.go), views like the rest.
+	tools []toolDelta
+	cites []citeView
 }
 
 // decode parses data into c, resetting every field.
 func (c *chunk) decode(s *scanner, data []byte) error {
-	*c = chunk{parts: c.parts[:0]}
+	*c = chunk{parts: c.parts[:0], tools: c.tools[:0], cites: c.cites[:0]}
 	s.reset(data)
 	err := s.object(func(key []byte) error {
 		switch string(key) {
@@ -74,11 +79,16 @@ func (c *chunk) choice(s *scanner) error {
 				return nil
 			}
 			return s.object(func(key []byte) error {
-				if string(key) == "content" {
+				switch string(key) {
+				case "content":
 					return c.contentValue(s)
+				case "tool_calls":
+					return c.toolCalls(s)
+				case "annotations":
+					return c.annotations(s)
 				}
 				// role, reasoning, reasoning_content, reasoning_details,
-				// tool_calls, refusal: not part of the visible reply.
+				// refusal: not part of the visible reply.
 				return s.skip()
 			})
 		case "finish_reason":

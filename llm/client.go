@@ -103,6 +103,7 @@ type Client struct {
 	retired map[string]bool          // models the provider called unknown
 	windows map[string]ContextWindow // context windows the server stated
 	images  map[string]ImageSupport  // image input the server stated
+	noTools map[string]bool          // models whose server refused tools
 }
 
 // New validates opts, fills in defaults and returns a Client.
@@ -157,6 +158,7 @@ func New(opts Options) (*Client, error) {
 		retired: map[string]bool{},
 		windows: map[string]ContextWindow{},
 		images:  map[string]ImageSupport{},
+		noTools: map[string]bool{},
 	}
 	if c.http == nil {
 		// No Timeout: streams are bounded by ctx and the idle timer. Many
@@ -190,6 +192,12 @@ func (c *Client) Estimator() *Estimator { return c.est }
 func (c *Client) Stream(ctx context.Context, req Request) (*Stream, error) {
 	if len(req.Messages) == 0 {
 		return nil, &Error{Code: CodeInvalid, Message: "no messages to send"}
+	}
+	if e := checkTools(req); e != nil {
+		return nil, e
+	}
+	if req.WebSearch != nil && !c.WebSearchAvailable() {
+		return nil, &Error{Code: CodeInvalid, Message: "web search is available through OpenRouter only (see WebSearchAvailable)"}
 	}
 	start := c.now()
 	var cancel context.CancelFunc = func() {}
@@ -305,6 +313,13 @@ func (c *Client) streamModel(ctx context.Context, req Request, model string, res
 			return s, nil
 		}
 		e.Model = model
+		if len(req.Tools) > 0 && toolsRefused(e.Status, e.Message) {
+			// Before the retry decision: llama.cpp says so with a 500.
+			e.Code = CodeToolsUnsupported
+			c.learnNoTools(model)
+			c.log.Warn("llm: the server refused the tools; ask again without them", "model", model, "provider_message", e.Message)
+			return nil, e
+		}
 		if !retryable(e) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
 			return nil, e
 		}

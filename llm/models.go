@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 )
@@ -35,9 +36,13 @@ type modelList struct {
 		// Capabilities is Mistral's: vision is true for image input
 		// (GET /v1/models, https://docs.mistral.ai/api/#tag/models).
 		Capabilities struct {
-			Vision *bool `json:"vision"`
+			Vision          *bool `json:"vision"`
+			FunctionCalling *bool `json:"function_calling"`
 		} `json:"capabilities"`
-		TopProvider struct {
+		// SupportedParameters is OpenRouter's: "tools" when some provider
+		// of the model takes tools (same reference as Architecture).
+		SupportedParameters []string `json:"supported_parameters"`
+		TopProvider         struct {
 			ContextLength int `json:"context_length"`
 		} `json:"top_provider"`
 		// Meta is llama-server's: n_ctx is the context it runs with,
@@ -112,6 +117,12 @@ func parseModels(body []byte) ([]ModelInfo, error) {
 					info.Images = ImagesYes
 				}
 			}
+		}
+		switch {
+		case m.Capabilities.FunctionCalling != nil:
+			info.NoTools = !*m.Capabilities.FunctionCalling
+		case len(m.SupportedParameters) > 0:
+			info.NoTools = !slices.Contains(m.SupportedParameters, "tools")
 		}
 		// The server's runtime figure first: OpenRouter's context_length,
 		// Mistral's max_context_length, vLLM's max_model_len, llama-server's

@@ -1,10 +1,15 @@
 package llm
 
 // wireMessage is one message as sent: content is a string for a text
-// message, an array of parts for a message with images.
+// message, an array of parts for a message with images; tool_calls on an
+// assistant message of a tool round, tool_call_id (and, for Mistral,
+// name) on a tool result (toolwire.go).
 type wireMessage struct {
-	Role    Role `json:"role"`
-	Content any  `json:"content"`
+	Role       Role           `json:"role"`
+	Content    any            `json:"content"`
+	ToolCalls  []wireToolCall `json:"tool_calls,omitempty"`
+	ToolCallID string         `json:"tool_call_id,omitempty"`
+	Name       string         `json:"name,omitempty"`
 }
 
 // textPart and the image parts are the content-array entries.
@@ -45,6 +50,7 @@ type stringImagePart struct {
 // OpenRouter recommends "sending the text prompt first, then the images".
 func wireMessages(d Dialect, msgs []Message) []wireMessage {
 	out := make([]wireMessage, 0, len(msgs))
+	ids := toolIDMap(msgs)
 	for _, m := range msgs {
 		var content any = m.Content
 		if len(m.Images) > 0 {
@@ -61,7 +67,9 @@ func wireMessages(d Dialect, msgs []Message) []wireMessage {
 			}
 			content = parts
 		}
-		out = append(out, wireMessage{Role: m.Role, Content: content})
+		w := wireMessage{Role: m.Role, Content: content}
+		addToolFields(d, &w, m, ids)
+		out = append(out, w)
 	}
 	return out
 }

@@ -63,6 +63,9 @@ func (c *Client) Probe(ctx context.Context, model string) (Probe, error) {
 	c.learnWindow(model, p.Context.Tokens, p.Context.Source)
 	if p.Found || p.Sole {
 		c.learnImages(model, p.Listed.Images)
+		if p.Listed.NoTools {
+			c.learnNoTools(model)
+		}
 	}
 	return p, nil
 }

@@ -25,6 +25,13 @@ type wireRequest struct {
 	// else, and OpenRouter, vLLM, Ollama and llama.cpp all accept it.
 	MaxTokens int    `json:"max_tokens,omitempty"`
 	User      string `json:"user,omitempty"`
+	// Tools, ToolChoice and ParallelToolCalls: function calling
+	// (toolwire.go); Mistral accepts all three.
+	Tools             []wireTool `json:"tools,omitempty"`
+	ToolChoice        any        `json:"tool_choice,omitempty"`
+	ParallelToolCalls *bool      `json:"parallel_tool_calls,omitempty"`
+	// Plugins is OpenRouter's web search plugin (422 at Mistral).
+	Plugins []wirePlugin `json:"plugins,omitempty"`
 }
 
 type streamOptions struct {
@@ -45,6 +52,7 @@ func encodeRequest(d Dialect, req Request, model string, rest []string) ([]byte,
 		Temperature: req.Temperature,
 		MaxTokens:   max(req.MaxTokens, 0),
 	}
+	addTools(d, &w, req)
 	switch d {
 	case OpenRouter:
 		if len(rest) > 0 {
@@ -53,6 +61,9 @@ func encodeRequest(d Dialect, req Request, model string, rest []string) ([]byte,
 		w.StreamOptions = &streamOptions{IncludeUsage: true}
 		w.Usage = &usageOption{Include: true}
 		w.User = req.User
+		if ws := req.WebSearch; ws != nil {
+			w.Plugins = []wirePlugin{{ID: "web", MaxResults: max(ws.MaxResults, 0)}}
+		}
 	case OpenAI:
 		w.StreamOptions = &streamOptions{IncludeUsage: true}
 		w.User = req.User

@@ -27,6 +27,9 @@ type Stream struct {
 	sc    scanner
 	ch    chunk
 	think thinkFilter
+	tools toolAssembler
+	// declared are the request's tools, to check the calls against.
+	declared []Tool
 
 	res       Result
 	usage     bool // the provider sent usage
@@ -100,6 +103,12 @@ func (s *Stream) note() {
 		s.res.FinishReason = string(ch.finishReason)
 		s.finish = s.res.FinishReason != "error"
 	}
+	for _, d := range ch.tools {
+		s.tools.add(d)
+	}
+	for _, v := range ch.cites {
+		s.addCitation(v)
+	}
 	if ch.hasUsage {
 		s.usage = true
 		s.res.Usage.PromptTokens = ch.promptTokens
@@ -108,6 +117,20 @@ func (s *Stream) note() {
 			s.cost, s.hasCost = ch.cost, true
 		}
 	}
+}
+
+// addCitation keeps a web search source once (the first title wins,
+// unless it was empty).
+func (s *Stream) addCitation(v citeView) {
+	for i := range s.res.Citations {
+		if c := &s.res.Citations[i]; c.URL == string(v.url) {
+			if c.Title == "" {
+				c.Title = string(v.title)
+			}
+			return
+		}
+	}
+	s.res.Citations = append(s.res.Citations, Citation{URL: string(v.url), Title: string(v.title)})
 }
 
 // visible runs the chunk's content through the reasoning filter.
@@ -140,6 +163,7 @@ func (s *Stream) done() (string, error) {
 	if tail != "" {
 		s.deliver(tail)
 	}
+	s.res.ToolCalls = s.tools.finish(s.declared, s.res.ID)
 	s.finalize()
 	s.err = io.EOF
 	// Drain what little follows [DONE] so the connection can be reused;
@@ -209,7 +233,7 @@ func (s *Stream) finalize() {
 	default:
 		u.Estimated = true
 		u.PromptTokens = est.scale(s.promptRaw) + s.imageToks
-		u.CompletionTokens = est.scale(s.reply.tokens())
+		u.CompletionTokens = est.scale(s.reply.tokens() + s.tools.argsTokens())
 	}
 	if s.hasCost {
 		u.CostUSD, u.CostFromProvider = s.cost, true

@@ -123,11 +123,30 @@ func (e *Estimator) scale(raw int) int {
 	return int(math.Ceil(float64(raw) * e.Ratio()))
 }
 
-// rawMessages is the uncalibrated estimate of a prompt.
+// EstimateTools returns the calibrated estimate of what declaring tools
+// adds to a prompt (names, descriptions, schemas).
+func (e *Estimator) EstimateTools(tools []Tool) int {
+	return e.scale(rawTools(tools))
+}
+
+// rawMessages is the uncalibrated estimate of a prompt: the texts, and
+// the names and arguments of recorded tool calls.
 func rawMessages(msgs []Message) int {
 	n := 0
 	for _, m := range msgs {
 		n += EstimateTokens(m.Content) + MessageOverhead
+		for _, c := range m.ToolCalls {
+			n += EstimateTokens(c.Name) + EstimateTokens(c.Arguments) + MessageOverhead
+		}
+	}
+	return n
+}
+
+// rawTools is the uncalibrated estimate of declared tools.
+func rawTools(tools []Tool) int {
+	n := 0
+	for _, t := range tools {
+		n += EstimateTokens(t.Name) + EstimateTokens(t.Description) + EstimateTokens(string(t.Parameters)) + MessageOverhead
 	}
 	return n
 }

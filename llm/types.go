@@ -36,10 +36,16 @@ const (
 // Images, when set (user messages only), make it a multimodal message:
 // the request then carries Content as a text part followed by one
 // image_url part per image, in the dialect's shape (encodeRequest).
+// ToolCalls (assistant messages) records the calls of a tool round;
+// ToolCallID and Name (RoleTool messages) say which call a result
+// answers: build both with AssistantToolCalls and ToolResult.
 type Message struct {
-	Role    Role    `json:"role"`
-	Content string  `json:"content"`
-	Images  []Image `json:"-"`
+	Role       Role       `json:"role"`
+	Content    string     `json:"content"`
+	Images     []Image    `json:"-"`
+	ToolCalls  []ToolCall `json:"-"`
+	ToolCallID string     `json:"-"`
+	Name       string     `json:"-"`
 }
 
 // Image is one image of a message, already encoded for sending.
@@ -64,6 +70,16 @@ type Request struct {
 	MaxTokens int
 	// User is an opaque end-user id for abuse tracking (not sent to Mistral).
 	User string
+	// Tools are the functions the model may call (tools.go); ToolChoice
+	// is sent only with tools. ParallelToolCalls, when set, allows or
+	// forbids several calls in one round.
+	Tools             []Tool
+	ToolChoice        ToolChoice
+	ParallelToolCalls *bool
+	// WebSearch, when set, has the provider search the web (OpenRouter
+	// only: see WebSearchAvailable); sources come back in
+	// Result.Citations.
+	WebSearch *WebSearch
 }
 
 // Usage is what one completion consumed.
@@ -104,6 +120,14 @@ type Result struct {
 	// ImagesDropped is true when the request's images were not sent: the
 	// model takes no image input (known, or refused and retried as text).
 	ImagesDropped bool
+	// ToolCalls are the calls the model asked for, in order, once the
+	// stream is complete (Next returned io.EOF; never after an error).
+	// Run them whenever there are any, whatever FinishReason says
+	// ("tool_calls" from most servers, "stop" from some): see tools.go.
+	ToolCalls []ToolCall
+	// Citations are the sources a web search returned, without
+	// duplicates, in the order they came.
+	Citations []Citation
 }
 
 // ModelInfo is one entry of GET /models.
@@ -120,4 +144,9 @@ type ModelInfo struct {
 	// Images says whether the model takes image input: OpenRouter's
 	// architecture.input_modalities, Mistral's capabilities.vision.
 	Images ImageSupport
+	// NoTools: the listing says the model takes no tools (OpenRouter's
+	// supported_parameters lacks "tools", Mistral's
+	// capabilities.function_calling is false); false when it says
+	// nothing.
+	NoTools bool
 }

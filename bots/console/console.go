@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 )
 
 // maxLine bounds one input line (a pasted file fits).
@@ -27,7 +28,7 @@ type Options struct {
 	In  io.Reader
 	Out io.Writer
 	// Engine answers; its Run must be running for messages to be answered.
-	Engine *bots.Engine
+	Engine *engine.Engine
 	// Prompt shows "> " before each line (interactive terminals).
 	Prompt bool
 	// UserName is how the user appears in the conversation (default "you").

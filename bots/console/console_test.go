@@ -11,8 +11,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"mistralbot/bots"
 	"mistralbot/bots/console"
+	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -39,15 +40,15 @@ func (s *syncBuffer) String() string {
 
 // session runs an Engine on the real client against llmtest and a console
 // over in; it returns the output once Run returned.
-func session(t *testing.T, srv *llmtest.Server, in io.Reader) (string, *bots.Engine) {
+func session(t *testing.T, srv *llmtest.Server, in io.Reader) (string, *engine.Engine) {
 	t.Helper()
 	client, err := llm.New(llm.Options{BaseURL: srv.URL(), APIKey: "k", MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := bots.NewEngine(bots.EngineOptions{
-		LLM: client, Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
-		Defaults: bots.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/",
+	eng, err := engine.New(engine.Options{
+		LLM: llmcompleter.New(client), Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
+		Defaults: engine.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/",
 	})
 	if err != nil {
 		t.Fatal(err)

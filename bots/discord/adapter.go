@@ -21,6 +21,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 )
 
 // Engine is what the adapter needs from bots.Engine.
@@ -32,7 +33,7 @@ type Engine interface {
 	ClaimDelivery(ctx context.Context, key string) bool
 }
 
-var _ Engine = (*bots.Engine)(nil)
+var _ Engine = (*engine.Engine)(nil)
 
 // Options configure an Adapter. Token is required; the rest have defaults.
 type Options struct {

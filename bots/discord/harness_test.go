@@ -12,8 +12,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"mistralbot/bots"
 	"mistralbot/bots/discord/discordtest"
+	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
@@ -30,7 +31,7 @@ type harness struct {
 	t      testing.TB
 	dc     *discordtest.Server
 	llm    *llmtest.Server
-	eng    *bots.Engine
+	eng    *engine.Engine
 	store  *store.Memory
 	a      *Adapter
 	alice  discordtest.User
@@ -74,9 +75,9 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 		t.Fatal(err)
 	}
 	mem := store.NewMemory(store.MemoryOptions{})
-	eng, err := bots.NewEngine(bots.EngineOptions{
-		LLM: client, Store: mem,
-		Defaults:      bots.Defaults{FollowThreads: true},
+	eng, err := engine.New(engine.Options{
+		LLM: llmcompleter.New(client), Store: mem,
+		Defaults:      engine.Defaults{FollowThreads: true},
 		ShutdownGrace: 2 * time.Second, CommandPrefix: "/", Logger: quietLogger(),
 		TranslateReactions: true,
 	})

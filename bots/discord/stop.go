@@ -9,6 +9,7 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/pace"
 	"mistralbot/bots/stream"
@@ -36,8 +37,8 @@ type Stopper interface {
 }
 
 var (
-	_ Stopper            = (*bots.Engine)(nil)
-	_ Rater              = (*bots.Engine)(nil)
+	_ Stopper            = (*engine.Engine)(nil)
+	_ Rater              = (*engine.Engine)(nil)
 	_ stream.RatingSink  = (*controlSink)(nil)
 	_ bots.Rateable      = (*reply)(nil)
 	_ stream.ControlSink = (*controlSink)(nil)

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/internal/cache"
 )
 
@@ -101,7 +102,7 @@ type Options struct {
 	// ping from Slack before it is taken for dead and reconnected
 	// (default 30s, slack-go's; Slack pings every few seconds).
 	PingTimeout time.Duration
-	Engine      *bots.Engine
+	Engine      *engine.Engine
 	Logger      *slog.Logger
 	// Hooks receive metrics events; nil means none.
 	Hooks      Hooks

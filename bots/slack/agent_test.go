@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
@@ -160,7 +161,7 @@ func TestHomeTabPublishedInUsersLanguage(t *testing.T) {
 		forModes(t, func(t *testing.T, mode string) {
 			h := newHarness(t, harnessOptions{mode: mode, fake: fakeOptsAgent(agent),
 				llm:    llmtest.Options{Default: llmtest.Scenario{Reply: "Oui."}},
-				engine: func(o *bots.EngineOptions) { o.Defaults.Model = "mistral-small-latest" },
+				engine: func(o *engine.Options) { o.Defaults.Model = "mistral-small-latest" },
 				adapt:  func(o *Options) { o.AgentView = agent }})
 			msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Team: "T0001", Channel: "D0ALICE"},
 				SettingsChannel: "D0ALICE", UserID: "U0ALICE", Locale: "fr-FR", DM: true}

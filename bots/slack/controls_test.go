@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
@@ -102,7 +103,7 @@ func TestStopButtonCancelsTheModelRequest(t *testing.T) {
 func TestFinishedAnswerTakesFeedbackOnce(t *testing.T) {
 	var st bots.Store
 	h := newHarness(t, harnessOptions{llm: llmtest.Options{Default: llmtest.Scenario{Reply: "All done here."}},
-		engine: func(o *bots.EngineOptions) { st = o.Store },
+		engine: func(o *engine.Options) { st = o.Store },
 		adapt:  func(o *Options) { o.StopButton = true }})
 	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> hi")
 	var final fakeslack.Message
@@ -162,7 +163,7 @@ func TestNativeStreamEndsWithFeedbackButtons(t *testing.T) {
 	var st bots.Store
 	h := newHarness(t, harnessOptions{native: true,
 		llm:    llmtest.Options{Default: llmtest.Scenario{Reply: longAnswer(300)}, Delay: 2 * time.Millisecond},
-		engine: func(o *bots.EngineOptions) { st = o.Store },
+		engine: func(o *engine.Options) { st = o.Store },
 		adapt:  func(o *Options) { o.StopButton = true }})
 	m := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> stream it")
 	var final fakeslack.Message

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -43,7 +45,7 @@ func newDirect(t *testing.T, native bool, fo fakeslack.Options) *direct {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := bots.NewEngine(bots.EngineOptions{LLM: model, Store: store.NewMemory(store.MemoryOptions{}),
+	engine, err := engine.New(engine.Options{LLM: llmcompleter.New(model), Store: store.NewMemory(store.MemoryOptions{}),
 		Logger: logger})
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,10 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
-	"mistralbot/llm"
 	"mistralbot/llm/llmtest"
 )
 
@@ -160,7 +160,7 @@ func TestAssistantThreadGetsLocalizedPrompts(t *testing.T) {
 
 func TestFlagReactionTranslates(t *testing.T) {
 	h := newHarness(t, harnessOptions{
-		engine: func(o *bots.EngineOptions) { o.TranslateReactions = true },
+		engine: func(o *engine.Options) { o.TranslateReactions = true },
 		llm:    llmtest.Options{Default: llmtest.Scenario{Reply: "Bonjour à tous !"}},
 	})
 	m := h.fake.PostUserMessage("C0GENERAL", "", "U0BOB", "Hello everyone!")
@@ -271,7 +271,7 @@ func TestUnknownAndMalformedEnvelopesAreAcked(t *testing.T) {
 func TestInvalidTokenFailsClearly(t *testing.T) {
 	fake := fakeslack.New(fakeslack.Options{})
 	defer fake.Close()
-	eng, err := bots.NewEngine(bots.EngineOptions{LLM: nopLLM{}, Store: nopStore()})
+	eng, err := engine.New(engine.Options{LLM: nopLLM{}, Store: nopStore()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,11 +322,22 @@ func TestHistoryPaginatesLongThreads(t *testing.T) {
 	}
 }
 
+// nopLLM is a model port for tests that never reach the model.
 type nopLLM struct{}
 
-func (nopLLM) Stream(context.Context, llm.Request) (*llm.Stream, error) {
+var (
+	_ bots.Completer = nopLLM{}
+	_ bots.Tokens    = nopLLM{}
+)
+
+func (nopLLM) Stream(context.Context, bots.ModelRequest) (bots.TokenStream, error) {
 	return nil, errors.New("no model in this test")
 }
+
+func (nopLLM) EstimateTokens(s string) int      { return len(s)/3 + 1 }
+func (nopLLM) MessageOverhead() int             { return 4 }
+func (nopLLM) Ratio() float64                   { return 1 }
+func (nopLLM) ImageTokens(string, int, int) int { return 0 }
 
 func nopStore() bots.Store { return store.NewMemory(store.MemoryOptions{}) }
 

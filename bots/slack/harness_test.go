@@ -16,7 +16,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"mistralbot/bots"
+	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -31,7 +32,7 @@ type harnessOptions struct {
 	native bool
 	fake   fakeslack.Options
 	llm    llmtest.Options
-	engine func(*bots.EngineOptions)
+	engine func(*engine.Options)
 	adapt  func(*Options)
 	// llmURL, when set, maps the fake LLM's base URL to the one the client
 	// uses (a measuring proxy).
@@ -45,7 +46,7 @@ type harness struct {
 	mode    string
 	fake    *fakeslack.Server
 	llm     *llmtest.Server
-	engine  *bots.Engine
+	engine  *engine.Engine
 	adapter *Adapter
 	app     *httptest.Server // http mode: the adapter's Handler
 	client  *http.Client
@@ -101,10 +102,10 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eo := bots.EngineOptions{
-		LLM:            client,
+	eo := engine.Options{
+		LLM:            llmcompleter.New(client),
 		Store:          store.NewMemory(store.MemoryOptions{}),
-		Defaults:       bots.Defaults{FollowThreads: true},
+		Defaults:       engine.Defaults{FollowThreads: true},
 		MaxConcurrency: 32,
 		CommandPrefix:  "/",
 		Logger:         logger.With("component", "engine"),
@@ -112,7 +113,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if ho.engine != nil {
 		ho.engine(&eo)
 	}
-	h.engine, err = bots.NewEngine(eo)
+	h.engine, err = engine.New(eo)
 	if err != nil {
 		t.Fatal(err)
 	}

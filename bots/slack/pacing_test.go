@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
 )
@@ -24,7 +24,7 @@ func TestManyRepliesShareTheWorkspaceBudget(t *testing.T) {
 		fake: fakeslack.Options{Limits: map[string]fakeslack.Limit{
 			"chat.update": {PerMinute: 2 * updatesPerMinute, Burst: updatesPerMinute}}},
 		llm:    llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 20 * time.Millisecond},
-		engine: func(o *bots.EngineOptions) { o.MaxConcurrency = replies },
+		engine: func(o *engine.Options) { o.MaxConcurrency = replies },
 		adapt:  func(o *Options) { o.UpdatesPerMinute = updatesPerMinute },
 	})
 	start := time.Now()

@@ -9,6 +9,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/store"
 	"mistralbot/llm/llmtest"
 )
@@ -17,14 +18,14 @@ func TestNativeReplyIsJournaledByItsStreamedMessage(t *testing.T) {
 	st := store.NewMemory(store.MemoryOptions{})
 	answer := strings.TrimSpace(strings.Repeat("word ", 40))
 	h := newHarness(t, harnessOptions{native: true,
-		engine: func(o *bots.EngineOptions) { o.Store = st },
+		engine: func(o *engine.Options) { o.Store = st },
 		llm:    llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 20 * time.Millisecond}})
 	m := h.say("C0GENERAL", "", "U0ALICE", "<@U0BOT> count words")
 	var journaled []string
 	h.waitFor("the streamed message in the journal", func() bool {
 		all, _ := st.Journaled(context.Background())
 		for _, e := range all {
-			if e.State == bots.JournalOpen {
+			if e.State == engine.JournalOpen {
 				journaled = e.Placeholder
 				return true
 			}
@@ -38,7 +39,7 @@ func TestNativeReplyIsJournaledByItsStreamedMessage(t *testing.T) {
 	h.waitFor("the journal emptied", func() bool {
 		all, _ := st.Journaled(context.Background())
 		for _, e := range all {
-			if e.State != bots.JournalAlive {
+			if e.State != engine.JournalAlive {
 				return false
 			}
 		}

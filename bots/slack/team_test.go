@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"mistralbot/bots"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
 )
@@ -80,7 +80,7 @@ func TestTeamPinDropsOtherWorkspacesCommands(t *testing.T) {
 func TestTeamPinRefusesAnotherWorkspacesToken(t *testing.T) {
 	fake := fakeslack.New(fakeslack.Options{})
 	defer fake.Close()
-	eng, err := bots.NewEngine(bots.EngineOptions{LLM: nopLLM{}, Store: nopStore()})
+	eng, err := engine.New(engine.Options{LLM: nopLLM{}, Store: nopStore()})
 	if err != nil {
 		t.Fatal(err)
 	}

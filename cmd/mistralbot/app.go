@@ -15,6 +15,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/discord"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/metrics"
 	"mistralbot/bots/slack"
 	"mistralbot/bots/store"
@@ -30,7 +31,7 @@ type App struct {
 	log     *slog.Logger
 	llm     *llm.Client
 	store   bots.Store
-	engine  *bots.Engine
+	engine  *engine.Engine
 	metrics *metrics.Metrics
 	slack   *slack.Adapter
 	discord *discord.Adapter
@@ -75,7 +76,7 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metric
 	opts := engineOptions(cfg, a.llm, a.store, log.With("component", "engine"))
 	opts.ContextTokens = probeContext(ctx, cfg.LLM, a.llm, opts.ContextTokens, log.With("component", "llm"))
 	opts.Observer = observer{a.metrics}
-	if a.engine, err = bots.NewEngine(opts); err != nil {
+	if a.engine, err = engine.New(opts); err != nil {
 		return nil, err
 	}
 	a.metrics.Gauges(a.engine.QueueDepth, a.engine.InFlight)

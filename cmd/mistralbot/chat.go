@@ -6,6 +6,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/console"
+	"mistralbot/bots/engine"
 	"mistralbot/bots/store"
 	"mistralbot/config"
 )
@@ -29,7 +30,7 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	defer st.Close()
 	opts := engineOptions(cfg, client, st, log)
 	opts.Admins = nil // the console user is an admin anyway
-	engine, err := bots.NewEngine(opts)
+	engine, err := engine.New(opts)
 	if err != nil {
 		return err
 	}

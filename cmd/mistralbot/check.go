@@ -37,6 +37,8 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 
 	checkStore(ctx, cfg.Store, log, say)
 
+	checkTools(ctx, cfg, log, c)
+
 	enabled := cfg.Enabled()
 	if len(enabled) == 0 {
 		fmt.Fprintln(e.stdout, "note platforms: none enabled; `chat` works, `run` needs MISTRALBOT_SLACK_ENABLED=true or MISTRALBOT_DISCORD_ENABLED=true")

@@ -12,6 +12,8 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/discord"
+	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/metrics"
 	"mistralbot/bots/slack"
 	"mistralbot/bots/store"
@@ -116,7 +118,7 @@ func storeOptions(c config.Store, log *slog.Logger) store.Options {
 }
 
 // engineOptions maps the configuration onto the Engine's options.
-func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log *slog.Logger) bots.EngineOptions {
+func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log *slog.Logger) engine.Options {
 	channels := make(map[string]bots.ChannelSettings, len(cfg.Channels))
 	for id, ch := range cfg.Channels {
 		var cs bots.ChannelSettings
@@ -132,10 +134,10 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		cs.Enabled = ch.Enabled
 		channels[id] = cs
 	}
-	return bots.EngineOptions{
-		LLM:   client,
+	return engine.Options{
+		LLM:   llmcompleter.New(client),
 		Store: store,
-		Defaults: bots.Defaults{
+		Defaults: engine.Defaults{
 			SystemPrompt:    cfg.Bot.SystemPrompt,
 			Language:        cfg.Bot.Language,
 			Model:           cfg.LLM.Model,
@@ -160,7 +162,6 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		TranslateReactions:    cfg.Bot.TranslateReactions,
 		ShutdownGrace:         cfg.Server.ShutdownGrace,
 		MaxPromptChars:        cfg.Bot.MaxPromptChars,
-		Estimator:             client.Estimator(),
 		ReplicaID:             replicaID(cfg.Server.ReplicaID),
 		Logger:                log,
 	}
@@ -237,7 +238,7 @@ func discordHooks(m *metrics.Metrics) discord.Hooks {
 }
 
 // slackOptions maps slack.* onto the adapter's options.
-func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *slog.Logger) slack.Options {
+func slackOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, log *slog.Logger) slack.Options {
 	return slack.Options{
 		BotToken:           cfg.Slack.BotToken,
 		AppToken:           cfg.Slack.AppToken,
@@ -263,7 +264,7 @@ func slackOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *s
 
 // discordOptions maps discord.* onto the adapter's options. e may be nil
 // for commands that only call the REST API.
-func discordOptions(cfg *config.Config, e *bots.Engine, m *metrics.Metrics, log *slog.Logger) discord.Options {
+func discordOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, log *slog.Logger) discord.Options {
 	o := discord.Options{
 		Token:              cfg.Discord.Token,
 		ApplicationID:      cfg.Discord.ApplicationID,
@@ -303,7 +304,7 @@ func platformClient(timeout time.Duration) *http.Client {
 	return &http.Client{Timeout: timeout, Transport: t}
 }
 
-// maxImages maps bot.max_images (0: none) onto EngineOptions.MaxImages
+// maxImages maps bot.max_images (0: none) onto engine.Options.MaxImages
 // (0: the default, negative: none).
 func maxImages(n int) int {
 	if n == 0 {

@@ -21,6 +21,11 @@ type Model struct {
 	// (OpenRouter input_modalities ["text"], Mistral capabilities.vision
 	// false) and a request with images is refused (refuseImages).
 	TextOnly bool
+	// NoTools models take no tools: the listing says so (OpenRouter's
+	// supported_parameters without "tools", Mistral capabilities.
+	// function_calling false) and a request with tools is refused as
+	// with Options.NoTools.
+	NoTools bool
 }
 
 // DefaultModels is the listing a dialect serves when Options.Models is nil.
@@ -74,8 +79,8 @@ func (s *Server) serveModels(w http.ResponseWriter) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(&b, `{"id":%s,"canonical_slug":%s,"hugging_face_id":"","name":%s,"created":1750000000,"description":"","context_length":%d,"architecture":{"modality":%s,"input_modalities":%s,"output_modalities":["text"],"tokenizer":"Mistral","instruct_type":null},"pricing":{"prompt":%s,"completion":%s,"request":"0","image":"0","web_search":"0","internal_reasoning":"0"},"top_provider":{"context_length":%d,"max_completion_tokens":null,"is_moderated":false},"per_request_limits":null,"supported_parameters":["max_tokens","temperature","top_p","stop","seed","response_format","tools","tool_choice"]}`,
-				q(m.ID), q(m.ID), q(m.Name), m.ContextLength, q(modality(m)), inputModalities(m), q(price(m.PromptPrice)), q(price(m.CompletionPrice)), m.ContextLength)
+			fmt.Fprintf(&b, `{"id":%s,"canonical_slug":%s,"hugging_face_id":"","name":%s,"created":1750000000,"description":"","context_length":%d,"architecture":{"modality":%s,"input_modalities":%s,"output_modalities":["text"],"tokenizer":"Mistral","instruct_type":null},"pricing":{"prompt":%s,"completion":%s,"request":"0","image":"0","web_search":"0","internal_reasoning":"0"},"top_provider":{"context_length":%d,"max_completion_tokens":null,"is_moderated":false},"per_request_limits":null,"supported_parameters":["max_tokens","temperature","top_p","stop","seed","response_format"%s]}`,
+				q(m.ID), q(m.ID), q(m.Name), m.ContextLength, q(modality(m)), inputModalities(m), q(price(m.PromptPrice)), q(price(m.CompletionPrice)), m.ContextLength, toolParams(m))
 		}
 		b.WriteString(`]}`)
 	case Mistral:
@@ -84,8 +89,8 @@ func (s *Server) serveModels(w http.ResponseWriter) {
 			if i > 0 {
 				b.WriteString(",")
 			}
-			fmt.Fprintf(&b, `{"id":%s,"object":"model","created":1750000000,"owned_by":"mistralai","capabilities":{"completion_chat":true,"completion_fim":false,"function_calling":true,"fine_tuning":false,"vision":%t,"classification":false},"name":%s,"description":"","max_context_length":%d,"aliases":[],"deprecation":null,"default_model_temperature":0.3,"type":"base"}`,
-				q(m.ID), !m.TextOnly, q(m.Name), m.ContextLength)
+			fmt.Fprintf(&b, `{"id":%s,"object":"model","created":1750000000,"owned_by":"mistralai","capabilities":{"completion_chat":true,"completion_fim":false,"function_calling":%t,"fine_tuning":false,"vision":%t,"classification":false},"name":%s,"description":"","max_context_length":%d,"aliases":[],"deprecation":null,"default_model_temperature":0.3,"type":"base"}`,
+				q(m.ID), !m.NoTools, !m.TextOnly, q(m.Name), m.ContextLength)
 		}
 		b.WriteString(`]}`)
 	default:
@@ -152,4 +157,23 @@ func inputModalities(m Model) string {
 		return `["text"]`
 	}
 	return `["text","image"]`
+}
+
+// toolParams is the tail of OpenRouter's supported_parameters.
+func toolParams(m Model) string {
+	if m.NoTools {
+		return ""
+	}
+	return `,"tools","tool_choice"`
+}
+
+// listedNoTools reports whether the listing marks model as taking no
+// tools.
+func (s *Server) listedNoTools(model string) bool {
+	for _, m := range s.models() {
+		if m.ID == model {
+			return m.NoTools
+		}
+	}
+	return false
 }

@@ -87,6 +87,22 @@ type Scenario struct {
 	// Fault is injected after FailAfter content chunks.
 	Fault     Fault
 	FailAfter int
+
+	// ToolCalls are streamed after the reply text (none when Reply and
+	// Tokens are empty), in the dialect's shape (toolstream.go), and the
+	// answer ends with finish_reason "tool_calls". ArgPiece is the size
+	// of the argument pieces of the split shapes (default 5 bytes);
+	// Interleave streams the pieces of parallel calls in turns;
+	// NoToolIndex leaves "index" out (Ollama before ollama/ollama#7881).
+	// A scenario with Times > 1 (or the default) is a model that calls
+	// tools forever.
+	ToolCalls   []ToolCall
+	ArgPiece    int
+	Interleave  bool
+	NoToolIndex bool
+	// Citations are web search sources (OpenRouter only), sent as
+	// url_citation annotations after the text.
+	Citations []Citation
 }
 
 // DefaultReply is the reply to a request whose scenario has no Reply: the
@@ -137,6 +153,9 @@ func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
 func (sc Scenario) replyTokens(lastUser string) []string {
 	if len(sc.Tokens) > 0 {
 		return sc.Tokens
+	}
+	if sc.Reply == "" && len(sc.ToolCalls) > 0 {
+		return nil
 	}
 	text := sc.Reply
 	if text == "" {

@@ -75,6 +75,9 @@ type Options struct {
 	// PromptTokens: a longer prompt is refused in the dialect's words, or
 	// truncated from the front by Ollama.
 	ContextTokens int
+	// NoTools makes the server refuse requests that carry tools, in its
+	// words (refuseTools); Mistral's API takes tools for every model.
+	NoTools bool
 	// Slots, when set, is how many chat requests are processed at once,
 	// as a local server with that many parallel slots; the others wait in
 	// order before any header is sent.
@@ -110,6 +113,11 @@ type Message struct {
 	Content string
 	// Images are the image parts of a content array, in order.
 	Images []Image
+	// ToolCalls are an assistant message's tool_calls; ToolCallID and
+	// Name a tool message's fields.
+	ToolCalls  []ToolCall
+	ToolCallID string
+	Name       string
 }
 
 // RecordedRequest is one request the server received, recorded before it
@@ -124,6 +132,11 @@ type RecordedRequest struct {
 	Model    string
 	Models   []string
 	Messages []Message
+	// Tools are the declared function names, in order; ToolChoice and
+	// Plugins the raw JSON of tool_choice and plugins ("" when absent).
+	Tools      []string
+	ToolChoice string
+	Plugins    string
 }
 
 // Server is a running fake. Safe for concurrent use.
@@ -292,6 +305,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if chat {
 		parseErr = json.Unmarshal(body, &req)
 		rec.Model, rec.Models, rec.Messages = req.Model, req.Models, req.messages()
+		rec.Tools, rec.ToolChoice, rec.Plugins = req.toolNames(), rawOrEmpty(req.ToolChoice), rawOrEmpty(req.Plugins)
 	}
 	if !s.opts.NoRecord {
 		s.mu.Lock()
@@ -339,6 +353,9 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, body []byte, 
 		return
 	}
 	if s.refuseImages(w, req.Model, msgs) {
+		return
+	}
+	if s.refuseTools(w, req, msgs) {
 		return
 	}
 	if s.tooManyModels(w, req) {
@@ -449,9 +466,20 @@ type chatRequest struct {
 	Model    string   `json:"model"`
 	Models   []string `json:"models"`
 	Messages []struct {
-		Role    string          `json:"role"`
-		Content json.RawMessage `json:"content"`
+		Role       string          `json:"role"`
+		Content    json.RawMessage `json:"content"`
+		ToolCalls  []wireToolCall  `json:"tool_calls"`
+		ToolCallID string          `json:"tool_call_id"`
+		Name       string          `json:"name"`
 	} `json:"messages"`
+	Tools []struct {
+		Type     string `json:"type"`
+		Function struct {
+			Name string `json:"name"`
+		} `json:"function"`
+	} `json:"tools"`
+	ToolChoice    json.RawMessage `json:"tool_choice"`
+	Plugins       json.RawMessage `json:"plugins"`
 	StreamOptions *struct {
 		IncludeUsage bool `json:"include_usage"`
 	} `json:"stream_options"`
@@ -479,7 +507,11 @@ func (c chatRequest) parse() ([]Message, error) {
 				first = fmt.Errorf("messages[%d].%w", i, err)
 			}
 		}
-		out = append(out, Message{Role: m.Role, Content: text, Images: images})
+		msg := Message{Role: m.Role, Content: text, Images: images, ToolCallID: m.ToolCallID, Name: m.Name}
+		for _, c := range m.ToolCalls {
+			msg.ToolCalls = append(msg.ToolCalls, ToolCall{ID: c.ID, Name: c.Function.Name, Arguments: c.Function.Arguments})
+		}
+		out = append(out, msg)
 	}
 	return out, first
 }

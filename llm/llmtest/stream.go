@@ -20,6 +20,9 @@ type streamer struct {
 	model string
 	seq   int
 	buf   bytes.Buffer
+	// native, when set, is OpenRouter's native_finish_reason of the
+	// chunks that carry a finish_reason.
+	native string
 	// prompt, when set, is the prompt_tokens reported (Ollama's after a
 	// truncation).
 	prompt int
@@ -97,6 +100,14 @@ func (st *streamer) run() {
 		}
 	}
 	toks := st.sc.replyTokens(lastUserText(st.req.messages()))
+	tools, toolToks := st.toolChunks()
+	cites := st.citationDelta()
+	extra := len(tools) > 0 || cites != ""
+	finish := "stop"
+	if len(tools) > 0 {
+		finish = "tool_calls"
+	}
+	completion := len(toks) + toolToks
 	for i, tok := range toks {
 		if st.sc.Fault != NoFault && i == st.sc.FailAfter && !st.inject() {
 			return
@@ -109,14 +120,14 @@ func (st *streamer) run() {
 			return
 		}
 		last := i == len(toks)-1
-		finish, usage := "", ""
-		if last {
-			finish = "stop"
+		fr, usage := "", ""
+		if last && !extra {
+			fr = finish
 			if st.dialect() == Mistral && !st.sc.NoUsage {
-				usage = st.usage(len(toks))
+				usage = st.usage(completion)
 			}
 		}
-		if !st.send("data: " + st.chunk(st.contentDelta(tok), finish, usage)) {
+		if !st.send("data: " + st.chunk(st.contentDelta(tok), fr, usage)) {
 			return
 		}
 		st.trace(i == 0, last)
@@ -124,8 +135,37 @@ func (st *streamer) run() {
 	if st.sc.Fault != NoFault && st.sc.FailAfter >= len(toks) && !st.inject() {
 		return
 	}
+	if cites != "" && (!st.delay() || !st.send("data: "+st.chunk(cites, "", ""))) {
+		return
+	}
+	// Mistral sends the calls, finish_reason and usage in one chunk.
+	mistralCalls := st.dialect() == Mistral && len(tools) > 0
+	for _, data := range tools {
+		if mistralCalls {
+			break
+		}
+		if !st.delay() || !st.send("data: "+st.chunk(data, "", "")) {
+			return
+		}
+	}
+	if extra {
+		usage := ""
+		if st.dialect() == Mistral && !st.sc.NoUsage {
+			usage = st.usage(completion)
+		}
+		delta := st.finishDelta()
+		if mistralCalls {
+			delta = tools[0]
+		}
+		if len(tools) > 0 {
+			st.native = "stop" // OpenRouter's native_finish_reason, as recorded
+		}
+		if !st.delay() || !st.send("data: "+st.chunk(delta, finish, usage)) {
+			return
+		}
+	}
 	if st.dialect() != Mistral && !st.sc.NoUsage && st.wantsUsage() {
-		if !st.send("data: " + st.usageChunk(len(toks))) {
+		if !st.send("data: " + st.usageChunk(completion, finish, extra)) {
 			return
 		}
 	}
@@ -200,16 +240,19 @@ func (st *streamer) reasoningDelta(text string) string {
 
 // chunk renders one chat.completion.chunk.
 func (st *streamer) chunk(delta, finish, usage string) string {
-	fr := "null"
+	fr, native := "null", "null"
 	if finish != "" {
-		fr = q(finish)
+		fr, native = q(finish), q(finish)
+		if st.native != "" {
+			native = q(st.native)
+		}
 	}
 	b := &st.buf
 	b.Reset()
 	switch st.dialect() {
 	case OpenRouter:
 		fmt.Fprintf(b, `{"id":%s,"provider":"Mistral","model":%s,"object":"chat.completion.chunk","created":%d,"choices":[{"index":0,"delta":%s,"finish_reason":%s,"native_finish_reason":%s,"logprobs":null}]`,
-			q(st.id()), q(st.model), st.created(), delta, fr, fr)
+			q(st.id()), q(st.model), st.created(), delta, fr, native)
 	case Mistral:
 		fmt.Fprintf(b, `{"id":%s,"object":"chat.completion.chunk","created":%d,"model":%s,"choices":[{"index":0,"delta":%s,"finish_reason":%s}]`,
 			q(st.id()), st.created(), q(st.model), delta, fr)
@@ -227,10 +270,14 @@ func (st *streamer) chunk(delta, finish, usage string) string {
 // usageChunk is the final usage chunk: OpenRouter's captured form (one
 // empty-delta choice) or documented form (choices: []), or the generic
 // choices: [].
-func (st *streamer) usageChunk(completion int) string {
+func (st *streamer) usageChunk(completion int, finish string, extra bool) string {
 	u := st.usage(completion)
 	if st.dialect() == OpenRouter {
 		choices := `[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null,"native_finish_reason":null,"logprobs":null}]`
+		if extra && finish == "tool_calls" {
+			// As recorded: the usage chunk repeats the finish of a tool round.
+			choices = `[{"index":0,"delta":{"content":"","role":"assistant"},"finish_reason":"tool_calls","native_finish_reason":"stop"}]`
+		}
 		if st.sc.UsageEmptyChoices {
 			choices = `[]`
 		}
@@ -266,6 +313,9 @@ func PromptTokens(msgs []Message) int {
 	n := 0
 	for _, m := range msgs {
 		n += (len(m.Content)+3)/4 + 4
+		for _, c := range m.ToolCalls {
+			n += (len(c.Name)+len(c.Arguments)+3)/4 + 4
+		}
 		for _, im := range m.Images {
 			n += ImageTokens(im.Width, im.Height)
 		}
@@ -287,7 +337,15 @@ func (st *streamer) errorChunk() string {
 func (st *streamer) whole() {
 	toks := st.sc.replyTokens(lastUserText(st.req.messages()))
 	text := strings.Join(toks, "")
-	body := fmt.Sprintf(`{"id":%s,"object":"chat.completion","created":%d,"model":%s,"choices":[{"index":0,"message":{"role":"assistant","content":%s},"finish_reason":"stop"}],"usage":%s}`,
-		q(st.id()), st.created(), q(st.model), q(text), st.usage(len(toks)))
+	calls, finish := "", "stop"
+	if cs := st.scriptedCalls(); len(cs) > 0 {
+		parts := make([]string, len(cs))
+		for i, c := range cs {
+			parts[i] = fmt.Sprintf(`{"id":%s,"type":"function","function":{"name":%s,"arguments":%s}}`, q(c.ID), q(c.Name), q(c.Arguments))
+		}
+		calls, finish = `,"tool_calls":[`+strings.Join(parts, ",")+`]`, "tool_calls"
+	}
+	body := fmt.Sprintf(`{"id":%s,"object":"chat.completion","created":%d,"model":%s,"choices":[{"index":0,"message":{"role":"assistant","content":%s%s},"finish_reason":%s}],"usage":%s}`,
+		q(st.id()), st.created(), q(st.model), q(text), calls, q(finish), st.usage(len(toks)+len(st.sc.ToolCalls)))
 	writeJSON(st.w, http.StatusOK, body, "")
 }

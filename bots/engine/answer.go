@@ -1,0 +1,453 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"strings"
+	"time"
+
+	"mistralbot/bots"
+	"mistralbot/bots/i18n"
+)
+
+// finishTimeout bounds delivering a final text once the reply's own context
+// is over (shutdown cut, reply timeout).
+const finishTimeout = 15 * time.Second
+
+type jobKind int
+
+const (
+	jobMessage   jobKind = iota // a chat message: history + answer
+	jobAsk                      // a command's Ask into an adapter's Reply
+	jobTranslate                // a flag reaction's translation
+)
+
+// job is one queued answer.
+type job struct {
+	kind jobKind
+	key  bots.ConversationKey
+	conv bots.Conversations // jobMessage, jobTranslate: where the reply opens
+	// msg is the asker's message (jobAsk: the command's Msg).
+	msg    bots.Message
+	reply  bots.Reply // jobAsk: opened by the adapter
+	ask    *bots.Ask
+	target string    // jobTranslate: normalized target language
+	queued time.Time // time.Now at enqueue, for the wait metric
+	jr     *jobJournal
+}
+
+// process produces one answer. Every path ends with the reply finished,
+// except when the reply cannot even be opened (then the platform is down
+// and nobody can be told; it is logged).
+func (e *Engine) process(work context.Context, j *job) {
+	// Durations use the real monotonic clock; e.now (injectable) is for
+	// calendar decisions: limits, the date in the prompt.
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(work, e.opts.ReplyTimeout)
+	defer cancel()
+	set := e.Settings(ctx, settingsID(j.msg))
+	lang := e.uiLanguage(set, j.msg)
+	in := promptInput{settings: set, platform: j.msg.Key.Platform, now: e.now()}
+	switch j.kind {
+	case jobMessage:
+		in.turns = e.history(ctx, j.conv, j.msg)
+		if j.recovered() {
+			in.turns = withoutMessages(in.turns, j.jr.reopen)
+		}
+	case jobAsk:
+		in.turns = []bots.Turn{j.ask.Turn}
+		in.task, in.answerIn = j.ask.Task, j.ask.AnswerIn
+	case jobTranslate:
+		in.turns = []bots.Turn{{Role: bots.UserTurn, Text: j.msg.Text}}
+		in.task, in.answerIn = translateTask(j.target), j.target
+	}
+	reply := j.reply
+	expired := j.recovered() && j.jr.expired
+	p := e.buildPrompt(in)
+	plan := e.newPlan(in, p)
+	temp := e.opts.Temperature
+	req := bots.ModelRequest{
+		Model:       set.Model,
+		Messages:    p.messages,
+		Temperature: &temp,
+		MaxTokens:   p.maxTokens,
+		User:        anonymize(bots.UserID(j.msg.Key.Platform, j.msg.UserID)),
+	}
+	// The model request's own context: a Stop click cancels it (stop.go),
+	// not the reply, which still delivers the text so far.
+	lctx, lcancel := context.WithCancelCause(ctx)
+	defer lcancel(nil)
+	var early *earlyStream
+	var firstCall time.Duration // event to the first platform call (OpenReply)
+	if reply == nil {
+		// Opening the reply is a platform round trip (a Discord thread);
+		// the model is asked meanwhile, so that it never waits for it.
+		if !expired {
+			early = e.startStream(lctx, req, plan)
+		}
+		j.jr.settle() // the entry is stored before anything is posted
+		r, err := e.openReply(ctx, j)
+		if err != nil {
+			early.discard()
+			e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
+			e.journalEnd(work, j, undelivered(work, err))
+			e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeError, Queued: start.Sub(j.queued)})
+			return
+		}
+		reply = r
+		firstCall = time.Since(j.queued)
+	}
+	j.jr.settle()
+	base := reply
+	if j.kind == jobMessage {
+		// The bot is in the thread from its first reply on: a follow-up
+		// posted while this answer streams needs no mention either (it
+		// waits in this conversation's lane and is answered next).
+		e.joined.Put(j.key, struct{}{})
+	}
+	reply = e.journaled(j, reply)
+	if expired {
+		// Asked too long ago for an answer to make sense now.
+		err := e.finish(ctx, reply, e.tr(lang, i18n.Interrupted))
+		e.journalEnd(work, j, undelivered(work, err))
+		e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeInterrupted, Queued: start.Sub(j.queued)})
+		return
+	}
+	var notes []string
+	if p.dropped > 0 {
+		notes = append(notes, e.tr(lang, i18n.HistoryTrimmed, p.dropped))
+	}
+	// The asker learns which of their files the model saw only in part.
+	for _, a := range in.turns[len(in.turns)-1].Attachments {
+		if a.Truncated {
+			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
+		}
+	}
+	notes = append(notes, e.fileNotes(lang, in.turns[len(in.turns)-1], p)...)
+	var usage bots.Usage
+	release := e.controlled(base, j.msg, lcancel)
+	plan.beforeFinish = func(g generated) {
+		// The answer is written: a click from now on is told so (StopOver).
+		release()
+		usage = e.settleUsage(ctx, j.msg, plan.p, g)
+		if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
+			e.offerFeedback(base, j.msg, cmp.Or(g.result.Model, req.Model), lang)
+		}
+	}
+	g := e.generate(work, ctx, lctx, reply, req, early, lang, notes, j.recovered(), plan)
+	release()
+	// Finished: out of the journal, unless the last text did not reach the
+	// platform for a reason that may pass (shutdown, the platform down or
+	// rate limiting): another attempt completes it.
+	e.journalEnd(work, j, undelivered(work, g.finishErr))
+
+	if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
+		switch {
+		case j.recovered():
+			// The fetched history holds the partial answer: fetch again.
+			if j.kind != jobTranslate {
+				e.joined.Put(j.key, struct{}{})
+			}
+			e.histories.Remove(j.key)
+		case j.kind == jobMessage:
+			e.joined.Put(j.key, struct{}{})
+			e.addReply(j.key, j.msg.ID, bots.Turn{Role: bots.BotTurn, Text: g.text})
+		case j.kind == jobAsk:
+			// A command run inside a thread joins it. Where the answer
+			// lands is the adapter's choice; the next fetch will tell.
+			e.joined.Put(j.key, struct{}{})
+			e.histories.Remove(j.key)
+		case j.kind == jobTranslate:
+			// A translation is a service, not joining the discussion: the
+			// people talking there are not followed up.
+			e.histories.Remove(j.key)
+		}
+	}
+	var visible time.Duration // first token to first text on the platform
+	if fp, ok := base.(bots.FirstPoster); ok && !g.firstTokenAt.IsZero() {
+		if at := fp.FirstPost(); at.After(g.firstTokenAt) {
+			visible = at.Sub(g.firstTokenAt)
+		}
+	}
+	e.done(bots.ReplyStats{
+		Platform: j.key.Platform, Outcome: g.outcome, Model: g.result.Model, Usage: usage,
+		ErrorCode: g.code,
+		Queued:    start.Sub(j.queued), FirstToken: g.result.FirstToken, Total: time.Since(j.queued),
+		EventToFirstCall: firstCall, FirstVisible: visible,
+	})
+}
+
+// generated is what generate produced.
+type generated struct {
+	text      string // the model's text (without notices)
+	outcome   bots.Outcome
+	result    bots.ModelResult
+	started   bool      // the provider accepted the request
+	code      bots.Code // the error's code, "" on success
+	finishErr error     // the final text did not reach the platform
+	// firstTokenAt is when the first visible text came from the model.
+	firstTokenAt time.Time
+}
+
+// generate streams the model's answer into reply and finishes it. The
+// final text always says what happened: the answer, the answer plus a
+// notice (length limit, cut off, interrupted), or the localized error. A
+// recovered reply that fails says it was interrupted: the asker has been
+// waiting across a restart.
+//
+// lctx is the model request's context (ctx or derived from it): when a
+// Stop click cancelled it, the answer ends with the text so far and the
+// Stopped notice.
+func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req bots.ModelRequest, early *earlyStream, lang string, notes []string, recovered bool, plan *answerPlan) generated {
+	var g generated
+	var st bots.TokenStream
+	var err error
+	if early != nil {
+		defer early.cancel()
+		st, err = early.get()
+	} else {
+		st, err = plan.stream(lctx, req)
+	}
+	if err == nil {
+		g.started = true
+		defer st.Close()
+		var b strings.Builder
+		updateFailed := false
+		for {
+			var d string
+			d, err = st.Next()
+			if d != "" {
+				if g.firstTokenAt.IsZero() {
+					g.firstTokenAt = time.Now()
+				}
+				if appendCapped(&b, d, e.opts.MaxReplyBytes) {
+					// A runaway model: the request ends now, not once
+					// the final text is delivered; the answer ends with
+					// the length notice.
+					st.Close()
+					err = errReplyCap
+				}
+				if uerr := reply.Update(ctx, b.String()); uerr != nil && !updateFailed {
+					// Finish still delivers the text; log the first failure only.
+					updateFailed = true
+					e.log.WarnContext(ctx, "reply update failed", "err", uerr)
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		g.text = b.String()
+		g.result = st.Result()
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+	}
+	final := g.text
+	switch {
+	case err != nil && wasStopped(lctx):
+		// Stopped by the asker: what was written stays, with the notice.
+		g.outcome, err = bots.OutcomeStopped, nil
+		notes = append(notes, e.tr(lang, i18n.Stopped))
+		if strings.TrimSpace(g.text) == "" {
+			final, notes = e.tr(lang, i18n.Stopped), notes[:len(notes)-1]
+		}
+	case err == nil && strings.TrimSpace(g.text) == "":
+		g.outcome = bots.OutcomeError
+		final = e.tr(lang, i18n.ErrUnavailable)
+		e.log.WarnContext(ctx, "model returned an empty answer", "model", g.result.Model)
+	case err == nil && g.result.FinishReason == "length", errors.Is(err, errReplyCap) && strings.TrimSpace(g.text) != "":
+		if err != nil {
+			e.log.WarnContext(ctx, "model answer cut at the reply cap", "bytes", len(g.text), "max_tokens", req.MaxTokens)
+			err = nil
+		}
+		g.outcome = bots.OutcomeLength
+		notes = append(notes, e.tr(lang, i18n.LengthLimit))
+	case err == nil:
+		g.outcome = bots.OutcomeOK
+	default:
+		reason, outcome := e.failure(work, ctx, err, lang, req.Model)
+		if plan.tooLong > 0 {
+			reason = e.tr(lang, i18n.MessageTooLong, plan.tooLong)
+		}
+		if recovered {
+			reason, outcome = e.tr(lang, i18n.Interrupted), bots.OutcomeInterrupted
+		}
+		g.outcome, g.code = outcome, bots.CodeOf(err)
+		e.log.ErrorContext(ctx, "answer failed", "outcome", outcome, "partial", len(g.text), "err", err)
+		if strings.TrimSpace(g.text) == "" {
+			final = reason
+		} else if outcome == bots.OutcomeInterrupted {
+			notes = append(notes, e.tr(lang, i18n.Interrupted))
+		} else {
+			g.outcome = bots.OutcomeCutOff
+			notes = append(notes, e.tr(lang, i18n.CutOff, reason))
+		}
+	}
+	if g.result.Truncated {
+		notes = append(notes, e.tr(lang, i18n.ContextTruncated, g.result.ContextTokens))
+	}
+	if g.result.ImagesDropped { // the provider refused them: answered from the text
+		notes = append(notes, e.tr(lang, i18n.ImagesNotRead))
+	}
+	notes = plan.notes(lang, notes)
+	if plan.beforeFinish != nil {
+		plan.beforeFinish(g)
+	}
+	// The last edits may wait on the platform's budget: they get
+	// finishTimeout beyond the reply's deadline (only the shutdown cut ends
+	// them sooner), so that an answer complete just before ReplyTimeout is
+	// not left half-written.
+	fctx := ctx
+	if dl, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		fctx, cancel = context.WithDeadline(work, dl.Add(finishTimeout))
+		defer cancel()
+	}
+	g.finishErr = e.finish(fctx, reply, withNotes(final, notes))
+	return g
+}
+
+// withNotes appends notices after the text. Notices go at the end so that
+// the streamed text is a prefix of the final one (no jump when the last
+// edit lands) and the first visible words are the answer itself. This
+// format ("\n\n" then a catalog notice) is what i18n.StripNotices removes
+// from the bot's turns before they go back to the model.
+func withNotes(text string, notes []string) string {
+	if len(notes) == 0 {
+		return text
+	}
+	var b strings.Builder
+	b.WriteString(text)
+	for _, n := range notes {
+		b.WriteString("\n\n")
+		b.WriteString(n)
+	}
+	return b.String()
+}
+
+// finish delivers text, on a fresh bounded context when ctx is already over
+// (shutdown or timeout): a reply is never left without its last words. The
+// error (logged here) says the text did not arrive.
+func (e *Engine) finish(ctx context.Context, reply bots.Reply, text string) error {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+	}
+	err := reply.Finish(ctx, text)
+	if err != nil {
+		e.log.ErrorContext(ctx, "reply finish failed", "err", err)
+	}
+	return err
+}
+
+// interrupt finishes a queued job that will never run (shutdown).
+func (e *Engine) interrupt(ctx context.Context, j *job) {
+	msg := j.msg
+	set := e.Settings(ctx, settingsID(msg))
+	text := e.tr(e.uiLanguage(set, msg), i18n.Interrupted)
+	j.jr.settle()
+	reply := j.reply
+	if reply == nil {
+		r, err := e.openReply(ctx, j)
+		if err != nil {
+			e.log.ErrorContext(ctx, "cannot open reply to say the bot stops", "key", j.key.String(), "err", err)
+			e.journalEnd(ctx, j, true)
+			return
+		}
+		reply = r
+	}
+	// Left journaled when the notice did not arrive: the next start says it.
+	e.journalEnd(ctx, j, e.finish(ctx, reply, text) != nil)
+	e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeInterrupted, Queued: time.Since(j.queued)})
+}
+
+// recordUsage stores one reply's usage in one call. A store error never
+// costs the answer (already delivered): the record is kept for one retry
+// at the next heartbeat (usage.go), and logged with its figures.
+func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+	}
+	r := bots.UsageRecord{
+		Channel: settingsID(msg), User: bots.UserID(msg.Key.Platform, msg.UserID),
+		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
+		CostUSD: u.CostUSD, Time: e.now(),
+	}
+	if err := e.opts.Store.AddUsage(ctx, r); err != nil {
+		if !e.unsaved.keep(r) {
+			e.usageLost(ctx, r, err)
+			return
+		}
+		e.log.WarnContext(ctx, "usage not recorded; retried at the next heartbeat", "channel", r.Channel, "user", r.User,
+			"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD, "err", err)
+	}
+}
+
+// settleUsage works out one reply's usage (estimated when the provider
+// sent none) and records it; calibrating the estimate against the
+// provider's counts is the completer's (it alone sees them whole). It runs before the final text is delivered (see
+// answerPlan.beforeFinish), so /usage asked right after an answer counts
+// it.
+func (e *Engine) settleUsage(ctx context.Context, msg bots.Message, p prompt, g generated) bots.Usage {
+	usage := g.result.Usage
+	if g.started && usage.Total() == 0 {
+		usage = bots.Usage{PromptTokens: p.tokens, CompletionTokens: e.tokens.EstimateTokens(g.text), Estimated: true}
+	}
+	if usage.Total() > 0 {
+		e.recordUsage(ctx, msg, usage)
+	}
+	return usage
+}
+
+// anonymize turns a user id into the opaque id sent to the provider for
+// abuse tracking: stable per user, not the platform id itself.
+func anonymize(id string) string {
+	sum := sha256.Sum256([]byte("mistralbot:" + id))
+	return hex.EncodeToString(sum[:8])
+}
+
+// earlyStream is a model request started while the reply is being opened.
+type earlyStream struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	st     bots.TokenStream
+	err    error
+}
+
+// startStream asks the model in the background; get or discard ends it.
+func (e *Engine) startStream(ctx context.Context, req bots.ModelRequest, plan *answerPlan) *earlyStream {
+	ctx, cancel := context.WithCancel(ctx)
+	es := &earlyStream{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(es.done)
+		es.st, es.err = plan.stream(ctx, req)
+	}()
+	return es
+}
+
+// get waits for the request's answer to start.
+func (es *earlyStream) get() (bots.TokenStream, error) {
+	<-es.done
+	return es.st, es.err
+}
+
+// discard cancels the request (the reply could not be opened) and waits
+// for it to end. Safe on nil.
+func (es *earlyStream) discard() {
+	if es == nil {
+		return
+	}
+	es.cancel()
+	<-es.done
+	if es.st != nil {
+		es.st.Close()
+	}
+}

@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"mistralbot/bots"
+	"mistralbot/bots/i18n"
+)
+
+// limitHit is a refused request: which limit, and when it resets.
+type limitHit struct {
+	// name is the limit for logs and metrics: "rate", "daily_tokens",
+	// "daily_usd".
+	name  string
+	key   i18n.Key
+	limit any // the limit's value, for the texts that name it
+	reset time.Time
+	e     *Engine
+}
+
+// text renders the localized refusal, naming the limit and the reset time
+// in UTC.
+func (h *limitHit) text(lang string) string {
+	if h.limit == nil {
+		return h.e.tr(lang, h.key, resetClock(h.reset))
+	}
+	return h.e.tr(lang, h.key, h.limit, resetClock(h.reset))
+}
+
+// resetClock formats a reset time the way every catalog shows it:
+// "14:03 UTC".
+func resetClock(t time.Time) string { return t.UTC().Format("15:04") + " UTC" }
+
+// nextMidnight returns the next UTC midnight after t.
+func nextMidnight(t time.Time) time.Time {
+	y, m, d := t.UTC().Date()
+	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
+}
+
+// checkLimits applies the budgets before anything is sent to the LLM: the
+// bot-wide daily USD cap, the channel's daily tokens, then the asker's rate
+// (checked last so that a request refused by a cap does not use up the
+// asker's rate). Store errors are logged and the request allowed: the
+// limits protect the budget, they must not take the bot down with the
+// store.
+func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
+	now := e.now()
+	if e.opts.DailyUSDCap > 0 {
+		t, err := e.opts.Store.Usage(ctx, bots.ScopeGlobal, "", bots.Day(now))
+		switch {
+		case err != nil:
+			e.log.WarnContext(ctx, "daily cost check failed; allowing", "err", err)
+		case t.CostUSD >= e.opts.DailyUSDCap:
+			return e.hit(msg, "daily_usd", i18n.LimitDailyUSD, nil, nextMidnight(now))
+		}
+	}
+	if e.opts.DailyTokensPerChannel > 0 {
+		t, err := e.opts.Store.Usage(ctx, bots.ScopeChannel, settingsID(msg), bots.Day(now))
+		switch {
+		case err != nil:
+			e.log.WarnContext(ctx, "channel tokens check failed; allowing", "err", err)
+		case t.Tokens() >= e.opts.DailyTokensPerChannel:
+			return e.hit(msg, "daily_tokens", i18n.LimitChannelTokens, e.opts.DailyTokensPerChannel, nextMidnight(now))
+		}
+	}
+	if e.opts.RatePerUser > 0 {
+		user := bots.UserID(msg.Key.Platform, msg.UserID)
+		ok, reset, err := e.opts.Store.Take(ctx, "rate:"+user, e.opts.RatePerUser, time.Minute, now)
+		switch {
+		case err != nil:
+			e.log.WarnContext(ctx, "rate check failed; allowing", "user", user, "err", err)
+		case !ok:
+			return e.hit(msg, "rate", i18n.LimitUserRate, e.opts.RatePerUser, reset)
+		}
+	}
+	return nil
+}
+
+func (e *Engine) hit(msg bots.Message, name string, key i18n.Key, limit any, reset time.Time) *limitHit {
+	e.log.Info("limit reached", "limit", name, "user", bots.UserID(msg.Key.Platform, msg.UserID),
+		"channel", settingsID(msg), "reset", reset.UTC())
+	e.refused(msg.Key.Platform, name)
+	return &limitHit{name: name, key: key, limit: limit, reset: reset, e: e}
+}
+
+// noticeWindow is how long a user told about a limit is not told again:
+// the later refused messages of a flood get no public notice each (issue
+// 12: 295 notices for one flooder). The notice itself says when to ask
+// again, so nothing is refused without the asker having been told.
+const noticeWindow = time.Minute
+
+// noticeCacheSize bounds the users remembered as told (per limit).
+const noticeCacheSize = 1 << 14
+
+// firstNotice reports whether the asker of msg is to be told about the
+// limit named (not told within noticeWindow); a repeat is counted as
+// refused "<name>_repeat" and logged at debug, and gets nothing.
+func (e *Engine) firstNotice(ctx context.Context, msg bots.Message, name string) bool {
+	user := bots.UserID(msg.Key.Platform, msg.UserID)
+	if e.notices.Claim(struct{}{}, name+":"+user) {
+		return true
+	}
+	e.log.DebugContext(ctx, "limit notice already given; refused without a notice", "limit", name, "user", user, "key", msg.Key.String())
+	e.refused(msg.Key.Platform, name+"_repeat")
+	return false
+}

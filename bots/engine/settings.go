@@ -1,0 +1,116 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"mistralbot/bots"
+	"slices"
+	"strings"
+)
+
+// settingsID returns the settings channel id of a message: its
+// SettingsChannel (a thread's parent), else its own channel.
+func settingsID(msg bots.Message) string {
+	ch := msg.SettingsChannel
+	if ch == "" {
+		ch = msg.Key.Channel
+	}
+	return bots.ChannelID(msg.Key.Platform, ch)
+}
+
+// Settings returns the effective settings of a channel id ("slack:C1"). It
+// is served from a short-lived cache (Options.SettingsTTL), so a
+// change made on another replica shows within that delay. A store error is
+// logged and the config and defaults apply: answering with default
+// settings beats not answering.
+func (e *Engine) Settings(ctx context.Context, channelID string) bots.Settings {
+	if s, ok := e.settings.Get(channelID); ok {
+		return s
+	}
+	stored, err := e.opts.Store.Settings(ctx, channelID)
+	if err != nil {
+		e.log.WarnContext(ctx, "settings lookup failed; using config and defaults",
+			"channel", channelID, "err", err)
+		stored = bots.ChannelSettings{}
+	}
+	s := e.resolve(channelID, stored)
+	e.settings.Put(channelID, s)
+	return s
+}
+
+// resolve layers stored over config over defaults.
+func (e *Engine) resolve(channelID string, stored bots.ChannelSettings) bots.Settings {
+	d := e.opts.Defaults
+	s := bots.Settings{Channel: channelID, Language: d.Language, SystemPrompt: d.SystemPrompt, Model: d.Model, Enabled: true}
+	if s.Language == "" {
+		s.Language = bots.LanguageAuto
+	}
+	merged := e.opts.Channels[channelID].Merge(stored)
+	if merged.Language != nil {
+		if l := *merged.Language; l == "" {
+			s.Language = bots.LanguageAuto
+		} else {
+			s.Language = l
+		}
+	}
+	if merged.SystemPrompt != nil && *merged.SystemPrompt != "" {
+		s.SystemPrompt = *merged.SystemPrompt
+		s.ChannelPrompt = true
+	}
+	if merged.Model != nil && *merged.Model != "" {
+		s.Model = *merged.Model
+	}
+	if merged.Enabled != nil {
+		s.Enabled = *merged.Enabled
+	}
+	return s
+}
+
+// updateSettings writes channel overrides to the store and drops the
+// cached resolution so this replica sees the change at once.
+func (e *Engine) updateSettings(ctx context.Context, channelID string, cs bots.ChannelSettings) error {
+	defer e.settings.Remove(channelID)
+	if err := e.opts.Store.UpdateSettings(ctx, channelID, cs); err != nil {
+		return fmt.Errorf("engine: update settings of %s: %w", channelID, err)
+	}
+	return nil
+}
+
+// isAdmin reports whether the asker may change channel settings: the
+// platform says so (Discord Manage Channels, Slack admins and owners) or
+// bot.admins lists them.
+func (e *Engine) isAdmin(msg bots.Message) bool {
+	return msg.Admin || slices.Contains(e.opts.Admins, bots.UserID(msg.Key.Platform, msg.UserID))
+}
+
+// allowed checks bot.allowed_channels and bot.allowed_users. A thread is
+// allowed when its parent channel is; a DM is a channel like any other (an
+// operator who restricts the bot to some channels does not expect it to
+// answer everyone in private). The console, run by the operator on the
+// host, is exempt. It returns "" or the reason: "channel" or "user".
+func (e *Engine) allowed(msg bots.Message) string {
+	if msg.Key.Platform == bots.Console {
+		return ""
+	}
+	if len(e.opts.AllowedChannels) > 0 {
+		if !slices.Contains(e.opts.AllowedChannels, settingsID(msg)) &&
+			!slices.Contains(e.opts.AllowedChannels, bots.ChannelID(msg.Key.Platform, msg.Key.Channel)) {
+			return "channel"
+		}
+	}
+	if len(e.opts.AllowedUsers) > 0 && !slices.Contains(e.opts.AllowedUsers, bots.UserID(msg.Key.Platform, msg.UserID)) {
+		return "user"
+	}
+	return ""
+}
+
+// normalizeIDs trims the entries of an id list.
+func normalizeIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
+}
