@@ -61,3 +61,45 @@ type Span struct {
 	// because of Limit.
 	Truncated bool
 }
+
+// SummaryJob is a checked summary request, made by the Engine's Command
+// ("summarize", a confirm click) and run by its Summarize: the adapter
+// passes it back unchanged with the output the texts go to.
+type SummaryJob struct {
+	// Cmd is the command that asked (who, where).
+	Cmd Command
+	// Query is what to read: always the conversation the asker is in, so
+	// a summary only holds messages the asker can read.
+	Query SpanQuery
+	// Language is the code the summary is written in.
+	Language string
+	// UILang is the language of the bot's own texts around it.
+	UILang string
+	// Share posts the summary in the conversation; else only the asker
+	// sees it.
+	Share bool
+	// Confirmed is set when the asker confirmed a costly summary.
+	Confirmed bool
+	// Token names the job while it waits for the confirm button.
+	Token string
+	// Span is the span already read (a confirmed job does not read
+	// again); nil = not read yet.
+	Span *Span
+}
+
+// SummaryOutput is where one summary's texts go, given by the adapter
+// that received the request. Each method blocks until the platform took
+// the text and returns its error.
+type SummaryOutput interface {
+	// Private shows text (Markdown) to the asker alone (Slack ephemeral,
+	// a Discord ephemeral interaction message), or where the asker asked
+	// when the platform has no private answer for the request (a Discord
+	// mention).
+	Private(ctx context.Context, text string) error
+	// Share posts text in the conversation, for everyone in it.
+	Share(ctx context.Context, text string) error
+	// Confirm shows text to the asker with a button labelled label; a
+	// click comes back as Command{Name: "summarize", Options:
+	// {"confirm": token}} from the clicking user.
+	Confirm(ctx context.Context, text, label, token string) error
+}

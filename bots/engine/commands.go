@@ -35,6 +35,16 @@ func (e *Engine) Command(ctx context.Context, conv bots.Conversations, cmd bots.
 		return bots.Response{Text: e.promptCommand(ctx, cmd, set, lang)}
 	case "usage":
 		return bots.Response{Text: e.usageReport(ctx, msg, lang)}
+	case "summarize":
+		if cmd.Options["confirm"] == "" {
+			if !set.Enabled {
+				return bots.Response{Text: e.tr(lang, i18n.ChannelDisabled)}
+			}
+			if hit := e.checkLimits(ctx, msg); hit != nil {
+				return bots.Response{Text: hit.text(lang)}
+			}
+		}
+		return e.summarizeCommand(conv, cmd, set, lang)
 	case "ask", "code", "explain", "review", "translate":
 	default:
 		return bots.Response{Text: e.help(lang, cmd)}

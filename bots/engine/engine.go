@@ -101,6 +101,8 @@ type Options struct {
 	// RecoverMaxAge: an unfinished reply older than this is closed with the
 	// "interrupted" notice instead of being regenerated (default 1h).
 	RecoverMaxAge time.Duration
+	// Summary configures summaries and digests (summarize.go).
+	Summary SummaryOptions
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -140,6 +142,7 @@ type Engine struct {
 	inflight     inflight                          // controlled replies a Stop click can cancel (stop.go)
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
+	sum          summaries                         // summaries waiting for their confirm button (summarize.go)
 }
 
 // New checks opts, fills defaults and returns an Engine; call Run to
@@ -230,6 +233,7 @@ func New(opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	opts.Summary.fill(opts.MaxTokens)
 	opts.Admins = normalizeIDs(opts.Admins)
 	opts.AllowedChannels = normalizeIDs(opts.AllowedChannels)
 	opts.AllowedUsers = normalizeIDs(opts.AllowedUsers)
@@ -246,6 +250,7 @@ func New(opts Options) (*Engine, error) {
 		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:        jr,
+		sum:       summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
 	}, nil
 }
 

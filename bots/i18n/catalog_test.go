@@ -45,6 +45,15 @@ func sampleArgs() map[Key][]any {
 		FileUnsupported:       {"a_q4.exe"},
 		FileUnreadable:        {"b_q5.pdf"},
 		TooManyImages:         {4},
+		SummaryUsage:          {"/", "soon"},
+		SummaryWorking:        {500, 3, 200, "0.01"},
+		SummaryConfirm:        {50, 48, 300, "0.30"},
+		SummaryHeader:         {500},
+		SummaryPartial:        {500},
+		SummaryFailed:         {"the model is busy"},
+		DigestSet:             {"09:00", "Europe/Paris"},
+		DigestUsage:           {"/"},
+		DigestHeader:          {"2026-12-01"},
 	}
 }
 

@@ -62,5 +62,8 @@ func fileText(lang string, k Key) string {
 			TooManyImages:   "_(Solo he mirado las primeras %[1]d imágenes.)_",
 		},
 	}
-	return m[lang][k]
+	if s := m[lang][k]; s != "" {
+		return s
+	}
+	return summaryText(lang, k)
 }
