@@ -88,6 +88,7 @@ var commandHelp = map[string][2]string{
 	"prompt":    {"Show or set the channel system prompt (admins)", "[show|set text|clear]"},
 	"usage":     {"Show usage and costs", ""},
 	"help":      {"How to use the bot", ""},
+	"summarize": {"Summarize this channel (threads: the Summarize thread shortcut)", "[24h|200] [language] [share]"},
 }
 
 // Manifest returns a Slack app manifest (YAML) for "Create an app from a
@@ -152,6 +153,10 @@ func Manifest(opts ManifestOptions) string {
 	w("      type: message")
 	w("      callback_id: %s", q(ExplainCodeCallbackID))
 	w("      description: %s", q("Explain the code in this message"))
+	w("    - name: \"Summarize thread\"")
+	w("      type: message")
+	w("      callback_id: %s", q(SummarizeThreadCallbackID))
+	w("      description: %s", q("Summarize the thread of this message"))
 	w("oauth_config:")
 	w("  scopes:")
 	w("    bot:")

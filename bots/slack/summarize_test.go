@@ -1,0 +1,121 @@
+package slack
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"mistralbot/bots/engine"
+	"mistralbot/llm/llmtest"
+)
+
+// The model cites the first message it reads and one it made up.
+const summaryReply = "Alice decided to ship on Friday [m1]. Bob asked who tests it [m3, m9999]."
+
+func summaryHarness(t *testing.T) *harness {
+	return newHarness(t, harnessOptions{
+		llm: llmtest.Options{Default: llmtest.Scenario{Times: 1 << 20, Reply: summaryReply}},
+		engine: func(o *engine.Options) {
+			o.ContextTokens, o.MaxTokens = 32768, 1024
+		},
+	})
+}
+
+// /summarize in a channel: the last day of the channel, privately,
+// through the response_url, with permalinks of the cited messages and
+// nothing invented; the channel gets no post; no 429.
+func TestSlashSummarizeChannel(t *testing.T) {
+	h := summaryHarness(t)
+	g := h.fake.GenerateChannel("C0GENERAL", 500, time.Now().Add(-10*time.Hour), time.Minute)
+	h.command("/summarize", "", "C0GENERAL", "U0BOB")
+	var text string
+	h.waitFor("the summary", func() bool {
+		for _, r := range h.fake.Responses() {
+			if strings.Contains(r.Text, "500") && strings.Contains(r.Text, "Friday") {
+				text = r.Text
+				return true
+			}
+		}
+		return false
+	})
+	first := h.fake.Permalink("C0GENERAL", g.TS[0], "")
+	if !strings.Contains(text, "<"+first+"|") || strings.Contains(text, "9999") {
+		t.Errorf("summary %q: want a link to %s and no invented reference", text, first)
+	}
+	for _, r := range h.fake.Responses() {
+		if r.ResponseType != "ephemeral" {
+			t.Errorf("response %q is %s, want ephemeral", r.Text, r.ResponseType)
+		}
+	}
+	if n := len(h.fake.BotReplies("C0GENERAL", "")); n != 0 {
+		t.Errorf("%d posts in the channel, want none (private by default)", n)
+	}
+	if got := h.fake.RateLimited(); got != 0 {
+		t.Errorf("%d 429s", got)
+	}
+}
+
+// "Summarize thread" on a reply summarizes its thread; "share" posts the
+// summary in the conversation; links to replies carry thread_ts and cid.
+func TestSummarizeThreadShortcutAndShare(t *testing.T) {
+	h := summaryHarness(t)
+	g := h.fake.GenerateThread("C0GENERAL", 50, time.Now().Add(-time.Hour), time.Second)
+	reply := h.fake.Thread("C0GENERAL", g.ThreadTS)[3]
+	h.interaction(h.fake.MessageShortcut(SummarizeThreadCallbackID, reply, "U0ALICE"))
+	h.waitFor("the thread summary", func() bool {
+		for _, r := range h.fake.Responses() {
+			if strings.Contains(r.Text, "50") && strings.Contains(r.Text, h.fake.Permalink("C0GENERAL", g.TS[0], g.ThreadTS)) {
+				return true
+			}
+		}
+		return false
+	})
+	// m3 is a reply: its link names the thread (mrkdwn escapes its &).
+	var text string
+	for _, r := range h.fake.Responses() {
+		text += r.Text
+	}
+	if want := h.fake.Permalink("C0GENERAL", g.TS[2], g.ThreadTS); !strings.Contains(text, strings.ReplaceAll(want, "&", "&amp;")) || !strings.Contains(want, "?thread_ts=") {
+		t.Errorf("reply link %s not in %q", want, text)
+	}
+
+	h.command("/summarize", "share 2h", "C0GENERAL", "U0BOB")
+	h.waitFor("the shared summary", func() bool {
+		for _, m := range h.fake.Messages("C0GENERAL") {
+			if m.User == h.fake.Options().BotUserID && strings.Contains(m.Text, "Friday") {
+				return true
+			}
+		}
+		return false
+	})
+}
+
+// "@mistralbot catch me up" in a thread answers ephemerally in the
+// thread (chat.postEphemeral), once although Slack delivers the mention
+// twice, and is not answered as a question.
+func TestCatchMeUpMention(t *testing.T) {
+	h := summaryHarness(t)
+	g := h.fake.GenerateThread("C0GENERAL", 20, time.Now().Add(-time.Hour), time.Second)
+	h.say("C0GENERAL", g.ThreadTS, "U0BOB", "<@U0BOT> catch me up")
+	h.waitFor("the catch-up", func() bool {
+		for _, e := range h.fake.Ephemerals() {
+			if e.User == "U0BOB" && e.ThreadTS == g.ThreadTS && strings.Contains(e.Text, "Friday") {
+				return true
+			}
+		}
+		return false
+	})
+	// Both deliveries were acknowledged, so both handlers were started;
+	// once they are done, the duplicate has had its chance.
+	h.adapter.work.Wait()
+	n := 0
+	for _, e := range h.fake.Ephemerals() {
+		if strings.Contains(e.Text, "Friday") {
+			n++
+		}
+	}
+	if n != 1 || len(h.fake.BotReplies("C0GENERAL", g.ThreadTS)) != 0 || len(h.llm.ChatRequests()) != 1 {
+		t.Fatalf("%d summaries, %d thread replies, %d model calls; want 1, 0, 1", n, len(h.fake.BotReplies("C0GENERAL", g.ThreadTS)), len(h.llm.ChatRequests()))
+	}
+}
+
