@@ -165,4 +165,3 @@ func (a *Adapter) handleSummaryConfirm(ctx context.Context, in blockActions, tok
 	cmd.Options["confirm"] = token
 	a.runCommand(ctx, cmd, in.ResponseURL, "")
 }
-

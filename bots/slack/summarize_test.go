@@ -118,4 +118,3 @@ func TestCatchMeUpMention(t *testing.T) {
 		t.Fatalf("%d summaries, %d thread replies, %d model calls; want 1, 0, 1", n, len(h.fake.BotReplies("C0GENERAL", g.ThreadTS)), len(h.llm.ChatRequests()))
 	}
 }
-
