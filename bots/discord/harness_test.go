@@ -42,6 +42,7 @@ type harness struct {
 type harnessConfig struct {
 	fake    discordtest.Options
 	adapter func(*Options)
+	engine  func(*engine.Options)
 	llm     llmtest.Options
 	// llmClient is the HTTP client of the llm client (nil: default).
 	llmClient *http.Client
@@ -75,12 +76,16 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 		t.Fatal(err)
 	}
 	mem := store.NewMemory(store.MemoryOptions{})
-	eng, err := engine.New(engine.Options{
+	eo := engine.Options{
 		LLM: llmcompleter.New(client), Store: mem,
 		Defaults:      engine.Defaults{FollowThreads: true},
 		ShutdownGrace: 2 * time.Second, CommandPrefix: "/", Logger: quietLogger(),
 		TranslateReactions: true,
-	})
+	}
+	if cfg.engine != nil {
+		cfg.engine(&eo)
+	}
+	eng, err := engine.New(eo)
 	if err != nil {
 		t.Fatal(err)
 	}
