@@ -243,7 +243,8 @@ const (
 	SummaryNotYours Key = "summary_not_yours"
 	// SummaryHeader(messages int): the summary's first line.
 	SummaryHeader Key = "summary_header"
-	// SummaryPartial(messages int): only the newest messages were read.
+	// SummaryPartial(messages int): only part of the span was read (the
+	// message limit, or the platform's read limits).
 	SummaryPartial Key = "summary_partial"
 	// SummaryFailed(reason string): the summary could not be finished.
 	SummaryFailed Key = "summary_failed"

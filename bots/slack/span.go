@@ -39,6 +39,12 @@ const (
 	// maxReadTries bounds the 429s one page may meet before the read
 	// gives up with what it has.
 	maxReadTries = 6
+	// maxReducedPages bounds a read under the reduced limits to about 25
+	// minutes (375 messages), inside summaryTimeout: the summary says it
+	// read only part of the span. Under Tier 3, 50 pages of 200 cover
+	// bot.summary_max_messages' maximum of 10,000.
+	maxReducedPages = 25
+	maxReadPages    = 50
 )
 
 var _ bots.SpanReader = (*Adapter)(nil)
@@ -56,6 +62,13 @@ func (a *Adapter) readBudgets() map[string]*pace.Bucket {
 		"conversations.history": pace.NewBucketClock(n, time.Minute, a.now),
 		"conversations.replies": pace.NewBucketClock(n, time.Minute, a.now),
 	}
+}
+
+func (a *Adapter) maxPages() int {
+	if a.opts.ReducedReads {
+		return maxReducedPages
+	}
+	return maxReadPages
 }
 
 func (a *Adapter) pageSize() int {
@@ -134,6 +147,10 @@ func (r *spanRead) thread(ctx context.Context) ([]slackgo.Message, error) {
 		if !more || next == "" {
 			return out, nil
 		}
+		if r.calls >= r.a.maxPages() {
+			r.truncated = true // the newest replies are left unread
+			return out, nil
+		}
 		p.Cursor = next
 	}
 }
@@ -157,6 +174,9 @@ func (r *spanRead) channel(ctx context.Context) ([]slackgo.Message, error) {
 		if !res.HasMore || res.ResponseMetaData.NextCursor == "" {
 			slices.Reverse(out)
 			return out, nil
+		}
+		if r.calls >= r.a.maxPages() {
+			break
 		}
 		p.Cursor = res.ResponseMetaData.NextCursor
 	}

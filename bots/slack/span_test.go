@@ -25,7 +25,7 @@ func TestReadSpanPaginatesWithinTheLimits(t *testing.T) {
 	}{
 		{10, true, false}, {500, true, false}, {5000, true, false},
 		{10, false, false}, {500, false, false}, {5000, false, false},
-		{500, true, true}, {500, false, true},
+		{300, true, true}, {300, false, true},
 	} {
 		name := fmt.Sprintf("%d/thread=%v/non-marketplace=%v", tc.n, tc.thread, tc.reduced)
 		t.Run(name, func(t *testing.T) {
