@@ -52,7 +52,7 @@ func (a *Adapter) handleMessage(ctx context.Context, env eventsBody, ev innerEve
 	if a.catchUp(ctx, msg) {
 		return
 	}
-	if err := a.opts.Engine.HandleMessage(ctx, a, msg); err != nil {
+	if _, err := a.opts.Engine.Dispatch(ctx, a, msg); err != nil {
 		a.log.WarnContext(ctx, "engine refused message", "key", msg.Key.String(), "ts", msg.ID, "err", err)
 		return
 	}
