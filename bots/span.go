@@ -85,6 +85,9 @@ type SummaryJob struct {
 	// Span is the span already read (a confirmed job does not read
 	// again); nil = not read yet.
 	Span *Span
+	// Header replaces the summary's first line (a digest's date); "" =
+	// "Summary of N messages".
+	Header string
 }
 
 // SummaryOutput is where one summary's texts go, given by the adapter
@@ -102,4 +105,13 @@ type SummaryOutput interface {
 	// click comes back as Command{Name: "summarize", Options:
 	// {"confirm": token}} from the clicking user.
 	Confirm(ctx context.Context, text, label, token string) error
+}
+
+// ChannelPoster is the optional capability of an adapter that posts in a
+// channel with no one asking: scheduled digests. Slack and Discord
+// implement it.
+type ChannelPoster interface {
+	// PostToChannel posts text (Markdown) in key's channel (its thread when
+	// set), split as the platform needs. It blocks until posted.
+	PostToChannel(ctx context.Context, key ConversationKey, text string) error
 }

@@ -294,6 +294,9 @@ type Channel struct {
 	// ("github__search_issues", "fetch_url") or by server ("github"):
 	// nil (not set) allows every configured tool, an empty list none.
 	Tools []string `mapstructure:"tools" yaml:"tools,omitempty"`
+	// Digest schedules a daily digest of the channel: "daily 09:00
+	// Europe/Paris" ("" = none); /digest from the chat wins over it.
+	Digest string `mapstructure:"digest" yaml:"digest,omitempty"`
 }
 
 // Enabled returns the enabled platforms, "slack" then "discord".

@@ -117,6 +117,11 @@ func Commands() []*discordgo.ApplicationCommand {
 		chat("summarize", "Summarize this channel or thread", loc("Résumer ce salon ou ce fil", "Diesen Kanal oder Thread zusammenfassen",
 			"Riassumi questo canale o thread", "Resumir este canal o hilo"),
 			spanOpt),
+		chat("digest", "Show or set this channel's daily digest (admins)", loc("Afficher ou définir le résumé quotidien du salon",
+			"Tägliche Zusammenfassung des Kanals anzeigen oder setzen", "Mostra o imposta il riassunto quotidiano del canale",
+			"Mostrar o definir el resumen diario del canal"),
+			str("schedule", "daily 09:00 Europe/Paris, or off", loc("daily 09:00 Europe/Paris, ou off", "daily 09:00 Europe/Berlin, oder off",
+				"daily 09:00 Europe/Rome, o off", "daily 09:00 Europe/Madrid, u off"), false)),
 		{Type: discordgo.MessageApplicationCommand, Name: SummarizeThreadCommand, Contexts: contexts,
 			NameLocalizations: loc("Résumer le fil", "Thread zusammenfassen", "Riassumi il thread", "Resumir el hilo")},
 	}

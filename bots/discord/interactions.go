@@ -219,7 +219,7 @@ func (a *Adapter) commandOf(ctx context.Context, in *discordgo.Interaction, info
 		}
 		v := optionString(o)
 		switch o.Name {
-		case "question", "code", "text", "span":
+		case "question", "code", "text", "span", "schedule":
 			cmd.Text = v
 		case "language", "target", "action":
 			cmd.Options[o.Name] = v

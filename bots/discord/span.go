@@ -38,6 +38,12 @@ var _ bots.SpanReader = (*Adapter)(nil)
 // the read reaches its beginning.
 func (a *Adapter) ReadSpan(ctx context.Context, q bots.SpanQuery) (bots.Span, error) {
 	q.Limit = max(q.Limit, 1)
+	if q.Key.Team == "" && q.Key.Channel != "" {
+		// A digest knows the channel only; links need its guild.
+		if info, err := a.channel(ctx, q.Key.Channel); err == nil {
+			q.Key.Team = info.guild
+		}
+	}
 	start := a.now()
 	var span bots.Span
 	var all []*discordgo.Message // newest first

@@ -222,3 +222,10 @@ func (a *Adapter) summarizeThreadOf(in *discordgo.Interaction, info channelInfo,
 	}
 	return bots.Command{Name: "summarize", Msg: msg, Options: map[string]string{"prefix": "/"}}
 }
+
+var _ bots.ChannelPoster = (*Adapter)(nil)
+
+// PostToChannel implements bots.ChannelPoster (digests).
+func (a *Adapter) PostToChannel(ctx context.Context, key bots.ConversationKey, text string) error {
+	return a.postSummary(ctx, key.Channel, text, nil)
+}

@@ -35,6 +35,8 @@ func (e *Engine) Command(ctx context.Context, conv bots.Conversations, cmd bots.
 		return bots.Response{Text: e.promptCommand(ctx, cmd, set, lang)}
 	case "usage":
 		return bots.Response{Text: e.usageReport(ctx, msg, lang)}
+	case "digest":
+		return bots.Response{Text: e.digestCommand(ctx, cmd, set, lang)}
 	case "summarize":
 		if cmd.Options["confirm"] == "" {
 			if !set.Enabled {

@@ -165,6 +165,7 @@ func (o *Options) check() error {
 		channels[id] = cs
 	}
 	o.Channels = channels
+	problems = append(problems, checkDigests(channels)...)
 	return errors.Join(problems...)
 }
 

@@ -205,7 +205,11 @@ func (e *Engine) Summarize(ctx context.Context, conv bots.Conversations, job *bo
 		reason, _ := e.failure(ctx, ctx, err, lang, set.Model)
 		return errors.Join(err, out.Private(ctx, e.tr(lang, i18n.SummaryFailed, reason)))
 	}
-	text := e.tr(lang, i18n.SummaryHeader, len(msgs)) + "\n\n" + strings.TrimSpace(res.Text)
+	header := job.Header
+	if header == "" {
+		header = e.tr(lang, i18n.SummaryHeader, len(msgs))
+	}
+	text := header + "\n\n" + strings.TrimSpace(res.Text)
 	if job.Span.Truncated {
 		text += "\n\n" + e.tr(lang, i18n.SummaryPartial, len(msgs))
 	}

@@ -17,7 +17,7 @@ import (
 
 // CommandNames are the canonical slash commands, registered as
 // "/"+CommandPrefix+name.
-var CommandNames = []string{"ask", "code", "explain", "review", "translate", "lang", "prompt", "usage", "help", "summarize"}
+var CommandNames = []string{"ask", "code", "explain", "review", "translate", "lang", "prompt", "usage", "help", "summarize", "digest"}
 
 // ExplainCodeCallbackID is the callback id of the "Explain code" message
 // shortcut.

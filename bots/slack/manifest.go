@@ -88,6 +88,7 @@ var commandHelp = map[string][2]string{
 	"prompt":    {"Show or set the channel system prompt (admins)", "[show|set text|clear]"},
 	"usage":     {"Show usage and costs", ""},
 	"help":      {"How to use the bot", ""},
+	"digest":    {"Show or set this channel's daily digest (admins)", "[daily 09:00 Europe/Paris|off]"},
 	"summarize": {"Summarize this channel (threads: the Summarize thread shortcut)", "[24h|200] [language] [share]"},
 }
 

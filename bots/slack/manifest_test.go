@@ -54,7 +54,7 @@ func TestManifestSocket(t *testing.T) {
 			t.Errorf("command %s has no description", c.Command)
 		}
 	}
-	want := []string{"/mb-ask", "/mb-code", "/mb-explain", "/mb-review", "/mb-translate", "/mb-lang", "/mb-prompt", "/mb-usage", "/mb-help", "/mb-summarize"}
+	want := []string{"/mb-ask", "/mb-code", "/mb-explain", "/mb-review", "/mb-translate", "/mb-lang", "/mb-prompt", "/mb-usage", "/mb-help", "/mb-summarize", "/mb-digest"}
 	if !slices.Equal(cmds, want) {
 		t.Errorf("commands = %v, want %v", cmds, want)
 	}

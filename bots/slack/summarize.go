@@ -165,3 +165,11 @@ func (a *Adapter) handleSummaryConfirm(ctx context.Context, in blockActions, tok
 	cmd.Options["confirm"] = token
 	a.runCommand(ctx, cmd, in.ResponseURL, "")
 }
+
+var _ bots.ChannelPoster = (*Adapter)(nil)
+
+// PostToChannel implements bots.ChannelPoster (digests): posted as a
+// shared summary is.
+func (a *Adapter) PostToChannel(ctx context.Context, key bots.ConversationKey, text string) error {
+	return (&summaryOut{a: a, msg: bots.Message{Key: key}}).Share(ctx, text)
+}

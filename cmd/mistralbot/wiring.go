@@ -142,6 +142,9 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 			cs.Model = &ch.Model
 		}
 		cs.Enabled = ch.Enabled
+		if ch.Digest != "" {
+			cs.Digest = &ch.Digest // checked by engine.New
+		}
 		channels[id] = cs
 	}
 	return engine.Options{
