@@ -73,7 +73,10 @@ func replica(t *testing.T, st bots.Store, conv *digestConv, llm *memLLM) (stop f
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = e.RunDigests(ctx, map[bots.Platform]bots.Conversations{bots.Slack: conv}) }()
+	go func() {
+		defer close(done)
+		_ = e.RunDigests(ctx, map[bots.Platform]bots.Conversations{bots.Slack: conv})
+	}()
 	return func() { cancel(); <-done }
 }
 
