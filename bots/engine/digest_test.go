@@ -98,7 +98,7 @@ func TestDigestsOncePerDayAcrossDSTReplicasAndRestarts(t *testing.T) {
 			return v
 		}
 		// The bubble starts at 2000-01-01 UTC; move to the 27th of March.
-		time.Sleep(at("2026-03-27 12:00").Sub(time.Now()))
+		time.Sleep(time.Until(at("2026-03-27 12:00")))
 		conv := &digestConv{fakeConv: newFakeConv()}
 		// A message every two hours (midnights included), but none from
 		// the 29th 09:00 to the 30th 09:00: that day is quiet.
@@ -112,11 +112,11 @@ func TestDigestsOncePerDayAcrossDSTReplicasAndRestarts(t *testing.T) {
 		llm := newMemLLM()
 		stopA := replica(t, st, conv, llm)
 		stopB := replica(t, st, conv, llm)
-		time.Sleep(at("2026-03-31 08:00").Sub(time.Now()))
+		time.Sleep(time.Until(at("2026-03-31 08:00")))
 		stopA()
 		stopB()
 		// Down over 09:00 on the 31st; back at 11:00, twice.
-		time.Sleep(at("2026-03-31 11:00").Sub(time.Now()))
+		time.Sleep(time.Until(at("2026-03-31 11:00")))
 		stopC := replica(t, st, conv, llm)
 		time.Sleep(10 * time.Minute)
 		stopC()
