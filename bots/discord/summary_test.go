@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"mistralbot/bots"
 	"mistralbot/bots/discord/discordtest"
 	"mistralbot/bots/engine"
 	"mistralbot/llm/llmtest"
@@ -121,4 +122,25 @@ func TestSummarizeConfirmButton(t *testing.T) {
 		r := h.dc.InteractionResponse(click.Token)
 		return r.Original != nil && strings.Contains(r.Original.Content, "Friday")
 	})
+}
+
+// A digest is posted in its channel, in parts of at most 2,000
+// characters, with mentions disabled.
+func TestPostToChannel(t *testing.T) {
+	t.Parallel()
+	h := summaryHarness(t, nil)
+	general := h.dc.Options().GeneralID
+	text := "**Digest of 2026-12-01**\n\n" + strings.Repeat("Alice shipped it. @everyone ", 150)
+	if err := h.a.PostToChannel(t.Context(), bots.ConversationKey{Platform: bots.Discord, Channel: general}, text); err != nil {
+		t.Fatal(err)
+	}
+	posts := h.botMessages(general)
+	if len(posts) != 3 || !strings.HasPrefix(posts[0].Content, "**Digest of 2026-12-01**") {
+		t.Fatalf("%d posts", len(posts))
+	}
+	for _, p := range posts {
+		if len([]rune(p.Content)) > maxContent || p.MentionEveryone {
+			t.Errorf("a part of %d characters, mention_everyone %v", len([]rune(p.Content)), p.MentionEveryone)
+		}
+	}
 }

@@ -3,7 +3,11 @@ package slack
 import (
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"mistralbot/bots"
+	"mistralbot/bots/slack/fakeslack"
 
 	"mistralbot/bots/engine"
 	"mistralbot/llm/llmtest"
@@ -117,4 +121,31 @@ func TestCatchMeUpMention(t *testing.T) {
 	if n != 1 || len(h.fake.BotReplies("C0GENERAL", g.ThreadTS)) != 0 || len(h.llm.ChatRequests()) != 1 {
 		t.Fatalf("%d summaries, %d thread replies, %d model calls; want 1, 0, 1", n, len(h.fake.BotReplies("C0GENERAL", g.ThreadTS)), len(h.llm.ChatRequests()))
 	}
+}
+
+// A digest is posted in its channel, top-level, as mrkdwn, split under
+// Slack's limits.
+func TestPostToChannel(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newDirect(t, false, fakeslack.Options{})
+		text := "**Digest of 2026-12-01**\n\n" + strings.Repeat("Alice shipped it. ", 400)
+		key := bots.ConversationKey{Platform: bots.Slack, Channel: "C0GENERAL"}
+		if err := d.a.PostToChannel(t.Context(), key, text); err != nil {
+			t.Fatal(err)
+		}
+		var posts []fakeslack.Message
+		for _, m := range d.fake.Messages("C0GENERAL") {
+			if m.User == fakeslack.DefaultBotUserID {
+				posts = append(posts, m)
+			}
+		}
+		if len(posts) != 3 || !strings.HasPrefix(posts[0].Text, "*Digest of 2026-12-01*") || posts[0].ThreadTS != "" {
+			t.Fatalf("%d posts, first %.60q", len(posts), posts[0].Text)
+		}
+		for _, p := range posts {
+			if len([]rune(p.Text)) > maxSummaryPart+100 {
+				t.Errorf("a part of %d characters", len([]rune(p.Text)))
+			}
+		}
+	})
 }
