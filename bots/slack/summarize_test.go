@@ -149,3 +149,43 @@ func TestPostToChannel(t *testing.T) {
 		}
 	})
 }
+
+// Above bot.summary_confirm_usd the asker gets the estimate with a
+// Summarize button (ephemeral, through the response_url); the model is
+// not called until the click, and the click runs it.
+func TestSummarizeConfirmButton(t *testing.T) {
+	h := newHarness(t, harnessOptions{
+		llm: llmtest.Options{Default: llmtest.Scenario{Times: 1 << 20, Reply: summaryReply}},
+		engine: func(o *engine.Options) {
+			o.Summary = engine.SummaryOptions{InPerMTok: 0.15, OutPerMTok: 0.6, ConfirmUSD: 0.0001}
+		},
+	})
+	h.fake.GenerateChannel("C0GENERAL", 100, time.Now().Add(-time.Hour), time.Second)
+	h.command("/summarize", "", "C0GENERAL", "U0BOB")
+	var confirm fakeslack.Response
+	h.waitFor("the confirm button", func() bool {
+		for _, r := range h.fake.Responses() {
+			if len(r.Blocks) > 0 {
+				confirm = r
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(h.llm.ChatRequests()); n != 0 || confirm.ResponseType != "ephemeral" {
+		t.Fatalf("%d model calls before the click, response type %q", n, confirm.ResponseType)
+	}
+	btn := fakeslack.Message{Channel: "C0GENERAL", Blocks: confirm.Blocks}
+	if len(btn.Buttons()) != 1 || btn.Buttons()[0].ActionID != SummaryConfirmActionID {
+		t.Fatalf("buttons %+v", btn.Buttons())
+	}
+	h.interaction(h.fake.BlockAction(btn, "U0BOB", SummaryConfirmActionID))
+	h.waitFor("the confirmed summary", func() bool {
+		for _, r := range h.fake.Responses() {
+			if strings.Contains(r.Text, "Friday") {
+				return true
+			}
+		}
+		return false
+	})
+}

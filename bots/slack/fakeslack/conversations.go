@@ -286,9 +286,10 @@ func (s *Server) NewTriggerID() string {
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body struct {
-		Text            string `json:"text"`
-		ResponseType    string `json:"response_type"`
-		ReplaceOriginal bool   `json:"replace_original"`
+		Text            string           `json:"text"`
+		ResponseType    string           `json:"response_type"`
+		ReplaceOriginal bool             `json:"replace_original"`
+		Blocks          []map[string]any `json:"blocks"`
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err == nil {
@@ -298,7 +299,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	known := s.responseURLs[id]
 	if known && err == nil {
 		s.responses = append(s.responses, Response{ID: id, Text: body.Text,
-			ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal})
+			ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal, Blocks: body.Blocks})
 	}
 	s.mu.Unlock()
 	switch {
