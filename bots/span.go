@@ -2,6 +2,7 @@ package bots
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -115,3 +116,8 @@ type ChannelPoster interface {
 	// set), split as the platform needs. It blocks until posted.
 	PostToChannel(ctx context.Context, key ConversationKey, text string) error
 }
+
+// ErrNoAccess is wrapped by ReadSpan when the bot cannot read the
+// conversation (not a member, no Read Message History): the asker is
+// told to invite the bot rather than "something went wrong".
+var ErrNoAccess = errors.New("the bot cannot read this conversation")

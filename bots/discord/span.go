@@ -60,6 +60,9 @@ func (a *Adapter) ReadSpan(ctx context.Context, q bots.SpanQuery) (bots.Span, er
 		if err != nil {
 			span.Waited = a.now().Sub(start)
 			span.Messages = a.spanMessages(q.Key, reversed(all))
+			if c := codeOf(err); c == codeMissingAccess || c == codeMissingPermissions {
+				err = fmt.Errorf("%w: %w", bots.ErrNoAccess, err)
+			}
 			return span, fmt.Errorf("discord: read span of %s: %w", q.Key, err)
 		}
 		older := false

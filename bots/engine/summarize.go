@@ -170,7 +170,11 @@ func (e *Engine) Summarize(ctx context.Context, conv bots.Conversations, job *bo
 		sp, err := r.ReadSpan(ctx, job.Query)
 		if err != nil && len(sp.Messages) == 0 {
 			e.log.WarnContext(ctx, "summary: span not read", "key", job.Query.Key.String(), "err", err)
-			return errors.Join(err, out.Private(ctx, e.tr(lang, i18n.SummaryFailed, e.tr(lang, i18n.ErrInternal))))
+			text := e.tr(lang, i18n.SummaryFailed, e.tr(lang, i18n.ErrInternal))
+			if errors.Is(err, bots.ErrNoAccess) {
+				text = e.tr(lang, i18n.NotInChannel)
+			}
+			return errors.Join(err, out.Private(ctx, text))
 		}
 		job.Span = &sp
 	}

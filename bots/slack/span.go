@@ -100,6 +100,9 @@ func (a *Adapter) ReadSpan(ctx context.Context, q bots.SpanQuery) (bots.Span, er
 			span.Messages = append(span.Messages, sm)
 		}
 	}
+	if errors.Is(err, ErrNotInChannel) || errors.Is(err, ErrChannelNotFound) {
+		return span, fmt.Errorf("slack: read span of %s: %w: %w", q.Key, bots.ErrNoAccess, err)
+	}
 	if err != nil {
 		return span, fmt.Errorf("slack: read span of %s: %w", q.Key, err)
 	}

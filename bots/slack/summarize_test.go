@@ -189,3 +189,22 @@ func TestSummarizeConfirmButton(t *testing.T) {
 		return false
 	})
 }
+
+// /summarize in a channel the bot is not in: the asker is told to invite
+// it, privately, and the model is not called.
+func TestSummarizeChannelTheBotIsNotIn(t *testing.T) {
+	h := summaryHarness(t)
+	h.fake.SetMember("C0PRIVATE", false)
+	h.command("/summarize", "", "C0PRIVATE", "U0BOB")
+	h.waitFor("the refusal", func() bool {
+		for _, r := range h.fake.Responses() {
+			if strings.Contains(r.Text, "invite") && r.ResponseType == "ephemeral" {
+				return true
+			}
+		}
+		return false
+	})
+	if n := len(h.llm.ChatRequests()); n != 0 {
+		t.Fatalf("%d model calls", n)
+	}
+}
