@@ -65,9 +65,9 @@ func (e *Engine) digestCommand(ctx context.Context, cmd bots.Command, set bots.S
 	}
 	d, ok, err := summary.ParseDigest(arg)
 	if err != nil {
-		return e.tr(lang, i18n.DigestUsage, e.prefix(cmd))
+		return e.tr(lang, i18n.DigestUsage, e.commandPrefix(cmd))
 	}
-	id := settingsID(cmd.Msg)
+	id := cmd.Msg.SettingsID()
 	value := summary.DigestOff
 	if ok {
 		value = d.String()

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -106,7 +107,7 @@ func (e *Engine) summarizeCommand(conv bots.Conversations, cmd bots.Command, set
 		if errors.As(err, &se) {
 			arg = se.Arg
 		}
-		return bots.Response{Text: e.tr(lang, i18n.SummaryUsage, e.prefix(cmd), arg)}
+		return bots.Response{Text: e.tr(lang, i18n.SummaryUsage, e.commandPrefix(cmd), arg)}
 	}
 	o := e.opts.Summary
 	// The span is always the conversation the request came from: a
@@ -183,7 +184,7 @@ func (e *Engine) Summarize(ctx context.Context, conv bots.Conversations, job *bo
 		return out.Private(ctx, e.tr(lang, i18n.SummaryEmpty))
 	}
 	plan, err := summary.NewPlan(msgs, summary.Options{Window: e.opts.ContextTokens, ReplyTokens: e.opts.Summary.ReplyTokens,
-		Tokens: e.summaryTokens, Language: englishName(job.Language), Parallel: e.opts.Summary.Parallel})
+		Tokens: e.summaryTokens, Language: i18n.EnglishName(job.Language), Parallel: e.opts.Summary.Parallel})
 	if err != nil {
 		return errors.Join(err, out.Private(ctx, e.tr(lang, i18n.SummaryFailed, e.tr(lang, i18n.ErrInvalid))))
 	}
@@ -199,7 +200,7 @@ func (e *Engine) Summarize(ctx context.Context, conv bots.Conversations, job *bo
 			e.log.WarnContext(ctx, "summary: progress not shown", "err", err)
 		}
 	}
-	set := e.Settings(ctx, settingsID(msg))
+	set := e.Settings(ctx, msg.SettingsID())
 	res, err := plan.Run(ctx, &summaryCompleter{e: e, model: set.Model, user: bots.UserID(msg.Key.Platform, msg.UserID)})
 	e.recordUsage(ctx, msg, bots.Usage{PromptTokens: res.PromptTokens, CompletionTokens: res.CompletionTokens, CostUSD: res.CostUSD})
 	e.log.InfoContext(ctx, "summary", "key", job.Query.Key.String(), "messages", len(msgs), "chunks", res.Chunks,
@@ -281,4 +282,20 @@ func (c *summaryCompleter) Complete(ctx context.Context, req summary.Request) (s
 	}
 	u := st.Result().Usage
 	return summary.Reply{Text: b.String(), PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, CostUSD: u.CostUSD}, nil
+}
+
+// commandPrefix is the prefix shown before command names in usage texts:
+// the adapter's, else the Engine's.
+func (e *Engine) commandPrefix(cmd bots.Command) string {
+	if p, ok := cmd.Options["prefix"]; ok {
+		return p
+	}
+	return e.opts.CommandPrefix
+}
+
+// isAdmin reports whether the asker may change channel settings (as
+// bots/commands decides it): the platform says so or bot.admins lists
+// them.
+func (e *Engine) isAdmin(msg bots.Message) bool {
+	return msg.Admin || slices.Contains(e.opts.Admins, bots.UserID(msg.Key.Platform, msg.UserID))
 }
