@@ -27,6 +27,9 @@ type Response struct {
 	// place the answer goes (a thread, an interaction response) and passes
 	// it to Engine.Answer.
 	Ask *Ask
+	// Summary is non-nil for a summary to run: the adapter passes it to
+	// Engine.Summarize with the SummaryOutput of the request (span.go).
+	Summary *SummaryJob
 }
 
 // Ask is a prepared model request produced by a command. Allow-lists and

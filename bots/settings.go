@@ -19,6 +19,9 @@ type Settings struct {
 	// Model is the model id; "" means the LLM client's default.
 	Model   string
 	Enabled bool
+	// Digest is the channel's digest schedule as written ("daily 09:00
+	// Europe/Paris"); "" or "off" = none.
+	Digest string
 }
 
 // Fixed reports whether the channel has a fixed language.

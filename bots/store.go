@@ -14,6 +14,9 @@ type ChannelSettings struct {
 	SystemPrompt *string `json:"system_prompt,omitempty"`
 	Model        *string `json:"model,omitempty"`
 	Enabled      *bool   `json:"enabled,omitempty"`
+	// Digest is the channel's digest schedule ("daily 09:00 Europe/Paris",
+	// or "off" to turn a configured one off).
+	Digest *string `json:"digest,omitempty"`
 }
 
 // Merge returns s with every field set in over replacing s's.
@@ -29,6 +32,9 @@ func (s ChannelSettings) Merge(over ChannelSettings) ChannelSettings {
 	}
 	if over.Enabled != nil {
 		s.Enabled = over.Enabled
+	}
+	if over.Digest != nil {
+		s.Digest = over.Digest
 	}
 	return s
 }
@@ -161,6 +167,16 @@ type JournalStore interface {
 	Unjournal(ctx context.Context, id string) error
 	// Journaled lists every journal entry.
 	Journaled(ctx context.Context) ([]JournalEntry, error)
+}
+
+// SettingsLister is the optional capability of a store that lists the
+// channels with stored overrides: the digest scheduler finds there the
+// digests set from the chat, after a restart too. Every store implements
+// it.
+type SettingsLister interface {
+	// SettingsChannels returns the ids of the channels with stored
+	// overrides, in no particular order.
+	SettingsChannels(ctx context.Context) ([]string, error)
 }
 
 // Store is every role in one backend: what cmd/mistralbot opens and the

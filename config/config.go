@@ -56,6 +56,12 @@ const (
 	SlackHTTP   = "http"
 )
 
+// Slack read limits of summaries (slack.read_limits).
+const (
+	SlackReadStandard       = "standard"
+	SlackReadNonMarketplace = "non_marketplace"
+)
+
 // Config is the whole configuration. Field tags are the YAML keys; the
 // environment name of a key is MISTRALBOT_ + the key upper-cased with "."
 // (and "-") replaced by "_".
@@ -148,6 +154,11 @@ type Slack struct {
 	// TeamID optionally pins the workspace: the adapter refuses a bot
 	// token of another one and drops other workspaces' events.
 	TeamID string `mapstructure:"team_id" yaml:"team_id"`
+	// ReadLimits is the read budget of summaries: "standard" (Tier 3,
+	// pages of 200: Marketplace apps and a workspace's own apps) or
+	// "non_marketplace" (1 request a minute, pages of 15: commercially
+	// distributed apps not approved for the Marketplace, since 2025).
+	ReadLimits string `mapstructure:"read_limits" yaml:"read_limits"`
 }
 
 // Discord configures the Discord adapter.
@@ -256,6 +267,12 @@ type Bot struct {
 	MaxImages int `mapstructure:"max_images" yaml:"max_images"`
 	// ImageMaxBytes bounds one image or document file fetched.
 	ImageMaxBytes int `mapstructure:"image_max_bytes" yaml:"image_max_bytes"`
+	// SummaryConfirmUSD: a summary estimated above it waits for the
+	// asker's confirm button (0 = never asks; with no known prices the
+	// estimate is $0).
+	SummaryConfirmUSD float64 `mapstructure:"summary_confirm_usd" yaml:"summary_confirm_usd"`
+	// SummaryMaxMessages bounds the messages one summary reads.
+	SummaryMaxMessages int `mapstructure:"summary_max_messages" yaml:"summary_max_messages"`
 }
 
 // Log configures logging.
@@ -277,6 +294,9 @@ type Channel struct {
 	// ("github__search_issues", "fetch_url") or by server ("github"):
 	// nil (not set) allows every configured tool, an empty list none.
 	Tools []string `mapstructure:"tools" yaml:"tools,omitempty"`
+	// Digest schedules a daily digest of the channel: "daily 09:00
+	// Europe/Paris" ("" = none); /digest from the chat wins over it.
+	Digest string `mapstructure:"digest" yaml:"digest,omitempty"`
 }
 
 // Enabled returns the enabled platforms, "slack" then "discord".

@@ -59,6 +59,7 @@ func defaults() map[string]any {
 		"slack.agent_view":       true,
 		"slack.command_prefix":   "",
 		"slack.team_id":          "",
+		"slack.read_limits":      SlackReadStandard,
 
 		"discord.enabled":             false,
 		"discord.token":               "",
@@ -104,6 +105,8 @@ func defaults() map[string]any {
 		"bot.max_reply_bytes":          0,
 		"bot.max_images":               4,
 		"bot.image_max_bytes":          10 << 20,
+		"bot.summary_confirm_usd":      0.05,
+		"bot.summary_max_messages":     5000,
 
 		"log.level":  "info",
 		"log.format": "json",

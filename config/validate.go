@@ -109,6 +109,9 @@ func (c *Config) validateSlack(p *problems) {
 		p.add("slack.mode", "unknown mode %q (want socket or http)", s.Mode)
 	}
 	checkURL(p, "slack.api_url", s.APIURL, true, "http", "https")
+	if s.ReadLimits != SlackReadStandard && s.ReadLimits != SlackReadNonMarketplace {
+		p.add("slack.read_limits", "unknown value %q (want %s or %s)", s.ReadLimits, SlackReadStandard, SlackReadNonMarketplace)
+	}
 	if !validCommandPrefix(s.CommandPrefix) || len(s.CommandPrefix)+len("translate") > 31 {
 		p.add("slack.command_prefix", "%q: use at most 22 lower-case letters, digits, - or _", s.CommandPrefix)
 	}
@@ -237,6 +240,12 @@ func (c *Config) validateBot(p *problems) {
 	}
 	notNegative(p, "bot.max_images", int64(b.MaxImages))
 	notNegative(p, "bot.image_max_bytes", int64(b.ImageMaxBytes))
+	if b.SummaryConfirmUSD < 0 {
+		p.add("bot.summary_confirm_usd", "must not be negative")
+	}
+	if b.SummaryMaxMessages < 1 || b.SummaryMaxMessages > 10000 {
+		p.add("bot.summary_max_messages", "must be 1 to 10000, got %d", b.SummaryMaxMessages)
+	}
 }
 
 func (c *Config) validateChannels(p *problems) {

@@ -155,6 +155,7 @@ type Adapter struct {
 	lanes       []chan gatewayEvent
 	inters      chan gatewayEvent
 	wg          sync.WaitGroup // workers, typing loops
+	sums        summaryRuns    // summaries running (summary.go)
 
 	conn     connTracker
 	channels *channelCache
@@ -340,6 +341,9 @@ func (a *Adapter) Run(ctx context.Context) error {
 	a.mu.Unlock()
 
 	work, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	a.sums.mu.Lock()
+	a.sums.ctx = work
+	a.sums.mu.Unlock()
 	for _, lane := range a.lanes {
 		a.wg.Add(1)
 		go a.worker(work, lane)
@@ -363,8 +367,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 		a.log.Warn("discord: event handlers still running after server.shutdown_grace; cancelling them", "grace", a.opts.ShutdownGrace)
 	}
 	grace.Stop()
+	a.sums.mu.Lock()
+	a.sums.ctx = nil // no summary starts now
+	a.sums.mu.Unlock()
 	cancel()
 	<-done
+	a.sums.runs.Wait()
 	if t, ok := a.s.Client.Transport.(*transport); ok {
 		if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
 			c.CloseIdleConnections()

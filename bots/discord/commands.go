@@ -91,6 +91,9 @@ func Commands() []*discordgo.ApplicationCommand {
 	action := str("action", "show, set or clear", loc("afficher, définir ou effacer", "anzeigen, setzen oder löschen", "mostra, imposta o cancella", "mostrar, definir o borrar"), false)
 	action.MaxLength = 0
 	action.Choices = []*discordgo.ApplicationCommandOptionChoice{{Name: "show", Value: "show"}, {Name: "set", Value: "set"}, {Name: "clear", Value: "clear"}}
+	spanOpt := str("span", "24h, 200 (messages), a language code (fr), share", loc("24h, 200 (messages), une langue (en), partager",
+		"24h, 200 (Nachrichten), eine Sprache (en), teilen", "24h, 200 (messaggi), una lingua (en), condividi", "24h, 200 (mensajes), un idioma (en), compartir"), false)
+	spanOpt.MaxLength = 60
 	return []*discordgo.ApplicationCommand{
 		chat("ask", "Ask Mistral a question", loc("Poser une question à Mistral", "Mistral eine Frage stellen", "Fai una domanda a Mistral", "Haz una pregunta a Mistral"),
 			str("question", "Your question", loc("Votre question", "Deine Frage", "La tua domanda", "Tu pregunta"), true)),
@@ -111,6 +114,16 @@ func Commands() []*discordgo.ApplicationCommand {
 		chat("help", "How to use the bot", loc("Comment utiliser le bot", "So benutzt du den Bot", "Come usare il bot", "Cómo usar el bot")),
 		{Type: discordgo.MessageApplicationCommand, Name: "Explain code", Contexts: contexts,
 			NameLocalizations: loc("Expliquer le code", "Code erklären", "Spiega il codice", "Explicar el código")},
+		chat("summarize", "Summarize this channel or thread", loc("Résumer ce salon ou ce fil", "Diesen Kanal oder Thread zusammenfassen",
+			"Riassumi questo canale o thread", "Resumir este canal o hilo"),
+			spanOpt),
+		chat("digest", "Show or set this channel's daily digest (admins)", loc("Afficher ou définir le résumé quotidien du salon",
+			"Tägliche Zusammenfassung des Kanals anzeigen oder setzen", "Mostra o imposta il riassunto quotidiano del canale",
+			"Mostrar o definir el resumen diario del canal"),
+			str("schedule", "daily 09:00 Europe/Paris, or off", loc("daily 09:00 Europe/Paris, ou off", "daily 09:00 Europe/Berlin, oder off",
+				"daily 09:00 Europe/Rome, o off", "daily 09:00 Europe/Madrid, u off"), false)),
+		{Type: discordgo.MessageApplicationCommand, Name: SummarizeThreadCommand, Contexts: contexts,
+			NameLocalizations: loc("Résumer le fil", "Thread zusammenfassen", "Riassumi il thread", "Resumir el hilo")},
 	}
 }
 

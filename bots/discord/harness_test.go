@@ -42,14 +42,13 @@ type harness struct {
 type harnessConfig struct {
 	fake    discordtest.Options
 	adapter func(*Options)
+	engine  func(*engine.Options)
 	llm     llmtest.Options
 	// llmClient is the HTTP client of the llm client (nil: default).
 	llmClient *http.Client
 	noRun     bool
 	// setup prepares the fake before the bot connects.
 	setup func(*discordtest.Server)
-	// engine tunes the Engine's options.
-	engine func(*engine.Options)
 }
 
 // quietLogger keeps test output readable; set DISCORD_TEST_LOG=1 to see

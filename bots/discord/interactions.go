@@ -144,6 +144,9 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 	cmd := a.commandOf(cctx, in, info, data)
 	resp := a.opts.Engine.Command(cctx, a, cmd)
 	cancel()
+	if resp.Summary != nil {
+		return a.summaryCommand(ctx, in, resp.Summary, send, received)
+	}
 	if resp.Ask == nil {
 		parts := stream.SplitMarkdown(resp.Text, maxContent, nil)
 		if len(parts) == 0 || strings.TrimSpace(parts[0]) == "" {
@@ -198,6 +201,9 @@ func (a *Adapter) commandOf(ctx context.Context, in *discordgo.Interaction, info
 	data discordgo.ApplicationCommandInteractionData) bots.Command {
 	cmd := bots.Command{Name: data.Name, Options: map[string]string{"prefix": "/"}}
 	var atts []*discordgo.MessageAttachment
+	if data.CommandType == discordgo.MessageApplicationCommand && data.Name == SummarizeThreadCommand {
+		return a.summarizeThreadOf(in, info, data)
+	}
 	if data.CommandType == discordgo.MessageApplicationCommand {
 		cmd.Name = "explain"
 		if data.Resolved != nil {
@@ -213,7 +219,7 @@ func (a *Adapter) commandOf(ctx context.Context, in *discordgo.Interaction, info
 		}
 		v := optionString(o)
 		switch o.Name {
-		case "question", "code", "text":
+		case "question", "code", "text", "span", "schedule":
 			cmd.Text = v
 		case "language", "target", "action":
 			cmd.Options[o.Name] = v

@@ -61,6 +61,9 @@ func (a *Adapter) onMessage(ctx context.Context, raw []byte) {
 	if r == skip || (msg.InThread && !msg.Mentioned && !a.opts.FollowThreads) {
 		return
 	}
+	if a.catchUp(ctx, &m, msg) {
+		return
+	}
 	msg.Attachments = a.attachments(ctx, m.Attachments)
 	// pended: this delivery registered the thread (a redelivery while the
 	// first is still queued leaves the first's entry alone).

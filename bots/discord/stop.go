@@ -161,6 +161,9 @@ func (a *Adapter) onComponent(ctx context.Context, in *discordgo.Interaction, in
 	if strings.HasPrefix(data.CustomID, approvePrefix) || strings.HasPrefix(data.CustomID, denyPrefix) {
 		return a.onApproval(ctx, in, info, data.CustomID, send)
 	}
+	if strings.HasPrefix(data.CustomID, summaryPrefix) {
+		return a.onSummaryConfirm(ctx, in, info, data.CustomID, send) // summary.go
+	}
 	st, ok := a.opts.Engine.(Stopper)
 	if !ok || !strings.HasPrefix(data.CustomID, stopPrefix) {
 		a.log.Info("discord: unhandled component", "custom_id", data.CustomID)

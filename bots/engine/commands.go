@@ -25,6 +25,22 @@ func (e *Engine) Command(ctx context.Context, conv bots.Conversations, cmd bots.
 	case "user":
 		return bots.Response{Text: e.tr(lang, i18n.NotAllowedUser)}
 	}
+	// Summaries and digests need the Engine itself (the span reader, the
+	// confirmations waiting, the store's claims): summarize.go, digest.go.
+	switch commands.Name(cmd.Name) {
+	case "digest":
+		return bots.Response{Text: e.digestCommand(ctx, cmd, set, lang)}
+	case "summarize":
+		if cmd.Options["confirm"] == "" {
+			if !set.Enabled {
+				return bots.Response{Text: e.tr(lang, i18n.ChannelDisabled)}
+			}
+			if hit := e.checkLimits(ctx, msg); hit != nil {
+				return bots.Response{Text: hit.text(lang)}
+			}
+		}
+		return e.summarizeCommand(conv, cmd, set, lang)
+	}
 	return e.commands.Run(ctx, cmd, set, lang)
 }
 

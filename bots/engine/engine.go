@@ -56,6 +56,7 @@ type Engine struct {
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
 	waiters      approvalWaiters                   // answers waiting on an approval (approval.go)
+	sum          summaries                         // summaries waiting for their confirm button (summarize.go)
 }
 
 // New checks opts, fills defaults and returns an Engine; call Run to
@@ -83,6 +84,7 @@ func New(opts Options) (*Engine, error) {
 		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:        jr,
+		sum:       summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
 	}
 	e.stores.settings, e.stores.usage, e.stores.claims = opts.Store, opts.Store, opts.Store
 	fs, _ := opts.Store.(bots.FeedbackStore)

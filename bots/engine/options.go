@@ -100,6 +100,8 @@ type Options struct {
 	RecoverMaxAge time.Duration
 	// Tools configure the tool loop (tools.go); none by default.
 	Tools ToolOptions
+	// Summary configures summaries and digests (summarize.go).
+	Summary SummaryOptions
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -166,6 +168,7 @@ func (o *Options) check() error {
 		channels[id] = cs
 	}
 	o.Channels = channels
+	problems = append(problems, checkDigests(channels)...)
 	return errors.Join(problems...)
 }
 
@@ -208,6 +211,7 @@ func (o *Options) fillDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.Summary.fill(o.MaxTokens)
 	o.Admins = normalizeIDs(o.Admins)
 	o.AllowedChannels = normalizeIDs(o.AllowedChannels)
 	o.AllowedUsers = normalizeIDs(o.AllowedUsers)

@@ -54,6 +54,9 @@ func (e *Engine) resolve(channelID string, stored bots.ChannelSettings) bots.Set
 	if merged.Enabled != nil {
 		s.Enabled = *merged.Enabled
 	}
+	if merged.Digest != nil {
+		s.Digest = *merged.Digest
+	}
 	return s
 }
 

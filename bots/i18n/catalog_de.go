@@ -15,6 +15,8 @@ func textDE(k Key) string {
 			"- `%[1]slang [Code|auto]`: Sprache des Kanals anzeigen oder festlegen\n" +
 			"- `%[1]sprompt [Text|clear]`: Anweisungen für den Kanal anzeigen oder festlegen (Admins)\n" +
 			"- `%[1]susage`: dein Verbrauch und der des Kanals\n" +
+			"- `%[1]ssummarize [24h|200] [teilen]`: eine Zusammenfassung dieses Kanals oder Threads (oder erwähne mich mit „fass zusammen“)\n" +
+			"- `%[1]sdigest [daily 09:00 Europe/Berlin|off]`: die tägliche Zusammenfassung des Kanals (Admins)\n" +
 			"- `%[1]shelp`: diese Hilfe\n" +
 			"Reagiere mit einer Flagge (🇫🇷 🇩🇪 🇮🇹 🇪🇸 🇬🇧) auf eine Nachricht, um sie übersetzen zu lassen."
 	case Thinking:

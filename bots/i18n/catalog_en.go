@@ -15,6 +15,8 @@ func textEN(k Key) string {
 			"- `%[1]slang [code|auto]`: show or set this channel's language\n" +
 			"- `%[1]sprompt [text|clear]`: show or set this channel's instructions (admins)\n" +
 			"- `%[1]susage`: your usage and this channel's\n" +
+			"- `%[1]ssummarize [24h|200] [share]`: a summary of this channel or thread (or mention me with \"catch me up\")\n" +
+			"- `%[1]sdigest [daily 09:00 Europe/Paris|off]`: this channel's daily digest (admins)\n" +
 			"- `%[1]shelp`: this help\n" +
 			"React to any message with a flag (🇫🇷 🇩🇪 🇮🇹 🇪🇸 🇬🇧) to get it translated."
 	case Thinking:

@@ -15,6 +15,8 @@ func textES(k Key) string {
 			"- `%[1]slang [código|auto]`: ver o cambiar el idioma del canal\n" +
 			"- `%[1]sprompt [texto|clear]`: ver o cambiar las instrucciones del canal (admins)\n" +
 			"- `%[1]susage`: tu consumo y el del canal\n" +
+			"- `%[1]ssummarize [24h|200] [compartir]`: un resumen de este canal o hilo (o mencióname con «ponme al día»)\n" +
+			"- `%[1]sdigest [daily 09:00 Europe/Madrid|off]`: el resumen diario del canal (admins)\n" +
 			"- `%[1]shelp`: esta ayuda\n" +
 			"Reacciona a cualquier mensaje con una bandera (🇫🇷 🇩🇪 🇮🇹 🇪🇸 🇬🇧) para que lo traduzca."
 	case Thinking:

@@ -15,6 +15,8 @@ func textFR(k Key) string {
 			"- `%[1]slang [code|auto]` : voir ou changer la langue du canal\n" +
 			"- `%[1]sprompt [texte|clear]` : voir ou changer les consignes du canal (admins)\n" +
 			"- `%[1]susage` : ta consommation et celle du canal\n" +
+			"- `%[1]ssummarize [24h|200] [partager]` : un résumé de ce canal ou fil (ou mentionne-moi avec « résume-moi »)\n" +
+			"- `%[1]sdigest [daily 09:00 Europe/Paris|off]` : le résumé quotidien du canal (admins)\n" +
 			"- `%[1]shelp` : cette aide\n" +
 			"Réagis à n'importe quel message avec un drapeau (🇫🇷 🇩🇪 🇮🇹 🇪🇸 🇬🇧) pour le faire traduire."
 	case Thinking:

@@ -15,6 +15,8 @@ func textIT(k Key) string {
 			"- `%[1]slang [codice|auto]`: vedere o impostare la lingua del canale\n" +
 			"- `%[1]sprompt [testo|clear]`: vedere o impostare le istruzioni del canale (admin)\n" +
 			"- `%[1]susage`: i tuoi consumi e quelli del canale\n" +
+			"- `%[1]ssummarize [24h|200] [condividi]`: un riassunto di questo canale o thread (o menzionami con «riassumi»)\n" +
+			"- `%[1]sdigest [daily 09:00 Europe/Rome|off]`: il riassunto quotidiano del canale (admin)\n" +
 			"- `%[1]shelp`: questa guida\n" +
 			"Reagisci a un messaggio con una bandiera (🇫🇷 🇩🇪 🇮🇹 🇪🇸 🇬🇧) per fartelo tradurre."
 	case Thinking:

@@ -58,6 +58,15 @@ func sampleArgs() map[Key][]any {
 		ApprovalDenied:        {"srv__tool_q11", "Ada Q12"},
 		ApprovalExpired:       {"srv__tool_q13"},
 		ApprovalWithdrawn:     {"srv__tool_q14"},
+		SummaryUsage:          {"/", "soon"},
+		SummaryWorking:        {500, 3, 200, "0.01"},
+		SummaryConfirm:        {50, 48, 300, "0.30"},
+		SummaryHeader:         {500},
+		SummaryPartial:        {500},
+		SummaryFailed:         {"the model is busy"},
+		DigestSet:             {"09:00", "Europe/Paris"},
+		DigestUsage:           {"/"},
+		DigestHeader:          {"2026-12-01"},
 	}
 }
 

@@ -221,6 +221,45 @@ const (
 	UndeliveredRefused Key = "undelivered_refused"
 )
 
+// Keys of summaries and digests (issue 17; texts in summary.go).
+const (
+	// SummaryUsage(prefix, arg string): /summarize's arguments were not
+	// understood; arg is the word that was not.
+	SummaryUsage Key = "summary_usage"
+	// SummaryUnavailable: this place cannot be summarized.
+	SummaryUnavailable Key = "summary_unavailable"
+	// SummaryEmpty: no message to summarize in the span.
+	SummaryEmpty Key = "summary_empty"
+	// SummaryWorking(messages, calls, tokens int, usd string): progress.
+	SummaryWorking Key = "summary_working"
+	// SummaryConfirm(messages, calls, tokens int, usd string): asks to
+	// confirm a costly summary.
+	SummaryConfirm Key = "summary_confirm"
+	// SummaryConfirmButton is the label of the confirm button.
+	SummaryConfirmButton Key = "summary_confirm_button"
+	// SummaryExpired: the confirmation is too old or unknown.
+	SummaryExpired Key = "summary_expired"
+	// SummaryNotYours: someone else clicked the confirm button.
+	SummaryNotYours Key = "summary_not_yours"
+	// SummaryHeader(messages int): the summary's first line.
+	SummaryHeader Key = "summary_header"
+	// SummaryPartial(messages int): only part of the span was read (the
+	// message limit, or the platform's read limits).
+	SummaryPartial Key = "summary_partial"
+	// SummaryFailed(reason string): the summary could not be finished.
+	SummaryFailed Key = "summary_failed"
+	// DigestSet(time, zone string): a daily digest was scheduled.
+	DigestSet Key = "digest_set"
+	// DigestOff: the digest was turned off.
+	DigestOff Key = "digest_off"
+	// DigestNone: no digest is scheduled in this channel.
+	DigestNone Key = "digest_none"
+	// DigestUsage(prefix string): /digest's arguments were not understood.
+	DigestUsage Key = "digest_usage"
+	// DigestHeader(date string): the digest's first line.
+	DigestHeader Key = "digest_header"
+)
+
 // Keys returns every key, in declaration order.
 func Keys() []Key {
 	return append([]Key{
@@ -244,6 +283,9 @@ func Keys() []Key {
 		Undelivered, UndeliveredPermission, UndeliveredDeleted, UndeliveredArchived, UndeliveredUnclear,
 		UndeliveredRefused,
 		FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages,
+		SummaryUsage, SummaryUnavailable, SummaryEmpty, SummaryWorking, SummaryConfirm, SummaryConfirmButton,
+		SummaryExpired, SummaryNotYours, SummaryHeader, SummaryPartial, SummaryFailed,
+		DigestSet, DigestOff, DigestNone, DigestUsage, DigestHeader,
 	}, toolKeys()...)
 }
 

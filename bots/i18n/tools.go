@@ -157,5 +157,8 @@ func toolText(lang string, k Key) string {
 			ApprovalWithdrawn:  "La solicitud de ejecutar `%[1]s` se ha retirado: la respuesta se ha detenido.",
 		},
 	}
-	return m[lang][k]
+	if s := m[lang][k]; s != "" {
+		return s
+	}
+	return summaryText(lang, k) // the summary texts (summary.go) come next
 }

@@ -87,6 +87,13 @@ type Options struct {
 	UpdatesPerMinute int
 	StreamsPerMinute int
 	AppendsPerMinute int
+	// ReducedReads applies the read limits Slack sets since 2025 for
+	// commercially distributed apps not approved for the Marketplace:
+	// conversations.history/replies at 1 request per minute, 15 messages
+	// a page (slack.read_limits: non_marketplace; span.go). False is
+	// Tier 3 (about 50 a minute) with pages of 200, which Marketplace
+	// apps and a workspace's own internal apps keep.
+	ReducedReads bool
 	// EditInterval is the least time between two edits of one reply
 	// (default 1s).
 	EditInterval time.Duration
@@ -119,6 +126,10 @@ type Engine interface {
 	// Stop and Feedback are the answer controls' clicks.
 	Stop(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.StopResult, error)
 	Feedback(ctx context.Context, p bots.Platform, replyID, userID string, up bool) (bots.FeedbackResult, error)
+	// Summarize runs a summary job (blocking for all of it); CatchUp
+	// tells a mention that asks for one (summarize.go).
+	Summarize(ctx context.Context, conv bots.Conversations, job *bots.SummaryJob, out bots.SummaryOutput) error
+	CatchUp(msg bots.Message) (bots.Command, bool)
 }
 
 // Hooks receive counts for metrics. Implementations must be safe for
@@ -155,6 +166,8 @@ type Adapter struct {
 	botUserID string
 	botID     string
 	teamID    string
+	teamURL   string // "https://acme.slack.com/", for permalinks
+	botUser   string // the bot's user name
 	ready     atomic.Bool
 	socketUp  atomic.Bool
 
@@ -313,6 +326,7 @@ func (a *Adapter) authTest(ctx context.Context) error {
 		return fmt.Errorf("slack: auth.test: %w", err)
 	}
 	a.botUserID, a.botID, a.teamID = res.UserID, res.BotID, res.TeamID
+	a.teamURL, a.botUser = res.URL, res.User
 	return a.checkTeam(res.TeamID)
 }
 

@@ -17,7 +17,7 @@ import (
 
 // CommandNames are the canonical slash commands, registered as
 // "/"+CommandPrefix+name.
-var CommandNames = []string{"ask", "code", "explain", "review", "translate", "lang", "prompt", "usage", "help"}
+var CommandNames = []string{"ask", "code", "explain", "review", "translate", "lang", "prompt", "usage", "help", "summarize", "digest"}
 
 // ExplainCodeCallbackID is the callback id of the "Explain code" message
 // shortcut.
@@ -106,6 +106,10 @@ func (a *Adapter) command(name string, msg bots.Message) bots.Command {
 func (a *Adapter) runCommand(ctx context.Context, cmd bots.Command, responseURL, thread string) {
 	resp := a.opts.Engine.Command(ctx, a, cmd)
 	msg := cmd.Msg
+	if resp.Summary != nil {
+		a.runSummary(resp.Summary, responseURL)
+		return
+	}
 	if resp.Ask == nil {
 		a.ephemeral(ctx, msg, responseURL, resp.Text)
 		return
@@ -239,6 +243,15 @@ func (a *Adapter) acceptInteraction(payload []byte) error {
 	a.hooks.Event("interaction")
 	if in.Type == "block_actions" {
 		return a.acceptBlockActions(payload) // controls.go
+	}
+	if in.Type == "message_action" && in.CallbackID == SummarizeThreadCallbackID {
+		if in.Channel.ID == "" || in.User.ID == "" || in.Message.TS == "" {
+			return fmt.Errorf("%w: message shortcut without channel, user or message", errMalformed)
+		}
+		if !a.spawn(handlerTimeout, func(ctx context.Context) { a.handleSummaryShortcut(ctx, in) }) {
+			return errNotRunning
+		}
+		return nil
 	}
 	if in.Type != "message_action" || in.CallbackID != ExplainCodeCallbackID {
 		a.log.Info("unhandled interaction; acknowledged and ignored", "type", in.Type, "callback_id", in.CallbackID)

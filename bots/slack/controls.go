@@ -227,6 +227,16 @@ func (a *Adapter) acceptBlockActions(payload []byte) error {
 		return fmt.Errorf("%w: block_actions: %v", errMalformed, err)
 	}
 	for _, act := range in.Actions {
+		if act.ActionID == SummaryConfirmActionID {
+			if in.User.ID == "" || in.Channel.ID == "" || act.Value == "" {
+				return fmt.Errorf("%w: summary confirm without user, channel or token", errMalformed)
+			}
+			token := act.Value
+			if !a.spawn(handlerTimeout, func(ctx context.Context) { a.handleSummaryConfirm(ctx, in, token) }) {
+				return errNotRunning
+			}
+			continue
+		}
 		if act.ActionID == FeedbackActionID {
 			if in.User.ID == "" || in.Channel.ID == "" || act.Value == "" {
 				return fmt.Errorf("%w: feedback action without user, channel or value", errMalformed)

@@ -49,6 +49,9 @@ func (a *Adapter) handleMessage(ctx context.Context, env eventsBody, ev innerEve
 		return
 	}
 	msg := a.toMessage(ctx, env, ev, kind)
+	if a.catchUp(ctx, msg) {
+		return
+	}
 	if _, err := a.opts.Engine.Dispatch(ctx, a, msg); err != nil {
 		a.log.WarnContext(ctx, "engine refused message", "key", msg.Key.String(), "ts", msg.ID, "err", err)
 		return

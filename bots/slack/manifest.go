@@ -88,6 +88,8 @@ var commandHelp = map[string][2]string{
 	"prompt":    {"Show or set the channel system prompt (admins)", "[show|set text|clear]"},
 	"usage":     {"Show usage and costs", ""},
 	"help":      {"How to use the bot", ""},
+	"digest":    {"Show or set this channel's daily digest (admins)", "[daily 09:00 Europe/Paris|off]"},
+	"summarize": {"Summarize this channel (threads: the Summarize thread shortcut)", "[24h|200] [language] [share]"},
 }
 
 // Manifest returns a Slack app manifest (YAML) for "Create an app from a
@@ -152,6 +154,10 @@ func Manifest(opts ManifestOptions) string {
 	w("      type: message")
 	w("      callback_id: %s", q(ExplainCodeCallbackID))
 	w("      description: %s", q("Explain the code in this message"))
+	w("    - name: \"Summarize thread\"")
+	w("      type: message")
+	w("      callback_id: %s", q(SummarizeThreadCallbackID))
+	w("      description: %s", q("Summarize the thread of this message"))
 	w("oauth_config:")
 	w("  scopes:")
 	w("    bot:")

@@ -54,13 +54,14 @@ func TestManifestSocket(t *testing.T) {
 			t.Errorf("command %s has no description", c.Command)
 		}
 	}
-	want := []string{"/mb-ask", "/mb-code", "/mb-explain", "/mb-review", "/mb-translate", "/mb-lang", "/mb-prompt", "/mb-usage", "/mb-help"}
+	want := []string{"/mb-ask", "/mb-code", "/mb-explain", "/mb-review", "/mb-translate", "/mb-lang", "/mb-prompt", "/mb-usage", "/mb-help", "/mb-summarize", "/mb-digest"}
 	if !slices.Equal(cmds, want) {
 		t.Errorf("commands = %v, want %v", cmds, want)
 	}
-	if len(m.Features.Shortcuts) != 1 || m.Features.Shortcuts[0].CallbackID != ExplainCodeCallbackID ||
-		m.Features.Shortcuts[0].Type != slackgo.MessageShortcut {
-		t.Errorf("shortcuts = %+v, want one message shortcut %q", m.Features.Shortcuts, ExplainCodeCallbackID)
+	if len(m.Features.Shortcuts) != 2 || m.Features.Shortcuts[0].CallbackID != ExplainCodeCallbackID ||
+		m.Features.Shortcuts[1].CallbackID != SummarizeThreadCallbackID ||
+		m.Features.Shortcuts[0].Type != slackgo.MessageShortcut || m.Features.Shortcuts[1].Type != slackgo.MessageShortcut {
+		t.Errorf("shortcuts = %+v, want the message shortcuts %q and %q", m.Features.Shortcuts, ExplainCodeCallbackID, SummarizeThreadCallbackID)
 	}
 	if m.Features.AssistantView == nil || m.Features.AssistantView.AssistantDescription == "" {
 		t.Error("assistant view missing")

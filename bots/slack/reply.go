@@ -34,6 +34,9 @@ type workspace struct {
 	streams  *pace.Bucket       // chat.startStream + chat.stopStream (Tier 2)
 	statuses *pace.Bucket       // assistant.threads.setStatus
 	posts    *cache.Cache[string, *pace.Bucket]
+	// reads budgets conversations.history and .replies for summaries
+	// (span.go), one bucket per method.
+	reads map[string]*pace.Bucket
 
 	mu        sync.Mutex
 	nativeOff time.Time // native streaming refused until then
@@ -49,6 +52,7 @@ func (a *Adapter) workspace(team string) *workspace {
 		streams:  pace.NewBucketClock(a.opts.StreamsPerMinute, time.Minute, a.now),
 		statuses: pace.NewBucketClock(statusPerMinute, time.Minute, a.now),
 		posts:    cache.New[string, *pace.Bucket](2000, 10*time.Minute, a.now),
+		reads:    a.readBudgets(),
 	})
 	return w.(*workspace)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -19,6 +20,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) bots.Store) {
 		return s
 	}
 	t.Run("settings merge and clear", func(t *testing.T) { contractSettings(t, open(t)) })
+	t.Run("digest setting and listing", func(t *testing.T) { contractDigest(t, open(t)) })
 	t.Run("usage per scope and period", func(t *testing.T) { contractUsage(t, open(t)) })
 	t.Run("usage concurrent totals exact", func(t *testing.T) { contractUsageConcurrent(t, open(t)) })
 	t.Run("claim first wins and expires", func(t *testing.T) { contractClaim(t, open(t)) })
@@ -322,5 +324,31 @@ func contractJournal(t *testing.T, s bots.Store) {
 	}
 	if err := s.Journal(ctx, bots.JournalEntry{}); err == nil {
 		t.Error("Journal of an entry without id succeeded; want an error")
+	}
+}
+
+// contractDigest: a digest schedule is stored, cleared with "", and the
+// channels with stored overrides are listed (the digest scheduler reads
+// them after a restart).
+func contractDigest(t *testing.T, s bots.Store) {
+	ctx := context.Background()
+	l, ok := s.(bots.SettingsLister)
+	if !ok {
+		t.Fatal("the store does not list its settings channels")
+	}
+	must(t, s.UpdateSettings(ctx, "slack:C1", bots.ChannelSettings{Digest: ptr("daily 09:00 Europe/Paris")}))
+	must(t, s.UpdateSettings(ctx, "discord:9", bots.ChannelSettings{Digest: ptr("off")}))
+	got, err := s.Settings(ctx, "slack:C1")
+	if err != nil || got.Digest == nil || *got.Digest != "daily 09:00 Europe/Paris" {
+		t.Fatalf("digest = %+v, %v", got, err)
+	}
+	ids, err := l.SettingsChannels(ctx)
+	slices.Sort(ids)
+	if err != nil || !slices.Equal(ids, []string{"discord:9", "slack:C1"}) {
+		t.Fatalf("SettingsChannels = %v, %v", ids, err)
+	}
+	must(t, s.UpdateSettings(ctx, "slack:C1", bots.ChannelSettings{Digest: ptr("")}))
+	if ids, err = l.SettingsChannels(ctx); err != nil || !slices.Equal(ids, []string{"discord:9"}) {
+		t.Fatalf("SettingsChannels after clearing = %v, %v", ids, err)
 	}
 }

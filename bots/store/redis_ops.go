@@ -18,6 +18,7 @@ const (
 	fieldLanguage         = "language"
 	fieldSystemPrompt     = "system_prompt"
 	fieldModel            = "model"
+	fieldDigest           = "digest"
 	fieldEnabled          = "enabled"
 	fieldRequests         = "requests"
 	fieldPromptTokens     = "prompt_tokens"
@@ -40,6 +41,8 @@ func (r *Redis) Settings(ctx context.Context, channel string) (bots.ChannelSetti
 			s.SystemPrompt = &v
 		case fieldModel:
 			s.Model = &v
+		case fieldDigest:
+			s.Digest = &v
 		case fieldEnabled:
 			b, err := strconv.ParseBool(v)
 			if err != nil {
@@ -69,6 +72,7 @@ func (r *Redis) UpdateSettings(ctx context.Context, channel string, s bots.Chann
 	str(fieldLanguage, s.Language)
 	str(fieldSystemPrompt, s.SystemPrompt)
 	str(fieldModel, s.Model)
+	str(fieldDigest, s.Digest)
 	if s.Enabled != nil {
 		set[fieldEnabled] = strconv.FormatBool(*s.Enabled)
 	}

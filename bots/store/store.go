@@ -136,6 +136,7 @@ func mergeSettings(old, upd bots.ChannelSettings) bots.ChannelSettings {
 		SystemPrompt: nonZero(m.SystemPrompt),
 		Model:        nonZero(m.Model),
 		Enabled:      clone(m.Enabled),
+		Digest:       nonZero(m.Digest),
 	}
 }
 

@@ -248,8 +248,10 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 // recover waits until the adapters can post (at most a minute), then lets
-// the Engine finish the replies a crashed process left in the journal. A
-// failure is logged: the bot serves new questions either way.
+// the Engine finish the replies a crashed process left in the journal,
+// then runs the digest scheduler until ctx ends (a digest missed while
+// the process was down is posted now, once). A failure is logged: the
+// bot serves new questions either way.
 func (a *App) recover(ctx context.Context) {
 	convs := map[bots.Platform]bots.Conversations{}
 	ready := func() bool { return true }
@@ -274,13 +276,13 @@ func (a *App) recover(ctx context.Context) {
 	}
 	start := time.Now()
 	n, err := a.engine.Recover(ctx, convs)
-	if err != nil {
+	switch {
+	case err != nil:
 		a.log.Warn("recovering journaled replies failed", "err", err)
-		return
-	}
-	if n > 0 {
+	case n > 0:
 		a.log.Info("recovering journaled replies", "count", n, "took", time.Since(start).String())
 	}
+	_ = a.engine.RunDigests(ctx, convs) // returns when ctx ends
 }
 
 // Close releases the store and the listener; safe to call more than once.

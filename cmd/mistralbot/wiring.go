@@ -142,6 +142,9 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 			cs.Model = &ch.Model
 		}
 		cs.Enabled = ch.Enabled
+		if ch.Digest != "" {
+			cs.Digest = &ch.Digest // checked by engine.New
+		}
 		channels[id] = cs
 	}
 	return engine.Options{
@@ -173,7 +176,12 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 		ShutdownGrace:         cfg.Server.ShutdownGrace,
 		MaxPromptChars:        cfg.Bot.MaxPromptChars,
 		ReplicaID:             replicaID(cfg.Server.ReplicaID),
-		Logger:                log,
+		Summary: engine.SummaryOptions{
+			// config filled llm.price_* from the catalogue when unset.
+			InPerMTok: cfg.LLM.PriceInputPerMTok, OutPerMTok: cfg.LLM.PriceOutputPerMTok,
+			ConfirmUSD: cfg.Bot.SummaryConfirmUSD, MaxMessages: cfg.Bot.SummaryMaxMessages,
+		},
+		Logger: log,
 	}
 }
 
@@ -263,6 +271,7 @@ func slackOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, log 
 		LinkPreviews:       cfg.Bot.LinkPreviews,
 		CommandPrefix:      cfg.Slack.CommandPrefix,
 		TeamID:             cfg.Slack.TeamID,
+		ReducedReads:       cfg.Slack.ReadLimits == config.SlackReadNonMarketplace,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
 		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},

@@ -250,6 +250,10 @@ func (s *Server) routeWebhook(w http.ResponseWriter, r *http.Request, p []string
 		if in.Content != nil {
 			msg.Content = strings.TrimSpace(*in.Content)
 		}
+		if in.Components != nil {
+			// An edit with components replaces them; without, keeps them.
+			msg.Components = *in.Components
+		}
 		msg.Flags &^= 128
 		s.applyMentions(msg, in.AllowedMentions)
 		msg.EditedTimestamp = strptr(timestamp(time.Now()))

@@ -58,6 +58,8 @@ func bucketKey(method string, parts []string) (key string, strict bool) {
 		return "messages:" + parts[1], true
 	case len(parts) >= 3 && parts[0] == "webhooks":
 		return "webhook:" + parts[2], true
+	case len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages":
+		return "reads:" + parts[1], false // GET: Options.ReadLimit
 	}
 	// Like Discord, a route's bucket is per "major parameter": the
 	// channel, guild or webhook the path starts with keeps its id (the
@@ -81,7 +83,10 @@ func (s *Server) limitFor(key string, strict bool) *bucket {
 		h := fnv.New64a()
 		h.Write([]byte(kind))
 		b = &bucket{hash: fmt.Sprintf("%016x", h.Sum64()), limit: s.opts.BucketLimit, window: s.opts.BucketWindow}
-		if !strict {
+		switch {
+		case kind == "reads" && s.opts.ReadLimit > 0:
+			b.limit, b.window = s.opts.ReadLimit, s.opts.ReadWindow
+		case !strict:
 			b.limit, b.window = 50, time.Second
 		}
 		s.buckets[key] = b

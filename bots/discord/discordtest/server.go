@@ -35,6 +35,13 @@ type Options struct {
 	// Discord; tests shorten the window.
 	BucketLimit  int
 	BucketWindow time.Duration
+	// ReadLimit requests per ReadWindow are allowed on each channel's
+	// message reads (GET /channels/{id}/messages); 0 keeps the generous
+	// default of other routes (50 per second). Discord does not publish
+	// the figure: clients must follow the X-RateLimit-* headers, which the
+	// fake sends on every answer.
+	ReadLimit  int
+	ReadWindow time.Duration
 	// HeartbeatInterval is announced in HELLO (default 41.25 s).
 	HeartbeatInterval time.Duration
 	// MaxContent is the content limit in characters (default 2000).
@@ -139,6 +146,9 @@ func New(opts Options) *Server {
 	}
 	if opts.BucketWindow <= 0 {
 		opts.BucketWindow = 5 * time.Second
+	}
+	if opts.ReadLimit > 0 && opts.ReadWindow <= 0 {
+		opts.ReadWindow = 5 * time.Second
 	}
 	if opts.HeartbeatInterval <= 0 {
 		opts.HeartbeatInterval = 41250 * time.Millisecond

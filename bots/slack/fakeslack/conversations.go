@@ -63,12 +63,24 @@ func parseCursor(c string) (int, bool) {
 	return n, err == nil && n >= 0
 }
 
-func pageLimit(p url.Values, def int) int {
+func pageLimit(p url.Values, def, most int) int {
 	n, err := strconv.Atoi(p.Get("limit"))
 	if err != nil || n <= 0 {
-		return def
+		return min(def, most)
 	}
-	return min(n, 1000)
+	return min(n, most)
+}
+
+// pageMost is the largest page conversations.history/replies serve: 1000
+// (Slack's documented maximum), or 15 under the limits of commercially
+// distributed non-Marketplace apps ("The maximum and default for the
+// limit parameter has been reduced to 15 objects",
+// https://docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
+func (s *Server) pageMost() int {
+	if s.opts.NonMarketplace {
+		return 15
+	}
+	return 1000
 }
 
 // page cuts msgs at the cursor and returns the page plus the next cursor.
@@ -77,7 +89,7 @@ func (s *Server) page(msgs []*Message, p url.Values, def int) (map[string]any, b
 	if !valid {
 		return nil, false
 	}
-	limit := pageLimit(p, def)
+	limit := pageLimit(p, def, s.pageMost())
 	withMeta := p.Get("include_all_metadata") == "1" || p.Get("include_all_metadata") == "true"
 	var out []any
 	end := min(off+limit, len(msgs))
@@ -132,6 +144,9 @@ func (s *Server) conversationsHistory(p url.Values) apiResult {
 				continue
 			}
 			if latest := p.Get("latest"); latest != "" && (m.TS > latest || m.TS == latest && p.Get("inclusive") != "1" && p.Get("inclusive") != "true") {
+				continue
+			}
+			if oldest := p.Get("oldest"); oldest != "" && (m.TS < oldest || m.TS == oldest && p.Get("inclusive") != "1" && p.Get("inclusive") != "true") {
 				continue
 			}
 			msgs = append(msgs, m)
@@ -271,9 +286,10 @@ func (s *Server) NewTriggerID() string {
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var body struct {
-		Text            string `json:"text"`
-		ResponseType    string `json:"response_type"`
-		ReplaceOriginal bool   `json:"replace_original"`
+		Text            string           `json:"text"`
+		ResponseType    string           `json:"response_type"`
+		ReplaceOriginal bool             `json:"replace_original"`
+		Blocks          []map[string]any `json:"blocks"`
 	}
 	raw, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err == nil {
@@ -283,7 +299,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	known := s.responseURLs[id]
 	if known && err == nil {
 		s.responses = append(s.responses, Response{ID: id, Text: body.Text,
-			ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal})
+			ResponseType: body.ResponseType, ReplaceOriginal: body.ReplaceOriginal, Blocks: body.Blocks})
 	}
 	s.mu.Unlock()
 	switch {

@@ -62,6 +62,9 @@ type Response struct {
 	Text            string
 	ResponseType    string
 	ReplaceOriginal bool
+	// Blocks are the response's blocks (a button to click: pass
+	// Message{Channel: ..., Blocks: r.Blocks} to BlockAction).
+	Blocks []map[string]any
 }
 
 // Status is a recorded assistant.threads.setStatus or setTitle.

@@ -32,18 +32,21 @@ var (
 // after Slack's published tiers.
 func DefaultLimits() map[string]Limit {
 	return map[string]Limit{
-		"auth.test":                             Tier4,
-		"apps.connections.open":                 Tier1,
-		"chat.postMessage":                      PostMessage,
-		"chat.update":                           Tier3,
-		"chat.delete":                           Tier3,
-		"chat.postEphemeral":                    Tier4,
-		"chat.startStream":                      Tier2,
-		"chat.stopStream":                       Tier2,
-		"chat.appendStream":                     Tier4,
-		"conversations.replies":                 Tier3,
-		"conversations.history":                 Tier3,
-		"conversations.open":                    Tier3,
+		"auth.test":             Tier4,
+		"apps.connections.open": Tier1,
+		"chat.postMessage":      PostMessage,
+		"chat.update":           Tier3,
+		"chat.delete":           Tier3,
+		"chat.postEphemeral":    Tier4,
+		"chat.startStream":      Tier2,
+		"chat.stopStream":       Tier2,
+		"chat.appendStream":     Tier4,
+		"conversations.replies": Tier3,
+		"conversations.history": Tier3,
+		"conversations.open":    Tier3,
+		// "This method allows hundreds of requests per minute"
+		// (https://api.slack.com/methods/chat.getPermalink).
+		"chat.getPermalink":                     Tier4,
 		"users.info":                            Tier4,
 		"files.info":                            Tier4,
 		"assistant.threads.setStatus":           Tier4,
@@ -72,9 +75,17 @@ func (s *Server) Force429(method string, n int, retryAfter time.Duration) {
 	s.mu.Unlock()
 }
 
+// NonMarketplaceRead is conversations.history's and .replies' budget for a
+// non-Marketplace distributed app: "limited to 1 request per minute"
+// (https://docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
+var NonMarketplaceRead = Limit{PerMinute: 1, Burst: 1}
+
 func (s *Server) limitFor(method string) (Limit, bool) {
 	if l, found := s.opts.Limits[method]; found {
 		return l, l.PerMinute > 0
+	}
+	if s.opts.NonMarketplace && (method == "conversations.history" || method == "conversations.replies") {
+		return NonMarketplaceRead, true
 	}
 	l, found := DefaultLimits()[method]
 	return l, found

@@ -71,6 +71,12 @@ type Options struct {
 	// OmitTeam leaves the team field out of inner events, as Slack does
 	// on some of them: the app must take the workspace from the envelope.
 	OmitTeam bool
+	// NonMarketplace applies the limits Slack sets since 2025 for
+	// commercially distributed apps not approved for the Marketplace:
+	// conversations.history and conversations.replies at 1 request per
+	// minute, pages of at most 15 messages
+	// (https://docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
+	NonMarketplace bool
 	// AgentView makes the fake app an agent_view app: a
 	// setSuggestedPrompts call with thread_ts then silently fails (ok, but
 	// nothing is set), as Slack documents.
@@ -451,6 +457,7 @@ func (s *Server) methods() map[string]func(url.Values) apiResult {
 		"chat.stopStream":                       s.chatStopStream,
 		"conversations.replies":                 s.conversationsReplies,
 		"conversations.history":                 s.conversationsHistory,
+		"chat.getPermalink":                     s.chatGetPermalink,
 		"conversations.open":                    s.conversationsOpen,
 		"users.info":                            s.usersInfo,
 		"files.info":                            s.filesInfo,

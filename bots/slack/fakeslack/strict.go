@@ -26,6 +26,7 @@ var methodArgs = map[string]string{
 		"metadata mrkdwn parse reply_broadcast thread_ts unfurl_links unfurl_media username",
 	"chat.update":                           "channel ts text blocks attachments as_user file_ids link_names markdown_text metadata parse reply_broadcast",
 	"chat.delete":                           "channel ts as_user",
+	"chat.getPermalink":                     "channel message_ts",
 	"chat.postEphemeral":                    "channel user text blocks attachments as_user icon_emoji icon_url link_names markdown_text parse thread_ts username",
 	"chat.startStream":                      "channel thread_ts markdown_text recipient_team_id recipient_user_id unfurl_links unfurl_media",
 	"chat.appendStream":                     "channel ts markdown_text",
@@ -45,7 +46,7 @@ var (
 	boolArgs = map[string]bool{"as_user": true, "link_names": true, "mrkdwn": true, "reply_broadcast": true,
 		"unfurl_links": true, "unfurl_media": true, "include_all_metadata": true, "inclusive": true,
 		"include_locale": true, "prevent_creation": true, "return_im": true}
-	tsArgs  = map[string]bool{"ts": true, "thread_ts": true, "oldest": true, "latest": true}
+	tsArgs  = map[string]bool{"ts": true, "thread_ts": true, "oldest": true, "latest": true, "message_ts": true}
 	intArgs = map[string]bool{"limit": true, "count": true, "page": true}
 	tsRe    = regexp.MustCompile(`^\d{10}\.\d{6}$`)
 )
