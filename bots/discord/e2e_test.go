@@ -15,7 +15,10 @@ func TestMentionStartsThreadAndStreamsOneAnswer(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, harnessConfig{})
 	reply := "Use a loop that swaps s[i] and s[len(s)-1-i] until the middle." + strings.Repeat(" More words here.", 30)
-	h.llm.Script(llmtest.Scenario{Reply: reply, Delay: 2 * time.Millisecond})
+	// The first token comes late enough for the typing indicator to be
+	// sent before the answer begins (once it has, no typing call is made:
+	// reply.go), even on a busy machine.
+	h.llm.Script(llmtest.Scenario{Reply: reply, Delay: 2 * time.Millisecond, FirstDelay: 300 * time.Millisecond})
 	q := h.mention("how do I reverse a slice in Go?")
 
 	msgs := h.waitExact(q.ID, strings.TrimSpace(reply))
