@@ -140,6 +140,7 @@ type Engine struct {
 	inflight     inflight                          // controlled replies a Stop click can cancel (stop.go)
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
+	regen        *regenerations                    // answers a Regenerate click may replace (regenerate.go)
 }
 
 // New checks opts, fills defaults and returns an Engine; call Run to
@@ -246,6 +247,7 @@ func New(opts Options) (*Engine, error) {
 		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:        jr,
+		regen:     newRegenerations(opts.Now),
 	}, nil
 }
 

@@ -144,6 +144,7 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 		ent.Kind, ent.Target = kindTranslate, j.target
 	}
 	j.jr = &jobJournal{entry: ent, ready: make(chan struct{})}
+	j.seq = e.regen.next()
 	e.jr.track(ent.ID)
 	// Written in the background, overlapping the model request; settle
 	// waits for it. The goroutine is the job's: every path of the job
@@ -157,6 +158,7 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 		e.journalEnd(ctx, j, false)
 		return err
 	}
+	e.regen.queued(j.key, j.seq) // an older answer of the conversation is no longer the latest
 	// Queued means journaled: the caller (and a test counting entries, or
 	// a shutdown right after) finds the entry in the store once push
 	// returns. The worker does not wait for this: it may already be asking

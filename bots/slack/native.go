@@ -467,7 +467,7 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 		r.overflow(ctx, text, end)
 		return r.fallback.Finish(ctx, r.contText(text))
 	}
-	if err := r.stop(ctx, neutralizeMarkdown(text[len(r.sent):]), r.feedbackBlocks()...); err != nil {
+	if err := r.stop(ctx, neutralizeMarkdown(text[len(r.sent):]), r.feedbackBlocks(ctx)...); err != nil {
 		r.continueAt(ctx, text, r.goneOr(err, len(r.sent)))
 		return r.fallback.Finish(ctx, r.contText(text))
 	}
