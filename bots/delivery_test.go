@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"mistralbot/bots"
 	"testing"
 	"time"
+
+	"mistralbot/bots"
 )
 
 // classified is an error an adapter classified.

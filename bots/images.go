@@ -33,6 +33,10 @@ const (
 	RefusedUnsupported
 	// RefusedUnreadable: the download failed, or the bytes do not decode.
 	RefusedUnreadable
+	// RefusedEncrypted: a password-protected document.
+	RefusedEncrypted
+	// RefusedNoText: a document without text, such as a scanned PDF.
+	RefusedNoText
 )
 
 // FileLimits bound what an adapter reads from one attached file.
@@ -105,6 +109,10 @@ func refusalOf(err error) FileRefusal {
 		return RefusedTooBig
 	case media.Unsupported:
 		return RefusedUnsupported
+	case media.Encrypted:
+		return RefusedEncrypted
+	case media.NoText:
+		return RefusedNoText
 	}
 	return RefusedUnreadable
 }

@@ -8,7 +8,7 @@ import (
 // full; the reply has then been finished with the localized busy notice.
 var ErrBusy = errors.New("engine: queue full")
 
-// ErrStopped is returned by HandleMessage, Answer and TranslateMessage once
+// ErrStopped is returned by Dispatch, Answer and TranslateMessage once
 // the Engine's Run context has ended: the engine takes no new work.
 var ErrStopped = errors.New("engine: stopped")
 

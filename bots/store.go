@@ -116,23 +116,34 @@ type MultiClaimer interface {
 	ClaimAll(ctx context.Context, keys []string, ttl time.Duration) (bool, error)
 }
 
-// Store keeps channel settings, usage counters, event dedupe claims, rate
-// windows and the reply journal. Implementations: store.Memory, store.Bolt,
-// store.Redis. Every method may block on I/O and returns wrapped errors
-// naming the operation.
-type Store interface {
+// The store behind the Engine is declared by role, so that each part of
+// the Engine (and a test's fake) names only what it uses. Every method
+// may block on I/O and returns wrapped errors naming the operation;
+// ErrStoreUnavailable is wrapped when the backend is lost.
+
+// SettingsStore keeps channel settings overrides (/lang, /prompt, ...).
+type SettingsStore interface {
 	// Settings returns the stored overrides of a channel (zero if none).
 	Settings(ctx context.Context, channel string) (ChannelSettings, error)
 	// UpdateSettings merges s over the stored overrides of channel. To clear
 	// a string field, set it to a pointer to "". Enabled, when set, is stored
 	// as given (false disables the channel).
 	UpdateSettings(ctx context.Context, channel string, s ChannelSettings) error
+}
+
+// UsageStore keeps the usage counters limits and /usage read.
+type UsageStore interface {
 	// AddUsage adds one request and its tokens and cost to the day and month
 	// counters of the channel, the user and the whole bot, atomically, in
 	// one round trip.
 	AddUsage(ctx context.Context, r UsageRecord) error
 	// Usage returns the totals of a scope for a Day or Month period.
 	Usage(ctx context.Context, scope UsageScope, id string, p Period) (UsageTotals, error)
+}
+
+// Claimer keeps short-lived atomic counters: delivery dedupe claims and
+// rate windows, shared by the replicas.
+type Claimer interface {
 	// Claim atomically records key and returns true for the first caller;
 	// later callers get false until ttl has passed.
 	Claim(ctx context.Context, key string, ttl time.Duration) (bool, error)
@@ -140,12 +151,26 @@ type Store interface {
 	// at now truncated to window, allowing limit events per window. It
 	// returns whether this event is allowed and when the window resets.
 	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error)
+}
+
+// JournalStore keeps the reply journal and the replicas' heartbeats.
+type JournalStore interface {
 	// Journal stores or replaces a journal entry.
 	Journal(ctx context.Context, e JournalEntry) error
 	// Unjournal removes a journal entry; removing a missing one is no error.
 	Unjournal(ctx context.Context, id string) error
 	// Journaled lists every journal entry.
 	Journaled(ctx context.Context) ([]JournalEntry, error)
+}
+
+// Store is every role in one backend: what cmd/mistralbot opens and the
+// Engine is given. Implementations: store.Memory, store.Bolt,
+// store.Redis, all run through one contract suite (bots/store).
+type Store interface {
+	SettingsStore
+	UsageStore
+	Claimer
+	JournalStore
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error
 	// Close releases the store.

@@ -1,11 +1,12 @@
 package config
 
 import (
-	"mistralbot/llm"
 	"net/textproto"
 	"slices"
 	"strings"
 	"time"
+
+	"mistralbot/llm"
 )
 
 // DefaultSystemPrompt is bot.system_prompt's default. The Engine adds the

@@ -16,11 +16,21 @@ import (
 	"time"
 
 	"mistralbot/bots"
-	"mistralbot/bots/engine"
 )
 
 // maxLine bounds one input line (a pasted file fits).
 const maxLine = 1 << 20
+
+// Engine is what the console needs from the Engine (bots/engine).
+type Engine interface {
+	// Dispatch decides on a message and queues its answer.
+	Dispatch(ctx context.Context, conv bots.Conversations, msg bots.Message) (bots.Disposition, error)
+	// Command runs a slash command; Answer streams a command's Ask.
+	Command(ctx context.Context, conv bots.Conversations, cmd bots.Command) bots.Response
+	Answer(ctx context.Context, ask *bots.Ask, reply bots.Reply) error
+	// Forget drops what the Engine remembers of a conversation.
+	Forget(key bots.ConversationKey)
+}
 
 // Options configure a Console.
 type Options struct {
@@ -28,7 +38,7 @@ type Options struct {
 	In  io.Reader
 	Out io.Writer
 	// Engine answers; its Run must be running for messages to be answered.
-	Engine *engine.Engine
+	Engine Engine
 	// Prompt shows "> " before each line (interactive terminals).
 	Prompt bool
 	// UserName is how the user appears in the conversation (default "you").

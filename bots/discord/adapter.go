@@ -21,10 +21,10 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
-	"mistralbot/bots/engine"
 )
 
-// Engine is what the adapter needs from bots.Engine.
+// Engine is what the adapter needs from the Engine (bots/engine); Stopper
+// and Rater are its optional capabilities.
 type Engine interface {
 	Dispatch(ctx context.Context, conv bots.Conversations, msg bots.Message) (bots.Disposition, error)
 	Command(ctx context.Context, conv bots.Conversations, cmd bots.Command) bots.Response
@@ -32,8 +32,6 @@ type Engine interface {
 	TranslateMessage(ctx context.Context, conv bots.Conversations, msg bots.Message, target string) error
 	ClaimDelivery(ctx context.Context, key string) bool
 }
-
-var _ Engine = (*engine.Engine)(nil)
 
 // Options configure an Adapter. Token is required; the rest have defaults.
 type Options struct {

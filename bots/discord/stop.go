@@ -10,7 +10,6 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 
 	"mistralbot/bots"
-	"mistralbot/bots/engine"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/pace"
 	"mistralbot/bots/stream"
@@ -26,20 +25,18 @@ const stopPrefix = "mistralbot_stop:"
 const feedbackPrefix = "mistralbot_fb:"
 
 // Rater is the Engine's Feedback, an optional capability of
-// Options.Engine (bots.Engine has it).
+// Options.Engine (bots/engine's has it).
 type Rater interface {
 	Feedback(ctx context.Context, p bots.Platform, replyID, userID string, up bool) (bots.FeedbackResult, error)
 }
 
 // Stopper is the Engine's Stop, an optional capability of Options.Engine
-// (bots.Engine has it): without it no Stop button is shown.
+// (bots/engine's has it): without it no Stop button is shown.
 type Stopper interface {
 	Stop(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.StopResult, error)
 }
 
 var (
-	_ Stopper            = (*engine.Engine)(nil)
-	_ Rater              = (*engine.Engine)(nil)
 	_ stream.RatingSink  = (*controlSink)(nil)
 	_ bots.Rateable      = (*reply)(nil)
 	_ stream.ControlSink = (*controlSink)(nil)

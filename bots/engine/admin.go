@@ -109,7 +109,7 @@ func (e *Engine) usageReport(ctx context.Context, msg bots.Message, lang string)
 		{bots.ScopeUser, user, bots.Day(now)}, {bots.ScopeUser, user, bots.Month(now)},
 		{bots.ScopeChannel, channel, bots.Day(now)}, {bots.ScopeChannel, channel, bots.Month(now)},
 	} {
-		t, err := e.opts.Store.Usage(ctx, q.scope, q.id, q.p)
+		t, err := e.stores.usage.Usage(ctx, q.scope, q.id, q.p)
 		if err != nil {
 			e.log.WarnContext(ctx, "usage read failed", "id", q.id, "period", q.p, "err", err)
 		}

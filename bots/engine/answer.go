@@ -66,32 +66,12 @@ func (e *Engine) process(work context.Context, j *job) {
 		// The old answer's job ran before this one in the lane.
 		j.regen, _ = e.regen.settled(j.regenFrom)
 	}
-	in := promptInput{settings: set, platform: j.msg.Key.Platform, now: e.now()}
-	switch j.kind {
-	case jobMessage:
-		in.turns = e.history(ctx, j.conv, j.msg)
-		if j.recovered() || j.regenerating {
-			in.turns = withoutMessages(in.turns, j.reopenIDs())
-		}
-	case jobAsk:
-		in.turns = []bots.Turn{j.ask.Turn}
-		in.task, in.answerIn = j.ask.Task, j.ask.AnswerIn
-	case jobTranslate:
-		in.turns = []bots.Turn{{Role: bots.UserTurn, Text: j.msg.Text}}
-		in.task, in.answerIn = translateTask(j.target), j.target
-	}
+	in := e.promptInput(ctx, j, set)
 	reply := j.reply
 	expired := j.recovered() && j.jr.expired
 	p := e.buildPrompt(in)
 	plan := e.newPlan(in, p)
-	temp := e.opts.Temperature
-	req := bots.ModelRequest{
-		Model:       set.Model,
-		Messages:    p.messages,
-		Temperature: &temp,
-		MaxTokens:   p.maxTokens,
-		User:        anonymize(bots.UserID(j.msg.Key.Platform, j.msg.UserID)),
-	}
+	req := e.request(set, p, j.msg)
 	// The model request's own context: a Stop click cancels it (stop.go),
 	// not the reply, which still delivers the text so far.
 	lctx, lcancel := context.WithCancelCause(ctx)
@@ -126,23 +106,10 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	reply = e.journaled(j, reply)
 	if expired {
-		// Asked too long ago for an answer to make sense now.
-		err := e.finish(ctx, reply, e.tr(lang, i18n.Interrupted))
-		e.journalEnd(work, j, undelivered(work, err))
-		e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeInterrupted, Queued: start.Sub(j.queued)})
+		e.expire(work, ctx, j, reply, lang, start)
 		return
 	}
-	var notes []string
-	if p.dropped > 0 {
-		notes = append(notes, e.tr(lang, i18n.HistoryTrimmed, p.dropped))
-	}
-	// The asker learns which of their files the model saw only in part.
-	for _, a := range in.turns[len(in.turns)-1].Attachments {
-		if a.Truncated {
-			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
-		}
-	}
-	notes = append(notes, e.fileNotes(lang, in.turns[len(in.turns)-1], p)...)
+	notes := e.questionNotes(lang, in, p)
 	var usage bots.Usage
 	release := e.controlled(base, j.msg, lcancel)
 	plan.beforeFinish = func(g generated) {
@@ -161,42 +128,112 @@ func (e *Engine) process(work context.Context, j *job) {
 	// platform for a reason that may pass (shutdown, the platform down or
 	// rate limiting): another attempt completes it.
 	e.journalEnd(work, j, undelivered(work, g.finishErr))
-
 	if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
-		switch {
-		case j.recovered() || j.regenerating:
-			// The fetched history holds the partial (or replaced) answer:
-			// fetch again.
-			if j.kind != jobTranslate {
-				e.joined.Put(j.key, struct{}{})
-			}
-			e.histories.Remove(j.key)
-		case j.kind == jobMessage:
-			e.joined.Put(j.key, struct{}{})
-			e.addReply(j.key, j.msg.ID, bots.Turn{Role: bots.BotTurn, Text: g.text})
-		case j.kind == jobAsk:
-			// A command run inside a thread joins it. Where the answer
-			// lands is the adapter's choice; the next fetch will tell.
-			e.joined.Put(j.key, struct{}{})
-			e.histories.Remove(j.key)
-		case j.kind == jobTranslate:
-			// A translation is a service, not joining the discussion: the
-			// people talking there are not followed up.
-			e.histories.Remove(j.key)
-		}
-	}
-	var visible time.Duration // first token to first text on the platform
-	if fp, ok := base.(bots.FirstPoster); ok && !g.firstTokenAt.IsZero() {
-		if at := fp.FirstPost(); at.After(g.firstTokenAt) {
-			visible = at.Sub(g.firstTokenAt)
-		}
+		e.remember(j, g.text)
 	}
 	e.done(bots.ReplyStats{
 		Platform: j.key.Platform, Outcome: g.outcome, Model: g.result.Model, Usage: usage,
 		ErrorCode: g.code,
 		Queued:    start.Sub(j.queued), FirstToken: g.result.FirstToken, Total: time.Since(j.queued),
-		EventToFirstCall: firstCall, FirstVisible: visible,
+		EventToFirstCall: firstCall, FirstVisible: visibleAfter(base, g.firstTokenAt),
 	})
+}
+
+// expire finishes a recovered reply asked too long ago for an answer to
+// make sense now: the "interrupted" notice.
+func (e *Engine) expire(work, ctx context.Context, j *job, reply bots.Reply, lang string, start time.Time) {
+	err := e.finish(ctx, reply, e.tr(lang, i18n.Interrupted))
+	e.journalEnd(work, j, undelivered(work, err))
+	e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeInterrupted, Queued: start.Sub(j.queued)})
+}
+
+// promptInput gathers what the prompt of j is built from: the thread's
+// history for a message (without a recovered reply's own partial
+// answer), the command's question, or the text to translate.
+func (e *Engine) promptInput(ctx context.Context, j *job, set bots.Settings) promptInput {
+	in := promptInput{settings: set, platform: j.msg.Key.Platform, now: e.now()}
+	switch j.kind {
+	case jobMessage:
+		in.turns = e.history(ctx, j.conv, j.msg)
+		if j.recovered() || j.regenerating {
+			in.turns = withoutMessages(in.turns, j.reopenIDs())
+		}
+	case jobAsk:
+		in.turns = []bots.Turn{j.ask.Turn}
+		in.task, in.answerIn = j.ask.Task, j.ask.AnswerIn
+	case jobTranslate:
+		in.turns = []bots.Turn{{Role: bots.UserTurn, Text: j.msg.Text}}
+		in.task, in.answerIn = translateTask(j.target), j.target
+	}
+	return in
+}
+
+// request is the model request of prompt p, asked by msg's author.
+func (e *Engine) request(set bots.Settings, p prompt, msg bots.Message) bots.ModelRequest {
+	temp := e.opts.Temperature
+	return bots.ModelRequest{
+		Model:       set.Model,
+		Messages:    p.messages,
+		Temperature: &temp,
+		MaxTokens:   p.maxTokens,
+		User:        anonymize(bots.UserID(msg.Key.Platform, msg.UserID)),
+	}
+}
+
+// questionNotes are the notices the answer ends with whatever the model
+// says: history trimmed, files the model saw only in part or not at all.
+func (e *Engine) questionNotes(lang string, in promptInput, p prompt) []string {
+	var notes []string
+	if p.dropped > 0 {
+		notes = append(notes, e.tr(lang, i18n.HistoryTrimmed, p.dropped))
+	}
+	question := in.turns[len(in.turns)-1]
+	for _, a := range question.Attachments {
+		if a.Truncated {
+			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
+		}
+	}
+	return append(notes, e.fileNotes(lang, question, p)...)
+}
+
+// remember updates what the Engine knows of the conversation after a
+// complete answer: the thread is joined (but for translations), and the
+// cached history gains the answer or is dropped to be fetched again.
+func (e *Engine) remember(j *job, text string) {
+	switch {
+	case j.recovered() || j.regenerating:
+		// The fetched history holds the partial (or replaced) answer:
+		// fetch again.
+		if j.kind != jobTranslate {
+			e.joined.Put(j.key, struct{}{})
+		}
+		e.histories.Remove(j.key)
+	case j.kind == jobMessage:
+		e.joined.Put(j.key, struct{}{})
+		e.addReply(j.key, j.msg.ID, bots.Turn{Role: bots.BotTurn, Text: text})
+	case j.kind == jobAsk:
+		// A command run inside a thread joins it. Where the answer
+		// lands is the adapter's choice; the next fetch will tell.
+		e.joined.Put(j.key, struct{}{})
+		e.histories.Remove(j.key)
+	case j.kind == jobTranslate:
+		// A translation is a service, not joining the discussion: the
+		// people talking there are not followed up.
+		e.histories.Remove(j.key)
+	}
+}
+
+// visibleAfter is the time from the first token to the first text on the
+// platform, when the reply tells it (bots.FirstPoster); 0 when unknown.
+func visibleAfter(reply bots.Reply, firstToken time.Time) time.Duration {
+	fp, ok := reply.(bots.FirstPoster)
+	if !ok || firstToken.IsZero() {
+		return 0
+	}
+	if at := fp.FirstPost(); at.After(firstToken) {
+		return at.Sub(firstToken)
+	}
+	return 0
 }
 
 // generated is what generate produced.
@@ -233,37 +270,8 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req
 	if err == nil {
 		g.started = true
 		defer st.Close()
-		var b strings.Builder
-		updateFailed := false
-		for {
-			var d string
-			d, err = st.Next()
-			if d != "" {
-				if g.firstTokenAt.IsZero() {
-					g.firstTokenAt = time.Now()
-				}
-				if appendCapped(&b, d, e.opts.MaxReplyBytes) {
-					// A runaway model: the request ends now, not once
-					// the final text is delivered; the answer ends with
-					// the length notice.
-					st.Close()
-					err = errReplyCap
-				}
-				if uerr := reply.Update(ctx, b.String()); uerr != nil && !updateFailed {
-					// Finish still delivers the text; log the first failure only.
-					updateFailed = true
-					e.log.WarnContext(ctx, "reply update failed", "err", uerr)
-				}
-			}
-			if err != nil {
-				break
-			}
-		}
-		g.text = b.String()
+		g.text, g.firstTokenAt, err = e.read(ctx, st, reply)
 		g.result = st.Result()
-		if errors.Is(err, io.EOF) {
-			err = nil
-		}
 	}
 	final := g.text
 	switch {
@@ -330,6 +338,41 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req
 	return g
 }
 
+// read streams the model's text into reply until the stream ends (nil
+// error at its normal end) or the reply cap cuts it (errReplyCap).
+func (e *Engine) read(ctx context.Context, st bots.TokenStream, reply bots.Reply) (text string, firstToken time.Time, err error) {
+	var b strings.Builder
+	updateFailed := false
+	for {
+		var d string
+		d, err = st.Next()
+		if d != "" {
+			if firstToken.IsZero() {
+				firstToken = time.Now()
+			}
+			if appendCapped(&b, d, e.opts.MaxReplyBytes) {
+				// A runaway model: the request ends now, not once the
+				// final text is delivered; the answer ends with the
+				// length notice.
+				st.Close()
+				err = errReplyCap
+			}
+			if uerr := reply.Update(ctx, b.String()); uerr != nil && !updateFailed {
+				// Finish still delivers the text; log the first failure only.
+				updateFailed = true
+				e.log.WarnContext(ctx, "reply update failed", "err", uerr)
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil
+	}
+	return b.String(), firstToken, err
+}
+
 // withNotes appends notices after the text. Notices go at the end so that
 // the streamed text is a prefix of the final one (no jump when the last
 // edit lands) and the first visible words are the answer itself. This
@@ -385,87 +428,9 @@ func (e *Engine) interrupt(ctx context.Context, j *job) {
 	e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeInterrupted, Queued: time.Since(j.queued)})
 }
 
-// recordUsage stores one reply's usage in one call. A store error never
-// costs the answer (already delivered): the record is kept for one retry
-// at the next heartbeat (usage.go), and logged with its figures.
-func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage) {
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-		defer cancel()
-	}
-	r := bots.UsageRecord{
-		Channel: settingsID(msg), User: bots.UserID(msg.Key.Platform, msg.UserID),
-		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
-		CostUSD: u.CostUSD, Time: e.now(),
-	}
-	if err := e.opts.Store.AddUsage(ctx, r); err != nil {
-		if !e.unsaved.keep(r) {
-			e.usageLost(ctx, r, err)
-			return
-		}
-		e.log.WarnContext(ctx, "usage not recorded; retried at the next heartbeat", "channel", r.Channel, "user", r.User,
-			"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD, "err", err)
-	}
-}
-
-// settleUsage works out one reply's usage (estimated when the provider
-// sent none) and records it; calibrating the estimate against the
-// provider's counts is the completer's (it alone sees them whole). It runs before the final text is delivered (see
-// answerPlan.beforeFinish), so /usage asked right after an answer counts
-// it.
-func (e *Engine) settleUsage(ctx context.Context, msg bots.Message, p prompt, g generated) bots.Usage {
-	usage := g.result.Usage
-	if g.started && usage.Total() == 0 {
-		usage = bots.Usage{PromptTokens: p.tokens, CompletionTokens: e.tokens.EstimateTokens(g.text), Estimated: true}
-	}
-	if usage.Total() > 0 {
-		e.recordUsage(ctx, msg, usage)
-	}
-	return usage
-}
-
 // anonymize turns a user id into the opaque id sent to the provider for
 // abuse tracking: stable per user, not the platform id itself.
 func anonymize(id string) string {
 	sum := sha256.Sum256([]byte("mistralbot:" + id))
 	return hex.EncodeToString(sum[:8])
-}
-
-// earlyStream is a model request started while the reply is being opened.
-type earlyStream struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	st     bots.TokenStream
-	err    error
-}
-
-// startStream asks the model in the background; get or discard ends it.
-func (e *Engine) startStream(ctx context.Context, req bots.ModelRequest, plan *answerPlan) *earlyStream {
-	ctx, cancel := context.WithCancel(ctx)
-	es := &earlyStream{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(es.done)
-		es.st, es.err = plan.stream(ctx, req)
-	}()
-	return es
-}
-
-// get waits for the request's answer to start.
-func (es *earlyStream) get() (bots.TokenStream, error) {
-	<-es.done
-	return es.st, es.err
-}
-
-// discard cancels the request (the reply could not be opened) and waits
-// for it to end. Safe on nil.
-func (es *earlyStream) discard() {
-	if es == nil {
-		return
-	}
-	es.cancel()
-	<-es.done
-	if es.st != nil {
-		es.st.Close()
-	}
 }

@@ -12,10 +12,12 @@ import (
 	"mistralbot/bots/i18n"
 )
 
-// Dispatch is HandleMessage reporting what it did: every message that is
-// Queued or Notified gets exactly one reply opened through conv and
-// finished. It returns ErrStopped once Run has ended, and the platform
-// error when a notice could not be delivered.
+// Dispatch decides whether msg gets an answer (mention, DM, follow-up in
+// a thread the bot joined), deduplicates it, checks allow-lists and
+// limits, queues the answer and reports what it did: every message that
+// is Queued or Notified gets exactly one reply opened through conv and
+// finished. It returns quickly. It returns ErrStopped once Run has ended,
+// and the platform error when a notice could not be delivered.
 func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots.Message) (d bots.Disposition, err error) {
 	if e.stopped.Load() {
 		return bots.Ignored, bots.ErrStopped
@@ -142,7 +144,7 @@ func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 		return all
 	}
 	for _, k := range keys {
-		ok, err := e.opts.Store.Claim(ctx, k, e.opts.DedupeTTL)
+		ok, err := e.stores.claims.Claim(ctx, k, e.opts.DedupeTTL)
 		if err != nil {
 			e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", k, "err", err)
 			continue

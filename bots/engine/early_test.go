@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
-	"mistralbot/bots/engine"
+	"mistralbot/bots/journal"
 	"mistralbot/bots/store"
 	"mistralbot/llm/llmtest"
 )
@@ -79,7 +79,7 @@ type journalGate struct {
 }
 
 func (g *journalGate) Journal(ctx context.Context, e bots.JournalEntry) error {
-	if e.State == engine.JournalQueued && !g.journaled.Load() {
+	if e.State == journal.Queued && !g.journaled.Load() {
 		deadline := time.Now().Add(5 * time.Second)
 		for len(g.srv.Requests()) == 0 && time.Now().Before(deadline) {
 			time.Sleep(2 * time.Millisecond)

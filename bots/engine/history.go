@@ -2,8 +2,9 @@ package engine
 
 import (
 	"context"
-	"mistralbot/bots"
 	"slices"
+
+	"mistralbot/bots"
 )
 
 // The thread history cache. The platform is the source of truth, but

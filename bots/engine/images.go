@@ -12,6 +12,10 @@ func refusalKey(r bots.FileRefusal) i18n.Key {
 		return i18n.FileTooBig
 	case bots.RefusedUnsupported:
 		return i18n.FileUnsupported
+	case bots.RefusedEncrypted:
+		return i18n.FileEncrypted
+	case bots.RefusedNoText:
+		return i18n.FileNoText
 	}
 	return i18n.FileUnreadable
 }

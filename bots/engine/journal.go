@@ -2,91 +2,24 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"mistralbot/bots"
 	"slices"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"mistralbot/bots"
+	"mistralbot/bots/journal"
 )
 
-// The reply journal. Every accepted question is written to the store
-// before it is queued (State JournalQueued) and rewritten when its answer's
-// messages appear (JournalOpen, with their ids): at most one write per new
-// platform message, never per token, done off the model's stream. The entry is removed once the final
-// text is delivered. What a killed process leaves behind is finished by
-// Recover, in this process or another replica.
-//
-// Which entries are orphans is told by heartbeats: each running Engine
-// rewrites a JournalAlive entry every HeartbeatInterval. An entry whose
-// owner's heartbeat is missing or stale, or comes from another incarnation
-// (the replica restarted), is recovered; a live owner's entries are never
-// touched, however long its queue. Store errors never hold a reply up:
-// writes are bounded by journalTimeout, and after a failure journaling
-// pauses for journalPause (the reply goes on, unrecoverable).
-
-// Journal entry states.
-const (
-	// JournalQueued: the question is accepted, nothing is posted yet.
-	JournalQueued = "queued"
-	// JournalOpen: the answer is being written into Placeholder.
-	JournalOpen = "open"
-	// JournalAlive marks a heartbeat entry (ID "replica:"+Owner), not a
-	// reply.
-	JournalAlive = "alive"
-)
-
-// Entry kinds (JournalEntry.Kind).
-const (
-	kindAsk       = "ask"
-	kindTranslate = "translate"
-)
-
-const (
-	// journalTimeout bounds one journal call.
-	journalTimeout = 2 * time.Second
-	// journalPause is how long journaling stops after a failed write, so a
-	// store outage costs one timeout, not one per message.
-	journalPause = 10 * time.Second
-	// heartbeatMisses is how many heartbeat intervals a replica may miss
-	// before its replies are taken over.
-	heartbeatMisses = 6
-	// beatPrefix starts the id of a heartbeat entry.
-	beatPrefix = "replica:"
-)
-
-// errJournalPaused is returned while journaling is paused.
-var errJournalPaused = errors.New("engine: journal paused after a store error")
-
-// journal is the Engine's side of the reply journal.
-type journal struct {
-	incarnation string
-	seq         atomic.Uint64
-	pausedUntil atomic.Int64 // unix nanoseconds
-
-	mu sync.Mutex
-	// inflight holds the entries of replies this Engine is producing;
-	// leftover those it finished but could not remove yet (retried with
-	// each heartbeat). Recover skips every entry of this incarnation.
-	inflight map[string]struct{}
-	leftover map[string]struct{}
-	// convs is what Recover was given; later passes reuse it.
-	convs map[bots.Platform]bots.Conversations
-
-	pass sync.Mutex // one recovery pass at a time
-}
-
-func newJournal() (*journal, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, err
-	}
-	return &journal{incarnation: hex.EncodeToString(b[:]),
-		inflight: map[string]struct{}{}, leftover: map[string]struct{}{}}, nil
-}
+// The reply journal, the Engine's side (the store's side, heartbeats and
+// orphan detection are bots/journal). Every accepted question is written
+// to the store before it is queued (journal.Queued) and rewritten when
+// its answer's messages appear (journal.Open, with their ids): at most
+// one write per new platform message, never per token, done off the
+// model's stream. The entry is removed once the final text is delivered.
+// What a killed process leaves behind is finished by Recover, in this
+// process or another replica.
 
 // jobJournal is a job's journal entry and what was written of it.
 type jobJournal struct {
@@ -118,34 +51,21 @@ func (jr *jobJournal) settle() {
 // recovered reports whether j finishes a reply of an earlier process.
 func (j *job) recovered() bool { return j.jr != nil && j.jr.recovered }
 
-// owner is this Engine's name in journal entries.
-func (e *Engine) owner() string {
-	if e.opts.ReplicaID != "" {
-		return e.opts.ReplicaID
-	}
-	return e.jr.incarnation
-}
-
 // push journals j and queues it, and returns once the entry's first write
 // is over (stored, or failed and logged); a job that could not be queued
 // leaves the journal (its caller tells the asker).
 func (e *Engine) push(ctx context.Context, j *job) error {
-	ent := bots.JournalEntry{
-		ID:  "reply:" + e.jr.incarnation + ":" + strconv.FormatUint(e.jr.seq.Add(1), 10),
-		Key: j.key, Message: j.msg, State: JournalQueued,
-		Owner: e.owner(), Incarnation: e.jr.incarnation, Started: e.now(),
-	}
+	ent := e.jr.NewEntry(j.key, j.msg)
 	switch j.kind {
 	case jobAsk:
 		cmd := j.ask.Cmd
 		cmd.Msg = bots.Message{} // it is the entry's Message
-		ent.Kind, ent.Command = kindAsk, &cmd
+		ent.Kind, ent.Command = journal.KindAsk, &cmd
 	case jobTranslate:
-		ent.Kind, ent.Target = kindTranslate, j.target
+		ent.Kind, ent.Target = journal.KindTranslate, j.target
 	}
 	j.jr = &jobJournal{entry: ent, ready: make(chan struct{})}
 	j.seq = e.regen.next()
-	e.jr.track(ent.ID)
 	// Written in the background, overlapping the model request; settle
 	// waits for it. The goroutine is the job's: every path of the job
 	// settles before it ends.
@@ -179,15 +99,11 @@ func (e *Engine) journalStore(ctx context.Context, j *job) {
 	if jr == nil || jr.off {
 		return
 	}
-	if e.journalPaused() {
+	if err := e.jr.Write(ctx, jr.entry); err != nil {
 		jr.off = true
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
-	defer cancel()
-	if err := e.opts.Store.Journal(ctx, jr.entry); err != nil {
-		jr.off = true
-		e.pauseJournal()
+		if errors.Is(err, journal.ErrPaused) {
+			return
+		}
 		e.log.WarnContext(ctx, "reply not journaled: a crash now would leave it unfinished",
 			"key", jr.entry.Key.String(), "journal_id", jr.entry.ID, "err", err)
 	}
@@ -201,7 +117,7 @@ func (e *Engine) journalIDs(ctx context.Context, j *job, r bots.MessageIDs) (som
 	if len(ids) == 0 || slices.Equal(ids, j.jr.written) {
 		return len(ids) > 0
 	}
-	j.jr.entry.Placeholder, j.jr.entry.State, j.jr.written = ids, JournalOpen, ids
+	j.jr.entry.Placeholder, j.jr.entry.State, j.jr.written = ids, journal.Open, ids
 	e.journalWrite(ctx, j)
 	return true
 }
@@ -234,7 +150,7 @@ func (e *Engine) journalEnd(ctx context.Context, j *job, keep bool) {
 	j.jr.settle()
 	id := j.jr.entry.ID
 	if keep {
-		e.jr.untrack(id)
+		e.jr.Untrack(id)
 		if e.redeliver(j) {
 			e.log.WarnContext(ctx, "reply not delivered; this process tries it again", "key", j.key.String(), "journal_id", id,
 				"in", redeliverDelay(j.jr.redelivered))
@@ -243,50 +159,10 @@ func (e *Engine) journalEnd(ctx context.Context, j *job, keep bool) {
 		e.log.WarnContext(ctx, "reply left in the journal for recovery", "key", j.key.String(), "journal_id", id)
 		return
 	}
-	if err := e.unjournal(ctx, id); err != nil {
-		// Recovering it would answer a second time: keep retrying.
-		e.jr.leave(id)
+	if err := e.jr.End(ctx, id); err != nil {
+		// Recovering it would answer a second time: the upkeep retries.
 		e.log.WarnContext(ctx, "finished reply not removed from the journal; retrying", "journal_id", id, "err", err)
-		return
 	}
-	e.jr.untrack(id)
-}
-
-func (e *Engine) unjournal(ctx context.Context, id string) error {
-	if e.journalPaused() {
-		return errJournalPaused
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journalTimeout)
-	defer cancel()
-	if err := e.opts.Store.Unjournal(ctx, id); err != nil {
-		e.pauseJournal()
-		return err
-	}
-	return nil
-}
-
-func (e *Engine) journalPaused() bool { return time.Now().UnixNano() < e.jr.pausedUntil.Load() }
-
-func (e *Engine) pauseJournal() { e.jr.pausedUntil.Store(time.Now().Add(journalPause).UnixNano()) }
-
-func (jr *journal) track(id string) {
-	jr.mu.Lock()
-	jr.inflight[id] = struct{}{}
-	jr.mu.Unlock()
-}
-
-func (jr *journal) untrack(id string) {
-	jr.mu.Lock()
-	delete(jr.inflight, id)
-	delete(jr.leftover, id)
-	jr.mu.Unlock()
-}
-
-func (jr *journal) leave(id string) {
-	jr.mu.Lock()
-	delete(jr.inflight, id)
-	jr.leftover[id] = struct{}{}
-	jr.mu.Unlock()
 }
 
 // journalPoll is how often the replies in flight have their message ids

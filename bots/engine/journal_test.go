@@ -14,6 +14,7 @@ import (
 	"mistralbot/bots/engine"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/journal"
 	"mistralbot/bots/store"
 	"mistralbot/bots/stream"
 	"mistralbot/llm"
@@ -177,7 +178,7 @@ type countingStore struct {
 }
 
 func (s *countingStore) Journal(ctx context.Context, e bots.JournalEntry) error {
-	if e.State != engine.JournalAlive {
+	if e.State != journal.Alive {
 		s.writes.Add(1)
 		if s.failJournal.Load() {
 			return fmt.Errorf("test store: journal: %w", bots.ErrStoreUnavailable)
@@ -202,7 +203,7 @@ func replies(t *testing.T, st bots.Store) []bots.JournalEntry {
 	}
 	var out []bots.JournalEntry
 	for _, e := range all {
-		if e.State != engine.JournalAlive {
+		if e.State != journal.Alive {
 			out = append(out, e)
 		}
 	}
@@ -259,7 +260,7 @@ func TestJournalFollowsAReply(t *testing.T) {
 	}
 	waitFor(t, func() bool {
 		e := replies(t, cs)
-		return len(e) == 1 && e[0].State == engine.JournalOpen && len(e[0].Placeholder) == 1 && e[0].Placeholder[0] == id
+		return len(e) == 1 && e[0].State == journal.Open && len(e[0].Placeholder) == 1 && e[0].Placeholder[0] == id
 	})
 	if f := conv.final(t); f != "one two three four five six seven eight" {
 		t.Fatalf("final = %q", f)

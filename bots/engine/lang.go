@@ -1,12 +1,13 @@
 package engine
 
 import (
-	"mistralbot/bots"
 	"strings"
 	"unicode"
 
 	"golang.org/x/text/language"
 	"golang.org/x/text/language/display"
+
+	"mistralbot/bots"
 )
 
 // englishName returns the English name of a language code ("fr" ->

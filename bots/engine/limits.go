@@ -47,7 +47,7 @@ func nextMidnight(t time.Time) time.Time {
 func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
 	now := e.now()
 	if e.opts.DailyUSDCap > 0 {
-		t, err := e.opts.Store.Usage(ctx, bots.ScopeGlobal, "", bots.Day(now))
+		t, err := e.stores.usage.Usage(ctx, bots.ScopeGlobal, "", bots.Day(now))
 		switch {
 		case err != nil:
 			e.log.WarnContext(ctx, "daily cost check failed; allowing", "err", err)
@@ -56,7 +56,7 @@ func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
 		}
 	}
 	if e.opts.DailyTokensPerChannel > 0 {
-		t, err := e.opts.Store.Usage(ctx, bots.ScopeChannel, settingsID(msg), bots.Day(now))
+		t, err := e.stores.usage.Usage(ctx, bots.ScopeChannel, settingsID(msg), bots.Day(now))
 		switch {
 		case err != nil:
 			e.log.WarnContext(ctx, "channel tokens check failed; allowing", "err", err)
@@ -66,7 +66,7 @@ func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
 	}
 	if e.opts.RatePerUser > 0 {
 		user := bots.UserID(msg.Key.Platform, msg.UserID)
-		ok, reset, err := e.opts.Store.Take(ctx, "rate:"+user, e.opts.RatePerUser, time.Minute, now)
+		ok, reset, err := e.stores.claims.Take(ctx, "rate:"+user, e.opts.RatePerUser, time.Minute, now)
 		switch {
 		case err != nil:
 			e.log.WarnContext(ctx, "rate check failed; allowing", "user", user, "err", err)

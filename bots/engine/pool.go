@@ -1,8 +1,9 @@
 package engine
 
 import (
-	"mistralbot/bots"
 	"sync"
+
+	"mistralbot/bots"
 )
 
 // pool is the Engine's bounded work queue. Jobs wait in one FIFO lane per

@@ -3,9 +3,10 @@ package engine
 import (
 	"errors"
 	"fmt"
-	"mistralbot/bots"
 	"sync"
 	"testing"
+
+	"mistralbot/bots"
 )
 
 func TestPoolOrderPerLaneAndBound(t *testing.T) {

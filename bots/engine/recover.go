@@ -5,16 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"mistralbot/bots"
 	"slices"
 	"strings"
+	"sync"
 	"time"
-)
 
-// recoverClaimTTL bounds the claim that keeps two replicas from
-// recovering one entry; the recovered entry is rewritten with a new
-// incarnation, so a later recovery of it needs a new claim.
-const recoverClaimTTL = 10 * time.Minute
+	"mistralbot/bots"
+	"mistralbot/bots/journal"
+)
 
 // Recover finishes the replies that dead processes left in the journal:
 // those of this replica's previous life (same ReplicaID, another
@@ -31,64 +29,76 @@ const recoverClaimTTL = 10 * time.Minute
 // replies it queued.
 func (e *Engine) Recover(ctx context.Context, convs map[bots.Platform]bots.Conversations) (int, error) {
 	convs = maps.Clone(convs)
-	e.jr.mu.Lock()
-	e.jr.convs = convs
-	e.jr.mu.Unlock()
+	e.recovery.mu.Lock()
+	e.recovery.convs = convs
+	e.recovery.mu.Unlock()
 	return e.recoverPass(ctx, convs)
 }
 
-func (jr *journal) recoverFrom() map[bots.Platform]bots.Conversations {
-	jr.mu.Lock()
-	defer jr.mu.Unlock()
-	return jr.convs
+// recovery is what Recover was given, for the passes the upkeep repeats
+// and for redeliveries.
+type recovery struct {
+	mu       sync.Mutex
+	convs    map[bots.Platform]bots.Conversations
+	lastPass time.Time  // the last pass the upkeep ran (or Run's start)
+	pass     sync.Mutex // one recovery pass at a time
+}
+
+func (r *recovery) from() map[bots.Platform]bots.Conversations {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.convs
+}
+
+// start counts RecoverInterval from now (Run's start).
+func (r *recovery) start() {
+	r.mu.Lock()
+	r.lastPass = time.Now()
+	r.mu.Unlock()
+}
+
+// due reports whether a repeated pass is due, and if so counts the next
+// interval from now.
+func (r *recovery) due(interval time.Duration) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if time.Since(r.lastPass) < interval {
+		return false
+	}
+	r.lastPass = time.Now()
+	return true
 }
 
 // recoverPass is one look through the journal.
 func (e *Engine) recoverPass(ctx context.Context, convs map[bots.Platform]bots.Conversations) (int, error) {
-	e.jr.pass.Lock()
-	defer e.jr.pass.Unlock()
+	e.recovery.pass.Lock()
+	defer e.recovery.pass.Unlock()
 	if e.stopped.Load() {
 		return 0, bots.ErrStopped
 	}
 	// Entries re-owned below are protected by this Engine's heartbeat: it
 	// must be there before them.
-	if err := e.beat(ctx); err != nil {
+	if err := e.jr.Beat(ctx); err != nil {
 		return 0, fmt.Errorf("engine: recover: heartbeat: %w", err)
 	}
-	entries, err := e.opts.Store.Journaled(ctx)
+	entries, err := e.jr.List(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("engine: recover: list journal: %w", err)
 	}
 	now := e.now()
-	beats := map[string]bots.JournalEntry{}
-	for _, en := range entries {
-		if en.State == JournalAlive {
-			beats[en.Owner] = en
-		}
-	}
-	twin := false
-	if b, ok := beats[e.owner()]; ok && b.Incarnation != e.jr.incarnation {
-		// Another process beat under our replica id right after us.
-		twin = true
+	survey := e.jr.Survey(ctx, entries, now)
+	if survey.Twin {
 		e.log.ErrorContext(ctx, "another running process uses this replica id; its replies are left alone (set a distinct replica id per replica)",
-			"replica", e.owner())
+			"replica", e.jr.Owner())
 	}
-	slices.SortFunc(entries, func(a, b bots.JournalEntry) int { return a.Started.Compare(b.Started) })
 	n := 0
-	for _, en := range entries {
-		if en.State == JournalAlive {
-			e.sweepBeat(ctx, en, now)
-			continue
-		}
-		if !e.orphan(en, beats, now, twin) {
-			continue
-		}
+	for _, en := range survey.Orphans {
 		conv := convs[en.Key.Platform]
 		if conv == nil {
 			e.log.WarnContext(ctx, "journaled reply of a platform not running here; left", "journal_id", en.ID, "platform", en.Key.Platform)
 			continue
 		}
-		ok, err := e.opts.Store.Claim(ctx, "recover:"+en.ID+":"+en.Incarnation, recoverClaimTTL)
+		ok, err := e.jr.Claim(ctx, en)
 		if err != nil {
 			return n, fmt.Errorf("engine: recover %s: claim: %w", en.ID, err)
 		}
@@ -98,18 +108,17 @@ func (e *Engine) recoverPass(ctx context.Context, convs map[bots.Platform]bots.C
 		j, err := e.recoveredJob(ctx, en, conv, now)
 		if err != nil {
 			e.log.ErrorContext(ctx, "journaled reply cannot be recovered; dropped", "journal_id", en.ID, "err", err)
-			if err := e.unjournal(ctx, en.ID); err != nil {
+			if err := e.jr.Remove(ctx, en.ID); err != nil {
 				e.log.WarnContext(ctx, "journal entry not removed", "journal_id", en.ID, "err", err)
 			}
 			continue
 		}
 		// Ours from now on: if this process dies too, the next one
 		// recovers it again.
-		j.jr.entry.Owner, j.jr.entry.Incarnation = e.owner(), e.jr.incarnation
-		e.jr.track(en.ID)
+		e.jr.Adopt(&j.jr.entry)
 		e.journalWrite(ctx, j)
 		if err := e.pool.push(j); err != nil {
-			e.jr.untrack(en.ID)
+			e.jr.Untrack(en.ID)
 			return n, err
 		}
 		n++
@@ -120,41 +129,6 @@ func (e *Engine) recoverPass(ctx context.Context, convs map[bots.Platform]bots.C
 	return n, nil
 }
 
-// orphan reports whether en belongs to a process that is gone.
-func (e *Engine) orphan(en bots.JournalEntry, beats map[string]bots.JournalEntry, now time.Time, twin bool) bool {
-	if en.Incarnation == e.jr.incarnation {
-		// Ours: in flight, or finished since the journal was listed (no
-		// longer tracked, yet still in the list: answering it again would
-		// be a duplicate). Only a shutdown leaves ours behind, and a
-		// stopped Engine runs no pass.
-		return false
-	}
-	if en.Owner == e.owner() {
-		return !twin // our previous life
-	}
-	dead := time.Duration(heartbeatMisses) * e.opts.HeartbeatInterval
-	b, ok := beats[en.Owner]
-	switch {
-	case ok && b.Incarnation != en.Incarnation:
-		return true // the owner restarted
-	case ok:
-		return now.Sub(b.Started) > dead
-	default:
-		// No heartbeat: the owner ended, or has not beaten yet.
-		return now.Sub(en.Started) > dead
-	}
-}
-
-// sweepBeat removes the heartbeat of a replica long gone.
-func (e *Engine) sweepBeat(ctx context.Context, b bots.JournalEntry, now time.Time) {
-	if b.Owner == e.owner() || now.Sub(b.Started) < 10*time.Duration(heartbeatMisses)*e.opts.HeartbeatInterval {
-		return
-	}
-	if err := e.unjournal(ctx, b.ID); err != nil {
-		e.log.DebugContext(ctx, "stale heartbeat not removed", "replica", b.Owner, "err", err)
-	}
-}
-
 // recoveredJob rebuilds the job of a journal entry.
 func (e *Engine) recoveredJob(ctx context.Context, en bots.JournalEntry, conv bots.Conversations, now time.Time) (*job, error) {
 	j := &job{kind: jobMessage, key: en.Key, conv: conv, msg: en.Message, queued: time.Now(),
@@ -162,12 +136,12 @@ func (e *Engine) recoveredJob(ctx context.Context, en bots.JournalEntry, conv bo
 			expired: now.Sub(en.Started) > e.opts.RecoverMaxAge}}
 	switch en.Kind {
 	case "":
-	case kindTranslate:
+	case journal.KindTranslate:
 		if en.Target == "" {
 			return nil, errors.New("translation without a target language")
 		}
 		j.kind, j.target = jobTranslate, en.Target
-	case kindAsk:
+	case journal.KindAsk:
 		if en.Command == nil {
 			return nil, errors.New("command entry without its command")
 		}

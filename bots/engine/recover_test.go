@@ -10,6 +10,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/journal"
 	"mistralbot/llm/llmtest"
 )
 
@@ -18,19 +19,19 @@ import (
 func orphan(id, owner, incarnation string, started time.Time, ids ...string) bots.JournalEntry {
 	m := mention("1700."+id, "what is Go?")
 	m.Key.Thread = m.ID
-	state := engine.JournalQueued
+	state := journal.Queued
 	if len(ids) > 0 {
-		state = engine.JournalOpen
+		state = journal.Open
 	}
 	return bots.JournalEntry{ID: "reply:" + incarnation + ":" + id, Key: m.Key, Message: m, Placeholder: ids,
 		State: state, Owner: owner, Incarnation: incarnation, Started: started}
 }
 
 func beat(owner, incarnation string, at time.Time) bots.JournalEntry {
-	return bots.JournalEntry{ID: "replica:" + owner, State: engine.JournalAlive, Owner: owner, Incarnation: incarnation, Started: at}
+	return bots.JournalEntry{ID: "replica:" + owner, State: journal.Alive, Owner: owner, Incarnation: incarnation, Started: at}
 }
 
-func journal(t *testing.T, st bots.Store, entries ...bots.JournalEntry) {
+func putEntries(t *testing.T, st bots.Store, entries ...bots.JournalEntry) {
 	t.Helper()
 	for _, e := range entries {
 		if err := st.Journal(context.Background(), e); err != nil {
@@ -104,7 +105,7 @@ func TestRecoverLeavesLiveReplicasAloneAndRecoversOrphansOnce(t *testing.T) {
 	for _, k := range []string{"live", "restarted", "stale", "silent", "young"} {
 		ids[k] = conv.seed("partial " + k)
 	}
-	journal(t, h.store,
+	putEntries(t, h.store,
 		beat("b", "b1", now),
 		beat("c", "c1", now.Add(-2*time.Minute)),
 		orphan("1", "b", "b1", now.Add(-30*time.Minute), ids["live"]),     // live owner, long queue
@@ -165,7 +166,7 @@ func TestRecoveryFailureSaysInterrupted(t *testing.T) {
 	h.srv.Script(llmtest.Scenario{Status: 503})
 	conv := newSinkConv()
 	id := conv.seed("Go is a")
-	journal(t, h.store, orphan("1", "r1", "old", h.clk.Now().Add(-time.Minute), id))
+	putEntries(t, h.store, orphan("1", "r1", "old", h.clk.Now().Add(-time.Minute), id))
 	if n, err := h.eng.Recover(context.Background(), slackOnly(conv)); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v", n, err)
 	}
@@ -186,7 +187,7 @@ func TestOldRepliesAreClosedNotRegenerated(t *testing.T) {
 	h := newHarness(t, harnessOptions{engine: func(o *engine.Options) { o.RecoverMaxAge = time.Hour }})
 	conv := newSinkConv()
 	id := conv.seed("Go is a")
-	journal(t, h.store, orphan("1", "gone", "g1", h.clk.Now().Add(-2*time.Hour), id))
+	putEntries(t, h.store, orphan("1", "gone", "g1", h.clk.Now().Add(-2*time.Hour), id))
 	if n, err := h.eng.Recover(context.Background(), slackOnly(conv)); err != nil || n != 1 {
 		t.Fatalf("Recover = %d, %v", n, err)
 	}
@@ -204,7 +205,7 @@ func TestRecoveredCommandWithoutMessagesAnswersAnew(t *testing.T) {
 	msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Team: "T1", Channel: "C1"}, SettingsChannel: "C1",
 		UserID: "U1", UserName: "Alice", Text: "reverse a list"}
 	cmd := bots.Command{Name: "code", Text: "reverse a list", Options: map[string]string{"language": "Go"}}
-	journal(t, h.store, bots.JournalEntry{ID: "reply:old:1", Key: msg.Key, Message: msg, State: engine.JournalQueued,
+	putEntries(t, h.store, bots.JournalEntry{ID: "reply:old:1", Key: msg.Key, Message: msg, State: journal.Queued,
 		Owner: "old", Incarnation: "old", Started: h.clk.Now().Add(-5 * time.Minute), Kind: "ask", Command: &cmd})
 	// An adapter that cannot reopen gets a new reply.
 	if n, err := h.eng.Recover(context.Background(), slackOnly(plainConv{conv})); err != nil || n != 1 {
@@ -228,7 +229,7 @@ func TestRecoverSkipsPlatformsNotRunning(t *testing.T) {
 	conv := newSinkConv()
 	e := orphan("1", "gone", "g1", h.clk.Now().Add(-time.Hour), conv.seed("partial"))
 	e.Key.Platform, e.Message.Key.Platform = bots.Discord, bots.Discord
-	journal(t, h.store, e)
+	putEntries(t, h.store, e)
 	if n, err := h.eng.Recover(context.Background(), slackOnly(conv)); err != nil || n != 0 {
 		t.Fatalf("Recover = %d, %v; want 0", n, err)
 	}

@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
-	"mistralbot/bots"
 	"sync"
 	"time"
+
+	"mistralbot/bots"
 )
 
 // Live redelivery. A reply whose last text could not reach the platform
@@ -62,7 +63,7 @@ func (e *Engine) redeliver(j *job) bool {
 	if conv == nil {
 		// A command's reply is opened by its adapter; again, it goes
 		// through the adapter Recover was given.
-		conv = e.jr.recoverFrom()[j.key.Platform]
+		conv = e.recovery.from()[j.key.Platform]
 	}
 	if conv == nil {
 		return false
@@ -107,15 +108,15 @@ func (e *Engine) redeliverDue(ctx context.Context) {
 		j, err := e.recoveredJob(ctx, en, rd.conv, e.now())
 		if err != nil {
 			e.log.ErrorContext(ctx, "undelivered reply cannot be retried; dropped", "journal_id", en.ID, "err", err)
-			if err := e.unjournal(ctx, en.ID); err != nil {
+			if err := e.jr.Remove(ctx, en.ID); err != nil {
 				e.log.WarnContext(ctx, "journal entry not removed", "journal_id", en.ID, "err", err)
 			}
 			continue
 		}
 		j.jr.redelivered = rd.attempt + 1
-		e.jr.track(en.ID)
+		e.jr.Track(en.ID)
 		if err := e.pool.push(j); err != nil {
-			e.jr.untrack(en.ID)
+			e.jr.Untrack(en.ID)
 			if errors.Is(err, bots.ErrBusy) {
 				// The queue is full: the same attempt, later.
 				rd.due = time.Now().Add(redeliverDelay(rd.attempt))

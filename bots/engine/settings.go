@@ -3,9 +3,10 @@ package engine
 import (
 	"context"
 	"fmt"
-	"mistralbot/bots"
 	"slices"
 	"strings"
+
+	"mistralbot/bots"
 )
 
 // settingsID returns the settings channel id of a message: its
@@ -27,7 +28,7 @@ func (e *Engine) Settings(ctx context.Context, channelID string) bots.Settings {
 	if s, ok := e.settings.Get(channelID); ok {
 		return s
 	}
-	stored, err := e.opts.Store.Settings(ctx, channelID)
+	stored, err := e.stores.settings.Settings(ctx, channelID)
 	if err != nil {
 		e.log.WarnContext(ctx, "settings lookup failed; using config and defaults",
 			"channel", channelID, "err", err)
@@ -70,7 +71,7 @@ func (e *Engine) resolve(channelID string, stored bots.ChannelSettings) bots.Set
 // cached resolution so this replica sees the change at once.
 func (e *Engine) updateSettings(ctx context.Context, channelID string, cs bots.ChannelSettings) error {
 	defer e.settings.Remove(channelID)
-	if err := e.opts.Store.UpdateSettings(ctx, channelID, cs); err != nil {
+	if err := e.stores.settings.UpdateSettings(ctx, channelID, cs); err != nil {
 		return fmt.Errorf("engine: update settings of %s: %w", channelID, err)
 	}
 	return nil

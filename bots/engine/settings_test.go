@@ -3,10 +3,11 @@ package engine
 import (
 	"context"
 	"errors"
-	"mistralbot/bots"
 	"strings"
 	"testing"
 	"time"
+
+	"mistralbot/bots"
 )
 
 func ptr[T any](v T) *T { return &v }

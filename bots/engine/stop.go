@@ -3,8 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
-	"mistralbot/bots"
 	"sync"
+
+	"mistralbot/bots"
 )
 
 // errStopped is the cancellation cause of a model request stopped by a

@@ -2,8 +2,9 @@ package engine
 
 import (
 	"context"
-	"mistralbot/bots"
 	"testing"
+
+	"mistralbot/bots"
 )
 
 type controlledReply struct {

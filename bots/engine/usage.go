@@ -2,8 +2,9 @@ package engine
 
 import (
 	"context"
-	"mistralbot/bots"
 	"sync"
+
+	"mistralbot/bots"
 )
 
 // unsavedUsage holds usage records the store refused, for one more try at
@@ -49,7 +50,7 @@ func (e *Engine) retryUsage(ctx context.Context) {
 	saved := 0
 	for _, r := range recs {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-		err := e.opts.Store.AddUsage(ctx, r)
+		err := e.stores.usage.AddUsage(ctx, r)
 		cancel()
 		if err != nil {
 			e.usageLost(ctx, r, err)
@@ -66,4 +67,44 @@ func (e *Engine) usageLost(ctx context.Context, r bots.UsageRecord, err error) {
 	e.log.ErrorContext(ctx, "usage lost: not recorded after a retry", "channel", r.Channel, "user", r.User,
 		"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD,
 		"time", r.Time.UTC(), "err", err)
+}
+
+// recordUsage stores one reply's usage in one call. A store error never
+// costs the answer (already delivered): the record is kept for one retry
+// at the next heartbeat (usage.go), and logged with its figures.
+func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage) {
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+		defer cancel()
+	}
+	r := bots.UsageRecord{
+		Channel: settingsID(msg), User: bots.UserID(msg.Key.Platform, msg.UserID),
+		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
+		CostUSD: u.CostUSD, Time: e.now(),
+	}
+	if err := e.stores.usage.AddUsage(ctx, r); err != nil {
+		if !e.unsaved.keep(r) {
+			e.usageLost(ctx, r, err)
+			return
+		}
+		e.log.WarnContext(ctx, "usage not recorded; retried at the next heartbeat", "channel", r.Channel, "user", r.User,
+			"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD, "err", err)
+	}
+}
+
+// settleUsage works out one reply's usage (estimated when the provider
+// sent none) and records it; calibrating the estimate against the
+// provider's counts is the completer's (it alone sees them whole). It runs before the final text is delivered (see
+// answerPlan.beforeFinish), so /usage asked right after an answer counts
+// it.
+func (e *Engine) settleUsage(ctx context.Context, msg bots.Message, p prompt, g generated) bots.Usage {
+	usage := g.result.Usage
+	if g.started && usage.Total() == 0 {
+		usage = bots.Usage{PromptTokens: p.tokens, CompletionTokens: e.tokens.EstimateTokens(g.text), Estimated: true}
+	}
+	if usage.Total() > 0 {
+		e.recordUsage(ctx, msg, usage)
+	}
+	return usage
 }

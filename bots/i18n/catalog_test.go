@@ -45,6 +45,8 @@ func sampleArgs() map[Key][]any {
 		FileUnsupported:       {"a_q4.exe"},
 		FileUnreadable:        {"b_q5.pdf"},
 		TooManyImages:         {4},
+		FileEncrypted:         {"c_q6.pdf"},
+		FileNoText:            {"d_q7.pdf"},
 	}
 }
 

@@ -16,11 +16,16 @@ const (
 	ImagesNotRead Key = "images_not_read"
 	// TooManyImages(limit int): only the first limit images were read.
 	TooManyImages Key = "too_many_images"
+	// FileEncrypted(name string): a password-protected document.
+	FileEncrypted Key = "file_encrypted"
+	// FileNoText(name string): a document with no text layer, such as a
+	// PDF of scanned pages.
+	FileNoText Key = "file_no_text"
 )
 
 // fileKeys are the keys above, for Keys and noticeKeys.
 func fileKeys() []Key {
-	return []Key{FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages}
+	return []Key{FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages, FileEncrypted, FileNoText}
 }
 
 // fileText returns the file notices of a catalog language.
@@ -32,6 +37,8 @@ func fileText(lang string, k Key) string {
 			FileUnreadable:  "_(I couldn't read the file `%[1]s`.)_",
 			ImagesNotRead:   "_(This model doesn't read images, so I answered from the text only.)_",
 			TooManyImages:   "_(I only looked at the first %[1]d images.)_",
+			FileEncrypted:   "_(I couldn't read the file `%[1]s`: it's password-protected.)_",
+			FileNoText:      "_(The file `%[1]s` has no text I can read: it looks like scanned pages.)_",
 		},
 		"fr": {
 			FileTooBig:      "_(Je n'ai pas lu le fichier `%[1]s` : il est trop gros.)_",
@@ -39,6 +46,8 @@ func fileText(lang string, k Key) string {
 			FileUnreadable:  "_(Je n'ai pas pu lire le fichier `%[1]s`.)_",
 			ImagesNotRead:   "_(Ce modèle ne lit pas les images : j'ai répondu à partir du texte seulement.)_",
 			TooManyImages:   "_(Je n'ai regardé que les %[1]d premières images.)_",
+			FileEncrypted:   "_(Je n'ai pas pu lire le fichier `%[1]s` : il est protégé par un mot de passe.)_",
+			FileNoText:      "_(Le fichier `%[1]s` ne contient pas de texte que je puisse lire : on dirait des pages numérisées.)_",
 		},
 		"de": {
 			FileTooBig:      "_(Die Datei `%[1]s` habe ich nicht gelesen: Sie ist zu groß.)_",
@@ -46,6 +55,8 @@ func fileText(lang string, k Key) string {
 			FileUnreadable:  "_(Die Datei `%[1]s` konnte ich nicht lesen.)_",
 			ImagesNotRead:   "_(Dieses Modell liest keine Bilder, daher habe ich nur anhand des Textes geantwortet.)_",
 			TooManyImages:   "_(Ich habe nur die ersten %[1]d Bilder angesehen.)_",
+			FileEncrypted:   "_(Die Datei `%[1]s` konnte ich nicht lesen: Sie ist passwortgeschützt.)_",
+			FileNoText:      "_(Die Datei `%[1]s` enthält keinen Text, den ich lesen kann: Sie sieht nach eingescannten Seiten aus.)_",
 		},
 		"it": {
 			FileTooBig:      "_(Non ho letto il file `%[1]s`: è troppo grande.)_",
@@ -53,6 +64,8 @@ func fileText(lang string, k Key) string {
 			FileUnreadable:  "_(Non sono riuscito a leggere il file `%[1]s`.)_",
 			ImagesNotRead:   "_(Questo modello non legge le immagini, quindi ho risposto solo in base al testo.)_",
 			TooManyImages:   "_(Ho guardato solo le prime %[1]d immagini.)_",
+			FileEncrypted:   "_(Non sono riuscito a leggere il file `%[1]s`: è protetto da password.)_",
+			FileNoText:      "_(Il file `%[1]s` non contiene testo che io possa leggere: sembrano pagine scansionate.)_",
 		},
 		"es": {
 			FileTooBig:      "_(No he leído el archivo `%[1]s`: es demasiado grande.)_",
@@ -60,6 +73,8 @@ func fileText(lang string, k Key) string {
 			FileUnreadable:  "_(No he podido leer el archivo `%[1]s`.)_",
 			ImagesNotRead:   "_(Este modelo no lee imágenes, así que he respondido solo a partir del texto.)_",
 			TooManyImages:   "_(Solo he mirado las primeras %[1]d imágenes.)_",
+			FileEncrypted:   "_(No he podido leer el archivo `%[1]s`: está protegido con contraseña.)_",
+			FileNoText:      "_(El archivo `%[1]s` no tiene texto que pueda leer: parecen páginas escaneadas.)_",
 		},
 	}
 	return m[lang][k]

@@ -61,8 +61,8 @@ func (im Image) DataURL() string {
 // PrepareImage checks and converts one image file: its type from its
 // bytes (PNG, JPEG, WebP, GIF: the first frame), its size against the
 // limits, its pixel count from the header before decoding, then a
-// downscale to MaxSide (downscale: a box filter, then x/image/draw) and a
-// re-encode as JPEG. A PNG or JPEG already small enough is sent as it is. Errors are
+// downscale to MaxSide (downscale: area averaging) and a re-encode as
+// JPEG. A PNG or JPEG already small enough is sent as it is. Errors are
 // *Error.
 func PrepareImage(data []byte, lim ImageLimits) (Image, error) {
 	lim = lim.withDefaults()
@@ -90,14 +90,12 @@ func PrepareImage(data []byte, lim ImageLimits) (Image, error) {
 	// Flattened onto white: JPEG has no alpha, and a transparent
 	// screenshot on black would hide dark text.
 	var dst *image.RGBA
-	if k := min(cfg.Width/w, cfg.Height/h); t == PNG && k >= 2 {
+	if t == PNG {
 		// A large PNG is reduced as it inflates (streamPNG): the full-size
 		// image is never in memory.
-		mid, err := streamPNG(data, k)
-		switch {
-		case err == nil:
-			dst = finish(mid, w, h)
-		case !errors.Is(err, errNotStreamable):
+		var err error
+		dst, err = streamPNG(data, w, h)
+		if err != nil && !errors.Is(err, errNotStreamable) {
 			return Image{}, &Error{Reason: Unreadable, Detail: string(t), Err: err}
 		}
 	}

@@ -24,6 +24,11 @@ const (
 	Unsupported
 	// Unreadable: the bytes do not decode as what they claim to be.
 	Unreadable
+	// Encrypted: a password-protected (encrypted) document.
+	Encrypted
+	// NoText: a document with no text to read, such as a PDF of scanned
+	// pages (images only, no text layer).
+	NoText
 )
 
 func (r Reason) String() string {
@@ -34,6 +39,10 @@ func (r Reason) String() string {
 		return "unsupported type"
 	case Unreadable:
 		return "could not be read"
+	case Encrypted:
+		return "encrypted"
+	case NoText:
+		return "no text"
 	}
 	return "unknown"
 }

@@ -21,7 +21,8 @@ type DocLimits struct {
 	MaxText int
 	// MaxEntries and MaxInflated bound a zip: entry count and the total
 	// bytes inflated from the parts read (zip bombs: a 40 KB DOCX can
-	// claim gigabytes). Defaults 2000 and 64 MB.
+	// claim gigabytes). Defaults 2000 and 64 MB. MaxInflated is also what
+	// all the streams of a PDF may decode to, together.
 	MaxEntries  int
 	MaxInflated int64
 }
@@ -53,21 +54,24 @@ func ExtractText(data []byte, t Type, lim DocLimits) (Text, error) {
 		return Text{}, refuse(TooBig, "%d bytes, limit %d", len(data), lim.MaxBytes)
 	}
 	var (
-		text string
-		err  error
+		text      string
+		truncated bool
+		err       error
 	)
 	switch t {
 	case DOCX, PPTX, XLSX:
 		text, err = officeText(data, t, lim)
 	case PDF:
-		text, err = pdfText(data, lim)
+		text, truncated, err = pdfText(data, lim)
 	default:
 		return Text{}, refuse(Unsupported, "not a PDF, DOCX, PPTX or XLSX document")
 	}
 	if err != nil {
 		return Text{}, err
 	}
-	return cut(text, lim.MaxText), nil
+	out := cut(text, lim.MaxText)
+	out.Truncated = out.Truncated || truncated
+	return out, nil
 }
 
 // cut keeps at most n bytes of s, never splitting a character.

@@ -13,14 +13,14 @@ import (
 // palette, 16-bit, ...); the standard decoder takes it.
 var errNotStreamable = errors.New("png: not streamable")
 
-// streamPNG box-reduces a PNG by k while inflating it, one row at a
+// streamPNG downscales a PNG to w x h while inflating it, one row at a
 // time, without ever holding the full-size image: image/png would
 // allocate all of it (48 MB for a 4000x3000 screenshot) before the
-// reduction. It handles what screenshots are, non-interlaced 8-bit gray,
+// reduction, and convert it to its own type first. It handles what screenshots are, non-interlaced 8-bit gray,
 // gray+alpha, RGB and RGBA (PNG spec, 11.2.2 IHDR, and 9 filtering); any
 // other PNG returns errNotStreamable. Chunk CRCs are not checked (zlib's
 // Adler-32 still catches corrupt image data).
-func streamPNG(data []byte, k int) (*image.RGBA, error) {
+func streamPNG(data []byte, dw, dh int) (*image.RGBA, error) {
 	if len(data) < 33 || !bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")) {
 		return nil, errNotStreamable
 	}
@@ -56,7 +56,7 @@ func streamPNG(data []byte, k int) (*image.RGBA, error) {
 			break
 		}
 	}
-	if w <= 0 || h <= 0 || len(idat) == 0 || w/k == 0 || h/k == 0 {
+	if w <= 0 || h <= 0 || len(idat) == 0 || dw <= 0 || dh <= 0 || dw > w || dh > h {
 		return nil, errNotStreamable
 	}
 	zr, err := zlib.NewReader(io.MultiReader(idat...))
@@ -66,7 +66,12 @@ func streamPNG(data []byte, k int) (*image.RGBA, error) {
 	defer zr.Close()
 	stride := w * channels
 	cur, prev := make([]uint8, 1+stride), make([]uint8, 1+stride)
-	return boxRows(w, h, k, func(row []uint8) ([]uint8, error) {
+	var row []uint8
+	if channels != 3 {
+		row = make([]uint8, 3*w)
+	}
+	s := newScaler(w, h, dw, dh)
+	for y := 0; y < h; y++ {
 		cur, prev = prev, cur
 		if _, err := io.ReadFull(zr, cur); err != nil {
 			return nil, err
@@ -74,9 +79,14 @@ func streamPNG(data []byte, k int) (*image.RGBA, error) {
 		if err := unfilter(cur[0], cur[1:], prev[1:], channels); err != nil {
 			return nil, err
 		}
-		toRGBA(cur[1:], row, channels)
-		return row, nil
-	})
+		if channels == 3 {
+			s.add(cur[1:]) // RGB already: read in place
+			continue
+		}
+		toRGB(cur[1:], row, channels)
+		s.add(row)
+	}
+	return s.dst, nil
 }
 
 // unfilter reverses a row's filter in place (PNG spec, 9.2).
@@ -128,30 +138,23 @@ func abs(x int) int {
 	return x
 }
 
-// toRGBA converts one row to premultiplied RGBA.
-func toRGBA(src, dst []uint8, channels int) {
+// toRGB converts one row of gray, gray+alpha or RGBA (not
+// premultiplied, PNG spec 12.4) to opaque RGB over white.
+func toRGB(src, dst []uint8, channels int) {
 	switch channels {
-	case 4: // non-premultiplied in PNG
-		for i := 0; i+3 < len(src); i += 4 {
+	case 4:
+		for i, j := 0, 0; i+3 < len(src); i, j = i+4, j+3 {
 			a := uint32(src[i+3])
-			dst[i] = uint8(uint32(src[i]) * a / 255)
-			dst[i+1] = uint8(uint32(src[i+1]) * a / 255)
-			dst[i+2] = uint8(uint32(src[i+2]) * a / 255)
-			dst[i+3] = uint8(a)
-		}
-	case 3:
-		for i, j := 0, 0; i+2 < len(src); i, j = i+3, j+4 {
-			dst[j], dst[j+1], dst[j+2], dst[j+3] = src[i], src[i+1], src[i+2], 255
+			dst[j], dst[j+1], dst[j+2] = overWhite(uint32(src[i]), a), overWhite(uint32(src[i+1]), a), overWhite(uint32(src[i+2]), a)
 		}
 	case 2:
-		for i, j := 0, 0; i+1 < len(src); i, j = i+2, j+4 {
-			a := uint32(src[i+1])
-			v := uint8(uint32(src[i]) * a / 255)
-			dst[j], dst[j+1], dst[j+2], dst[j+3] = v, v, v, uint8(a)
+		for i, j := 0, 0; i+1 < len(src); i, j = i+2, j+3 {
+			v := overWhite(uint32(src[i]), uint32(src[i+1]))
+			dst[j], dst[j+1], dst[j+2] = v, v, v
 		}
 	default:
 		for i, v := range src {
-			dst[4*i], dst[4*i+1], dst[4*i+2], dst[4*i+3] = v, v, v, 255
+			dst[3*i], dst[3*i+1], dst[3*i+2] = v, v, v
 		}
 	}
 }

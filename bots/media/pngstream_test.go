@@ -9,10 +9,10 @@ import (
 	"testing"
 )
 
-// TestStreamPNGMatchesDecoder: the streaming reduction gives the pixels
-// of image/png's decode reduced the same way (within one level of
-// rounding for alpha), for RGB, RGBA and gray PNGs whose rows use every
-// filter type (Go's encoder picks the filter per row).
+// TestStreamPNGMatchesDecoder: the streaming reduction gives exactly the
+// pixels of image/png's decode reduced the same way, for RGB, RGBA and
+// gray PNGs whose rows use every filter type (Go's encoder picks the
+// filter per row), at integer and fractional factors.
 func TestStreamPNGMatchesDecoder(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	rgba := image.NewNRGBA(image.Rect(0, 0, 301, 203))
@@ -34,19 +34,20 @@ func TestStreamPNGMatchesDecoder(t *testing.T) {
 		if err := png.Encode(&b, img); err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []int{2, 3} {
-			got, err := streamPNG(b.Bytes(), k)
+		for _, size := range [][2]int{{150, 101}, {100, 67}, {211, 150}, {7, 5}} {
+			k := size
+			got, err := streamPNG(b.Bytes(), size[0], size[1])
 			if err != nil {
-				t.Fatalf("%s k=%d: %v", name, k, err)
+				t.Fatalf("%s %v: %v", name, size, err)
 			}
 			src, _ := png.Decode(bytes.NewReader(b.Bytes()))
-			want := boxReduce(src, k)
+			want := downscale(src, size[0], size[1])
 			if got.Rect != want.Rect {
 				t.Fatalf("%s: %v vs %v", name, got.Rect, want.Rect)
 			}
 			for i := range got.Pix {
-				if d := int(got.Pix[i]) - int(want.Pix[i]); d > 1 || d < -1 {
-					t.Fatalf("%s k=%d: byte %d is %d, decoder gives %d", name, k, i, got.Pix[i], want.Pix[i])
+				if got.Pix[i] != want.Pix[i] {
+					t.Fatalf("%s %v: byte %d is %d, decoder gives %d", name, k, i, got.Pix[i], want.Pix[i])
 				}
 			}
 		}
@@ -57,7 +58,7 @@ func TestStreamPNGRefusesWhatItDoesNotHandle(t *testing.T) {
 	pal := image.NewPaletted(image.Rect(0, 0, 40, 40), color.Palette{color.Black, color.White})
 	var b bytes.Buffer
 	png.Encode(&b, pal)
-	if _, err := streamPNG(b.Bytes(), 2); err != errNotStreamable {
+	if _, err := streamPNG(b.Bytes(), 20, 20); err != errNotStreamable {
 		t.Fatalf("paletted: %v", err)
 	}
 	// The paletted PNG still goes through the standard decoder.

@@ -21,7 +21,6 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"mistralbot/bots"
-	"mistralbot/bots/engine"
 	"mistralbot/internal/cache"
 )
 
@@ -95,13 +94,33 @@ type Options struct {
 	// ping from Slack before it is taken for dead and reconnected
 	// (default 30s, slack-go's; Slack pings every few seconds).
 	PingTimeout time.Duration
-	Engine      *engine.Engine
+	Engine      Engine
 	Logger      *slog.Logger
 	// Hooks receive metrics events; nil means none.
 	Hooks      Hooks
 	HTTPClient *http.Client
 	// Now is the clock (caches, budgets); nil means time.Now.
 	Now func() time.Time
+}
+
+// Engine is what the adapter needs from the Engine (bots/engine).
+type Engine interface {
+	// Dispatch decides on a message and queues its answer.
+	Dispatch(ctx context.Context, conv bots.Conversations, msg bots.Message) (bots.Disposition, error)
+	// Command runs a slash command or shortcut; Answer streams its Ask.
+	Command(ctx context.Context, conv bots.Conversations, cmd bots.Command) bots.Response
+	Answer(ctx context.Context, ask *bots.Ask, reply bots.Reply) error
+	// TranslateMessage answers a flag reaction with a translation.
+	TranslateMessage(ctx context.Context, conv bots.Conversations, msg bots.Message, target string) error
+	// ClaimDelivery claims a delivery key once (replayed commands).
+	ClaimDelivery(ctx context.Context, key string) bool
+	// Settings are a channel's resolved settings (language, model).
+	Settings(ctx context.Context, channelID string) bots.Settings
+	// Stop and Feedback are the answer controls' clicks.
+	Stop(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.StopResult, error)
+	Feedback(ctx context.Context, p bots.Platform, replyID, userID string, up bool) (bots.FeedbackResult, error)
+	// Regenerate answers a Regenerate click (regenerate.go).
+	Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.RegenerateResult, error)
 }
 
 // Hooks receive counts for metrics. Implementations must be safe for

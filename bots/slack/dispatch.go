@@ -49,7 +49,7 @@ func (a *Adapter) handleMessage(ctx context.Context, env eventsBody, ev innerEve
 		return
 	}
 	msg := a.toMessage(ctx, env, ev, kind)
-	if err := a.opts.Engine.HandleMessage(ctx, a, msg); err != nil {
+	if _, err := a.opts.Engine.Dispatch(ctx, a, msg); err != nil {
 		a.log.WarnContext(ctx, "engine refused message", "key", msg.Key.String(), "ts", msg.ID, "err", err)
 		return
 	}

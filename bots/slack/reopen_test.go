@@ -10,6 +10,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/journal"
 	"mistralbot/bots/store"
 	"mistralbot/llm/llmtest"
 )
@@ -25,7 +26,7 @@ func TestNativeReplyIsJournaledByItsStreamedMessage(t *testing.T) {
 	h.waitFor("the streamed message in the journal", func() bool {
 		all, _ := st.Journaled(context.Background())
 		for _, e := range all {
-			if e.State == engine.JournalOpen {
+			if e.State == journal.Open {
 				journaled = e.Placeholder
 				return true
 			}
@@ -39,7 +40,7 @@ func TestNativeReplyIsJournaledByItsStreamedMessage(t *testing.T) {
 	h.waitFor("the journal emptied", func() bool {
 		all, _ := st.Journaled(context.Background())
 		for _, e := range all {
-			if e.State != engine.JournalAlive {
+			if e.State != journal.Alive {
 				return false
 			}
 		}

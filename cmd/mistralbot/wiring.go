@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/console"
 	"mistralbot/bots/discord"
 	"mistralbot/bots/engine"
 	"mistralbot/bots/engine/llmcompleter"
@@ -19,6 +20,15 @@ import (
 	"mistralbot/bots/store"
 	"mistralbot/config"
 	"mistralbot/llm"
+)
+
+// The Engine is what each adapter declares it consumes.
+var (
+	_ slack.Engine    = (*engine.Engine)(nil)
+	_ discord.Engine  = (*engine.Engine)(nil)
+	_ discord.Stopper = (*engine.Engine)(nil)
+	_ discord.Rater   = (*engine.Engine)(nil)
+	_ console.Engine  = (*engine.Engine)(nil)
 )
 
 // logOptions are what the logger needs beyond log.*.
