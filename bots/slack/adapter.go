@@ -119,6 +119,8 @@ type Engine interface {
 	// Stop and Feedback are the answer controls' clicks.
 	Stop(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.StopResult, error)
 	Feedback(ctx context.Context, p bots.Platform, replyID, userID string, up bool) (bots.FeedbackResult, error)
+	// FeedbackReason records a 👎's reason (reason.go).
+	FeedbackReason(ctx context.Context, p bots.Platform, replyID, userID, reason string) (bots.FeedbackResult, error)
 	// Regenerate answers a Regenerate click (regenerate.go).
 	Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.RegenerateResult, error)
 }

@@ -310,6 +310,9 @@ func (a *Adapter) handleFeedback(ctx context.Context, in blockActions, value str
 		}
 	}
 	user := a.users.info(ctx, in.User.ID)
+	if vote == "down" && key == i18n.FeedbackThanks {
+		a.openReasonForm(ctx, in, replyID, a.uiLang(ctx, in.Channel.ID, user.Locale)) // reason.go
+	}
 	msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Team: in.Team.ID, Channel: in.Channel.ID, Thread: in.Message.ThreadTS},
 		UserID: in.User.ID}
 	a.ephemeral(ctx, msg, in.ResponseURL, i18n.T(a.uiLang(ctx, in.Channel.ID, user.Locale), key))
