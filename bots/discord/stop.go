@@ -208,5 +208,8 @@ func (a *Adapter) onFeedback(ctx context.Context, in *discordgo.Interaction, inf
 	case res == bots.FeedbackUnknown:
 		return send(ctx, ephemeral(i18n.T(lang, i18n.FeedbackUnknown)))
 	}
+	if _, ok := a.opts.Engine.(Reasoner); ok && vote == "down" {
+		return send(ctx, reasonModal(replyID, lang)) // reason.go: the vote is in; ask why
+	}
 	return send(ctx, ephemeral(i18n.T(lang, i18n.FeedbackThanks)))
 }

@@ -200,8 +200,6 @@ func textDE(k Key) string {
 		return "Falsch, unklar, zu lang…"
 	case ReasonSubmit:
 		return "Senden"
-	case ReasonButton:
-		return "Sag uns warum"
 	case ReasonThanks:
 		return "Danke, dein Grund ist gespeichert."
 	}

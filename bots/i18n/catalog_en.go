@@ -200,8 +200,6 @@ func textEN(k Key) string {
 		return "Wrong, unclear, too long…"
 	case ReasonSubmit:
 		return "Send"
-	case ReasonButton:
-		return "Tell us why"
 	case ReasonThanks:
 		return "Thanks, your reason is recorded."
 	}

@@ -200,8 +200,6 @@ func textES(k Key) string {
 		return "Incorrecta, poco clara, demasiado larga…"
 	case ReasonSubmit:
 		return "Enviar"
-	case ReasonButton:
-		return "Dinos por qué"
 	case ReasonThanks:
 		return "Gracias, tu motivo quedó registrado."
 	}

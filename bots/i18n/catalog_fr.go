@@ -200,8 +200,6 @@ func textFR(k Key) string {
 		return "Faux, pas clair, trop long…"
 	case ReasonSubmit:
 		return "Envoyer"
-	case ReasonButton:
-		return "Dis-nous pourquoi"
 	case ReasonThanks:
 		return "Merci, ta raison est enregistrée."
 	}

@@ -200,8 +200,6 @@ func textIT(k Key) string {
 		return "Sbagliata, poco chiara, troppo lunga…"
 	case ReasonSubmit:
 		return "Invia"
-	case ReasonButton:
-		return "Dicci perché"
 	case ReasonThanks:
 		return "Grazie, il motivo è registrato."
 	}

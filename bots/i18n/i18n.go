@@ -244,9 +244,6 @@ const (
 	ReasonPlaceholder Key = "reason_placeholder"
 	// ReasonSubmit is the form's submit button (Slack).
 	ReasonSubmit Key = "reason_submit"
-	// ReasonButton is the label of the "Tell us why" button offered after
-	// a 👎.
-	ReasonButton Key = "reason_button"
 	// ReasonThanks answers a submitted reason.
 	ReasonThanks Key = "reason_thanks"
 )
@@ -275,7 +272,7 @@ func Keys() []Key {
 		UndeliveredRefused,
 		FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages,
 		RegenerateButton, RegenerateNotAllowed, RegenerateGone, RegenerateBusy,
-		ReasonTitle, ReasonLabel, ReasonPlaceholder, ReasonSubmit, ReasonButton, ReasonThanks,
+		ReasonTitle, ReasonLabel, ReasonPlaceholder, ReasonSubmit, ReasonThanks,
 	}
 }
 
