@@ -100,6 +100,17 @@ type Message struct {
 	Time        time.Time
 }
 
+// SettingsID returns the settings id of the message's channel
+// ("slack:C1"): its SettingsChannel (a thread's parent), else its own
+// channel.
+func (m Message) SettingsID() string {
+	ch := m.SettingsChannel
+	if ch == "" {
+		ch = m.Key.Channel
+	}
+	return ChannelID(m.Key.Platform, ch)
+}
+
 // TurnRole says who wrote a turn of history.
 type TurnRole int
 

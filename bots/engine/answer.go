@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/commands"
 	"mistralbot/bots/i18n"
 )
 
@@ -60,7 +61,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(work, e.opts.ReplyTimeout)
 	defer cancel()
-	set := e.Settings(ctx, settingsID(j.msg))
+	set := e.Settings(ctx, j.msg.SettingsID())
 	lang := e.uiLanguage(set, j.msg)
 	if j.regenerating {
 		// The old answer's job ran before this one in the lane.
@@ -163,7 +164,7 @@ func (e *Engine) promptInput(ctx context.Context, j *job, set bots.Settings) pro
 		in.task, in.answerIn = j.ask.Task, j.ask.AnswerIn
 	case jobTranslate:
 		in.turns = []bots.Turn{{Role: bots.UserTurn, Text: j.msg.Text}}
-		in.task, in.answerIn = translateTask(j.target), j.target
+		in.task, in.answerIn = commands.TranslateTask(j.target), j.target
 	}
 	return in
 }
@@ -410,7 +411,7 @@ func (e *Engine) finish(ctx context.Context, reply bots.Reply, text string) erro
 // interrupt finishes a queued job that will never run (shutdown).
 func (e *Engine) interrupt(ctx context.Context, j *job) {
 	msg := j.msg
-	set := e.Settings(ctx, settingsID(msg))
+	set := e.Settings(ctx, msg.SettingsID())
 	text := e.tr(e.uiLanguage(set, msg), i18n.Interrupted)
 	j.jr.settle()
 	reply := j.reply

@@ -41,7 +41,7 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 		e.refused(msg.Key.Platform, "duplicate")
 		return bots.Duplicate, nil
 	}
-	set := e.Settings(ctx, settingsID(msg))
+	set := e.Settings(ctx, msg.SettingsID())
 	if !set.Enabled {
 		return bots.Refused, nil
 	}

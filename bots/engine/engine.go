@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/commands"
 	"mistralbot/bots/journal"
 	"mistralbot/internal/cache"
 )
@@ -44,9 +45,10 @@ type Engine struct {
 	notices   *cache.Cache[string, struct{}] // limit notices given per user (limits.go)
 	running   atomic.Bool
 	stopped   atomic.Bool
-	jr        *journal.Journal // the reply journal (bots/journal; journal.go here)
-	recovery  recovery         // what Recover was given, one pass at a time (recover.go)
-	idWatch   idWatch          // journaled replies in flight (journal.go)
+	commands  *commands.Commands // slash commands (bots/commands; commands.go here)
+	jr        *journal.Journal   // the reply journal (bots/journal; journal.go here)
+	recovery  recovery           // what Recover was given, one pass at a time (recover.go)
+	idWatch   idWatch            // journaled replies in flight (journal.go)
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
@@ -84,6 +86,10 @@ func New(opts Options) (*Engine, error) {
 		regen:     newRegenerations(opts.Now),
 	}
 	e.stores.settings, e.stores.usage, e.stores.claims = opts.Store, opts.Store, opts.Store
+	fs, _ := opts.Store.(bots.FeedbackStore)
+	e.commands = commands.New(commands.Options{Settings: commandPorts{e}, Limits: commandPorts{e}, Usage: opts.Store,
+		Feedback: fs, Admins: opts.Admins, Prefix: opts.CommandPrefix, MaxPromptChars: opts.MaxPromptChars,
+		Now: opts.Now, Logger: opts.Logger})
 	return e, nil
 }
 

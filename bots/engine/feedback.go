@@ -2,10 +2,8 @@ package engine
 
 import (
 	"context"
-	"strings"
 
 	"mistralbot/bots"
-	"mistralbot/bots/i18n"
 )
 
 // ratedAnswer is what a vote is counted by.
@@ -25,7 +23,7 @@ func (e *Engine) offerFeedback(reply bots.Reply, msg bots.Message, model, lang s
 	if _, ok := e.opts.Store.(bots.FeedbackStore); !ok {
 		return
 	}
-	e.rated.Put(c.ReplyID(), ratedAnswer{platform: msg.Key.Platform, channel: settingsID(msg), model: model, language: lang})
+	e.rated.Put(c.ReplyID(), ratedAnswer{platform: msg.Key.Platform, channel: msg.SettingsID(), model: model, language: lang})
 	r.OfferFeedback()
 }
 
@@ -49,25 +47,4 @@ func (e *Engine) Feedback(ctx context.Context, p bots.Platform, replyID, userID 
 		o.FeedbackGiven(p, a.model, a.language, up)
 	}
 	return bots.FeedbackRecorded, nil
-}
-
-// feedbackLines are the channel's votes per model and language, for an
-// admin's /usage ("" for others, or without votes). A failed read is
-// logged and left out.
-func (e *Engine) feedbackLines(ctx context.Context, msg bots.Message, lang string) string {
-	fs, ok := e.opts.Store.(bots.FeedbackStore)
-	if !ok || !msg.Admin {
-		return ""
-	}
-	counts, err := fs.FeedbackCounts(ctx, settingsID(msg))
-	if err != nil {
-		e.log.WarnContext(ctx, "feedback read failed", "channel", settingsID(msg), "err", err)
-		return ""
-	}
-	var b strings.Builder
-	for _, c := range counts {
-		b.WriteString("\n")
-		b.WriteString(e.tr(lang, i18n.FeedbackLine, c.Model, c.Language, c.Up, c.Down))
-	}
-	return b.String()
 }

@@ -4,25 +4,9 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
-
 	"mistralbot/bots"
+	"mistralbot/bots/i18n"
 )
-
-// englishName returns the English name of a language code ("fr" ->
-// "French"), the form the model understands best in an instruction; the
-// code itself when x/text has no name for it.
-func englishName(code string) string {
-	tag, err := language.Parse(code)
-	if err != nil {
-		return code
-	}
-	if n := display.English.Tags().Name(tag); n != "" {
-		return n
-	}
-	return code
-}
 
 // languageInstruction is the sentence of the system message that says in
 // which language to answer. In auto mode the model follows the asker's
@@ -33,7 +17,7 @@ func languageInstruction(lang string) string {
 	if lang == "" || lang == bots.LanguageAuto {
 		return "Answer in the language of the user's latest message."
 	}
-	n := englishName(lang)
+	n := i18n.EnglishName(lang)
 	return "Always answer in " + n + ", whatever language the user writes in; translate your answer into " + n + " if needed."
 }
 

@@ -18,11 +18,3 @@ func TestGuessLanguage(t *testing.T) {
 		}
 	}
 }
-
-func TestEnglishName(t *testing.T) {
-	for code, want := range map[string]string{"fr": "French", "de": "German", "ja": "Japanese", "pt-BR": "Brazilian Portuguese"} {
-		if got := englishName(code); got != want {
-			t.Errorf("englishName(%q) = %q, want %q", code, got, want)
-		}
-	}
-}

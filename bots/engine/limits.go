@@ -56,7 +56,7 @@ func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
 		}
 	}
 	if e.opts.DailyTokensPerChannel > 0 {
-		t, err := e.stores.usage.Usage(ctx, bots.ScopeChannel, settingsID(msg), bots.Day(now))
+		t, err := e.stores.usage.Usage(ctx, bots.ScopeChannel, msg.SettingsID(), bots.Day(now))
 		switch {
 		case err != nil:
 			e.log.WarnContext(ctx, "channel tokens check failed; allowing", "err", err)
@@ -79,7 +79,7 @@ func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
 
 func (e *Engine) hit(msg bots.Message, name string, key i18n.Key, limit any, reset time.Time) *limitHit {
 	e.log.Info("limit reached", "limit", name, "user", bots.UserID(msg.Key.Platform, msg.UserID),
-		"channel", settingsID(msg), "reset", reset.UTC())
+		"channel", msg.SettingsID(), "reset", reset.UTC())
 	e.refused(msg.Key.Platform, name)
 	return &limitHit{name: name, key: key, limit: limit, reset: reset, e: e}
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/commands"
 	"mistralbot/bots/journal"
 )
 
@@ -147,9 +147,9 @@ func (e *Engine) recoveredJob(ctx context.Context, en bots.JournalEntry, conv bo
 		}
 		cmd := *en.Command
 		cmd.Msg = en.Message
-		lang := e.uiLanguage(e.Settings(ctx, settingsID(cmd.Msg)), cmd.Msg)
-		name := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(cmd.Name), "/"))
-		ask, refusal := e.prepare(name, cmd, lang)
+		lang := e.uiLanguage(e.Settings(ctx, cmd.Msg.SettingsID()), cmd.Msg)
+		name := commands.Name(cmd.Name)
+		ask, refusal := e.commands.Prepare(name, cmd, lang)
 		if ask == nil {
 			return nil, fmt.Errorf("command %q no longer valid: %s", name, refusal)
 		}

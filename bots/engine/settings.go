@@ -9,16 +9,6 @@ import (
 	"mistralbot/bots"
 )
 
-// settingsID returns the settings channel id of a message: its
-// SettingsChannel (a thread's parent), else its own channel.
-func settingsID(msg bots.Message) string {
-	ch := msg.SettingsChannel
-	if ch == "" {
-		ch = msg.Key.Channel
-	}
-	return bots.ChannelID(msg.Key.Platform, ch)
-}
-
 // Settings returns the effective settings of a channel id ("slack:C1"). It
 // is served from a short-lived cache (Options.SettingsTTL), so a
 // change made on another replica shows within that delay. A store error is
@@ -77,13 +67,6 @@ func (e *Engine) updateSettings(ctx context.Context, channelID string, cs bots.C
 	return nil
 }
 
-// isAdmin reports whether the asker may change channel settings: the
-// platform says so (Discord Manage Channels, Slack admins and owners) or
-// bot.admins lists them.
-func (e *Engine) isAdmin(msg bots.Message) bool {
-	return msg.Admin || slices.Contains(e.opts.Admins, bots.UserID(msg.Key.Platform, msg.UserID))
-}
-
 // allowed checks bot.allowed_channels and bot.allowed_users. A thread is
 // allowed when its parent channel is; a DM is a channel like any other (an
 // operator who restricts the bot to some channels does not expect it to
@@ -94,7 +77,7 @@ func (e *Engine) allowed(msg bots.Message) string {
 		return ""
 	}
 	if len(e.opts.AllowedChannels) > 0 {
-		if !slices.Contains(e.opts.AllowedChannels, settingsID(msg)) &&
+		if !slices.Contains(e.opts.AllowedChannels, msg.SettingsID()) &&
 			!slices.Contains(e.opts.AllowedChannels, bots.ChannelID(msg.Key.Platform, msg.Key.Channel)) {
 			return "channel"
 		}

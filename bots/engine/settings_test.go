@@ -45,7 +45,7 @@ func TestSettingsPrecedence(t *testing.T) {
 	}
 	// A thread inherits its parent channel's settings.
 	msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Channel: "T99"}, SettingsChannel: "C1"}
-	if got := e.Settings(ctx, settingsID(msg)); got.Language != "fr" {
+	if got := e.Settings(ctx, msg.SettingsID()); got.Language != "fr" {
 		t.Errorf("thread of C1: language %q, want fr", got.Language)
 	}
 	// A prompt cleared from the chat removes the override: the config

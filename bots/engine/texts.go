@@ -18,15 +18,6 @@ func matchCatalog(code string) string { return i18n.Match(code) }
 // ("fr", "French", "français", "pt-BR", "auto") to its code.
 func normalizeLanguage(code string) (string, bool) { return i18n.Normalize(code) }
 
-// languageLabel is a language's name as shown in texts of language inLang.
-func languageLabel(code, inLang string) string { return i18n.Name(code, inLang) }
-
-// acceptedLanguages lists the accepted forms for the "unknown language"
-// refusal: the catalog codes, a name, a BCP-47 tag and auto.
-func acceptedLanguages(inLang string) string {
-	return "`en`, `fr`, `de`, `it`, `es`, `" + i18n.Name("fr", inLang) + "`, `pt-BR`, `auto`"
-}
-
 // configLanguage normalizes a configured language setting ("" stays "",
 // meaning auto); key names the setting in the error.
 func configLanguage(key, code string) (string, error) {

@@ -40,7 +40,7 @@ func (e *Engine) TranslateMessage(ctx context.Context, conv bots.Conversations, 
 	if !e.claim(ctx, "tr:"+string(msg.Key.Platform)+":"+msg.Key.Channel+":"+msg.ID+":"+code) {
 		return nil
 	}
-	set := e.Settings(ctx, settingsID(msg))
+	set := e.Settings(ctx, msg.SettingsID())
 	if !set.Enabled {
 		return nil
 	}

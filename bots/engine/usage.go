@@ -79,7 +79,7 @@ func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage
 		defer cancel()
 	}
 	r := bots.UsageRecord{
-		Channel: settingsID(msg), User: bots.UserID(msg.Key.Platform, msg.UserID),
+		Channel: msg.SettingsID(), User: bots.UserID(msg.Key.Platform, msg.UserID),
 		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
 		CostUSD: u.CostUSD, Time: e.now(),
 	}

@@ -118,6 +118,21 @@ func fold(s string) string {
 	return out
 }
 
+// EnglishName returns the English name of a language code ("fr" ->
+// "French", "pt-BR" -> "Brazilian Portuguese"), the form a model
+// understands best in an instruction; the code itself when x/text has no
+// name for it.
+func EnglishName(code string) string {
+	tag, err := language.Parse(code)
+	if err != nil {
+		return code
+	}
+	if n := display.English.Tags().Name(tag); n != "" {
+		return n
+	}
+	return code
+}
+
 // Name returns the display name of language code in language inLang:
 // Name("fr", "de") is "Französisch", Name("de", "fr") "allemand". An
 // unknown inLang gives the English name; an unknown code, the code itself.

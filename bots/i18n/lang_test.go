@@ -105,3 +105,11 @@ func TestName(t *testing.T) {
 		}
 	}
 }
+
+func TestEnglishName(t *testing.T) {
+	for code, want := range map[string]string{"fr": "French", "de": "German", "ja": "Japanese", "pt-BR": "Brazilian Portuguese"} {
+		if got := EnglishName(code); got != want {
+			t.Errorf("EnglishName(%q) = %q, want %q", code, got, want)
+		}
+	}
+}
