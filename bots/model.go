@@ -49,6 +49,12 @@ type ModelMessage struct {
 	Role    Role
 	Content string
 	Images  []Image
+	// ToolCalls (assistant messages) records a tool round's calls;
+	// ToolCallID and Name (RoleTool messages) say which call a result
+	// answers (toolcalls.go).
+	ToolCalls  []ToolCall `json:",omitempty"`
+	ToolCallID string     `json:",omitempty"`
+	Name       string     `json:",omitempty"`
 }
 
 // ModelRequest is one chat completion.
@@ -62,6 +68,13 @@ type ModelRequest struct {
 	MaxTokens int
 	// User is an opaque end-user id for abuse tracking.
 	User string
+	// Tools are the functions the model may call; NoToolCalls forbids
+	// calling them this round (tool_choice none: the last round of a
+	// tool loop out of rounds or budget). WebSearch has the provider
+	// search the web (where it can) and return its sources as Citations.
+	Tools       []ToolSpec
+	NoToolCalls bool
+	WebSearch   bool
 }
 
 // Usage is what one completion consumed.
@@ -96,6 +109,10 @@ type ModelResult struct {
 	Truncated     bool
 	// ImagesDropped is true when the request's images were not sent.
 	ImagesDropped bool
+	// ToolCalls are the calls the model asked for in this round, once
+	// Next returned io.EOF; Citations the web search's sources.
+	ToolCalls []ToolCall
+	Citations []Citation
 }
 
 // Code is the domain code of a model failure: what the asker is told

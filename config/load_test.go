@@ -92,6 +92,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"tools.max_rounds":              4,
 		"tools.timeout":                 30 * time.Second,
 		"tools.budget":                  2 * time.Minute,
+		"tools.approval_timeout":        10 * time.Minute,
 		"tools.max_result_bytes":        16 << 10,
 		"tools.fetch_url":               false,
 		"tools.web_search":              false,

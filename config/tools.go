@@ -24,6 +24,9 @@ type Tools struct {
 	// answer.
 	Timeout time.Duration `mapstructure:"timeout" yaml:"timeout"`
 	Budget  time.Duration `mapstructure:"budget" yaml:"budget"`
+	// ApprovalTimeout is how long a call needing approval waits for the
+	// asker (or an admin) before it is refused with a notice.
+	ApprovalTimeout time.Duration `mapstructure:"approval_timeout" yaml:"approval_timeout"`
 	// MaxResultBytes bounds the text of one tool result given to the
 	// model; the rest is cut with a notice.
 	MaxResultBytes int `mapstructure:"max_result_bytes" yaml:"max_result_bytes"`
@@ -196,6 +199,9 @@ func applyServerEnv(servers []MCPServer, opts LoadOptions) ([]string, []string) 
 
 func (c *Config) validateTools(p *problems) {
 	t := &c.Tools
+	if t.ApprovalTimeout <= 0 {
+		p.add("tools.approval_timeout", "must be positive")
+	}
 	if t.MaxRounds < 1 {
 		p.add("tools.max_rounds", "must be at least 1, got %d", t.MaxRounds)
 	}

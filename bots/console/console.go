@@ -64,6 +64,11 @@ type Console struct {
 	seq     int
 	waiting map[string]chan struct{} // message id -> closed when its reply finished
 	pending []bots.Attachment        // /image and /file, for the next question
+	// lines are the input lines (Run's reader); approval the key of the
+	// call waiting for y/n, asked signals a new one (tools.go).
+	lines    chan string
+	approval string
+	asked    chan struct{}
 }
 
 var _ bots.Conversations = (*Console)(nil)
@@ -84,6 +89,7 @@ func New(opts Options) (*Console, error) {
 		opts:    opts,
 		run:     strconv.FormatInt(opts.Now().UnixNano(), 36),
 		waiting: make(map[string]chan struct{}),
+		asked:   make(chan struct{}, 1),
 	}, nil
 }
 
@@ -107,6 +113,9 @@ func posixLocale(l string) string {
 // line or EOF (a read from a terminal cannot be interrupted).
 func (c *Console) Run(ctx context.Context) error {
 	lines := make(chan string)
+	c.mu.Lock()
+	c.lines = lines
+	c.mu.Unlock()
 	stop := make(chan struct{})
 	defer close(stop)
 	var readErr error
@@ -244,13 +253,6 @@ func (c *Console) finished(key bots.ConversationKey, id, text string) {
 	if ch, ok := c.waiting[id]; ok {
 		close(ch)
 		delete(c.waiting, id)
-	}
-}
-
-func (c *Console) wait(ctx context.Context, done chan struct{}) {
-	select {
-	case <-done:
-	case <-ctx.Done():
 	}
 }
 

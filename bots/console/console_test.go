@@ -41,15 +41,24 @@ func (s *syncBuffer) String() string {
 // session runs an Engine on the real client against llmtest and a console
 // over in; it returns the output once Run returned.
 func session(t *testing.T, srv *llmtest.Server, in io.Reader) (string, *engine.Engine) {
+	return sessionWith(t, srv, in, nil)
+}
+
+// sessionWith is session with the Engine's options tuned.
+func sessionWith(t *testing.T, srv *llmtest.Server, in io.Reader, tune func(*engine.Options)) (string, *engine.Engine) {
 	t.Helper()
 	client, err := llm.New(llm.Options{BaseURL: srv.URL(), APIKey: "k", MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Options{
+	opts := engine.Options{
 		LLM: llmcompleter.New(client), Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
 		Defaults: engine.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/",
-	})
+	}
+	if tune != nil {
+		tune(&opts)
+	}
+	eng, err := engine.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,6 +48,8 @@ type harnessConfig struct {
 	noRun     bool
 	// setup prepares the fake before the bot connects.
 	setup func(*discordtest.Server)
+	// engine tunes the Engine's options.
+	engine func(*engine.Options)
 }
 
 // quietLogger keeps test output readable; set DISCORD_TEST_LOG=1 to see
@@ -75,12 +77,16 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 		t.Fatal(err)
 	}
 	mem := store.NewMemory(store.MemoryOptions{})
-	eng, err := engine.New(engine.Options{
+	eo := engine.Options{
 		LLM: llmcompleter.New(client), Store: mem,
 		Defaults:      engine.Defaults{FollowThreads: true},
 		ShutdownGrace: 2 * time.Second, CommandPrefix: "/", Logger: quietLogger(),
 		TranslateReactions: true,
-	})
+	}
+	if cfg.engine != nil {
+		cfg.engine(&eo)
+	}
+	eng, err := engine.New(eo)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -124,6 +124,8 @@ type reply struct {
 	once       sync.Once
 	stopTyping chan struct{}
 	typingDone chan struct{}
+	// tools is the status line while tools run (approvals.go).
+	tools toolStatus
 }
 
 var (
@@ -216,7 +218,7 @@ func (r *reply) stop() { r.once.Do(func() { close(r.stopTyping) }) }
 // Update implements bots.Reply.
 func (r *reply) Update(ctx context.Context, text string) error {
 	r.stop()
-	return r.st.Update(ctx, text)
+	return r.st.Update(ctx, r.tools.text(text))
 }
 
 // Finish implements bots.Reply. When Discord refused the answer for good

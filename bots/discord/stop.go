@@ -167,6 +167,9 @@ func (a *Adapter) onComponent(ctx context.Context, in *discordgo.Interaction, in
 	if strings.HasPrefix(data.CustomID, regeneratePrefix) {
 		return a.onRegenerate(ctx, in, info, data.CustomID, send) // regenerate.go
 	}
+	if strings.HasPrefix(data.CustomID, approvePrefix) || strings.HasPrefix(data.CustomID, denyPrefix) {
+		return a.onApproval(ctx, in, info, data.CustomID, send)
+	}
 	st, ok := a.opts.Engine.(Stopper)
 	if !ok || !strings.HasPrefix(data.CustomID, stopPrefix) {
 		a.log.Info("discord: unhandled component", "custom_id", data.CustomID)

@@ -59,7 +59,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	// Durations use the real monotonic clock; e.now (injectable) is for
 	// calendar decisions: limits, the date in the prompt.
 	start := time.Now()
-	ctx, cancel := context.WithTimeout(work, e.opts.ReplyTimeout)
+	ctx, cancel := context.WithTimeout(work, e.replyTimeout())
 	defer cancel()
 	set := e.Settings(ctx, j.msg.SettingsID())
 	lang := e.uiLanguage(set, j.msg)
@@ -72,6 +72,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	expired := j.recovered() && j.jr.expired
 	p := e.buildPrompt(in)
 	plan := e.newPlan(in, p)
+	if j.kind != jobTranslate {
+		plan.tools = e.toolTurn(j, lang)
+	}
 	req := e.request(set, p, j.msg)
 	// The model request's own context: a Stop click cancels it (stop.go),
 	// not the reply, which still delivers the text so far.
@@ -99,6 +102,9 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	j.jr.settle()
 	base := reply
+	if plan.tools != nil {
+		plan.tools.reply = base
+	}
 	if j.kind == jobMessage {
 		// The bot is in the thread from its first reply on: a follow-up
 		// posted while this answer streams needs no mention either (it
@@ -129,6 +135,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	// platform for a reason that may pass (shutdown, the platform down or
 	// rate limiting): another attempt completes it.
 	e.journalEnd(work, j, undelivered(work, g.finishErr))
+	plan.tools.end(work, undelivered(work, g.finishErr))
 	if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
 		e.remember(j, g.text)
 	}

@@ -30,6 +30,9 @@ type script struct {
 	block   bool   // after the tokens, Next waits for the request's end
 	endless bool   // Next never runs out of text
 	model   string // the model that answered ("mem-model" when empty)
+	// calls and citations end the round (tool loop tests).
+	calls     []bots.ToolCall
+	citations []bots.Citation
 }
 
 // memLLM is an in-memory bots.Completer (and bots.Tokens: four bytes a
@@ -114,6 +117,7 @@ func (s *memStream) Result() bots.ModelResult {
 	if r.FinishReason == "" {
 		r.FinishReason = "stop"
 	}
+	r.ToolCalls, r.Citations = s.sc.calls, s.sc.citations
 	return r
 }
 

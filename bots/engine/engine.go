@@ -56,6 +56,7 @@ type Engine struct {
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
 	regen        *regenerations                    // answers a Regenerate click may replace (regenerate.go)
+	waiters      approvalWaiters                   // answers waiting on an approval (approval.go)
 }
 
 // New checks opts, fills defaults and returns an Engine; call Run to

@@ -97,6 +97,8 @@ type Options struct {
 	// RecoverMaxAge: an unfinished reply older than this is closed with the
 	// "interrupted" notice instead of being regenerated (default 1h).
 	RecoverMaxAge time.Duration
+	// Tools configure the tool loop (tools.go); none by default.
+	Tools ToolOptions
 	// Now is the clock (tests inject one); nil means time.Now.
 	Now    func() time.Time
 	Logger *slog.Logger
@@ -183,6 +185,7 @@ func (o *Options) fillDefaults() {
 	if o.MaxReplyBytes == 0 {
 		o.MaxReplyBytes = max(replyBytesPerToken*o.MaxTokens, minReplyBytes)
 	}
+	o.Tools.fill()
 	setDefault(&o.ShutdownGrace, 10*time.Second)
 	setDefault(&o.ReplyTimeout, 5*time.Minute)
 	setDefault(&o.SettingsTTL, 3*time.Second)

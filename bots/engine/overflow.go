@@ -25,19 +25,21 @@ type answerPlan struct {
 	// delivered: usage is recorded by then, so /usage right after an
 	// answer counts it.
 	beforeFinish func(generated)
+	// tools is the answer's tool loop (toolloop.go); nil: no tools.
+	tools *toolTurn
 }
 
 func (e *Engine) newPlan(in promptInput, p prompt) *answerPlan {
 	return &answerPlan{e: e, in: in, first: p, p: p}
 }
 
-// stream asks the model; when the provider refuses the prompt as longer
+// model asks the model; when the provider refuses the prompt as longer
 // than the context window, it rebuilds the prompt to the window the
 // refusal named (the client remembers it for the next prompts too),
 // trimming harder by how much the server's count exceeded the estimate,
 // and tries once more. A question that does not fit even alone is not
 // sent again: tooLong says so.
-func (a *answerPlan) stream(ctx context.Context, req bots.ModelRequest) (bots.TokenStream, error) {
+func (a *answerPlan) model(ctx context.Context, req bots.ModelRequest) (bots.TokenStream, error) {
 	e := a.e
 	st, err := e.opts.LLM.Stream(ctx, req)
 	var le *bots.ModelError
@@ -70,9 +72,14 @@ func (a *answerPlan) stream(ctx context.Context, req bots.ModelRequest) (bots.To
 	return e.opts.LLM.Stream(ctx, req)
 }
 
-// notes updates the trimming notice when the retry left out more turns.
+// notes adds the tool loop's notices and sources, and updates the
+// trimming notice when the retry left out more turns.
 func (a *answerPlan) notes(lang string, notes []string) []string {
-	if a == nil || a.p.dropped == a.first.dropped {
+	if a == nil {
+		return notes
+	}
+	notes = append(notes, a.tools.finalNotes()...)
+	if a.p.dropped == a.first.dropped {
 		return notes
 	}
 	old := a.e.tr(lang, i18n.HistoryTrimmed, a.first.dropped)

@@ -47,6 +47,17 @@ func sampleArgs() map[Key][]any {
 		TooManyImages:         {4},
 		FileEncrypted:         {"c_q6.pdf"},
 		FileNoText:            {"d_q7.pdf"},
+		ToolFailed:            {"srv__tool_q1"},
+		ToolDenied:            {"srv__tool_q2"},
+		ToolExpired:           {"srv__tool_q3"},
+		ToolSources:           {"https://q4.example/"},
+		ToolRunning:           {"srv__tool_q5"},
+		ToolWaiting:           {"srv__tool_q6"},
+		ApprovalPrompt:        {"srv__tool_q7", `{"q":"q8"}`},
+		ApprovalApproved:      {"srv__tool_q9", "Ada Q10"},
+		ApprovalDenied:        {"srv__tool_q11", "Ada Q12"},
+		ApprovalExpired:       {"srv__tool_q13"},
+		ApprovalWithdrawn:     {"srv__tool_q14"},
 	}
 }
 

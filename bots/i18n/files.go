@@ -77,5 +77,8 @@ func fileText(lang string, k Key) string {
 			FileNoText:      "_(El archivo `%[1]s` no tiene texto que pueda leer: parecen páginas escaneadas.)_",
 		},
 	}
-	return m[lang][k]
+	if s := m[lang][k]; s != "" {
+		return s
+	}
+	return toolText(lang, k) // the tool texts (tools.go) come next
 }

@@ -250,7 +250,7 @@ const (
 
 // Keys returns every key, in declaration order.
 func Keys() []Key {
-	return []Key{
+	return append([]Key{
 		Help, Thinking,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
 		ErrTimeout, ErrInternal, Busy,
@@ -273,7 +273,7 @@ func Keys() []Key {
 		FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages,
 		RegenerateButton, RegenerateNotAllowed, RegenerateGone, RegenerateBusy,
 		ReasonTitle, ReasonLabel, ReasonPlaceholder, ReasonSubmit, ReasonThanks,
-	}
+	}, toolKeys()...)
 }
 
 // Supported returns the catalog languages, English (the fallback) first.

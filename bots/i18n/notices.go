@@ -9,7 +9,7 @@ import (
 // noticeKeys are the bot's own notices: appended after an answer (the
 // Engine's withNotes), or the whole text of a reply that failed.
 func noticeKeys() []Key {
-	return append(fileKeys(),
+	return append(append(fileKeys(), toolNoticeKeys()...),
 		CutOff, LengthLimit, Interrupted, Stopped, HistoryTrimmed, AttachmentTruncated, MessageTooLong, ContextTruncated,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable, ErrTimeout, ErrInternal, Busy,
 	)

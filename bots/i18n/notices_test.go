@@ -38,3 +38,24 @@ func TestStripNotices(t *testing.T) {
 		}
 	}
 }
+
+// TestToolTextsAreNotices: the notes under an answer that used tools and
+// the texts of decided prompts are stripped from the history the model
+// sees, in every language.
+func TestToolTextsAreNotices(t *testing.T) {
+	for _, lang := range Supported() {
+		for _, text := range []string{
+			T(lang, ToolSources, "https://a.example/ · notes.md"),
+			T(lang, ToolFailed, "kb__search"),
+			T(lang, ApprovalApproved, "ops__restart", "Bob"),
+			T(lang, ApprovalExpired, "ops__restart"),
+		} {
+			if got := StripNotices("The answer.\n\n" + text); got != "The answer." {
+				t.Errorf("%s: %q not stripped: %q", lang, text, got)
+			}
+		}
+		if got := StripNotices(T(lang, ApprovalDenied, "ops__restart", "Bob")); got != "" {
+			t.Errorf("%s: a decided prompt left %q", lang, got)
+		}
+	}
+}

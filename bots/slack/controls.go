@@ -246,6 +246,16 @@ func (a *Adapter) acceptBlockActions(payload []byte) error {
 			}
 			continue
 		}
+		if act.ActionID == ApproveActionID || act.ActionID == DenyActionID {
+			if in.User.ID == "" || in.Channel.ID == "" || act.Value == "" {
+				return fmt.Errorf("%w: approval action without user, channel or key", errMalformed)
+			}
+			key, approve := act.Value, act.ActionID == ApproveActionID
+			if !a.spawn(handlerTimeout, func(ctx context.Context) { a.handleApproval(ctx, in, key, approve) }) {
+				return errNotRunning
+			}
+			continue
+		}
 		if act.ActionID != StopActionID {
 			a.log.Info("unhandled block action; acknowledged and ignored", "action_id", act.ActionID)
 			continue

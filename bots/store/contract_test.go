@@ -25,6 +25,7 @@ func runContract(t *testing.T, newStore func(t *testing.T) bots.Store) {
 	t.Run("take window and reset", func(t *testing.T) { contractTake(t, open(t)) })
 	t.Run("journal crud", func(t *testing.T) { contractJournal(t, open(t)) })
 	t.Run("feedback votes", func(t *testing.T) { contractFeedback(t, open(t)) }) // feedback_test.go
+	t.Run("approvals", func(t *testing.T) { contractApprovals(t, open(t)) })     // approvals_test.go
 	t.Run("closed", func(t *testing.T) {
 		s := newStore(t)
 		ctx := context.Background()

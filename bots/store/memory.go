@@ -38,6 +38,7 @@ type Memory struct {
 	rates     map[string]memoryRate
 	journal   map[string][]byte // id -> JSON entry, so callers share nothing
 	votes     map[string][]byte // voteKey -> JSON vote (feedback.go)
+	approvals map[string][]byte // call key -> JSON approval (approvals.go)
 }
 
 // memoryRate is the current window of one rate key.

@@ -40,6 +40,7 @@ type App struct {
 	opsLn   net.Listener // nil unless server.ops_listen is set
 	opsSrv  *http.Server
 	probe   *storeProbe
+	tools   *toolset // nil unless tools.enabled (toolwiring.go)
 }
 
 // errNothingEnabled is returned by run when no platform is enabled.
@@ -76,6 +77,9 @@ func NewApp(ctx context.Context, cfg *config.Config, log *slog.Logger, m *metric
 	opts := engineOptions(cfg, a.llm, a.store, log.With("component", "engine"))
 	opts.ContextTokens = probeContext(ctx, cfg.LLM, a.llm, opts.ContextTokens, log.With("component", "llm"))
 	opts.Observer = observer{a.metrics}
+	if a.tools, err = withTools(ctx, cfg, &opts, log); err != nil {
+		return nil, err
+	}
 	if a.engine, err = engine.New(opts); err != nil {
 		return nil, err
 	}
@@ -286,6 +290,12 @@ func (a *App) Close() {
 	}
 	if a.opsLn != nil {
 		a.opsLn.Close()
+	}
+	if a.tools != nil {
+		if err := a.tools.Close(); err != nil {
+			a.log.Warn("closing the tools", "err", err)
+		}
+		a.tools = nil
 	}
 	if a.store != nil {
 		if err := a.store.Close(); err != nil {

@@ -30,6 +30,13 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	defer st.Close()
 	opts := engineOptions(cfg, client, st, log)
 	opts.Admins = nil // the console user is an admin anyway
+	ts, err := withTools(ctx, cfg, &opts, log)
+	if err != nil {
+		return err
+	}
+	if ts != nil {
+		defer ts.Close()
+	}
 	engine, err := engine.New(opts)
 	if err != nil {
 		return err

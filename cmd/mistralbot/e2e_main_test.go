@@ -120,8 +120,15 @@ func startProc(t *testing.T, name string, env map[string]string) *proc {
 // to nofile (ulimit -n) when it is not 0.
 func startProcFiles(t *testing.T, name string, env map[string]string, nofile int) *proc {
 	t.Helper()
-	cfg := filepath.Join(t.TempDir(), "empty.yaml")
-	if err := os.WriteFile(cfg, nil, 0o600); err != nil {
+	return startProcConfig(t, name, env, nofile, nil)
+}
+
+// startProcConfig is startProcFiles with a config file holding yaml
+// (what only a file can set: tools.mcp_servers).
+func startProcConfig(t *testing.T, name string, env map[string]string, nofile int, yaml []byte) *proc {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(cfg, yaml, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(botBinary, "--config", cfg, "run")

@@ -99,10 +99,10 @@ func TestE2ESIGKILLThenRestartSettlesTheReply(t *testing.T) {
 
 // noticeTexts returns a notice as the fake shows it, in every catalog
 // language (the asker's locale picks one).
-func noticeTexts(key i18n.Key) []string {
+func noticeTexts(key i18n.Key, args ...any) []string {
 	var out []string
 	for _, lang := range i18n.Supported() {
-		out = append(out, strings.TrimSpace(replyText(i18n.T(lang, key))))
+		out = append(out, strings.TrimSpace(replyText(i18n.T(lang, key, args...))))
 	}
 	return out
 }

@@ -102,6 +102,8 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 			Flags           int              `json:"flags"`
 			AllowedMentions *allowedMentions `json:"allowed_mentions"`
 			Choices         []any            `json:"choices"`
+			// Components, for an UPDATE_MESSAGE (7): [] removes them.
+			Components json.RawMessage `json:"components,omitempty"`
 		} `json:"data"`
 	}
 	if err := json.Unmarshal(body, &in); err != nil {

@@ -37,7 +37,7 @@ func (c *Client) LLM() *llm.Client { return c.c }
 
 // Stream implements bots.Completer.
 func (c *Client) Stream(ctx context.Context, req bots.ModelRequest) (bots.TokenStream, error) {
-	st, err := c.c.Stream(ctx, request(req))
+	st, err := c.c.Stream(ctx, c.request(req))
 	if err != nil {
 		return nil, modelError(err)
 	}
@@ -46,10 +46,11 @@ func (c *Client) Stream(ctx context.Context, req bots.ModelRequest) (bots.TokenS
 
 // request translates a domain request; FallbackModels stays nil (the
 // client's configured fallbacks).
-func request(r bots.ModelRequest) llm.Request {
+func (c *Client) request(r bots.ModelRequest) llm.Request {
 	msgs := make([]llm.Message, len(r.Messages))
 	for i, m := range r.Messages {
 		msgs[i] = llm.Message{Role: llm.Role(m.Role), Content: m.Content}
+		toolMessage(m, &msgs[i])
 		if len(m.Images) > 0 {
 			msgs[i].Images = make([]llm.Image, len(m.Images))
 			for j, im := range m.Images {
@@ -57,7 +58,9 @@ func request(r bots.ModelRequest) llm.Request {
 			}
 		}
 	}
-	return llm.Request{Model: r.Model, Messages: msgs, Temperature: r.Temperature, MaxTokens: r.MaxTokens, User: r.User}
+	out := llm.Request{Model: r.Model, Messages: msgs, Temperature: r.Temperature, MaxTokens: r.MaxTokens, User: r.User}
+	c.toolFields(r, &out)
+	return out
 }
 
 // modelError classifies an llm failure into the domain's codes, keeping
@@ -88,12 +91,14 @@ func (s *stream) Next() (string, error) {
 func (s *stream) Result() bots.ModelResult {
 	r := s.st.Result()
 	u := r.Usage
-	return bots.ModelResult{
+	out := bots.ModelResult{
 		Model: r.Model, FinishReason: r.FinishReason, FirstToken: r.FirstToken,
 		Usage: bots.Usage{PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
 			CostUSD: u.CostUSD, CostFromProvider: u.CostFromProvider, Estimated: u.Estimated},
 		ContextTokens: r.ContextTokens, Truncated: r.Truncated, ImagesDropped: r.ImagesDropped,
 	}
+	toolResult(r, &out)
+	return out
 }
 
 // Close implements bots.TokenStream.
