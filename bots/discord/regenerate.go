@@ -51,7 +51,9 @@ func (s *stopControl) regenerateButton() []discordgo.MessageComponent {
 // seconds: a queued regeneration with DEFERRED_UPDATE_MESSAGE (type 6:
 // the message itself is rewritten), a click that changes nothing with an
 // ephemeral message (type 4, flag 64). The interaction id was claimed
-// before (replay.go): a click delivered twice acts once.
+// before (replay.go): a click delivered twice acts once. Engine.Regenerate
+// waits only for the new job's journal entry, whose write is bounded by
+// journal.Timeout (2 s), so the response stays within the 3 s.
 func (a *Adapter) onRegenerate(ctx context.Context, in *discordgo.Interaction, info channelInfo, customID string, send respondFunc) error {
 	msg := a.interactionMessage(in, info)
 	lang := i18n.Match(msg.Locale)
