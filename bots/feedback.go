@@ -14,7 +14,15 @@ type Feedback struct {
 	Model    string `json:"model"`
 	Language string `json:"language"`
 	Up       bool   `json:"up"`
+	// Reason is what a 👎 voter said was wrong (the reason form), at most
+	// FeedbackReasonMax characters; "" when none was given.
+	Reason string `json:"reason,omitempty"`
 }
+
+// FeedbackReasonMax bounds a 👎 reason, in characters: the forms ask for
+// a short one (Slack's plain_text_input and Discord's text input take
+// 3,000 and 4,000; the store keeps every vote's JSON).
+const FeedbackReasonMax = 500
 
 // FeedbackCount is the votes of one channel, model and language.
 type FeedbackCount struct {
@@ -34,6 +42,9 @@ type FeedbackStore interface {
 	// FeedbackCounts returns the counts of channel ("" for every channel),
 	// sorted by channel, model and language.
 	FeedbackCounts(ctx context.Context, channel string) ([]FeedbackCount, error)
+	// FeedbackReasons returns the votes of channel ("" for every channel)
+	// that carry a reason, sorted by channel, answer and voter.
+	FeedbackReasons(ctx context.Context, channel string) ([]Feedback, error)
 }
 
 // Rateable is an optional Reply capability: the finished answer can show

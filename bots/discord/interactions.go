@@ -118,6 +118,8 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 		return a.command(ctx, in, info, data, send, received)
 	case discordgo.InteractionMessageComponent:
 		return a.onComponent(ctx, in, info, send) // stop.go
+	case discordgo.InteractionModalSubmit:
+		return a.onModalSubmit(ctx, in, info, send) // reason.go
 	default:
 		a.log.Warn("discord: unsupported interaction type", "type", int(in.Type))
 		return send(ctx, ephemeral("This interaction is not supported."))

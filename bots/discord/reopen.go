@@ -3,7 +3,6 @@ package discord
 import (
 	"context"
 	"fmt"
-	"sync"
 
 	discordgo "github.com/bwmarrin/discordgo"
 
@@ -34,13 +33,14 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	if err != nil {
 		return nil, err
 	}
-	sink := &usedSink{channelSink: a.newChannelSink(channel, key.Team, ""), edited: map[string]bool{}}
+	sink := a.newChannelSink(channel, key.Team, "")
+	out, id := a.controls(sink, to) // a regenerated answer has its controls too
 	opts := a.streamOptions(sink)
 	opts.Existing = ids
-	r := &reply{a: a, channel: channel, to: to, where: noticeTarget{channel: channel}, st: stream.NewStreamer(sink, opts), settle: sink.settle,
-		stopTyping: make(chan struct{}), typingDone: make(chan struct{})}
+	r := &reply{a: a, channel: channel, to: to, where: noticeTarget{channel: channel}, st: stream.NewStreamer(out, opts), settle: sink.settle,
+		replyID: id, ctl: sink.ctl, stopTyping: make(chan struct{}), typingDone: make(chan struct{})}
 	close(r.typingDone) // the partial answer is there: no typing indicator
-	return &reopenedReply{reply: r, sink: sink, existing: ids}, nil
+	return &reopenedReply{reply: r, sink: sink}, nil
 }
 
 // repend registers the thread a mention in a channel was to be answered
@@ -79,53 +79,23 @@ func (a *Adapter) locate(ctx context.Context, key bots.ConversationKey, to bots.
 	return "", fmt.Errorf("discord: reopen reply: message %s not found in %v", id, candidates)
 }
 
-// usedSink remembers which messages it edited.
-type usedSink struct {
-	*channelSink
-	mu     sync.Mutex
-	edited map[string]bool
-}
-
-var (
-	_ stream.Sink     = (*usedSink)(nil)
-	_ bots.OncePoster = (*usedSink)(nil)
-)
-
-// Edit implements stream.Sink.
-func (s *usedSink) Edit(ctx context.Context, id, text string) error {
-	err := s.channelSink.Edit(ctx, id, text)
-	if err == nil {
-		s.mu.Lock()
-		s.edited[id] = true
-		s.mu.Unlock()
-	}
-	return err
-}
-
 // reopenedReply is a reply written into earlier messages.
 type reopenedReply struct {
 	*reply
-	sink     *usedSink
-	existing []string
+	sink *channelSink
 }
 
 // Finish implements bots.Reply. The Streamer edits every earlier message
-// the new answer fills (their old text is unknown to it), so one never
-// edited is not needed: it is deleted rather than left half written.
+// the new answer fills (their old text is unknown to it), so one it did
+// not need (Streamer.Unused) is deleted rather than left half written or
+// emptied: a regenerated answer then reads as one answer, where the old
+// one was, with nothing left of the longer old one.
 func (r *reopenedReply) Finish(ctx context.Context, text string) error {
 	err := r.reply.Finish(ctx, text)
 	if err != nil {
 		return err
 	}
-	r.sink.mu.Lock()
-	var unused []string
-	for _, id := range r.existing {
-		if !r.sink.edited[id] {
-			unused = append(unused, id)
-		}
-	}
-	r.sink.mu.Unlock()
-	for _, id := range unused {
+	for _, id := range r.st.Unused() {
 		if werr := r.sink.budget.Wait(ctx); werr != nil {
 			return nil
 		}

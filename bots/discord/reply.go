@@ -34,7 +34,7 @@ func (a *Adapter) OpenReply(ctx context.Context, key bots.ConversationKey, to bo
 	sink := a.newChannelSink(channel, key.Team, replyTo)
 	out, id := a.controls(sink, to) // the Stop button (stop.go)
 	r := a.newReply(ctx, out, sink, channel, to, true)
-	r.replyID = id
+	r.replyID, r.ctl = id, sink.ctl
 	r.where = where
 	return r, nil
 }
@@ -110,8 +110,10 @@ type reply struct {
 	st      *stream.Streamer
 	channel string
 	to      bots.Message
-	// replyID names the reply in its Stop button ("": none).
+	// replyID names the reply in its Stop button ("": none); ctl is
+	// that button's (nil: none).
 	replyID string
+	ctl     *stopControl
 	// where are the paths of the notice when the answer cannot be
 	// delivered.
 	where noticeTarget

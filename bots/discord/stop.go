@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"strings"
+	"sync/atomic"
 
 	discordgo "github.com/bwmarrin/discordgo"
 
@@ -48,12 +49,17 @@ var (
 type stopControl struct {
 	id    string
 	label string
+	// regen: the finished answer shows the Regenerate button
+	// (regenerate.go), labelled regenLabel.
+	regen      atomic.Bool
+	regenLabel string
 }
 
 func newStopControl(to bots.Message) *stopControl {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b) // never fails (crypto/rand)
-	return &stopControl{id: hex.EncodeToString(b), label: i18n.T(i18n.Match(to.Locale), i18n.StopButton)}
+	lang := i18n.Match(to.Locale)
+	return &stopControl{id: hex.EncodeToString(b), label: i18n.T(lang, i18n.StopButton), regenLabel: i18n.T(lang, i18n.RegenerateButton)}
 }
 
 // row is the action row with the button.
@@ -70,7 +76,7 @@ func (s *stopControl) ratingRow() []discordgo.MessageComponent {
 		return discordgo.Button{Style: discordgo.SecondaryButton, CustomID: feedbackPrefix + vote + ":" + s.id,
 			Emoji: &discordgo.ComponentEmoji{Name: emoji}}
 	}
-	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{b("up", "👍"), b("down", "👎")}}}
+	return []discordgo.MessageComponent{discordgo.ActionsRow{Components: append([]discordgo.MessageComponent{b("up", "👍"), b("down", "👎")}, s.regenerateButton()...)}}
 }
 
 // components are what a post or an edit of c sends: the button while
@@ -158,6 +164,9 @@ func (a *Adapter) onComponent(ctx context.Context, in *discordgo.Interaction, in
 	if strings.HasPrefix(data.CustomID, feedbackPrefix) {
 		return a.onFeedback(ctx, in, info, data.CustomID, send)
 	}
+	if strings.HasPrefix(data.CustomID, regeneratePrefix) {
+		return a.onRegenerate(ctx, in, info, data.CustomID, send) // regenerate.go
+	}
 	if strings.HasPrefix(data.CustomID, approvePrefix) || strings.HasPrefix(data.CustomID, denyPrefix) {
 		return a.onApproval(ctx, in, info, data.CustomID, send)
 	}
@@ -204,6 +213,9 @@ func (a *Adapter) onFeedback(ctx context.Context, in *discordgo.Interaction, inf
 		return send(ctx, ephemeral(i18n.T(lang, i18n.ErrInternal)))
 	case res == bots.FeedbackUnknown:
 		return send(ctx, ephemeral(i18n.T(lang, i18n.FeedbackUnknown)))
+	}
+	if _, ok := a.opts.Engine.(Reasoner); ok && vote == "down" {
+		return send(ctx, reasonModal(replyID, lang)) // reason.go: the vote is in; ask why
 	}
 	return send(ctx, ephemeral(i18n.T(lang, i18n.FeedbackThanks)))
 }

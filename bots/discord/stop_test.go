@@ -121,8 +121,8 @@ func TestFinishedAnswerTakesFeedbackOnce(t *testing.T) {
 		}
 		final = msgs[0]
 		b := final.Buttons()
-		return final.Content == "All done." && len(b) == 2 && strings.HasPrefix(b[0], feedbackPrefix+"up:") &&
-			strings.HasPrefix(b[1], feedbackPrefix+"down:")
+		return final.Content == "All done." && len(b) == 3 && strings.HasPrefix(b[0], feedbackPrefix+"up:") &&
+			strings.HasPrefix(b[1], feedbackPrefix+"down:") && strings.HasPrefix(b[2], regeneratePrefix)
 	})
 	counts := func() []bots.FeedbackCount {
 		c, err := h.store.FeedbackCounts(context.Background(), "")

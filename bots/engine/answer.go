@@ -39,6 +39,17 @@ type job struct {
 	target string    // jobTranslate: normalized target language
 	queued time.Time // time.Now at enqueue, for the wait metric
 	jr     *jobJournal
+	// seq numbers the job among those push queued (regenerate.go).
+	seq uint64
+	// regenerating: a Regenerate click's job, written into regen, the
+	// messages of the old answer regenFrom (known when the job starts),
+	// which are left out of its history.
+	regenerating bool
+	regenFrom    *regenAnswer
+	regen        []string
+	// offered is the record of this job's answer a Regenerate click may
+	// take (regenerate.go).
+	offered *regenAnswer
 }
 
 // process produces one answer. Every path ends with the reply finished,
@@ -52,6 +63,10 @@ func (e *Engine) process(work context.Context, j *job) {
 	defer cancel()
 	set := e.Settings(ctx, j.msg.SettingsID())
 	lang := e.uiLanguage(set, j.msg)
+	if j.regenerating {
+		// The old answer's job ran before this one in the lane.
+		j.regen, _ = e.regen.settled(j.regenFrom)
+	}
 	in := e.promptInput(ctx, j, set)
 	reply := j.reply
 	expired := j.recovered() && j.jr.expired
@@ -109,11 +124,13 @@ func (e *Engine) process(work context.Context, j *job) {
 		release()
 		usage = e.settleUsage(ctx, j.msg, plan.p, g)
 		if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
+			e.offerRegenerate(base, j) // regenerate.go
 			e.offerFeedback(base, j.msg, cmp.Or(g.result.Model, req.Model), lang)
 		}
 	}
 	g := e.generate(work, ctx, lctx, reply, req, early, lang, notes, j.recovered(), plan)
 	release()
+	e.regenerable(base, j, g)
 	// Finished: out of the journal, unless the last text did not reach the
 	// platform for a reason that may pass (shutdown, the platform down or
 	// rate limiting): another attempt completes it.
@@ -146,8 +163,8 @@ func (e *Engine) promptInput(ctx context.Context, j *job, set bots.Settings) pro
 	switch j.kind {
 	case jobMessage:
 		in.turns = e.history(ctx, j.conv, j.msg)
-		if j.recovered() {
-			in.turns = withoutMessages(in.turns, j.jr.reopen)
+		if j.recovered() || j.regenerating {
+			in.turns = withoutMessages(in.turns, j.reopenIDs())
 		}
 	case jobAsk:
 		in.turns = []bots.Turn{j.ask.Turn}
@@ -192,8 +209,9 @@ func (e *Engine) questionNotes(lang string, in promptInput, p prompt) []string {
 // cached history gains the answer or is dropped to be fetched again.
 func (e *Engine) remember(j *job, text string) {
 	switch {
-	case j.recovered():
-		// The fetched history holds the partial answer: fetch again.
+	case j.recovered() || j.regenerating:
+		// The fetched history holds the partial (or replaced) answer:
+		// fetch again.
 		if j.kind != jobTranslate {
 			e.joined.Put(j.key, struct{}{})
 		}

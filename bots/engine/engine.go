@@ -55,6 +55,7 @@ type Engine struct {
 	inflight     inflight                          // controlled replies a Stop click can cancel (stop.go)
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
+	regen        *regenerations                    // answers a Regenerate click may replace (regenerate.go)
 	waiters      approvalWaiters                   // answers waiting on an approval (approval.go)
 	sum          summaries                         // summaries waiting for their confirm button (summarize.go)
 }
@@ -85,6 +86,7 @@ func New(opts Options) (*Engine, error) {
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
 		jr:        jr,
 		sum:       summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
+		regen:     newRegenerations(opts.Now),
 	}
 	e.stores.settings, e.stores.usage, e.stores.claims = opts.Store, opts.Store, opts.Store
 	fs, _ := opts.Store.(bots.FeedbackStore)

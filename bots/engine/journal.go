@@ -65,6 +65,7 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 		ent.Kind, ent.Target = journal.KindTranslate, j.target
 	}
 	j.jr = &jobJournal{entry: ent, ready: make(chan struct{})}
+	j.seq = e.regen.next()
 	// Written in the background, overlapping the model request; settle
 	// waits for it. The goroutine is the job's: every path of the job
 	// settles before it ends.
@@ -77,6 +78,7 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 		e.journalEnd(ctx, j, false)
 		return err
 	}
+	e.regen.queued(j.key, j.seq) // an older answer of the conversation is no longer the latest
 	// Queued means journaled: the caller (and a test counting entries, or
 	// a shutdown right after) finds the entry in the store once push
 	// returns. The worker does not wait for this: it may already be asking

@@ -161,8 +161,20 @@ func (e *Engine) recoveredJob(ctx context.Context, en bots.JournalEntry, conv bo
 }
 
 // openReply opens the reply of j: a recovered one goes back into the
-// messages its previous attempt posted when the adapter can reopen them.
+// messages its previous attempt posted when the adapter can reopen them;
+// a regenerated one into the old answer's messages, and when they cannot
+// be reached (deleted) nothing is posted: the click changes nothing.
 func (e *Engine) openReply(ctx context.Context, j *job) (bots.Reply, error) {
+	if j.regenerating {
+		ro, ok := j.conv.(bots.Reopener)
+		switch {
+		case !ok:
+			return nil, errors.New("engine: regenerate: the adapter cannot reopen replies")
+		case len(j.regen) == 0:
+			return nil, errors.New("engine: regenerate: the old answer never reached the platform")
+		}
+		return ro.Reopen(ctx, j.key, j.msg, j.regen)
+	}
 	if j.recovered() {
 		if ro, ok := j.conv.(bots.Reopener); ok {
 			r, err := ro.Reopen(ctx, j.key, j.msg, j.jr.reopen)

@@ -186,6 +186,24 @@ func textDE(k Key) string {
 		return "die Plattform hat einen Teil nicht bestätigt, und ich riskiere nicht, ihn doppelt zu posten."
 	case UndeliveredRefused:
 		return "die Plattform hat sie abgelehnt (Fehler %[1]s)."
+	case RegenerateButton:
+		return "Neu erzeugen"
+	case RegenerateNotAllowed:
+		return "Nur die Person, die gefragt hat (oder ein Admin), kann diese Antwort neu erzeugen."
+	case RegenerateGone:
+		return "Diese Antwort kann nicht mehr neu erzeugt werden."
+	case RegenerateBusy:
+		return "Nur die letzte Antwort eines Gesprächs kann neu erzeugt werden, sobald sie fertig ist."
+	case ReasonTitle:
+		return "Was war falsch?"
+	case ReasonLabel:
+		return "Sag uns warum (optional)"
+	case ReasonPlaceholder:
+		return "Falsch, unklar, zu lang…"
+	case ReasonSubmit:
+		return "Senden"
+	case ReasonThanks:
+		return "Danke, dein Grund ist gespeichert."
 	}
 	return ""
 }

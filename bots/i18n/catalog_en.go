@@ -186,6 +186,24 @@ func textEN(k Key) string {
 		return "the platform did not confirm part of it, and I won't risk posting it twice."
 	case UndeliveredRefused:
 		return "the platform refused it (error %[1]s)."
+	case RegenerateButton:
+		return "Regenerate"
+	case RegenerateNotAllowed:
+		return "Only the person who asked (or an admin) can regenerate this answer."
+	case RegenerateGone:
+		return "This answer can no longer be regenerated."
+	case RegenerateBusy:
+		return "Only the latest answer of a conversation can be regenerated, once it is finished."
+	case ReasonTitle:
+		return "What was wrong?"
+	case ReasonLabel:
+		return "Tell us why (optional)"
+	case ReasonPlaceholder:
+		return "Wrong, unclear, too long…"
+	case ReasonSubmit:
+		return "Send"
+	case ReasonThanks:
+		return "Thanks, your reason is recorded."
 	}
 	return fileText("en", k)
 }

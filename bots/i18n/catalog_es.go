@@ -186,6 +186,24 @@ func textES(k Key) string {
 		return "la plataforma no confirmó una parte de la respuesta, y no me arriesgo a publicarla dos veces."
 	case UndeliveredRefused:
 		return "la plataforma la rechazó (error %[1]s)."
+	case RegenerateButton:
+		return "Regenerar"
+	case RegenerateNotAllowed:
+		return "Solo quien hizo la pregunta (o un admin) puede regenerar esta respuesta."
+	case RegenerateGone:
+		return "Esta respuesta ya no se puede regenerar."
+	case RegenerateBusy:
+		return "Solo la última respuesta de una conversación se puede regenerar, una vez terminada."
+	case ReasonTitle:
+		return "¿Qué estuvo mal?"
+	case ReasonLabel:
+		return "Dinos por qué (opcional)"
+	case ReasonPlaceholder:
+		return "Incorrecta, poco clara, demasiado larga…"
+	case ReasonSubmit:
+		return "Enviar"
+	case ReasonThanks:
+		return "Gracias, tu motivo quedó registrado."
 	}
 	return ""
 }

@@ -186,6 +186,24 @@ func textFR(k Key) string {
 		return "la plateforme n'a pas confirmé une partie de la réponse, et je ne veux pas risquer de la publier deux fois."
 	case UndeliveredRefused:
 		return "la plateforme l'a refusée (erreur %[1]s)."
+	case RegenerateButton:
+		return "Régénérer"
+	case RegenerateNotAllowed:
+		return "Seule la personne qui a posé la question (ou un admin) peut régénérer cette réponse."
+	case RegenerateGone:
+		return "Cette réponse ne peut plus être régénérée."
+	case RegenerateBusy:
+		return "Seule la dernière réponse d'une conversation peut être régénérée, une fois terminée."
+	case ReasonTitle:
+		return "Qu'est-ce qui cloche ?"
+	case ReasonLabel:
+		return "Dis-nous pourquoi (facultatif)"
+	case ReasonPlaceholder:
+		return "Faux, pas clair, trop long…"
+	case ReasonSubmit:
+		return "Envoyer"
+	case ReasonThanks:
+		return "Merci, ta raison est enregistrée."
 	}
 	return ""
 }

@@ -186,6 +186,24 @@ func textIT(k Key) string {
 		return "la piattaforma non ha confermato una parte della risposta, e non rischio di pubblicarla due volte."
 	case UndeliveredRefused:
 		return "la piattaforma l'ha rifiutata (errore %[1]s)."
+	case RegenerateButton:
+		return "Rigenera"
+	case RegenerateNotAllowed:
+		return "Solo chi ha fatto la domanda (o un admin) può rigenerare questa risposta."
+	case RegenerateGone:
+		return "Questa risposta non può più essere rigenerata."
+	case RegenerateBusy:
+		return "Solo l'ultima risposta di una conversazione può essere rigenerata, una volta finita."
+	case ReasonTitle:
+		return "Cosa non andava?"
+	case ReasonLabel:
+		return "Dicci perché (facoltativo)"
+	case ReasonPlaceholder:
+		return "Sbagliata, poco chiara, troppo lunga…"
+	case ReasonSubmit:
+		return "Invia"
+	case ReasonThanks:
+		return "Grazie, il motivo è registrato."
 	}
 	return ""
 }

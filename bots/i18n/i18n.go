@@ -219,6 +219,33 @@ const (
 	// UndeliveredRefused(code string): the platform refused it with an
 	// error code (as digits, not a localized number).
 	UndeliveredRefused Key = "undelivered_refused"
+
+	// RegenerateButton is the label of the Regenerate button on a
+	// finished answer.
+	RegenerateButton Key = "regenerate_button"
+	// RegenerateNotAllowed answers (ephemeral) a Regenerate click from
+	// someone who is neither the asker nor an admin.
+	RegenerateNotAllowed Key = "regenerate_not_allowed"
+	// RegenerateGone answers (ephemeral) a Regenerate click on an answer
+	// this process no longer knows (already regenerated, before a
+	// restart, long ago, deleted).
+	RegenerateGone Key = "regenerate_gone"
+	// RegenerateBusy answers (ephemeral) a Regenerate click while a
+	// newer question of the conversation is waiting or answered: only
+	// the latest answer is regenerated.
+	RegenerateBusy Key = "regenerate_busy"
+	// ReasonTitle is the title of the 👎 reason form (at most 24
+	// characters: Slack's modal title limit).
+	ReasonTitle Key = "reason_title"
+	// ReasonLabel is the label of its text field (at most 45 characters:
+	// Discord's text input label limit).
+	ReasonLabel Key = "reason_label"
+	// ReasonPlaceholder is the text field's placeholder.
+	ReasonPlaceholder Key = "reason_placeholder"
+	// ReasonSubmit is the form's submit button (Slack).
+	ReasonSubmit Key = "reason_submit"
+	// ReasonThanks answers a submitted reason.
+	ReasonThanks Key = "reason_thanks"
 )
 
 // Keys of summaries and digests (issue 17; texts in summary.go).
@@ -286,6 +313,8 @@ func Keys() []Key {
 		SummaryUsage, SummaryUnavailable, SummaryEmpty, SummaryWorking, SummaryConfirm, SummaryConfirmButton,
 		SummaryExpired, SummaryNotYours, SummaryHeader, SummaryPartial, SummaryFailed,
 		DigestSet, DigestOff, DigestNone, DigestUsage, DigestHeader,
+		RegenerateButton, RegenerateNotAllowed, RegenerateGone, RegenerateBusy,
+		ReasonTitle, ReasonLabel, ReasonPlaceholder, ReasonSubmit, ReasonThanks,
 	}, toolKeys()...)
 }
 

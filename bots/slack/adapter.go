@@ -130,6 +130,10 @@ type Engine interface {
 	// tells a mention that asks for one (summarize.go).
 	Summarize(ctx context.Context, conv bots.Conversations, job *bots.SummaryJob, out bots.SummaryOutput) error
 	CatchUp(msg bots.Message) (bots.Command, bool)
+	// FeedbackReason records a 👎's reason (reason.go).
+	FeedbackReason(ctx context.Context, p bots.Platform, replyID, userID, reason string) (bots.FeedbackResult, error)
+	// Regenerate answers a Regenerate click (regenerate.go).
+	Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.RegenerateResult, error)
 }
 
 // Hooks receive counts for metrics. Implementations must be safe for

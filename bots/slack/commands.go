@@ -253,6 +253,9 @@ func (a *Adapter) acceptInteraction(payload []byte) error {
 		}
 		return nil
 	}
+	if in.Type == "view_submission" {
+		return a.acceptViewSubmission(payload) // reason.go
+	}
 	if in.Type != "message_action" || in.CallbackID != ExplainCodeCallbackID {
 		a.log.Info("unhandled interaction; acknowledged and ignored", "type", in.Type, "callback_id", in.CallbackID)
 		return nil

@@ -79,21 +79,22 @@ type ratedSink controlSink
 
 // Post implements stream.Sink.
 func (r *ratedSink) Post(ctx context.Context, text string) (string, error) {
-	return r.post(ctx, text, -1, r.blocks(text))
+	return r.post(ctx, text, -1, r.blocks(ctx, text))
 }
 
 // PostOnce implements bots.OncePoster.
 func (r *ratedSink) PostOnce(ctx context.Context, part int, text string) (string, error) {
-	return r.postOnce(ctx, part, text, r.blocks(text))
+	return r.postOnce(ctx, part, text, r.blocks(ctx, text))
 }
 
 // Edit implements stream.Sink.
 func (r *ratedSink) Edit(ctx context.Context, id, text string) error {
-	return r.edit(ctx, id, text, r.blocks(text))
+	return r.edit(ctx, id, text, r.blocks(ctx, text))
 }
 
-func (r *ratedSink) blocks(text string) slackgo.MsgOption {
-	return slackgo.MsgOptionBlocks(append(textSections(text), feedbackBlock(r.replyID))...)
+func (r *ratedSink) blocks(ctx context.Context, text string) slackgo.MsgOption {
+	bs := append(textSections(text), feedbackBlock(r.replyID))
+	return slackgo.MsgOptionBlocks(append(bs, r.threadSink.regenerateBlocks(ctx)...)...)
 }
 
 // feedbackBlock is the context_actions block with the feedback buttons of
@@ -127,11 +128,12 @@ func (r *nativeReply) ReplyID() string {
 func (r *nativeReply) OfferFeedback() { r.rated.Store(true) }
 
 // feedbackBlocks are the final stop's extra options.
-func (r *nativeReply) feedbackBlocks() []slackgo.MsgOption {
+func (r *nativeReply) feedbackBlocks(ctx context.Context) []slackgo.MsgOption {
 	if !r.rated.Load() {
 		return nil
 	}
-	return []slackgo.MsgOption{slackgo.MsgOptionBlocks(feedbackBlock(r.sink.replyID))}
+	bs := append([]slackgo.Block{feedbackBlock(r.sink.replyID)}, r.sink.regenerateBlocks(ctx)...)
+	return []slackgo.MsgOption{slackgo.MsgOptionBlocks(bs...)}
 }
 
 // textSections are text as section blocks (mrkdwn, verbatim).
@@ -210,6 +212,7 @@ type blockActions struct {
 		ThreadTS string `json:"thread_ts"`
 	} `json:"message"`
 	ResponseURL string `json:"response_url"`
+	TriggerID   string `json:"trigger_id"`
 	Actions     []struct {
 		ActionID string `json:"action_id"`
 		Value    string `json:"value"`
@@ -244,6 +247,12 @@ func (a *Adapter) acceptBlockActions(payload []byte) error {
 			value := act.Value
 			if !a.spawn(handlerTimeout, func(ctx context.Context) { a.handleFeedback(ctx, in, value) }) {
 				return errNotRunning
+			}
+			continue
+		}
+		if act.ActionID == RegenerateActionID {
+			if err := a.acceptRegenerate(in, act.Value); err != nil { // regenerate.go
+				return err
 			}
 			continue
 		}
@@ -321,6 +330,9 @@ func (a *Adapter) handleFeedback(ctx context.Context, in blockActions, value str
 		}
 	}
 	user := a.users.info(ctx, in.User.ID)
+	if vote == "down" && key == i18n.FeedbackThanks {
+		a.openReasonForm(ctx, in, replyID, a.uiLang(ctx, in.Channel.ID, user.Locale)) // reason.go
+	}
 	msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Team: in.Team.ID, Channel: in.Channel.ID, Thread: in.Message.ThreadTS},
 		UserID: in.User.ID}
 	a.ephemeral(ctx, msg, in.ResponseURL, i18n.T(a.uiLang(ctx, in.Channel.ID, user.Locale), key))

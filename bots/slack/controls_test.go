@@ -114,7 +114,8 @@ func TestFinishedAnswerTakesFeedbackOnce(t *testing.T) {
 		}
 		final = got[0]
 		up, down := final.FeedbackValues()
-		return final.Text == "All done here." && len(final.Buttons()) == 0 && up != "" && down != ""
+		b := final.Buttons() // the Regenerate button only
+		return final.Text == "All done here." && len(b) == 1 && b[0].ActionID == RegenerateActionID && up != "" && down != ""
 	})
 	thanks := Mrkdwn(i18n.T("fr", i18n.FeedbackThanks))
 	for i := range 2 { // the same click delivered twice

@@ -275,8 +275,11 @@ func (r *nativeReply) step(ctx context.Context, text string) time.Duration {
 		}
 		// The stream is over for good (stopped, archived, deleted, the
 		// text refused): the rest of the answer, or all of it when the
-		// message is gone, continues in new messages.
-		r.abandon(ctx, err)
+		// message is gone, continues in new messages. Stopped by its
+		// reader, the model request is stopped too (nativestop.go).
+		if !r.stoppedByUser(ctx, err) {
+			r.abandon(ctx, err)
+		}
 		r.continueAt(ctx, text, r.goneOr(err, len(r.sent)))
 		return 0
 	}
@@ -467,7 +470,7 @@ func (r *nativeReply) deliverFinal(ctx context.Context, text string) error {
 		r.overflow(ctx, text, end)
 		return r.fallback.Finish(ctx, r.contText(text))
 	}
-	if err := r.stop(ctx, neutralizeMarkdown(text[len(r.sent):]), r.feedbackBlocks()...); err != nil {
+	if err := r.stop(ctx, neutralizeMarkdown(text[len(r.sent):]), r.feedbackBlocks(ctx)...); err != nil {
 		r.continueAt(ctx, text, r.goneOr(err, len(r.sent)))
 		return r.fallback.Finish(ctx, r.contText(text))
 	}

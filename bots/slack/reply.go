@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -144,11 +145,12 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	sink := &threadSink{a: a, ws: ws, channel: key.Channel, thread: key.Thread, status: st, held: true,
 		replyID: newReplyID(), after: to.ID, asker: asker{to: to}}
 	ws.updates.Hold()
-	s := stream.NewStreamer(sink, stream.StreamOptions{
+	out := a.controls(sink) // a regenerated answer has its controls too
+	s := stream.NewStreamer(out, stream.StreamOptions{
 		Limit: updateLimit, Render: Mrkdwn, Throttle: ws.updates, MinInterval: a.opts.EditInterval,
 		Logger: a.log, Existing: ids,
 	})
-	return &streamReply{Streamer: s, sink: sink, status: st, existing: ids}, nil
+	return &streamReply{Streamer: s, sink: sink, status: st, existing: ids, controlled: out != stream.Sink(sink)}, nil
 }
 
 // streamReply is the post+update reply: a stream.Streamer that also clears
@@ -204,6 +206,8 @@ type threadSink struct {
 	finished bool
 	lastEdit time.Time    // of this reply
 	unsure   map[int]bool // parts whose post may have happened (PostOnce)
+	// regen: the finished answer shows the Regenerate button (regenerate.go).
+	regen atomic.Bool
 }
 
 // done releases the edit reserve Reopen held for the reply. The Streamer

@@ -89,6 +89,7 @@ func contractFeedback(t *testing.T, s bots.Store) {
 	if wins != 1 {
 		t.Errorf("%d of 8 concurrent identical votes changed the counts; want 1", wins)
 	}
+	contractReasons(t, fs)
 }
 
 func TestBoltFeedbackSurvivesARestart(t *testing.T) {

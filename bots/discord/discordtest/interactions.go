@@ -160,7 +160,13 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 			writeFormError(w, "data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
 			return
 		}
-	case 6, 7, 9:
+	case 9:
+		if field := checkModal(body); field != "" { // modals.go
+			s.mu.Unlock()
+			writeFormError(w, field, "BASE_TYPE_BAD_LENGTH", "Invalid modal.")
+			return
+		}
+	case 6, 7:
 	default:
 		s.mu.Unlock()
 		writeFormError(w, "type", "BASE_TYPE_CHOICES", "Value must be one of (4, 5, 6, 7, 8, 9, 10).")
@@ -169,6 +175,9 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 	it.acked, it.ackType = true, in.Type
 	if in.Data != nil {
 		it.ackData, _ = json.Marshal(in.Data)
+	}
+	if in.Type == 9 {
+		it.ackData = rawData(body) // the modal as sent
 	}
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)

@@ -128,7 +128,7 @@ func (s *Server) BlockAction(m Message, userID, actionID string) []byte {
 		"user":       map[string]any{"id": userID, "name": strings.ToLower(strings.TrimPrefix(userID, "U0")), "team_id": s.opts.TeamID},
 		"channel":    map[string]any{"id": m.Channel, "name": "general"},
 		"container":  map[string]any{"type": "message", "message_ts": m.TS, "channel_id": m.Channel, "is_ephemeral": false},
-		"trigger_id": "1234.5678.trigger", "message": msg, "response_url": s.NewResponseURL(),
+		"trigger_id": s.NewTriggerID(), "message": msg, "response_url": s.NewResponseURL(),
 		"actions": []any{map[string]any{"type": "button", "action_id": actionID, "block_id": "controls",
 			"value": value, "action_ts": m.TS}},
 	})

@@ -196,6 +196,9 @@ func (s *Server) streamTarget(p url.Values) (*Message, apiResult, bool) {
 func (s *Server) chatAppendStream(p url.Values) apiResult {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stoppedByUser(p) { // streamstop.go
+		return fail("stopped_by_user")
+	}
 	m, res, bad := s.streamTarget(p)
 	if bad {
 		return res

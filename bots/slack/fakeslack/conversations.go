@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // File is an uploaded file, served by files.info and its private URL.
@@ -280,7 +281,12 @@ func (s *Server) NewTriggerID() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.triggerSeq++
-	return "1234.5678." + strconv.Itoa(s.triggerSeq) + "trigger"
+	id := "1234.5678." + strconv.Itoa(s.triggerSeq) + "trigger"
+	if s.triggers == nil {
+		s.triggers, s.exchanged = map[string]time.Time{}, map[string]bool{}
+	}
+	s.triggers[id] = s.opts.Now()
+	return id
 }
 
 func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {

@@ -24,6 +24,9 @@ type Message struct {
 	Markdown string
 	// Streaming is true between chat.startStream and chat.stopStream.
 	Streaming bool
+	// StoppedByUser: the recipient stopped the stream with Slack's own
+	// stop control (StopStreamAsUser).
+	StoppedByUser bool
 	// Metadata is the message metadata posted with it, if any.
 	Metadata map[string]any
 	// Blocks are the message's blocks as last posted or updated.

@@ -127,6 +127,9 @@ type Server struct {
 	callHook       func(Call)
 	responseSeq    int
 	triggerSeq     int
+	triggers       map[string]time.Time // trigger_id -> when issued (views.go)
+	exchanged      map[string]bool      // trigger_ids views.open took
+	modals         []ModalView
 	responseURLs   map[string]bool
 
 	sock socketState
@@ -465,6 +468,7 @@ func (s *Server) methods() map[string]func(url.Values) apiResult {
 		"assistant.threads.setSuggestedPrompts": s.assistantSetPrompts,
 		"assistant.threads.setTitle":            s.assistantSetTitle,
 		"views.publish":                         s.viewsPublish,
+		"views.open":                            s.viewsOpen, // views.go
 	}
 }
 

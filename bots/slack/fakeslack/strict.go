@@ -40,6 +40,7 @@ var methodArgs = map[string]string{
 	"assistant.threads.setSuggestedPrompts": "channel_id thread_ts prompts title",
 	"assistant.threads.setTitle":            "channel_id thread_ts title",
 	"views.publish":                         "user_id view hash",
+	"views.open":                            "trigger_id interactivity_pointer view",
 }
 
 var (

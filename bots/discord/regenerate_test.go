@@ -1,0 +1,136 @@
+package discord
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"mistralbot/bots"
+	"mistralbot/bots/discord/discordtest"
+	"mistralbot/bots/i18n"
+	"mistralbot/llm/llmtest"
+)
+
+// regenButton returns the Regenerate custom_id of m ("" when none).
+func regenButton(m discordtest.Message) string {
+	for _, b := range m.Buttons() {
+		if strings.HasPrefix(b, regeneratePrefix) {
+			return b
+		}
+	}
+	return ""
+}
+
+// waitRegenerable waits for the bot's messages in channel to be one,
+// reading text, with its Regenerate button, and returns it.
+func (h *harness) waitRegenerable(channel, text string) discordtest.Message {
+	h.t.Helper()
+	var m discordtest.Message
+	h.waitFor("the answer "+text+" with its Regenerate button", 10*time.Second, func() bool {
+		msgs := h.botMessages(channel)
+		if len(msgs) != 1 {
+			return false
+		}
+		m = msgs[0]
+		return m.Content == text && regenButton(m) != ""
+	})
+	return m
+}
+
+func TestRegeneratePostsExactlyOneNewAnswer(t *testing.T) {
+	h := newHarness(t, harnessConfig{adapter: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Second answer."})
+	q := h.mention("tell me something")
+	first := h.waitRegenerable(q.ID, "First answer.")
+
+	// Someone else without Manage Channels: refused, nothing changes.
+	other := h.dc.ClickButton(first, "900000000000000099", "0", regenButton(first))
+	h.waitFor("the refusal", 5*time.Second, func() bool {
+		return ephemeralText(h.dc.InteractionResponse(other.Token)) == i18n.T("en", i18n.RegenerateNotAllowed)
+	})
+	if n := len(h.llm.ChatRequests()); n != 1 {
+		t.Fatalf("a refused click asked the model: %d requests", n)
+	}
+
+	// The asker regenerates; the interaction is delivered twice: type 6,
+	// one new answer in the same message.
+	click := h.dc.ClickButton(first, h.alice.ID, "0", regenButton(first))
+	h.waitFor("the regenerate's response", 5*time.Second, func() bool { return h.dc.InteractionResponse(click.Token).Type == 6 })
+	h.dc.Dispatch("INTERACTION_CREATE", click)
+	second := h.waitRegenerable(q.ID, "Second answer.")
+	if second.ID != first.ID {
+		t.Errorf("the new answer is a new message (%s), want %s edited", second.ID, first.ID)
+	}
+	if regenButton(second) == regenButton(first) {
+		t.Error("the new answer reuses the old reply id")
+	}
+	reqs := h.llm.ChatRequests()
+	if len(reqs) != 2 {
+		t.Fatalf("model asked %d times, want 2", len(reqs))
+	}
+	for _, m := range reqs[1].Messages {
+		if strings.Contains(m.Content, "First answer.") {
+			t.Errorf("the old answer went back to the model: %+v", m)
+		}
+	}
+	h.waitFor("usage of both answers", 5*time.Second, func() bool {
+		u, err := h.store.Usage(t.Context(), bots.ScopeChannel, bots.ChannelID(bots.Discord, h.dc.Options().GeneralID), bots.Day(time.Now()))
+		return err == nil && u.Requests == 2
+	})
+
+	// The old button again: the answer it names is gone.
+	stale := h.dc.ClickButton(first, h.alice.ID, "0", regenButton(first))
+	h.waitFor("the stale click's answer", 5*time.Second, func() bool {
+		return ephemeralText(h.dc.InteractionResponse(stale.Token)) == i18n.T("en", i18n.RegenerateGone)
+	})
+	if n := len(h.llm.ChatRequests()); n != 2 {
+		t.Errorf("model asked %d times, want 2", n)
+	}
+	if msgs := h.botMessages(q.ID); len(msgs) != 1 {
+		t.Errorf("%d bot messages, want the one regenerated answer", len(msgs))
+	}
+}
+
+func TestRegenerateRacingAFollowUpChangesNothing(t *testing.T) {
+	h := newHarness(t, harnessConfig{adapter: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Follow-up answer."})
+	q := h.mention("tell me something")
+	first := h.waitRegenerable(q.ID, "First answer.")
+	h.dc.Post(q.ID, discordtest.Post{Author: h.alice, Content: "and more?"})
+	h.waitFor("the follow-up's answer", 10*time.Second, func() bool {
+		msgs := h.botMessages(q.ID)
+		return len(msgs) == 2 && msgs[1].Content == "Follow-up answer."
+	})
+	click := h.dc.ClickButton(first, h.alice.ID, "0", regenButton(first))
+	h.waitFor("the busy answer", 5*time.Second, func() bool {
+		return ephemeralText(h.dc.InteractionResponse(click.Token)) == i18n.T("en", i18n.RegenerateBusy)
+	})
+	if n := len(h.llm.ChatRequests()); n != 2 {
+		t.Errorf("model asked %d times, want 2", n)
+	}
+	if msgs := h.botMessages(q.ID); len(msgs) != 2 || msgs[0].Content != "First answer." {
+		t.Errorf("the thread changed: %+v", msgs)
+	}
+}
+
+func TestRegenerateLongAnswerEditsTheFirstAndDeletesTheRest(t *testing.T) {
+	h := newHarness(t, harnessConfig{adapter: func(o *Options) { o.StopButton = true }})
+	long := strings.Repeat("A line of the long answer, long enough.\n", 80) // two messages (2,000 characters each)
+	h.llm.Script(llmtest.Scenario{Reply: long}, llmtest.Scenario{Reply: "Short now."})
+	q := h.mention("a long one")
+	var last discordtest.Message
+	h.waitFor("the two-part answer", 10*time.Second, func() bool {
+		msgs := h.botMessages(q.ID)
+		if len(msgs) != 2 {
+			return false
+		}
+		last = msgs[1]
+		return regenButton(last) != ""
+	})
+	firstID := h.botMessages(q.ID)[0].ID
+	h.dc.ClickButton(last, h.alice.ID, "0", regenButton(last))
+	got := h.waitRegenerable(q.ID, "Short now.")
+	if got.ID != firstID {
+		t.Errorf("the new answer is %s, want the first part %s edited", got.ID, firstID)
+	}
+}

@@ -1,0 +1,173 @@
+package slack
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"mistralbot/bots"
+	"mistralbot/bots/engine"
+	"mistralbot/bots/i18n"
+	"mistralbot/bots/slack/fakeslack"
+	"mistralbot/llm/llmtest"
+)
+
+// regenButton returns the Regenerate button of m ("" value: none).
+func regenButton(m fakeslack.Message) fakeslack.Button {
+	for _, b := range m.Buttons() {
+		if b.ActionID == RegenerateActionID {
+			return b
+		}
+	}
+	return fakeslack.Button{}
+}
+
+// waitRegenerable waits for the thread to hold exactly one bot message
+// with text and its Regenerate button, and returns it.
+func (h *harness) waitRegenerable(channel, thread, text string) fakeslack.Message {
+	h.t.Helper()
+	var m fakeslack.Message
+	h.waitFor("the answer "+text+" with its Regenerate button", func() bool {
+		got := h.replies(channel, thread)
+		if len(got) != 1 || got[0].Streaming {
+			return false
+		}
+		m = got[0]
+		up, _ := m.FeedbackValues()
+		return m.Body() == text && regenButton(m).Value != "" && up != ""
+	})
+	return m
+}
+
+func TestRegeneratePostsExactlyOneNewAnswer(t *testing.T) {
+	forModes(t, func(t *testing.T, mode string) {
+		var st bots.Store
+		h := newHarness(t, harnessOptions{mode: mode,
+			engine: func(o *engine.Options) { st = o.Store },
+			adapt:  func(o *Options) { o.StopButton = true }})
+		h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Second answer."})
+		q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> tell me something")
+		first := h.waitRegenerable("C0GENERAL", q.TS, "First answer.")
+
+		// Alice neither asked nor is an admin: refused, nothing changes.
+		h.interaction(h.fake.BlockAction(first, "U0ALICE", RegenerateActionID))
+		refusal := Mrkdwn(i18n.T("fr", i18n.RegenerateNotAllowed))
+		h.waitFor("the refusal to Alice", func() bool { return h.responseCount(refusal) == 1 })
+		if n := len(h.llm.ChatRequests()); n != 1 {
+			t.Fatalf("a refused click asked the model: %d requests", n)
+		}
+
+		// The asker regenerates; the click is delivered twice (same
+		// trigger_id): one new answer, in the same message.
+		click := h.fake.BlockAction(first, "U0BOB", RegenerateActionID)
+		h.interaction(click)
+		h.interaction(click)
+		second := h.waitRegenerable("C0GENERAL", q.TS, "Second answer.")
+		if second.TS != first.TS {
+			t.Errorf("the new answer is a new message (%s), want the old one (%s) edited", second.TS, first.TS)
+		}
+		if regenButton(second).Value == regenButton(first).Value {
+			t.Error("the new answer reuses the old reply id")
+		}
+		reqs := h.llm.ChatRequests()
+		if len(reqs) != 2 {
+			t.Fatalf("model asked %d times, want 2", len(reqs))
+		}
+		// Same context minus the old answer.
+		for _, m := range reqs[1].Messages {
+			if strings.Contains(m.Content, "First answer.") {
+				t.Errorf("the old answer went back to the model: %+v", m)
+			}
+		}
+		if got, want := lastUser(reqs[1].Messages), lastUser(reqs[0].Messages); got != want {
+			t.Errorf("regenerated question %q, want %q", got, want)
+		}
+		// Usage counts both answers.
+		h.waitFor("usage of both answers", func() bool {
+			u, err := st.Usage(context.Background(), bots.ScopeChannel, bots.ChannelID(bots.Slack, "C0GENERAL"), bots.Day(time.Now()))
+			return err == nil && u.Requests == 2
+		})
+
+		// A click on the old button now: the answer it names is gone.
+		h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+		gone := Mrkdwn(i18n.T("en", i18n.RegenerateGone))
+		h.waitFor("the stale click's answer", func() bool { return h.responseCount(gone) == 1 })
+		if n := len(h.llm.ChatRequests()); n != 2 {
+			t.Errorf("model asked %d times, want 2", n)
+		}
+		if got := h.replies("C0GENERAL", q.TS); len(got) != 1 || got[0].Body() != "Second answer." {
+			t.Errorf("thread = %+v, want the one regenerated answer", got)
+		}
+	})
+}
+
+func TestRegenerateRacingAFollowUpChangesNothing(t *testing.T) {
+	h := newHarness(t, harnessOptions{adapt: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Follow-up answer."})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> tell me something")
+	first := h.waitRegenerable("C0GENERAL", q.TS, "First answer.")
+	h.say("C0GENERAL", q.TS, "U0BOB", "and more?")
+	h.waitFor("the follow-up's answer", func() bool {
+		got := h.replies("C0GENERAL", q.TS)
+		return len(got) == 2 && got[1].Body() == "Follow-up answer."
+	})
+	h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+	busy := Mrkdwn(i18n.T("en", i18n.RegenerateBusy))
+	h.waitFor("the busy answer", func() bool { return h.responseCount(busy) == 1 })
+	if n := len(h.llm.ChatRequests()); n != 2 {
+		t.Errorf("model asked %d times, want 2", n)
+	}
+	got := h.replies("C0GENERAL", q.TS)
+	if len(got) != 2 || got[0].Body() != "First answer." || got[0].Edits != first.Edits {
+		t.Errorf("the thread changed: %+v", got)
+	}
+}
+
+func TestRegenerateLongAnswerEditsTheFirstAndDeletesTheRest(t *testing.T) {
+	h := newHarness(t, harnessOptions{adapt: func(o *Options) { o.StopButton = true }})
+	long := longAnswer(6000) // two messages (chat.update takes 4,000 characters)
+	h.llm.Script(llmtest.Scenario{Reply: long}, llmtest.Scenario{Reply: "Short now."})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> a long one")
+	var last fakeslack.Message
+	h.waitFor("the two-part answer", func() bool {
+		got := h.replies("C0GENERAL", q.TS)
+		if len(got) != 2 {
+			return false
+		}
+		last = got[1]
+		return regenButton(last).Value != ""
+	})
+	firstTS := h.replies("C0GENERAL", q.TS)[0].TS
+	h.interaction(h.fake.BlockAction(last, "U0BOB", RegenerateActionID))
+	got := h.waitRegenerable("C0GENERAL", q.TS, "Short now.")
+	if got.TS != firstTS {
+		t.Errorf("the new answer is in %s, want the first part %s edited", got.TS, firstTS)
+	}
+}
+
+func TestRegenerateNativeStreamRewritesIt(t *testing.T) {
+	h := newHarness(t, harnessOptions{native: true, llm: llmtest.Options{Delay: 2 * time.Millisecond},
+		adapt: func(o *Options) { o.StopButton = true }})
+	streamed := longAnswer(300)
+	h.llm.Script(llmtest.Scenario{Reply: streamed}, llmtest.Scenario{Reply: "Streamed second."})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> stream it")
+	first := h.waitRegenerable("C0GENERAL", q.TS, streamed)
+	if first.Markdown == "" {
+		t.Fatalf("not streamed natively: %+v", first)
+	}
+	h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+	second := h.waitRegenerable("C0GENERAL", q.TS, "Streamed second.")
+	if second.TS != first.TS {
+		t.Errorf("the new answer is %s, want the streamed message %s rewritten", second.TS, first.TS)
+	}
+}
+
+func lastUser(msgs []llmtest.Message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == "user" {
+			return msgs[i].Content
+		}
+	}
+	return ""
+}
