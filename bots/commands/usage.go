@@ -32,11 +32,12 @@ func (c *Commands) usageReport(ctx context.Context, msg bots.Message, lang strin
 }
 
 // feedbackLines are the channel's votes per model and language, for an
-// admin's /usage ("" for others, or without votes). A failed read is
-// logged and left out.
+// admin's /usage ("" for others, or without votes); an admin is one the
+// platform names or bot.admins lists, as for the settings commands. A
+// failed read is logged and left out.
 func (c *Commands) feedbackLines(ctx context.Context, msg bots.Message, lang string) string {
 	fs := c.opts.Feedback
-	if fs == nil || !msg.Admin {
+	if fs == nil || !c.isAdmin(msg) {
 		return ""
 	}
 	counts, err := fs.FeedbackCounts(ctx, msg.SettingsID())
