@@ -216,12 +216,7 @@ func feedbackSurvivesRestart(t *testing.T, store map[string]string, sig syscall.
 	if err != nil || status != http.StatusOK {
 		t.Fatalf("/usage: %d %q %v", status, body, err)
 	}
-	var votes []string
-	for _, lang := range i18n.Supported() {
-		// Any model and language, one 👍 and no 👎.
-		line := i18n.T(lang, i18n.FeedbackLine, "\x00", "\x00", int64(1), int64(0))
-		votes = append(votes, replyText(line[strings.LastIndex(line, "\x00")+len("\x00"):]))
-	}
+	votes := feedbackTexts(replyText)
 	waitUntil(t, 15*time.Second, "the admin's /usage to show the vote", func() bool {
 		for _, r := range w.slack.Responses() {
 			if containsAny(r.Text, votes) {
@@ -230,6 +225,17 @@ func feedbackSurvivesRestart(t *testing.T, store map[string]string, sig syscall.
 		}
 		return false
 	})
+}
+
+// feedbackTexts is the end of /usage's feedback line for one 👍 and no 👎,
+// whatever the model and language, in every language, as render shows it.
+func feedbackTexts(render func(string) string) []string {
+	var out []string
+	for _, lang := range i18n.Supported() {
+		line := i18n.T(lang, i18n.FeedbackLine, "\x00", "\x00", int64(1), int64(0))
+		out = append(out, render(line[strings.LastIndex(line, "\x00")+len("\x00"):]))
+	}
+	return out
 }
 
 func TestE2EFeedbackSurvivesRestartBolt(t *testing.T) {

@@ -2,8 +2,12 @@ package main
 
 import (
 	"context"
+	"maps"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -22,6 +26,8 @@ import (
 const (
 	discordStopPrefix  = "mistralbot_stop:"
 	discordRegenPrefix = "mistralbot_regen:"
+	// discordFeedbackPrefix + "up:" or "down:" + the reply id.
+	discordFeedbackPrefix = "mistralbot_fb:"
 )
 
 // discordWorld is discordtest and llmtest on loopback.
@@ -226,4 +232,48 @@ func TestE2EDiscordRegenerate(t *testing.T) {
 	if n := w.posted(q.ID); n != 2 {
 		t.Errorf("%d messages posted in the thread, want the first answer's 2 and no more", n)
 	}
+}
+
+// TestE2EDiscordFeedbackSurvivesSIGKILL: a 👍 on an answer, the process
+// killed (bbolt commits are on disk when Update returns), a new process on
+// the same file answers /usage of a member with Manage Channels with the
+// vote.
+func TestE2EDiscordFeedbackSurvivesSIGKILL(t *testing.T) {
+	w := newDiscordWorld(t, llmtest.Options{Default: llmtest.Scenario{Reply: "All done here."}})
+	env := w.env(map[string]string{"MISTRALBOT_STORE_DRIVER": "bolt", "MISTRALBOT_STORE_PATH": filepath.Join(t.TempDir(), "bot.db")})
+	maps.Copy(env, replicaEnv("discord-votes"))
+	first := startProc(t, "first", env)
+	q := w.mention("hi")
+	var answer discordtest.Message
+	waitUntil(t, 20*time.Second, "the answer with its 👍 button", func() bool {
+		msgs := w.botMessages(q.ID)
+		if len(msgs) != 1 {
+			return false
+		}
+		answer = msgs[0]
+		return answer.Content == "All done here." && discordButton(answer, discordFeedbackPrefix+"up:") != ""
+	})
+	if got := w.ephemeral(w.dc.ClickButton(answer, w.alice.ID, "0", discordButton(answer, discordFeedbackPrefix+"up:"))); !containsAny(got, i18nAll(i18n.FeedbackThanks)) {
+		t.Fatalf("the voter was told %q", got)
+	}
+	first.signal(syscall.SIGKILL)
+	first.wait(10 * time.Second)
+
+	startProc(t, "second", env)
+	admin := discordtest.Invoker{User: w.alice, ChannelID: w.dc.Options().GeneralID, GuildID: w.dc.Options().GuildID,
+		Permissions: strconv.Itoa(1 << 4)} // Manage Channels
+	usage := w.dc.Interact(w.dc.SlashCommand(admin, "usage"))
+	votes := feedbackTexts(func(s string) string { return s })
+	var got string
+	waitUntil(t, 15*time.Second, "/usage to show the vote", func() bool {
+		r := w.dc.InteractionResponse(usage.Token)
+		got = string(r.Data)
+		if r.Original != nil {
+			got += r.Original.Content
+		}
+		for _, f := range r.Followups {
+			got += f.Content
+		}
+		return containsAny(got, votes)
+	})
 }
