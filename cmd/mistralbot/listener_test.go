@@ -239,15 +239,17 @@ func TestConnLimiterCapsOnePeer(t *testing.T) {
 			t.Fatalf("got %q", got)
 		}
 		idle = append(idle, c)
+		// The server marks a connection idle just after its answer, maybe
+		// after the client read it: wait, so that idle[0] is the older.
+		waitUntil(t, 5*time.Second, "the connection to be idle", func() bool { return inState(l, http.StateIdle) == 1+len(idle) })
 	}
-	waitUntil(t, 5*time.Second, "3 idle connections", func() bool { return inState(l, http.StateIdle) == 3 })
 	// A third connection from the capped peer closes its own oldest idle.
 	third := dialFrom(t, l, "127.0.0.3")
 	if got := get(t, third, "/"); got != "ok" {
 		t.Fatalf("third connection of the peer: %q", got)
 	}
 	if !closedByServer(idle[0], 5*time.Second) {
-		t.Error("the peer's oldest idle connection is still open")
+		t.Fatal("the peer's oldest idle connection is still open")
 	}
 	// Both of the peer's connections busy: its next one is refused.
 	for _, c := range []net.Conn{idle[1], third} {
@@ -255,7 +257,11 @@ func TestConnLimiterCapsOnePeer(t *testing.T) {
 		if _, err := io.WriteString(c, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n"); err != nil {
 			t.Fatal(err)
 		}
-		<-started
+		select {
+		case <-started:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a /slow request of the capped peer never reached the handler")
+		}
 	}
 	refused := dialFrom(t, l, "127.0.0.3")
 	if !closedByServer(refused, 5*time.Second) {
