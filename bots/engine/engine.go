@@ -41,14 +41,19 @@ type Engine struct {
 	settings  *cache.Cache[string, bots.Settings]
 	histories *cache.Cache[bots.ConversationKey, []bots.Turn]
 	joined    *cache.Cache[bots.ConversationKey, struct{}]
-	claims    *cache.Cache[string, struct{}] // dedupe keys claimed here (dispatch.go)
-	notices   *cache.Cache[string, struct{}] // limit notices given per user (limits.go)
-	running   atomic.Bool
-	stopped   atomic.Bool
-	commands  *commands.Commands // slash commands (bots/commands; commands.go here)
-	jr        *journal.Journal   // the reply journal (bots/journal; journal.go here)
-	recovery  recovery           // what Recover was given, one pass at a time (recover.go)
-	idWatch   idWatch            // journaled replies in flight (journal.go)
+	claims    *cache.Cache[string, struct{}]   // dedupe keys claimed here (dispatch.go)
+	notices   *cache.Cache[string, struct{}]   // limit notices given per user (limits.go)
+	rates     *cache.Cache[string, rateWindow] // askers' rate windows counted here (rate.go)
+	rateMu    sync.Mutex                       // makes a rate window's read and write one step
+	// bg owns the store calls nobody waits for (rate.go's shared count);
+	// Run waits for them before it returns.
+	bg       sync.WaitGroup
+	running  atomic.Bool
+	stopped  atomic.Bool
+	commands *commands.Commands // slash commands (bots/commands; commands.go here)
+	jr       *journal.Journal   // the reply journal (bots/journal; journal.go here)
+	recovery recovery           // what Recover was given, one pass at a time (recover.go)
+	idWatch  idWatch            // journaled replies in flight (journal.go)
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
@@ -83,6 +88,7 @@ func New(opts Options) (*Engine, error) {
 		rated:     cache.New[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
 		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
+		rates:     cache.New[string, rateWindow](rateCacheSize, 2*rateWindowLen, opts.Now),
 		jr:        jr,
 		sum:       summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
 	}
@@ -153,6 +159,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		cut()
 		<-workersDone
 	}
+	e.bg.Wait()
 	return nil
 }
 

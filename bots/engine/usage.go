@@ -73,11 +73,10 @@ func (e *Engine) usageLost(ctx context.Context, r bots.UsageRecord, err error) {
 // costs the answer (already delivered): the record is kept for one retry
 // at the next heartbeat (usage.go), and logged with its figures.
 func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage) {
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
-		defer cancel()
-	}
+	// Bounded by StoreWait: it runs before the final text (settleUsage),
+	// which a frozen store must not hold up for the reply's whole timeout.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), StoreWait)
+	defer cancel()
 	r := bots.UsageRecord{
 		Channel: msg.SettingsID(), User: bots.UserID(msg.Key.Platform, msg.UserID),
 		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
