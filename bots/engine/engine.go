@@ -60,6 +60,7 @@ type Engine struct {
 	inflight     inflight                          // controlled replies a Stop click can cancel (stop.go)
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
+	usageHealth  usageHealth                       // usage lost since the last write that worked (usage.go)
 	waiters      approvalWaiters                   // answers waiting on an approval (approval.go)
 	sum          summaries                         // summaries waiting for their confirm button (summarize.go)
 }

@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"mistralbot/bots"
 )
@@ -56,17 +58,64 @@ func (e *Engine) retryUsage(ctx context.Context) {
 			e.usageLost(ctx, r, err)
 			continue
 		}
+		e.usageHealth.saved()
 		saved++
 	}
 	e.log.InfoContext(ctx, "usage retried", "saved", saved, "lost", len(recs)-saved)
 }
 
 // usageLost logs a usage record that could not be stored, with everything
-// needed to count it by hand.
+// needed to count it by hand, tells the Observer (bots.UsageObserver:
+// mistralbot_usage_lost_total) and degrades readiness until a usage write
+// succeeds again (UsageHealth).
 func (e *Engine) usageLost(ctx context.Context, r bots.UsageRecord, err error) {
 	e.log.ErrorContext(ctx, "usage lost: not recorded after a retry", "channel", r.Channel, "user", r.User,
 		"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD,
 		"time", r.Time.UTC(), "err", err)
+	e.usageHealth.lost(e.now(), err)
+	if o, ok := e.opts.Observer.(bots.UsageObserver); ok {
+		o.UsageLost(r)
+	}
+}
+
+// usageHealth is whether usage records were lost since the last usage
+// write that succeeded.
+type usageHealth struct {
+	mu      sync.Mutex
+	n       int       // records lost since the last success
+	since   time.Time // when the first of them was lost
+	lastErr error
+}
+
+func (h *usageHealth) lost(now time.Time, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n == 0 {
+		h.since = now
+	}
+	h.n++
+	h.lastErr = err
+}
+
+// saved records a usage write that succeeded: the store writes again.
+func (h *usageHealth) saved() {
+	h.mu.Lock()
+	h.n, h.lastErr = 0, nil
+	h.mu.Unlock()
+}
+
+// UsageHealth reports whether usage is being recorded: nil, or an error
+// saying how many records were lost (refused again after their retry)
+// since when and why. It stays until a usage write succeeds again; /readyz
+// reports it, since limits that stopped counting are a degraded bot.
+func (e *Engine) UsageHealth() error {
+	h := &e.usageHealth
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d usage records lost since %s: %w", h.n, h.since.UTC().Format(time.RFC3339), h.lastErr)
 }
 
 // recordUsage stores one reply's usage in one call. A store error never
@@ -82,14 +131,17 @@ func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage
 		PromptTokens: int64(u.PromptTokens), CompletionTokens: int64(u.CompletionTokens),
 		CostUSD: u.CostUSD, Time: e.now(),
 	}
-	if err := e.stores.usage.AddUsage(ctx, r); err != nil {
-		if !e.unsaved.keep(r) {
-			e.usageLost(ctx, r, err)
-			return
-		}
-		e.log.WarnContext(ctx, "usage not recorded; retried at the next heartbeat", "channel", r.Channel, "user", r.User,
-			"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD, "err", err)
+	err := e.stores.usage.AddUsage(ctx, r)
+	if err == nil {
+		e.usageHealth.saved()
+		return
 	}
+	if !e.unsaved.keep(r) {
+		e.usageLost(ctx, r, err)
+		return
+	}
+	e.log.WarnContext(ctx, "usage not recorded; retried at the next heartbeat", "channel", r.Channel, "user", r.User,
+		"prompt_tokens", r.PromptTokens, "completion_tokens", r.CompletionTokens, "cost_usd", r.CostUSD, "err", err)
 }
 
 // settleUsage works out one reply's usage (estimated when the provider
