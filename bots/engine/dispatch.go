@@ -178,6 +178,8 @@ func (e *Engine) ClaimDelivery(ctx context.Context, key string) bool {
 	if key == "" {
 		return true
 	}
+	ctx, cancel := context.WithTimeout(ctx, StoreWait)
+	defer cancel()
 	return e.claim(ctx, "dlv:"+key)
 }
 

@@ -43,25 +43,35 @@ func (u *unsavedUsage) take() []bots.UsageRecord {
 
 // retryUsage writes the usage records the store refused earlier, once
 // each (from the heartbeat, and once more when Run ends); a record refused
-// again is logged with its figures as lost, so an operator can add it back.
+// again is logged with its figures as lost, so an operator can add it back
+// (usageLost). Each try is bounded by StoreWait, and the first refusal
+// ends the round: the records not tried yet wait for the next heartbeat
+// (they have had no retry), so a frozen store costs the upkeep one wait
+// per heartbeat, not one per record.
 func (e *Engine) retryUsage(ctx context.Context) {
 	recs := e.unsaved.take()
 	if len(recs) == 0 {
 		return
 	}
 	saved := 0
-	for _, r := range recs {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	for i, r := range recs {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), StoreWait)
 		err := e.stores.usage.AddUsage(ctx, r)
 		cancel()
 		if err != nil {
 			e.usageLost(ctx, r, err)
-			continue
+			for _, rest := range recs[i+1:] {
+				if !e.unsaved.keep(rest) {
+					e.usageLost(ctx, rest, err)
+				}
+			}
+			e.log.InfoContext(ctx, "usage retried", "saved", saved, "lost", 1, "left", len(recs)-i-1)
+			return
 		}
 		e.usageHealth.saved()
 		saved++
 	}
-	e.log.InfoContext(ctx, "usage retried", "saved", saved, "lost", len(recs)-saved)
+	e.log.InfoContext(ctx, "usage retried", "saved", saved, "lost", 0)
 }
 
 // usageLost logs a usage record that could not be stored, with everything

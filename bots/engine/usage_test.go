@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -164,6 +165,56 @@ func TestLostUsageIsCountedAndDegradesUntilAWriteWorks(t *testing.T) {
 		ask("1701.1") // the store writes again
 		if err := eng.UsageHealth(); err != nil {
 			t.Errorf("usage health after a write succeeded: %v, want nil", err)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+		llm.wg.Wait()
+	})
+}
+
+// A retry round that meets a refusal ends there: the record refused
+// twice is lost, the ones not tried yet wait for the next heartbeat and
+// are saved then (a frozen store costs one wait per heartbeat).
+func TestUsageRetryStopsAtTheFirstRefusal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		llm := &pipeLLM{answer: func(int) ([]string, bool) { return words(fairAnswer), false }, delay: fairDelay}
+		mem := store.NewMemory(store.MemoryOptions{})
+		st := &usageFailStore{Store: mem}
+		st.fails.Store(4) // three answers, then the first retry
+		rec := &usageRecorder{}
+		eng, err := engine.New(engine.Options{LLM: llm.client(t), Store: st, Logger: testLogger(),
+			Observer: rec, HeartbeatInterval: 10 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- eng.Run(ctx) }()
+		conv := newFakeConv()
+		for i := range 3 {
+			m := mention(fmt.Sprint("1700.", i), "what is Go?")
+			m.Key.Thread = m.ID
+			if d, err := eng.Dispatch(ctx, conv, m); d != bots.Queued || err != nil {
+				t.Fatalf("Dispatch: %v, %v", d, err)
+			}
+		}
+		conv.wait(t, 3)
+		time.Sleep(11 * time.Second) // one heartbeat
+		synctest.Wait()
+		// fails counts down once per write: 3 answers + 1 retry tried.
+		if left := st.fails.Load(); left != 0 {
+			t.Errorf("usage writes in the first retry round: %d, want 1 (the round ends at the refusal)", 1-left)
+		}
+		time.Sleep(10 * time.Second) // the next heartbeat
+		synctest.Wait()
+		totals, err := mem.Usage(ctx, bots.ScopeUser, bots.UserID(bots.Slack, "U1"), bots.Day(time.Now()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if totals.Requests != 2 || rec.lost.Load() != 1 {
+			t.Errorf("after two heartbeats: %d requests stored, %d lost; want 2 and 1", totals.Requests, rec.lost.Load())
 		}
 		cancel()
 		if err := <-done; err != nil {
