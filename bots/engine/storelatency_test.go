@@ -189,3 +189,41 @@ func TestFrozenStoreDelaysTheFirstCallByOneBound(t *testing.T) {
 		}
 	})
 }
+
+// The rate per user is counted in process; the store's shared window is
+// the backup: a replica that has not seen the asker's earlier questions
+// lets one through, learns from the store that the window is full, and
+// refuses the next.
+func TestRateWindowIsSharedThroughTheStore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		mem := store.NewMemory(store.MemoryOptions{})
+		defer mem.Close()
+		llm := &pipeLLM{answer: func(int) ([]string, bool) { return nil, false }} // never asked: no Run
+		replica := func() *engine.Engine {
+			e, err := engine.New(engine.Options{LLM: llm.client(t), Store: mem, Logger: testLogger(), RatePerUser: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return e
+		}
+		a, b := replica(), replica()
+		conv := newFakeConv()
+		ask := func(e *engine.Engine, i int) bots.Disposition {
+			m := mention(fmt.Sprint("1800.", i), "question")
+			m.Key.Thread = m.ID
+			d, err := e.Dispatch(t.Context(), conv, m)
+			if err != nil {
+				t.Fatalf("Dispatch %d: %v", i, err)
+			}
+			synctest.Wait() // the shared count is told in the background
+			return d
+		}
+		got := []bots.Disposition{ask(a, 0), ask(a, 1), ask(a, 2), ask(b, 3), ask(b, 4)}
+		want := []bots.Disposition{bots.Queued, bots.Queued, bots.Notified, bots.Queued, bots.Notified}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("question %d: %v, want %v (all: %v)", i, got[i], want[i], got)
+			}
+		}
+	})
+}
