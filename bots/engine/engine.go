@@ -46,8 +46,12 @@ type Engine struct {
 	rates     *cache.Cache[string, rateWindow] // askers' rate windows counted here (rate.go)
 	rateMu    sync.Mutex                       // makes a rate window's read and write one step
 	// bg owns the store calls nobody waits for (rate.go's shared count);
-	// Run waits for them before it returns.
+	// Run waits for them before it returns. bgMu and bgOver order a late
+	// start after that Wait (a Dispatch racing the shutdown): it runs
+	// inline.
 	bg       sync.WaitGroup
+	bgMu     sync.Mutex
+	bgOver   bool
 	running  atomic.Bool
 	stopped  atomic.Bool
 	commands *commands.Commands // slash commands (bots/commands; commands.go here)
@@ -160,8 +164,24 @@ func (e *Engine) Run(ctx context.Context) error {
 		cut()
 		<-workersDone
 	}
+	e.bgMu.Lock()
+	e.bgOver = true
+	e.bgMu.Unlock()
 	e.bg.Wait()
 	return nil
+}
+
+// background runs f on a goroutine Run waits for, or inline once Run has
+// stopped waiting.
+func (e *Engine) background(f func()) {
+	e.bgMu.Lock()
+	if e.bgOver {
+		e.bgMu.Unlock()
+		f()
+		return
+	}
+	e.bg.Go(f)
+	e.bgMu.Unlock()
 }
 
 // Options returns the options in effect, every default filled: what

@@ -52,7 +52,7 @@ func (e *Engine) takeRate(ctx context.Context, msg bots.Message, now time.Time) 
 	e.rateMu.Unlock()
 	if allowed {
 		ctx := context.WithoutCancel(ctx)
-		e.bg.Go(func() { e.shareRate(ctx, user, start, now) })
+		e.background(func() { e.shareRate(ctx, user, start, now) })
 	}
 	return allowed, reset
 }
