@@ -49,11 +49,3 @@ type Observer interface {
 	// time with "_repeat" appended ("rate_repeat"): it got no notice.
 	Refused(p Platform, reason string)
 }
-
-// UsageObserver is an optional Observer capability: a usage record the
-// store refused again after its retry, so that the daily caps and /usage
-// no longer count it (issue 12: bbolt on a full disk). Metrics count it;
-// the Engine also reports it to readiness (Engine.UsageHealth).
-type UsageObserver interface {
-	UsageLost(r UsageRecord)
-}

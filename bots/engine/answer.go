@@ -88,8 +88,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		if !expired {
 			early = e.startStream(lctx, req, plan)
 		}
-		// Opened while the entry is being written: opening posts no
-		// answer text, and the settle below comes before any (see push).
+		j.jr.settle() // the entry is stored before anything is posted
 		r, err := e.openReply(ctx, j)
 		if err != nil {
 			early.discard()
@@ -101,7 +100,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		reply = r
 		firstCall = time.Since(j.queued)
 	}
-	j.jr.settle() // the entry is stored before the first text is posted
+	j.jr.settle()
 	base := reply
 	if plan.tools != nil {
 		plan.tools.reply = base

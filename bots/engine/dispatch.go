@@ -37,20 +37,18 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 		e.log.DebugContext(ctx, "message outside allow-lists", "key", msg.Key.String(), "reason", why)
 		return bots.Refused, nil
 	}
-	// The one store round trip the question waits for (storewait.go).
-	claimed, reads := e.claimAndRead(ctx, msg)
-	if !claimed {
+	if ev, id := claimKeys(msg); !e.claim(ctx, ev, id) {
 		e.refused(msg.Key.Platform, "duplicate")
 		return bots.Duplicate, nil
 	}
-	set := reads.settings
+	set := e.Settings(ctx, msg.SettingsID())
 	if !set.Enabled {
 		return bots.Refused, nil
 	}
 	lang := e.uiLanguage(set, msg)
 	// A user over a limit is told once per noticeWindow; the messages
 	// after it are refused without a notice (the notice says until when).
-	if hit := e.applyLimits(ctx, msg, reads.caps); hit != nil {
+	if hit := e.checkLimits(ctx, msg); hit != nil {
 		if !e.firstNotice(ctx, msg, hit.name) {
 			return bots.Refused, nil
 		}
@@ -145,26 +143,18 @@ func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 		}
 		return all
 	}
-	// One Claim per key, issued together: one round trip of latency, not
-	// one per key (storewait.go). A key claimed while another turns out a
-	// duplicate stays claimed: the delivery is a duplicate either way, and
-	// the key names this delivery only.
-	free := make([]bool, len(keys))
-	fns := make([]func(), len(keys))
-	for i, k := range keys {
-		fns[i] = func() {
-			ok, err := e.stores.claims.Claim(ctx, k, e.opts.DedupeTTL)
-			if err != nil {
-				e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", k, "err", err)
-				ok = true
-			} else if !ok {
-				e.log.DebugContext(ctx, "duplicate delivery", "claim", k)
-			}
-			free[i] = ok
+	for _, k := range keys {
+		ok, err := e.stores.claims.Claim(ctx, k, e.opts.DedupeTTL)
+		if err != nil {
+			e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", k, "err", err)
+			continue
+		}
+		if !ok {
+			e.log.DebugContext(ctx, "duplicate delivery", "claim", k)
+			return false
 		}
 	}
-	parallel(fns...)
-	return !slices.Contains(free, false)
+	return true
 }
 
 // ClaimDelivery claims key for one delivery through the same claim as
@@ -178,8 +168,6 @@ func (e *Engine) ClaimDelivery(ctx context.Context, key string) bool {
 	if key == "" {
 		return true
 	}
-	ctx, cancel := context.WithTimeout(ctx, StoreWait)
-	defer cancel()
 	return e.claim(ctx, "dlv:"+key)
 }
 

@@ -41,23 +41,14 @@ type Engine struct {
 	settings  *cache.Cache[string, bots.Settings]
 	histories *cache.Cache[bots.ConversationKey, []bots.Turn]
 	joined    *cache.Cache[bots.ConversationKey, struct{}]
-	claims    *cache.Cache[string, struct{}]   // dedupe keys claimed here (dispatch.go)
-	notices   *cache.Cache[string, struct{}]   // limit notices given per user (limits.go)
-	rates     *cache.Cache[string, rateWindow] // askers' rate windows counted here (rate.go)
-	rateMu    sync.Mutex                       // makes a rate window's read and write one step
-	// bg owns the store calls nobody waits for (rate.go's shared count);
-	// Run waits for them before it returns. bgMu and bgOver order a late
-	// start after that Wait (a Dispatch racing the shutdown): it runs
-	// inline.
-	bg       sync.WaitGroup
-	bgMu     sync.Mutex
-	bgOver   bool
-	running  atomic.Bool
-	stopped  atomic.Bool
-	commands *commands.Commands // slash commands (bots/commands; commands.go here)
-	jr       *journal.Journal   // the reply journal (bots/journal; journal.go here)
-	recovery recovery           // what Recover was given, one pass at a time (recover.go)
-	idWatch  idWatch            // journaled replies in flight (journal.go)
+	claims    *cache.Cache[string, struct{}] // dedupe keys claimed here (dispatch.go)
+	notices   *cache.Cache[string, struct{}] // limit notices given per user (limits.go)
+	running   atomic.Bool
+	stopped   atomic.Bool
+	commands  *commands.Commands // slash commands (bots/commands; commands.go here)
+	jr        *journal.Journal   // the reply journal (bots/journal; journal.go here)
+	recovery  recovery           // what Recover was given, one pass at a time (recover.go)
+	idWatch   idWatch            // journaled replies in flight (journal.go)
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
@@ -65,7 +56,6 @@ type Engine struct {
 	rated        *cache.Cache[string, ratedAnswer] // finished answers open to votes (feedback.go)
 	unsaved      unsavedUsage                      // usage the store refused, retried once (usage.go)
 	regen        *regenerations                    // answers a Regenerate click may replace (regenerate.go)
-	usageHealth  usageHealth                       // usage lost since the last write that worked (usage.go)
 	waiters      approvalWaiters                   // answers waiting on an approval (approval.go)
 	sum          summaries                         // summaries waiting for their confirm button (summarize.go)
 }
@@ -94,7 +84,6 @@ func New(opts Options) (*Engine, error) {
 		rated:     cache.New[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
 		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
 		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
-		rates:     cache.New[string, rateWindow](rateCacheSize, 2*rateWindowLen, opts.Now),
 		jr:        jr,
 		sum:       summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
 		regen:     newRegenerations(opts.Now),
@@ -166,24 +155,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		cut()
 		<-workersDone
 	}
-	e.bgMu.Lock()
-	e.bgOver = true
-	e.bgMu.Unlock()
-	e.bg.Wait()
 	return nil
-}
-
-// background runs f on a goroutine Run waits for, or inline once Run has
-// stopped waiting.
-func (e *Engine) background(f func()) {
-	e.bgMu.Lock()
-	if e.bgOver {
-		e.bgMu.Unlock()
-		f()
-		return
-	}
-	e.bg.Go(f)
-	e.bgMu.Unlock()
 }
 
 // Options returns the options in effect, every default filled: what

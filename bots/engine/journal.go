@@ -39,10 +39,9 @@ type jobJournal struct {
 }
 
 // settle waits for the entry's first write. Everything that could post
-// text for the job, or touch its entry, settles first: the model request
-// and the reply's opening do not wait for the fsync, but no answer text
-// reaches the platform before its entry is in the store (see push). Safe
-// on nil.
+// for the job, or touch its entry, settles first: the model request does
+// not wait for the fsync, but no answer reaches the platform before its
+// entry is in the store. Safe on nil.
 func (jr *jobJournal) settle() {
 	if jr != nil && jr.ready != nil {
 		<-jr.ready
@@ -52,21 +51,9 @@ func (jr *jobJournal) settle() {
 // recovered reports whether j finishes a reply of an earlier process.
 func (j *job) recovered() bool { return j.jr != nil && j.jr.recovered }
 
-// push journals j and queues it without waiting for the entry's write
-// (issue 12: the question's one waited store round trip is the claim's,
-// storewait.go); a job that could not be queued leaves the journal (its
-// caller tells the asker).
-//
-// Why a crash is still recovered: the entry is written before the
-// answer's first text is posted (process settles it after OpenReply, and
-// every later post or entry write settles too), so any crash after text
-// has appeared finds the entry and Recover finishes the reply. OpenReply
-// itself may now run while the write is in flight: a crash in that window
-// leaves at most an opened reply without text (Slack's "is thinking…"
-// status, a Discord thread), and the question unanswered, as a crash
-// between the stored claim and the entry's write always did; the window
-// is shorter than before (the write starts right after the claim instead
-// of after the settings, the limits and the queue).
+// push journals j and queues it, and returns once the entry's first write
+// is over (stored, or failed and logged); a job that could not be queued
+// leaves the journal (its caller tells the asker).
 func (e *Engine) push(ctx context.Context, j *job) error {
 	ent := e.jr.NewEntry(j.key, j.msg)
 	switch j.kind {
@@ -79,12 +66,12 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 	}
 	j.jr = &jobJournal{entry: ent, ready: make(chan struct{})}
 	j.seq = e.regen.next()
-	// Written in the background, overlapping the model request and the
-	// reply's opening; settle waits for it. The goroutine is the job's:
-	// every path of the job settles before it ends.
+	// Written in the background, overlapping the model request; settle
+	// waits for it. The goroutine is the job's: every path of the job
+	// settles before it ends.
 	go func() {
 		defer close(j.jr.ready)
-		e.journalStore(context.WithoutCancel(ctx), j)
+		e.journalStore(ctx, j)
 	}()
 	err := e.pool.push(j)
 	if err != nil {
@@ -92,6 +79,11 @@ func (e *Engine) push(ctx context.Context, j *job) error {
 		return err
 	}
 	e.regen.queued(j.key, j.seq) // an older answer of the conversation is no longer the latest
+	// Queued means journaled: the caller (and a test counting entries, or
+	// a shutdown right after) finds the entry in the store once push
+	// returns. The worker does not wait for this: it may already be asking
+	// the model; only its first post settles.
+	j.jr.settle()
 	return nil
 }
 

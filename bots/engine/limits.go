@@ -38,66 +38,39 @@ func nextMidnight(t time.Time) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }
 
-// checkLimits applies the budgets before anything is sent to the LLM (see
-// applyLimits), reading the caps' counters first.
+// checkLimits applies the budgets before anything is sent to the LLM: the
+// bot-wide daily USD cap, the channel's daily tokens, then the asker's rate
+// (checked last so that a request refused by a cap does not use up the
+// asker's rate). Store errors are logged and the request allowed: the
+// limits protect the budget, they must not take the bot down with the
+// store.
 func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
-	sctx, cancel := context.WithTimeout(ctx, StoreWait)
-	defer cancel()
-	return e.applyLimits(ctx, msg, e.readCaps(sctx, msg))
-}
-
-// capUsage is what the daily caps compare against, read from the store
-// before the limits are applied (Dispatch reads it beside the claim).
-type capUsage struct {
-	global, channel       bots.UsageTotals
-	globalErr, channelErr error
-}
-
-// readCaps reads the counters of the caps that are set, both at once.
-func (e *Engine) readCaps(ctx context.Context, msg bots.Message) capUsage {
-	var c capUsage
-	now := e.now()
-	var fns []func()
-	if e.opts.DailyUSDCap > 0 {
-		fns = append(fns, func() { c.global, c.globalErr = e.stores.usage.Usage(ctx, bots.ScopeGlobal, "", bots.Day(now)) })
-	}
-	if e.opts.DailyTokensPerChannel > 0 {
-		fns = append(fns, func() {
-			c.channel, c.channelErr = e.stores.usage.Usage(ctx, bots.ScopeChannel, msg.SettingsID(), bots.Day(now))
-		})
-	}
-	if len(fns) > 0 {
-		parallel(fns...)
-	}
-	return c
-}
-
-// applyLimits applies the budgets: the bot-wide daily USD cap, the
-// channel's daily tokens (both against c), then the asker's rate (checked
-// last so that a request refused by a cap does not use up the asker's
-// rate; counted in process, rate.go). Store errors are logged and the
-// request allowed: the limits protect the budget, they must not take the
-// bot down with the store.
-func (e *Engine) applyLimits(ctx context.Context, msg bots.Message, c capUsage) *limitHit {
 	now := e.now()
 	if e.opts.DailyUSDCap > 0 {
+		t, err := e.stores.usage.Usage(ctx, bots.ScopeGlobal, "", bots.Day(now))
 		switch {
-		case c.globalErr != nil:
-			e.log.WarnContext(ctx, "daily cost check failed; allowing", "err", c.globalErr)
-		case c.global.CostUSD >= e.opts.DailyUSDCap:
+		case err != nil:
+			e.log.WarnContext(ctx, "daily cost check failed; allowing", "err", err)
+		case t.CostUSD >= e.opts.DailyUSDCap:
 			return e.hit(msg, "daily_usd", i18n.LimitDailyUSD, nil, nextMidnight(now))
 		}
 	}
 	if e.opts.DailyTokensPerChannel > 0 {
+		t, err := e.stores.usage.Usage(ctx, bots.ScopeChannel, msg.SettingsID(), bots.Day(now))
 		switch {
-		case c.channelErr != nil:
-			e.log.WarnContext(ctx, "channel tokens check failed; allowing", "err", c.channelErr)
-		case c.channel.Tokens() >= e.opts.DailyTokensPerChannel:
+		case err != nil:
+			e.log.WarnContext(ctx, "channel tokens check failed; allowing", "err", err)
+		case t.Tokens() >= e.opts.DailyTokensPerChannel:
 			return e.hit(msg, "daily_tokens", i18n.LimitChannelTokens, e.opts.DailyTokensPerChannel, nextMidnight(now))
 		}
 	}
 	if e.opts.RatePerUser > 0 {
-		if ok, reset := e.takeRate(ctx, msg, now); !ok {
+		user := bots.UserID(msg.Key.Platform, msg.UserID)
+		ok, reset, err := e.stores.claims.Take(ctx, "rate:"+user, e.opts.RatePerUser, time.Minute, now)
+		switch {
+		case err != nil:
+			e.log.WarnContext(ctx, "rate check failed; allowing", "user", user, "err", err)
+		case !ok:
 			return e.hit(msg, "rate", i18n.LimitUserRate, e.opts.RatePerUser, reset)
 		}
 	}

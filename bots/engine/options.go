@@ -23,8 +23,7 @@ type Options struct {
 	Admins          []string
 	AllowedChannels []string
 	AllowedUsers    []string
-	// RatePerUser is requests per minute per user; 0 = none. Counted in
-	// process, the store's shared window as the backup (rate.go).
+	// RatePerUser is requests per minute per user; 0 = none.
 	RatePerUser int
 	// MaxPendingPerUser bounds one asker's questions queued or running at
 	// once, so one person cannot take every worker and queue slot; 0 =

@@ -18,10 +18,7 @@ func (e *Engine) Settings(ctx context.Context, channelID string) bots.Settings {
 	if s, ok := e.settings.Get(channelID); ok {
 		return s
 	}
-	// Bounded like every store call a reply waits for (storewait.go).
-	sctx, cancel := context.WithTimeout(ctx, StoreWait)
-	defer cancel()
-	stored, err := e.stores.settings.Settings(sctx, channelID)
+	stored, err := e.stores.settings.Settings(ctx, channelID)
 	if err != nil {
 		e.log.WarnContext(ctx, "settings lookup failed; using config and defaults",
 			"channel", channelID, "err", err)

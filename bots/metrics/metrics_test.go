@@ -28,7 +28,6 @@ func TestMetricsExposeWhatWasReported(t *testing.T) {
 	m.LLMError("rate_limited")
 	m.Feedback("discord", "mistral-small", "fr", false)
 	m.Feedback("discord", "mistral-small", "fr", false)
-	m.UsageLost("slack")
 	m.Reply(Reply{Platform: "slack", Outcome: "ok", FirstToken: 300 * time.Millisecond, Total: 2 * time.Second, PromptTokens: 120, CompletionTokens: 30, CostUSD: 0.0001})
 	out := scrape(t, m)
 	for _, want := range []string{
@@ -44,7 +43,6 @@ func TestMetricsExposeWhatWasReported(t *testing.T) {
 		`mistralbot_cost_usd_total{platform="slack"} 0.0001`,
 		`mistralbot_llm_first_token_seconds_count{platform="slack"} 1`,
 		`mistralbot_reply_seconds_sum{platform="slack"} 2`,
-		`mistralbot_usage_lost_total{platform="slack"} 1`,
 		`mistralbot_queue_depth 3`,
 		`mistralbot_replies_in_flight 2`,
 	} {

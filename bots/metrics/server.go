@@ -9,7 +9,6 @@ type serverCollectors struct {
 	shed       *prometheus.CounterVec
 	suppressed *prometheus.CounterVec
 	storeFails *prometheus.CounterVec
-	usageLost  *prometheus.CounterVec
 }
 
 func newServerCollectors(reg *prometheus.Registry) serverCollectors {
@@ -22,10 +21,8 @@ func newServerCollectors(reg *prometheus.Registry) serverCollectors {
 			Help: "Log lines dropped by the per-message rate limit, by level."}, []string{"level"}),
 		storeFails: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_store_probe_failures_total",
 			Help: "Failed store probes (readiness checks), by kind (ping, write)."}, []string{"kind"}),
-		usageLost: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "mistralbot_usage_lost_total",
-			Help: "Usage records the store refused again after their retry (the daily caps and /usage miss them; each is logged with its figures), by platform."}, []string{"platform"}),
 	}
-	reg.MustRegister(s.rejected, s.shed, s.suppressed, s.storeFails, s.usageLost)
+	reg.MustRegister(s.rejected, s.shed, s.suppressed, s.storeFails)
 	return s
 }
 
@@ -42,9 +39,6 @@ func (m *Metrics) LogSuppressed(level string, n int) {
 
 // StoreProbeFailed counts one failed store probe.
 func (m *Metrics) StoreProbeFailed(kind string) { m.server.storeFails.WithLabelValues(kind).Inc() }
-
-// UsageLost counts one usage record lost after its retry.
-func (m *Metrics) UsageLost(platform string) { m.server.usageLost.WithLabelValues(platform).Inc() }
 
 // OpenConnections registers a gauge of the HTTP connections open, read at
 // scrape time.

@@ -391,16 +391,13 @@ func testStream5xx(t *testing.T, method string) {
 // post+update, and the next one streams natively again.
 func TestFaultStartStream5xxIsNotARefusal(t *testing.T) {
 	var edge *faultyEdge
-	// Long enough to stream: a reply whose whole text arrives before
-	// its first step has started a stream is posted in one message.
-	const answer = "Streamed answer, in words enough that the stream opens before the model has finished."
 	h := newHarness(t, harnessOptions{mode: ModeHTTP, native: true, adapt: withFaultyEdge(t, &edge),
-		llm: llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 5 * time.Millisecond}})
+		llm: llmtest.Options{Default: llmtest.Scenario{Reply: "Streamed answer."}, Delay: 5 * time.Millisecond}})
 	edge.failNext("chat.startStream", 500)
 	m := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> first")
-	h.waitReplyText("C0GENERAL", m.TS, answer)
+	h.waitReplyText("C0GENERAL", m.TS, "Streamed answer.")
 	m2 := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> second")
-	got := h.waitReplyText("C0GENERAL", m2.TS, neutralizeMarkdown(answer))
+	got := h.waitReplyText("C0GENERAL", m2.TS, neutralizeMarkdown("Streamed answer."))
 	if got[0].Markdown == "" {
 		t.Errorf("native streaming still off after one 5xx: startStream called %d times", h.fake.Count("chat.startStream", 0))
 	}

@@ -179,9 +179,12 @@ func (a *App) webhookRoutes(mux *http.ServeMux) {
 
 // notReady lists why the bot cannot serve now (empty when ready).
 func (a *App) notReady(ctx context.Context) []string {
+	var problems []string
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	problems := storeProblems(ctx, a.probe, a.engine)
+	if err := a.probe.check(ctx); err != nil {
+		problems = append(problems, "store: "+err.Error())
+	}
 	if a.slack != nil && !a.slack.Ready() {
 		problems = append(problems, "slack: not connected")
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"mistralbot/bots"
-	"mistralbot/bots/engine"
 )
 
 // probeEvery is how often /readyz tries a write: at most one write per
@@ -55,27 +54,4 @@ func (p *storeProbe) check(ctx context.Context) error {
 		p.lastErr = fmt.Errorf("write probe: %w", err)
 	}
 	return p.lastErr
-}
-
-// usageHealth is what /readyz asks the Engine about usage: nil, or how
-// many usage records were lost (refused again after their retry) since
-// the last write that worked. A store that lost them is degraded even
-// when the probe's small write passes: the daily caps stop counting.
-type usageHealth interface {
-	UsageHealth() error
-}
-
-var _ usageHealth = (*engine.Engine)(nil)
-
-// storeProblems lists why the store cannot serve the bot now: the probe's
-// answer, and usage lost since the last usage write that worked.
-func storeProblems(ctx context.Context, p *storeProbe, u usageHealth) []string {
-	var problems []string
-	if err := p.check(ctx); err != nil {
-		problems = append(problems, "store: "+err.Error())
-	}
-	if err := u.UsageHealth(); err != nil {
-		problems = append(problems, "usage: "+err.Error())
-	}
-	return problems
 }

@@ -63,30 +63,3 @@ func TestStoreProbeFailsReadinessOnAFullStore(t *testing.T) {
 		}
 	})
 }
-
-// usageState is the Engine's usage health as a test sets it.
-type usageState struct{ err error }
-
-func (u *usageState) UsageHealth() error { return u.err }
-
-// TestLostUsageDegradesReadiness: usage records lost after their retry
-// make /readyz's problems name them, even with a store whose probe
-// passes, until the Engine reports a write that worked.
-func TestLostUsageDegradesReadiness(t *testing.T) {
-	st := store.NewMemory(store.MemoryOptions{})
-	defer st.Close()
-	p := newStoreProbe(st, "r1", func(string) {})
-	u := &usageState{}
-	if got := storeProblems(t.Context(), p, u); len(got) != 0 {
-		t.Fatalf("healthy: %v", got)
-	}
-	u.err = errors.New("2 usage records lost since 2026-12-02T08:00:00Z: no space left on device")
-	got := storeProblems(t.Context(), p, u)
-	if len(got) != 1 || !strings.HasPrefix(got[0], "usage: 2 usage records lost") {
-		t.Errorf("with lost usage: %v, want the usage problem alone", got)
-	}
-	u.err = nil
-	if got := storeProblems(t.Context(), p, u); len(got) != 0 {
-		t.Errorf("after a write worked: %v", got)
-	}
-}

@@ -227,15 +227,6 @@ func (o observer) FeedbackGiven(p bots.Platform, model, language string, up bool
 	o.m.Feedback(string(p), model, language, up)
 }
 
-var _ bots.UsageObserver = observer{}
-
-// UsageLost implements bots.UsageObserver: mistralbot_usage_lost_total by
-// the platform of the record's channel ("slack:C1").
-func (o observer) UsageLost(r bots.UsageRecord) {
-	platform, _, _ := strings.Cut(r.Channel, ":")
-	o.m.UsageLost(platform)
-}
-
 func (o observer) Refused(p bots.Platform, reason string) {
 	if reason == "duplicate" {
 		o.m.Deduped(string(p))
