@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -33,19 +34,43 @@ func checkVote(f bots.Feedback) error {
 	return nil
 }
 
+// mapVotes are the JSON votes of a map (the memory store's, a Redis hash).
+func mapVotes[V ~string | ~[]byte](m map[string]V) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for _, v := range m {
+			if !yield([]byte(v)) {
+				return
+			}
+		}
+	}
+}
+
+// bucketVotes are the JSON votes of bolt's feedback bucket (nil: none yet).
+func bucketVotes(bk *bolt.Bucket) iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		if bk == nil {
+			return
+		}
+		c := bk.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}
+
 // countVotes adds up votes (JSON values) of channel ("" for all).
-func countVotes(channel string, votes func(yield func([]byte) bool)) ([]bots.FeedbackCount, error) {
+func countVotes(channel string, votes iter.Seq[[]byte]) ([]bots.FeedbackCount, error) {
 	type k struct{ ch, model, lang string }
 	sums := map[k]*bots.FeedbackCount{}
-	var bad error
-	votes(func(raw []byte) bool {
+	for raw := range votes {
 		var f bots.Feedback
 		if err := json.Unmarshal(raw, &f); err != nil {
-			bad = fmt.Errorf("stored vote: %w", err)
-			return false
+			return nil, fmt.Errorf("stored vote: %w", err)
 		}
 		if channel != "" && f.Channel != channel {
-			return true
+			continue
 		}
 		key := k{f.Channel, f.Model, f.Language}
 		c := sums[key]
@@ -58,10 +83,6 @@ func countVotes(channel string, votes func(yield func([]byte) bool)) ([]bots.Fee
 		} else {
 			c.Down++
 		}
-		return true
-	})
-	if bad != nil {
-		return nil, bad
 	}
 	out := make([]bots.FeedbackCount, 0, len(sums))
 	for _, c := range sums {
@@ -100,13 +121,7 @@ func (m *Memory) FeedbackCounts(ctx context.Context, channel string) ([]bots.Fee
 		return nil, err
 	}
 	defer m.mu.Unlock()
-	return countVotes(channel, func(yield func([]byte) bool) {
-		for _, v := range m.votes {
-			if !yield(v) {
-				return
-			}
-		}
-	})
+	return countVotes(channel, mapVotes(m.votes))
 }
 
 // Vote implements bots.FeedbackStore in one transaction.
@@ -140,17 +155,7 @@ func (b *Bolt) FeedbackCounts(ctx context.Context, channel string) ([]bots.Feedb
 	err := b.view(ctx, func(tx *bolt.Tx) error {
 		bk := tx.Bucket([]byte(bucketFeedback))
 		var err error
-		out, err = countVotes(channel, func(yield func([]byte) bool) {
-			if bk == nil {
-				return
-			}
-			c := bk.Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if !yield(v) {
-					return
-				}
-			}
-		})
+		out, err = countVotes(channel, bucketVotes(bk))
 		return err
 	})
 	if err != nil {
@@ -186,13 +191,7 @@ func (r *Redis) FeedbackCounts(ctx context.Context, channel string) ([]bots.Feed
 	if err != nil {
 		return nil, fmt.Errorf("redis store: feedback counts: %w", r.wrap(ctx, err))
 	}
-	out, err := countVotes(channel, func(yield func([]byte) bool) {
-		for _, v := range h {
-			if !yield([]byte(v)) {
-				return
-			}
-		}
-	})
+	out, err := countVotes(channel, mapVotes(h))
 	if err != nil {
 		return nil, fmt.Errorf("redis store: feedback counts: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -18,22 +19,16 @@ import (
 
 // reasonsOf returns the votes (JSON values) of channel ("" for all) with a
 // reason, sorted.
-func reasonsOf(channel string, votes func(yield func([]byte) bool)) ([]bots.Feedback, error) {
+func reasonsOf(channel string, votes iter.Seq[[]byte]) ([]bots.Feedback, error) {
 	var out []bots.Feedback
-	var bad error
-	votes(func(raw []byte) bool {
+	for raw := range votes {
 		var f bots.Feedback
 		if err := json.Unmarshal(raw, &f); err != nil {
-			bad = fmt.Errorf("stored vote: %w", err)
-			return false
+			return nil, fmt.Errorf("stored vote: %w", err)
 		}
 		if f.Reason != "" && (channel == "" || f.Channel == channel) {
 			out = append(out, f)
 		}
-		return true
-	})
-	if bad != nil {
-		return nil, bad
 	}
 	slices.SortFunc(out, func(a, b bots.Feedback) int {
 		return cmp.Or(cmp.Compare(a.Channel, b.Channel), cmp.Compare(a.Reply, b.Reply), cmp.Compare(a.User, b.User))
@@ -47,13 +42,7 @@ func (m *Memory) FeedbackReasons(ctx context.Context, channel string) ([]bots.Fe
 		return nil, err
 	}
 	defer m.mu.Unlock()
-	return reasonsOf(channel, func(yield func([]byte) bool) {
-		for _, v := range m.votes {
-			if !yield(v) {
-				return
-			}
-		}
-	})
+	return reasonsOf(channel, mapVotes(m.votes))
 }
 
 // FeedbackReasons implements bots.FeedbackStore.
@@ -62,17 +51,7 @@ func (b *Bolt) FeedbackReasons(ctx context.Context, channel string) ([]bots.Feed
 	err := b.view(ctx, func(tx *bolt.Tx) error {
 		bk := tx.Bucket([]byte(bucketFeedback))
 		var err error
-		out, err = reasonsOf(channel, func(yield func([]byte) bool) {
-			if bk == nil {
-				return
-			}
-			c := bk.Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if !yield(v) {
-					return
-				}
-			}
-		})
+		out, err = reasonsOf(channel, bucketVotes(bk))
 		return err
 	})
 	if err != nil {
@@ -87,13 +66,7 @@ func (r *Redis) FeedbackReasons(ctx context.Context, channel string) ([]bots.Fee
 	if err != nil {
 		return nil, fmt.Errorf("redis store: feedback reasons: %w", r.wrap(ctx, err))
 	}
-	out, err := reasonsOf(channel, func(yield func([]byte) bool) {
-		for _, v := range h {
-			if !yield([]byte(v)) {
-				return
-			}
-		}
-	})
+	out, err := reasonsOf(channel, mapVotes(h))
 	if err != nil {
 		return nil, fmt.Errorf("redis store: feedback reasons: %w", err)
 	}
