@@ -93,6 +93,21 @@ func (a *Adapter) fetchRef(ctx context.Context, ref *discordgo.MessageReference,
 	return m
 }
 
+// conversational reports whether m is something someone said: a message,
+// a reply or a command's answer, not a system message (pins, joins,
+// thread starts), and with an author.
+func conversational(m *discordgo.Message) bool {
+	if m == nil || m.Author == nil {
+		return false
+	}
+	switch m.Type {
+	case discordgo.MessageTypeDefault, discordgo.MessageTypeReply, discordgo.MessageTypeChatInputCommand,
+		discordgo.MessageTypeContextMenuCommand:
+		return true
+	}
+	return false
+}
+
 // turns converts messages to history turns: the bot's own messages are
 // bot turns, others user turns with display names and text attachments;
 // system messages and empty ones are left out.
@@ -100,13 +115,7 @@ func (a *Adapter) turns(ctx context.Context, msgs []*discordgo.Message, botID st
 	out := make([]bots.Turn, 0, len(msgs))
 	w := where{botID: botID}
 	for _, m := range msgs {
-		if m == nil || m.Author == nil {
-			continue
-		}
-		switch m.Type {
-		case discordgo.MessageTypeDefault, discordgo.MessageTypeReply, discordgo.MessageTypeChatInputCommand,
-			discordgo.MessageTypeContextMenuCommand:
-		default:
+		if !conversational(m) {
 			continue
 		}
 		if m.Author.ID == botID {

@@ -141,13 +141,7 @@ func (a *Adapter) spanMessages(key bots.ConversationKey, msgs []*discordgo.Messa
 	w := where{botID: botID}
 	out := make([]bots.SpanMessage, 0, len(msgs))
 	for _, m := range msgs {
-		if m == nil || m.Author == nil {
-			continue
-		}
-		switch m.Type {
-		case discordgo.MessageTypeDefault, discordgo.MessageTypeReply, discordgo.MessageTypeChatInputCommand,
-			discordgo.MessageTypeContextMenuCommand:
-		default:
+		if !conversational(m) {
 			continue
 		}
 		sm := bots.SpanMessage{ID: m.ID, UserID: m.Author.ID, Author: displayName(m.Member, m.Author),
