@@ -107,21 +107,29 @@ func (a *Adapter) turn(ctx context.Context, m slackgo.Message) (bots.Turn, bool)
 		text := a.plainText(ctx, ownText(m))
 		return bots.Turn{Role: bots.BotTurn, ID: m.Timestamp, Text: text}, text != ""
 	}
-	t := bots.Turn{Role: bots.UserTurn, ID: m.Timestamp, Text: a.plainText(ctx, messageText(m))}
-	switch {
-	case m.User != "":
-		t.Name = a.users.info(ctx, m.User).Name
-	case m.Username != "":
-		t.Name = m.Username
-	case m.BotProfile != nil:
-		t.Name = m.BotProfile.Name
-	}
+	t := bots.Turn{Role: bots.UserTurn, ID: m.Timestamp, Text: a.plainText(ctx, messageText(m)),
+		Name: a.authorName(ctx, m)}
 	t.Attachments = a.attachments(ctx, fromSlackFiles(m.Files))
 	return t, t.Text != "" || len(t.Attachments) > 0
 }
 
 func (a *Adapter) isOwn(user, botID string) bool {
 	return (user != "" && user == a.botUserID) || (botID != "" && botID == a.botID)
+}
+
+// authorName is how a person's (or another app's) message is signed: the
+// user's display name, else the username or bot profile an app posted
+// under.
+func (a *Adapter) authorName(ctx context.Context, m slackgo.Message) string {
+	switch {
+	case m.User != "":
+		return a.users.info(ctx, m.User).Name
+	case m.Username != "":
+		return m.Username
+	case m.BotProfile != nil:
+		return m.BotProfile.Name
+	}
+	return ""
 }
 
 // messageText is a message's text, or the text of its markdown or section

@@ -231,14 +231,7 @@ func (a *Adapter) spanMessage(ctx context.Context, key bots.ConversationKey, m s
 		sm.Text = a.plainText(ctx, ownText(m))
 	default:
 		sm.Text = a.plainText(ctx, messageText(m))
-		switch {
-		case m.User != "":
-			sm.Author = a.users.info(ctx, m.User).Name
-		case m.Username != "":
-			sm.Author = m.Username
-		case m.BotProfile != nil:
-			sm.Author = m.BotProfile.Name
-		}
+		sm.Author = a.authorName(ctx, m)
 	}
 	for _, f := range m.Files {
 		sm.Text += " [file: " + f.Name + "]"
