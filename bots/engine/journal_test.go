@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -313,6 +314,13 @@ func TestStoreErrorsDoNotLoseReplies(t *testing.T) {
 		cs.failUnjournal.Store(true)
 		return cs
 	}})
+	// Run writes the first heartbeat in the background, and a heartbeat
+	// that gets through ends a pause: wait for it, so that the outage
+	// below is one outage.
+	waitFor(t, func() bool {
+		all, _ := h.store.Journaled(context.Background())
+		return slices.ContainsFunc(all, func(e bots.JournalEntry) bool { return e.State == journal.Alive })
+	})
 	conv := newSinkConv()
 	ctx := context.Background()
 	got := map[string]bool{}

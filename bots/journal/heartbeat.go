@@ -13,16 +13,32 @@ import (
 // those of a process that died (Survey).
 
 // Beat writes this process's heartbeat. A heartbeat that reaches the
-// store ends a pause: the store answers again.
+// store ends a pause: the store answers again. Only a pause that began
+// before the heartbeat was sent: a beat that was in flight while a reply
+// write failed proves nothing about the store after that failure.
 func (j *Journal) Beat(ctx context.Context) error {
+	sent := time.Now()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), Timeout)
 	defer cancel()
 	err := j.opts.Store.Journal(ctx, bots.JournalEntry{ID: beatPrefix + j.Owner(), State: Alive,
 		Owner: j.Owner(), Incarnation: j.incarnation, Started: j.opts.Now()})
 	if err == nil {
-		j.pausedUntil.Store(0)
+		j.unpause(sent)
 	}
 	return err
+}
+
+// unpause ends a pause that began before sent.
+func (j *Journal) unpause(sent time.Time) {
+	for {
+		until := j.pausedUntil.Load()
+		if until == 0 || time.Unix(0, until).Add(-pause).After(sent) {
+			return
+		}
+		if j.pausedUntil.CompareAndSwap(until, 0) {
+			return
+		}
+	}
 }
 
 // Heartbeat writes the first heartbeat and starts two goroutines until

@@ -206,3 +206,55 @@ func TestHeartbeatIsNotHeldByUpkeep(t *testing.T) {
 		}
 	})
 }
+
+// slowBeat is a store whose heartbeat writes wait for release and whose
+// reply writes fail: a heartbeat in flight while a reply write fails.
+type slowBeat struct {
+	*store.Memory
+	sent    chan struct{}
+	release chan struct{}
+}
+
+func (s *slowBeat) Journal(ctx context.Context, e bots.JournalEntry) error {
+	if e.State != journal.Alive {
+		return errors.New("store down")
+	}
+	s.sent <- struct{}{}
+	<-s.release
+	return s.Memory.Journal(ctx, e)
+}
+
+// TestBeatSentBeforeAFailureKeepsThePause: a heartbeat that was sent
+// before a reply write failed says nothing about the store after the
+// failure, so it does not end the pause (otherwise every message of one
+// outage may wait out its own timeout).
+func TestBeatSentBeforeAFailureKeepsThePause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &slowBeat{Memory: store.NewMemory(store.MemoryOptions{}), sent: make(chan struct{}), release: make(chan struct{})}
+		j := newJournal(t, st, "me")
+		ctx := context.Background()
+		done := make(chan error)
+		go func() { done <- j.Beat(ctx) }()
+		<-st.sent
+		time.Sleep(time.Second)
+		en := j.NewEntry(bots.ConversationKey{Platform: bots.Slack, Channel: "C1"}, bots.Message{ID: "1"})
+		if err := j.Write(ctx, en); err == nil {
+			t.Fatal("write to a store that is down succeeded")
+		}
+		close(st.release)
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if !j.Paused() {
+			t.Fatal("a heartbeat sent before the failure ended the pause")
+		}
+		// A heartbeat sent after the failure does end it.
+		go func() { <-st.sent }()
+		if err := j.Beat(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if j.Paused() {
+			t.Fatal("still paused after a later heartbeat got through")
+		}
+	})
+}
