@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"mistralbot/bots"
@@ -37,18 +38,19 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 		e.log.DebugContext(ctx, "message outside allow-lists", "key", msg.Key.String(), "reason", why)
 		return bots.Refused, nil
 	}
-	if ev, id := claimKeys(msg); !e.claim(ctx, ev, id) {
+	claimed, set, hit := e.admit(ctx, msg)
+	if !claimed {
 		e.refused(msg.Key.Platform, "duplicate")
 		return bots.Duplicate, nil
 	}
-	set := e.Settings(ctx, msg.SettingsID())
 	if !set.Enabled {
 		return bots.Refused, nil
 	}
 	lang := e.uiLanguage(set, msg)
 	// A user over a limit is told once per noticeWindow; the messages
 	// after it are refused without a notice (the notice says until when).
-	if hit := e.checkLimits(ctx, msg); hit != nil {
+	if hit != nil {
+		e.limitReached(msg, hit)
 		if !e.firstNotice(ctx, msg, hit.name) {
 			return bots.Refused, nil
 		}
@@ -80,6 +82,23 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 	// answer still waits for a worker is answered after it, not ignored.
 	e.joined.Put(msg.Key, struct{}{})
 	return bots.Queued, nil
+}
+
+// admit makes the store calls a message needs before it is queued, side
+// by side: the dedupe claim, the channel's settings (cached) and the
+// limits. A reply waits for one store round trip, not four in a row
+// (issue 12: with Redis frozen, four 2 s timeouts made 8 s before the
+// first platform call). The price: a duplicate delivery, or a message of
+// a disabled channel, also counts against the asker's rate; refused
+// anyway, or the same question twice, so nobody loses an answer by it.
+func (e *Engine) admit(ctx context.Context, msg bots.Message) (claimed bool, set bots.Settings, hit *limitHit) {
+	var wg sync.WaitGroup
+	wg.Go(func() { set = e.Settings(ctx, msg.SettingsID()) })
+	wg.Go(func() { hit = e.limits(ctx, msg) })
+	ev, id := claimKeys(msg)
+	claimed = e.claim(ctx, ev, id)
+	wg.Wait()
+	return claimed, set, hit
 }
 
 // shouldAnswer: DMs and mentions always; in a thread, follow-ups when

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"mistralbot/bots"
@@ -38,50 +39,79 @@ func nextMidnight(t time.Time) time.Time {
 	return time.Date(y, m, d+1, 0, 0, 0, 0, time.UTC)
 }
 
-// checkLimits applies the budgets before anything is sent to the LLM: the
-// bot-wide daily USD cap, the channel's daily tokens, then the asker's rate
-// (checked last so that a request refused by a cap does not use up the
-// asker's rate). Store errors are logged and the request allowed: the
-// limits protect the budget, they must not take the bot down with the
-// store.
+// checkLimits applies the budgets before anything is sent to the LLM
+// (limits) and logs and counts a refusal.
 func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
+	hit := e.limits(ctx, msg)
+	if hit != nil {
+		e.limitReached(msg, hit)
+	}
+	return hit
+}
+
+// limits reports the first budget msg is over, in order: the bot-wide
+// daily USD cap, the channel's daily tokens, then the asker's rate. The
+// three store calls go side by side (one round trip to wait for, issue
+// 12), so the rate is taken even when a cap refuses: a refused asker
+// loses nothing by it. Store errors are logged and the request allowed:
+// the limits protect the budget, they must not take the bot down with the
+// store.
+func (e *Engine) limits(ctx context.Context, msg bots.Message) *limitHit {
 	now := e.now()
+	var usd, tokens, rate *limitHit
+	var wg sync.WaitGroup
 	if e.opts.DailyUSDCap > 0 {
-		t, err := e.stores.usage.Usage(ctx, bots.ScopeGlobal, "", bots.Day(now))
-		switch {
-		case err != nil:
-			e.log.WarnContext(ctx, "daily cost check failed; allowing", "err", err)
-		case t.CostUSD >= e.opts.DailyUSDCap:
-			return e.hit(msg, "daily_usd", i18n.LimitDailyUSD, nil, nextMidnight(now))
-		}
+		wg.Go(func() {
+			t, err := e.stores.usage.Usage(ctx, bots.ScopeGlobal, "", bots.Day(now))
+			switch {
+			case err != nil:
+				e.log.WarnContext(ctx, "daily cost check failed; allowing", "err", err)
+			case t.CostUSD >= e.opts.DailyUSDCap:
+				usd = e.newHit("daily_usd", i18n.LimitDailyUSD, nil, nextMidnight(now))
+			}
+		})
 	}
 	if e.opts.DailyTokensPerChannel > 0 {
-		t, err := e.stores.usage.Usage(ctx, bots.ScopeChannel, msg.SettingsID(), bots.Day(now))
-		switch {
-		case err != nil:
-			e.log.WarnContext(ctx, "channel tokens check failed; allowing", "err", err)
-		case t.Tokens() >= e.opts.DailyTokensPerChannel:
-			return e.hit(msg, "daily_tokens", i18n.LimitChannelTokens, e.opts.DailyTokensPerChannel, nextMidnight(now))
-		}
+		wg.Go(func() {
+			t, err := e.stores.usage.Usage(ctx, bots.ScopeChannel, msg.SettingsID(), bots.Day(now))
+			switch {
+			case err != nil:
+				e.log.WarnContext(ctx, "channel tokens check failed; allowing", "err", err)
+			case t.Tokens() >= e.opts.DailyTokensPerChannel:
+				tokens = e.newHit("daily_tokens", i18n.LimitChannelTokens, e.opts.DailyTokensPerChannel, nextMidnight(now))
+			}
+		})
 	}
 	if e.opts.RatePerUser > 0 {
-		user := bots.UserID(msg.Key.Platform, msg.UserID)
-		ok, reset, err := e.stores.claims.Take(ctx, "rate:"+user, e.opts.RatePerUser, time.Minute, now)
-		switch {
-		case err != nil:
-			e.log.WarnContext(ctx, "rate check failed; allowing", "user", user, "err", err)
-		case !ok:
-			return e.hit(msg, "rate", i18n.LimitUserRate, e.opts.RatePerUser, reset)
+		wg.Go(func() {
+			user := bots.UserID(msg.Key.Platform, msg.UserID)
+			ok, reset, err := e.stores.claims.Take(ctx, "rate:"+user, e.opts.RatePerUser, time.Minute, now)
+			switch {
+			case err != nil:
+				e.log.WarnContext(ctx, "rate check failed; allowing", "user", user, "err", err)
+			case !ok:
+				rate = e.newHit("rate", i18n.LimitUserRate, e.opts.RatePerUser, reset)
+			}
+		})
+	}
+	wg.Wait()
+	for _, h := range []*limitHit{usd, tokens, rate} {
+		if h != nil {
+			return h
 		}
 	}
 	return nil
 }
 
-func (e *Engine) hit(msg bots.Message, name string, key i18n.Key, limit any, reset time.Time) *limitHit {
-	e.log.Info("limit reached", "limit", name, "user", bots.UserID(msg.Key.Platform, msg.UserID),
-		"channel", msg.SettingsID(), "reset", reset.UTC())
-	e.refused(msg.Key.Platform, name)
+func (e *Engine) newHit(name string, key i18n.Key, limit any, reset time.Time) *limitHit {
 	return &limitHit{name: name, key: key, limit: limit, reset: reset, e: e}
+}
+
+// limitReached logs and counts a refusal by a limit.
+func (e *Engine) limitReached(msg bots.Message, h *limitHit) {
+	e.log.Info("limit reached", "limit", h.name, "user", bots.UserID(msg.Key.Platform, msg.UserID),
+		"channel", msg.SettingsID(), "reset", h.reset.UTC())
+	e.refused(msg.Key.Platform, h.name)
 }
 
 // noticeWindow is how long a user told about a limit is not told again:

@@ -61,22 +61,3 @@ func TestBoltConcurrentWritesBatch(t *testing.T) {
 		t.Error("no write joined a batch: concurrent writers each waited for their own fsync")
 	}
 }
-
-// ClaimAll claims every free key in one transaction and reports whether
-// all were free; a key already claimed is left as it was.
-func TestBoltClaimAll(t *testing.T) {
-	b := openTestBolt(t, BoltOptions{CleanupInterval: -1})
-	ctx := context.Background()
-	if all, err := b.ClaimAll(ctx, []string{"ev:1", "msg:1"}, time.Hour); err != nil || !all {
-		t.Fatalf("fresh keys: %v, %v", all, err)
-	}
-	if all, err := b.ClaimAll(ctx, []string{"ev:2", "msg:1"}, time.Hour); err != nil || all {
-		t.Fatalf("one key taken: %v, %v; want false", all, err)
-	}
-	if won, _ := b.Claim(ctx, "ev:2", time.Hour); won {
-		t.Error("ev:2 was not claimed by the ClaimAll that found msg:1 taken")
-	}
-	if _, err := b.ClaimAll(ctx, []string{"ev:3", ""}, time.Hour); err == nil {
-		t.Error("an empty key was accepted")
-	}
-}

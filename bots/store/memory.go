@@ -132,8 +132,17 @@ func (m *Memory) Usage(ctx context.Context, scope bots.UsageScope, id string, p 
 
 // Claim records key for ttl; only the first caller gets true.
 func (m *Memory) Claim(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	if err := checkClaim(key, ttl); err != nil {
-		return false, fmt.Errorf("memory store: claim: %w", err)
+	return m.ClaimAll(ctx, []string{key}, ttl)
+}
+
+var _ bots.MultiClaimer = (*Memory)(nil)
+
+// ClaimAll implements bots.MultiClaimer under the store's lock.
+func (m *Memory) ClaimAll(ctx context.Context, keys []string, ttl time.Duration) (bool, error) {
+	for _, k := range keys {
+		if err := checkClaim(k, ttl); err != nil {
+			return false, fmt.Errorf("memory store: claim: %w", err)
+		}
 	}
 	if err := m.lock("claim"); err != nil {
 		return false, err
@@ -141,11 +150,15 @@ func (m *Memory) Claim(ctx context.Context, key string, ttl time.Duration) (bool
 	defer m.mu.Unlock()
 	now := m.now()
 	m.sweepLocked(now)
-	if exp, ok := m.claims[key]; ok && now.Before(exp) {
-		return false, nil
+	all := true
+	for _, k := range keys {
+		if exp, ok := m.claims[k]; ok && now.Before(exp) {
+			all = false
+			continue
+		}
+		m.claims[k] = now.Add(ttl)
 	}
-	m.claims[key] = now.Add(ttl)
-	return true, nil
+	return all, nil
 }
 
 // Take counts one event against the fixed window now falls in.

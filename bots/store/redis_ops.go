@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -168,6 +169,38 @@ func (r *Redis) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 		return false, fmt.Errorf("redis store: claim %s: %w", key, r.wrap(ctx, err))
 	}
 	return ok, nil
+}
+
+var _ bots.MultiClaimer = (*Redis)(nil)
+
+// claimAllScript sets every free key with its expiry and returns how many
+// were taken already: one round trip, atomic (a script runs alone on the
+// server), so two replicas claiming one message's keys (its event id, its
+// message id) cannot each win half and both refuse it. The keys are
+// listed in KEYS, so a Redis Cluster would need them in one hash slot
+// (not supported: see docs/STATUS.md).
+var claimAllScript = goredis.NewScript(`
+local taken = 0
+for _, k in ipairs(KEYS) do
+  if not redis.call('SET', k, '1', 'NX', 'PX', ARGV[1]) then taken = taken + 1 end
+end
+return taken`)
+
+// ClaimAll implements bots.MultiClaimer with one script call.
+func (r *Redis) ClaimAll(ctx context.Context, keys []string, ttl time.Duration) (bool, error) {
+	rk := make([]string, len(keys))
+	for i, k := range keys {
+		if err := checkClaim(k, ttl); err != nil {
+			return false, fmt.Errorf("redis store: claim: %w", err)
+		}
+		rk[i] = r.key("claim", k)
+	}
+	ttl = max(ttl, time.Millisecond)
+	taken, err := claimAllScript.Run(ctx, r.client, rk, ttl.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("redis store: claim %s: %w", strings.Join(keys, ", "), r.wrap(ctx, err))
+	}
+	return taken == 0, nil
 }
 
 // Take is INCR and PEXPIRE on a key of the window now falls in, in one
