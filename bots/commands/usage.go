@@ -50,5 +50,43 @@ func (c *Commands) feedbackLines(ctx context.Context, msg bots.Message, lang str
 		b.WriteString("\n")
 		b.WriteString(i18n.T(lang, i18n.FeedbackLine, n.Model, n.Language, n.Up, n.Down))
 	}
+	b.WriteString(c.reasonLines(ctx, fs, msg.SettingsID(), lang))
 	return b.String()
+}
+
+// maxReasonLines bounds the 👎 reasons an admin's /usage shows: the last
+// few say what goes wrong; the store keeps them all.
+const maxReasonLines = 5
+
+// reasonShown bounds one reason as shown, in characters (a reason is up to
+// bots.FeedbackReasonMax).
+const reasonShown = 160
+
+// reasonLines are the channel's last 👎 reasons, newest first as the store
+// lists them by answer id (ids are in time order on both platforms). A
+// reason is the voter's own text: quoted on one line, never a mention.
+func (c *Commands) reasonLines(ctx context.Context, fs bots.FeedbackStore, channel, lang string) string {
+	votes, err := fs.FeedbackReasons(ctx, channel)
+	if err != nil {
+		c.opts.Logger.WarnContext(ctx, "feedback reasons read failed", "channel", channel, "err", err)
+		return ""
+	}
+	var b strings.Builder
+	for i := len(votes) - 1; i >= 0 && len(votes)-i <= maxReasonLines; i-- {
+		b.WriteString("\n")
+		b.WriteString(i18n.T(lang, i18n.FeedbackReasonLine, votes[i].Model, oneLine(votes[i].Reason, reasonShown)))
+	}
+	return b.String()
+}
+
+// oneLine folds s onto one line and cuts it to max characters, with an
+// ellipsis when cut; the platforms' mention syntax is broken ("<@U1>",
+// "@everyone"), so quoting a reason pings nobody.
+func oneLine(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.NewReplacer("<", "‹", ">", "›", "@", "@\u200b").Replace(s)
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max-1]) + "…"
+	}
+	return s
 }

@@ -49,6 +49,8 @@ func textDE(k Key) string {
 		return "Zu dieser Antwort kann ich kein Feedback mehr speichern."
 	case FeedbackLine:
 		return "Rückmeldungen, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case FeedbackReasonLine:
+		return "👎 %[1]s: „%[2]s“"
 	case Stopped:
 		return "⏹️ _Angehalten._"
 	case StopButton:

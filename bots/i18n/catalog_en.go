@@ -49,6 +49,8 @@ func textEN(k Key) string {
 		return "I can no longer record feedback on this answer."
 	case FeedbackLine:
 		return "Feedback, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case FeedbackReasonLine:
+		return "👎 %[1]s: “%[2]s”"
 	case Stopped:
 		return "⏹️ _Stopped._"
 	case StopButton:

@@ -49,6 +49,8 @@ func textES(k Key) string {
 		return "Ya no puedo registrar opiniones sobre esta respuesta."
 	case FeedbackLine:
 		return "Opiniones, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case FeedbackReasonLine:
+		return "👎 %[1]s: «%[2]s»"
 	case Stopped:
 		return "⏹️ _Detenida._"
 	case StopButton:

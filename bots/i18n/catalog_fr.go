@@ -49,6 +49,8 @@ func textFR(k Key) string {
 		return "Je ne peux plus enregistrer d'avis sur cette réponse."
 	case FeedbackLine:
 		return "Avis, %[1]s (%[2]s) : 👍 %[3]d · 👎 %[4]d"
+	case FeedbackReasonLine:
+		return "👎 %[1]s : « %[2]s »"
 	case Stopped:
 		return "⏹️ _Réponse arrêtée._"
 	case StopButton:

@@ -49,6 +49,8 @@ func textIT(k Key) string {
 		return "Non posso più registrare feedback su questa risposta."
 	case FeedbackLine:
 		return "Valutazioni, %[1]s (%[2]s): 👍 %[3]d · 👎 %[4]d"
+	case FeedbackReasonLine:
+		return "👎 %[1]s: «%[2]s»"
 	case Stopped:
 		return "⏹️ _Interrotta._"
 	case StopButton:

@@ -19,6 +19,7 @@ func sampleArgs() map[Key][]any {
 		CutOff:                {"Reason sentence Q7."},
 		HistoryTrimmed:        {17},
 		FeedbackLine:          {"vendor/model-q3", "Langname", int64(41), int64(29)},
+		FeedbackReasonLine:    {"vendor/model-q4", "Too vague Q5."},
 		MessageTooLong:        {731},
 		ContextTruncated:      {617},
 		LimitUserRate:         {11, "14:05 UTC"},

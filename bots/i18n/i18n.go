@@ -73,6 +73,9 @@ const (
 	// FeedbackLine is one line of /usage for admins: model, language, 👍
 	// and 👎 counts of the channel.
 	FeedbackLine Key = "feedback_line"
+	// FeedbackReasonLine(model, reason string) is one 👎 reason under the
+	// counts of an admin's /usage.
+	FeedbackReasonLine Key = "feedback_reason_line"
 	// MessageTooLong(limit int): the question alone does not fit the
 	// model's context window of limit tokens; it is left out of the
 	// thread's later prompts.
@@ -293,7 +296,7 @@ func Keys() []Key {
 		Help, Thinking,
 		ErrInvalid, ErrAuth, ErrBudget, ErrModelNotFound, ErrRateLimited, ErrUnavailable,
 		ErrTimeout, ErrInternal, Busy,
-		CutOff, LengthLimit, Interrupted, Stopped, StopButton, StopNotAllowed, StopOver, FeedbackThanks, FeedbackUnknown, FeedbackLine,
+		CutOff, LengthLimit, Interrupted, Stopped, StopButton, StopNotAllowed, StopOver, FeedbackThanks, FeedbackUnknown, FeedbackLine, FeedbackReasonLine,
 		HistoryTrimmed, MessageTooLong, ContextTruncated,
 		LimitUserRate, LimitUserPending, LimitChannelTokens, LimitDailyUSD,
 		NotAllowedChannel, NotAllowedUser, ChannelDisabled, NotInChannel,
