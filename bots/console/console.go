@@ -217,11 +217,6 @@ func (c *Console) History(_ context.Context, key bots.ConversationKey, limit int
 	return append([]bots.Turn(nil), turns...), nil
 }
 
-// OpenReply starts printing an answer.
-func (c *Console) OpenReply(_ context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
-	return &reply{c: c, key: key, id: to.ID}, nil
-}
-
 func (c *Console) addTurn(t bots.Turn) {
 	c.mu.Lock()
 	c.turns = append(c.turns, t)
@@ -243,11 +238,13 @@ func (c *Console) forget(id string) {
 	c.mu.Unlock()
 }
 
-// finished records a finished reply and releases whoever waits for it.
-func (c *Console) finished(key bots.ConversationKey, id, text string) {
+// finished records a reply's end and releases whoever waits for it. A
+// reply that did not reach the output is not added to the history: the
+// model would otherwise be told it said what nobody saw.
+func (c *Console) finished(key bots.ConversationKey, id, text string, shown bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if key == c.keyLocked() {
+	if shown && key == c.keyLocked() {
 		c.turns = append(c.turns, bots.Turn{Role: bots.BotTurn, Text: text})
 	}
 	if ch, ok := c.waiting[id]; ok {
@@ -256,57 +253,17 @@ func (c *Console) finished(key bots.ConversationKey, id, text string) {
 	}
 }
 
-func (c *Console) print(s string) {
+// print writes command output and prompts; their write errors are not a
+// reply's and have no one to go to (the answers' writes are checked:
+// write, reply.go).
+func (c *Console) print(s string) { _ = c.write(s) }
+
+// write writes s to Out, whole or with an error.
+func (c *Console) write(s string) error {
 	c.outMu.Lock()
 	defer c.outMu.Unlock()
-	_, _ = io.WriteString(c.opts.Out, s)
+	_, err := io.WriteString(c.opts.Out, s)
+	return err
 }
 
 func (c *Console) println(s string) { c.print(s + "\n") }
-
-// reply prints a streamed answer: each Update prints only what is new.
-type reply struct {
-	c       *Console
-	key     bots.ConversationKey
-	id      string
-	mu      sync.Mutex
-	printed string
-	done    bool
-}
-
-// Update prints the new suffix of text.
-func (r *reply) Update(_ context.Context, text string) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done {
-		return errors.New("console: update after finish")
-	}
-	r.show(text)
-	return nil
-}
-
-// Finish prints the rest of text and ends the line.
-func (r *reply) Finish(_ context.Context, text string) error {
-	r.mu.Lock()
-	if r.done {
-		r.mu.Unlock()
-		return errors.New("console: reply finished twice")
-	}
-	r.done = true
-	r.show(text)
-	r.c.print("\n")
-	r.mu.Unlock()
-	r.c.finished(r.key, r.id, text)
-	return nil
-}
-
-// show prints what text adds to what is on screen. Text that does not
-// extend it (never sent by the Engine) is printed on a line of its own.
-func (r *reply) show(text string) {
-	if strings.HasPrefix(text, r.printed) {
-		r.c.print(text[len(r.printed):])
-	} else {
-		r.c.print("\n" + text)
-	}
-	r.printed = text
-}

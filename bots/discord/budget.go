@@ -63,35 +63,15 @@ func (b *budget) Allow() bool {
 // Wait implements pace.Throttle: it blocks until the window has a call
 // left (or a new window starts), then takes it.
 func (b *budget) Wait(ctx context.Context) error {
-	b.mu.Lock()
-	b.waiters++
-	defer func() {
-		b.mu.Lock()
-		b.waiters--
-		b.mu.Unlock()
-	}()
-	for {
+	return pace.WaitTurn(ctx, &b.mu, &b.waiters, func() (bool, time.Duration, <-chan struct{}) {
 		now := b.now()
 		b.roll(now)
 		if b.remaining > 0 {
 			b.remaining--
-			b.mu.Unlock()
-			return nil
+			return true, 0, nil
 		}
-		d := b.reset.Sub(now)
-		wake := b.wake
-		b.mu.Unlock()
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		case <-wake:
-			t.Stop()
-		}
-		b.mu.Lock()
-	}
+		return false, b.reset.Sub(now), b.wake
+	})
 }
 
 // observe adjusts the budget to a response's rate-limit headers, received

@@ -5,7 +5,8 @@
 // SharedBudget on it. The interfaces live here, beside their
 // implementations, rather than in bots/stream, because both the writer
 // and the adapters' own budgets (Discord's per-channel and global
-// budgets) speak them; pace imports no project package.
+// budgets) speak them, and those budgets wait through its WaitTurn; pace
+// imports no project package but internal/wait, the one pause.
 package pace
 
 import (
@@ -104,14 +105,7 @@ func (b *Bucket) AllowN(n, reserve int) bool {
 
 // Wait implements Throttle.
 func (b *Bucket) Wait(ctx context.Context) error {
-	b.mu.Lock()
-	b.waiters++
-	defer func() {
-		b.mu.Lock()
-		b.waiters--
-		b.mu.Unlock()
-	}()
-	for {
+	return WaitTurn(ctx, &b.mu, &b.waiters, func() (bool, time.Duration, <-chan struct{}) {
 		now := b.now()
 		b.refill(now)
 		var d time.Duration
@@ -120,24 +114,12 @@ func (b *Bucket) Wait(ctx context.Context) error {
 			d = b.paused.Sub(now)
 		case b.tokens >= 1:
 			b.tokens--
-			b.mu.Unlock()
-			return nil
+			return true, 0, nil
 		default:
 			d = time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
 		}
-		b.mu.Unlock()
-		if d < time.Millisecond {
-			d = time.Millisecond
-		}
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		b.mu.Lock()
-	}
+		return false, max(d, time.Millisecond), nil
+	})
 }
 
 // Pause holds every call for d: used when the platform answered 429 with

@@ -18,6 +18,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/pace"
+	"mistralbot/internal/retry"
 )
 
 // Sink is a platform's message API as the Streamer uses it: post a new
@@ -539,46 +540,48 @@ func (s *Streamer) freeze(idx int) {
 // call runs f, retrying by the class of its error (bots.ClassOf): a bots.Transient
 // failure after the delay the platform asked for (or a growing backoff),
 // an bots.Uncertain one only when idempotent (an edit, a PostOnce), never a
-// bots.Permanent one; bounded by MaxRetries and MaxRetryAfter.
+// bots.Permanent one; bounded by MaxRetries and MaxRetryAfter. The loop and
+// the pause are internal/retry's, the one retry mechanism.
 func (s *Streamer) call(ctx context.Context, idempotent bool, f func() error) error {
-	for attempt := 0; ; attempt++ {
-		err := f()
-		if err == nil {
-			return nil
-		}
-		class := bots.ClassOf(err)
-		if class == bots.Permanent || (class == bots.Uncertain && !idempotent) || attempt >= s.opts.MaxRetries {
-			return err
-		}
-		d := retryDelay(err, attempt)
-		if d > s.opts.MaxRetryAfter {
-			d = s.opts.MaxRetryAfter
-		}
-		s.opts.Logger.Info("stream: platform call failed, retrying", "class", class.String(), "retry_after", d, "attempt", attempt+1, "err", err)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
+	b := s.backoff()
+	attempt := 0
+	p := retry.Policy{
+		Tries:   s.opts.MaxRetries + 1,
+		Backoff: b,
+		Retry: func(err error) (bool, time.Duration) {
+			class := bots.ClassOf(err)
+			if class == bots.Permanent || (class == bots.Uncertain && !idempotent) {
+				return false, 0
+			}
+			after := retryAfter(err)
+			s.opts.Logger.Info("stream: platform call failed, retrying", "class", class.String(), "retry_after", b.Delay(attempt, after), "attempt", attempt+1, "err", err)
+			attempt++
+			return true, after
+		},
+	}
+	return p.Do(ctx, func(context.Context) error { return f() })
+}
+
+// backoff is the pause between retries of one call: what the platform
+// asked for, else 1 s doubling per attempt up to 32 s, both capped at
+// MaxRetryAfter.
+func (s *Streamer) backoff() retry.Backoff {
+	return retry.Backoff{
+		Base:     min(time.Second, s.opts.MaxRetryAfter),
+		Max:      min(32*time.Second, s.opts.MaxRetryAfter),
+		MaxAfter: s.opts.MaxRetryAfter,
 	}
 }
 
-// retryDelay is the pause before retry attempt+1 of a call that failed
-// with err: what the platform asked for, else 1 s doubling per attempt.
-func retryDelay(err error, attempt int) time.Duration {
+// retryAfter is the delay the platform asked for in err (0: none).
+func retryAfter(err error) time.Duration {
 	var de bots.DeliveryError
 	var ra bots.RetryAfterError
-	var d time.Duration
 	switch {
 	case errors.As(err, &de):
-		d = de.RetryAfter()
+		return de.RetryAfter()
 	case errors.As(err, &ra):
-		d = ra.RetryAfter()
+		return ra.RetryAfter()
 	}
-	if d <= 0 {
-		d = time.Second << min(attempt, 5)
-	}
-	return d
+	return 0
 }

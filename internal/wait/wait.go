@@ -1,6 +1,6 @@
 // Package wait holds the one context-aware pause of the bot's adapters:
-// retries and backoffs wait with Sleep instead of each writing its own
-// timer and select.
+// retries, backoffs and the budgets' waits pause with Sleep (or
+// SleepOrWake) instead of each writing its own timer and select.
 package wait
 
 import (
@@ -11,6 +11,13 @@ import (
 // Sleep waits d, or until ctx ends, and then returns ctx's error. A d of
 // zero or less returns at once (ctx's error, if it has ended).
 func Sleep(ctx context.Context, d time.Duration) error {
+	return SleepOrWake(ctx, d, nil)
+}
+
+// SleepOrWake is Sleep that also ends early, with nil, when wake is
+// closed (a nil wake never does): a budget whose room grew wakes the
+// calls waiting on it instead of letting them sleep out their estimate.
+func SleepOrWake(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
@@ -20,6 +27,8 @@ func Sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	case <-t.C:
+		return nil
+	case <-wake:
 		return nil
 	}
 }

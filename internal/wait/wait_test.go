@@ -44,3 +44,32 @@ func TestSleepZeroReturnsTheContextsError(t *testing.T) {
 		t.Fatalf("ended context: %v", err)
 	}
 }
+
+func TestSleepOrWakeEndsWhenWoken(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		wake := make(chan struct{})
+		go func() {
+			time.Sleep(2 * time.Second)
+			close(wake)
+		}()
+		start := time.Now()
+		if err := SleepOrWake(context.Background(), time.Hour, wake); err != nil {
+			t.Fatalf("woken: %v, want nil", err)
+		}
+		if got := time.Since(start); got != 2*time.Second {
+			t.Fatalf("returned after %v, want 2s (the wake)", got)
+		}
+	})
+}
+
+func TestSleepOrWakeWithoutWakeWaitsTheDuration(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now()
+		if err := SleepOrWake(context.Background(), 3*time.Second, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(start); got != 3*time.Second {
+			t.Fatalf("slept %v, want 3s", got)
+		}
+	})
+}
