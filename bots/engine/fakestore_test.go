@@ -56,7 +56,7 @@ func (f *fakeStore) Take(_ context.Context, _ string, _ int, w time.Duration, no
 func (f *fakeStore) Lease(context.Context, string, string, time.Duration) (bool, error) {
 	return true, nil
 }
-func (f *fakeStore) Finish(context.Context, string, string) error { return nil }
+func (f *fakeStore) Finish(context.Context, string, string) error           { return nil }
 func (f *fakeStore) Journal(context.Context, bots.JournalEntry) error       { return nil }
 func (f *fakeStore) Unjournal(context.Context, string) error                { return nil }
 func (f *fakeStore) Journaled(context.Context) ([]bots.JournalEntry, error) { return nil, nil }
