@@ -79,7 +79,7 @@ func (e *Engine) leasedDigest(ctx context.Context, channel, period string, post 
 	if err := e.whileLeased(ctx, key, owner, func(ctx context.Context) error { return post(ctx, key) }); err != nil {
 		e.log.WarnContext(ctx, "digest not posted; retried later", "channel", channel, "period", period,
 			"retry_in", digestRetryAfter, "err", err)
-		if !errors.Is(err, errLeaseLost) {
+		if !errors.Is(err, errLeaseLost) && ctx.Err() == nil { // not stopping: hold off the retry
 			e.digestWait.wait(key, e.now().Add(digestRetryAfter))
 			if _, err := e.stores.leases.Lease(ctx, key, owner, digestRetryAfter); err != nil {
 				e.log.WarnContext(ctx, "digest: lease not extended", "channel", channel, "err", err)
