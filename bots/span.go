@@ -117,6 +117,21 @@ type ChannelPoster interface {
 	PostToChannel(ctx context.Context, key ConversationKey, text string) error
 }
 
+// OnceChannelPoster is the optional capability of a ChannelPoster that
+// posts keyed: PostOnce posts text in key's channel unless a message of
+// the bot carrying once is there already (or, on Discord, was created
+// with it in the last few minutes), and then returns that message's id
+// instead of posting a second one. A digest whose poster died after
+// posting and before its lease was finished is posted through it again
+// by the next holder, which must not post twice. Slack (message
+// metadata, read back) and Discord (nonce with enforce_nonce) implement
+// it. once is at most 200 bytes.
+type OnceChannelPoster interface {
+	// PostOnce returns the id of the first message of text. It blocks
+	// until posted or found.
+	PostOnce(ctx context.Context, key ConversationKey, once, text string) (id string, err error)
+}
+
 // ErrNoAccess is wrapped by ReadSpan when the bot cannot read the
 // conversation (not a member, no Read Message History): the asker is
 // told to invite the bot rather than "something went wrong".

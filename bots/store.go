@@ -159,6 +159,24 @@ type Claimer interface {
 	Take(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (bool, time.Time, error)
 }
 
+// Leaser keeps leases on one-time jobs shared by the replicas (a
+// channel's digest of a day): at least one holder runs the job (a lease
+// whose holder died expires and is taken again), and Finish closes it
+// for good. The job itself must be idempotent (a keyed post), since a
+// holder can die after the work and before Finish.
+type Leaser interface {
+	// Lease takes key for owner for ttl and reports whether it did: true
+	// when key is free, its lease expired, or owner holds it already (the
+	// lease is then renewed for ttl); false when another owner holds it or
+	// key is finished. An empty key or owner or a ttl <= 0 is an error.
+	Lease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+	// Finish marks key done forever: no later Lease of it succeeds, by
+	// any owner. Whoever calls it has done the job (owner is recorded but
+	// not checked: the job is idempotent, so done is true whoever says
+	// it). Finishing a finished key is no error.
+	Finish(ctx context.Context, key, owner string) error
+}
+
 // JournalStore keeps the reply journal and the replicas' heartbeats.
 type JournalStore interface {
 	// Journal stores or replaces a journal entry.
@@ -186,6 +204,7 @@ type Store interface {
 	SettingsStore
 	UsageStore
 	Claimer
+	Leaser
 	JournalStore
 	// Ping reports whether the backend is reachable.
 	Ping(ctx context.Context) error

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -132,13 +133,30 @@ func (o *mentionOut) Confirm(ctx context.Context, text, label, token string) err
 // postSummary posts text in channel in parts of at most 2,000
 // characters, the first replying to ref when set.
 func (a *Adapter) postSummary(ctx context.Context, channel, text string, ref *messageRef) error {
-	for _, p := range stream.SplitMarkdown(text, maxContent, nil) {
-		if _, err := a.rest.createMessage(ctx, "summary in "+channel, channel, p, "", ref, nil); err != nil {
-			return err
+	_, err := a.postParts(ctx, channel, text, ref, "")
+	return err
+}
+
+// postParts posts text split under Discord's limit and returns the first
+// part's id. With a nonce, part n is created with nonce+"-"+n and
+// enforce_nonce (createMessage), so a repeat returns the earlier message.
+func (a *Adapter) postParts(ctx context.Context, channel, text string, ref *messageRef, nonce string) (string, error) {
+	first := ""
+	for n, p := range stream.SplitMarkdown(text, maxContent, nil) {
+		pn := ""
+		if nonce != "" {
+			pn = nonce + "-" + strconv.Itoa(n)
+		}
+		id, err := a.rest.createMessage(ctx, "summary in "+channel, channel, p, pn, ref, nil)
+		if err != nil {
+			return first, err
+		}
+		if n == 0 {
+			first = id
 		}
 		ref = nil
 	}
-	return nil
+	return first, nil
 }
 
 func confirmRow(label, token string) []discordgo.MessageComponent {

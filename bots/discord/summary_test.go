@@ -144,3 +144,41 @@ func TestPostToChannel(t *testing.T) {
 		}
 	}
 }
+
+// A digest posted again with the same key (a takeover after its poster
+// died) returns the messages the first post created, by nonce; another
+// key is a new digest.
+func TestDigestPostOnceByNonce(t *testing.T) {
+	t.Parallel()
+	h := summaryHarness(t, nil)
+	general := h.dc.Options().GeneralID
+	key := bots.ConversationKey{Platform: bots.Discord, Channel: general}
+	// Two parts: the five creates of this test stay within the channel's
+	// 5 per 5 s.
+	text := "**Digest of 2026-12-01**\n\n" + strings.Repeat("Alice shipped it. ", 150)
+	once := "digest:discord:" + general + ":2026-12-01"
+	first, err := h.a.PostOnce(t.Context(), key, once, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	posts := h.botMessages(general)
+	if len(posts) != 2 || posts[0].ID != first {
+		t.Fatalf("%d posts, want 2 starting with the returned %s", len(posts), first)
+	}
+	again, err := h.a.PostOnce(t.Context(), key, once, text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.botMessages(general)); n != 2 || again != first {
+		t.Fatalf("same key again: %d posts, first %s; want 2 and %s", n, again, first)
+	}
+	if hits := h.dc.NonceHits(); hits != 2 {
+		t.Errorf("%d nonce hits, want 2 (one per part)", hits)
+	}
+	if _, err := h.a.PostOnce(t.Context(), key, once+"x", "**Digest of 2026-12-02**"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.botMessages(general)); n != 3 {
+		t.Fatalf("another key: %d posts, want 3", n)
+	}
+}

@@ -16,19 +16,21 @@ import (
 // Scheduled digests: a channel's summary of the last day, posted in the
 // channel at its time (channels.<id>.digest, or /digest by an admin).
 //
-// Exactly once per period: before posting, a replica claims
-// "digest:<channel>:<local date>" in the store (Claimer.Claim, first
-// caller wins across replicas, kept 8 days), so a second replica, a
-// restarted process, or the next pass of the same one skips it. A
-// process that was down at the due time finds the period unclaimed when
-// it starts and posts it late, once. The claim comes before the post: a
-// crash between the two loses that day's digest rather than risking two.
+// Exactly once per period, across replicas, restarts and crashes: the
+// runner leases "digest:<channel>:<local date>" in the store
+// (bots.Leaser, digestlease.go), posts, then finishes the lease. A second
+// replica or the next pass skips a leased or finished period; a holder
+// that dies leaves a lease that expires, and the next holder (another
+// replica, or the restart) does the period again. That is at least one
+// post; the post is keyed by the period (bots.OnceChannelPoster: Slack
+// message metadata read back, Discord nonce), so a holder that died
+// after posting and before finishing is not posted twice. A process
+// that was down at the due time finds the period free when it starts
+// and posts it late, once.
 
 const (
 	// digestTick is how often the scheduler looks for due digests.
 	digestTick = time.Minute
-	// digestClaimTTL keeps a period's claim well past the period.
-	digestClaimTTL = 8 * 24 * time.Hour
 	// digestMaxLate: a period missed by longer than this is not posted
 	// (the next one covers the day after; yesterday's news is not sent a
 	// week late).
@@ -81,8 +83,8 @@ func (e *Engine) digestCommand(ctx context.Context, cmd bots.Command, set bots.S
 	}
 	// The period already due is not posted now: the first digest is the
 	// next one.
-	if _, err := e.stores.claims.Claim(ctx, digestKey(id, d.Last(e.now()).Key), digestClaimTTL); err != nil {
-		e.log.WarnContext(ctx, "digest: current period not claimed", "channel", id, "err", err)
+	if err := e.stores.leases.Finish(ctx, digestKey(id, d.Last(e.now()).Key), e.jr.Incarnation()); err != nil {
+		e.log.WarnContext(ctx, "digest: current period not closed", "channel", id, "err", err)
 	}
 	return e.tr(lang, i18n.DigestSet, d.Clock(), d.Zone.String())
 }
@@ -129,7 +131,7 @@ func (e *Engine) digestChannels(ctx context.Context) []string {
 	return out
 }
 
-// digestPass posts every digest due and not yet claimed.
+// digestPass posts every digest due and not yet done.
 func (e *Engine) digestPass(ctx context.Context, convs map[bots.Platform]bots.Conversations) {
 	now := e.now()
 	for _, id := range e.digestChannels(ctx) {
@@ -147,22 +149,16 @@ func (e *Engine) digestPass(ctx context.Context, convs map[bots.Platform]bots.Co
 		if !found || conv == nil {
 			continue
 		}
-		first, err := e.stores.claims.Claim(ctx, digestKey(id, p.Key), digestClaimTTL)
-		if err != nil || !first {
-			if err != nil {
-				e.log.WarnContext(ctx, "digest: not claimed; retried next minute", "channel", id, "err", err)
-			}
-			continue
-		}
-		if err := e.digest(ctx, conv, bots.ConversationKey{Platform: bots.Platform(platform), Channel: channel}, set, d, p); err != nil {
-			e.log.WarnContext(ctx, "digest not posted", "channel", id, "period", p.Key, "err", err)
-		}
+		e.leasedDigest(ctx, id, p.Key, func(ctx context.Context, once string) error {
+			return e.digest(ctx, conv, bots.ConversationKey{Platform: bots.Platform(platform), Channel: channel}, set, d, p, once)
+		})
 	}
 }
 
 // digest reads the period and posts its summary, unless nothing
 // happened (only the bot's own messages, or none).
-func (e *Engine) digest(ctx context.Context, conv bots.Conversations, key bots.ConversationKey, set bots.Settings, d summary.Digest, p summary.Period) error {
+// once keys the post (bots.OnceChannelPoster).
+func (e *Engine) digest(ctx context.Context, conv bots.Conversations, key bots.ConversationKey, set bots.Settings, d summary.Digest, p summary.Period, once string) error {
 	r, okR := conv.(bots.SpanReader)
 	poster, okP := conv.(bots.ChannelPoster)
 	if !okR || !okP {
@@ -193,7 +189,7 @@ func (e *Engine) digest(ctx context.Context, conv bots.Conversations, key bots.C
 	job := &bots.SummaryJob{Cmd: bots.Command{Name: "digest", Msg: msg}, Query: bots.SpanQuery{Key: key},
 		Language: lang, UILang: lang, Share: true, Confirmed: true, Span: &span,
 		Header: e.tr(lang, i18n.DigestHeader, p.End.In(d.Zone).Format("2006-01-02"))}
-	return e.Summarize(ctx, conv, job, &digestOut{e: e, poster: poster, key: key})
+	return e.Summarize(ctx, conv, job, &digestOut{e: e, poster: poster, key: key, once: once})
 }
 
 // digestOut sends a digest to its channel; there is no asker, so private
@@ -202,6 +198,7 @@ type digestOut struct {
 	e      *Engine
 	poster bots.ChannelPoster
 	key    bots.ConversationKey
+	once   string // the period's key, for a keyed post
 }
 
 var _ bots.SummaryOutput = (*digestOut)(nil)
@@ -211,7 +208,13 @@ func (o *digestOut) Private(ctx context.Context, text string) error {
 	return nil
 }
 
+// Share posts keyed when the adapter can (an adapter without it may post
+// a digest twice after a crash between post and finish).
 func (o *digestOut) Share(ctx context.Context, text string) error {
+	if p, ok := o.poster.(bots.OnceChannelPoster); ok {
+		_, err := p.PostOnce(ctx, o.key, o.once, text)
+		return err
+	}
 	return o.poster.PostToChannel(ctx, o.key, text)
 }
 

@@ -64,7 +64,7 @@ func (c *digestConv) snapshot() []digestPost {
 
 // replica is one process running the digest scheduler on the shared
 // store; stop ends it and waits.
-func replica(t *testing.T, st bots.Store, conv *digestConv, llm *memLLM) (stop func()) {
+func replica(t *testing.T, st bots.Store, conv bots.Conversations, llm *memLLM) (stop func()) {
 	t.Helper()
 	e, err := engine.New(engine.Options{LLM: llm, Store: st, Logger: testLogger(),
 		Channels: map[string]bots.ChannelSettings{"slack:C1": {Digest: ptr("daily 09:00 Europe/Paris"), Language: ptr("fr")}}})

@@ -32,6 +32,7 @@ type Engine struct {
 		settings bots.SettingsStore
 		usage    bots.UsageStore
 		claims   bots.Claimer
+		leases   bots.Leaser
 	}
 	opts      Options
 	tokens    bots.Tokens // opts.Tokens, else opts.LLM's
@@ -58,6 +59,7 @@ type Engine struct {
 	regen        *regenerations                    // answers a Regenerate click may replace (regenerate.go)
 	waiters      approvalWaiters                   // answers waiting on an approval (approval.go)
 	sum          summaries                         // summaries waiting for their confirm button (summarize.go)
+	digestWait   digestBackoff                     // failed digests not retried before a time (digestlease.go)
 }
 
 // New checks opts, fills defaults and returns an Engine; call Run to
@@ -88,7 +90,7 @@ func New(opts Options) (*Engine, error) {
 		sum:       summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
 		regen:     newRegenerations(opts.Now),
 	}
-	e.stores.settings, e.stores.usage, e.stores.claims = opts.Store, opts.Store, opts.Store
+	e.stores.settings, e.stores.usage, e.stores.claims, e.stores.leases = opts.Store, opts.Store, opts.Store, opts.Store
 	fs, _ := opts.Store.(bots.FeedbackStore)
 	e.commands = commands.New(commands.Options{Settings: commandPorts{e}, Limits: commandPorts{e}, Usage: opts.Store,
 		Feedback: fs, Admins: opts.Admins, Prefix: opts.CommandPrefix, MaxPromptChars: opts.MaxPromptChars,

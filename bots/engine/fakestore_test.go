@@ -53,6 +53,10 @@ func (f *fakeStore) Claim(context.Context, string, time.Duration) (bool, error) 
 func (f *fakeStore) Take(_ context.Context, _ string, _ int, w time.Duration, now time.Time) (bool, time.Time, error) {
 	return true, now.Truncate(w).Add(w), nil
 }
+func (f *fakeStore) Lease(context.Context, string, string, time.Duration) (bool, error) {
+	return true, nil
+}
+func (f *fakeStore) Finish(context.Context, string, string) error           { return nil }
 func (f *fakeStore) Journal(context.Context, bots.JournalEntry) error       { return nil }
 func (f *fakeStore) Unjournal(context.Context, string) error                { return nil }
 func (f *fakeStore) Journaled(context.Context) ([]bots.JournalEntry, error) { return nil, nil }

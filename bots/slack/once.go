@@ -78,32 +78,48 @@ func (s *threadSink) postOnce(ctx context.Context, part int, text string, extra 
 // when there is none. It reads the thread (or, for a reply outside a
 // thread, the channel) after the message being answered.
 func (s *threadSink) findPart(ctx context.Context, part int) (string, error) {
+	ts, err := s.a.findTagged(ctx, s.channel, s.thread, s.after, func(md slackgo.SlackMetadata) bool {
+		return md.EventType == answerEvent && md.EventPayload["reply"] == s.replyID && payloadInt(md.EventPayload["part"]) == part
+	})
+	if err != nil {
+		return "", fmt.Errorf("slack: read back part %d: %w", part, err)
+	}
+	return ts, nil
+}
+
+// findTagged returns the ts of the bot's own message whose metadata
+// matches, "" when there is none: the one read-back of keyed posts
+// (answers and digests). It reads thread (conversations.replies) or, when
+// thread is "", the channel (conversations.history, newest first) after
+// the ts after ("" for no bound), at most maxReadBackPages pages, with
+// include_all_metadata: without it Slack returns no metadata
+// (https://docs.slack.dev/reference/methods/conversations.history).
+func (a *Adapter) findTagged(ctx context.Context, channel, thread, after string, match func(slackgo.SlackMetadata) bool) (string, error) {
 	cursor := ""
 	for range maxReadBackPages {
 		var msgs []slackgo.Message
 		var more bool
 		var err error
 		method := "conversations.replies"
-		if s.thread != "" {
-			msgs, more, cursor, err = s.a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
-				ChannelID: s.channel, Timestamp: s.thread, Oldest: s.after, Cursor: cursor,
+		if thread != "" {
+			msgs, more, cursor, err = a.api.GetConversationRepliesContext(ctx, &slackgo.GetConversationRepliesParameters{
+				ChannelID: channel, Timestamp: thread, Oldest: after, Cursor: cursor,
 				Limit: repliesPageSize, IncludeAllMetadata: true})
 		} else {
 			method = "conversations.history"
 			var res *slackgo.GetConversationHistoryResponse
-			res, err = s.a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
-				ChannelID: s.channel, Oldest: s.after, Cursor: cursor, Limit: repliesPageSize,
+			res, err = a.api.GetConversationHistoryContext(ctx, &slackgo.GetConversationHistoryParameters{
+				ChannelID: channel, Oldest: after, Cursor: cursor, Limit: repliesPageSize,
 				IncludeAllMetadata: true})
 			if err == nil {
 				msgs, more, cursor = res.Messages, res.HasMore, res.ResponseMetaData.NextCursor
 			}
 		}
 		if err != nil {
-			return "", fmt.Errorf("slack: read back part %d: %w", part, s.a.apiErr(ctx, method, err, nil))
+			return "", a.apiErr(ctx, method, err, nil)
 		}
 		for _, m := range msgs {
-			if s.a.isOwn(m.User, m.BotID) && m.Metadata.EventType == answerEvent &&
-				m.Metadata.EventPayload["reply"] == s.replyID && payloadInt(m.Metadata.EventPayload["part"]) == part {
+			if a.isOwn(m.User, m.BotID) && match(m.Metadata) {
 				return m.Timestamp, nil
 			}
 		}

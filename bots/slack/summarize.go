@@ -71,20 +71,32 @@ func (o *summaryOut) Private(ctx context.Context, text string) error {
 // summary is of (the thread, or the channel), in parts of at most
 // maxSummaryPart characters.
 func (o *summaryOut) Share(ctx context.Context, text string) error {
-	key := o.msg.Key
 	for _, part := range stream.SplitMarkdown(text, maxSummaryPart, nil) {
-		opts := append(o.a.postOptions(), slackgo.MsgOptionText(Mrkdwn(part), false))
-		if key.Thread != "" {
-			opts = append(opts, slackgo.MsgOptionTS(key.Thread))
-		}
-		if err := o.a.workspace(key.Team).postBucket(key.Channel).Wait(ctx); err != nil {
+		if _, err := o.a.postShared(ctx, o.msg.Key, part, nil); err != nil {
 			return err
-		}
-		if _, _, err := o.a.api.PostMessageContext(ctx, key.Channel, opts...); err != nil {
-			return o.a.logCallErr(ctx, "chat.postMessage", key.Channel, o.a.apiErr(ctx, "chat.postMessage", err, nil))
 		}
 	}
 	return nil
+}
+
+// postShared posts one part of a shared summary or digest in key's
+// channel (its thread when set), tagged with md when not nil.
+func (a *Adapter) postShared(ctx context.Context, key bots.ConversationKey, part string, md *slackgo.SlackMetadata) (string, error) {
+	opts := append(a.postOptions(), slackgo.MsgOptionText(Mrkdwn(part), false))
+	if key.Thread != "" {
+		opts = append(opts, slackgo.MsgOptionTS(key.Thread))
+	}
+	if md != nil {
+		opts = append(opts, slackgo.MsgOptionMetadata(*md))
+	}
+	if err := a.workspace(key.Team).postBucket(key.Channel).Wait(ctx); err != nil {
+		return "", err
+	}
+	_, ts, err := a.api.PostMessageContext(ctx, key.Channel, opts...)
+	if err != nil {
+		return "", a.logCallErr(ctx, "chat.postMessage", key.Channel, a.apiErr(ctx, "chat.postMessage", err, nil))
+	}
+	return ts, nil
 }
 
 // Confirm implements bots.SummaryOutput: an ephemeral message with the

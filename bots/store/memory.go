@@ -39,6 +39,7 @@ type Memory struct {
 	journal   map[string][]byte // id -> JSON entry, so callers share nothing
 	votes     map[string][]byte // voteKey -> JSON vote (feedback.go)
 	approvals map[string][]byte // call key -> JSON approval (approvals.go)
+	leases    map[string]lease  // key -> lease or done (leases.go)
 }
 
 // memoryRate is the current window of one rate key.
