@@ -9,6 +9,7 @@ import (
 
 	"mistralbot/bots/tools"
 	"mistralbot/bots/tools/fetch"
+	"mistralbot/bots/tools/history"
 	"mistralbot/bots/tools/mcp"
 	"mistralbot/config"
 )
@@ -42,6 +43,9 @@ func newToolset(ctx context.Context, cfg *config.Config, log *slog.Logger, conne
 	if cfg.Tools.FetchURL {
 		ts.fetcher = fetch.New(fetch.Options{Timeout: cfg.Tools.Timeout})
 		providers = append(providers, ts.fetcher)
+	}
+	if cfg.Tools.ReadHistory {
+		providers = append(providers, history.New(history.Options{}))
 	}
 	if len(cfg.Tools.MCPServers) > 0 {
 		servers, err := mcpServers(cfg.Tools.MCPServers)
@@ -102,7 +106,7 @@ func checkTools(ctx context.Context, cfg *config.Config, log *slog.Logger, c *ch
 	if !t.Enabled && len(t.MCPServers) == 0 {
 		return
 	}
-	c.note("tools: enabled=%v, fetch_url=%v, web_search=%v, %d MCP server(s)", t.Enabled, t.FetchURL, t.WebSearch, len(t.MCPServers))
+	c.note("tools: enabled=%v, fetch_url=%v, read_history=%v, web_search=%v, %d MCP server(s)", t.Enabled, t.FetchURL, t.ReadHistory, t.WebSearch, len(t.MCPServers))
 	if len(t.MCPServers) == 0 {
 		return
 	}
