@@ -12,6 +12,7 @@ import (
 	"mistralbot/bots/tools/history"
 	"mistralbot/bots/tools/mcp"
 	"mistralbot/config"
+	"mistralbot/llm"
 )
 
 // toolset is what the engine's tool loop will be given: the Toolbox over
@@ -107,6 +108,12 @@ func checkTools(ctx context.Context, cfg *config.Config, log *slog.Logger, c *ch
 		return
 	}
 	c.note("tools: enabled=%v, fetch_url=%v, read_history=%v, web_search=%v, %d MCP server(s)", t.Enabled, t.FetchURL, t.ReadHistory, t.WebSearch, len(t.MCPServers))
+	if t.Enabled && t.WebSearch && cfg.Bot.DailyUSDCap <= 0 {
+		// A warning, not a failure: a deliberate choice may be unlimited.
+		c.note("tools.web_search: OpenRouter charges $%g per result on top of tokens (up to $%g per request at %d results, "+
+			"and every tool round searches again), and bot.daily_usd_cap is 0 (no limit)",
+			llm.WebResultUSD, llm.WebResultUSD*llm.DefaultWebResults, llm.DefaultWebResults)
+	}
 	if len(t.MCPServers) == 0 {
 		return
 	}

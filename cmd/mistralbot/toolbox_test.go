@@ -88,3 +88,20 @@ func TestCheckListsTheMCPServersTools(t *testing.T) {
 		t.Error("an unreachable server does not fail the check")
 	}
 }
+
+// TestCheckWarnsOfUnlimitedWebSearch: web search with no daily USD cap is
+// a note (the fee per result), not a failure; with a cap, no note.
+func TestCheckWarnsOfUnlimitedWebSearch(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []float64{0, 5} {
+		cfg := &config.Config{Tools: config.Tools{Enabled: true, WebSearch: true}}
+		cfg.Bot.DailyUSDCap = limit
+		var out bytes.Buffer
+		c := &checker{w: &out, red: config.NewRedactor()}
+		checkTools(context.Background(), cfg, slog.New(slog.DiscardHandler), c)
+		warned := strings.Contains(out.String(), "note tools.web_search: OpenRouter charges $0.004 per result")
+		if warned != (limit == 0) || c.failed {
+			t.Errorf("daily_usd_cap %v: warned %v, failed %v:\n%s", limit, warned, c.failed, out.String())
+		}
+	}
+}
