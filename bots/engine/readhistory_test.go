@@ -103,3 +103,35 @@ func TestReadHistoryRefusesAChannelFromTheModel(t *testing.T) {
 		t.Fatalf("queries %+v, want the DM only", conv.queries)
 	}
 }
+
+// TestReadHistoryFromACommandsAsk: a command's Ask comes without the
+// adapter; the call reads through the one Recover was given for the
+// platform, in the command's conversation.
+func TestReadHistoryFromACommandsAsk(t *testing.T) {
+	conv := historyConv()
+	h := newHarness(t, harnessOptions{server: llmtest.Options{Dialect: llmtest.OpenRouter},
+		engine: withTools(t, history.New(history.Options{Now: func() time.Time { return historyNow }}), nil)})
+	if _, err := h.eng.Recover(t.Context(), slackOnly(conv)); err != nil {
+		t.Fatal(err)
+	}
+	h.srv.Script(
+		llmtest.Scenario{Times: 1, ToolCalls: []llmtest.ToolCall{{ID: "call_1", Name: "read_history", Arguments: `{}`}}},
+		llmtest.Scenario{Times: 1, Reply: "Friday."},
+	)
+	cmd := bots.Command{Name: "ask", Text: "when is the deploy?", Msg: cmdMsg(false)}
+	resp := h.eng.Command(t.Context(), conv, cmd)
+	if resp.Ask == nil {
+		t.Fatalf("no Ask: %q", resp.Text)
+	}
+	if err := h.eng.Answer(t.Context(), resp.Ask, &fakeReply{conv: conv.fakeConv, to: cmd.Msg}); err != nil {
+		t.Fatal(err)
+	}
+	if r := conv.wait(t, 1)[0]; !strings.HasPrefix(r.Final(), "Friday.") {
+		t.Fatalf("final %q", r.Final())
+	}
+	conv.mu.Lock()
+	defer conv.mu.Unlock()
+	if len(conv.queries) != 1 || conv.queries[0].Key != cmd.Msg.Key {
+		t.Fatalf("queries %+v, want the command's conversation %+v", conv.queries, cmd.Msg.Key)
+	}
+}
