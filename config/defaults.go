@@ -118,6 +118,7 @@ func defaults() map[string]any {
 		"tools.approval_timeout": 10 * time.Minute,
 		"tools.max_result_bytes": 16 << 10,
 		"tools.fetch_url":        false,
+		"tools.read_history":     true,
 		"tools.web_search":       false,
 	}
 }

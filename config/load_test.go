@@ -98,6 +98,7 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"tools.approval_timeout":        10 * time.Minute,
 		"tools.max_result_bytes":        16 << 10,
 		"tools.fetch_url":               false,
+		"tools.read_history":            true,
 		"tools.web_search":              false,
 		"tools.mcp_servers":             []MCPServer{},
 	}

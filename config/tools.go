@@ -32,6 +32,10 @@ type Tools struct {
 	MaxResultBytes int `mapstructure:"max_result_bytes" yaml:"max_result_bytes"`
 	// FetchURL offers the built-in fetch_url tool (public addresses only).
 	FetchURL bool `mapstructure:"fetch_url" yaml:"fetch_url"`
+	// ReadHistory offers the built-in read_history tool: the model reads
+	// further back in the thread or channel the question is in (only
+	// that one).
+	ReadHistory bool `mapstructure:"read_history" yaml:"read_history"`
 	// WebSearch asks the provider for its server-side web search where it
 	// has one (OpenRouter, Mistral).
 	WebSearch bool `mapstructure:"web_search" yaml:"web_search"`
@@ -72,9 +76,10 @@ type MCPServer struct {
 const toolsKey = "tools.mcp_servers"
 
 // reservedProviders are the names of the built-in tool providers, which
-// allow-lists use too (bots/tools/fetch.ProviderName, the provider's web
+// allow-lists use too (bots/tools/fetch.ProviderName,
+// bots/tools/history.ProviderName, their tools, the provider's web
 // search): an MCP server may not take them.
-var reservedProviders = []string{"fetch", "fetch_url", "web_search"}
+var reservedProviders = []string{"fetch", "fetch_url", "history", "read_history", "web_search"}
 
 // serverName keeps the exposed tool names unambiguous and short: the
 // model APIs allow 64 characters of [a-zA-Z0-9_-], and "__" separates

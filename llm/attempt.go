@@ -150,6 +150,7 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		model:     model,
 		promptRaw: rawMessages(req.Messages) + rawTools(req.Tools),
 		declared:  req.Tools,
+		webFee:    webSearchFee(req.WebSearch),
 		imageToks: imageTokens(model, req.Messages),
 	}
 	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: c.opts.ReadInterval}

@@ -31,10 +31,13 @@ type Stream struct {
 	// declared are the request's tools, to check the calls against.
 	declared []Tool
 
-	res       Result
-	usage     bool // the provider sent usage
-	cost      float64
-	hasCost   bool
+	res     Result
+	usage   bool // the provider sent usage
+	cost    float64
+	hasCost bool
+	// webFee is the request's web search fee (websearch.go), added to a
+	// cost computed from prices.
+	webFee    float64
 	reply     tally // visible text, for estimating completion tokens
 	sawText   bool
 	finish    bool   // a finish_reason other than "error" arrived
@@ -236,10 +239,16 @@ func (s *Stream) finalize() {
 		u.CompletionTokens = est.scale(s.reply.tokens() + s.tools.argsTokens())
 	}
 	if s.hasCost {
+		// Trusted as the request's whole charge. Whether OpenRouter's
+		// usage.cost includes the web plugin's per-result fee is not
+		// stated in its usage-accounting docs
+		// (https://openrouter.ai/docs/use-cases/usage-accounting: "Cost
+		// in credits"): unverified, so a search may be under-counted here
+		// (docs/STATUS.md).
 		u.CostUSD, u.CostFromProvider = s.cost, true
 	} else {
 		o := s.client.opts
-		u.CostUSD = (float64(u.PromptTokens)*o.PriceInputPerMTok + float64(u.CompletionTokens)*o.PriceOutputPerMTok) / 1e6
+		u.CostUSD = (float64(u.PromptTokens)*o.PriceInputPerMTok+float64(u.CompletionTokens)*o.PriceOutputPerMTok)/1e6 + s.webFee
 	}
 }
 

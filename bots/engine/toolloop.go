@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/i18n"
+	"mistralbot/bots/tools"
 )
 
 // The tool loop (issue 16): model -> tool calls -> results -> model, until
@@ -36,6 +37,9 @@ type toolTurn struct {
 	reply     bots.Reply
 	recovered bool
 	started   time.Time
+	// origin goes in the context of every call (tools.WithOrigin): the
+	// tools that read the conversation read this one only.
+	origin tools.Origin
 
 	// Written by the loop (the reply's goroutine), read after generate.
 	notes   []string
@@ -57,7 +61,21 @@ func (e *Engine) toolTurn(j *job, lang string) *toolTurn {
 		id = "unjournaled:" + hex.EncodeToString(b[:])
 	}
 	return &toolTurn{e: e, channel: j.msg.SettingsID(), msg: j.msg, answerID: id, lang: lang,
-		recovered: j.recovered(), started: time.Now()}
+		recovered: j.recovered(), started: time.Now(), origin: tools.OriginOf(j.msg, e.spanReader(j))}
+}
+
+// spanReader is the reader of the platform j's question came through: its
+// adapter, or (a command's Ask, which comes without one) the adapter
+// Recover was given for the platform; nil when it reads no spans.
+func (e *Engine) spanReader(j *job) bots.SpanReader {
+	conv := j.conv
+	if conv == nil {
+		conv = e.recovery.from()[j.msg.Key.Platform]
+	}
+	if r, ok := conv.(bots.SpanReader); ok {
+		return r
+	}
+	return nil
 }
 
 // note adds a notice for the final text, once.

@@ -49,7 +49,7 @@ func (s *toolStream) answerCall(c bots.ToolCall, limit string) string {
 func (s *toolStream) run(call tools.Call, tool tools.Tool) tools.Result {
 	e, t := s.a.e, s.t
 	left := e.opts.Tools.Budget - s.spent
-	ctx, cancel := context.WithTimeout(s.ctx, left)
+	ctx, cancel := context.WithTimeout(tools.WithOrigin(s.ctx, t.origin), left)
 	defer cancel()
 	t.progress(ctx, e.tr(t.lang, i18n.ToolRunning, tool.Name))
 	start := time.Now()

@@ -1,10 +1,11 @@
 // Package tools is the domain of the tools the model may call: what a tool
 // is (its exposed name, schema, read-only hint and approval policy), the
 // port a source of tools implements (Provider: an MCP server, the built-in
-// fetch_url), and the Toolbox the engine uses to list the tools of a
-// channel, decide whether a call needs approval and run it within a time
-// budget with a bounded result. It imports no third-party package and
-// starts no goroutine.
+// fetch_url and read_history), the Origin of the question a call serves
+// (origin.go: which conversation a tool may read), and the Toolbox the
+// engine uses to list the tools of a channel, decide whether a call needs
+// approval and run it within a time budget with a bounded result. It
+// imports no third-party package and starts no goroutine.
 package tools
 
 import (

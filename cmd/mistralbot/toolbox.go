@@ -9,8 +9,10 @@ import (
 
 	"mistralbot/bots/tools"
 	"mistralbot/bots/tools/fetch"
+	"mistralbot/bots/tools/history"
 	"mistralbot/bots/tools/mcp"
 	"mistralbot/config"
+	"mistralbot/llm"
 )
 
 // toolset is what the engine's tool loop will be given: the Toolbox over
@@ -42,6 +44,9 @@ func newToolset(ctx context.Context, cfg *config.Config, log *slog.Logger, conne
 	if cfg.Tools.FetchURL {
 		ts.fetcher = fetch.New(fetch.Options{Timeout: cfg.Tools.Timeout})
 		providers = append(providers, ts.fetcher)
+	}
+	if cfg.Tools.ReadHistory {
+		providers = append(providers, history.New(history.Options{}))
 	}
 	if len(cfg.Tools.MCPServers) > 0 {
 		servers, err := mcpServers(cfg.Tools.MCPServers)
@@ -102,7 +107,13 @@ func checkTools(ctx context.Context, cfg *config.Config, log *slog.Logger, c *ch
 	if !t.Enabled && len(t.MCPServers) == 0 {
 		return
 	}
-	c.note("tools: enabled=%v, fetch_url=%v, web_search=%v, %d MCP server(s)", t.Enabled, t.FetchURL, t.WebSearch, len(t.MCPServers))
+	c.note("tools: enabled=%v, fetch_url=%v, read_history=%v, web_search=%v, %d MCP server(s)", t.Enabled, t.FetchURL, t.ReadHistory, t.WebSearch, len(t.MCPServers))
+	if t.Enabled && t.WebSearch && cfg.Bot.DailyUSDCap <= 0 {
+		// A warning, not a failure: a deliberate choice may be unlimited.
+		c.note("tools.web_search: OpenRouter charges $%g per result on top of tokens (up to $%g per request at %d results, "+
+			"and every tool round searches again), and bot.daily_usd_cap is 0 (no limit)",
+			llm.WebResultUSD, llm.WebResultUSD*llm.DefaultWebResults, llm.DefaultWebResults)
+	}
 	if len(t.MCPServers) == 0 {
 		return
 	}

@@ -28,7 +28,7 @@ func mcpTestServer(t *testing.T) string {
 
 func toolsConfig(url string) *config.Config {
 	return &config.Config{
-		Tools: config.Tools{Enabled: true, FetchURL: true, Timeout: 5 * time.Second, MaxResultBytes: 4096,
+		Tools: config.Tools{Enabled: true, FetchURL: true, ReadHistory: true, Timeout: 5 * time.Second, MaxResultBytes: 4096,
 			MCPServers: []config.MCPServer{{Name: "docs", URL: url, ToolApproval: map[string]string{"lookup": "always"}}}},
 		Channels: map[string]config.Channel{"slack:C1": {Tools: []string{"docs"}}, "slack:C2": {Language: "fr"}},
 	}
@@ -51,7 +51,7 @@ func TestToolsetWiresTheConfiguredTools(t *testing.T) {
 		return out
 	}
 	all := names("slack:C2")
-	if !slices.Contains(all, "fetch_url") || !slices.Contains(all, "docs__lookup") {
+	if !slices.Contains(all, "fetch_url") || !slices.Contains(all, "read_history") || !slices.Contains(all, "docs__lookup") {
 		t.Errorf("slack:C2 (no allow-list) tools %v", all)
 	}
 	if c1 := names("slack:C1"); slices.Contains(c1, "fetch_url") || !slices.Contains(c1, "docs__create") {
@@ -75,7 +75,7 @@ func TestCheckListsTheMCPServersTools(t *testing.T) {
 	c := &checker{w: &out, red: config.NewRedactor()}
 	checkTools(context.Background(), cfg, slog.New(slog.DiscardHandler), c)
 	got := out.String()
-	for _, want := range []string{"note tools: enabled=true, fetch_url=true, web_search=false, 2 MCP server(s)",
+	for _, want := range []string{"note tools: enabled=true, fetch_url=true, read_history=true, web_search=false, 2 MCP server(s)",
 		"ok   mcp docs: 6 tool(s): ", "docs__create (asks approval)", "docs__lookup (asks approval)", "FAIL mcp gone: not reachable"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("check output lacks %q:\n%s", want, got)
@@ -86,5 +86,22 @@ func TestCheckListsTheMCPServersTools(t *testing.T) {
 	}
 	if !c.failed {
 		t.Error("an unreachable server does not fail the check")
+	}
+}
+
+// TestCheckWarnsOfUnlimitedWebSearch: web search with no daily USD cap is
+// a note (the fee per result), not a failure; with a cap, no note.
+func TestCheckWarnsOfUnlimitedWebSearch(t *testing.T) {
+	t.Parallel()
+	for _, limit := range []float64{0, 5} {
+		cfg := &config.Config{Tools: config.Tools{Enabled: true, WebSearch: true}}
+		cfg.Bot.DailyUSDCap = limit
+		var out bytes.Buffer
+		c := &checker{w: &out, red: config.NewRedactor()}
+		checkTools(context.Background(), cfg, slog.New(slog.DiscardHandler), c)
+		warned := strings.Contains(out.String(), "note tools.web_search: OpenRouter charges $0.004 per result")
+		if warned != (limit == 0) || c.failed {
+			t.Errorf("daily_usd_cap %v: warned %v, failed %v:\n%s", limit, warned, c.failed, out.String())
+		}
 	}
 }
