@@ -153,7 +153,7 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		webFee:    webSearchFee(req.WebSearch),
 		imageToks: imageTokens(model, req.Messages),
 	}
-	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: c.opts.ReadInterval}
+	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: pacing(c.opts.ReadInterval, resp.ProtoMajor)}
 	s.ev.reset(s.pr)
 	s.ev.touch = idle.touch
 	first, err := firstByte(s.ev.r)

@@ -26,8 +26,8 @@ const (
 	DefaultBackoffBase   = 500 * time.Millisecond
 	DefaultBackoffMax    = 10 * time.Second
 	DefaultMaxRetryAfter = 30 * time.Second
-	// DefaultReadInterval paces reading a stream once its first text
-	// arrived: see Options.ReadInterval.
+	// DefaultReadInterval paces reading an HTTP/1.1 stream once its
+	// first text arrived: see Options.ReadInterval.
 	DefaultReadInterval = 100 * time.Millisecond
 )
 
@@ -74,13 +74,16 @@ type Options struct {
 	// cost.
 	PriceInputPerMTok  float64
 	PriceOutputPerMTok float64
-	// ReadInterval: once the first visible text has arrived, the stream is
-	// read at most once per ReadInterval (default 100ms; negative: every
-	// chunk as it arrives). A model sends a token every 10-30 ms, each in
-	// its own TCP segment; reading them one system call at a time costs
-	// more CPU than everything else the bot does for a reply, while the
-	// platforms show new text about once a second. The first token is
-	// never held back, the last at most ReadInterval.
+	// ReadInterval: on HTTP/1.1, once the first visible text has arrived,
+	// the stream is read at most once per ReadInterval (default 100ms;
+	// negative: every chunk as it arrives). A model sends a token every
+	// 10-30 ms, each in its own TCP segment; reading them one system call
+	// at a time costs more CPU than everything else the bot does for a
+	// reply, while the platforms show new text about once a second. The
+	// first token is never held back, the last at most ReadInterval, and
+	// nothing after the final chunk, [DONE] or the end of the body. On
+	// HTTP/2 reads are never paced: its transport reads every frame as it
+	// arrives anyway, so pacing would only delay the text.
 	ReadInterval time.Duration
 	HTTPClient   *http.Client
 	Logger       *slog.Logger

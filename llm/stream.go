@@ -23,7 +23,7 @@ type Stream struct {
 	imageToks int    // the images' tokens by the encoder rule (exact, not calibrated)
 
 	ev    eventReader
-	pr    *pacedReader // the body, read in batches after the first text
+	pr    *pacedReader // the body, read in batches from the first text to the tail
 	sc    scanner
 	ch    chunk
 	think thinkFilter
@@ -105,6 +105,9 @@ func (s *Stream) note() {
 	if len(ch.finishReason) > 0 && string(ch.finishReason) != s.res.FinishReason {
 		s.res.FinishReason = string(ch.finishReason)
 		s.finish = s.res.FinishReason != "error"
+		// The final chunk: what follows (usage, [DONE], the end of the
+		// body) is read as it comes, the reply is not held.
+		s.pr.finish()
 	}
 	for _, d := range ch.tools {
 		s.tools.add(d)
@@ -152,9 +155,7 @@ func (s *Stream) deliver(text string) {
 	if !s.sawText {
 		s.sawText = true
 		s.res.FirstToken = s.client.now().Sub(s.start)
-		if s.pr != nil {
-			s.pr.paced = true
-		}
+		s.pr.start()
 	}
 	s.reply.add(text)
 }
@@ -170,7 +171,9 @@ func (s *Stream) done() (string, error) {
 	s.finalize()
 	s.err = io.EOF
 	// Drain what little follows [DONE] so the connection can be reused;
-	// the idle timer still bounds this.
+	// the idle timer still bounds this. Unpaced: the caller gets the
+	// final text only after the drain.
+	s.pr.finish()
 	_, _ = io.Copy(io.Discard, io.LimitReader(s.ev.r, 64<<10))
 	s.release()
 	if tail != "" {
