@@ -55,8 +55,9 @@ type Options struct {
 	// TranslateReactions enables flag-emoji translations.
 	TranslateReactions bool
 	// ShutdownGrace is how long in-flight replies may run after Run's
-	// context ends before they are cut off with a notice (default 30s,
-	// server.shutdown_grace's).
+	// context ends before they are cut off with a notice
+	// (server.shutdown_grace); 0 = none: they are cut off at once. Not
+	// filled here: config is its one default.
 	ShutdownGrace time.Duration
 	// ReplyTimeout bounds one reply from dequeue to the last edit
 	// (default 5m).
@@ -113,8 +114,11 @@ type Defaults struct {
 	// Language is "auto" (or "") or a language code.
 	Language string
 	// Model is the model id; "" leaves it to the LLM client.
-	Model           string
-	FollowThreads   bool
+	Model         string
+	FollowThreads bool
+	// HistoryMessages is how many thread messages are read as context
+	// (bot.history_messages); 0 = none: the question alone. Not filled
+	// here: config is its one default.
 	HistoryMessages int
 }
 
@@ -146,6 +150,14 @@ func (o *Options) check() error {
 	}
 	if o.MaxReplyBytes < 0 {
 		problems = append(problems, fmt.Errorf("engine: max reply bytes must not be negative, got %d", o.MaxReplyBytes))
+	}
+	// Where config allows 0 the Engine takes it as said (issue 18):
+	// history 0 is no history, grace 0 no grace. Only a negative is wrong.
+	if o.Defaults.HistoryMessages < 0 {
+		problems = append(problems, fmt.Errorf("engine: history messages must not be negative, got %d (bot.history_messages)", o.Defaults.HistoryMessages))
+	}
+	if o.ShutdownGrace < 0 {
+		problems = append(problems, fmt.Errorf("engine: shutdown grace must not be negative, got %v (server.shutdown_grace)", o.ShutdownGrace))
 	}
 	if o.MaxConcurrency < 0 || o.QueueSize < 0 || o.RatePerUser < 0 || o.MaxPendingPerUser < 0 || o.DailyTokensPerChannel < 0 || o.DailyUSDCap < 0 {
 		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
@@ -181,9 +193,6 @@ func (o *Options) fillDefaults() {
 	if o.Defaults.Language == "" {
 		o.Defaults.Language = bots.LanguageAuto
 	}
-	if o.Defaults.HistoryMessages <= 0 {
-		o.Defaults.HistoryMessages = 50
-	}
 	if o.MaxConcurrency == 0 {
 		o.MaxConcurrency = 16
 	}
@@ -194,7 +203,6 @@ func (o *Options) fillDefaults() {
 		o.MaxReplyBytes = max(replyBytesPerToken*o.MaxTokens, minReplyBytes)
 	}
 	o.Tools.fill()
-	setDefault(&o.ShutdownGrace, 30*time.Second)
 	setDefault(&o.ReplyTimeout, 5*time.Minute)
 	setDefault(&o.SettingsTTL, 3*time.Second)
 	setDefault(&o.HistoryTTL, 10*time.Minute)
