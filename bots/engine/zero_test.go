@@ -8,6 +8,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 )
@@ -55,8 +56,10 @@ func TestHistoryZeroAsksTheQuestionAlone(t *testing.T) {
 func TestShutdownGraceZeroCutsAtOnce(t *testing.T) {
 	m := newMemLLM(script{tokens: []string{"partial"}, block: true})
 	conv := newFakeConv()
-	eng, err := engine.New(engine.Options{LLM: m, Store: store.NewMemory(store.MemoryOptions{}), Logger: testLogger(),
-		Defaults: engine.Defaults{HistoryMessages: 50, Language: "en"}, MaxConcurrency: 1})
+	opts := enginetest.WithConfigDefaults(t, engine.Options{LLM: m, Store: store.NewMemory(store.MemoryOptions{}), Logger: testLogger(),
+		Defaults: engine.Defaults{Language: "en"}, MaxConcurrency: 1})
+	opts.ShutdownGrace = 0 // after the helper, which fills config's 30 s
+	eng, err := engine.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"mistralbot/bots"
@@ -43,30 +44,17 @@ func loadWith(t *testing.T, env map[string]string) *config.Config {
 	return cfg
 }
 
-// TestEngineFallbacksAreConfigDefaults: config is the single source of
-// defaults; where the Engine still fills a zero option itself (tests, a
-// caller that leaves it out) it fills config's default, so the two cannot
-// drift apart again (they did: a 10 s shutdown grace against config's
-// 30 s). Grace and history are not filled any more (issue 18: a zero
-// means none; TestZeroGraceAndHistoryReachTheEngine).
-func TestEngineFallbacksAreConfigDefaults(t *testing.T) {
-	cfg := loadWith(t, nil)
-	eng, err := engine.New(engine.Options{LLM: nopModel{}, Store: store.NewMemory(store.MemoryOptions{})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := eng.Options()
-	for _, c := range []struct {
-		key            string
-		engine, config any
-	}{
-		{"bot.max_prompt_chars", o.MaxPromptChars, cfg.Bot.MaxPromptChars},
-		{"bot.language", o.Defaults.Language, cfg.Bot.Language},
-		{"llm.max_concurrency", o.MaxConcurrency, cfg.LLM.MaxConcurrency},
-		{"llm.max_tokens", o.MaxTokens, cfg.LLM.MaxTokens},
-	} {
-		if c.engine != c.config {
-			t.Errorf("%s: the Engine fills %v, config's default is %v", c.key, c.engine, c.config)
+// TestEngineRequiresConfigsOptions: config is the single source of
+// defaults; the Engine does not invent the options config has a key for
+// (it did, and they drifted: a 10 s shutdown grace against config's
+// 30 s). A missing one is an error naming its key; grace and history take
+// a zero as none (TestZeroGraceAndHistoryReachTheEngine). The wired
+// options pass (engineFrom, in the tests below).
+func TestEngineRequiresConfigsOptions(t *testing.T) {
+	_, err := engine.New(engine.Options{LLM: nopModel{}, Store: store.NewMemory(store.MemoryOptions{})})
+	for _, key := range []string{"llm.max_tokens", "llm.max_concurrency", "bot.max_prompt_chars"} {
+		if err == nil || !strings.Contains(err.Error(), key) {
+			t.Errorf("New without %s: %v", key, err)
 		}
 	}
 }
