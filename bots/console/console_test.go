@@ -13,6 +13,7 @@ import (
 
 	"mistralbot/bots/console"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
@@ -51,10 +52,10 @@ func sessionWith(t *testing.T, srv *llmtest.Server, in io.Reader, tune func(*eng
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := engine.Options{
+	opts := enginetest.WithConfigDefaults(t, engine.Options{
 		LLM: llmcompleter.New(client), Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
 		Defaults: engine.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/",
-	}
+	})
 	if tune != nil {
 		tune(&opts)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"mistralbot/bots/discord/discordtest"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -76,12 +77,12 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 		t.Fatal(err)
 	}
 	mem := store.NewMemory(store.MemoryOptions{})
-	eo := engine.Options{
+	eo := enginetest.WithConfigDefaults(t, engine.Options{
 		LLM: llmcompleter.New(client), Store: mem,
 		Defaults:      engine.Defaults{FollowThreads: true},
 		ShutdownGrace: 2 * time.Second, CommandPrefix: "/", Logger: quietLogger(),
 		TranslateReactions: true,
-	}
+	})
 	if cfg.engine != nil {
 		cfg.engine(&eo)
 	}

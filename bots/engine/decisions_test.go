@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 )
@@ -149,9 +150,9 @@ func (r *doneRecorder) ReplyDone(s bots.ReplyStats) {
 func newMemHarness(t *testing.T, m *memLLM, tune func(*engine.Options)) *memHarness {
 	t.Helper()
 	h := &memHarness{llm: m, conv: newFakeConv(), obs: &doneRecorder{done: make(chan bots.ReplyStats, 16)}}
-	opts := engine.Options{LLM: m, Store: store.NewMemory(store.MemoryOptions{}), Logger: testLogger(),
+	opts := enginetest.WithConfigDefaults(t, engine.Options{LLM: m, Store: store.NewMemory(store.MemoryOptions{}), Logger: testLogger(),
 		Defaults:       engine.Defaults{FollowThreads: true, HistoryMessages: 50, Language: "auto", SystemPrompt: "Be helpful."},
-		MaxConcurrency: 2, Observer: h.obs}
+		MaxConcurrency: 2, Observer: h.obs})
 	if tune != nil {
 		tune(&opts)
 	}

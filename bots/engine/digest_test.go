@@ -10,6 +10,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/store"
 )
 
@@ -66,8 +67,8 @@ func (c *digestConv) snapshot() []digestPost {
 // store; stop ends it and waits.
 func replica(t *testing.T, st bots.Store, conv bots.Conversations, llm *memLLM) (stop func()) {
 	t.Helper()
-	e, err := engine.New(engine.Options{LLM: llm, Store: st, Logger: testLogger(),
-		Channels: map[string]bots.ChannelSettings{"slack:C1": {Digest: ptr("daily 09:00 Europe/Paris"), Language: ptr("fr")}}})
+	e, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: llm, Store: st, Logger: testLogger(),
+		Channels: map[string]bots.ChannelSettings{"slack:C1": {Digest: ptr("daily 09:00 Europe/Paris"), Language: ptr("fr")}}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,8 +202,8 @@ func TestDigestCommand(t *testing.T) {
 
 // A bad channels.<id>.digest is a start-up error naming the key.
 func TestDigestConfigIsChecked(t *testing.T) {
-	_, err := engine.New(engine.Options{LLM: newMemLLM(), Store: store.NewMemory(store.MemoryOptions{}),
-		Channels: map[string]bots.ChannelSettings{"slack:C9": {Digest: ptr("weekly 09:00")}}})
+	_, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: newMemLLM(), Store: store.NewMemory(store.MemoryOptions{}),
+		Channels: map[string]bots.ChannelSettings{"slack:C9": {Digest: ptr("weekly 09:00")}}}))
 	if err == nil || !strings.Contains(err.Error(), "channels.slack:C9.digest") {
 		t.Fatalf("err = %v", err)
 	}

@@ -62,8 +62,9 @@ type Engine struct {
 	digestWait   digestBackoff                     // failed digests not retried before a time (digestlease.go)
 }
 
-// New checks opts, fills defaults and returns an Engine; call Run to
-// start its workers.
+// New checks opts (the options config has a key for are required or
+// taken as given), fills the tunings config has no key for and returns an
+// Engine; call Run to start its workers.
 func New(opts Options) (*Engine, error) {
 	if err := opts.check(); err != nil {
 		return nil, err
@@ -160,8 +161,9 @@ func (e *Engine) Run(ctx context.Context) error {
 	return nil
 }
 
-// Options returns the options in effect, every default filled: what
-// cmd/mistralbot checks against config, the single source of defaults.
+// Options returns the options in effect, the keyless tunings filled:
+// what cmd/mistralbot's tests check against config, the single source of
+// defaults.
 // The slices and maps are the Engine's own: read them, do not change
 // them.
 func (e *Engine) Options() Options { return e.opts }

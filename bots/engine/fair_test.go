@@ -9,6 +9,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 )
@@ -27,9 +28,9 @@ func fairEngine(t *testing.T, rate, pending int) (*engine.Engine, *pipeLLM, *rec
 	t.Helper()
 	llm := &pipeLLM{answer: func(int) ([]string, bool) { return words(fairAnswer), false }, delay: fairDelay}
 	rec := &recorder{}
-	eng, err := engine.New(engine.Options{LLM: llm.client(t), Store: store.NewMemory(store.MemoryOptions{}),
+	eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: llm.client(t), Store: store.NewMemory(store.MemoryOptions{}),
 		Logger: testLogger(), Observer: rec, MaxConcurrency: 16, QueueSize: 128,
-		RatePerUser: rate, MaxPendingPerUser: pending, Defaults: engine.Defaults{FollowThreads: true}})
+		RatePerUser: rate, MaxPendingPerUser: pending, Defaults: engine.Defaults{FollowThreads: true}}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -96,6 +96,17 @@ func testEngine(tb testing.TB, opts Options) *Engine {
 	if opts.Store == nil {
 		opts.Store = newFakeStore()
 	}
+	// The options config always sets (this package's own tests cannot
+	// import enginetest, which imports it).
+	if opts.MaxConcurrency == 0 {
+		opts.MaxConcurrency = 2
+	}
+	if opts.MaxTokens == 0 {
+		opts.MaxTokens = 1024
+	}
+	if opts.MaxPromptChars == 0 {
+		opts.MaxPromptChars = 4000
+	}
 	e, err := New(opts)
 	if err != nil {
 		tb.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/store"
 	"mistralbot/llm"
@@ -192,11 +193,11 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	if ho.store != nil {
 		st = ho.store(h.store)
 	}
-	opts := engine.Options{
+	opts := enginetest.WithConfigDefaults(t, engine.Options{
 		LLM: llmcompleter.New(client), Store: st, Now: h.clk.Now, Logger: testLogger(),
 		Defaults:       engine.Defaults{FollowThreads: true, HistoryMessages: 50, Language: "auto", SystemPrompt: "You are Mistral Small, a helpful assistant."},
 		MaxConcurrency: 2, Temperature: 0.3, CommandPrefix: "/",
-	}
+	})
 	if ho.engine != nil {
 		ho.engine(&opts)
 	}

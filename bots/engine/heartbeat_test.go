@@ -9,6 +9,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/journal"
 	"mistralbot/bots/store"
 )
@@ -67,8 +68,8 @@ func (s *slowJournal) beatsBetween(from, to time.Time) int {
 func TestHeartbeatKeepsBeatingDuringASlowRecoveryPass(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		st := &slowJournal{Memory: store.NewMemory(store.MemoryOptions{}), delay: 4 * time.Minute}
-		eng, err := engine.New(engine.Options{LLM: newMemLLM(), Store: st, Logger: testLogger(), ReplicaID: "r1",
-			HeartbeatInterval: 10 * time.Second, RecoverInterval: time.Minute})
+		eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: newMemLLM(), Store: st, Logger: testLogger(), ReplicaID: "r1",
+			HeartbeatInterval: 10 * time.Second, RecoverInterval: time.Minute}))
 		if err != nil {
 			t.Fatal(err)
 		}

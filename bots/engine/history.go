@@ -19,6 +19,10 @@ import (
 // through conv, and makes sure msg itself is in the cache. On a fetch error
 // the conversation is msg alone.
 func (e *Engine) history(ctx context.Context, conv bots.Conversations, msg bots.Message) []bots.Turn {
+	if e.opts.Defaults.HistoryMessages == 0 {
+		// bot.history_messages: 0 asks for no history: no round trip.
+		return []bots.Turn{turnOf(msg)}
+	}
 	turns, ok := e.histories.GetCopy(msg.Key, slices.Clone)
 	switch {
 	case !ok && opensThread(msg):

@@ -13,6 +13,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/journal"
@@ -220,7 +221,7 @@ func (h *harness) another(t *testing.T, edit func(*engine.Options)) *engine.Engi
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := engine.Options{LLM: llmcompleter.New(client), Store: h.store, Now: h.clk.Now, Logger: testLogger(), MaxConcurrency: 2}
+	opts := enginetest.WithConfigDefaults(t, engine.Options{LLM: llmcompleter.New(client), Store: h.store, Now: h.clk.Now, Logger: testLogger(), MaxConcurrency: 2})
 	if edit != nil {
 		edit(&opts)
 	}

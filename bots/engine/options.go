@@ -34,8 +34,10 @@ type Options struct {
 	// DailyUSDCap caps the whole bot's spend per UTC day; 0 = none.
 	DailyUSDCap float64
 	// ContextTokens is the model's context window; MaxTokens the reply
-	// budget. History is trimmed to ContextTokens-MaxTokens. Defaults:
-	// 32768 and 1024.
+	// budget (llm.max_tokens; required). History is trimmed to
+	// ContextTokens-MaxTokens. A zero ContextTokens is 32768: config's
+	// llm.context_tokens 0 means "ask the server or the catalogue", which
+	// cmd/mistralbot does before New.
 	ContextTokens int
 	MaxTokens     int
 	Temperature   float64
@@ -48,15 +50,17 @@ type Options struct {
 	// first, then the newest of the thread (bot.max_images; 0 = 4,
 	// negative = none).
 	MaxImages int
-	// MaxConcurrency bounds replies generated at once (default 16);
+	// MaxConcurrency bounds replies generated at once (llm.max_concurrency;
+	// required);
 	// QueueSize bounds the replies waiting (0 = 8*MaxConcurrency).
 	MaxConcurrency int
 	QueueSize      int
 	// TranslateReactions enables flag-emoji translations.
 	TranslateReactions bool
 	// ShutdownGrace is how long in-flight replies may run after Run's
-	// context ends before they are cut off with a notice (default 30s,
-	// server.shutdown_grace's).
+	// context ends before they are cut off with a notice
+	// (server.shutdown_grace); 0 = none: they are cut off at once. Not
+	// filled here: config is its one default.
 	ShutdownGrace time.Duration
 	// ReplyTimeout bounds one reply from dequeue to the last edit
 	// (default 5m).
@@ -70,7 +74,7 @@ type Options struct {
 	// DedupeTTL is how long a message id is remembered (default 1h).
 	DedupeTTL time.Duration
 	// MaxPromptChars bounds a channel system prompt set with /prompt
-	// (default 4000).
+	// (bot.max_prompt_chars; required).
 	MaxPromptChars int
 	// CommandPrefix is put before command names in help texts ("/").
 	CommandPrefix string
@@ -113,8 +117,11 @@ type Defaults struct {
 	// Language is "auto" (or "") or a language code.
 	Language string
 	// Model is the model id; "" leaves it to the LLM client.
-	Model           string
-	FollowThreads   bool
+	Model         string
+	FollowThreads bool
+	// HistoryMessages is how many thread messages are read as context
+	// (bot.history_messages); 0 = none: the question alone. Not filled
+	// here: config is its one default.
 	HistoryMessages int
 }
 
@@ -138,8 +145,19 @@ func (o *Options) check() error {
 	if o.ContextTokens == 0 {
 		o.ContextTokens = 32768
 	}
-	if o.MaxTokens == 0 {
-		o.MaxTokens = 1024
+	// Options config always sets are required, not invented here: config
+	// is their one default (issue 18). A missing one names its key.
+	for _, req := range []struct {
+		n   int
+		key string
+	}{
+		{o.MaxTokens, "llm.max_tokens"},
+		{o.MaxConcurrency, "llm.max_concurrency"},
+		{o.MaxPromptChars, "bot.max_prompt_chars"},
+	} {
+		if req.n == 0 {
+			problems = append(problems, fmt.Errorf("engine: %s is required (config's default: cmd/mistralbot sets it, tests use enginetest)", req.key))
+		}
 	}
 	if o.ContextTokens <= o.MaxTokens {
 		problems = append(problems, fmt.Errorf("engine: context tokens (%d) must exceed max tokens (%d)", o.ContextTokens, o.MaxTokens))
@@ -147,7 +165,15 @@ func (o *Options) check() error {
 	if o.MaxReplyBytes < 0 {
 		problems = append(problems, fmt.Errorf("engine: max reply bytes must not be negative, got %d", o.MaxReplyBytes))
 	}
-	if o.MaxConcurrency < 0 || o.QueueSize < 0 || o.RatePerUser < 0 || o.MaxPendingPerUser < 0 || o.DailyTokensPerChannel < 0 || o.DailyUSDCap < 0 {
+	// Where config allows 0 the Engine takes it as said (issue 18):
+	// history 0 is no history, grace 0 no grace. Only a negative is wrong.
+	if o.Defaults.HistoryMessages < 0 {
+		problems = append(problems, fmt.Errorf("engine: history messages must not be negative, got %d (bot.history_messages)", o.Defaults.HistoryMessages))
+	}
+	if o.ShutdownGrace < 0 {
+		problems = append(problems, fmt.Errorf("engine: shutdown grace must not be negative, got %v (server.shutdown_grace)", o.ShutdownGrace))
+	}
+	if o.MaxConcurrency < 0 || o.MaxTokens < 0 || o.MaxPromptChars < 0 || o.QueueSize < 0 || o.RatePerUser < 0 || o.MaxPendingPerUser < 0 || o.DailyTokensPerChannel < 0 || o.DailyUSDCap < 0 {
 		problems = append(problems, errors.New("engine: concurrency, queue size and limits must not be negative"))
 	}
 	// Languages are normalized once here ("French" -> "fr"), so that the
@@ -172,20 +198,14 @@ func (o *Options) check() error {
 	return errors.Join(problems...)
 }
 
-// fillDefaults gives every zero option its default. Where config has the
-// same setting, the value here is config's default
-// (cmd/mistralbot TestEngineFallbacksAreConfigDefaults): a caller that
-// leaves an option zero (a test, the console) gets what a deployment
-// without the key gets.
+// fillDefaults gives a default to the options config has no key for (the
+// tunings, the clock, the logger) and to those whose zero config defines
+// as derived (queue size, reply bytes, language "" = auto). Options with a
+// config key are config's to default (issue 18): check requires them, or
+// takes their zero as what it says (no history, no grace).
 func (o *Options) fillDefaults() {
 	if o.Defaults.Language == "" {
 		o.Defaults.Language = bots.LanguageAuto
-	}
-	if o.Defaults.HistoryMessages <= 0 {
-		o.Defaults.HistoryMessages = 50
-	}
-	if o.MaxConcurrency == 0 {
-		o.MaxConcurrency = 16
 	}
 	if o.QueueSize == 0 {
 		o.QueueSize = 8 * o.MaxConcurrency
@@ -194,7 +214,6 @@ func (o *Options) fillDefaults() {
 		o.MaxReplyBytes = max(replyBytesPerToken*o.MaxTokens, minReplyBytes)
 	}
 	o.Tools.fill()
-	setDefault(&o.ShutdownGrace, 30*time.Second)
 	setDefault(&o.ReplyTimeout, 5*time.Minute)
 	setDefault(&o.SettingsTTL, 3*time.Second)
 	setDefault(&o.HistoryTTL, 10*time.Minute)
@@ -202,9 +221,6 @@ func (o *Options) fillDefaults() {
 	setDefault(&o.HeartbeatInterval, 10*time.Second)
 	setDefault(&o.RecoverInterval, time.Minute)
 	setDefault(&o.RecoverMaxAge, time.Hour)
-	if o.MaxPromptChars <= 0 {
-		o.MaxPromptChars = 4000
-	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}

@@ -10,6 +10,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 	"mistralbot/bots/stream"
@@ -116,8 +117,8 @@ func TestUndeliveredReplyIsRetriedByTheLiveProcess(t *testing.T) {
 		const answer = "Go is a programming language designed at Google."
 		llm := &pipeLLM{answer: func(int) ([]string, bool) { return words(answer), false }, delay: 50 * time.Millisecond}
 		mem := store.NewMemory(store.MemoryOptions{})
-		eng, err := engine.New(engine.Options{LLM: llm.client(t), Store: mem, Logger: testLogger(),
-			MaxConcurrency: 1, Defaults: engine.Defaults{FollowThreads: true}})
+		eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: llm.client(t), Store: mem, Logger: testLogger(),
+			MaxConcurrency: 1, Defaults: engine.Defaults{FollowThreads: true}}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -185,8 +186,8 @@ func TestRedeliveryStopsAtRecoverMaxAge(t *testing.T) {
 		llm := &pipeLLM{answer: func(int) ([]string, bool) { return words("an answer that never arrives"), false },
 			delay: 50 * time.Millisecond}
 		mem := store.NewMemory(store.MemoryOptions{})
-		eng, err := engine.New(engine.Options{LLM: llm.client(t), Store: mem, Logger: testLogger(),
-			MaxConcurrency: 1, RecoverMaxAge: 5 * time.Minute})
+		eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: llm.client(t), Store: mem, Logger: testLogger(),
+			MaxConcurrency: 1, RecoverMaxAge: 5 * time.Minute}))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
 )
@@ -48,8 +49,8 @@ func TestRunawayModelIsCutAtTheReplyCap(t *testing.T) {
 		chunks := []string{"lorem ", "ipsum ", "dolor ", "sit ", "amet, ", "été ", "\n\n"}
 		llm := &pipeLLM{answer: func(int) ([]string, bool) { return chunks, true }}
 		const limit = 1001
-		eng, err := engine.New(engine.Options{LLM: llm.client(t), Store: store.NewMemory(store.MemoryOptions{}),
-			Logger: testLogger(), MaxReplyBytes: limit})
+		eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: llm.client(t), Store: store.NewMemory(store.MemoryOptions{}),
+			Logger: testLogger(), MaxReplyBytes: limit}))
 		if err != nil {
 			t.Fatal(err)
 		}

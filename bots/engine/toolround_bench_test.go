@@ -25,7 +25,8 @@ func BenchmarkToolRound(b *testing.B) {
 		b.Fatal(err)
 	}
 	llm := &benchLLM{}
-	e, err := New(Options{LLM: llm, Store: store.NewMemory(store.MemoryOptions{}), Tools: ToolOptions{Runner: box, MaxRounds: 1 << 30}})
+	e, err := New(Options{LLM: llm, Store: store.NewMemory(store.MemoryOptions{}), Tools: ToolOptions{Runner: box, MaxRounds: 1 << 30},
+		MaxConcurrency: 1, MaxTokens: 1024, MaxPromptChars: 4000})
 	if err != nil {
 		b.Fatal(err)
 	}

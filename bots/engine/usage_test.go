@@ -14,6 +14,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/store"
 )
 
@@ -57,8 +58,8 @@ func usageAfterStoreFailures(t *testing.T, fails int32) (bots.UsageTotals, strin
 		mem := store.NewMemory(store.MemoryOptions{})
 		st := &usageFailStore{Store: mem}
 		st.fails.Store(fails)
-		eng, err := engine.New(engine.Options{LLM: llm.client(t), Store: st,
-			Logger: slog.New(slog.NewTextHandler(logs, nil)), HeartbeatInterval: 10 * time.Second})
+		eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: llm.client(t), Store: st,
+			Logger: slog.New(slog.NewTextHandler(logs, nil)), HeartbeatInterval: 10 * time.Second}))
 		if err != nil {
 			t.Fatal(err)
 		}

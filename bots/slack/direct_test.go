@@ -8,6 +8,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
@@ -45,8 +46,8 @@ func newDirect(t *testing.T, native bool, fo fakeslack.Options) *direct {
 	if err != nil {
 		t.Fatal(err)
 	}
-	engine, err := engine.New(engine.Options{LLM: llmcompleter.New(model), Store: store.NewMemory(store.MemoryOptions{}),
-		Logger: logger})
+	engine, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: llmcompleter.New(model), Store: store.NewMemory(store.MemoryOptions{}),
+		Logger: logger}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
@@ -271,7 +272,7 @@ func TestUnknownAndMalformedEnvelopesAreAcked(t *testing.T) {
 func TestInvalidTokenFailsClearly(t *testing.T) {
 	fake := fakeslack.New(fakeslack.Options{})
 	defer fake.Close()
-	eng, err := engine.New(engine.Options{LLM: nopLLM{}, Store: nopStore()})
+	eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: nopLLM{}, Store: nopStore()}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"go.uber.org/goleak"
 
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/store"
@@ -102,14 +103,14 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eo := engine.Options{
+	eo := enginetest.WithConfigDefaults(t, engine.Options{
 		LLM:            llmcompleter.New(client),
 		Store:          store.NewMemory(store.MemoryOptions{}),
 		Defaults:       engine.Defaults{FollowThreads: true},
 		MaxConcurrency: 32,
 		CommandPrefix:  "/",
 		Logger:         logger.With("component", "engine"),
-	}
+	})
 	if ho.engine != nil {
 		ho.engine(&eo)
 	}

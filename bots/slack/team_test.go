@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
 )
@@ -80,7 +81,7 @@ func TestTeamPinDropsOtherWorkspacesCommands(t *testing.T) {
 func TestTeamPinRefusesAnotherWorkspacesToken(t *testing.T) {
 	fake := fakeslack.New(fakeslack.Options{})
 	defer fake.Close()
-	eng, err := engine.New(engine.Options{LLM: nopLLM{}, Store: nopStore()})
+	eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{LLM: nopLLM{}, Store: nopStore()}))
 	if err != nil {
 		t.Fatal(err)
 	}
