@@ -91,7 +91,11 @@ func ReadFile(name string, data []byte, lim FileLimits) Attachment {
 	case t.IsDocument():
 		txt, err := media.ExtractText(data, t, media.DocLimits{MaxBytes: lim.ImageMaxBytes, MaxText: lim.TextMaxBytes})
 		if err != nil {
-			return RefusedFile(name, refusalOf(err))
+			a := RefusedFile(name, refusalOf(err))
+			if a.Refused == RefusedNoText && t == media.PDF && len(data) <= lim.ImageMaxBytes {
+				a.Scan = data // for OCR, when enabled (bots.OCR)
+			}
+			return a
 		}
 		return Attachment{Name: name, Text: txt.Text, Truncated: txt.Truncated}
 	}
