@@ -181,8 +181,18 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 			InPerMTok: cfg.LLM.PriceInputPerMTok, OutPerMTok: cfg.LLM.PriceOutputPerMTok,
 			ConfirmUSD: cfg.Bot.SummaryConfirmUSD, MaxMessages: cfg.Bot.SummaryMaxMessages,
 		},
+		OCR:    ocrPort(cfg, client),
 		Logger: log,
 	}
+}
+
+// ocrPort is the OCR of scanned PDFs when bot.pdf_ocr is on (config
+// checked that the provider is Mistral's), else nil: the no-text notice.
+func ocrPort(cfg *config.Config, client *llm.Client) bots.OCR {
+	if !cfg.Bot.PDFOCR || !client.OCRAvailable() {
+		return nil
+	}
+	return llmcompleter.NewOCR(client, llmcompleter.OCROptions{MaxPages: cfg.Bot.PDFOCRMaxPages, MaxText: cfg.Bot.AttachmentMaxBytes})
 }
 
 // replicaID is server.replica_id, else the host name: stable across
