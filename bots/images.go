@@ -1,6 +1,9 @@
 package bots
 
 import (
+	"path"
+	"strings"
+
 	"mistralbot/bots/media"
 )
 
@@ -37,6 +40,9 @@ const (
 	RefusedEncrypted
 	// RefusedNoText: a document without text, such as a scanned PDF.
 	RefusedNoText
+	// RefusedAudio: a voice note or audio file (Slack audio clips,
+	// Discord voice messages): not transcribed, said so in its own words.
+	RefusedAudio
 )
 
 // FileLimits bound what an adapter reads from one attached file.
@@ -72,6 +78,28 @@ func (l FileLimits) WithDefaults() FileLimits {
 func WantsBytes(name, mime string) bool {
 	t := media.ByName(name, mime)
 	return t.IsImage() || t.IsDocument()
+}
+
+// Unwanted is the refusal of a file WantsBytes turned down: RefusedAudio
+// for a voice note or audio file (by MIME type: Discord voice messages
+// are audio/ogg, Slack audio clips audio/mp4 or audio/webm; or by
+// extension), else RefusedUnsupported.
+func Unwanted(name, mime string) FileRefusal {
+	if isAudio(name, mime) {
+		return RefusedAudio
+	}
+	return RefusedUnsupported
+}
+
+func isAudio(name, mime string) bool {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(mime)), "audio/") {
+		return true
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".wav", ".flac", ".aac":
+		return true
+	}
+	return false
 }
 
 // ReadFile turns the fetched bytes of an image or document into an

@@ -119,7 +119,7 @@ func (a *Adapter) readAttachment(ctx context.Context, att *discordgo.MessageAtta
 		}
 		return got, true
 	case !bots.WantsBytes(att.Filename, att.ContentType):
-		return bots.RefusedFile(att.Filename, bots.RefusedUnsupported), true
+		return bots.RefusedFile(att.Filename, bots.Unwanted(att.Filename, att.ContentType)), true
 	case att.Size > lim.ImageMaxBytes:
 		// Discord states the size: a 50 MB file is refused unfetched.
 		return bots.RefusedFile(att.Filename, bots.RefusedTooBig), true

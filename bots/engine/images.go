@@ -16,6 +16,8 @@ func refusalKey(r bots.FileRefusal) i18n.Key {
 		return i18n.FileEncrypted
 	case bots.RefusedNoText:
 		return i18n.FileNoText
+	case bots.RefusedAudio:
+		return i18n.VoiceNotRead
 	}
 	return i18n.FileUnreadable
 }

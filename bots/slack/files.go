@@ -117,7 +117,7 @@ func (a *Adapter) readFile(ctx context.Context, f slackFile) (_ bots.Attachment,
 		}
 		return att, true
 	case !bots.WantsBytes(f.Name, f.Mimetype):
-		return bots.RefusedFile(fileName(f), bots.RefusedUnsupported), true
+		return bots.RefusedFile(fileName(f), bots.Unwanted(f.Name, f.Mimetype)), true
 	case f.Size > lim.ImageMaxBytes:
 		// Slack states the size: a 50 MB upload is refused unfetched.
 		return bots.RefusedFile(fileName(f), bots.RefusedTooBig), true
