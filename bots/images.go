@@ -56,6 +56,10 @@ type FileLimits struct {
 	// MaxSide is the longest side of an image sent (default 1540, what
 	// Mistral Small's encoder reads: DefaultImageMaxSide).
 	MaxSide int
+	// KeepScans keeps the bytes of a scanned PDF (Attachment.Scan) for
+	// the Engine's OCR; set only when OCR is on (bot.pdf_ocr), since an
+	// adapter's file cache then holds them.
+	KeepScans bool
 }
 
 // WithDefaults fills the zero limits.
@@ -120,7 +124,7 @@ func ReadFile(name string, data []byte, lim FileLimits) Attachment {
 		txt, err := media.ExtractText(data, t, media.DocLimits{MaxBytes: lim.ImageMaxBytes, MaxText: lim.TextMaxBytes})
 		if err != nil {
 			a := RefusedFile(name, refusalOf(err))
-			if a.Refused == RefusedNoText && t == media.PDF && len(data) <= lim.ImageMaxBytes {
+			if lim.KeepScans && a.Refused == RefusedNoText && t == media.PDF && len(data) <= lim.ImageMaxBytes {
 				a.Scan = data // for OCR, when enabled (bots.OCR)
 			}
 			return a

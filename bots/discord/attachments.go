@@ -97,7 +97,9 @@ func (a *Adapter) attachments(ctx context.Context, list []*discordgo.MessageAtta
 		got, cache := a.readAttachment(ctx, att)
 		switch {
 		case !cache:
-		case got.Image != nil:
+		case got.Image != nil || got.Scan != nil:
+			// Big entries (an image, a scanned PDF kept for OCR) go to
+			// the small cache.
 			a.atts.images.Put(key, got)
 		default:
 			a.atts.m.Put(key, got)

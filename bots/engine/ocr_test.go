@@ -23,7 +23,7 @@ func withOCR(opts llmcompleter.OCROptions) func(*engine.Options) {
 // scanQuestion is a mention with a scanned PDF (an image, no text).
 func scanQuestion() bots.Message {
 	m := mention("1", "what does the invoice say?")
-	m.Attachments = []bots.Attachment{bots.ReadFile("scan.pdf", pdfFile("", "q /Im Do Q", ""), bots.FileLimits{})}
+	m.Attachments = []bots.Attachment{bots.ReadFile("scan.pdf", pdfFile("", "q /Im Do Q", ""), bots.FileLimits{KeepScans: true})}
 	return m
 }
 

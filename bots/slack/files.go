@@ -96,7 +96,9 @@ func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment 
 	att, cache := a.readFile(ctx, f)
 	switch {
 	case !cache:
-	case att.Image != nil:
+	case att.Image != nil || att.Scan != nil:
+		// Big entries (an image, a scanned PDF kept for OCR) go to the
+		// small cache.
 		a.images.Put(f.ID, att)
 	default:
 		a.files.Put(f.ID, att)
