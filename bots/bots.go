@@ -63,6 +63,10 @@ type Attachment struct {
 	Image *Image
 	// Refused says why the file was not read (NotRefused: it was).
 	Refused FileRefusal
+	// Scan holds the bytes of a PDF refused as RefusedNoText (scanned
+	// pages), for the Engine's OCR (bots.OCR) when it is enabled. Out of
+	// JSON like Image.URL: the journal does not carry files.
+	Scan []byte `json:"-"`
 }
 
 // Message is one incoming chat message, normalized by an adapter.

@@ -1,6 +1,9 @@
 package bots
 
 import (
+	"path"
+	"strings"
+
 	"mistralbot/bots/media"
 )
 
@@ -37,6 +40,9 @@ const (
 	RefusedEncrypted
 	// RefusedNoText: a document without text, such as a scanned PDF.
 	RefusedNoText
+	// RefusedAudio: a voice note or audio file (Slack audio clips,
+	// Discord voice messages): not transcribed, said so in its own words.
+	RefusedAudio
 )
 
 // FileLimits bound what an adapter reads from one attached file.
@@ -50,6 +56,10 @@ type FileLimits struct {
 	// MaxSide is the longest side of an image sent (default 1540, what
 	// Mistral Small's encoder reads: DefaultImageMaxSide).
 	MaxSide int
+	// KeepScans keeps the bytes of a scanned PDF (Attachment.Scan) for
+	// the Engine's OCR; set only when OCR is on (bot.pdf_ocr), since an
+	// adapter's file cache then holds them.
+	KeepScans bool
 }
 
 // WithDefaults fills the zero limits.
@@ -74,6 +84,28 @@ func WantsBytes(name, mime string) bool {
 	return t.IsImage() || t.IsDocument()
 }
 
+// Unwanted is the refusal of a file WantsBytes turned down: RefusedAudio
+// for a voice note or audio file (by MIME type: Discord voice messages
+// are audio/ogg, Slack audio clips audio/mp4 or audio/webm; or by
+// extension), else RefusedUnsupported.
+func Unwanted(name, mime string) FileRefusal {
+	if isAudio(name, mime) {
+		return RefusedAudio
+	}
+	return RefusedUnsupported
+}
+
+func isAudio(name, mime string) bool {
+	if strings.HasPrefix(strings.ToLower(strings.TrimSpace(mime)), "audio/") {
+		return true
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".ogg", ".oga", ".opus", ".mp3", ".m4a", ".wav", ".flac", ".aac":
+		return true
+	}
+	return false
+}
+
 // ReadFile turns the fetched bytes of an image or document into an
 // Attachment: an Image, or a document's text (cut to TextMaxBytes with
 // Truncated), or a Refused attachment saying why not. It never fails:
@@ -91,7 +123,11 @@ func ReadFile(name string, data []byte, lim FileLimits) Attachment {
 	case t.IsDocument():
 		txt, err := media.ExtractText(data, t, media.DocLimits{MaxBytes: lim.ImageMaxBytes, MaxText: lim.TextMaxBytes})
 		if err != nil {
-			return RefusedFile(name, refusalOf(err))
+			a := RefusedFile(name, refusalOf(err))
+			if lim.KeepScans && a.Refused == RefusedNoText && t == media.PDF && len(data) <= lim.ImageMaxBytes {
+				a.Scan = data // for OCR, when enabled (bots.OCR)
+			}
+			return a
 		}
 		return Attachment{Name: name, Text: txt.Text, Truncated: txt.Truncated}
 	}

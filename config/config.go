@@ -267,6 +267,13 @@ type Bot struct {
 	MaxImages int `mapstructure:"max_images" yaml:"max_images"`
 	// ImageMaxBytes bounds one image or document file fetched.
 	ImageMaxBytes int `mapstructure:"image_max_bytes" yaml:"image_max_bytes"`
+	// PDFOCR reads scanned PDFs (no text layer) with Mistral's OCR API;
+	// llm.provider must be mistral. Each page is billed (recorded in the
+	// asker's usage).
+	PDFOCR bool `mapstructure:"pdf_ocr" yaml:"pdf_ocr"`
+	// PDFOCRMaxPages bounds the pages read with OCR from one document,
+	// the first ones (and so its cost).
+	PDFOCRMaxPages int `mapstructure:"pdf_ocr_max_pages" yaml:"pdf_ocr_max_pages"`
 	// SummaryConfirmUSD: a summary estimated above it waits for the
 	// asker's confirm button (0 = never asks; with no known prices the
 	// estimate is $0).

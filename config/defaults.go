@@ -105,6 +105,8 @@ func defaults() map[string]any {
 		"bot.max_reply_bytes":          0,
 		"bot.max_images":               4,
 		"bot.image_max_bytes":          10 << 20,
+		"bot.pdf_ocr":                  false,
+		"bot.pdf_ocr_max_pages":        20,
 		"bot.summary_confirm_usd":      0.05,
 		"bot.summary_max_messages":     5000,
 

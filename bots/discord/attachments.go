@@ -97,7 +97,9 @@ func (a *Adapter) attachments(ctx context.Context, list []*discordgo.MessageAtta
 		got, cache := a.readAttachment(ctx, att)
 		switch {
 		case !cache:
-		case got.Image != nil:
+		case got.Image != nil || got.Scan != nil:
+			// Big entries (an image, a scanned PDF kept for OCR) go to
+			// the small cache.
 			a.atts.images.Put(key, got)
 		default:
 			a.atts.m.Put(key, got)
@@ -119,7 +121,7 @@ func (a *Adapter) readAttachment(ctx context.Context, att *discordgo.MessageAtta
 		}
 		return got, true
 	case !bots.WantsBytes(att.Filename, att.ContentType):
-		return bots.RefusedFile(att.Filename, bots.RefusedUnsupported), true
+		return bots.RefusedFile(att.Filename, bots.Unwanted(att.Filename, att.ContentType)), true
 	case att.Size > lim.ImageMaxBytes:
 		// Discord states the size: a 50 MB file is refused unfetched.
 		return bots.RefusedFile(att.Filename, bots.RefusedTooBig), true

@@ -127,3 +127,23 @@ func TestFilesThroughTheCDN(t *testing.T) {
 		}
 	}
 }
+
+// TestVoiceMessageGetsItsNotice: a Discord voice message (audio/ogg with
+// a waveform) is not transcribed; the answer says so in one line instead
+// of calling it an unsupported file.
+func TestVoiceMessageGetsItsNotice(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, harnessConfig{})
+	h.llm.Script(llmtest.Scenario{Reply: "Heard nothing."})
+	voice := h.dc.AddAttachment("voice-message.ogg", "audio/ogg", []byte("OggS\x00\x02"))
+	voice.DurationSecs, voice.Waveform = 2.5, "AAAAAAAAAAAA"
+	q := h.dc.Post(h.dc.Options().GeneralID, discordtest.Post{Author: h.alice, Content: "<@" + h.dc.Bot().ID + "> listen",
+		Attachments: []discordtest.Attachment{voice}})
+	text := joined(h.waitTextIn(q.ID, "voice-message.ogg"))
+	if n := i18n.T("en", i18n.VoiceNotRead, "voice-message.ogg"); strings.Count(text, n) != 1 {
+		t.Fatalf("answer lacks %q once:\n%s", n, text)
+	}
+	if strings.Contains(text, i18n.T("en", i18n.FileUnsupported, "voice-message.ogg")) {
+		t.Errorf("voice note called an unsupported file:\n%s", text)
+	}
+}

@@ -68,6 +68,7 @@ func (e *Engine) process(work context.Context, j *job) {
 		j.regen, _ = e.regen.settled(j.regenFrom)
 	}
 	in := e.promptInput(ctx, j, set)
+	in.scans = e.readScans(ctx, lang, &in)
 	reply := j.reply
 	expired := j.recovered() && j.jr.expired
 	p := e.buildPrompt(in)
@@ -122,7 +123,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	plan.beforeFinish = func(g generated) {
 		// The answer is written: a click from now on is told so (StopOver).
 		release()
-		usage = e.settleUsage(ctx, j.msg, plan.p, g)
+		usage = e.settleUsage(ctx, j.msg, plan.p, g, in.scans.costUSD)
 		if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
 			e.offerRegenerate(base, j) // regenerate.go
 			e.offerFeedback(base, j.msg, cmp.Or(g.result.Model, req.Model), lang)
@@ -201,7 +202,8 @@ func (e *Engine) questionNotes(lang string, in promptInput, p prompt) []string {
 			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
 		}
 	}
-	return append(notes, e.fileNotes(lang, question, p)...)
+	notes = append(notes, e.fileNotes(lang, question, p, in.scans.failed)...)
+	return append(notes, in.scans.notes...)
 }
 
 // remember updates what the Engine knows of the conversation after a

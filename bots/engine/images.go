@@ -16,6 +16,8 @@ func refusalKey(r bots.FileRefusal) i18n.Key {
 		return i18n.FileEncrypted
 	case bots.RefusedNoText:
 		return i18n.FileNoText
+	case bots.RefusedAudio:
+		return i18n.VoiceNotRead
 	}
 	return i18n.FileUnreadable
 }
@@ -51,13 +53,19 @@ func imageTokens(tk bots.Tokens, model string, im *bots.Image, ratio float64) in
 
 // fileNotes returns the notices about the question's files: one line per
 // file not read, and once, when the question had images the model did not
-// see, why.
-func (e *Engine) fileNotes(lang string, question bots.Turn, p prompt) []string {
+// see, why. ocrFailed holds the reason of a scanned file whose OCR failed,
+// said on its no-text line.
+func (e *Engine) fileNotes(lang string, question bots.Turn, p prompt, ocrFailed map[string]string) []string {
 	var notes []string
 	for _, a := range question.Attachments {
-		if a.Refused != bots.NotRefused {
-			notes = append(notes, e.tr(lang, refusalKey(a.Refused), a.Name))
+		if a.Refused == bots.NotRefused {
+			continue
 		}
+		line := e.tr(lang, refusalKey(a.Refused), a.Name)
+		if why, ok := ocrFailed[a.Name]; ok && a.Refused == bots.RefusedNoText {
+			line += " " + why
+		}
+		notes = append(notes, line)
 	}
 	if p.imagesOff {
 		notes = append(notes, e.tr(lang, i18n.ImagesNotRead))

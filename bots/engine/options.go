@@ -46,6 +46,10 @@ type Options struct {
 	// closed) and the answer ends with the length notice. 0 derives it
 	// from MaxTokens (replyBytesPerToken each, at least minReplyBytes).
 	MaxReplyBytes int
+	// OCR, when set, reads scanned PDFs (no text layer) attached to a
+	// question (bot.pdf_ocr with llm.provider mistral); nil: they get the
+	// no-text notice.
+	OCR bots.OCR
 	// MaxImages bounds the images sent in one prompt, the question's
 	// first, then the newest of the thread (bot.max_images; 0 = 4,
 	// negative = none).

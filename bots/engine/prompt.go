@@ -25,6 +25,8 @@ type promptInput struct {
 	// prompt as too long (overflow.go).
 	window int
 	ratio  float64
+	// scans is what OCR made of the question's scanned PDFs (ocr.go).
+	scans scanned
 }
 
 // prompt is a built request body.

@@ -21,11 +21,22 @@ const (
 	// FileNoText(name string): a document with no text layer, such as a
 	// PDF of scanned pages.
 	FileNoText Key = "file_no_text"
+	// OCRBusy: reading scanned pages with OCR failed for a reason that
+	// passes (rate limited, unavailable, timed out); it follows FileNoText.
+	OCRBusy Key = "ocr_busy"
+	// OCRRefused: the OCR service refused the document (or the key).
+	OCRRefused Key = "ocr_refused"
+	// FileOCRCapped(name string, pages int): only the first pages of a
+	// scanned document were read with OCR.
+	FileOCRCapped Key = "file_ocr_capped"
+	// VoiceNotRead(name string): a voice note or audio file, not read.
+	VoiceNotRead Key = "voice_not_read"
 )
 
 // fileKeys are the keys above, for Keys and noticeKeys.
 func fileKeys() []Key {
-	return []Key{FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages, FileEncrypted, FileNoText}
+	return []Key{FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages, FileEncrypted, FileNoText,
+		OCRBusy, OCRRefused, FileOCRCapped, VoiceNotRead}
 }
 
 // fileText returns the file notices of a catalog language.
@@ -39,6 +50,10 @@ func fileText(lang string, k Key) string {
 			TooManyImages:   "_(I only looked at the first %[1]d images.)_",
 			FileEncrypted:   "_(I couldn't read the file `%[1]s`: it's password-protected.)_",
 			FileNoText:      "_(The file `%[1]s` has no text I can read: it looks like scanned pages.)_",
+			OCRBusy:         "_(Reading its pages with OCR failed: the service is busy or down (%[1]s); try again later.)_",
+			OCRRefused:      "_(Reading its pages with OCR failed: the service refused it (%[1]s).)_",
+			FileOCRCapped:   "_(I read only the first %[2]d pages of `%[1]s` (scanned, read with OCR).)_",
+			VoiceNotRead:    "_(I don't listen to voice notes or audio, so I left `%[1]s` out.)_",
 		},
 		"fr": {
 			FileTooBig:      "_(Je n'ai pas lu le fichier `%[1]s` : il est trop gros.)_",
@@ -48,6 +63,10 @@ func fileText(lang string, k Key) string {
 			TooManyImages:   "_(Je n'ai regardé que les %[1]d premières images.)_",
 			FileEncrypted:   "_(Je n'ai pas pu lire le fichier `%[1]s` : il est protégé par un mot de passe.)_",
 			FileNoText:      "_(Le fichier `%[1]s` ne contient pas de texte que je puisse lire : on dirait des pages numérisées.)_",
+			OCRBusy:         "_(La lecture de ses pages par OCR a échoué : le service est occupé ou indisponible (%[1]s) ; réessayez plus tard.)_",
+			OCRRefused:      "_(La lecture de ses pages par OCR a échoué : le service l'a refusée (%[1]s).)_",
+			FileOCRCapped:   "_(Je n'ai lu que les %[2]d premières pages de `%[1]s` (numérisé, lu par OCR).)_",
+			VoiceNotRead:    "_(Je n'écoute pas les messages vocaux ni l'audio, j'ai donc laissé `%[1]s` de côté.)_",
 		},
 		"de": {
 			FileTooBig:      "_(Die Datei `%[1]s` habe ich nicht gelesen: Sie ist zu groß.)_",
@@ -57,6 +76,10 @@ func fileText(lang string, k Key) string {
 			TooManyImages:   "_(Ich habe nur die ersten %[1]d Bilder angesehen.)_",
 			FileEncrypted:   "_(Die Datei `%[1]s` konnte ich nicht lesen: Sie ist passwortgeschützt.)_",
 			FileNoText:      "_(Die Datei `%[1]s` enthält keinen Text, den ich lesen kann: Sie sieht nach eingescannten Seiten aus.)_",
+			OCRBusy:         "_(Das Lesen der Seiten per OCR ist fehlgeschlagen: Der Dienst ist ausgelastet oder nicht erreichbar (%[1]s); bitte später erneut versuchen.)_",
+			OCRRefused:      "_(Das Lesen der Seiten per OCR ist fehlgeschlagen: Der Dienst hat es abgelehnt (%[1]s).)_",
+			FileOCRCapped:   "_(Ich habe nur die ersten %[2]d Seiten von `%[1]s` gelesen (eingescannt, per OCR gelesen).)_",
+			VoiceNotRead:    "_(Sprachnachrichten und Audio höre ich nicht, deshalb habe ich `%[1]s` ausgelassen.)_",
 		},
 		"it": {
 			FileTooBig:      "_(Non ho letto il file `%[1]s`: è troppo grande.)_",
@@ -66,6 +89,10 @@ func fileText(lang string, k Key) string {
 			TooManyImages:   "_(Ho guardato solo le prime %[1]d immagini.)_",
 			FileEncrypted:   "_(Non sono riuscito a leggere il file `%[1]s`: è protetto da password.)_",
 			FileNoText:      "_(Il file `%[1]s` non contiene testo che io possa leggere: sembrano pagine scansionate.)_",
+			OCRBusy:         "_(La lettura delle pagine con OCR non è riuscita: il servizio è occupato o non disponibile (%[1]s); riprova più tardi.)_",
+			OCRRefused:      "_(La lettura delle pagine con OCR non è riuscita: il servizio l'ha rifiutata (%[1]s).)_",
+			FileOCRCapped:   "_(Ho letto solo le prime %[2]d pagine di `%[1]s` (scansionato, letto con OCR).)_",
+			VoiceNotRead:    "_(Non ascolto messaggi vocali né audio, quindi ho tralasciato `%[1]s`.)_",
 		},
 		"es": {
 			FileTooBig:      "_(No he leído el archivo `%[1]s`: es demasiado grande.)_",
@@ -75,6 +102,10 @@ func fileText(lang string, k Key) string {
 			TooManyImages:   "_(Solo he mirado las primeras %[1]d imágenes.)_",
 			FileEncrypted:   "_(No he podido leer el archivo `%[1]s`: está protegido con contraseña.)_",
 			FileNoText:      "_(El archivo `%[1]s` no tiene texto que pueda leer: parecen páginas escaneadas.)_",
+			OCRBusy:         "_(No he podido leer sus páginas con OCR: el servicio está ocupado o caído (%[1]s); inténtalo más tarde.)_",
+			OCRRefused:      "_(No he podido leer sus páginas con OCR: el servicio lo ha rechazado (%[1]s).)_",
+			FileOCRCapped:   "_(Solo he leído las primeras %[2]d páginas de `%[1]s` (escaneado, leído con OCR).)_",
+			VoiceNotRead:    "_(No escucho notas de voz ni audio, así que he dejado fuera `%[1]s`.)_",
 		},
 	}
 	if s := m[lang][k]; s != "" {

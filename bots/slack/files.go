@@ -96,7 +96,9 @@ func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment 
 	att, cache := a.readFile(ctx, f)
 	switch {
 	case !cache:
-	case att.Image != nil:
+	case att.Image != nil || att.Scan != nil:
+		// Big entries (an image, a scanned PDF kept for OCR) go to the
+		// small cache.
 		a.images.Put(f.ID, att)
 	default:
 		a.files.Put(f.ID, att)
@@ -117,7 +119,7 @@ func (a *Adapter) readFile(ctx context.Context, f slackFile) (_ bots.Attachment,
 		}
 		return att, true
 	case !bots.WantsBytes(f.Name, f.Mimetype):
-		return bots.RefusedFile(fileName(f), bots.RefusedUnsupported), true
+		return bots.RefusedFile(fileName(f), bots.Unwanted(f.Name, f.Mimetype)), true
 	case f.Size > lim.ImageMaxBytes:
 		// Slack states the size: a 50 MB upload is refused unfetched.
 		return bots.RefusedFile(fileName(f), bots.RefusedTooBig), true

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/llm/llmtest"
 )
@@ -85,5 +86,23 @@ func TestFilesWithTheBotToken(t *testing.T) {
 	q := reqs[1].Messages[len(reqs[1].Messages)-1]
 	if len(q.Images) == 0 || q.Images[len(q.Images)-1].Width != 30 {
 		t.Errorf("wrong-MIME PNG not sent: %+v in %q\n%s", q.Images, q.Content, h.logs.String())
+	}
+}
+
+// TestAudioClipGetsItsNotice: a Slack audio clip (subtype slack_audio,
+// audio/mp4) is not transcribed; the answer says voice notes are not read
+// (in Alice's French), not that the file type is unknown.
+func TestAudioClipGetsItsNotice(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	h.llm.Script(llmtest.Scenario{Reply: "Rien entendu."})
+	clip := &fakeslack.File{Name: "audio_message.m4a", Mimetype: "audio/mp4", Filetype: "m4a", Content: []byte("\x00\x00\x00\x18ftypM4A ")}
+	m := h.say("C0GENERAL", "", "U0ALICE", "<@U0BOT> écoute", clip)
+	h.waitFor("a reply", func() bool {
+		r := h.replies("C0GENERAL", m.TS)
+		return len(r) == 1 && strings.Contains(r[0].Text, "audio_message.m4a") && !streaming(r)
+	})
+	reply := h.replies("C0GENERAL", m.TS)[0].Text
+	if want := i18n.T("fr", i18n.VoiceNotRead, "audio_message.m4a"); strings.Count(reply, want) != 1 {
+		t.Fatalf("reply lacks %q once:\n%s", want, reply)
 	}
 }

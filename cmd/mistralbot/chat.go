@@ -46,7 +46,7 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 		locale, _ = e.lookup("LANG")
 	}
 	con, err := console.New(console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: isTerminal(e.stdin), Locale: locale,
-		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}})
+		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes, KeepScans: cfg.Bot.PDFOCR}})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) 
 		return err
 	}
 	checkLLM(ctx, cfg.LLM, client, c)
+	if cfg.Bot.PDFOCR {
+		c.note("bot.pdf_ocr: scanned PDFs read with %s, at most %d pages each ($%.3f at most at $%.0f per 1000 pages)",
+			llm.OCRModel, cfg.Bot.PDFOCRMaxPages, float64(cfg.Bot.PDFOCRMaxPages)*llm.OCRUSDPer1000Pages/1000, llm.OCRUSDPer1000Pages)
+	}
 
 	checkStore(ctx, cfg.Store, log, say)
 

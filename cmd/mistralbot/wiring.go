@@ -181,8 +181,18 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 			InPerMTok: cfg.LLM.PriceInputPerMTok, OutPerMTok: cfg.LLM.PriceOutputPerMTok,
 			ConfirmUSD: cfg.Bot.SummaryConfirmUSD, MaxMessages: cfg.Bot.SummaryMaxMessages,
 		},
+		OCR:    ocrPort(cfg, client),
 		Logger: log,
 	}
+}
+
+// ocrPort is the OCR of scanned PDFs when bot.pdf_ocr is on (config
+// checked that the provider is Mistral's), else nil: the no-text notice.
+func ocrPort(cfg *config.Config, client *llm.Client) bots.OCR {
+	if !cfg.Bot.PDFOCR || !client.OCRAvailable() {
+		return nil
+	}
+	return llmcompleter.NewOCR(client, llmcompleter.OCROptions{MaxPages: cfg.Bot.PDFOCRMaxPages, MaxText: cfg.Bot.AttachmentMaxBytes})
 }
 
 // replicaID is server.replica_id, else the host name: stable across
@@ -274,7 +284,7 @@ func slackOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, log 
 		ReducedReads:       cfg.Slack.ReadLimits == config.SlackReadNonMarketplace,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
-		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},
+		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, KeepScans: cfg.Bot.PDFOCR},
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		Engine:             e,
 		HTTPClient:         platformClient(30 * time.Second),
@@ -297,7 +307,7 @@ func discordOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, lo
 		GuildID:            cfg.Discord.GuildID,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
-		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes},
+		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, KeepScans: cfg.Bot.PDFOCR},
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		LinkPreviews:       cfg.Bot.LinkPreviews,
 		HTTPClient:         platformClient(20 * time.Second),

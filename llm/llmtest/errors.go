@@ -128,9 +128,13 @@ func mistralAccepts(field string) bool {
 	return false
 }
 
-// mistralExtraFields returns Mistral's 422 body for the first field it
-// does not accept (in body order), or "".
-func mistralExtraFields(body []byte) string {
+// mistralExtraFields returns Mistral's 422 body for the first field of a
+// chat request it does not accept (in body order), or "".
+func mistralExtraFields(body []byte) string { return mistralExtra(body, mistralAccepts) }
+
+// mistralExtra returns Mistral's 422 body for the first field accepts
+// refuses (in body order), or "".
+func mistralExtra(body []byte, accepts func(string) bool) string {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return ""
@@ -145,7 +149,7 @@ func mistralExtraFields(body []byte) string {
 		if dec.Decode(&val) != nil {
 			return ""
 		}
-		if mistralAccepts(key) {
+		if accepts(key) {
 			continue
 		}
 		loc := `["body",` + q(key) + `]`

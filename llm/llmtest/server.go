@@ -82,6 +82,9 @@ type Options struct {
 	// as a local server with that many parallel slots; the others wait in
 	// order before any header is sent.
 	Slots int
+	// OCRPages is the markdown of each page of every document sent to
+	// the Mistral dialect's POST /v1/ocr (nil: one page, "OCR page 1.").
+	OCRPages []string
 }
 
 // TraceEvent is what a Trace reports.
@@ -148,6 +151,7 @@ type Server struct {
 
 	mu    sync.Mutex
 	queue []queued
+	ocr   []OCRScenario
 	def   Scenario
 	reqs  []RecordedRequest
 	seq   int
@@ -325,6 +329,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveModels(w)
 	case s.kind() == Ollama && strings.HasPrefix(r.URL.Path, "/api/"):
 		s.serveOllama(w, r, body)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/ocr") && s.opts.Dialect == Mistral:
+		s.serveOCR(w, body)
 	case chat && parseErr != nil:
 		s.writeError(w, http.StatusBadRequest, "invalid JSON body: "+parseErr.Error(), "", "")
 	case chat:

@@ -37,6 +37,11 @@ type Attachment struct {
 	Size        int    `json:"size"`
 	URL         string `json:"url"`
 	ProxyURL    string `json:"proxy_url"`
+	// DurationSecs and Waveform are a voice message's (the message has
+	// flag IS_VOICE_MESSAGE, 1<<13; the file is voice-message.ogg,
+	// audio/ogg): https://discord.com/developers/docs/resources/message#voice-messages
+	DurationSecs float64 `json:"duration_secs,omitempty"`
+	Waveform     string  `json:"waveform,omitempty"`
 }
 
 // MessageReference points at the message a reply answers.
