@@ -87,13 +87,13 @@ func printCommandHelp(w io.Writer, s subcommand, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "mistralbot %s: %s.\n\nUsage:\n  mistralbot %s [--config PATH]", s.name, s.summary, strings.TrimSpace(s.name+" "+s.args))
 	for _, name := range s.flags {
 		if f := fs.Lookup(name); f != nil {
-			fmt.Fprintf(w, " [--%s]", name)
+			fmt.Fprintf(w, " [%s]", dashed(name))
 		}
 	}
 	fmt.Fprint(w, "\n\nFlags:\n  --config PATH\n    \tconfig file (default: MISTRALBOT_CONFIG, else ./mistralbot.yaml, else /etc/mistralbot/mistralbot.yaml)\n")
 	for _, name := range s.flags {
 		if f := fs.Lookup(name); f != nil {
-			fmt.Fprintf(w, "  --%s\n    \t%s", name, f.Usage)
+			fmt.Fprintf(w, "  %s\n    \t%s", dashed(name), f.Usage)
 			if f.DefValue != "" && f.DefValue != "false" {
 				fmt.Fprintf(w, " (default %s)", f.DefValue)
 			}
@@ -101,4 +101,13 @@ func printCommandHelp(w io.Writer, s subcommand, fs *flag.FlagSet) {
 		}
 	}
 	fmt.Fprintf(w, "\nExample:\n  %s\n\n%s", s.example, exitCodesText)
+}
+
+// dashed writes a flag as people type it: -v, --show-config (the flag
+// package takes either form for any flag).
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
 }

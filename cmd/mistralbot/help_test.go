@@ -30,8 +30,8 @@ func TestHelpIsOnStdoutWithExitZero(t *testing.T) {
 				t.Errorf("%v: help lacks its line or example:\n%s", args, out)
 			}
 			for _, f := range s.flags {
-				if !strings.Contains(out, "--"+f+"\n") {
-					t.Errorf("%v: help lacks flag --%s:\n%s", args, f, out)
+				if !strings.Contains(out, "  "+dashed(f)+"\n") {
+					t.Errorf("%v: help lacks flag %s:\n%s", args, dashed(f), out)
 				}
 			}
 		}
