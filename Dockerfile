@@ -27,5 +27,9 @@ USER nonroot:nonroot
 # when MISTRALBOT_SERVER_OPS_LISTEN=:9090 is set (keep it private).
 EXPOSE 8080 9090
 VOLUME ["/data"]
+# Exec form: the distroless image has no shell. health asks /readyz on
+# server.ops_listen (else server.listen) and exits 0 or 1.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["/usr/local/bin/mistralbot", "health"]
 ENTRYPOINT ["/usr/local/bin/mistralbot"]
 CMD ["run"]

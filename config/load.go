@@ -81,6 +81,11 @@ func readConfigFile(opts LoadOptions) (string, []byte, error) {
 	}
 	if path != "" {
 		data, err := opts.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The first run's likely mistake: say how to get a file, and
+			// that none is needed.
+			return "", nil, fmt.Errorf("%w: read config file: %w (copy mistralbot.example.yaml to %s and edit it, or name no file: the defaults and MISTRALBOT_* variables are enough)", ErrInvalid, err, path)
+		}
 		if err != nil {
 			return "", nil, fmt.Errorf("%w: read config file: %w", ErrInvalid, err)
 		}

@@ -17,15 +17,26 @@ import (
 // errCheckFailed makes check exit 1 after printing what is wrong.
 var errCheckFailed = errors.New("check failed: see above")
 
-// runCheck is the check command: it prints the configuration (redacted),
-// reaches the LLM and the store, and says what is usable.
-func runCheck(ctx context.Context, cfg *config.Config, retired []string, e env) error {
-	fmt.Fprintf(e.stdout, "# configuration (secrets redacted)\n%s\n", cfg.Redacted())
+// checkOptions are check's flags.
+type checkOptions struct {
+	// showConfig prints the configuration (redacted) after the results:
+	// 80 lines a person rarely needs ahead of the verdicts.
+	showConfig bool
+}
+
+// runCheck is the check command: it reaches the LLM and the store, says
+// what is usable, and with -v prints the configuration (redacted).
+func runCheck(ctx context.Context, cfg *config.Config, retired []string, o checkOptions, e env) error {
+	if o.showConfig {
+		defer fmt.Fprintf(e.stdout, "\n# configuration (secrets redacted)\n%s\n", cfg.Redacted())
+	}
 	red := config.NewRedactor(cfg.Secrets()...)
 	c := &checker{w: e.stdout, red: red}
 	say := c.say
+	// run and chat carry on with the current model: a warning, not a
+	// failure (the exit code stays 0 when the rest is usable).
 	for _, w := range retired {
-		say(false, "%s", w)
+		c.warn("%s", w)
 	}
 	log := newLogger(config.Log{Level: "error", Format: "text"}, e.stderr, logOptions{redact: red})
 
@@ -156,7 +167,8 @@ func checkStore(ctx context.Context, c config.Store, log *slog.Logger, say func(
 }
 
 // checker prints check's verdicts, one line each: "ok" or "FAIL" and the
-// reason, or "note" for what is only information.
+// reason, "WARN" for what is worked around, or "note" for what is only
+// information.
 type checker struct {
 	w      io.Writer
 	red    *config.Redactor
@@ -171,6 +183,11 @@ func (c *checker) say(good bool, format string, args ...any) {
 		mark, c.failed = "FAIL", true
 	}
 	fmt.Fprintf(c.w, "%s %s\n", mark, c.red.Redact(fmt.Sprintf(format, args...)))
+}
+
+// warn prints a problem run and chat work around; it fails nothing.
+func (c *checker) warn(format string, args ...any) {
+	fmt.Fprintf(c.w, "WARN %s\n", c.red.Redact(fmt.Sprintf(format, args...)))
 }
 
 // note prints information that passes or fails nothing.

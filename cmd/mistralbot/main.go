@@ -6,7 +6,11 @@
 //	mistralbot manifest slack [--url URL]   print the Slack app manifest
 //	mistralbot invite discord               print the Discord invite URL
 //	mistralbot commands register [--guild ID]  register Discord commands
+//	mistralbot health [--live] [--timeout D]   container healthcheck: GET /readyz
 //	mistralbot version
+//
+// Exit codes: 0 ok, 1 an outage or runtime failure, 2 a bad command line or
+// configuration.
 package main
 
 import (
@@ -55,15 +59,19 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 // run parses the command line and runs a subcommand, returning the exit code.
+// Help asked for goes to stdout (exit 0); a command-line mistake to stderr
+// (exit 2).
 func run(ctx context.Context, args []string, e env) int {
 	fs := flag.NewFlagSet("mistralbot", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	configPath := fs.String("config", "", "config file (default ./mistralbot.yaml, then /etc/mistralbot/mistralbot.yaml)")
-	fs.Usage = func() { fmt.Fprint(e.stderr, usageText) }
+	configPath := fs.String("config", "", "config file (default: MISTRALBOT_CONFIG, else ./mistralbot.yaml, else /etc/mistralbot/mistralbot.yaml)")
+	fs.Usage = func() {}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(e.stdout, usageText())
 			return exitOK
 		}
+		fmt.Fprintf(e.stderr, "Run \"mistralbot --help\" for usage.\n")
 		return exitConfig
 	}
 	rest := fs.Args()
@@ -75,15 +83,29 @@ func run(ctx context.Context, args []string, e env) int {
 	sub := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	sub.SetOutput(e.stderr)
 	sub.StringVar(configPath, "config", *configPath, "config file")
-	url := sub.String("url", "", "manifest: public base URL for Events API request URLs (http mode)")
-	guild := sub.String("guild", "", "commands register: register in this guild only")
+	url := sub.String("url", "", "public base URL for the Events API request URLs (http mode)")
+	guild := sub.String("guild", "", "register in this guild only (instant; global takes up to an hour)")
+	var co checkOptions
+	sub.BoolVar(&co.showConfig, "v", false, "also print the configuration (secrets redacted)")
+	sub.BoolVar(&co.showConfig, "show-config", false, "also print the configuration (secrets redacted)")
+	var ho healthOptions
+	sub.BoolVar(&ho.live, "live", false, "ask /healthz (the process is up) instead of /readyz (ready to serve)")
+	sub.DurationVar(&ho.timeout, "timeout", defaultHealthTimeout, "give up after this long")
+	sc, known := findSubcommand(cmd)
+	sub.Usage = func() {}
 	// Flags may come before, between or after positional arguments.
 	var positional []string
 	for {
 		if err := sub.Parse(rest); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				if known {
+					printCommandHelp(e.stdout, sc, sub)
+				} else {
+					fmt.Fprint(e.stdout, usageText())
+				}
 				return exitOK
 			}
+			fmt.Fprintf(e.stderr, "Run \"mistralbot %s --help\" for usage.\n", cmd)
 			return exitConfig
 		}
 		if rest = sub.Args(); len(rest) == 0 {
@@ -99,8 +121,9 @@ func run(ctx context.Context, args []string, e env) int {
 		fmt.Fprintf(e.stdout, "mistralbot %s\n", version)
 		return exitOK
 	case "help":
-		fmt.Fprint(e.stdout, usageText)
-		return exitOK
+		return runHelp(rest, sub, e)
+	case "health":
+		return runHealth(ctx, *configPath, ho, e)
 	case "run":
 		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error { return runBot(ctx, cfg, retired, e) })
 		if errors.Is(err, config.ErrInvalid) {
@@ -117,7 +140,7 @@ func run(ctx context.Context, args []string, e env) int {
 			return runChat(ctx, cfg, e)
 		})
 	case "check":
-		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error { return runCheck(ctx, cfg, retired, e) })
+		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error { return runCheck(ctx, cfg, retired, co, e) })
 	case "manifest":
 		err = runManifest(*configPath, rest, *url, e)
 	case "invite":
@@ -125,7 +148,7 @@ func run(ctx context.Context, args []string, e env) int {
 	case "commands":
 		err = runCommands(ctx, *configPath, rest, *guild, e)
 	default:
-		err = usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usageText)}
+		err = usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usageText())}
 	}
 	var red *config.Redactor
 	if err != nil {
@@ -172,21 +195,17 @@ func withConfig(path string, e env, f func(cfg *config.Config, retired []string)
 	return f(cfg, retired)
 }
 
-const usageText = `mistralbot: Mistral Small in Slack and Discord.
-
-Usage:
-  mistralbot [--config PATH] [command]
-
-Commands:
-  run                        serve the enabled platforms (default)
-  chat                       talk to the bot in this terminal (stdin may be piped)
-  check                      validate the config, try the LLM, the store and the platform tokens
-  manifest slack [--url URL] print the Slack app manifest (--url: public base for http mode)
-  invite discord             print the Discord OAuth2 invite URL
-  commands register [--guild ID]  register the Discord application commands
-  version                    print the version
-
-Configuration: ./mistralbot.yaml (see mistralbot.example.yaml) and
-MISTRALBOT_* environment variables; OPENROUTER_API_KEY, MISTRAL_API_KEY,
-SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, DISCORD_BOT_TOKEN.
-`
+// runHelp prints the help of the command named in args, or of them all.
+func runHelp(args []string, fs *flag.FlagSet, e env) int {
+	if len(args) == 0 {
+		fmt.Fprint(e.stdout, usageText())
+		return exitOK
+	}
+	s, ok := findSubcommand(args[0])
+	if !ok {
+		fmt.Fprintf(e.stderr, "mistralbot: unknown command %q\n\n%s", args[0], usageText())
+		return exitConfig
+	}
+	printCommandHelp(e.stdout, s, fs)
+	return exitOK
+}
