@@ -22,6 +22,9 @@ COPY --from=build --chown=nonroot:nonroot /out/data /data
 WORKDIR /
 ENV MISTRALBOT_STORE_PATH=/data/mistralbot.db \
     MISTRALBOT_SERVER_LISTEN=:8080
+# With a container memory limit (docker run -m, compose mem_limit,
+# Kubernetes resources.limits.memory) the bot sets GOMEMLIMIT to 90% of it
+# at start; set GOMEMLIMIT here or at run time to choose another value.
 USER nonroot:nonroot
 # 8080: the webhooks (publish this one). 9090: /healthz, /readyz, /metrics
 # when MISTRALBOT_SERVER_OPS_LISTEN=:9090 is set (keep it private).

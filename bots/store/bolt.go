@@ -219,6 +219,29 @@ func (b *Bolt) update(ctx context.Context, fn func(*bolt.Tx) error) error {
 	return err
 }
 
+// batch runs fn in a write transaction shared with every write that
+// arrives within MaxBatchDelay (group commit: one fsync for all), even
+// when it is alone, where update would commit at once. For the journal and
+// usage writes, which come in bursts of several per reply (queued, open,
+// unjournal, usage) and whose callers can spare a millisecond; the claim
+// stays on update, which commits a lone write without waiting. Durability
+// is unchanged: bbolt's DB.Batch returns only once the shared transaction
+// is committed and fsynced (db.go, Batch waits on the call's error, sent
+// after db.Update). fn may run more than once: see update.
+func (b *Bolt) batch(ctx context.Context, fn func(*bolt.Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.writing.Add(1)
+	b.batched.Add(1)
+	err := b.db.Batch(fn)
+	b.writing.Add(-1)
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return errClosed
+	}
+	return err
+}
+
 // cleanupLoop sweeps every interval until Close.
 func (b *Bolt) cleanupLoop(interval time.Duration) {
 	defer b.wg.Done()

@@ -73,7 +73,7 @@ func (b *Bolt) UpdateSettings(ctx context.Context, channel string, s bots.Channe
 // the whole bot in one transaction.
 func (b *Bolt) AddUsage(ctx context.Context, r bots.UsageRecord) error {
 	targets := usageTargets(r, b.now())
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.batch(ctx, func(tx *bolt.Tx) error {
 		usage := tx.Bucket([]byte(bucketUsage))
 		for _, t := range targets {
 			bk, err := usage.CreateBucketIfNotExists([]byte(t.period))
@@ -190,7 +190,7 @@ func (b *Bolt) Journal(ctx context.Context, e bots.JournalEntry) error {
 	if e.ID == "" {
 		return errors.New("bolt store: journal: empty id")
 	}
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.batch(ctx, func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket([]byte(bucketJournal)), []byte(e.ID), e)
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ func (b *Bolt) Journal(ctx context.Context, e bots.JournalEntry) error {
 
 // Unjournal removes the entry id, if any.
 func (b *Bolt) Unjournal(ctx context.Context, id string) error {
-	err := b.update(ctx, func(tx *bolt.Tx) error {
+	err := b.batch(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte(bucketJournal)).Delete([]byte(id))
 	})
 	if err != nil {

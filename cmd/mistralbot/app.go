@@ -314,6 +314,7 @@ func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) er
 	for _, w := range retired {
 		log.Error("retired model in the configuration: "+w, "key", "llm.model")
 	}
+	applyContainerMemoryLimit(log)
 	app, err := NewApp(ctx, cfg, log, m)
 	if err != nil {
 		return err
