@@ -167,3 +167,31 @@ func TestErrorThenEOF(t *testing.T) {
 		t.Errorf("output = %q, want %q", out, want)
 	}
 }
+
+// A pasted 20-line fenced block after /review is one question reaching
+// the model, and the line after it is the next one.
+func TestPasteIsOneQuestion(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	var code []string
+	for i := range 20 {
+		code = append(code, "\tx"+strings.Repeat("+", i)+" = 1")
+	}
+	block := "```go\n" + strings.Join(code, "\n") + "\n```"
+	in := "/review \x1b[200~" + block + "\x1b[201~\nthen this\n" + block + "\n"
+	out, _ := session(t, srv, strings.NewReader(in))
+	reqs := srv.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3; output:\n%s", len(reqs), out)
+	}
+	if last := reqs[0].Messages[len(reqs[0].Messages)-1].Content; !strings.Contains(last, block) {
+		t.Errorf("review request lacks the whole block: %q", last)
+	}
+	if last := reqs[1].Messages[len(reqs[1].Messages)-1].Content; last != "me: then this" {
+		t.Errorf("second question = %q", last)
+	}
+	if last := reqs[2].Messages[len(reqs[2].Messages)-1].Content; last != "me: "+block {
+		t.Errorf("third question = %q", last)
+	}
+}

@@ -38,6 +38,7 @@ func (c *Console) OpenReply(_ context.Context, key bots.ConversationKey, to bots
 // Update prints the new suffix of text. After a failed write it returns
 // that failure and prints nothing more.
 func (r *reply) Update(_ context.Context, text string) error {
+	r.c.stopIfWanted(r.id)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done {

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"io"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"mistralbot/bots"
 	"mistralbot/bots/console"
@@ -45,10 +48,21 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	if locale == "" {
 		locale, _ = e.lookup("LANG")
 	}
-	con, err := console.New(console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: isTerminal(e.stdin), Locale: locale,
+	tty := isTerminal(e.stdin)
+	con, err := console.New(console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: tty, Locale: locale,
 		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}})
 	if err != nil {
 		return err
+	}
+	if tty {
+		var end func()
+		ctx, end = interruptible(ctx, con)
+		defer end()
+		if isTerminal(e.stdout) {
+			// A pasted block arrives marked, as one question (bots/console/input.go).
+			_, _ = io.WriteString(e.stdout, console.PasteOn)
+			defer func() { _, _ = io.WriteString(e.stdout, console.PasteOff) }()
+		}
 	}
 	ectx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
@@ -69,4 +83,39 @@ func isTerminal(r any) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// interruptible makes Ctrl-C the console's (Interrupt: stop the answer,
+// or quit when pressed twice at the prompt) instead of the end of the
+// command. main's signal.NotifyContext cancels ctx on the first SIGINT
+// with the cause "interrupt signal received" (os/signal, NotifyContext);
+// that cancellation is ignored here, any other one ends the chat, and so
+// does SIGTERM, which main no longer sees once its context is cancelled.
+func interruptible(ctx context.Context, con *console.Console) (context.Context, func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	interrupt := os.Interrupt.String() + " signal received"
+	go func() {
+		parent := ctx.Done()
+		for {
+			select {
+			case <-cctx.Done():
+				return
+			case <-parent:
+				if cause := context.Cause(ctx); cause == nil || cause.Error() != interrupt {
+					cancel()
+					return
+				}
+				parent = nil
+			case s := <-sigs:
+				if s != os.Interrupt {
+					cancel()
+					return
+				}
+				con.Interrupt()
+			}
+		}
+	}()
+	return cctx, func() { signal.Stop(sigs); cancel() }
 }
