@@ -52,6 +52,9 @@ type Options struct {
 	Now func() time.Time
 	// Files bounds the files /image and /file attach.
 	Files bots.FileLimits
+	// Banner, when set, is printed once before the first prompt (chat
+	// says which model, provider and language it talks with).
+	Banner string
 }
 
 // Console is a terminal conversation. It implements bots.Conversations.
@@ -134,6 +137,9 @@ func (c *Console) Run(ctx context.Context) error {
 	defer close(stop)
 	var readErr error
 	readDone := make(chan struct{})
+	if c.opts.Banner != "" {
+		c.println(c.opts.Banner)
+	}
 	go func() {
 		defer close(readDone)
 		defer close(lines)

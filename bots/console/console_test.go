@@ -144,7 +144,7 @@ func TestConversationAndCommands(t *testing.T) {
 	for _, want := range []string{
 		usageHeader, "Echo: good night\n",
 		"Echo: me: first question\n", "Echo: me: second question\n", "Echo: me: third question\n",
-		i18n.T("fr", i18n.PromptTooLong, 4000), i18n.T("fr", i18n.Help, "/"), "(new conversation)",
+		i18n.T("fr", i18n.PromptTooLong, 4000), "  /model [ID]  ", "(new conversation)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -193,5 +193,45 @@ func TestPasteIsOneQuestion(t *testing.T) {
 	}
 	if last := reqs[2].Messages[len(reqs[2].Messages)-1].Content; last != "me: "+block {
 		t.Errorf("third question = %q", last)
+	}
+}
+
+// An unknown command says so in one line; /help is the terminal's list.
+func TestUnknownCommand(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	out, _ := session(t, srv, strings.NewReader("/foo bar\n/help\n"))
+	first, rest, _ := strings.Cut(out, "\n")
+	if first != "unknown command /foo, try /help" {
+		t.Errorf("first line = %q", first)
+	}
+	for _, want := range []string{"/quit, /exit", "/model [ID]", "Ctrl-C stops an answer"} {
+		if !strings.Contains(rest, want) {
+			t.Errorf("/help lacks %q:\n%s", want, rest)
+		}
+	}
+	if strings.Contains(out, "thread") || len(srv.Requests()) != 0 {
+		t.Errorf("output = %q, %d requests", out, len(srv.Requests()))
+	}
+}
+
+// /model switches the model of the next requests, commands' too.
+func TestModelSwitch(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	out, _ := session(t, srv, strings.NewReader("one\n/model other/model-2\n/model\ntwo\n/explain x\n"))
+	reqs := srv.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3:\n%s", len(reqs), out)
+	}
+	if reqs[0].Model == "other/model-2" || reqs[1].Model != "other/model-2" || reqs[2].Model != "other/model-2" {
+		t.Errorf("models = %q, %q, %q", reqs[0].Model, reqs[1].Model, reqs[2].Model)
+	}
+	for _, want := range []string{"(model for this chat: other/model-2)\n", "model: other/model-2 (/model ID switches)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }

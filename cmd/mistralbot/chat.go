@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -49,8 +51,12 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 		locale, _ = e.lookup("LANG")
 	}
 	tty := isTerminal(e.stdin)
-	con, err := console.New(console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: tty, Locale: locale,
-		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}})
+	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: tty, Locale: locale,
+		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}}
+	if tty {
+		copts.Banner = banner(cfg, engine.Settings(ctx, bots.ChannelID(bots.Console, "console")).Language)
+	}
+	con, err := console.New(copts)
 	if err != nil {
 		return err
 	}
@@ -73,6 +79,17 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 		err = rerr
 	}
 	return err
+}
+
+// banner is the first line of an interactive chat: what it talks with.
+// Piped output carries only the answers.
+func banner(cfg *config.Config, lang string) string {
+	model := cmp.Or(cfg.LLM.Model, "the provider's default model")
+	if lang == "" || lang == bots.LanguageAuto {
+		lang = "auto (the question's)"
+	}
+	return fmt.Sprintf("mistralbot chat: %s via %s, language %s. /help lists the commands, Ctrl-C stops an answer, Ctrl-D quits.",
+		model, cmp.Or(cfg.LLM.Provider, "?"), lang)
 }
 
 // isTerminal reports whether r is an interactive terminal.
