@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"mistralbot/bots"
@@ -35,6 +36,8 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	defer st.Close()
 	opts := engineOptions(cfg, client, st, log)
 	opts.Admins = nil // the console user is an admin anyway
+	var unanswered unanswered
+	opts.Observer = &unanswered
 	ts, err := withTools(ctx, cfg, &opts, log)
 	if err != nil {
 		return err
@@ -78,8 +81,28 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	if rerr := <-done; err == nil {
 		err = rerr
 	}
+	if n := unanswered.n.Load(); err == nil && !tty && n > 0 {
+		// A script piping questions in learns that some got only a notice.
+		err = fmt.Errorf("chat: %d question(s) got no answer", n)
+	}
 	return err
 }
+
+// unanswered counts the questions that got an error notice or a refusal
+// instead of an answer: a piped chat then exits non-zero.
+type unanswered struct{ n atomic.Int64 }
+
+var _ bots.Observer = (*unanswered)(nil)
+
+// ReplyDone implements bots.Observer.
+func (u *unanswered) ReplyDone(s bots.ReplyStats) {
+	if s.Outcome == bots.OutcomeError {
+		u.n.Add(1)
+	}
+}
+
+// Refused implements bots.Observer.
+func (u *unanswered) Refused(bots.Platform, string) { u.n.Add(1) }
 
 // banner is the first line of an interactive chat: what it talks with.
 // Piped output carries only the answers.

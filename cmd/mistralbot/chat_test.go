@@ -1,9 +1,11 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"mistralbot/config"
+	"mistralbot/llm/llmtest"
 )
 
 func TestChatBanner(t *testing.T) {
@@ -15,5 +17,21 @@ func TestChatBanner(t *testing.T) {
 	}
 	if got := banner(cfg, "auto"); got != "mistralbot chat: mistral-small-latest via mistral, language auto (the question's). /help lists the commands, Ctrl-C stops an answer, Ctrl-D quits." {
 		t.Errorf("auto banner = %q", got)
+	}
+}
+
+// A piped question that gets only an error notice makes chat exit 1,
+// after the other answers.
+func TestChatPipedFailureExitsNonZero(t *testing.T) {
+	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenAI})
+	defer srv.Close()
+	srv.Script(llmtest.Scenario{Status: 401})
+	envs := map[string]string{"MISTRALBOT_LLM_PROVIDER": "openai", "MISTRALBOT_LLM_BASE_URL": srv.URL()}
+	code, out, errOut := runCmd(t, envs, "first\nsecond\n", "--config", noFile(t), "chat")
+	if code != exitFailure {
+		t.Fatalf("code %d, want %d; stderr %s", code, exitFailure, errOut)
+	}
+	if !strings.Contains(errOut, "1 question(s) got no answer") || !strings.Contains(out, "Echo:") {
+		t.Fatalf("stdout %q\nstderr %q", out, errOut)
 	}
 }
