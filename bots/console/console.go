@@ -55,6 +55,9 @@ type Options struct {
 	// Banner, when set, is printed once before the first prompt (chat
 	// says which model, provider and language it talks with).
 	Banner string
+	// Render, when set, renders answers' Markdown (markdown.go); nil
+	// prints them as they come.
+	Render Renderer
 }
 
 // Console is a terminal conversation. It implements bots.Conversations.
@@ -289,6 +292,9 @@ func (c *Console) finished(key bots.ConversationKey, id, text string, shown bool
 	defer c.mu.Unlock()
 	if shown && key == c.keyLocked() {
 		c.turns = append(c.turns, bots.Turn{Role: bots.BotTurn, Text: text})
+	}
+	if c.current == id {
+		c.current = "" // a Ctrl-C from now on is the prompt's
 	}
 	if ch, ok := c.waiting[id]; ok {
 		close(ch)

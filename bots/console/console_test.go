@@ -235,3 +235,48 @@ func TestModelSwitch(t *testing.T) {
 		}
 	}
 }
+
+// brackets is a Renderer that shows which blocks it got.
+type brackets struct{}
+
+func (brackets) Render(md string) string { return "<" + md + ">" }
+
+// With a Renderer an answer is rendered block by block, a code fence with
+// blank lines in it as one block, the last one at the end.
+func TestRenderedByBlocks(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	srv.Script(llmtest.Scenario{Tokens: []string{"Para ", "one.\n", "\nHere:\n\n``", "`go\nx := 1\n", "\ny := 2\n```\n", "\nLast", " line."}})
+	client, err := llm.New(llm.Options{BaseURL: srv.URL(), APIKey: "k", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Options{LLM: llmcompleter.New(client), Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 1,
+		Defaults: engine.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = eng.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
+	out := &syncBuffer{}
+	c, err := console.New(console.Options{In: strings.NewReader("show me\n"), Out: out, Engine: eng, Render: brackets{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// How the updates are cut depends on the Engine's pacing; the fence
+	// is one block whatever they are, and nothing is lost or doubled.
+	got := out.String()
+	plain := strings.NewReplacer("<", "", ">", "").Replace(got)
+	if plain != "Para one.\n\nHere:\n\n```go\nx := 1\n\ny := 2\n```\n\nLast line.\n" {
+		t.Errorf("text = %q", plain)
+	}
+	if !strings.Contains(got, "<```go\nx := 1\n\ny := 2\n```\n\n>") || !strings.HasSuffix(got, "<Last line.>\n") {
+		t.Errorf("blocks = %q", got)
+	}
+}

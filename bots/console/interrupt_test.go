@@ -47,7 +47,8 @@ func start(t *testing.T, srv *llmtest.Server) *live {
 	wg.Go(func() { _ = eng.Run(ctx) })
 	r, w := io.Pipe()
 	l := &live{in: w, out: &syncBuffer{}, done: make(chan error, 1)}
-	l.c, err = console.New(console.Options{In: r, Out: l.out, Engine: eng, UserName: "me"})
+	// The prompt tells the test when an answer is over.
+	l.c, err = console.New(console.Options{In: r, Out: l.out, Engine: eng, UserName: "me", Prompt: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestInterruptTwiceQuits(t *testing.T) {
 	t.Cleanup(srv.Close)
 	l := start(t, srv)
 	l.typ(t, "hello\n")
-	l.waitFor(t, "Echo: me: hello\n")
+	l.waitFor(t, "Echo: me: hello\n> ")
 	l.c.Interrupt()
 	l.waitFor(t, "Ctrl-C again or Ctrl-D to quit")
 	select {

@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots"
 	"mistralbot/bots/console"
+	"mistralbot/bots/console/mdterm"
 	"mistralbot/bots/engine"
 	"mistralbot/bots/store"
 	"mistralbot/config"
@@ -56,6 +57,14 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	tty := isTerminal(e.stdin)
 	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: tty, Locale: locale,
 		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}}
+	if out, ok := e.stdout.(*os.File); ok && isTerminal(out) {
+		// Rendered Markdown for a person; piped output stays plain text.
+		if r, err := mdterm.New(mdterm.Width(out), cmp.Or(os.Getenv("GLAMOUR_STYLE"), "dark")); err == nil {
+			copts.Render = r
+		} else {
+			log.Warn("markdown rendering off", "err", err)
+		}
+	}
 	if tty {
 		copts.Banner = banner(cfg, engine.Settings(ctx, bots.ChannelID(bots.Console, "console")).Language)
 	}
