@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sync/atomic"
@@ -29,6 +30,15 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	}
 	logCfg.Format = "text"
 	log := newLogger(logCfg, e.stderr, logOptions{redact: config.NewRedactor(cfg.Secrets()...)})
+	tty := isTerminal(e.stdin)
+	var onInterrupt func(func())
+	if tty {
+		// Before anything is started on ctx (tool servers): the first
+		// Ctrl-C must not end them.
+		var end func()
+		ctx, onInterrupt, end = interruptible(ctx)
+		defer end()
+	}
 	client, err := newLLM(cfg.LLM, log)
 	if err != nil {
 		return err
@@ -50,32 +60,12 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	if err != nil {
 		return err
 	}
-	locale, _ := e.lookup("LC_ALL")
-	if locale == "" {
-		locale, _ = e.lookup("LANG")
-	}
-	tty := isTerminal(e.stdin)
-	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: engine, Prompt: tty, Locale: locale,
-		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}}
-	if out, ok := e.stdout.(*os.File); ok && isTerminal(out) {
-		// Rendered Markdown for a person; piped output stays plain text.
-		if r, err := mdterm.New(mdterm.Width(out), cmp.Or(os.Getenv("GLAMOUR_STYLE"), "dark")); err == nil {
-			copts.Render = r
-		} else {
-			log.Warn("markdown rendering off", "err", err)
-		}
-	}
-	if tty {
-		copts.Banner = banner(cfg, engine.Settings(ctx, bots.ChannelID(bots.Console, "console")).Language)
-	}
-	con, err := console.New(copts)
+	con, err := console.New(consoleOptions(ctx, cfg, e, engine, tty, log))
 	if err != nil {
 		return err
 	}
 	if tty {
-		var end func()
-		ctx, end = interruptible(ctx, con)
-		defer end()
+		onInterrupt(con.Interrupt)
 		if isTerminal(e.stdout) {
 			// A pasted block arrives marked, as one question (bots/console/input.go).
 			_, _ = io.WriteString(e.stdout, console.PasteOn)
@@ -95,6 +85,30 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 		err = fmt.Errorf("chat: %d question(s) got no answer", n)
 	}
 	return err
+}
+
+// consoleOptions are the terminal's: a prompt and a banner when stdin is
+// a terminal, rendered Markdown when stdout is one.
+func consoleOptions(ctx context.Context, cfg *config.Config, e env, eng *engine.Engine, tty bool, log *slog.Logger) console.Options {
+	locale, _ := e.lookup("LC_ALL")
+	if locale == "" {
+		locale, _ = e.lookup("LANG")
+	}
+	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: eng, Prompt: tty, Locale: locale,
+		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes}}
+	if out, ok := e.stdout.(*os.File); ok && isTerminal(out) {
+		// Rendered Markdown for a person; piped output stays plain text.
+		style, _ := e.lookup("GLAMOUR_STYLE")
+		if r, err := mdterm.New(mdterm.Width(out), cmp.Or(style, "dark")); err == nil {
+			copts.Render = r
+		} else {
+			log.Warn("markdown rendering off", "err", err)
+		}
+	}
+	if tty {
+		copts.Banner = banner(cfg, eng.Settings(ctx, bots.ChannelID(bots.Console, "console")).Language)
+	}
+	return copts
 }
 
 // unanswered counts the questions that got an error notice or a refusal
@@ -136,14 +150,16 @@ func isTerminal(r any) bool {
 
 // interruptible makes Ctrl-C the console's (Interrupt: stop the answer,
 // or quit when pressed twice at the prompt) instead of the end of the
-// command. main's signal.NotifyContext cancels ctx on the first SIGINT
-// with the cause "interrupt signal received" (os/signal, NotifyContext);
-// that cancellation is ignored here, any other one ends the chat, and so
-// does SIGTERM, which main no longer sees once its context is cancelled.
-func interruptible(ctx context.Context, con *console.Console) (context.Context, func()) {
+// command; before a handler is set (onInterrupt), Ctrl-C ends the chat.
+// main's signal.NotifyContext cancels ctx on the first SIGINT with the
+// cause "interrupt signal received" (os/signal, NotifyContext); that
+// cancellation is ignored here, any other one ends the chat, and so does
+// SIGTERM, which main no longer sees once its context is cancelled.
+func interruptible(ctx context.Context) (context.Context, func(func()), func()) {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	cctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	var handler atomic.Pointer[func()]
 	interrupt := os.Interrupt.String() + " signal received"
 	go func() {
 		parent := ctx.Done()
@@ -158,13 +174,14 @@ func interruptible(ctx context.Context, con *console.Console) (context.Context, 
 				}
 				parent = nil
 			case s := <-sigs:
-				if s != os.Interrupt {
+				h := handler.Load()
+				if s != os.Interrupt || h == nil {
 					cancel()
 					return
 				}
-				con.Interrupt()
+				(*h)()
 			}
 		}
 	}()
-	return cctx, func() { signal.Stop(sigs); cancel() }
+	return cctx, func(h func()) { handler.Store(&h) }, func() { signal.Stop(sigs); cancel() }
 }

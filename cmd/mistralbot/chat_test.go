@@ -1,8 +1,13 @@
 package main
 
 import (
+	"context"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"mistralbot/config"
 	"mistralbot/llm/llmtest"
@@ -33,5 +38,44 @@ func TestChatPipedFailureExitsNonZero(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "1 question(s) got no answer") || !strings.Contains(out, "Echo:") {
 		t.Fatalf("stdout %q\nstderr %q", out, errOut)
+	}
+}
+
+// Ctrl-C in a terminal chat goes to the console's handler and does not end
+// the chat, although main's context is cancelled by it; SIGTERM ends it.
+func TestChatInterruptible(t *testing.T) {
+	mainCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM) // as main does
+	defer stop()
+	ctx, onInterrupt, end := interruptible(mainCtx)
+	defer end()
+	got := make(chan struct{}, 1)
+	onInterrupt(func() { got <- struct{}{} })
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not get Ctrl-C")
+	}
+	<-mainCtx.Done() // main's context ended with the interrupt cause...
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not get the second Ctrl-C")
+	}
+	if ctx.Err() != nil { // ...the chat's did not
+		t.Fatalf("chat context ended: %v", context.Cause(ctx))
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not end the chat")
 	}
 }
