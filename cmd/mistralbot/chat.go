@@ -14,6 +14,7 @@ import (
 	"mistralbot/bots"
 	"mistralbot/bots/console"
 	"mistralbot/bots/console/mdterm"
+	"mistralbot/bots/console/termmode"
 	"mistralbot/bots/engine"
 	"mistralbot/bots/store"
 	"mistralbot/config"
@@ -67,7 +68,11 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	if tty {
 		onInterrupt(con.Interrupt)
 		if isTerminal(e.stdout) {
-			// A pasted block arrives marked, as one question (bots/console/input.go).
+			// A pasted block arrives marked, as one question
+			// (bots/console/input.go), its markers not echoed as ^[.
+			if in, ok := e.stdin.(*os.File); ok {
+				defer termmode.QuietControls(in)()
+			}
 			_, _ = io.WriteString(e.stdout, console.PasteOn)
 			defer func() { _, _ = io.WriteString(e.stdout, console.PasteOff) }()
 		}
