@@ -7,15 +7,9 @@ import (
 	"mistralbot/bots"
 )
 
-// command runs a "/name args" line; it returns true on /quit.
-//
-//	/ask, /code[:language], /explain, /review  ask the model
-//	/translate <lang> <text>                    translate
-//	/lang [code|auto], /prompt [text|clear]     channel settings (the console user is admin)
-//	/usage, /help                               information
-//	/image PATH, /file PATH                     attach a local file to the next question
-//	/reset                                      start a new conversation
-//	/quit, /exit                                leave
+// command runs a "/name args" line; it returns true on /quit. The
+// console's own commands are here (help.go has the list the user sees);
+// the others are the Engine's.
 func (c *Console) command(ctx context.Context, line string) bool {
 	name, text, _ := strings.Cut(strings.TrimPrefix(line, "/"), " ")
 	name, option, _ := strings.Cut(strings.ToLower(name), ":")
@@ -30,6 +24,18 @@ func (c *Console) command(ctx context.Context, line string) bool {
 	case "image", "file":
 		c.attach(text)
 		return false
+	case "help":
+		c.println(help)
+		return false
+	case "model":
+		c.model(ctx, text)
+		return false
+	}
+	if !engineCommands[name] {
+		// The Engine answers an unknown command with the chat platforms'
+		// help; in a terminal a typo deserves a short line.
+		c.println("unknown command /" + name + ", try /help")
+		return false
 	}
 	msg := c.message(text)
 	msg.Attachments = c.takePending()
@@ -40,14 +46,13 @@ func (c *Console) command(ctx context.Context, line string) bool {
 	resp := c.opts.Engine.Command(ctx, c, cmd)
 	if resp.Ask == nil {
 		c.println(resp.Text)
-		if name == "help" || resp.Text == "" {
-			c.println("Console: /code:<language> asks for code in that language, /image PATH and /file PATH attach a local file to your next question, /reset starts a new conversation, /quit leaves.")
-		}
 		return false
 	}
 	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: resp.Ask.Question, Attachments: msg.Attachments})
 	done := c.expect(msg.ID)
 	r := &reply{c: c, key: msg.Key, id: msg.ID}
+	c.answering(msg.ID)
+	defer c.answering("")
 	if err := c.opts.Engine.Answer(ctx, resp.Ask, r); err != nil {
 		// Answer finished the reply with the localized notice already.
 		return false

@@ -5,7 +5,6 @@
 package console
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -18,8 +17,11 @@ import (
 	"mistralbot/bots"
 )
 
-// maxLine bounds one input line (a pasted file fits).
+// maxLine bounds one question (a pasted file fits).
 const maxLine = 1 << 20
+
+// inputQueue is how many questions typed ahead wait while an answer streams.
+const inputQueue = 64
 
 // Engine is what the console needs from the Engine (bots/engine).
 type Engine interface {
@@ -50,6 +52,12 @@ type Options struct {
 	Now func() time.Time
 	// Files bounds the files /image and /file attach.
 	Files bots.FileLimits
+	// Banner, when set, is printed once before the first prompt (chat
+	// says which model, provider and language it talks with).
+	Banner string
+	// Render, when set, renders answers' Markdown (markdown.go); nil
+	// prints them as they come.
+	Render Renderer
 }
 
 // Console is a terminal conversation. It implements bots.Conversations.
@@ -69,6 +77,14 @@ type Console struct {
 	lines    chan string
 	approval string
 	asked    chan struct{}
+	// current is the id of the message whose answer is on screen,
+	// stopWanted one Ctrl-C asked to stop before the Engine could
+	// (interrupt.go); interrupted a Ctrl-C at the prompt, quit closed by
+	// the second.
+	current, stopWanted string
+	interrupted         bool
+	quit                chan struct{}
+	quitOnce            sync.Once
 }
 
 var _ bots.Conversations = (*Console)(nil)
@@ -90,6 +106,7 @@ func New(opts Options) (*Console, error) {
 		run:     strconv.FormatInt(opts.Now().UnixNano(), 36),
 		waiting: make(map[string]chan struct{}),
 		asked:   make(chan struct{}, 1),
+		quit:    make(chan struct{}),
 	}, nil
 }
 
@@ -104,15 +121,18 @@ func posixLocale(l string) string {
 	return strings.ReplaceAll(l, "_", "-")
 }
 
-// Run reads lines until EOF, /quit or ctx ends. Each line is answered
-// before the next is read, so piped input gets every answer in order; at
-// EOF Run returns nil after the last answer. A read error is returned.
+// Run reads questions until EOF, /quit, a second Ctrl-C (Interrupt) or
+// ctx ends. Each question is answered before the next is taken, so piped
+// input gets every answer in order; at EOF Run returns nil after the last
+// answer. A read error is returned. A question is one line, or several
+// joined by a paste, a backslash or a code fence (input.go).
 //
-// Lines are read by a goroutine owned by Run. Run waits for it at EOF; when
-// ctx ends first, Run returns at once and the reader exits at its next
-// line or EOF (a read from a terminal cannot be interrupted).
+// Input is read by a goroutine owned by Run, ahead of the answers: what is
+// typed while an answer streams waits in a queue, in order. Run waits for
+// it at EOF; when ctx ends first, Run returns at once and the reader exits
+// at its next line or EOF (a read from a terminal cannot be interrupted).
 func (c *Console) Run(ctx context.Context) error {
-	lines := make(chan string)
+	lines := make(chan string, inputQueue)
 	c.mu.Lock()
 	c.lines = lines
 	c.mu.Unlock()
@@ -120,19 +140,27 @@ func (c *Console) Run(ctx context.Context) error {
 	defer close(stop)
 	var readErr error
 	readDone := make(chan struct{})
+	if c.opts.Banner != "" {
+		c.println(c.opts.Banner)
+	}
 	go func() {
 		defer close(readDone)
 		defer close(lines)
-		sc := bufio.NewScanner(c.opts.In)
-		sc.Buffer(make([]byte, 0, 64*1024), maxLine)
-		for sc.Scan() {
+		sp := newSplitter(c.opts.In, c.continued)
+		for {
+			q, err := sp.next()
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
+				}
+				return
+			}
 			select {
-			case lines <- sc.Text():
+			case lines <- q:
 			case <-stop:
 				return
 			}
 		}
-		readErr = sc.Err()
 	}()
 	for {
 		if c.opts.Prompt {
@@ -140,6 +168,8 @@ func (c *Console) Run(ctx context.Context) error {
 		}
 		select {
 		case <-ctx.Done():
+			return nil
+		case <-c.quit:
 			return nil
 		case line, ok := <-lines:
 			if !ok {
@@ -149,10 +179,24 @@ func (c *Console) Run(ctx context.Context) error {
 				}
 				return nil
 			}
+			c.mu.Lock()
+			c.interrupted = false
+			c.mu.Unlock()
 			if quit := c.handle(ctx, line); quit {
 				return nil
 			}
 		}
+	}
+}
+
+// continued shows the continuation prompt when a question goes on to
+// another line, unless an answer is on screen.
+func (c *Console) continued() {
+	c.mu.Lock()
+	busy := c.current != ""
+	c.mu.Unlock()
+	if c.opts.Prompt && !busy {
+		c.print("… ")
 	}
 }
 
@@ -169,6 +213,8 @@ func (c *Console) handle(ctx context.Context, line string) bool {
 	msg.Attachments = c.takePending()
 	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: line, Attachments: msg.Attachments})
 	done := c.expect(msg.ID)
+	c.answering(msg.ID)
+	defer c.answering("")
 	disp, err := c.opts.Engine.Dispatch(ctx, c, msg)
 	switch {
 	case err != nil:
@@ -246,6 +292,9 @@ func (c *Console) finished(key bots.ConversationKey, id, text string, shown bool
 	defer c.mu.Unlock()
 	if shown && key == c.keyLocked() {
 		c.turns = append(c.turns, bots.Turn{Role: bots.BotTurn, Text: text})
+	}
+	if c.current == id {
+		c.current = "" // a Ctrl-C from now on is the prompt's
 	}
 	if ch, ok := c.waiting[id]; ok {
 		close(ch)

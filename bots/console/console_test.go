@@ -145,7 +145,7 @@ func TestConversationAndCommands(t *testing.T) {
 	for _, want := range []string{
 		usageHeader, "Echo: good night\n",
 		"Echo: me: first question\n", "Echo: me: second question\n", "Echo: me: third question\n",
-		i18n.T("fr", i18n.PromptTooLong, 4000), i18n.T("fr", i18n.Help, "/"), "(new conversation)",
+		i18n.T("fr", i18n.PromptTooLong, 4000), "  /model [ID]  ", "(new conversation)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -166,5 +166,118 @@ func TestErrorThenEOF(t *testing.T) {
 	// The failed question stays in the conversation: both are one user turn.
 	if want := i18n.T("en", i18n.ErrAuth) + "\nEcho: me: hi\nme: again\n"; out != want {
 		t.Errorf("output = %q, want %q", out, want)
+	}
+}
+
+// A pasted 20-line fenced block after /review is one question reaching
+// the model, and the line after it is the next one.
+func TestPasteIsOneQuestion(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	var code []string
+	for i := range 20 {
+		code = append(code, "\tx"+strings.Repeat("+", i)+" = 1")
+	}
+	block := "```go\n" + strings.Join(code, "\n") + "\n```"
+	in := "/review \x1b[200~" + block + "\x1b[201~\nthen this\n" + block + "\n"
+	out, _ := session(t, srv, strings.NewReader(in))
+	reqs := srv.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3; output:\n%s", len(reqs), out)
+	}
+	if last := reqs[0].Messages[len(reqs[0].Messages)-1].Content; !strings.Contains(last, block) {
+		t.Errorf("review request lacks the whole block: %q", last)
+	}
+	if last := reqs[1].Messages[len(reqs[1].Messages)-1].Content; last != "me: then this" {
+		t.Errorf("second question = %q", last)
+	}
+	if last := reqs[2].Messages[len(reqs[2].Messages)-1].Content; last != "me: "+block {
+		t.Errorf("third question = %q", last)
+	}
+}
+
+// An unknown command says so in one line; /help is the terminal's list.
+func TestUnknownCommand(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	out, _ := session(t, srv, strings.NewReader("/foo bar\n/help\n"))
+	first, rest, _ := strings.Cut(out, "\n")
+	if first != "unknown command /foo, try /help" {
+		t.Errorf("first line = %q", first)
+	}
+	for _, want := range []string{"/quit, /exit", "/model [ID]", "Ctrl-C stops an answer"} {
+		if !strings.Contains(rest, want) {
+			t.Errorf("/help lacks %q:\n%s", want, rest)
+		}
+	}
+	if strings.Contains(out, "thread") || len(srv.Requests()) != 0 {
+		t.Errorf("output = %q, %d requests", out, len(srv.Requests()))
+	}
+}
+
+// /model switches the model of the next requests, commands' too.
+func TestModelSwitch(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	out, _ := session(t, srv, strings.NewReader("one\n/model other/model-2\n/model\ntwo\n/explain x\n"))
+	reqs := srv.Requests()
+	if len(reqs) != 3 {
+		t.Fatalf("%d requests, want 3:\n%s", len(reqs), out)
+	}
+	if reqs[0].Model == "other/model-2" || reqs[1].Model != "other/model-2" || reqs[2].Model != "other/model-2" {
+		t.Errorf("models = %q, %q, %q", reqs[0].Model, reqs[1].Model, reqs[2].Model)
+	}
+	for _, want := range []string{"(model for this chat: other/model-2)\n", "model: other/model-2 (/model ID switches)\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// brackets is a Renderer that shows which blocks it got.
+type brackets struct{}
+
+func (brackets) Render(md string) string { return "<" + md + ">" }
+
+// With a Renderer an answer is rendered block by block, a code fence with
+// blank lines in it as one block, the last one at the end.
+func TestRenderedByBlocks(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	srv := llmtest.New(llmtest.Options{})
+	defer srv.Close()
+	srv.Script(llmtest.Scenario{Tokens: []string{"Para ", "one.\n", "\nHere:\n\n``", "`go\nx := 1\n", "\ny := 2\n```\n", "\nLast", " line."}})
+	client, err := llm.New(llm.Options{BaseURL: srv.URL(), APIKey: "k", MaxRetries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(engine.Options{LLM: llmcompleter.New(client), Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 1,
+		Defaults: engine.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { _ = eng.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
+	out := &syncBuffer{}
+	c, err := console.New(console.Options{In: strings.NewReader("show me\n"), Out: out, Engine: eng, Render: brackets{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// How the updates are cut depends on the Engine's pacing; the fence
+	// is one block whatever they are, and nothing is lost or doubled.
+	got := out.String()
+	plain := strings.NewReplacer("<", "", ">", "").Replace(got)
+	if plain != "Para one.\n\nHere:\n\n```go\nx := 1\n\ny := 2\n```\n\nLast line.\n" {
+		t.Errorf("text = %q", plain)
+	}
+	if !strings.Contains(got, "<```go\nx := 1\n\ny := 2\n```\n\n>") || !strings.HasSuffix(got, "<Last line.>\n") {
+		t.Errorf("blocks = %q", got)
 	}
 }

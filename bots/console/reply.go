@@ -24,8 +24,11 @@ type reply struct {
 	id      string
 	mu      sync.Mutex
 	printed string
-	done    bool
-	err     error // the first failed write; nothing is written after it
+	// rendered is how much of printed went through Options.Render, which
+	// prints whole blocks only (markdown.go).
+	rendered int
+	done     bool
+	err      error // the first failed write; nothing is written after it
 }
 
 var _ bots.Reply = (*reply)(nil)
@@ -38,6 +41,7 @@ func (c *Console) OpenReply(_ context.Context, key bots.ConversationKey, to bots
 // Update prints the new suffix of text. After a failed write it returns
 // that failure and prints nothing more.
 func (r *reply) Update(_ context.Context, text string) error {
+	r.c.stopIfWanted(r.id)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.done {
@@ -62,6 +66,9 @@ func (r *reply) Finish(_ context.Context, text string) error {
 	if r.err == nil {
 		r.err = r.show(text)
 	}
+	if r.err == nil && r.c.opts.Render != nil {
+		r.err = r.renderTo(len(r.printed))
+	}
 	if r.err == nil {
 		if err := r.c.write("\n"); err != nil {
 			r.err = &writeError{err}
@@ -76,6 +83,9 @@ func (r *reply) Finish(_ context.Context, text string) error {
 // show prints what text adds to what is on screen. Text that does not
 // extend it (never sent by the Engine) is printed on a line of its own.
 func (r *reply) show(text string) error {
+	if r.c.opts.Render != nil {
+		return r.showRendered(text)
+	}
 	var err error
 	if strings.HasPrefix(text, r.printed) {
 		err = r.c.write(text[len(r.printed):])

@@ -32,8 +32,11 @@ func (r *reply) ToolStatus(_ context.Context, status string) error {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.err == nil && r.c.opts.Render != nil {
+		r.err = r.renderTo(len(r.printed)) // the text so far, before the status
+	}
 	r.c.print("\n… " + status + "\n")
-	r.printed = "" // what follows starts a new line of text
+	r.printed, r.rendered = "", 0 // what follows starts a new line of text
 	return nil
 }
 

@@ -62,6 +62,12 @@ func (e *Engine) resolve(channelID string, stored bots.ChannelSettings) bots.Set
 
 // updateSettings writes channel overrides to the store and drops the
 // cached resolution so this replica sees the change at once.
+// UpdateSettings merges cs over the channel's stored settings, the path
+// /lang and /prompt take: the console's /model sets Model with it.
+func (e *Engine) UpdateSettings(ctx context.Context, channelID string, cs bots.ChannelSettings) error {
+	return e.updateSettings(ctx, channelID, cs)
+}
+
 func (e *Engine) updateSettings(ctx context.Context, channelID string, cs bots.ChannelSettings) error {
 	defer e.settings.Remove(channelID)
 	if err := e.stores.settings.UpdateSettings(ctx, channelID, cs); err != nil {

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"mistralbot/config"
+	"mistralbot/llm/llmtest"
+)
+
+func TestChatBanner(t *testing.T) {
+	cfg := &config.Config{}
+	cfg.LLM.Provider, cfg.LLM.Model = "mistral", "mistral-small-latest"
+	want := "mistralbot chat: mistral-small-latest via mistral, language fr. /help lists the commands, Ctrl-C stops an answer, Ctrl-D quits."
+	if got := banner(cfg, "fr"); got != want {
+		t.Errorf("banner = %q", got)
+	}
+	if got := banner(cfg, "auto"); got != "mistralbot chat: mistral-small-latest via mistral, language auto (the question's). /help lists the commands, Ctrl-C stops an answer, Ctrl-D quits." {
+		t.Errorf("auto banner = %q", got)
+	}
+}
+
+// A piped question that gets only an error notice makes chat exit 1,
+// after the other answers.
+func TestChatPipedFailureExitsNonZero(t *testing.T) {
+	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenAI})
+	defer srv.Close()
+	srv.Script(llmtest.Scenario{Status: 401})
+	envs := map[string]string{"MISTRALBOT_LLM_PROVIDER": "openai", "MISTRALBOT_LLM_BASE_URL": srv.URL()}
+	code, out, errOut := runCmd(t, envs, "first\nsecond\n", "--config", noFile(t), "chat")
+	if code != exitFailure {
+		t.Fatalf("code %d, want %d; stderr %s", code, exitFailure, errOut)
+	}
+	if !strings.Contains(errOut, "1 question(s) got no answer") || !strings.Contains(out, "Echo:") {
+		t.Fatalf("stdout %q\nstderr %q", out, errOut)
+	}
+}
+
+// Ctrl-C in a terminal chat goes to the console's handler and does not end
+// the chat, although main's context is cancelled by it; SIGTERM ends it.
+func TestChatInterruptible(t *testing.T) {
+	mainCtx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM) // as main does
+	defer stop()
+	ctx, onInterrupt, end := interruptible(mainCtx)
+	defer end()
+	got := make(chan struct{}, 1)
+	onInterrupt(func() { got <- struct{}{} })
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not get Ctrl-C")
+	}
+	<-mainCtx.Done() // main's context ended with the interrupt cause...
+	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the handler did not get the second Ctrl-C")
+	}
+	if ctx.Err() != nil { // ...the chat's did not
+		t.Fatalf("chat context ended: %v", context.Cause(ctx))
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("SIGTERM did not end the chat")
+	}
+}
