@@ -41,3 +41,22 @@ func TestScansKeptOnlyForOCR(t *testing.T) {
 		t.Errorf("with KeepScans: %v, %d bytes kept", on.Refused, len(on.Scan))
 	}
 }
+
+// TestAudioKeptOnlyForTranscription: a voice note's bytes stay with its
+// attachment only when KeepAudio asks (voice notes on) and they fit the
+// byte cap; it is a RefusedAudio either way, with its stated length.
+func TestAudioKeptOnlyForTranscription(t *testing.T) {
+	data := []byte("OggS\x00\x02voice")
+	off := AudioFile("v.ogg", data, 2.5, FileLimits{})
+	on := AudioFile("v.ogg", data, 2.5, FileLimits{KeepAudio: true})
+	big := AudioFile("v.ogg", data, 2.5, FileLimits{KeepAudio: true, ImageMaxBytes: len(data) - 1})
+	if off.Refused != RefusedAudio || off.Audio != nil || off.AudioSecs != 2.5 {
+		t.Errorf("without KeepAudio: %+v", off)
+	}
+	if on.Refused != RefusedAudio || string(on.Audio) != string(data) {
+		t.Errorf("with KeepAudio: %+v", on)
+	}
+	if big.Audio != nil {
+		t.Errorf("over the cap: %d bytes kept", len(big.Audio))
+	}
+}

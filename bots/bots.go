@@ -67,6 +67,13 @@ type Attachment struct {
 	// pages), for the Engine's OCR (bots.OCR) when it is enabled. Out of
 	// JSON like Image.URL: the journal does not carry files.
 	Scan []byte `json:"-"`
+	// Audio holds the bytes of a voice note or audio file (RefusedAudio),
+	// for the Engine's transcription (bots.Transcriber) when it is
+	// enabled; out of JSON like Scan.
+	Audio []byte `json:"-"`
+	// AudioSecs is the audio's length as the platform states it (Discord
+	// duration_secs, Slack duration_ms); 0: not stated.
+	AudioSecs float64 `json:"-"`
 }
 
 // Message is one incoming chat message, normalized by an adapter.

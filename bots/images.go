@@ -60,6 +60,10 @@ type FileLimits struct {
 	// the Engine's OCR; set only when OCR is on (bot.pdf_ocr), since an
 	// adapter's file cache then holds them.
 	KeepScans bool
+	// KeepAudio has adapters fetch voice notes and audio files (within
+	// ImageMaxBytes) for the Engine's transcription; set only when
+	// bot.voice_notes is on: otherwise audio is never downloaded.
+	KeepAudio bool
 }
 
 // WithDefaults fills the zero limits.

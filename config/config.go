@@ -274,6 +274,14 @@ type Bot struct {
 	// PDFOCRMaxPages bounds the pages read with OCR from one document,
 	// the first ones (and so its cost).
 	PDFOCRMaxPages int `mapstructure:"pdf_ocr_max_pages" yaml:"pdf_ocr_max_pages"`
+	// VoiceNotes transcribes voice notes and audio files (Slack audio
+	// clips, Discord voice messages) with Mistral's transcription API;
+	// llm.provider must be mistral. Each minute is billed (recorded in the
+	// asker's usage). Off, audio is never downloaded.
+	VoiceNotes bool `mapstructure:"voice_notes" yaml:"voice_notes"`
+	// VoiceMaxSeconds bounds a note transcribed (and so its cost): longer
+	// ones, as the platform states their length, get a notice.
+	VoiceMaxSeconds int `mapstructure:"voice_max_seconds" yaml:"voice_max_seconds"`
 	// SummaryConfirmUSD: a summary estimated above it waits for the
 	// asker's confirm button (0 = never asks; with no known prices the
 	// estimate is $0).

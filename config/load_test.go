@@ -88,6 +88,8 @@ func TestDefaultsOfEveryKey(t *testing.T) {
 		"bot.image_max_bytes":           10 << 20,
 		"bot.pdf_ocr":                   false,
 		"bot.pdf_ocr_max_pages":         20,
+		"bot.voice_notes":               false,
+		"bot.voice_max_seconds":         300,
 		"bot.summary_confirm_usd":       0.05,
 		"bot.summary_max_messages":      5000,
 		"log.level":                     "info",

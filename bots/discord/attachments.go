@@ -97,9 +97,9 @@ func (a *Adapter) attachments(ctx context.Context, list []*discordgo.MessageAtta
 		got, cache := a.readAttachment(ctx, att)
 		switch {
 		case !cache:
-		case got.Image != nil || got.Scan != nil:
-			// Big entries (an image, a scanned PDF kept for OCR) go to
-			// the small cache.
+		case got.Image != nil || got.Scan != nil || got.Audio != nil:
+			// Big entries (an image, a scanned PDF kept for OCR, audio
+			// kept for transcription) go to the small cache.
 			a.atts.images.Put(key, got)
 		default:
 			a.atts.m.Put(key, got)
@@ -120,7 +120,7 @@ func (a *Adapter) readAttachment(ctx context.Context, att *discordgo.MessageAtta
 			return bots.RefusedFile(att.Filename, bots.RefusedUnreadable), false
 		}
 		return got, true
-	case !bots.WantsBytes(att.Filename, att.ContentType):
+	case !bots.WantsBytes(att.Filename, att.ContentType) && !wantsAudio(att, lim):
 		return bots.RefusedFile(att.Filename, bots.Unwanted(att.Filename, att.ContentType)), true
 	case att.Size > lim.ImageMaxBytes:
 		// Discord states the size: a 50 MB file is refused unfetched.
@@ -134,7 +134,19 @@ func (a *Adapter) readAttachment(ctx context.Context, att *discordgo.MessageAtta
 		a.log.Warn("discord: attachment not read", "file", att.Filename, "err", err)
 		return bots.RefusedFile(att.Filename, bots.RefusedUnreadable), false
 	}
+	if wantsAudio(att, lim) {
+		// duration_secs: a voice message's length
+		// (https://discord.com/developers/docs/resources/message#voice-messages).
+		return bots.AudioFile(att.Filename, data, att.DurationSecs, lim), true
+	}
 	return bots.ReadFile(att.Filename, data, lim), true
+}
+
+// wantsAudio reports whether att is a voice message or audio file to
+// fetch: only when the Engine transcribes them (KeepAudio,
+// bot.voice_notes).
+func wantsAudio(att *discordgo.MessageAttachment, lim bots.FileLimits) bool {
+	return lim.KeepAudio && bots.IsAudio(att.Filename, att.ContentType)
 }
 
 // fileLimits are Options.Files with the text limit of attachments.

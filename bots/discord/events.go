@@ -78,6 +78,10 @@ type wireAttachment struct {
 	Filename    string    `json:"filename"`
 	ContentType string    `json:"content_type"`
 	Size        int       `json:"size"`
+	// DurationSecs is a voice message's length
+	// (https://discord.com/developers/docs/resources/message#voice-messages),
+	// which bounds what is transcribed.
+	DurationSecs float64 `json:"duration_secs"`
 }
 
 type wireReference struct {
@@ -137,7 +141,7 @@ func (w *wireMessage) message() *discordgo.Message {
 	for _, a := range w.Attachments {
 		if a != nil && a.URL != "" {
 			m.Attachments = append(m.Attachments, &discordgo.MessageAttachment{ID: string(a.ID), URL: a.URL,
-				Filename: a.Filename, ContentType: a.ContentType, Size: a.Size})
+				Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, DurationSecs: a.DurationSecs})
 		}
 	}
 	if r := w.MessageReference; r != nil {

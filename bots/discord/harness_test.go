@@ -71,7 +71,7 @@ func newHarness(t testing.TB, cfg harnessConfig) *harness {
 		cfg.setup(dc)
 	}
 	ls := llmtest.New(cfg.llm)
-	client, err := llm.New(llm.Options{BaseURL: ls.URL(), APIKey: "test", MaxRetries: -1, Logger: quietLogger(),
+	client, err := llm.New(llm.Options{Dialect: llm.Dialect(ls.Dialect()), BaseURL: ls.URL(), APIKey: "test", MaxRetries: -1, Logger: quietLogger(),
 		HTTPClient: cfg.llmClient})
 	if err != nil {
 		t.Fatal(err)

@@ -69,6 +69,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	in := e.promptInput(ctx, j, set)
 	in.scans = e.readScans(ctx, lang, &in)
+	in.voice = e.readVoice(ctx, lang, &in)
 	reply := j.reply
 	expired := j.recovered() && j.jr.expired
 	p := e.buildPrompt(in)
@@ -123,7 +124,7 @@ func (e *Engine) process(work context.Context, j *job) {
 	plan.beforeFinish = func(g generated) {
 		// The answer is written: a click from now on is told so (StopOver).
 		release()
-		usage = e.settleUsage(ctx, j.msg, plan.p, g, in.scans.costUSD)
+		usage = e.settleUsage(ctx, j.msg, plan.p, g, in.scans.costUSD+in.voice.costUSD)
 		if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
 			e.offerRegenerate(base, j) // regenerate.go
 			e.offerFeedback(base, j.msg, cmp.Or(g.result.Model, req.Model), lang)
@@ -202,7 +203,7 @@ func (e *Engine) questionNotes(lang string, in promptInput, p prompt) []string {
 			notes = append(notes, e.tr(lang, i18n.AttachmentTruncated, a.Name, len(a.Text)))
 		}
 	}
-	notes = append(notes, e.fileNotes(lang, question, p, in.scans.failed)...)
+	notes = append(notes, e.fileNotes(lang, question, p, in.scans.failed, in.voice.lines)...)
 	return append(notes, in.scans.notes...)
 }
 

@@ -41,15 +41,17 @@ type Engine struct {
 	pool      *pool
 	settings  *cache.Cache[string, bots.Settings]
 	histories *cache.Cache[bots.ConversationKey, []bots.Turn]
-	joined    *cache.Cache[bots.ConversationKey, struct{}]
-	claims    *cache.Cache[string, struct{}] // dedupe keys claimed here (dispatch.go)
-	notices   *cache.Cache[string, struct{}] // limit notices given per user (limits.go)
-	running   atomic.Bool
-	stopped   atomic.Bool
-	commands  *commands.Commands // slash commands (bots/commands; commands.go here)
-	jr        *journal.Journal   // the reply journal (bots/journal; journal.go here)
-	recovery  recovery           // what Recover was given, one pass at a time (recover.go)
-	idWatch   idWatch            // journaled replies in flight (journal.go)
+	// transcripts are voice notes' texts by the audio's SHA-256 (voice.go).
+	transcripts *cache.Cache[[32]byte, string]
+	joined      *cache.Cache[bots.ConversationKey, struct{}]
+	claims      *cache.Cache[string, struct{}] // dedupe keys claimed here (dispatch.go)
+	notices     *cache.Cache[string, struct{}] // limit notices given per user (limits.go)
+	running     atomic.Bool
+	stopped     atomic.Bool
+	commands    *commands.Commands // slash commands (bots/commands; commands.go here)
+	jr          *journal.Journal   // the reply journal (bots/journal; journal.go here)
+	recovery    recovery           // what Recover was given, one pass at a time (recover.go)
+	idWatch     idWatch            // journaled replies in flight (journal.go)
 	// redeliveries are undelivered replies this process retries
 	// (redeliver.go).
 	redeliveries redeliveries
@@ -76,20 +78,21 @@ func New(opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
 	e := &Engine{
-		opts:      opts,
-		tokens:    opts.Tokens,
-		log:       opts.Logger,
-		now:       opts.Now,
-		pool:      newPool(opts.QueueSize, opts.MaxPendingPerUser),
-		settings:  cache.New[string, bots.Settings](4096, opts.SettingsTTL, opts.Now),
-		histories: cache.New[bots.ConversationKey, []bots.Turn](1024, opts.HistoryTTL, opts.Now),
-		joined:    cache.New[bots.ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
-		rated:     cache.New[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
-		claims:    cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
-		notices:   cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
-		jr:        jr,
-		sum:       summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
-		regen:     newRegenerations(opts.Now),
+		opts:        opts,
+		tokens:      opts.Tokens,
+		log:         opts.Logger,
+		now:         opts.Now,
+		pool:        newPool(opts.QueueSize, opts.MaxPendingPerUser),
+		settings:    cache.New[string, bots.Settings](4096, opts.SettingsTTL, opts.Now),
+		histories:   cache.New[bots.ConversationKey, []bots.Turn](1024, opts.HistoryTTL, opts.Now),
+		transcripts: cache.New[[32]byte, string](1024, 24*time.Hour, opts.Now),
+		joined:      cache.New[bots.ConversationKey, struct{}](16384, 7*24*time.Hour, opts.Now),
+		rated:       cache.New[string, ratedAnswer](16384, 7*24*time.Hour, opts.Now),
+		claims:      cache.New[string, struct{}](claimCacheSize, opts.DedupeTTL, opts.Now),
+		notices:     cache.New[string, struct{}](noticeCacheSize, noticeWindow, opts.Now),
+		jr:          jr,
+		sum:         summaries{pending: cache.New[string, bots.SummaryJob](1024, confirmTTL, opts.Now)},
+		regen:       newRegenerations(opts.Now),
 	}
 	e.stores.settings, e.stores.usage, e.stores.claims, e.stores.leases = opts.Store, opts.Store, opts.Store, opts.Store
 	fs, _ := opts.Store.(bots.FeedbackStore)

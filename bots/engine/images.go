@@ -54,11 +54,17 @@ func imageTokens(tk bots.Tokens, model string, im *bots.Image, ratio float64) in
 // fileNotes returns the notices about the question's files: one line per
 // file not read, and once, when the question had images the model did not
 // see, why. ocrFailed holds the reason of a scanned file whose OCR failed,
-// said on its no-text line.
-func (e *Engine) fileNotes(lang string, question bots.Turn, p prompt, ocrFailed map[string]string) []string {
+// said on its no-text line; voice holds the line of a voice note that was
+// to be transcribed but was not (too long, failed), said instead of the
+// not-read notice.
+func (e *Engine) fileNotes(lang string, question bots.Turn, p prompt, ocrFailed, voice map[string]string) []string {
 	var notes []string
 	for _, a := range question.Attachments {
 		if a.Refused == bots.NotRefused {
+			continue
+		}
+		if line, ok := voice[a.Name]; ok && a.Refused == bots.RefusedAudio {
+			notes = append(notes, line)
 			continue
 		}
 		line := e.tr(lang, refusalKey(a.Refused), a.Name)

@@ -50,6 +50,12 @@ type Options struct {
 	// question (bot.pdf_ocr with llm.provider mistral); nil: they get the
 	// no-text notice.
 	OCR bots.OCR
+	// Transcriber, when set, transcribes voice notes attached to a
+	// question (bot.voice_notes with llm.provider mistral); nil: they get
+	// the not-read notice. VoiceMaxSeconds bounds a note sent (as the
+	// platform states its length; 0 = DefaultVoiceMaxSeconds).
+	Transcriber     bots.Transcriber
+	VoiceMaxSeconds int
 	// MaxImages bounds the images sent in one prompt, the question's
 	// first, then the newest of the thread (bot.max_images; 0 = 4,
 	// negative = none).

@@ -27,6 +27,8 @@ type promptInput struct {
 	ratio  float64
 	// scans is what OCR made of the question's scanned PDFs (ocr.go).
 	scans scanned
+	// voice is what transcription made of its voice notes (voice.go).
+	voice voiced
 }
 
 // prompt is a built request body.

@@ -97,8 +97,8 @@ func (e *Engine) recordUsage(ctx context.Context, msg bots.Message, u bots.Usage
 // sent none) and records it; calibrating the estimate against the
 // provider's counts is the completer's (it alone sees them whole). It runs before the final text is delivered (see
 // answerPlan.beforeFinish), so /usage asked right after an answer counts
-// it. ocrUSD is what reading the question's scanned PDFs cost (ocr.go):
-// paid whether or not the model answered, so recorded either way.
+// it. ocrUSD is what reading the question's scanned PDFs and
+// transcribing its voice notes cost (ocr.go, voice.go): paid whether or not the model answered, so recorded either way.
 func (e *Engine) settleUsage(ctx context.Context, msg bots.Message, p prompt, g generated, ocrUSD float64) bots.Usage {
 	usage := g.result.Usage
 	if g.started && usage.Total() == 0 {

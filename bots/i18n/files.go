@@ -31,12 +31,19 @@ const (
 	FileOCRCapped Key = "file_ocr_capped"
 	// VoiceNotRead(name string): a voice note or audio file, not read.
 	VoiceNotRead Key = "voice_not_read"
+	// VoiceTooLong(name string, secs, max int): a voice note longer than
+	// bot.voice_max_seconds, not transcribed.
+	VoiceTooLong Key = "voice_too_long"
+	// VoiceBusy(name, code string): transcription failed, for a while.
+	VoiceBusy Key = "voice_busy"
+	// VoiceRefused(name, code string): transcription was refused.
+	VoiceRefused Key = "voice_refused"
 )
 
 // fileKeys are the keys above, for Keys and noticeKeys.
 func fileKeys() []Key {
 	return []Key{FileTooBig, FileUnsupported, FileUnreadable, ImagesNotRead, TooManyImages, FileEncrypted, FileNoText,
-		OCRBusy, OCRRefused, FileOCRCapped, VoiceNotRead}
+		OCRBusy, OCRRefused, FileOCRCapped, VoiceNotRead, VoiceTooLong, VoiceBusy, VoiceRefused}
 }
 
 // fileText returns the file notices of a catalog language.
@@ -54,6 +61,9 @@ func fileText(lang string, k Key) string {
 			OCRRefused:      "_(Reading its pages with OCR failed: the service refused it (%[1]s).)_",
 			FileOCRCapped:   "_(I read only the first %[2]d pages of `%[1]s` (scanned, read with OCR).)_",
 			VoiceNotRead:    "_(I don't listen to voice notes or audio, so I left `%[1]s` out.)_",
+			VoiceTooLong:    "_(I didn't listen to `%[1]s`: it lasts %[2]d s, more than the %[3]d s I transcribe.)_",
+			VoiceBusy:       "_(I couldn't transcribe `%[1]s`: the service is busy or down (%[2]s); try again later.)_",
+			VoiceRefused:    "_(I couldn't transcribe `%[1]s`: the service refused it (%[2]s).)_",
 		},
 		"fr": {
 			FileTooBig:      "_(Je n'ai pas lu le fichier `%[1]s` : il est trop gros.)_",
@@ -67,6 +77,9 @@ func fileText(lang string, k Key) string {
 			OCRRefused:      "_(La lecture de ses pages par OCR a échoué : le service l'a refusée (%[1]s).)_",
 			FileOCRCapped:   "_(Je n'ai lu que les %[2]d premières pages de `%[1]s` (numérisé, lu par OCR).)_",
 			VoiceNotRead:    "_(Je n'écoute pas les messages vocaux ni l'audio, j'ai donc laissé `%[1]s` de côté.)_",
+			VoiceTooLong:    "_(Je n'ai pas écouté `%[1]s` : il dure %[2]d s, plus que les %[3]d s que je transcris.)_",
+			VoiceBusy:       "_(Je n'ai pas pu transcrire `%[1]s` : le service est occupé ou indisponible (%[2]s) ; réessayez plus tard.)_",
+			VoiceRefused:    "_(Je n'ai pas pu transcrire `%[1]s` : le service l'a refusé (%[2]s).)_",
 		},
 		"de": {
 			FileTooBig:      "_(Die Datei `%[1]s` habe ich nicht gelesen: Sie ist zu groß.)_",
@@ -80,6 +93,9 @@ func fileText(lang string, k Key) string {
 			OCRRefused:      "_(Das Lesen der Seiten per OCR ist fehlgeschlagen: Der Dienst hat es abgelehnt (%[1]s).)_",
 			FileOCRCapped:   "_(Ich habe nur die ersten %[2]d Seiten von `%[1]s` gelesen (eingescannt, per OCR gelesen).)_",
 			VoiceNotRead:    "_(Sprachnachrichten und Audio höre ich nicht, deshalb habe ich `%[1]s` ausgelassen.)_",
+			VoiceTooLong:    "_(`%[1]s` habe ich nicht angehört: Sie dauert %[2]d s, länger als die %[3]d s, die ich transkribiere.)_",
+			VoiceBusy:       "_(`%[1]s` konnte ich nicht transkribieren: Der Dienst ist ausgelastet oder nicht erreichbar (%[2]s); bitte später erneut versuchen.)_",
+			VoiceRefused:    "_(`%[1]s` konnte ich nicht transkribieren: Der Dienst hat es abgelehnt (%[2]s).)_",
 		},
 		"it": {
 			FileTooBig:      "_(Non ho letto il file `%[1]s`: è troppo grande.)_",
@@ -93,6 +109,9 @@ func fileText(lang string, k Key) string {
 			OCRRefused:      "_(La lettura delle pagine con OCR non è riuscita: il servizio l'ha rifiutata (%[1]s).)_",
 			FileOCRCapped:   "_(Ho letto solo le prime %[2]d pagine di `%[1]s` (scansionato, letto con OCR).)_",
 			VoiceNotRead:    "_(Non ascolto messaggi vocali né audio, quindi ho tralasciato `%[1]s`.)_",
+			VoiceTooLong:    "_(Non ho ascoltato `%[1]s`: dura %[2]d s, più dei %[3]d s che trascrivo.)_",
+			VoiceBusy:       "_(Non sono riuscito a trascrivere `%[1]s`: il servizio è occupato o non disponibile (%[2]s); riprova più tardi.)_",
+			VoiceRefused:    "_(Non sono riuscito a trascrivere `%[1]s`: il servizio l'ha rifiutato (%[2]s).)_",
 		},
 		"es": {
 			FileTooBig:      "_(No he leído el archivo `%[1]s`: es demasiado grande.)_",
@@ -106,6 +125,9 @@ func fileText(lang string, k Key) string {
 			OCRRefused:      "_(No he podido leer sus páginas con OCR: el servicio lo ha rechazado (%[1]s).)_",
 			FileOCRCapped:   "_(Solo he leído las primeras %[2]d páginas de `%[1]s` (escaneado, leído con OCR).)_",
 			VoiceNotRead:    "_(No escucho notas de voz ni audio, así que he dejado fuera `%[1]s`.)_",
+			VoiceTooLong:    "_(No he escuchado `%[1]s`: dura %[2]d s, más de los %[3]d s que transcribo.)_",
+			VoiceBusy:       "_(No he podido transcribir `%[1]s`: el servicio está ocupado o caído (%[2]s); inténtalo más tarde.)_",
+			VoiceRefused:    "_(No he podido transcribir `%[1]s`: el servicio lo ha rechazado (%[2]s).)_",
 		},
 	}
 	if s := m[lang][k]; s != "" {

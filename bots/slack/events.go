@@ -38,6 +38,9 @@ type slackFile struct {
 	URLPrivateDownload string `json:"url_private_download"`
 	FileAccess         string `json:"file_access"`
 	IsExternal         bool   `json:"is_external"`
+	// DurationMs is an audio clip's length (duration_ms, a field of
+	// slack-go's File: github.com/slack-go/slack files.go).
+	DurationMs int `json:"duration_ms"`
 }
 
 // innerEvent holds the fields of every inner event type the adapter uses.

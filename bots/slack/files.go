@@ -96,9 +96,9 @@ func (a *Adapter) attachment(ctx context.Context, f slackFile) *bots.Attachment 
 	att, cache := a.readFile(ctx, f)
 	switch {
 	case !cache:
-	case att.Image != nil || att.Scan != nil:
-		// Big entries (an image, a scanned PDF kept for OCR) go to the
-		// small cache.
+	case att.Image != nil || att.Scan != nil || att.Audio != nil:
+		// Big entries (an image, a scanned PDF kept for OCR, audio kept
+		// for transcription) go to the small cache.
 		a.images.Put(f.ID, att)
 	default:
 		a.files.Put(f.ID, att)
@@ -118,7 +118,7 @@ func (a *Adapter) readFile(ctx context.Context, f slackFile) (_ bots.Attachment,
 			return bots.RefusedFile(fileName(f), bots.RefusedUnreadable), false
 		}
 		return att, true
-	case !bots.WantsBytes(f.Name, f.Mimetype):
+	case !bots.WantsBytes(f.Name, f.Mimetype) && !wantsAudio(f, lim):
 		return bots.RefusedFile(fileName(f), bots.Unwanted(f.Name, f.Mimetype)), true
 	case f.Size > lim.ImageMaxBytes:
 		// Slack states the size: a 50 MB upload is refused unfetched.
@@ -132,7 +132,16 @@ func (a *Adapter) readFile(ctx context.Context, f slackFile) (_ bots.Attachment,
 	case over:
 		return bots.RefusedFile(fileName(f), bots.RefusedTooBig), true
 	}
+	if wantsAudio(f, lim) {
+		return bots.AudioFile(fileName(f), data, float64(f.DurationMs)/1000, lim), true
+	}
 	return bots.ReadFile(fileName(f), data, lim), true
+}
+
+// wantsAudio reports whether f is an audio clip to fetch: only when the
+// Engine transcribes them (KeepAudio, bot.voice_notes).
+func wantsAudio(f slackFile, lim bots.FileLimits) bool {
+	return lim.KeepAudio && bots.IsAudio(f.Name, f.Mimetype)
 }
 
 // fileLimits are Options.Files with the text limit of attachments.
@@ -158,7 +167,7 @@ func fileName(f slackFile) string {
 func fromSlackFile(f *slackgo.File) slackFile {
 	return slackFile{ID: f.ID, Name: f.Name, Title: f.Title, Mimetype: f.Mimetype, Filetype: f.Filetype,
 		Mode: f.Mode, Size: f.Size, URLPrivate: f.URLPrivate, URLPrivateDownload: f.URLPrivateDownload,
-		FileAccess: f.FileAccess, IsExternal: f.IsExternal}
+		FileAccess: f.FileAccess, IsExternal: f.IsExternal, DurationMs: f.DurationMs}
 }
 
 func fromSlackFiles(files []slackgo.File) []slackFile {

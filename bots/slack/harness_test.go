@@ -99,7 +99,7 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if ho.llmURL != nil {
 		base = ho.llmURL(base)
 	}
-	client, err := llm.New(llm.Options{BaseURL: base, APIKey: "test-key", HTTPClient: h.client, Logger: logger})
+	client, err := llm.New(llm.Options{Dialect: llm.Dialect(h.llm.Dialect()), BaseURL: base, APIKey: "test-key", HTTPClient: h.client, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

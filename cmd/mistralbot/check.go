@@ -50,6 +50,11 @@ func runCheck(ctx context.Context, cfg *config.Config, retired []string, o check
 			llm.OCRModel, cfg.Bot.PDFOCRMaxPages, float64(cfg.Bot.PDFOCRMaxPages)*llm.OCRUSDPer1000Pages/1000, llm.OCRUSDPer1000Pages)
 	}
 
+	if cfg.Bot.VoiceNotes {
+		c.note("bot.voice_notes: voice notes transcribed with %s, at most %d s each ($%.3f at most at $%.3f per minute)",
+			llm.TranscribeModel, cfg.Bot.VoiceMaxSeconds, float64(cfg.Bot.VoiceMaxSeconds)/60*llm.TranscribeUSDPerMinute, llm.TranscribeUSDPerMinute)
+	}
+
 	checkStore(ctx, cfg.Store, log, say)
 
 	checkTools(ctx, cfg, log, c)

@@ -181,8 +181,10 @@ func engineOptions(cfg *config.Config, client *llm.Client, store bots.Store, log
 			InPerMTok: cfg.LLM.PriceInputPerMTok, OutPerMTok: cfg.LLM.PriceOutputPerMTok,
 			ConfirmUSD: cfg.Bot.SummaryConfirmUSD, MaxMessages: cfg.Bot.SummaryMaxMessages,
 		},
-		OCR:    ocrPort(cfg, client),
-		Logger: log,
+		OCR:             ocrPort(cfg, client),
+		Transcriber:     voicePort(cfg, client),
+		VoiceMaxSeconds: cfg.Bot.VoiceMaxSeconds,
+		Logger:          log,
 	}
 }
 
@@ -193,6 +195,21 @@ func ocrPort(cfg *config.Config, client *llm.Client) bots.OCR {
 		return nil
 	}
 	return llmcompleter.NewOCR(client, llmcompleter.OCROptions{MaxPages: cfg.Bot.PDFOCRMaxPages, MaxText: cfg.Bot.AttachmentMaxBytes})
+}
+
+// voicePort transcribes voice notes when bot.voice_notes is on (config
+// checked that the provider is Mistral's), else nil: the not-read notice.
+func voicePort(cfg *config.Config, client *llm.Client) bots.Transcriber {
+	if !cfg.Bot.VoiceNotes || !client.TranscribeAvailable() {
+		return nil
+	}
+	return llmcompleter.NewTranscriber(client, cfg.Bot.AttachmentMaxBytes)
+}
+
+// platformFiles are the limits of the files an adapter fetches: scanned
+// PDFs kept only for OCR, audio fetched only for transcription.
+func platformFiles(cfg *config.Config) bots.FileLimits {
+	return bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, KeepScans: cfg.Bot.PDFOCR, KeepAudio: cfg.Bot.VoiceNotes}
 }
 
 // replicaID is server.replica_id, else the host name: stable across
@@ -284,7 +301,7 @@ func slackOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, log 
 		ReducedReads:       cfg.Slack.ReadLimits == config.SlackReadNonMarketplace,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
-		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, KeepScans: cfg.Bot.PDFOCR},
+		Files:              platformFiles(cfg),
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		Engine:             e,
 		HTTPClient:         platformClient(30 * time.Second),
@@ -307,7 +324,7 @@ func discordOptions(cfg *config.Config, e *engine.Engine, m *metrics.Metrics, lo
 		GuildID:            cfg.Discord.GuildID,
 		FollowThreads:      cfg.Bot.FollowThreads,
 		AttachmentMaxBytes: cfg.Bot.AttachmentMaxBytes,
-		Files:              bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, KeepScans: cfg.Bot.PDFOCR},
+		Files:              platformFiles(cfg),
 		TranslateReactions: cfg.Bot.TranslateReactions,
 		LinkPreviews:       cfg.Bot.LinkPreviews,
 		HTTPClient:         platformClient(20 * time.Second),

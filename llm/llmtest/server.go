@@ -85,6 +85,11 @@ type Options struct {
 	// OCRPages is the markdown of each page of every document sent to
 	// the Mistral dialect's POST /v1/ocr (nil: one page, "OCR page 1.").
 	OCRPages []string
+	// Transcript and TranscriptSeconds are the text and billed audio of
+	// every answer of POST /v1/audio/transcriptions (Mistral dialect;
+	// defaults "Transcribed words." and 5 seconds).
+	Transcript        string
+	TranscriptSeconds float64
 }
 
 // TraceEvent is what a Trace reports.
@@ -152,6 +157,7 @@ type Server struct {
 	mu    sync.Mutex
 	queue []queued
 	ocr   []OCRScenario
+	stt   []OCRScenario
 	def   Scenario
 	reqs  []RecordedRequest
 	seq   int
@@ -331,6 +337,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveOllama(w, r, body)
 	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/ocr") && s.opts.Dialect == Mistral:
 		s.serveOCR(w, body)
+	case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/audio/transcriptions") && s.opts.Dialect == Mistral:
+		s.serveTranscription(w, r.Header.Get("Content-Type"), body)
 	case chat && parseErr != nil:
 		s.writeError(w, http.StatusBadRequest, "invalid JSON body: "+parseErr.Error(), "", "")
 	case chat:

@@ -24,6 +24,9 @@ type File struct {
 	// InfoOnly hides the URLs in message events (Slack's
 	// file_access: check_file_info) so that files.info must be called.
 	InfoOnly bool
+	// DurationMs is an audio or video clip's length (Slack's
+	// duration_ms), sent when set.
+	DurationMs int
 }
 
 func (f *File) json(base string) map[string]any {
@@ -31,6 +34,9 @@ func (f *File) json(base string) map[string]any {
 		"mimetype": f.Mimetype, "filetype": f.Filetype, "mode": f.Mode, "size": len(f.Content)}
 	if f.InfoOnly {
 		return map[string]any{"id": f.ID, "mode": "file_access", "file_access": "check_file_info"}
+	}
+	if f.DurationMs > 0 {
+		out["duration_ms"] = f.DurationMs
 	}
 	out["url_private"] = base + "/files-pri/" + f.ID + "/" + url.PathEscape(f.Name)
 	out["url_private_download"] = base + "/files-pri/" + f.ID + "/" + url.PathEscape(f.Name) + "?download=1"
