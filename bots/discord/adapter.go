@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -169,51 +170,17 @@ var _ bots.Conversations = (*Adapter)(nil)
 // New checks opts and builds the Discord session; nothing is connected
 // until Run.
 func New(opts Options) (*Adapter, error) {
-	var problems []error
 	if opts.Hooks == nil {
 		opts.Hooks = noHooks{}
 	}
-	token := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(opts.Token), "Bot "))
-	if token == "" {
-		problems = append(problems, errors.New("discord: token is required (discord.token / DISCORD_BOT_TOKEN)"))
-	}
-	api, err := parseAPIURL(opts.APIURL)
+	token, api, pub, err := checkOptions(opts)
 	if err != nil {
-		problems = append(problems, err)
-	}
-	if opts.GatewayURL != "" && !strings.HasPrefix(opts.GatewayURL, "ws://") && !strings.HasPrefix(opts.GatewayURL, "wss://") {
-		problems = append(problems, fmt.Errorf("discord: gateway_url %q: want a ws:// or wss:// URL", opts.GatewayURL))
-	}
-	// config gives these (its defaults are the only ones): New checks them
-	// and invents none.
-	if opts.ShardCount < 1 || opts.ShardID < 0 || opts.ShardID >= opts.ShardCount {
-		problems = append(problems, fmt.Errorf("discord: shard_id %d must be below shard_count %d (at least 1)", opts.ShardID, opts.ShardCount))
-	}
-	if opts.AttachmentMaxBytes < 1 {
-		problems = append(problems, fmt.Errorf("discord: bot.attachment_max_bytes must be at least 1, got %d", opts.AttachmentMaxBytes))
-	}
-	if opts.GlobalPerSecond == 0 {
-		problems = append(problems, errors.New("discord: discord.requests_per_second must be at least 1 (GlobalPerSecond; negative: no global budget)"))
-	}
-	var pub ed25519.PublicKey
-	if opts.PublicKey != "" {
-		b, err := hex.DecodeString(strings.TrimSpace(opts.PublicKey))
-		if err != nil || len(b) != ed25519.PublicKeySize {
-			problems = append(problems, errors.New("discord: public_key must be the 64 hex characters shown in the Developer Portal"))
-		}
-		pub = b
-	}
-	if err := errors.Join(problems...); err != nil {
 		return nil, err
 	}
 	setDefaults(&opts)
 	base := opts.HTTPClient
 	if base == nil {
 		base = &http.Client{Timeout: 20 * time.Second}
-	}
-	rt := base.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
 	}
 	a := &Adapter{
 		opts:        opts,
@@ -231,6 +198,67 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.GlobalPerSecond > 0 {
 		a.global = newGlobalBudget(opts.GlobalPerSecond, time.Second, opts.Now)
+	}
+	if a.s, err = a.newSession(token, api, base); err != nil {
+		return nil, err
+	}
+	a.lanes = make([]chan gatewayEvent, opts.Workers)
+	for i := range a.lanes {
+		a.lanes[i] = make(chan gatewayEvent, 64)
+	}
+	a.inters = make(chan gatewayEvent, 64)
+	return a, nil
+}
+
+// checkOptions reports every problem of opts at once (an operator fixes
+// the configuration in one go) and returns the parsed token, API URL and
+// interactions public key.
+func checkOptions(opts Options) (token string, api *url.URL, pub ed25519.PublicKey, err error) {
+	var problems []error
+	token = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(opts.Token), "Bot "))
+	if token == "" {
+		problems = append(problems, errors.New("discord: token is required (discord.token / DISCORD_BOT_TOKEN)"))
+	}
+	api, err = parseAPIURL(opts.APIURL)
+	if err != nil {
+		problems = append(problems, err)
+	}
+	if opts.GatewayURL != "" && !strings.HasPrefix(opts.GatewayURL, "ws://") && !strings.HasPrefix(opts.GatewayURL, "wss://") {
+		problems = append(problems, fmt.Errorf("discord: gateway_url %q: want a ws:// or wss:// URL", opts.GatewayURL))
+	}
+	// config gives these (its defaults are the only ones): New checks them
+	// and invents none.
+	if opts.ShardCount < 1 || opts.ShardID < 0 || opts.ShardID >= opts.ShardCount {
+		problems = append(problems, fmt.Errorf("discord: shard_id %d must be below shard_count %d (at least 1)", opts.ShardID, opts.ShardCount))
+	}
+	if opts.AttachmentMaxBytes < 1 {
+		problems = append(problems, fmt.Errorf("discord: bot.attachment_max_bytes must be at least 1, got %d", opts.AttachmentMaxBytes))
+	}
+	if opts.GlobalPerSecond == 0 {
+		problems = append(problems, errors.New("discord: discord.requests_per_second must be at least 1 (GlobalPerSecond; negative: no global budget)"))
+	}
+	if opts.PublicKey != "" {
+		b, err := hex.DecodeString(strings.TrimSpace(opts.PublicKey))
+		if err != nil || len(b) != ed25519.PublicKeySize {
+			problems = append(problems, errors.New("discord: public_key must be the 64 hex characters shown in the Developer Portal"))
+		}
+		pub = b
+	}
+	if err := errors.Join(problems...); err != nil {
+		return "", nil, nil, err
+	}
+	return token, api, pub, nil
+}
+
+// newSession builds the discordgo session with its HTTP going through our
+// transport (budgets, API and gateway URLs, hooks) and sets a.rest. It
+// turns off what discordgo would otherwise do on its own: retries,
+// reconnects and logging are the adapter's.
+func (a *Adapter) newSession(token string, api *url.URL, base *http.Client) (*discordgo.Session, error) {
+	opts := a.opts
+	rt := base.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
 	}
 	s, err := discordgo.New("Bot " + token)
 	if err != nil {
@@ -257,12 +285,7 @@ func New(opts Options) (*Adapter, error) {
 	s.LogLevel = -1     // discordgo logs with the log package; we log ourselves
 	s.Dialer = a.conn.dialer(opts.OpenTimeout)
 	s.ShardID, s.ShardCount = opts.ShardID, opts.ShardCount
-	intents := discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages |
-		discordgo.IntentsMessageContent
-	if opts.TranslateReactions {
-		intents |= discordgo.IntentsGuildMessageReactions | discordgo.IntentsDirectMessageReactions
-	}
-	s.Identify.Intents = intents
+	s.Identify.Intents = gatewayIntents(opts)
 	s.AddHandler(a.onEvent)
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
 		a.ready.Store(false)
@@ -271,13 +294,18 @@ func New(opts Options) (*Adapter, error) {
 		default:
 		}
 	})
-	a.s = s
-	a.lanes = make([]chan gatewayEvent, opts.Workers)
-	for i := range a.lanes {
-		a.lanes[i] = make(chan gatewayEvent, 64)
+	return s, nil
+}
+
+// gatewayIntents asks only for the events the adapter handles: reactions
+// only when they are translated.
+func gatewayIntents(opts Options) discordgo.Intent {
+	intents := discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages |
+		discordgo.IntentsMessageContent
+	if opts.TranslateReactions {
+		intents |= discordgo.IntentsGuildMessageReactions | discordgo.IntentsDirectMessageReactions
 	}
-	a.inters = make(chan gatewayEvent, 64)
-	return a, nil
+	return intents
 }
 
 func setDefaults(o *Options) {

@@ -132,6 +132,12 @@ func (e *Engine) process(work context.Context, j *job) {
 	}
 	g := e.generate(work, ctx, lctx, reply, req, early, lang, notes, j.recovered(), plan)
 	release()
+	e.finished(work, j, plan, base, g, usage, start, firstCall)
+}
+
+// finished closes a generated answer's books: regenerate, journal, tool
+// records, conversation memory and the reply's statistics.
+func (e *Engine) finished(work context.Context, j *job, plan *answerPlan, base bots.Reply, g generated, usage bots.Usage, start time.Time, firstCall time.Duration) {
 	e.regenerable(base, j, g)
 	// Finished: out of the journal, unless the last text did not reach the
 	// platform for a reason that may pass (shutdown, the platform down or

@@ -131,84 +131,113 @@ func officeText(data []byte, t Type, lim DocLimits) (string, error) {
 	if len(zr.File) > lim.MaxEntries {
 		return "", refuse(TooBig, "%d zip entries, limit %d", len(zr.File), lim.MaxEntries)
 	}
-	bud := &budget{left: lim.MaxInflated}
-	files := map[string]*zip.File{}
+	oz := &officeZip{files: map[string]*zip.File{}, bud: &budget{left: lim.MaxInflated}}
 	for _, f := range zr.File {
-		files[f.Name] = f
-	}
-	read := func(name string) ([]byte, error) {
-		f, ok := files[name]
-		if !ok {
-			return nil, nil
-		}
-		b, err := bud.read(f)
-		if errors.Is(err, errInflated) {
-			return nil, refuse(TooBig, "%s %s", name, err)
-		}
-		if err != nil {
-			return nil, &Error{Reason: Unreadable, Detail: name, Err: err}
-		}
-		return b, nil
+		oz.files[f.Name] = f
 	}
 	var out strings.Builder
 	switch t {
 	case DOCX:
-		b, err := read("word/document.xml")
-		if err != nil {
-			return "", err
-		}
-		if b == nil {
-			return "", refuse(Unreadable, "no word/document.xml: not a DOCX")
-		}
-		if err := xmlText(&out, b, "t", "p", "tab", "br"); err != nil {
-			return "", err
-		}
+		err = oz.docxText(&out)
 	case PPTX:
-		slides := numbered(files, "ppt/slides/slide", ".xml")
-		if len(slides) == 0 {
-			return "", refuse(Unreadable, "no slides: not a PPTX")
-		}
-		for i, name := range slides {
-			b, err := read(name)
-			if err != nil {
-				return "", err
-			}
-			out.WriteString("\n## Slide " + strconv.Itoa(i+1) + "\n")
-			if err := xmlText(&out, b, "t", "p", "", "br"); err != nil {
-				return "", err
-			}
-			if out.Len() > lim.MaxText {
-				break // the rest would be cut anyway
-			}
-		}
+		err = oz.pptxText(&out, lim.MaxText)
 	case XLSX:
-		ss, err := read("xl/sharedStrings.xml")
-		if err != nil {
-			return "", err
-		}
-		shared, err := sharedStrings(ss)
-		if err != nil {
-			return "", err
-		}
-		sheets := numbered(files, "xl/worksheets/sheet", ".xml")
-		if len(sheets) == 0 {
-			return "", refuse(Unreadable, "no worksheets: not an XLSX")
-		}
-		for i, name := range sheets {
-			b, err := read(name)
-			if err != nil {
-				return "", err
-			}
-			out.WriteString("\n## Sheet " + strconv.Itoa(i+1) + "\n")
-			if err := sheetText(&out, b, shared); err != nil {
-				return "", err
-			}
-			if out.Len() > lim.MaxText {
-				break // the rest would be cut anyway
-			}
-		}
+		err = oz.xlsxText(&out, lim.MaxText)
+	}
+	if err != nil {
+		return "", err
 	}
 	return out.String(), nil
+}
+
+// officeZip is an Office file's parts by name; every part read counts
+// against one inflation budget, so a zip bomb stops at the limit whatever
+// part it hides in.
+type officeZip struct {
+	files map[string]*zip.File
+	bud   *budget
+}
+
+// read inflates the part name; a missing part is nil without an error.
+func (oz *officeZip) read(name string) ([]byte, error) {
+	f, ok := oz.files[name]
+	if !ok {
+		return nil, nil
+	}
+	b, err := oz.bud.read(f)
+	if errors.Is(err, errInflated) {
+		return nil, refuse(TooBig, "%s %s", name, err)
+	}
+	if err != nil {
+		return nil, &Error{Reason: Unreadable, Detail: name, Err: err}
+	}
+	return b, nil
+}
+
+// docxText writes the text of word/document.xml.
+func (oz *officeZip) docxText(out *strings.Builder) error {
+	b, err := oz.read("word/document.xml")
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return refuse(Unreadable, "no word/document.xml: not a DOCX")
+	}
+	return xmlText(out, b, "t", "p", "tab", "br")
+}
+
+// pptxText writes each slide's text under a heading, in slide order,
+// stopping once out holds more than maxText (the rest would be cut anyway).
+func (oz *officeZip) pptxText(out *strings.Builder, maxText int) error {
+	slides := numbered(oz.files, "ppt/slides/slide", ".xml")
+	if len(slides) == 0 {
+		return refuse(Unreadable, "no slides: not a PPTX")
+	}
+	for i, name := range slides {
+		b, err := oz.read(name)
+		if err != nil {
+			return err
+		}
+		out.WriteString("\n## Slide " + strconv.Itoa(i+1) + "\n")
+		if err := xmlText(out, b, "t", "p", "", "br"); err != nil {
+			return err
+		}
+		if out.Len() > maxText {
+			break // the rest would be cut anyway
+		}
+	}
+	return nil
+}
+
+// xlsxText writes each worksheet under a heading, its cells resolved
+// against the shared strings, stopping once out holds more than maxText.
+func (oz *officeZip) xlsxText(out *strings.Builder, maxText int) error {
+	ss, err := oz.read("xl/sharedStrings.xml")
+	if err != nil {
+		return err
+	}
+	shared, err := sharedStrings(ss)
+	if err != nil {
+		return err
+	}
+	sheets := numbered(oz.files, "xl/worksheets/sheet", ".xml")
+	if len(sheets) == 0 {
+		return refuse(Unreadable, "no worksheets: not an XLSX")
+	}
+	for i, name := range sheets {
+		b, err := oz.read(name)
+		if err != nil {
+			return err
+		}
+		out.WriteString("\n## Sheet " + strconv.Itoa(i+1) + "\n")
+		if err := sheetText(out, b, shared); err != nil {
+			return err
+		}
+		if out.Len() > maxText {
+			break // the rest would be cut anyway
+		}
+	}
+	return nil
 }
 
 // numbered returns the names prefix<N>suffix in numeric order.

@@ -154,21 +154,9 @@ func (x *extractor) op(t *textState, op string, ops []any, l *lexer) {
 			x.show(t, ops[len(ops)-1])
 		}
 	case "TJ":
-		if len(ops) == 0 {
-			return
-		}
-		arr, _ := ops[len(ops)-1].(pdfArray)
-		for _, e := range arr {
-			if n, ok := num(e); ok {
-				// A gap wider than a quarter of an em (in thousandths of
-				// text space, 9.4.3) is a word space.
-				if n < -250 {
-					x.space()
-				}
-				t.adv -= n / 1000 * t.size
-				continue
-			}
-			x.show(t, e)
+		if len(ops) > 0 {
+			arr, _ := ops[len(ops)-1].(pdfArray)
+			x.showArray(t, arr)
 		}
 	case "Do":
 		if len(ops) > 0 {
@@ -176,26 +164,49 @@ func (x *extractor) op(t *textState, op string, ops []any, l *lexer) {
 			x.xobject(t, name)
 		}
 	case "BI":
-		// An inline image (8.9.7): its data, after "ID", is binary and may
-		// hold anything; it ends at white space, "EI", white space.
 		x.images++
-		if i := bytes.Index(l.b[l.pos:], []byte("ID")); i >= 0 {
-			l.pos += i + 2
-			for j := l.pos; j+2 <= len(l.b); {
-				k := bytes.Index(l.b[j:], []byte("EI"))
-				if k < 0 {
-					break
-				}
-				k += j
-				if k > 0 && isSpace(l.b[k-1]) && (k+2 == len(l.b) || isSpace(l.b[k+2])) {
-					l.pos = k + 2
-					return
-				}
-				j = k + 2
-			}
-		}
-		l.pos = len(l.b)
+		skipInlineImage(l)
 	}
+}
+
+// showArray shows a TJ array: strings, and numbers that move the pen back
+// (in thousandths of text space).
+func (x *extractor) showArray(t *textState, arr pdfArray) {
+	for _, e := range arr {
+		if n, ok := num(e); ok {
+			// A gap wider than a quarter of an em (in thousandths of
+			// text space, 9.4.3) is a word space.
+			if n < -250 {
+				x.space()
+			}
+			t.adv -= n / 1000 * t.size
+			continue
+		}
+		x.show(t, e)
+	}
+}
+
+// skipInlineImage moves l past an inline image (8.9.7): its data, after
+// "ID", is binary and may hold anything, so it is not lexed; it ends at
+// white space, "EI", white space. Without an end the rest of the stream
+// is skipped.
+func skipInlineImage(l *lexer) {
+	if i := bytes.Index(l.b[l.pos:], []byte("ID")); i >= 0 {
+		l.pos += i + 2
+		for j := l.pos; j+2 <= len(l.b); {
+			k := bytes.Index(l.b[j:], []byte("EI"))
+			if k < 0 {
+				break
+			}
+			k += j
+			if k > 0 && isSpace(l.b[k-1]) && (k+2 == len(l.b) || isSpace(l.b[k+2])) {
+				l.pos = k + 2
+				return
+			}
+			j = k + 2
+		}
+	}
+	l.pos = len(l.b)
 }
 
 func (x *extractor) nextLine(t *textState) {

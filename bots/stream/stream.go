@@ -343,12 +343,7 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 	if s.base > len(text) {
 		s.base, s.baseFence = len(text), ""
 	}
-	if !final && s.split.raw == nil && len(s.ids) > s.frozen && time.Since(s.lastEdit) < s.interval() &&
-		len(text) >= s.splitLen && len(text)-s.splitLen < s.opts.Limit/4 {
-		// The open message's edit is not due and the text grew by less
-		// than a quarter of a part: with a Render the split measures the
-		// whole tail, so it waits (a part that filled meanwhile is
-		// posted at the next due edit, or a quarter part later).
+	if s.tailCanWait(text, final) {
 		return true, nil
 	}
 	s.splitLen = len(text)
@@ -372,78 +367,23 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 			}
 			continue
 		}
-		mandatory := final || !last
-		// Only the open message of an answer still being written shows
-		// the controls; any other edit of a message showing them is due.
-		live := noControls
-		switch {
-		case s.ctl != nil && !final && last:
-			live = stopControls
-		case s.rs != nil && final && last && s.isRated():
-			live = ratingControls
-		}
+		live := s.partControls(final, last)
 		switch {
 		case idx >= len(s.ids):
-			if !final && len(s.ids) == 0 && s.pacer != nil && !s.admitted {
-				// Posting now commits the budget to a final edit: only
-				// when admitted. Otherwise the text waits, and a reply
-				// never admitted appears complete in one post.
-				if s.refused = !s.pacer.Admit(); s.refused {
-					return true, nil
-				}
-				s.admitted = true
-			}
-			id, err := s.post(ctx, body, live)
-			if err != nil {
+			if refused, err := s.postPart(ctx, seg, body, live, final); refused || err != nil {
 				return true, err
 			}
-			s.mu.Lock()
-			s.ids = append(s.ids, id)
-			s.mu.Unlock()
-			s.live = append(s.live, live)
-			s.sent = append(s.sent, body)
-			s.sentEnd, s.sentOpen = append(s.sentEnd, seg.end), append(s.sentOpen, seg.open)
 		case s.sent[idx] != body || s.live[idx] != live:
-			if !mandatory {
-				if time.Since(s.lastEdit) < s.interval() || (s.opts.Throttle != nil && !s.opts.Throttle.Allow()) {
-					pending = true
-					continue
-				}
-			} else if s.opts.Throttle != nil {
-				if err := s.opts.Throttle.Wait(ctx); err != nil {
-					return true, err
-				}
-			}
-			id := s.ids[idx]
-			sink := s.sinkFor(live)
-			err := s.call(ctx, true, func() error { return sink.Edit(ctx, id, body) })
+			skipped, frozen, err := s.editPart(ctx, idx, seg, body, live, final || !last)
 			switch {
-			case err == nil:
-			case errors.Is(err, bots.ErrMessageGone):
-				// Someone deleted it: the part is posted again, and
-				// later edits go to the new message.
-				s.opts.Logger.Info("stream: a message of the answer was deleted; posting its text again", "err", err)
-				nid, err := s.post(ctx, body, live)
-				if err != nil {
-					return true, err
-				}
-				s.mu.Lock()
-				s.ids[idx] = nid
-				s.mu.Unlock()
-			case bots.ClassOf(err) == bots.Permanent && ctx.Err() == nil:
-				// The platform keeps the message but will not change it
-				// (edit window closed, thread archived, form refused): it
-				// stays as it is, and the answer carries on in a new
-				// message from where its visible text ends.
-				s.opts.Logger.Warn("stream: edit refused for good; the answer continues in a new message", "err", err)
-				s.freeze(idx)
-				return s.sync(ctx, text, final)
-			default:
+			case err != nil:
 				return true, err
+			case frozen:
+				return s.sync(ctx, text, final)
+			case skipped:
+				pending = true
+				continue
 			}
-			s.sent[idx], s.live[idx] = body, live
-			s.sentEnd[idx], s.sentOpen[idx] = seg.end, seg.open
-			s.lastEdit = time.Now()
 		}
 		s.mu.Lock()
 		s.used = max(s.used, idx+1)
@@ -456,6 +396,102 @@ func (s *Streamer) sync(ctx context.Context, text string, final bool) (pending b
 		idx++
 	}
 	return pending, nil
+}
+
+// tailCanWait reports whether an intermediate sync can be skipped whole:
+// the open message's edit is not due and the text grew by less than a
+// quarter of a part. With a Render the split measures the whole tail, so
+// it waits rather than measure it again with every token; a part that
+// filled meanwhile is posted at the next due edit, or a quarter part later.
+func (s *Streamer) tailCanWait(text string, final bool) bool {
+	return !final && s.split.raw == nil && len(s.ids) > s.frozen && time.Since(s.lastEdit) < s.interval() &&
+		len(text) >= s.splitLen && len(text)-s.splitLen < s.opts.Limit/4
+}
+
+// partControls is the controls a part shows. Only the open message of an
+// answer still being written shows the stop control, and only the last
+// message of a finished, rateable answer the rating; any other edit of a
+// message showing controls is due, so they disappear.
+func (s *Streamer) partControls(final, last bool) controls {
+	switch {
+	case s.ctl != nil && !final && last:
+		return stopControls
+	case s.rs != nil && final && last && s.isRated():
+		return ratingControls
+	}
+	return noControls
+}
+
+// postPart posts a segment as the reply's next message. refused means the
+// pacer did not admit a first intermediate post: posting commits the budget
+// to a final edit, so the text waits, and a reply never admitted appears
+// complete in one post.
+func (s *Streamer) postPart(ctx context.Context, seg segment, body string, live controls, final bool) (refused bool, err error) {
+	if !final && len(s.ids) == 0 && s.pacer != nil && !s.admitted {
+		if s.refused = !s.pacer.Admit(); s.refused {
+			return true, nil
+		}
+		s.admitted = true
+	}
+	id, err := s.post(ctx, body, live)
+	if err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	s.ids = append(s.ids, id)
+	s.mu.Unlock()
+	s.live = append(s.live, live)
+	s.sent = append(s.sent, body)
+	s.sentEnd, s.sentOpen = append(s.sentEnd, seg.end), append(s.sentOpen, seg.open)
+	return false, nil
+}
+
+// editPart brings message idx up to body. An optional (not mandatory) edit
+// that is not due or not allowed by the throttle is skipped; a mandatory
+// one waits for the throttle. frozen means the platform refused the edit
+// for good and the message was frozen: the caller syncs again, so the
+// answer continues in a new message.
+func (s *Streamer) editPart(ctx context.Context, idx int, seg segment, body string, live controls, mandatory bool) (skipped, frozen bool, err error) {
+	if !mandatory {
+		if time.Since(s.lastEdit) < s.interval() || (s.opts.Throttle != nil && !s.opts.Throttle.Allow()) {
+			return true, false, nil
+		}
+	} else if s.opts.Throttle != nil {
+		if err := s.opts.Throttle.Wait(ctx); err != nil {
+			return false, false, err
+		}
+	}
+	id := s.ids[idx]
+	sink := s.sinkFor(live)
+	err = s.call(ctx, true, func() error { return sink.Edit(ctx, id, body) })
+	switch {
+	case err == nil:
+	case errors.Is(err, bots.ErrMessageGone):
+		// Someone deleted it: the part is posted again, and
+		// later edits go to the new message.
+		s.opts.Logger.Info("stream: a message of the answer was deleted; posting its text again", "err", err)
+		nid, err := s.post(ctx, body, live)
+		if err != nil {
+			return false, false, err
+		}
+		s.mu.Lock()
+		s.ids[idx] = nid
+		s.mu.Unlock()
+	case bots.ClassOf(err) == bots.Permanent && ctx.Err() == nil:
+		// The platform keeps the message but will not change it
+		// (edit window closed, thread archived, form refused): it
+		// stays as it is, and the answer carries on in a new
+		// message from where its visible text ends.
+		s.opts.Logger.Warn("stream: edit refused for good; the answer continues in a new message", "err", err)
+		s.freeze(idx)
+		return false, true, nil
+	default:
+		return false, false, err
+	}
+	s.sent[idx], s.live[idx] = body, live
+	s.sentEnd[idx], s.sentOpen[idx] = seg.end, seg.open
+	s.lastEdit = time.Now()
+	return false, false, nil
 }
 
 // post posts body as a new message of the reply, through PostOnce when

@@ -49,37 +49,71 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 	}
 	toolIdle, _ := readProc(os.Getpid())
 	sampler := startSampler(b.pid(), 50*time.Millisecond)
+	prof, heap := startProfiles(o, b)
+	slackBase, discordBase := callCounts(w)
+
+	elapsed, deliveries := runLoad(ctx, o, w, b, convs, stderr)
+	busy, err := readProc(b.pid())
+	toolBusy, _ := readProc(os.Getpid())
+	if err != nil {
+		return nil, fmt.Errorf("read the bot's /proc (did it exit?): %w\n%s", err, b.tail(30))
+	}
+	(<-deliveries).Wait()
+	peak := sampler.stop()
+	prof.wait(stderr)
+	goroutines := heap.wait(stderr)
+	res := analyze(o, w, convs, slackBase, discordBase)
+	res.Elapsed = elapsed
+	res.GoroutinesMidLoad = goroutines
+	res.fillProc(idle, busy, peak)
+	res.ToolCPUSeconds = toolBusy.cpu.Seconds() - toolIdle.cpu.Seconds()
+	res.BotWarnings, res.BotErrors = b.countLevel("WARN"), b.countLevel("ERROR")
+	return res, ctx.Err()
+}
+
+// startProfiles starts the CPU profile over the whole load and the heap
+// profile mid-reply of the last question, when asked for.
+func startProfiles(o options, b *bot) (*profileFetch, *heapFetch) {
 	var prof profileFetch
+	reply := time.Duration(float64(o.ReplyTokens) / o.TokensPerSec * float64(time.Second))
 	if o.Profile != "" {
-		secs := int((o.Ramp + o.TTFT + time.Duration(float64(o.ReplyTokens)/o.TokensPerSec*float64(time.Second))).Seconds()) + 2
+		secs := int((o.Ramp + o.TTFT + reply).Seconds()) + 2
 		prof.start(b, secs, o.Profile)
 	}
 	var heap heapFetch
 	if o.HeapProfile != "" {
 		// Mid-reply of the last question: every conversation is in flight.
-		at := o.Ramp + o.TTFT + time.Duration(float64(o.ReplyTokens)/o.TokensPerSec*float64(time.Second))/2
+		at := o.Ramp + o.TTFT + reply/2
 		heap.start(b, at, o.HeapProfile)
 	}
-	slackBase, discordBase := 0, 0
+	return &prof, &heap
+}
+
+// callCounts is how many calls the fakes saw before the load, so the
+// figures count only the load's.
+func callCounts(w *world) (slack, discord int) {
 	if w.slack != nil {
-		slackBase = len(w.slack.Calls())
+		slack = len(w.slack.Calls())
 	}
 	if w.discord != nil {
-		discordBase = len(w.discord.Requests())
+		discord = len(w.discord.Requests())
 	}
+	return slack, discord
+}
 
+// runLoad drives the questions and waits until every conversation is
+// answered, o.Ramp+o.Timeout passed, ctx ended or the bot exited. The
+// channel yields, once the driving is over, the group of Slack
+// deliveries still running.
+func runLoad(ctx context.Context, o options, w *world, b *bot, convs []*conversation, stderr io.Writer) (time.Duration, <-chan *sync.WaitGroup) {
 	start := time.Now()
 	tr := newTracker(convs, w)
 	var bar *progressBar
 	if o.Progress {
 		bar = newProgressBar(stderr, len(convs))
 	}
-	var deliveries *sync.WaitGroup
-	driven := make(chan struct{})
-	go func() {
-		defer close(driven)
-		deliveries = drive(ctx, w, b, convs, o)
-	}()
+	deliveries := make(chan *sync.WaitGroup, 1)
+	go func() { deliveries <- drive(ctx, w, b, convs, o) }()
 	deadline := time.Now().Add(o.Ramp + o.Timeout)
 	for {
 		done := tr.poll()
@@ -100,23 +134,7 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 	if bar != nil {
 		bar.finish()
 	}
-	busy, err := readProc(b.pid())
-	toolBusy, _ := readProc(os.Getpid())
-	if err != nil {
-		return nil, fmt.Errorf("read the bot's /proc (did it exit?): %w\n%s", err, b.tail(30))
-	}
-	<-driven
-	deliveries.Wait()
-	peak := sampler.stop()
-	prof.wait(stderr)
-	goroutines := heap.wait(stderr)
-	res := analyze(o, w, convs, slackBase, discordBase)
-	res.Elapsed = elapsed
-	res.GoroutinesMidLoad = goroutines
-	res.fillProc(idle, busy, peak)
-	res.ToolCPUSeconds = toolBusy.cpu.Seconds() - toolIdle.cpu.Seconds()
-	res.BotWarnings, res.BotErrors = b.countLevel("WARN"), b.countLevel("ERROR")
-	return res, ctx.Err()
+	return elapsed, deliveries
 }
 
 // drive sends the questions, spread evenly over o.Ramp. Slack deliveries

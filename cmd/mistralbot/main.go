@@ -62,6 +62,50 @@ func (e usageError) Error() string { return e.msg }
 // Help asked for goes to stdout (exit 0); a command-line mistake to stderr
 // (exit 2).
 func run(ctx context.Context, args []string, e env) int {
+	cl, code, ok := parseCommandLine(args, e)
+	if !ok {
+		return code
+	}
+	// These print their own outcome and choose their exit code.
+	switch cl.cmd {
+	case "version":
+		fmt.Fprintf(e.stdout, "mistralbot %s\n", version)
+		return exitOK
+	case "help":
+		return runHelp(cl.rest, cl.sub, e)
+	case "health":
+		return runHealth(ctx, cl.configPath, cl.ho, e)
+	}
+	err := runSubcommand(ctx, cl, e)
+	var red *config.Redactor
+	if err != nil {
+		// Errors quote URLs and what servers answered: hide the secrets
+		// of the configuration (when it loads) and capability URLs.
+		red = config.NewRedactor()
+		if cfg, lerr := loadConfig(cl.configPath, e); lerr == nil {
+			red = config.NewRedactor(cfg.Secrets()...)
+		}
+	}
+	return report(err, e, red)
+}
+
+// commandLine is a parsed command line: the subcommand, its positional
+// arguments and the flags any subcommand may use.
+type commandLine struct {
+	cmd        string
+	rest       []string      // positional arguments
+	sub        *flag.FlagSet // the subcommand's flags, for help
+	configPath string
+	url        string
+	guild      string
+	co         checkOptions
+	ho         healthOptions
+}
+
+// parseCommandLine parses the global flags, the subcommand and its flags.
+// With ok false the command line asked for help or was a mistake: it is
+// already answered and code is the exit code.
+func parseCommandLine(args []string, e env) (cl commandLine, code int, ok bool) {
 	fs := flag.NewFlagSet("mistralbot", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	configPath := fs.String("config", "", "config file (default: MISTRALBOT_CONFIG, else ./mistralbot.yaml, else /etc/mistralbot/mistralbot.yaml)")
@@ -69,10 +113,10 @@ func run(ctx context.Context, args []string, e env) int {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(e.stdout, usageText())
-			return exitOK
+			return cl, exitOK, false
 		}
 		fmt.Fprintf(e.stderr, "Run \"mistralbot --help\" for usage.\n")
-		return exitConfig
+		return cl, exitConfig, false
 	}
 	rest := fs.Args()
 	cmd := "run"
@@ -85,12 +129,10 @@ func run(ctx context.Context, args []string, e env) int {
 	sub.StringVar(configPath, "config", *configPath, "config file")
 	url := sub.String("url", "", "public base URL for the Events API request URLs (http mode)")
 	guild := sub.String("guild", "", "register in this guild only (instant; global takes up to an hour)")
-	var co checkOptions
-	sub.BoolVar(&co.showConfig, "v", false, "also print the configuration (secrets redacted)")
-	sub.BoolVar(&co.showConfig, "show-config", false, "also print the configuration (secrets redacted)")
-	var ho healthOptions
-	sub.BoolVar(&ho.live, "live", false, "ask /healthz (the process is up) instead of /readyz (ready to serve)")
-	sub.DurationVar(&ho.timeout, "timeout", defaultHealthTimeout, "give up after this long")
+	sub.BoolVar(&cl.co.showConfig, "v", false, "also print the configuration (secrets redacted)")
+	sub.BoolVar(&cl.co.showConfig, "show-config", false, "also print the configuration (secrets redacted)")
+	sub.BoolVar(&cl.ho.live, "live", false, "ask /healthz (the process is up) instead of /readyz (ready to serve)")
+	sub.DurationVar(&cl.ho.timeout, "timeout", defaultHealthTimeout, "give up after this long")
 	sc, known := findSubcommand(cmd)
 	sub.Usage = func() {}
 	// Flags may come before, between or after positional arguments.
@@ -103,63 +145,51 @@ func run(ctx context.Context, args []string, e env) int {
 				} else {
 					fmt.Fprint(e.stdout, usageText())
 				}
-				return exitOK
+				return cl, exitOK, false
 			}
 			fmt.Fprintf(e.stderr, "Run \"mistralbot %s --help\" for usage.\n", cmd)
-			return exitConfig
+			return cl, exitConfig, false
 		}
 		if rest = sub.Args(); len(rest) == 0 {
 			break
 		}
 		positional, rest = append(positional, rest[0]), rest[1:]
 	}
-	rest = positional
+	cl.cmd, cl.rest, cl.sub = cmd, positional, sub
+	cl.configPath, cl.url, cl.guild = *configPath, *url, *guild
+	return cl, 0, true
+}
 
-	var err error
-	switch cmd {
-	case "version":
-		fmt.Fprintf(e.stdout, "mistralbot %s\n", version)
-		return exitOK
-	case "help":
-		return runHelp(rest, sub, e)
-	case "health":
-		return runHealth(ctx, *configPath, ho, e)
+// runSubcommand runs the subcommands that fail with an error: run prints
+// it redacted and maps it to the exit code in one place (report).
+func runSubcommand(ctx context.Context, cl commandLine, e env) error {
+	switch cl.cmd {
 	case "run":
-		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error { return runBot(ctx, cfg, retired, e) })
+		err := withConfig(cl.configPath, e, func(cfg *config.Config, retired []string) error { return runBot(ctx, cfg, retired, e) })
 		if errors.Is(err, config.ErrInvalid) {
 			// Nothing enabled explains more than a missing key does.
-			if cfg, lerr := loadConfig(*configPath, e); lerr == nil && len(cfg.Enabled()) == 0 {
+			if cfg, lerr := loadConfig(cl.configPath, e); lerr == nil && len(cfg.Enabled()) == 0 {
 				err = errNothingEnabled
 			}
 		}
+		return err
 	case "chat":
-		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error {
+		return withConfig(cl.configPath, e, func(cfg *config.Config, retired []string) error {
 			for _, w := range retired {
 				fmt.Fprintln(e.stderr, "mistralbot: warning:", w)
 			}
 			return runChat(ctx, cfg, e)
 		})
 	case "check":
-		err = withConfig(*configPath, e, func(cfg *config.Config, retired []string) error { return runCheck(ctx, cfg, retired, co, e) })
+		return withConfig(cl.configPath, e, func(cfg *config.Config, retired []string) error { return runCheck(ctx, cfg, retired, cl.co, e) })
 	case "manifest":
-		err = runManifest(*configPath, rest, *url, e)
+		return runManifest(cl.configPath, cl.rest, cl.url, e)
 	case "invite":
-		err = runInvite(*configPath, rest, e)
+		return runInvite(cl.configPath, cl.rest, e)
 	case "commands":
-		err = runCommands(ctx, *configPath, rest, *guild, e)
-	default:
-		err = usageError{fmt.Sprintf("unknown command %q\n\n%s", cmd, usageText())}
+		return runCommands(ctx, cl.configPath, cl.rest, cl.guild, e)
 	}
-	var red *config.Redactor
-	if err != nil {
-		// Errors quote URLs and what servers answered: hide the secrets
-		// of the configuration (when it loads) and capability URLs.
-		red = config.NewRedactor()
-		if cfg, lerr := loadConfig(*configPath, e); lerr == nil {
-			red = config.NewRedactor(cfg.Secrets()...)
-		}
-	}
-	return report(err, e, red)
+	return usageError{fmt.Sprintf("unknown command %q\n\n%s", cl.cmd, usageText())}
 }
 
 // report prints err for a person, redacted, and maps it to an exit code.

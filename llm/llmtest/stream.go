@@ -68,36 +68,11 @@ func (st *streamer) send(line string) bool {
 	return http.NewResponseController(st.w).Flush() == nil
 }
 
-// run streams the answer.
+// run streams the answer: the opening, the content, then the tool calls,
+// citations, finish and usage in the order each dialect sends them.
 func (st *streamer) run() {
-	h := st.w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	st.w.WriteHeader(http.StatusOK)
-	// Headers go out at once, as the providers send them before the
-	// first token.
-	if http.NewResponseController(st.w).Flush() != nil {
+	if !st.open() {
 		return
-	}
-	comment := ": ping"
-	if st.dialect() == OpenRouter {
-		comment = ": OPENROUTER PROCESSING"
-	}
-	for range st.sc.KeepAlive {
-		if !st.send(comment) {
-			return
-		}
-	}
-	if st.dialect() == Mistral && !st.send("data: "+st.chunk(`{"role":"assistant","content":""}`, "", "")) {
-		return
-	}
-	for _, piece := range pieces(st.sc.Reasoning, 12) {
-		if st.sc.Think {
-			break
-		}
-		if !st.delay() || !st.send("data: "+st.chunk(st.reasoningDelta(piece), "", "")) {
-			return
-		}
 	}
 	toks := st.sc.replyTokens(lastUserText(st.req.messages()))
 	tools, toolToks := st.toolChunks()
@@ -108,29 +83,8 @@ func (st *streamer) run() {
 		finish = "tool_calls"
 	}
 	completion := len(toks) + toolToks
-	for i, tok := range toks {
-		if st.sc.Fault != NoFault && i == st.sc.FailAfter && !st.inject() {
-			return
-		}
-		if i == 0 && st.sc.FirstDelay > 0 {
-			if !st.srv.wait(st.r, st.sc.FirstDelay) {
-				return
-			}
-		} else if !st.delay() {
-			return
-		}
-		last := i == len(toks)-1
-		fr, usage := "", ""
-		if last && !extra {
-			fr = finish
-			if st.dialect() == Mistral && !st.sc.NoUsage {
-				usage = st.usage(completion)
-			}
-		}
-		if !st.send("data: " + st.chunk(st.contentDelta(tok), fr, usage)) {
-			return
-		}
-		st.trace(i == 0, last)
+	if !st.content(toks, extra, finish, completion) {
+		return
 	}
 	if st.sc.Fault != NoFault && st.sc.FailAfter >= len(toks) && !st.inject() {
 		return
@@ -138,31 +92,8 @@ func (st *streamer) run() {
 	if cites != "" && (!st.delay() || !st.send("data: "+st.chunk(cites, "", ""))) {
 		return
 	}
-	// Mistral sends the calls, finish_reason and usage in one chunk.
-	mistralCalls := st.dialect() == Mistral && len(tools) > 0
-	for _, data := range tools {
-		if mistralCalls {
-			break
-		}
-		if !st.delay() || !st.send("data: "+st.chunk(data, "", "")) {
-			return
-		}
-	}
-	if extra {
-		usage := ""
-		if st.dialect() == Mistral && !st.sc.NoUsage {
-			usage = st.usage(completion)
-		}
-		delta := st.finishDelta()
-		if mistralCalls {
-			delta = tools[0]
-		}
-		if len(tools) > 0 {
-			st.native = "stop" // OpenRouter's native_finish_reason, as recorded
-		}
-		if !st.delay() || !st.send("data: "+st.chunk(delta, finish, usage)) {
-			return
-		}
+	if !st.finish(tools, extra, finish, completion) {
+		return
 	}
 	if st.dialect() != Mistral && !st.sc.NoUsage && st.wantsUsage() {
 		if !st.send("data: " + st.usageChunk(completion, finish, extra)) {
@@ -170,6 +101,103 @@ func (st *streamer) run() {
 		}
 	}
 	st.send("data: [DONE]")
+}
+
+// open sends the headers, the keep-alive comments, Mistral's role chunk
+// and the reasoning; false when the client went away.
+func (st *streamer) open() bool {
+	h := st.w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	st.w.WriteHeader(http.StatusOK)
+	// Headers go out at once, as the providers send them before the
+	// first token.
+	if http.NewResponseController(st.w).Flush() != nil {
+		return false
+	}
+	comment := ": ping"
+	if st.dialect() == OpenRouter {
+		comment = ": OPENROUTER PROCESSING"
+	}
+	for range st.sc.KeepAlive {
+		if !st.send(comment) {
+			return false
+		}
+	}
+	if st.dialect() == Mistral && !st.send("data: "+st.chunk(`{"role":"assistant","content":""}`, "", "")) {
+		return false
+	}
+	for _, piece := range pieces(st.sc.Reasoning, 12) {
+		if st.sc.Think {
+			break
+		}
+		if !st.delay() || !st.send("data: "+st.chunk(st.reasoningDelta(piece), "", "")) {
+			return false
+		}
+	}
+	return true
+}
+
+// content sends the reply's tokens, one chunk each, with the scripted
+// delays and fault; without extra chunks to follow, the last carries the
+// finish reason (and Mistral's usage). false when the stream ended.
+func (st *streamer) content(toks []string, extra bool, reason string, completion int) bool {
+	for i, tok := range toks {
+		if st.sc.Fault != NoFault && i == st.sc.FailAfter && !st.inject() {
+			return false
+		}
+		if i == 0 && st.sc.FirstDelay > 0 {
+			if !st.srv.wait(st.r, st.sc.FirstDelay) {
+				return false
+			}
+		} else if !st.delay() {
+			return false
+		}
+		last := i == len(toks)-1
+		fr, usage := "", ""
+		if last && !extra {
+			fr = reason
+			if st.dialect() == Mistral && !st.sc.NoUsage {
+				usage = st.usage(completion)
+			}
+		}
+		if !st.send("data: " + st.chunk(st.contentDelta(tok), fr, usage)) {
+			return false
+		}
+		st.trace(i == 0, last)
+	}
+	return true
+}
+
+// finish sends the tool calls and, after tool calls or citations, the
+// chunk with the finish reason. Mistral sends the calls, finish_reason and
+// usage in one chunk; the others a chunk per call first. false when the
+// client went away.
+func (st *streamer) finish(tools []string, extra bool, reason string, completion int) bool {
+	mistralCalls := st.dialect() == Mistral && len(tools) > 0
+	for _, data := range tools {
+		if mistralCalls {
+			break
+		}
+		if !st.delay() || !st.send("data: "+st.chunk(data, "", "")) {
+			return false
+		}
+	}
+	if !extra {
+		return true
+	}
+	usage := ""
+	if st.dialect() == Mistral && !st.sc.NoUsage {
+		usage = st.usage(completion)
+	}
+	delta := st.finishDelta()
+	if mistralCalls {
+		delta = tools[0]
+	}
+	if len(tools) > 0 {
+		st.native = "stop" // OpenRouter's native_finish_reason, as recorded
+	}
+	return st.delay() && st.send("data: "+st.chunk(delta, reason, usage))
 }
 
 // trace reports the first and last content chunks to Options.Trace.

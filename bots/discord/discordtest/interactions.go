@@ -94,18 +94,21 @@ func (s *Server) InteractionResponse(token string) Response {
 	return r
 }
 
+// callbackBody is an interaction response, as the bot sends it.
+type callbackBody struct {
+	Type int `json:"type"`
+	Data *struct {
+		Content         *string          `json:"content"`
+		Flags           int              `json:"flags"`
+		AllowedMentions *allowedMentions `json:"allowed_mentions"`
+		Choices         []any            `json:"choices"`
+		// Components, for an UPDATE_MESSAGE (7): [] removes them.
+		Components json.RawMessage `json:"components,omitempty"`
+	} `json:"data"`
+}
+
 func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) {
-	var in struct {
-		Type int `json:"type"`
-		Data *struct {
-			Content         *string          `json:"content"`
-			Flags           int              `json:"flags"`
-			AllowedMentions *allowedMentions `json:"allowed_mentions"`
-			Choices         []any            `json:"choices"`
-			// Components, for an UPDATE_MESSAGE (7): [] removes them.
-			Components json.RawMessage `json:"components,omitempty"`
-		} `json:"data"`
-	}
+	var in callbackBody
 	if err := json.Unmarshal(body, &in); err != nil {
 		writeError(w, 400, 50109, "The request body contains invalid JSON.")
 		return
@@ -124,35 +127,10 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 	}
 	switch in.Type {
 	case 4, 5:
-		content := ""
-		flags := 0
-		var am *allowedMentions
-		if in.Data != nil {
-			if in.Data.Content != nil {
-				content = strings.TrimSpace(*in.Data.Content)
-			}
-			flags, am = in.Data.Flags, in.Data.AllowedMentions
-		}
-		if in.Type == 4 && content == "" {
+		if fail := s.respondWithMessage(it, in); fail != nil {
 			s.mu.Unlock()
-			writeError(w, 400, 50006, "Cannot send an empty message")
+			fail(w)
 			return
-		}
-		if len([]rune(content)) > s.opts.MaxContent {
-			s.mu.Unlock()
-			s.checkContent(w, content)
-			return
-		}
-		if in.Type == 5 {
-			flags |= 128 // LOADING: "bot is thinking..."
-		}
-		msg := &Message{ID: s.ids.id(), ChannelID: it.in.ChannelID, GuildID: it.in.GuildID, Type: 20, Content: content,
-			Author: &s.bot, Attachments: []Attachment{}, Timestamp: timestamp(time.Now()), Flags: flags,
-			WebhookID: s.opts.AppID, ApplicationID: s.opts.AppID}
-		s.applyMentions(msg, am)
-		it.original = msg
-		if flags&64 == 0 {
-			s.storeMessage(msg)
 		}
 	case 8:
 		if in.Data == nil || len(in.Data.Choices) > 25 {
@@ -181,6 +159,40 @@ func (s *Server) callback(w http.ResponseWriter, id, token string, body []byte) 
 	}
 	s.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// respondWithMessage makes the original response of a
+// CHANNEL_MESSAGE_WITH_SOURCE (4) or DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE
+// (5), called with s.mu held. When Discord would refuse it, it returns
+// the error response, to write once s.mu is released.
+func (s *Server) respondWithMessage(it *interaction, in callbackBody) (fail func(http.ResponseWriter)) {
+	content := ""
+	flags := 0
+	var am *allowedMentions
+	if in.Data != nil {
+		if in.Data.Content != nil {
+			content = strings.TrimSpace(*in.Data.Content)
+		}
+		flags, am = in.Data.Flags, in.Data.AllowedMentions
+	}
+	if in.Type == 4 && content == "" {
+		return func(w http.ResponseWriter) { writeError(w, 400, 50006, "Cannot send an empty message") }
+	}
+	if len([]rune(content)) > s.opts.MaxContent {
+		return func(w http.ResponseWriter) { s.checkContent(w, content) }
+	}
+	if in.Type == 5 {
+		flags |= 128 // LOADING: "bot is thinking..."
+	}
+	msg := &Message{ID: s.ids.id(), ChannelID: it.in.ChannelID, GuildID: it.in.GuildID, Type: 20, Content: content,
+		Author: &s.bot, Attachments: []Attachment{}, Timestamp: timestamp(time.Now()), Flags: flags,
+		WebhookID: s.opts.AppID, ApplicationID: s.opts.AppID}
+	s.applyMentions(msg, am)
+	it.original = msg
+	if flags&64 == 0 {
+		s.storeMessage(msg)
+	}
+	return nil
 }
 
 func (s *Server) routeWebhook(w http.ResponseWriter, r *http.Request, p []string, body []byte) {
@@ -212,64 +224,76 @@ func (s *Server) routeWebhook(w http.ResponseWriter, r *http.Request, p []string
 	defer s.mu.Unlock()
 	switch {
 	case r.Method == "POST" && len(p) == 3:
-		if !it.acked {
-			writeError(w, 404, 10015, "Unknown Webhook")
-			return
-		}
-		if in.Content == nil || *in.Content == "" {
-			writeError(w, 400, 50006, "Cannot send an empty message")
-			return
-		}
-		msg := &Message{ID: s.ids.id(), ChannelID: it.in.ChannelID, GuildID: it.in.GuildID, Type: 0, Content: strings.TrimSpace(*in.Content),
-			Author: &s.bot, Attachments: []Attachment{}, Timestamp: timestamp(time.Now()), Flags: in.Flags,
-			WebhookID: s.opts.AppID, ApplicationID: s.opts.AppID}
-		s.applyMentions(msg, in.AllowedMentions)
-		it.followups = append(it.followups, msg)
-		if in.Flags&64 == 0 {
-			s.storeMessage(msg)
-		}
-		if r.URL.Query().Get("wait") != "true" {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		writeJSON(w, 200, *msg)
+		s.followup(w, r, it, in)
 	case len(p) == 5 && p[3] == "messages":
-		var msg *Message
-		if p[4] == "@original" {
-			msg = it.original
-		} else {
-			for _, f := range it.followups {
-				if f.ID == p[4] {
-					msg = f
-				}
-			}
-		}
-		if msg == nil {
-			writeError(w, 404, 10008, "Unknown Message")
-			return
-		}
-		if r.Method == "GET" {
-			writeJSON(w, 200, *msg)
-			return
-		}
-		if r.Method != "PATCH" {
-			writeError(w, 405, 0, "405: Method Not Allowed")
-			return
-		}
-		if in.Content != nil {
-			msg.Content = strings.TrimSpace(*in.Content)
-		}
-		if in.Components != nil {
-			// An edit with components replaces them; without, keeps them.
-			msg.Components = *in.Components
-		}
-		msg.Flags &^= 128
-		s.applyMentions(msg, in.AllowedMentions)
-		msg.EditedTimestamp = strptr(timestamp(time.Now()))
-		writeJSON(w, 200, *msg)
+		s.webhookMessage(w, r, it, p[4], in)
 	default:
 		writeError(w, 404, 0, "404: Not Found")
 	}
+}
+
+// followup posts a followup message of an acknowledged interaction,
+// called with s.mu held. The response is the message only with ?wait=true.
+func (s *Server) followup(w http.ResponseWriter, r *http.Request, it *interaction, in outgoing) {
+	if !it.acked {
+		writeError(w, 404, 10015, "Unknown Webhook")
+		return
+	}
+	if in.Content == nil || *in.Content == "" {
+		writeError(w, 400, 50006, "Cannot send an empty message")
+		return
+	}
+	msg := &Message{ID: s.ids.id(), ChannelID: it.in.ChannelID, GuildID: it.in.GuildID, Type: 0, Content: strings.TrimSpace(*in.Content),
+		Author: &s.bot, Attachments: []Attachment{}, Timestamp: timestamp(time.Now()), Flags: in.Flags,
+		WebhookID: s.opts.AppID, ApplicationID: s.opts.AppID}
+	s.applyMentions(msg, in.AllowedMentions)
+	it.followups = append(it.followups, msg)
+	if in.Flags&64 == 0 {
+		s.storeMessage(msg)
+	}
+	if r.URL.Query().Get("wait") != "true" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, 200, *msg)
+}
+
+// webhookMessage gets (GET) or edits (PATCH) the original response
+// ("@original") or a followup, called with s.mu held.
+func (s *Server) webhookMessage(w http.ResponseWriter, r *http.Request, it *interaction, id string, in outgoing) {
+	var msg *Message
+	if id == "@original" {
+		msg = it.original
+	} else {
+		for _, f := range it.followups {
+			if f.ID == id {
+				msg = f
+			}
+		}
+	}
+	if msg == nil {
+		writeError(w, 404, 10008, "Unknown Message")
+		return
+	}
+	if r.Method == "GET" {
+		writeJSON(w, 200, *msg)
+		return
+	}
+	if r.Method != "PATCH" {
+		writeError(w, 405, 0, "405: Method Not Allowed")
+		return
+	}
+	if in.Content != nil {
+		msg.Content = strings.TrimSpace(*in.Content)
+	}
+	if in.Components != nil {
+		// An edit with components replaces them; without, keeps them.
+		msg.Components = *in.Components
+	}
+	msg.Flags &^= 128
+	s.applyMentions(msg, in.AllowedMentions)
+	msg.EditedTimestamp = strptr(timestamp(time.Now()))
+	writeJSON(w, 200, *msg)
 }
 
 var commandName = regexp.MustCompile(`^[-_\p{Ll}\p{N}\p{Lo}]{1,32}$`)

@@ -55,92 +55,119 @@ func ValidateManifest(doc []byte) error {
 	if err := dec.Decode(&m); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	var problems []error
-	bad := func(format string, args ...any) {
-		problems = append(problems, fmt.Errorf("manifest: "+format, args...))
-	}
-
+	// Every problem is collected, so one run shows them all.
+	var p manifestProblems
 	if m.Metadata.MajorVersion != 1 && m.Metadata.MajorVersion != 2 {
-		bad("_metadata.major_version %d: want 1 or 2", m.Metadata.MajorVersion)
+		p.bad("_metadata.major_version %d: want 1 or 2", m.Metadata.MajorVersion)
 	}
-	if n := len([]rune(m.Display.Name)); n == 0 || n > 35 {
-		bad("display_information.name must have 1 to 35 characters, has %d", n)
-	}
-	if len([]rune(m.Display.Description)) > 140 {
-		bad("display_information.description is over 140 characters")
-	}
-	if c := m.Display.BackgroundColor; c != "" && !hexColor.MatchString(c) {
-		bad("display_information.background_color %q is not #rrggbb", c)
-	}
+	p.checkDisplay(m.Display)
 	f := m.Features
-	agent, assistant := f.AgentView != nil, f.AssistantView != nil
+	scopes := m.OAuthConfig.Scopes.Bot
+	agent, assistant := p.checkViews(f, scopes)
+	socket := m.Settings.SocketModeEnabled
+	p.checkCommands(f, socket)
+	if es := m.Settings.EventSubscriptions; es != nil {
+		p.checkEvents(es, scopes, socket, agent, assistant)
+	}
+	if in := m.Settings.Interactivity; in != nil && in.IsEnabled && !socket && in.RequestUrl == "" {
+		p.bad("settings.interactivity.request_url is required without Socket Mode")
+	}
+	return errors.Join(p...)
+}
+
+// manifestProblems collects what ValidateManifest finds wrong.
+type manifestProblems []error
+
+func (p *manifestProblems) bad(format string, args ...any) {
+	*p = append(*p, fmt.Errorf("manifest: "+format, args...))
+}
+
+// checkDisplay checks display_information against Slack's limits.
+func (p *manifestProblems) checkDisplay(d slackgo.Display) {
+	if n := len([]rune(d.Name)); n == 0 || n > 35 {
+		p.bad("display_information.name must have 1 to 35 characters, has %d", n)
+	}
+	if len([]rune(d.Description)) > 140 {
+		p.bad("display_information.description is over 140 characters")
+	}
+	if c := d.BackgroundColor; c != "" && !hexColor.MatchString(c) {
+		p.bad("display_information.background_color %q is not #rrggbb", c)
+	}
+}
+
+// checkViews checks the bot user and the agent or assistant view, and
+// reports which view the manifest has (the events depend on it).
+func (p *manifestProblems) checkViews(f slackgo.Features, scopes []string) (agent, assistant bool) {
+	agent, assistant = f.AgentView != nil, f.AssistantView != nil
 	switch {
 	case agent && assistant:
-		bad("features.agent_view and features.assistant_view are exclusive")
+		p.bad("features.agent_view and features.assistant_view are exclusive")
 	case agent && f.AgentView.AgentDescription == "":
-		bad("features.agent_view.agent_description is required")
+		p.bad("features.agent_view.agent_description is required")
 	case assistant && f.AssistantView.AssistantDescription == "":
-		bad("features.assistant_view.assistant_description is required")
+		p.bad("features.assistant_view.assistant_description is required")
 	}
-	scopes := m.OAuthConfig.Scopes.Bot
 	if len(scopes) > 0 && f.BotUser.DisplayName == "" {
-		bad("bot scopes need features.bot_user.display_name")
+		p.bad("bot scopes need features.bot_user.display_name")
 	}
 	if len([]rune(f.BotUser.DisplayName)) > 80 {
-		bad("features.bot_user.display_name is over 80 characters")
+		p.bad("features.bot_user.display_name is over 80 characters")
 	}
 	if (agent || assistant) && !slices.Contains(scopes, "assistant:write") {
-		bad("the agent or assistant view needs the assistant:write scope")
+		p.bad("the agent or assistant view needs the assistant:write scope")
 	}
-	socket := m.Settings.SocketModeEnabled
+	return agent, assistant
+}
+
+// checkCommands checks the slash commands and the shortcuts.
+func (p *manifestProblems) checkCommands(f slackgo.Features, socket bool) {
 	for _, c := range f.SlashCommands {
 		if !commandName.MatchString(c.Command) {
-			bad("slash command %q: want / and at most 31 lower-case letters, digits, - or _", c.Command)
+			p.bad("slash command %q: want / and at most 31 lower-case letters, digits, - or _", c.Command)
 		}
 		if c.Description == "" || len([]rune(c.Description)) > 2000 {
-			bad("slash command %s: description must have 1 to 2000 characters", c.Command)
+			p.bad("slash command %s: description must have 1 to 2000 characters", c.Command)
 		}
 		if !socket && c.Url == "" {
-			bad("slash command %s: url is required without Socket Mode", c.Command)
+			p.bad("slash command %s: url is required without Socket Mode", c.Command)
 		}
 	}
 	for _, s := range f.Shortcuts {
 		if n := len([]rune(s.Name)); n == 0 || n > 24 {
-			bad("shortcut %q: name must have 1 to 24 characters", s.Name)
+			p.bad("shortcut %q: name must have 1 to 24 characters", s.Name)
 		}
 		if s.CallbackID == "" || len(s.CallbackID) > 255 || s.Description == "" || len([]rune(s.Description)) > 150 {
-			bad("shortcut %q: callback_id (1-255) and description (1-150) are required", s.Name)
+			p.bad("shortcut %q: callback_id (1-255) and description (1-150) are required", s.Name)
 		}
 		if s.Type != slackgo.MessageShortcut && s.Type != slackgo.GlobalShortcut {
-			bad("shortcut %q: type %q", s.Name, s.Type)
+			p.bad("shortcut %q: type %q", s.Name, s.Type)
 		}
 	}
-	if es := m.Settings.EventSubscriptions; es != nil {
-		if !socket && es.RequestUrl == "" && len(es.BotEvents) > 0 {
-			bad("settings.event_subscriptions.request_url is required without Socket Mode")
+}
+
+// checkEvents checks each bot event has its scope and the view it needs,
+// and that without Socket Mode they have a request URL.
+func (p *manifestProblems) checkEvents(es *slackgo.EventSubscriptions, scopes []string, socket, agent, assistant bool) {
+	if !socket && es.RequestUrl == "" && len(es.BotEvents) > 0 {
+		p.bad("settings.event_subscriptions.request_url is required without Socket Mode")
+	}
+	for _, e := range es.BotEvents {
+		scope, known := eventScopes[e]
+		switch {
+		case !known:
+			p.bad("bot event %q is not one the fake knows", e)
+		case scope != "" && !slices.Contains(scopes, scope):
+			p.bad("bot event %s needs the %s scope", e, scope)
 		}
-		for _, e := range es.BotEvents {
-			scope, known := eventScopes[e]
-			switch {
-			case !known:
-				bad("bot event %q is not one the fake knows", e)
-			case scope != "" && !slices.Contains(scopes, scope):
-				bad("bot event %s needs the %s scope", e, scope)
+		switch e {
+		case "app_context_changed":
+			if !agent {
+				p.bad("bot event app_context_changed needs features.agent_view")
 			}
-			switch e {
-			case "app_context_changed":
-				if !agent {
-					bad("bot event app_context_changed needs features.agent_view")
-				}
-			case "assistant_thread_started", "assistant_thread_context_changed":
-				if !assistant {
-					bad("bot event %s needs features.assistant_view", e)
-				}
+		case "assistant_thread_started", "assistant_thread_context_changed":
+			if !assistant {
+				p.bad("bot event %s needs features.assistant_view", e)
 			}
 		}
 	}
-	if in := m.Settings.Interactivity; in != nil && in.IsEnabled && !socket && in.RequestUrl == "" {
-		bad("settings.interactivity.request_url is required without Socket Mode")
-	}
-	return errors.Join(problems...)
 }
