@@ -12,6 +12,7 @@ import (
 
 	"mistralbot/bots/console"
 	"mistralbot/bots/engine"
+	"mistralbot/bots/engine/enginetest"
 	"mistralbot/bots/engine/llmcompleter"
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/store"
@@ -35,10 +36,10 @@ func start(t *testing.T, srv *llmtest.Server) *live {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(engine.Options{
+	eng, err := engine.New(enginetest.WithConfigDefaults(t, engine.Options{
 		LLM: llmcompleter.New(client), Store: store.NewMemory(store.MemoryOptions{}), MaxConcurrency: 2,
 		Defaults: engine.Defaults{Language: "auto", SystemPrompt: "Be helpful."}, CommandPrefix: "/",
-	})
+	}))
 	if err != nil {
 		t.Fatal(err)
 	}
