@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -39,7 +40,8 @@ var errNoTaskStream = errors.New("slack: no native stream for tool tasks")
 // ToolTask implements bots.ToolTasks; it never blocks on Slack.
 func (r *nativeReply) ToolTask(_ context.Context, t bots.ToolTask) error {
 	r.mu.Lock()
-	if !r.started || r.final || r.tasksOff {
+	// Blank text opens no stream (step waits for some): the status serves.
+	if !r.started || r.final || r.tasksOff || strings.TrimSpace(r.text) == "" {
 		r.mu.Unlock()
 		return errNoTaskStream
 	}
