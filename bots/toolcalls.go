@@ -66,3 +66,32 @@ type ToolTaker interface {
 type ToolProgress interface {
 	ToolStatus(ctx context.Context, status string) error
 }
+
+// ToolTaskState is where one tool call is.
+type ToolTaskState int
+
+const (
+	ToolTaskRunning ToolTaskState = iota
+	ToolTaskDone
+	ToolTaskFailed
+)
+
+// ToolTask is one tool call as a reply may show it: ID names the call
+// (the same for its start and its end), Title is the tool's name as the
+// status shows it. Arguments are never part of it (they may hold
+// secrets; only an approval prompt shows them). Status is the localized
+// line ToolProgress would have shown ("" at the end), for a reply that
+// cannot show the task after all.
+type ToolTask struct {
+	ID, Title string
+	State     ToolTaskState
+	Status    string
+}
+
+// ToolTasks is an optional Reply capability: it shows each tool call as a
+// task of its own (Slack's native stream: task_update chunks). An error
+// means the task is not shown: the Engine uses ToolProgress instead. It
+// must not block on rate limits.
+type ToolTasks interface {
+	ToolTask(ctx context.Context, t ToolTask) error
+}

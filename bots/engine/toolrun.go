@@ -51,10 +51,22 @@ func (s *toolStream) run(call tools.Call, tool tools.Tool) tools.Result {
 	left := e.opts.Tools.Budget - s.spent
 	ctx, cancel := context.WithTimeout(tools.WithOrigin(s.ctx, t.origin), left)
 	defer cancel()
-	t.progress(ctx, e.tr(t.lang, i18n.ToolRunning, tool.Name))
+	running := e.tr(t.lang, i18n.ToolRunning, tool.Name)
+	task := bots.ToolTask{ID: call.Key, Title: tool.Name, Status: running}
+	asTask := t.task(ctx, task)
+	if !asTask {
+		t.progress(ctx, running)
+	}
 	start := time.Now()
 	res := e.opts.Tools.Runner.Call(ctx, t.channel, call)
 	s.spent += time.Since(start)
+	if asTask {
+		task.State, task.Status = bots.ToolTaskDone, ""
+		if res.Failure != tools.FailureNone && res.Failure != tools.FailureCanceled {
+			task.State = bots.ToolTaskFailed
+		}
+		t.task(s.ctx, task)
+	}
 	if res.Failure == tools.FailureCanceled && s.ctx.Err() == nil {
 		// The answer goes on: it was the budget that ran out.
 		res.Failure, res.Text = tools.FailureTimeout, "Error: "+tool.Name+" did not finish within the time left for tools in this answer."
@@ -77,6 +89,23 @@ func (s *toolStream) settle(res tools.Result) {
 	default:
 		t.note(e.tr(t.lang, i18n.ToolFailed, res.Tool))
 	}
+}
+
+// task shows a call as a task on the reply when it can (bots.ToolTasks)
+// and reports whether it did; when not, the status line serves.
+func (t *toolTurn) task(ctx context.Context, task bots.ToolTask) bool {
+	if t == nil || t.reply == nil {
+		return false
+	}
+	p, ok := t.reply.(bots.ToolTasks)
+	if !ok {
+		return false
+	}
+	if err := p.ToolTask(ctx, task); err != nil {
+		t.e.log.DebugContext(ctx, "tool task not shown", "err", err)
+		return false
+	}
+	return true
 }
 
 // progress shows status on the reply when it can (bots.ToolProgress);

@@ -21,14 +21,13 @@ import (
 // While tools run, the thread shows their status through
 // assistant.threads.setStatus (the "is thinking…" indicator with another
 // text, https://docs.slack.dev/reference/methods/assistant.threads.setStatus/),
-// paced by the workspace's status budget. Native streams could show them
-// as task_update chunks of chat.appendStream (task cards interleaved with
-// the text, or a plan block with task_display_mode "plan":
-// https://docs.slack.dev/reference/methods/chat.appendStream/,
-// https://docs.slack.dev/reference/methods/chat.startStream/); slack-go
-// v0.35 has the chunk types, but the native writer (native.go) appends
-// markdown only and opens the stream with the first text, and a
-// post+update reply has no stream: the status serves both kinds.
+// paced by the workspace's status budget. A native stream that has
+// started shows each call as a task_update chunk instead (task cards
+// interleaved with the text:
+// https://docs.slack.dev/reference/methods/chat.appendStream/;
+// nativetasks.go); a post+update reply has no stream and keeps the
+// status, as does a native reply before its first text or after the
+// stream refused a chunk.
 
 // Action ids of the prompt's buttons; the value is the approval key.
 const (

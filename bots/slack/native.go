@@ -44,6 +44,8 @@ type nativeReply struct {
 	result   error
 	kick     chan struct{}
 	done     chan struct{}
+	tasks    []bots.ToolTask // queued task_update chunks (nativetasks.go)
+	tasksOff bool            // tasks go to the thread's status instead
 
 	// Owned by the loop (or by Finish once the loop has ended).
 	ts          string // the streamed message
@@ -188,13 +190,21 @@ func (r *nativeReply) loop(ctx context.Context) {
 		text, final := r.text, r.final
 		r.mu.Unlock()
 		if final {
+			r.flushTasks(ctx, text) // the last tasks' ends, once, before the stop
 			err := r.deliverFinal(ctx, text)
 			r.mu.Lock()
 			r.finished, r.result = ctx.Err() == nil || err == nil, err
 			r.mu.Unlock()
 			return
 		}
-		if retry := r.step(ctx, text); retry > 0 {
+		retry := r.flushTasks(ctx, text)
+		if d := r.step(ctx, text); d > 0 && (retry == 0 || d < retry) {
+			retry = d
+		}
+		if d := r.flushTasks(ctx, text); d > 0 && (retry == 0 || d < retry) {
+			retry = d // the stream may just have started
+		}
+		if retry > 0 {
 			wait = time.After(retry)
 		}
 	}

@@ -203,10 +203,18 @@ func (s *Server) chatAppendStream(p url.Values) apiResult {
 	if bad {
 		return res
 	}
-	if p.Get("markdown_text") == "" {
+	chunks, res, bad := s.readChunks(p)
+	if bad {
+		return res
+	}
+	if p.Get("markdown_text") == "" && len(chunks) == 0 {
 		return fail("no_text")
 	}
 	m.Markdown += p.Get("markdown_text")
+	for _, c := range chunks {
+		m.Markdown += c.Text // markdown_text chunks
+	}
+	m.Chunks = append(m.Chunks, chunks...)
 	m.Appends++
 	s.scanPings(m)
 	return ok(map[string]any{"channel": m.Channel, "ts": m.TS})

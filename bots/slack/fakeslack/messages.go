@@ -24,6 +24,8 @@ type Message struct {
 	Markdown string
 	// Streaming is true between chat.startStream and chat.stopStream.
 	Streaming bool
+	// Chunks are the chunks chat.appendStream received, in order.
+	Chunks []Chunk
 	// StoppedByUser: the recipient stopped the stream with Slack's own
 	// stop control (StopStreamAsUser).
 	StoppedByUser bool

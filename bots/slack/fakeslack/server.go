@@ -55,6 +55,9 @@ type Options struct {
 	// DisableNativeStreaming makes chat.startStream fail with
 	// feature_not_enabled, as for a workspace without AI streaming.
 	DisableNativeStreaming bool
+	// RefuseChunks makes chat.appendStream refuse every chunks argument
+	// with invalid_chunks, as for a workspace without task cards.
+	RefuseChunks bool
 	// Now is the clock of the budgets and timestamps; nil means time.Now.
 	Now func() time.Time
 	// InMemory serves the fake over in-memory connections (net.Pipe)

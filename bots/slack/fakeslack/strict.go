@@ -29,7 +29,7 @@ var methodArgs = map[string]string{
 	"chat.getPermalink":                     "channel message_ts",
 	"chat.postEphemeral":                    "channel user text blocks attachments as_user icon_emoji icon_url link_names markdown_text parse thread_ts username",
 	"chat.startStream":                      "channel thread_ts markdown_text recipient_team_id recipient_user_id unfurl_links unfurl_media",
-	"chat.appendStream":                     "channel ts markdown_text",
+	"chat.appendStream":                     "channel ts markdown_text chunks",
 	"chat.stopStream":                       "channel ts markdown_text blocks metadata",
 	"conversations.replies":                 "channel ts cursor include_all_metadata inclusive latest limit oldest",
 	"conversations.history":                 "channel cursor include_all_metadata inclusive latest limit oldest",
