@@ -1,12 +1,9 @@
 package llm
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 )
 
@@ -83,60 +80,14 @@ func (c *Client) OCR(ctx context.Context, pdf []byte, maxPages int) (OCRResult, 
 	if err != nil {
 		return OCRResult{}, &Error{Code: CodeInvalid, Model: OCRModel, Message: "encode OCR request", Err: err}
 	}
-	if c.opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
-		defer cancel()
-	}
-	for attempt := 0; ; attempt++ {
-		res, e := c.ocrOnce(ctx, body)
-		if e == nil {
-			return res, nil
-		}
-		e.Model, e.Message = OCRModel, c.redact(e.Message)
-		if !retryable(e) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
-			return OCRResult{}, e
-		}
-		d, ok := c.retryDelay(attempt, e)
-		if !ok {
-			return OCRResult{}, e
-		}
-		c.log.Info("llm: retrying OCR", "attempt", attempt+1, "delay", d, "error", e.Error())
-		if err := c.sleep(ctx, d); err != nil {
-			return OCRResult{}, ctxError(ctx, OCRModel, false)
-		}
-	}
-}
-
-// ocrOnce sends one OCR request. The answer is one JSON document, so the
-// first-byte timeout bounds the whole exchange.
-func (c *Client) ocrOnce(ctx context.Context, body []byte) (OCRResult, *Error) {
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	idle := newIdleTimer(c.opts.FirstByteTimeout, cancel)
-	defer idle.stop()
-	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, c.base+"/ocr", bytes.NewReader(body))
-	if err != nil {
-		return OCRResult{}, &Error{Code: CodeInvalid, Message: "build OCR request", Err: err}
-	}
-	c.setHeaders(hreq)
-	hreq.Header.Set("Content-Type", "application/json")
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return OCRResult{}, c.transportError(ctx, idle, OCRModel, err)
-	}
-	defer resp.Body.Close()
-	idle.setLimit(c.opts.IdleTimeout)
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxOCRBody))
-	if err != nil {
-		return OCRResult{}, c.transportError(ctx, idle, OCRModel, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return OCRResult{}, httpError(resp.StatusCode, resp.Header, b, c.now())
+	b, status, e := c.callDoc(ctx, docCall{path: "/ocr", contentType: "application/json", body: body,
+		model: OCRModel, what: "OCR", max: maxOCRBody})
+	if e != nil {
+		return OCRResult{}, e
 	}
 	var r ocrResponse
 	if err := json.Unmarshal(b, &r); err != nil {
-		return OCRResult{}, &Error{Code: CodeUnavailable, Status: resp.StatusCode, Message: "malformed OCR response", Err: err}
+		return OCRResult{}, &Error{Code: CodeUnavailable, Model: OCRModel, Status: status, Message: "malformed OCR response", Err: err}
 	}
 	texts := make([]string, 0, len(r.Pages))
 	for _, p := range r.Pages {

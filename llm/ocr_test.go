@@ -102,7 +102,7 @@ func TestOCRFakeRefusesUnknownFields(t *testing.T) {
 	c := h.c
 	err := func() error {
 		body := `{"model":"mistral-ocr-latest","document":{"type":"document_url","document_url":"data:application/pdf;base64,JVBERg=="},"stream":true}`
-		_, e := c.ocrOnce(context.Background(), []byte(body))
+		_, _, e := c.docOnce(context.Background(), docCall{path: "/ocr", contentType: "application/json", body: []byte(body), model: OCRModel, what: "OCR", max: maxOCRBody})
 		if e == nil {
 			return nil
 		}

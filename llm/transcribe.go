@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"mime/multipart"
-	"net/http"
 	"strings"
 )
 
@@ -66,29 +64,17 @@ func (c *Client) Transcribe(ctx context.Context, name string, audio []byte, lang
 	if err != nil {
 		return TranscriptionResult{}, &Error{Code: CodeInvalid, Model: TranscribeModel, Message: "encode transcription request", Err: err}
 	}
-	if c.opts.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, c.opts.Timeout)
-		defer cancel()
+	b, status, e := c.callDoc(ctx, docCall{path: "/audio/transcriptions", contentType: ctype, body: body,
+		model: TranscribeModel, what: "transcription", max: maxTranscriptionBody})
+	if e != nil {
+		return TranscriptionResult{}, e
 	}
-	for attempt := 0; ; attempt++ {
-		res, e := c.transcribeOnce(ctx, body, ctype)
-		if e == nil {
-			return res, nil
-		}
-		e.Model, e.Message = TranscribeModel, c.redact(e.Message)
-		if !retryable(e) || attempt >= c.opts.MaxRetries || ctx.Err() != nil {
-			return TranscriptionResult{}, e
-		}
-		d, ok := c.retryDelay(attempt, e)
-		if !ok {
-			return TranscriptionResult{}, e
-		}
-		c.log.Info("llm: retrying transcription", "attempt", attempt+1, "delay", d, "error", e.Error())
-		if err := c.sleep(ctx, d); err != nil {
-			return TranscriptionResult{}, ctxError(ctx, TranscribeModel, false)
-		}
+	var r transcriptionResponse
+	if err := json.Unmarshal(b, &r); err != nil {
+		return TranscriptionResult{}, &Error{Code: CodeUnavailable, Model: TranscribeModel, Status: status, Message: "malformed transcription response", Err: err}
 	}
+	secs := r.Usage.PromptAudioSeconds
+	return TranscriptionResult{Text: strings.TrimSpace(r.Text), Seconds: secs, CostUSD: secs / 60 * TranscribeUSDPerMinute}, nil
 }
 
 // transcriptionForm is the multipart body: model, file, language.
@@ -117,40 +103,6 @@ func transcriptionForm(name string, audio []byte, language string) ([]byte, stri
 		return nil, "", err
 	}
 	return b.Bytes(), w.FormDataContentType(), nil
-}
-
-// transcribeOnce sends one request; the answer is one JSON document, so
-// the first-byte timeout bounds the whole exchange.
-func (c *Client) transcribeOnce(ctx context.Context, body []byte, ctype string) (TranscriptionResult, *Error) {
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	idle := newIdleTimer(c.opts.FirstByteTimeout, cancel)
-	defer idle.stop()
-	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, c.base+"/audio/transcriptions", bytes.NewReader(body))
-	if err != nil {
-		return TranscriptionResult{}, &Error{Code: CodeInvalid, Message: "build transcription request", Err: err}
-	}
-	c.setHeaders(hreq)
-	hreq.Header.Set("Content-Type", ctype)
-	resp, err := c.http.Do(hreq)
-	if err != nil {
-		return TranscriptionResult{}, c.transportError(ctx, idle, TranscribeModel, err)
-	}
-	defer resp.Body.Close()
-	idle.setLimit(c.opts.IdleTimeout)
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxTranscriptionBody))
-	if err != nil {
-		return TranscriptionResult{}, c.transportError(ctx, idle, TranscribeModel, err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return TranscriptionResult{}, httpError(resp.StatusCode, resp.Header, b, c.now())
-	}
-	var r transcriptionResponse
-	if err := json.Unmarshal(b, &r); err != nil {
-		return TranscriptionResult{}, &Error{Code: CodeUnavailable, Status: resp.StatusCode, Message: "malformed transcription response", Err: err}
-	}
-	secs := r.Usage.PromptAudioSeconds
-	return TranscriptionResult{Text: strings.TrimSpace(r.Text), Seconds: secs, CostUSD: secs / 60 * TranscribeUSDPerMinute}, nil
 }
 
 // maxTranscriptionBody bounds an answer: the text of a few minutes of

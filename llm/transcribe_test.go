@@ -130,7 +130,8 @@ func TestTranscriptionFakeIsStrict(t *testing.T) {
 		ctype string
 	}{"no model": {noModel, ct1}, "no file": {noFile, ct2}, "extra field": {extra, ct3},
 		"json": {[]byte(`{"model":"voxtral-mini-latest"}`), "application/json"}} {
-		_, e := h.c.transcribeOnce(context.Background(), tc.body, tc.ctype)
+		_, _, e := h.c.docOnce(context.Background(), docCall{path: "/audio/transcriptions", contentType: tc.ctype, body: tc.body,
+			model: TranscribeModel, what: "transcription", max: maxTranscriptionBody})
 		if e == nil || e.Status != 422 {
 			t.Errorf("%s: err %v, want a 422", name, e)
 		}
