@@ -240,8 +240,7 @@ func (c *Config) validateBot(p *problems) {
 	}
 	notNegative(p, "bot.max_images", int64(b.MaxImages))
 	notNegative(p, "bot.image_max_bytes", int64(b.ImageMaxBytes))
-	c.validateOCR(p)
-	c.validateVoice(p)
+	c.validateMistralOnly(p)
 	if b.SummaryConfirmUSD < 0 {
 		p.add("bot.summary_confirm_usd", "must not be negative")
 	}

@@ -53,7 +53,7 @@ type Options struct {
 	// Transcriber, when set, transcribes voice notes attached to a
 	// question (bot.voice_notes with llm.provider mistral); nil: they get
 	// the not-read notice. VoiceMaxSeconds bounds a note sent (as the
-	// platform states its length; 0 = DefaultVoiceMaxSeconds).
+	// platform states its length; required with a Transcriber).
 	Transcriber     bots.Transcriber
 	VoiceMaxSeconds int
 	// MaxImages bounds the images sent in one prompt, the question's
@@ -157,14 +157,21 @@ func (o *Options) check() error {
 	}
 	// Options config always sets are required, not invented here: config
 	// is their one default (issue 18). A missing one names its key.
-	for _, req := range []struct {
+	required := []struct {
 		n   int
 		key string
 	}{
 		{o.MaxTokens, "llm.max_tokens"},
 		{o.MaxConcurrency, "llm.max_concurrency"},
 		{o.MaxPromptChars, "bot.max_prompt_chars"},
-	} {
+	}
+	if o.Transcriber != nil {
+		required = append(required, struct {
+			n   int
+			key string
+		}{o.VoiceMaxSeconds, "bot.voice_max_seconds"})
+	}
+	for _, req := range required {
 		if req.n == 0 {
 			problems = append(problems, fmt.Errorf("engine: %s is required (config's default: cmd/mistralbot sets it, tests use enginetest)", req.key))
 		}

@@ -18,9 +18,6 @@ type voiced struct {
 	costUSD float64
 }
 
-// DefaultVoiceMaxSeconds is bot.voice_max_seconds' default.
-const DefaultVoiceMaxSeconds = 300
-
 // readVoice transcribes the question's voice notes (RefusedAudio with
 // their bytes) with Options.Transcriber and puts the words in the asker's
 // turn as "(voice note, transcribed) ...". A note longer than
@@ -73,7 +70,7 @@ func (e *Engine) transcript(ctx context.Context, lang string, a bots.Attachment,
 	if !ask {
 		return "", false
 	}
-	if limit := e.voiceMaxSeconds(); a.AudioSecs > float64(limit) {
+	if limit := e.opts.VoiceMaxSeconds; a.AudioSecs > float64(limit) {
 		out.line(a.Name, e.tr(lang, i18n.VoiceTooLong, a.Name, int(math.Ceil(a.AudioSecs)), limit))
 		return "", false
 	}
@@ -94,13 +91,6 @@ func (v *voiced) line(name, s string) {
 		v.lines = map[string]string{}
 	}
 	v.lines[name] = s
-}
-
-func (e *Engine) voiceMaxSeconds() int {
-	if e.opts.VoiceMaxSeconds > 0 {
-		return e.opts.VoiceMaxSeconds
-	}
-	return DefaultVoiceMaxSeconds
 }
 
 func hasAudio(atts []bots.Attachment) bool {
