@@ -1,0 +1,223 @@
+package stream
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"mistralbot/bots"
+)
+
+// appendSink is an append-only platform message with scripted faults on
+// its appends: a fault's applied says the chunk reached the message
+// before the call failed (its answer was lost).
+type appendSink struct {
+	mu     sync.Mutex
+	body   map[string]string
+	open   map[string]bool
+	calls  []string // "start", "append:<chunk>", "readback", "stop:<chunk>"
+	faults map[int]fault
+	n      int // appends so far
+}
+
+var (
+	_ AppendSink = (*appendSink)(nil)
+	_ ReadBacker = (*appendSink)(nil)
+)
+
+func newAppendSink(faults ...fault) *appendSink {
+	s := &appendSink{body: map[string]string{}, open: map[string]bool{}, faults: map[int]fault{}}
+	for _, f := range faults {
+		s.faults[f.n] = f
+	}
+	return s
+}
+
+func (s *appendSink) Start(_ context.Context, text string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, "start")
+	id := "s" + string(rune('0'+len(s.body)))
+	s.body[id], s.open[id] = text, true
+	return id, nil
+}
+
+func (s *appendSink) Append(_ context.Context, id, text string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, "append:"+text)
+	if !s.open[id] {
+		return classErr{class: bots.Permanent}
+	}
+	ft, failing := s.faults[s.n]
+	s.n++
+	if failing {
+		if ft.applied {
+			s.body[id] += text
+		}
+		return ft.err
+	}
+	s.body[id] += text
+	return nil
+}
+
+func (s *appendSink) Stop(_ context.Context, id, text string, _ bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, "stop:"+text)
+	if !s.open[id] {
+		return classErr{class: bots.Permanent}
+	}
+	s.body[id] += text
+	s.open[id] = false
+	return nil
+}
+
+func (s *appendSink) ReadBack(_ context.Context, id string) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, "readback")
+	return s.body[id], nil
+}
+
+func (s *appendSink) log() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.calls...)
+}
+
+func (s *appendSink) text(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.body[id]
+}
+
+// feed hands the appender texts one by one, letting its loop write each.
+func feed(t *testing.T, r bots.Reply, texts ...string) {
+	t.Helper()
+	for _, x := range texts {
+		if err := r.Update(t.Context(), x); err != nil {
+			t.Fatalf("update %q: %v", x, err)
+		}
+		time.Sleep(2 * time.Second) // past MinInterval and any retry
+		synctest.Wait()
+	}
+}
+
+// An append whose outcome is unknown is read back before anything else
+// is sent: one that arrived is not sent again, one that did not is.
+func TestAppendUncertainIsReadBack(t *testing.T) {
+	for _, applied := range []bool{true, false} {
+		t.Run(map[bool]string{true: "arrived", false: "lost"}[applied], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sink := newAppendSink(fault{n: 0, err: classErr{class: bots.Uncertain}, applied: applied})
+				a := NewAppender(sink, AppendOptions{MinInterval: time.Second})
+				feed(t, a, "one ", "one two ", "one two three ")
+				if err := a.Finish(t.Context(), "one two three four"); err != nil {
+					t.Fatal(err)
+				}
+				if got := sink.text("s0"); got != "one two three four" {
+					t.Fatalf("message = %q, want the answer once", got)
+				}
+				calls := sink.log()
+				i := indexOf(calls, "append:two ")
+				if i < 0 || i+1 >= len(calls) || calls[i+1] != "readback" {
+					t.Fatalf("the uncertain append was not read back before the next call: %q", calls)
+				}
+			})
+		})
+	}
+}
+
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+// A fence line still being written is not appended (its language is not
+// known yet), and an open fence is never closed mid-stream: the chunks
+// add up to the text, with no closing line to take back.
+func TestAppendHoldsBackAHalfWrittenFence(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newAppendSink()
+		a := NewAppender(sink, AppendOptions{})
+		feed(t, a, "Here:\n``", "Here:\n```g", "Here:\n```go\nx := 1\n")
+		calls := sink.log()
+		if len(calls) != 2 || calls[0] != "start" || calls[1] != "append:```go\nx := 1\n" {
+			t.Fatalf("calls = %q, want the fence line only once whole", calls)
+		}
+		if got := sink.text("s0"); got != "Here:\n```go\nx := 1\n" {
+			t.Fatalf("message = %q: a closing fence was appended mid-stream", got)
+		}
+		if err := a.Finish(t.Context(), "Here:\n```go\nx := 1\n```\nDone."); err != nil {
+			t.Fatal(err)
+		}
+		if got := sink.text("s0"); got != "Here:\n```go\nx := 1\n```\nDone." {
+			t.Fatalf("message = %q", got)
+		}
+	})
+}
+
+// An answer that outgrows the append-only message stops it at a line
+// end, closing the open fence, and the rest goes on as post+update
+// parts, the fence reopened with its language.
+func TestAppendOverflowHandsOverToPostUpdate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newAppendSink()
+		parts := newFaultSink()
+		cont := NewStreamer(parts, StreamOptions{Limit: 400})
+		a := NewAppender(sink, AppendOptions{Limit: 40, Continue: cont})
+		text := "Intro line.\n```go\nfirst := 1\nsecond := 2\nthird := 3\n```\nAfter."
+		feed(t, a, text[:20], text[:45])
+		if err := a.Finish(t.Context(), text); err != nil {
+			t.Fatal(err)
+		}
+		calls := sink.log()
+		last := calls[len(calls)-1]
+		if !strings.HasPrefix(last, "stop:") || !strings.HasSuffix(last, "\n```") {
+			t.Fatalf("the message was not stopped with its fence closed: %q", calls)
+		}
+		streamed := sink.text("s0")
+		if n := len([]rune(streamed)); n > 40 {
+			t.Fatalf("append-only message holds %d characters, limit 40", n)
+		}
+		vis := parts.visible()
+		if len(vis) == 0 || !strings.HasPrefix(vis[0], "```go\n") {
+			t.Fatalf("continuation = %q, want the fence reopened", vis)
+		}
+		joined := strings.TrimSuffix(streamed, "\n```") + strings.TrimPrefix(strings.Join(vis, ""), "```go\n")
+		if joined != text {
+			t.Fatalf("message + parts = %q, want the answer once", joined)
+		}
+		if ids := a.IDs(); len(ids) != 1+len(vis) || ids[0] != "s0" {
+			t.Fatalf("IDs = %q", ids)
+		}
+	})
+}
+
+// A refused append with nowhere to go on (a terminal) ends the reply:
+// its error from then on, and nothing more is sent.
+func TestAppendRefusedWithoutContinueEnds(t *testing.T) {
+	sink := newAppendSink(fault{n: 1, err: classErr{class: bots.Permanent}})
+	a := NewAppender(sink, AppendOptions{Inline: true})
+	ctx := context.Background()
+	for _, x := range []string{"a ", "a b ", "a b c "} {
+		_ = a.Update(ctx, x)
+	}
+	if err := a.Update(ctx, "a b c d "); bots.ClassOf(err) != bots.Permanent {
+		t.Fatalf("update after the refusal = %v, want it", err)
+	}
+	if err := a.Finish(ctx, "a b c d e"); bots.ClassOf(err) != bots.Permanent {
+		t.Fatalf("Finish = %v, want the refusal", err)
+	}
+	if calls := sink.log(); len(calls) != 3 {
+		t.Fatalf("calls = %q, want none after the refusal", calls)
+	}
+}
