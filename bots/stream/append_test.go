@@ -221,3 +221,38 @@ func TestAppendRefusedWithoutContinueEnds(t *testing.T) {
 		t.Fatalf("calls = %q, want none after the refusal", calls)
 	}
 }
+
+// fit cuts a chunk that does not fit at a line end, on the rendered
+// measure, never where the stable rule holds back (here Slack's: a "<"
+// that could open a token, with a rendering that makes "<@" longer).
+func TestAppendFit(t *testing.T) {
+	grow := func(md string) string { return strings.ReplaceAll(md, "<@", "<\u200b@") }
+	lone := func(text string, from int) int {
+		if strings.HasSuffix(text, "<") {
+			return max(from, len(text)-1)
+		}
+		return len(text)
+	}
+	a := NewAppender(newAppendSink(), AppendOptions{Render: grow, Stable: lone})
+	text := strings.Repeat("line of text\n", 100) // 1,300 characters
+	if got := a.fit(text, 0, len(text), 2000); got != len(text) {
+		t.Errorf("a fitting text was cut at %d", got)
+	}
+	if got := a.fit(text, 0, len(text), 200); got > 200 || got < 100 || text[got-1] != '\n' {
+		t.Errorf("cut at %d, want a line end at most 200", got)
+	}
+	tricky := strings.Repeat("a", 95) + " <!channel> tail"
+	if cut := a.fit(tricky, 0, len(tricky), 97); strings.HasSuffix(tricky[:cut], "<") {
+		t.Errorf("cut after a lone <: %q", tricky[:cut])
+	}
+	many := strings.Repeat("<@U1> ", 50)
+	if cut := a.fit(many, 0, len(many), 100); len([]rune(grow(many[:cut]))) > 100 {
+		t.Errorf("rendered part has %d characters", len([]rune(grow(many[:cut]))))
+	}
+	if got, want := fenceAfter("", "intro\n```go\ncode\n"), "```go"; got != want {
+		t.Errorf("open fence = %q, want %q", got, want)
+	}
+	if got := fenceMarker("~~~~python"); got != "~~~~" {
+		t.Errorf("closer = %q", got)
+	}
+}

@@ -438,9 +438,22 @@ func (a *Appender) render(md string) string {
 	return a.opts.Render(md)
 }
 
+// RateLimitError is an optional capability of a sink's errors:
+// RateLimited reports a refusal for the call rate (a 429), after which
+// the budget the call drew on pauses for the delay the platform asked.
+// (A 5xx's Retry-After only delays the retry of that call.)
+type RateLimitError interface {
+	error
+	RateLimited() bool
+}
+
 // pause stops budget b for the delay a 429 asked for.
 func (a *Appender) pause(b Budget, err error) {
-	if d := retryAfter(err); b != nil && d > 0 && bots.ClassOf(err) == bots.Transient {
+	var rl RateLimitError
+	if b == nil || !errors.As(err, &rl) || !rl.RateLimited() {
+		return
+	}
+	if d := retryAfter(err); d > 0 {
 		b.Pause(d)
 	}
 }
