@@ -300,13 +300,6 @@ func (a *Appender) IDs() []string {
 	return append([]string{id}, ids...)
 }
 
-// ID is the append-only message's id ("" when none is open).
-func (a *Appender) ID() string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return a.id
-}
-
 // FirstPost implements bots.FirstPoster: when the append-only message
 // opened, else when Continue first posted.
 func (a *Appender) FirstPost() time.Time {
