@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"mistralbot/bots"
-	"mistralbot/internal/retry"
 	"mistralbot/internal/wait"
 )
 
@@ -329,36 +328,30 @@ func (a *Appender) deliverFinal(ctx context.Context, text string) error {
 	return nil
 }
 
-// stop closes the message with its last chunk, retrying (bounded) a
-// failure that may pass: its budget was taken when the message opened.
-// After one whose outcome is unknown, a refusal means it may have been
-// stopped already: the message is read back, and a stop that took effect
-// is not made twice.
+// stop closes the message with its last chunk, retrying by the writer's
+// one policy (callRetrying: its budget was taken when the message
+// opened). A stop is made safe to retry by reading back: after one whose
+// outcome is unknown, a refusal may mean it took effect (the message is
+// no longer open), and a stop whose chunk is there is not made twice.
 func (a *Appender) stop(ctx context.Context, chunk string, last bool) error {
 	unsure := false
-	b := a.backoff()
-	for attempt := 0; ; attempt++ {
+	err := callRetrying(ctx, a.opts.Logger, a.opts.MaxRetries, a.opts.MaxRetryAfter, true, func() error {
 		err := a.sink.Stop(ctx, a.id, chunk, last)
-		if err == nil {
-			a.sentLen += a.measure(chunk)
-			return nil
-		}
-		class := bots.ClassOf(err)
-		if unsure && class == bots.Permanent && a.rb != nil && ctx.Err() == nil {
+		switch class := bots.ClassOf(err); {
+		case err == nil:
+		case class == bots.Uncertain:
+			unsure = true
+		case class == bots.Permanent && unsure && a.rb != nil && ctx.Err() == nil:
 			if arrived, rerr := a.arrived(ctx, chunk); rerr == nil && arrived {
-				a.sentLen += a.measure(chunk)
 				return nil
 			}
-			return err
 		}
-		if class == bots.Permanent || attempt >= a.opts.MaxRetries {
-			return err
-		}
-		unsure = unsure || class == bots.Uncertain
-		if err := b.Sleep(ctx, 0, retryAfter(err)); err != nil {
-			return err
-		}
+		return err
+	})
+	if err == nil {
+		a.sentLen += a.measure(chunk)
 	}
+	return err
 }
 
 // fit returns the largest e <= end such that text[from:e], rendered,
@@ -458,14 +451,12 @@ func (a *Appender) pause(b Budget, err error) {
 	}
 }
 
-// delay is the pause before retrying a call that failed with err: what
-// the platform asked for, else a second (the Streamer's first backoff).
+// delay is when the loop tries again after a call that failed with err
+// (the next try carries the newer text, so it is the loop's, not a
+// retry of the same call): what the platform asked for, else the
+// writer's first backoff.
 func (a *Appender) delay(err error) time.Duration {
-	return a.backoff().Delay(0, retryAfter(err))
-}
-
-func (a *Appender) backoff() retry.Backoff {
-	return retry.Backoff{Base: min(time.Second, a.opts.MaxRetryAfter), MaxAfter: a.opts.MaxRetryAfter}
+	return writerBackoff(a.opts.MaxRetryAfter).Delay(0, retryAfter(err))
 }
 
 func commonPrefix(a, b string) int {
