@@ -21,6 +21,8 @@ type appendSink struct {
 	calls  []string // "start", "append:<chunk>", "readback", "stop:<chunk>"
 	faults map[int]fault
 	n      int // appends so far
+	stops  map[int]fault
+	ns     int // stops so far
 }
 
 var (
@@ -29,9 +31,13 @@ var (
 )
 
 func newAppendSink(faults ...fault) *appendSink {
-	s := &appendSink{body: map[string]string{}, open: map[string]bool{}, faults: map[int]fault{}}
+	s := &appendSink{body: map[string]string{}, open: map[string]bool{}, faults: map[int]fault{}, stops: map[int]fault{}}
 	for _, f := range faults {
-		s.faults[f.n] = f
+		if f.op == "stop" {
+			s.stops[f.n] = f
+		} else {
+			s.faults[f.n] = f
+		}
 	}
 	return s
 }
@@ -71,7 +77,16 @@ func (s *appendSink) Stop(_ context.Context, id, text string, _ bool) error {
 	if !s.open[id] {
 		return classErr{class: bots.Permanent}
 	}
+	ft, failing := s.stops[s.ns]
+	s.ns++
+	if failing && !ft.applied {
+		return ft.err
+	}
 	s.body[id] += text
+	s.open[id] = false
+	if failing {
+		return ft.err
+	}
 	s.open[id] = false
 	return nil
 }
@@ -254,5 +269,116 @@ func TestAppendFit(t *testing.T) {
 	}
 	if got := fenceMarker("~~~~python"); got != "~~~~" {
 		t.Errorf("closer = %q", got)
+	}
+}
+
+// A stop whose answer was lost is tried again; refused then (the message
+// is closed), the message is read back: the stop took effect, the last
+// chunk is there once, and the reply is complete.
+func TestAppendUncertainStopIsReadBack(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newAppendSink(fault{op: "stop", n: 0, err: classErr{class: bots.Uncertain}, applied: true})
+		a := NewAppender(sink, AppendOptions{Continue: NewStreamer(newFaultSink(), StreamOptions{Limit: 400})})
+		feed(t, a, "one ")
+		if err := a.Finish(t.Context(), "one two"); err != nil {
+			t.Fatalf("Finish = %v, want the stop that took effect counted", err)
+		}
+		if got := sink.text("s0"); got != "one two" {
+			t.Fatalf("message = %q", got)
+		}
+		calls := sink.log()
+		if n := len(calls); n < 3 || calls[n-2] != "stop:two" || calls[n-1] != "readback" {
+			t.Fatalf("calls = %q, want the stop retried, then a read back", calls)
+		}
+		if ids := a.IDs(); len(ids) != 1 {
+			t.Fatalf("IDs = %q: the answer went on in another message", ids)
+		}
+	})
+}
+
+// spent is a Budget that refuses everything.
+type spent struct{}
+
+func (spent) AllowN(int, int) bool { return false }
+func (spent) Pause(time.Duration)  {}
+
+// A reply whose start the budget refuses is written whole as post+update.
+func TestAppendStartBudgetSpentHandsOver(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newAppendSink()
+		parts := newFaultSink()
+		a := NewAppender(sink, AppendOptions{Opens: spent{}, Continue: NewStreamer(parts, StreamOptions{Limit: 400})})
+		feed(t, a, "one ", "one two ")
+		if err := a.Finish(t.Context(), "one two three"); err != nil {
+			t.Fatal(err)
+		}
+		if calls := sink.log(); len(calls) != 0 {
+			t.Fatalf("append-only calls %q with the budget spent", calls)
+		}
+		if vis := parts.visible(); len(vis) != 1 || vis[0] != "one two three" {
+			t.Fatalf("post+update = %q", vis)
+		}
+	})
+}
+
+// sideSink adds side items to an appendSink; refuse makes it refuse them
+// for good.
+type sideSink struct {
+	*appendSink
+	refuse bool
+}
+
+var _ SideSink = (*sideSink)(nil)
+
+func (s *sideSink) AppendSide(_ context.Context, id string, items []any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = append(s.calls, "side")
+	if s.refuse {
+		return classErr{class: bots.Permanent}
+	}
+	for _, it := range items {
+		s.body[id] += "[" + it.(string) + "]"
+	}
+	return nil
+}
+
+// Side items wait for the message to open and go in between text
+// appends; refused for good, they and any later ones go to OnSideOff,
+// and Side says no from then on.
+func TestAppendSideItems(t *testing.T) {
+	for _, refuse := range []bool{false, true} {
+		t.Run(map[bool]string{false: "sent", true: "refused"}[refuse], func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				sink := &sideSink{appendSink: newAppendSink(), refuse: refuse}
+				var off []any
+				a := NewAppender(sink, AppendOptions{OnSideOff: func(_ context.Context, items []any) { off = append(off, items...) }})
+				if err := a.Side("early"); err != ErrNoMessage {
+					t.Fatalf("Side before any text = %v, want ErrNoMessage", err)
+				}
+				feed(t, a, "one ")
+				if err := a.Side("task"); err != nil {
+					t.Fatal(err)
+				}
+				synctest.Wait()
+				feed(t, a, "one two ")
+				if err := a.Finish(t.Context(), "one two three"); err != nil {
+					t.Fatal(err)
+				}
+				got := sink.text("s0")
+				if !refuse {
+					if got != "one [task]two three" || len(off) != 0 {
+						t.Fatalf("message = %q, off = %v", got, off)
+					}
+					return
+				}
+				if got != "one two three" || len(off) != 1 || off[0] != "task" {
+					t.Fatalf("message = %q, off = %v, want the task handed to OnSideOff", got, off)
+				}
+				if err := a.Side("later"); err != ErrNoMessage {
+					t.Fatalf("Side after a refusal = %v", err)
+				}
+			})
+		})
 	}
 }
