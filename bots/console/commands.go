@@ -50,7 +50,7 @@ func (c *Console) command(ctx context.Context, line string) bool {
 	}
 	c.addTurn(bots.Turn{Role: bots.UserTurn, ID: msg.ID, Name: msg.UserName, Text: resp.Ask.Question, Attachments: msg.Attachments})
 	done := c.expect(msg.ID)
-	r := &reply{c: c, key: msg.Key, id: msg.ID}
+	r := c.newReply(msg.Key, msg.ID)
 	c.answering(msg.ID)
 	defer c.answering("")
 	if err := c.opts.Engine.Answer(ctx, resp.Ask, r); err != nil {

@@ -14,33 +14,24 @@ type Renderer interface {
 	Render(markdown string) string
 }
 
-// showRendered takes text and prints the blocks it completes.
-func (r *reply) showRendered(text string) error {
-	if !strings.HasPrefix(text, r.printed) {
-		// Never sent by the Engine: start afresh on a line of its own.
-		if err := r.renderTo(len(r.printed)); err != nil {
-			return err
-		}
-		r.printed, r.rendered = "", 0
-	}
-	r.printed = text
-	return r.renderTo(r.rendered + blocksEnd(text[r.rendered:]))
+// wholeBlocks is the stable rule of a rendered answer (the writer's
+// AppendOptions.Stable): what follows from is printed up to its last
+// complete block.
+func wholeBlocks(text string, from int) int { return from + blocksEnd(text[from:]) }
+
+// renderBlocks renders a chunk: its complete blocks, then the rest (at
+// Finish the rest is the last block), each with one Render call; blank
+// text renders to nothing.
+func (c *Console) renderBlocks(md string) string {
+	end := blocksEnd(md)
+	return c.renderBlock(md[:end]) + c.renderBlock(md[end:])
 }
 
-// renderTo prints printed[rendered:end] rendered.
-func (r *reply) renderTo(end int) error {
-	if end <= r.rendered {
-		return nil
+func (c *Console) renderBlock(md string) string {
+	if blank(md) {
+		return ""
 	}
-	md := r.printed[r.rendered:end]
-	r.rendered = end
-	if strings.TrimSpace(md) == "" {
-		return nil
-	}
-	if err := r.c.write(r.c.opts.Render.Render(md)); err != nil {
-		return &writeError{err}
-	}
-	return nil
+	return c.opts.Render.Render(md)
 }
 
 // blocksEnd is the length of the complete blocks that start md: up to its

@@ -2,100 +2,92 @@ package console
 
 import (
 	"context"
-	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"mistralbot/bots"
+	"mistralbot/bots/stream"
 )
 
-// reply prints a streamed answer: each Update prints only what is new.
-//
-// It does not go through the reply writer (bots/stream): a terminal is
-// append-only, while the Streamer edits messages, re-rendering the open
-// one whole on each edit (a half-written code fence gets its closing line,
-// which the next edit takes back). Printing those edits would print text
-// twice; printing only what a new text adds is all a terminal can do, and
-// it needs none of the Streamer's pacing, splitting or retries.
+// reply prints a streamed answer through the writer's append-only mode
+// (stream.Appender): a terminal cannot take back what it printed, so only
+// what a new text adds is printed, on the caller's goroutine (Inline: a
+// terminal has no rate limit to pace for), with the writer's rule that a
+// half-written fence line waits for its end; with Options.Render, whole
+// blocks only (markdown.go). The terminal is the only path: a refused
+// write ends the reply with its error (there is no post+update to go on
+// in, and nobody else to tell).
 type reply struct {
-	c       *Console
-	key     bots.ConversationKey
-	id      string
-	mu      sync.Mutex
-	printed string
-	// rendered is how much of printed went through Options.Render, which
-	// prints whole blocks only (markdown.go).
-	rendered int
-	done     bool
-	err      error // the first failed write; nothing is written after it
+	*stream.Appender
+	c   *Console
+	key bots.ConversationKey
+	id  string
 }
 
 var _ bots.Reply = (*reply)(nil)
 
 // OpenReply starts printing an answer.
 func (c *Console) OpenReply(_ context.Context, key bots.ConversationKey, to bots.Message) (bots.Reply, error) {
-	return &reply{c: c, key: key, id: to.ID}, nil
+	return c.newReply(key, to.ID), nil
+}
+
+func (c *Console) newReply(key bots.ConversationKey, id string) *reply {
+	opts := stream.AppendOptions{Inline: true}
+	if c.opts.Render != nil {
+		opts.Render, opts.Stable = c.renderBlocks, wholeBlocks
+	}
+	return &reply{Appender: stream.NewAppender(termSink{c}, opts), c: c, key: key, id: id}
 }
 
 // Update prints the new suffix of text. After a failed write it returns
 // that failure and prints nothing more.
-func (r *reply) Update(_ context.Context, text string) error {
+func (r *reply) Update(ctx context.Context, text string) error {
 	r.c.stopIfWanted(r.id)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.done {
-		return errors.New("console: update after finish")
-	}
-	if r.err == nil {
-		r.err = r.show(text)
-	}
-	return r.err
+	return r.Appender.Update(ctx, text)
 }
 
 // Finish prints the rest of text and ends the line. It returns the first
 // failed write of the reply, if any (a Permanent bots.DeliveryError), and
 // releases Run's wait for the answer either way.
-func (r *reply) Finish(_ context.Context, text string) error {
-	r.mu.Lock()
-	if r.done {
-		r.mu.Unlock()
-		return errors.New("console: reply finished twice")
-	}
-	r.done = true
-	if r.err == nil {
-		r.err = r.show(text)
-	}
-	if r.err == nil && r.c.opts.Render != nil {
-		r.err = r.renderTo(len(r.printed))
-	}
-	if r.err == nil {
-		if err := r.c.write("\n"); err != nil {
-			r.err = &writeError{err}
-		}
-	}
-	err := r.err
-	r.mu.Unlock()
+func (r *reply) Finish(ctx context.Context, text string) error {
+	err := r.Appender.Finish(ctx, text)
 	r.c.finished(r.key, r.id, text, err == nil)
 	return err
 }
 
-// show prints what text adds to what is on screen. Text that does not
-// extend it (never sent by the Engine) is printed on a line of its own.
-func (r *reply) show(text string) error {
-	if r.c.opts.Render != nil {
-		return r.showRendered(text)
+// termSink is the terminal as an append-only message: one "message" is
+// the answer's run of output, ended by a newline.
+type termSink struct{ c *Console }
+
+var _ stream.AppendSink = termSink{}
+
+// Start implements stream.AppendSink.
+func (t termSink) Start(_ context.Context, text string) (string, error) {
+	return "console", t.print(text)
+}
+
+// Append implements stream.AppendSink.
+func (t termSink) Append(_ context.Context, _, text string) error { return t.print(text) }
+
+// Stop implements stream.AppendSink: the rest, then the end of the line
+// (two writes, as a terminal sees them).
+func (t termSink) Stop(_ context.Context, _, text string, _ bool) error {
+	if err := t.print(text); err != nil {
+		return err
 	}
-	var err error
-	if strings.HasPrefix(text, r.printed) {
-		err = r.c.write(text[len(r.printed):])
-	} else {
-		err = r.c.write("\n" + text)
-	}
-	if err != nil {
+	if err := t.c.write("\n"); err != nil {
 		return &writeError{err}
 	}
-	r.printed = text
+	return nil
+}
+
+func (t termSink) print(text string) error {
+	if text == "" {
+		return nil
+	}
+	if err := t.c.write(text); err != nil {
+		return &writeError{err}
+	}
 	return nil
 }
 
@@ -119,3 +111,6 @@ func (e *writeError) Class() bots.FailureClass { return bots.Permanent }
 
 // RetryAfter implements bots.DeliveryError: no retry.
 func (e *writeError) RetryAfter() time.Duration { return 0 }
+
+// blank reports whether md prints nothing worth a write.
+func blank(md string) bool { return strings.TrimSpace(md) == "" }

@@ -26,17 +26,14 @@ var (
 )
 
 // ToolStatus implements bots.ToolProgress.
-func (r *reply) ToolStatus(_ context.Context, status string) error {
+func (r *reply) ToolStatus(ctx context.Context, status string) error {
 	if status == "" {
 		return nil
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err == nil && r.c.opts.Render != nil {
-		r.err = r.renderTo(len(r.printed)) // the text so far, before the status
-	}
+	// The text so far goes out whole first (a block a renderer held
+	// back, a half-written line); what follows starts a new text.
+	_ = r.Restart(ctx) // a failed write is the reply's: Finish returns it
 	r.c.print("\n… " + status + "\n")
-	r.printed, r.rendered = "", 0 // what follows starts a new line of text
 	return nil
 }
 

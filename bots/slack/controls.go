@@ -114,25 +114,28 @@ var (
 // ReplyID implements bots.Controlled for a native stream: it has no Stop
 // button (chat.startStream/appendStream carry no blocks), but its votes
 // are counted by this id.
-func (r *nativeReply) ReplyID() string {
-	if !r.a.opts.StopButton {
+func (r *nativeReply) ReplyID() string { return r.ns.replyID() }
+
+// replyID is the reply's id for its controls ("" with Stop off).
+func (s *nativeSink) replyID() string {
+	if !s.a.opts.StopButton {
 		return ""
 	}
-	return r.sink.replyID
+	return s.sink.replyID
 }
 
 // OfferFeedback implements bots.Rateable: the final chat.stopStream
 // carries the feedback buttons, "rendered at the bottom of the finalized
 // message" (https://docs.slack.dev/reference/methods/chat.stopStream). An
 // answer that ended in the post+update fallback has none.
-func (r *nativeReply) OfferFeedback() { r.rated.Store(true) }
+func (r *nativeReply) OfferFeedback() { r.ns.rated.Store(true) }
 
 // feedbackBlocks are the final stop's extra options.
-func (r *nativeReply) feedbackBlocks(ctx context.Context) []slackgo.MsgOption {
-	if !r.rated.Load() {
+func (s *nativeSink) feedbackBlocks(ctx context.Context) []slackgo.MsgOption {
+	if !s.rated.Load() {
 		return nil
 	}
-	bs := append([]slackgo.Block{feedbackBlock(r.sink.replyID)}, r.sink.regenerateBlocks(ctx)...)
+	bs := append([]slackgo.Block{feedbackBlock(s.sink.replyID)}, s.sink.regenerateBlocks(ctx)...)
 	return []slackgo.MsgOption{slackgo.MsgOptionBlocks(bs...)}
 }
 

@@ -15,6 +15,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"mistralbot/bots"
+	"mistralbot/bots/stream"
 )
 
 // Domain errors the Slack API errors map to; test with errors.Is.
@@ -139,6 +140,12 @@ func (e *CallError) Is(target error) bool {
 
 // rateLimited reports whether Slack asked to slow down.
 func (e *CallError) rateLimited() bool { return e.Status == 429 || errors.Is(e, ErrRateLimited) }
+
+var _ stream.RateLimitError = (*CallError)(nil)
+
+// RateLimited implements stream.RateLimitError: Slack refused the call
+// for its rate (the append-only writer pauses that method's budget).
+func (e *CallError) RateLimited() bool { return e.rateLimited() }
 
 // wire records, for one Web API call, whether its request was written to
 // the connection: a failure before that is Transient (nothing reached

@@ -31,20 +31,20 @@ const stoppedByUserCode = "stopped_by_user"
 
 // stoppedByUser reports whether err is that refusal, and if so stops the
 // answer as the asker's click would.
-func (r *nativeReply) stoppedByUser(ctx context.Context, err error) bool {
+func (s *nativeSink) stoppedByUser(ctx context.Context, err error) bool {
 	if errorCode(err) != stoppedByUserCode {
 		return false
 	}
-	id := r.ReplyID()
+	id := s.replyID()
 	if id == "" {
-		r.a.log.InfoContext(ctx, "native stream stopped by its reader; the answer goes on (Stop is off)", "channel", r.key.Channel)
+		s.a.log.InfoContext(ctx, "native stream stopped by its reader; the answer goes on (Stop is off)", "channel", s.key.Channel)
 		return true
 	}
-	res, serr := r.a.opts.Engine.Stop(ctx, bots.Slack, id, r.to.UserID, false)
+	res, serr := s.a.opts.Engine.Stop(ctx, bots.Slack, id, s.to.UserID, false)
 	if serr != nil {
-		r.a.log.WarnContext(ctx, "stop from Slack's stream control refused", "err", serr)
+		s.a.log.WarnContext(ctx, "stop from Slack's stream control refused", "err", serr)
 	} else {
-		r.a.log.InfoContext(ctx, "native stream stopped by its reader", "channel", r.key.Channel, "result", int(res))
+		s.a.log.InfoContext(ctx, "native stream stopped by its reader", "channel", s.key.Channel, "result", int(res))
 	}
 	return true
 }

@@ -3,8 +3,6 @@ package slack
 import (
 	"context"
 	"errors"
-	"strings"
-	"time"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -20,17 +18,17 @@ import (
 // chunks parameter") and
 // https://docs.slack.dev/tools/node-slack-sdk/reference/types/interfaces/TaskUpdateChunk
 //
-// The chunks go through the native loop (the only one that owns the
-// stream): ToolTask queues them, the loop sends them on the appends'
-// Tier 4 budget, after settling a markdown append whose outcome is
-// unknown (an append is not idempotent: the text would be doubled).
-// A task_update itself names its task by id, so sending one again after
-// an unclear outcome sets the same state and it is simply resent.
-// Without a stream (none started yet, post+update after a refusal or an
-// overflow) ToolTask says so and the Engine shows the thread's status,
-// as it does for a post+update reply. A stream that refuses the chunks
-// (invalid_chunks, or any other lasting error) serves the rest of the
-// reply with the status instead, logged once.
+// The chunks go through the writer that owns the stream (the Appender's
+// side items, stream.SideSink): ToolTask queues them, the writer sends
+// them on the appends' Tier 4 budget, after settling a markdown append
+// whose outcome is unknown (an append is not idempotent: the text would
+// be doubled). A task_update itself names its task by id, so sending one
+// again after an unclear outcome sets the same state and it is simply
+// resent. Without a stream (none started yet, post+update after a
+// refusal or an overflow) ToolTask says so and the Engine shows the
+// thread's status, as it does for a post+update reply. A stream that
+// refuses the chunks (invalid_chunks, or any other lasting error) serves
+// the rest of the reply with the status instead, logged once.
 
 var _ bots.ToolTasks = (*nativeReply)(nil)
 
@@ -39,17 +37,8 @@ var errNoTaskStream = errors.New("slack: no native stream for tool tasks")
 
 // ToolTask implements bots.ToolTasks; it never blocks on Slack.
 func (r *nativeReply) ToolTask(_ context.Context, t bots.ToolTask) error {
-	r.mu.Lock()
-	// Blank text opens no stream (step waits for some): the status serves.
-	if !r.started || r.final || r.tasksOff || strings.TrimSpace(r.text) == "" {
-		r.mu.Unlock()
+	if err := r.Side(t); err != nil {
 		return errNoTaskStream
-	}
-	r.tasks = append(r.tasks, t)
-	r.mu.Unlock()
-	select {
-	case r.kick <- struct{}{}:
-	default:
 	}
 	return nil
 }
@@ -68,69 +57,35 @@ func taskChunk(t bots.ToolTask) slackgo.TaskUpdateChunk {
 	return c
 }
 
-// flushTasks sends the queued tasks in one append; it returns when to try
-// again (0: nothing to wait for). Loop-owned.
-func (r *nativeReply) flushTasks(ctx context.Context, text string) time.Duration {
-	r.mu.Lock()
-	tasks := append([]bots.ToolTask(nil), r.tasks...)
-	r.mu.Unlock()
-	if len(tasks) == 0 {
-		return 0
-	}
-	if r.useFallback || r.contActive {
-		r.tasksToStatus(ctx, tasks)
-		return 0
-	}
-	if r.ts == "" {
-		return 0 // sent once the stream has started
-	}
-	if !r.ws.appends.Allow() {
-		return 250 * time.Millisecond
-	}
-	if err := r.settle(ctx, text); err != nil {
-		return retryDelay(err)
-	}
-	chunks := make([]slackgo.StreamChunk, len(tasks))
-	for i, t := range tasks {
-		chunks[i] = taskChunk(t)
+// AppendSide implements stream.SideSink: the queued tasks as task_update
+// chunks of one chat.appendStream.
+func (s *nativeSink) AppendSide(ctx context.Context, ts string, items []any) error {
+	chunks := make([]slackgo.StreamChunk, 0, len(items))
+	for _, it := range items {
+		if t, ok := it.(bots.ToolTask); ok {
+			chunks = append(chunks, taskChunk(t))
+		}
 	}
 	tctx, w := traced(ctx)
-	_, _, err := r.a.api.AppendStreamContext(tctx, r.key.Channel, r.ts, slackgo.MsgOptionChunks(chunks...))
-	r.lastCall = r.a.now()
-	if err != nil {
-		err = r.a.apiErr(ctx, "chat.appendStream", err, w)
-		switch bots.ClassOf(err) {
-		case bots.Transient:
-			if ce := (*CallError)(nil); errors.As(err, &ce) && ce.rateLimited() {
-				r.ws.appends.Pause(ce.RetryAfter())
-			}
-			return retryDelay(err)
-		case bots.Uncertain:
-			return retryDelay(err) // resent: a task_update is idempotent
+	if _, _, err := s.a.api.AppendStreamContext(tctx, s.key.Channel, ts, slackgo.MsgOptionChunks(chunks...)); err != nil {
+		err = s.a.apiErr(ctx, "chat.appendStream", err, w)
+		if bots.ClassOf(err) == bots.Permanent {
+			s.a.log.WarnContext(ctx, "slack refused the tool task chunks; showing tool progress as the thread status for this reply",
+				"channel", s.key.Channel, "code", errorCode(err), "err", err)
 		}
-		r.a.log.WarnContext(ctx, "slack refused the tool task chunks; showing tool progress as the thread status for this reply",
-			"channel", r.key.Channel, "code", errorCode(err), "err", err)
-		r.tasksToStatus(ctx, tasks)
-		return 0
+		return err
 	}
-	r.mu.Lock()
-	r.tasks = r.tasks[len(tasks):]
-	r.mu.Unlock()
-	return 0
+	return nil
 }
 
-// tasksToStatus turns tasks off for the rest of the reply and shows the
-// newest queued one as the thread's status (a finished one shows none:
+// tasksToStatus (stream.AppendOptions.OnSideOff: tasks are off for the
+// rest of the reply) shows the newest queued one as the thread's status (a finished one shows none:
 // the Engine clears the status after the tools).
-func (r *nativeReply) tasksToStatus(ctx context.Context, tasks []bots.ToolTask) {
-	r.mu.Lock()
-	r.tasksOff = true
-	if len(r.tasks) > 0 {
-		tasks = r.tasks // with any queued since
+func (s *nativeSink) tasksToStatus(ctx context.Context, items []any) {
+	if len(items) == 0 {
+		return
 	}
-	r.tasks = nil
-	r.mu.Unlock()
-	if last := tasks[len(tasks)-1]; last.Status != "" {
-		_ = r.sink.toolStatus(ctx, last.Status)
+	if last, ok := items[len(items)-1].(bots.ToolTask); ok && last.Status != "" {
+		_ = s.sink.toolStatus(ctx, last.Status)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 )
 
 func TestNeutralizeMarkdown(t *testing.T) {
@@ -40,43 +39,6 @@ func TestStablePrefix(t *testing.T) {
 		if got := stablePrefix(in); got != want {
 			t.Errorf("stablePrefix(%q) = %d, want %d", in, got, want)
 		}
-	}
-}
-
-func TestFitMarkdown(t *testing.T) {
-	text := strings.Repeat("line of text\n", 100) // 1,300 characters
-	if got := fitMarkdown(text, 0, len(text), 2000); got != len(text) {
-		t.Errorf("a fitting text was cut at %d", got)
-	}
-	got := fitMarkdown(text, 0, len(text), 200)
-	if got > 200 || got < 100 || text[got-1] != '\n' {
-		t.Errorf("cut at %d, want a line end at most 200", got)
-	}
-	// Never just after a "<" that could start a token.
-	tricky := strings.Repeat("a", 95) + " <!channel> tail"
-	cut := fitMarkdown(tricky, 0, len(tricky), 97)
-	if strings.HasSuffix(tricky[:cut], "<") {
-		t.Errorf("cut after a lone <: %q", tricky[:cut])
-	}
-	// Neutralized length stays within the budget.
-	many := strings.Repeat("<@U1> ", 50)
-	cut = fitMarkdown(many, 0, len(many), 100)
-	if n := utf8.RuneCountInString(neutralizeMarkdown(many[:cut])); n > 100 {
-		t.Errorf("neutralized part has %d characters", n)
-	}
-}
-
-func TestFenceAt(t *testing.T) {
-	text := "intro\n```go\ncode\n"
-	if got := fenceAt(text, len(text)); got != "```go" {
-		t.Errorf("fenceAt = %q", got)
-	}
-	text += "```\nafter\n"
-	if got := fenceAt(text, len(text)); got != "" {
-		t.Errorf("closed fence reported open: %q", got)
-	}
-	if got := fenceCloser("~~~~python"); got != "~~~~" {
-		t.Errorf("fenceCloser = %q", got)
 	}
 }
 

@@ -6,21 +6,8 @@ import (
 )
 
 // Crash recovery: the Engine journals the ids of a reply's messages
-// (stream.Streamer and nativeReply tell them) and, after a restart, hands
+// (stream.Streamer and stream.Appender tell them) and, after a restart, hands
 // them to Reopen (reply.go), which rewrites them with chat.update.
-
-// IDs returns the ts of the messages the reply posted so far: the streamed
-// message, then those of the post+update fallback. Safe while streaming.
-func (r *nativeReply) IDs() []string {
-	r.mu.Lock()
-	ts := r.ts
-	r.mu.Unlock()
-	ids := r.fallback.IDs()
-	if ts == "" {
-		return ids
-	}
-	return append([]string{ts}, ids...)
-}
 
 // stopStale ends the native stream a dead process may have left open on
 // ts, so that chat.update can rewrite the message. A message that is not

@@ -579,10 +579,16 @@ func (s *Streamer) freeze(idx int) {
 // bots.Permanent one; bounded by MaxRetries and MaxRetryAfter. The loop and
 // the pause are internal/retry's, the one retry mechanism.
 func (s *Streamer) call(ctx context.Context, idempotent bool, f func() error) error {
-	b := s.backoff()
+	return callRetrying(ctx, s.opts.Logger, s.opts.MaxRetries, s.opts.MaxRetryAfter, idempotent, f)
+}
+
+// callRetrying is the writer's one retry policy, shared by the Streamer's
+// calls and the Appender's stop: see Streamer.call.
+func callRetrying(ctx context.Context, log *slog.Logger, maxRetries int, maxAfter time.Duration, idempotent bool, f func() error) error {
+	b := writerBackoff(maxAfter)
 	attempt := 0
 	p := retry.Policy{
-		Tries:   s.opts.MaxRetries + 1,
+		Tries:   maxRetries + 1,
 		Backoff: b,
 		Retry: func(err error) (bool, time.Duration) {
 			class := bots.ClassOf(err)
@@ -590,7 +596,7 @@ func (s *Streamer) call(ctx context.Context, idempotent bool, f func() error) er
 				return false, 0
 			}
 			after := retryAfter(err)
-			s.opts.Logger.Info("stream: platform call failed, retrying", "class", class.String(), "retry_after", b.Delay(attempt, after), "attempt", attempt+1, "err", err)
+			log.Info("stream: platform call failed, retrying", "class", class.String(), "retry_after", b.Delay(attempt, after), "attempt", attempt+1, "err", err)
 			attempt++
 			return true, after
 		},
@@ -598,14 +604,14 @@ func (s *Streamer) call(ctx context.Context, idempotent bool, f func() error) er
 	return p.Do(ctx, func(context.Context) error { return f() })
 }
 
-// backoff is the pause between retries of one call: what the platform
-// asked for, else 1 s doubling per attempt up to 32 s, both capped at
-// MaxRetryAfter.
-func (s *Streamer) backoff() retry.Backoff {
+// writerBackoff is the pause between retries of one call: what the
+// platform asked for, else 1 s doubling per attempt up to 32 s, both
+// capped at maxAfter.
+func writerBackoff(maxAfter time.Duration) retry.Backoff {
 	return retry.Backoff{
-		Base:     min(time.Second, s.opts.MaxRetryAfter),
-		Max:      min(32*time.Second, s.opts.MaxRetryAfter),
-		MaxAfter: s.opts.MaxRetryAfter,
+		Base:     min(time.Second, maxAfter),
+		Max:      min(32*time.Second, maxAfter),
+		MaxAfter: maxAfter,
 	}
 }
 
