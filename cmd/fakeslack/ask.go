@@ -17,8 +17,12 @@ const askHelp = `fakeslack ask: mention the bot with a question, print the strea
 Example:
   fakeslack ask -server http://fakeslack:8083 'How do I reverse a slice in Go?'
 
-Exit codes: 0 a complete answer, 1 an error notice, no answer in -timeout,
-or the workspace unreachable, 2 bad usage.
+An answer is complete when one of its messages carries mistralbot's
+feedback buttons (as in docker-compose.yml: the Stop button on, a Redis or
+bbolt store).
+
+Exit codes: 0 a complete answer, 1 an error notice (or feedback off), no
+answer in -timeout, or the workspace unreachable, 2 bad usage.
 
 Flags:
 `
@@ -79,7 +83,7 @@ func ask(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		case st == answerEnded && time.Since(lastChange) >= quietEnd:
 			f.end()
-			return errors.New("the answer ended without being complete (an error notice?)")
+			return errors.New("the answer ended without mistralbot's feedback buttons: an error notice, or feedback off (slack.stop_button false, or a store without feedback)")
 		}
 		select {
 		case <-tick.C:
