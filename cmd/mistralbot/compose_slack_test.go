@@ -162,8 +162,10 @@ func TestComposeBotsAnswerTheFakeWorkspace(t *testing.T) {
 	if got := flagValue(ask.Entrypoint, "-server"); got != public {
 		t.Fatalf("ask's -server %q, want fakeslack's %q", got, public)
 	}
-	if len(ask.Profiles) == 0 || ask.DependsOn["fakeslack"].Condition == "" {
-		t.Fatalf("ask: %+v", ask)
+	for _, dep := range []string{"fakeslack", "bot1", "bot2"} {
+		if len(ask.Profiles) == 0 || ask.DependsOn[dep].Condition == "" {
+			t.Fatalf("ask is not on demand or does not start %s: %+v", dep, ask)
+		}
 	}
 	llmBase := "http://llmtest:" + strings.TrimPrefix(flagValue(llm.Entrypoint, "-listen"), ":")
 
