@@ -346,3 +346,37 @@ func TestChatOnAPseudoTerminal(t *testing.T) {
 		t.Fatalf("terminal modes not restored:\nbefore %+v\nafter  %+v", *before, *after)
 	}
 }
+
+// Ctrl-C at the prompt says how to quit; a second one quits, exit 0, with
+// the terminal as it was.
+func TestChatOnAPseudoTerminalCtrlCTwiceQuits(t *testing.T) {
+	srv := llmtest.New(llmtest.Options{Dialect: llmtest.OpenAI})
+	defer srv.Close()
+	c, before := startPtyChat(t, srv.URL())
+	scr := c.screen
+	at := scr.waitFor(t, 0, "mistralbot chat:")
+	at = scr.waitFor(t, at, "> ")
+	c.typeIn(t, "\x03")
+	at = scr.waitFor(t, at, "(Ctrl-C again or Ctrl-D to quit)")
+	scr.waitFor(t, at, "> ")
+	select {
+	case <-c.exited:
+		t.Fatalf("one Ctrl-C at the prompt ended the chat: %v", c.err)
+	default:
+	}
+	c.typeIn(t, "\x03")
+	select {
+	case <-c.exited:
+	case <-time.After(ptyDeadline):
+		t.Fatal("a second Ctrl-C did not end the chat")
+	}
+	if c.err != nil {
+		t.Fatalf("chat exited with %v, want 0", c.err)
+	}
+	if after := c.termios(t); *after != *before {
+		t.Fatalf("terminal modes not restored:\nbefore %+v\nafter  %+v", *before, *after)
+	}
+	if n := len(srv.ChatRequests()); n != 0 {
+		t.Fatalf("%d model requests, want none", n)
+	}
+}
