@@ -12,11 +12,15 @@ RUN CGO_ENABLED=0 GOOS=linux go build -trimpath \
       -o /out/mistralbot ./cmd/mistralbot \
  && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" \
       -o /out/llmtest ./llm/llmtest/cmd/llmtest \
+ && CGO_ENABLED=0 GOOS=linux go build -trimpath -ldflags "-s -w" \
+      -o /out/fakeslack ./cmd/fakeslack \
  && mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/mistralbot /usr/local/bin/mistralbot
+# The fakes docker-compose.yml runs when no key or token is given.
 COPY --from=build /out/llmtest /usr/local/bin/llmtest
+COPY --from=build /out/fakeslack /usr/local/bin/fakeslack
 # The bbolt store lives here by default (store.path ./data/mistralbot.db).
 COPY --from=build --chown=nonroot:nonroot /out/data /data
 WORKDIR /

@@ -325,7 +325,9 @@ func (a *Adapter) authTest(ctx context.Context) error {
 	if err != nil {
 		err = a.apiErr(ctx, "auth.test", err, nil)
 		if errors.Is(err, ErrInvalidAuth) {
-			return fmt.Errorf("slack: slack.bot_token (SLACK_BOT_TOKEN) was refused by auth.test; check it is the Bot User OAuth Token of the installed app: %w", err)
+			// The URL too: a real token sent to a fake workspace (compose's
+			// default slack.api_url) is refused as well.
+			return fmt.Errorf("slack: slack.bot_token (SLACK_BOT_TOKEN) was refused by auth.test at %s (slack.api_url); check it is the Bot User OAuth Token of the installed app: %w", a.opts.APIURL, err)
 		}
 		return fmt.Errorf("slack: auth.test: %w", err)
 	}

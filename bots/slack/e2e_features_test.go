@@ -282,8 +282,9 @@ func TestInvalidTokenFailsClearly(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = a.Run(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "slack.bot_token") || !strings.Contains(err.Error(), "invalid_auth") {
-		t.Errorf("Run = %v, want an error naming slack.bot_token and invalid_auth", err)
+	if err == nil || !strings.Contains(err.Error(), "slack.bot_token") || !strings.Contains(err.Error(), "invalid_auth") ||
+		!strings.Contains(err.Error(), "at "+fake.APIURL()+" (slack.api_url)") {
+		t.Errorf("Run = %v, want an error naming slack.bot_token, invalid_auth and the API it asked", err)
 	}
 	if _, err := New(Options{BotToken: "xoxp-user", Mode: "carrier-pigeon", Engine: eng}); err == nil ||
 		!strings.Contains(err.Error(), "xoxb-") || !strings.Contains(err.Error(), "slack.mode") {

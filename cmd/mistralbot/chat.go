@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -48,7 +50,7 @@ func runChat(ctx context.Context, cfg *config.Config, e env) error {
 	defer st.Close()
 	opts := engineOptions(cfg, client, st, log)
 	opts.Admins = nil // the console user is an admin anyway
-	var unanswered unanswered
+	unanswered := unanswered{hints: e.stderr, llm: cfg.LLM}
 	opts.Observer = &unanswered
 	ts, err := withTools(ctx, cfg, &opts, log)
 	if err != nil {
@@ -117,16 +119,55 @@ func consoleOptions(ctx context.Context, cfg *config.Config, e env, eng *engine.
 }
 
 // unanswered counts the questions that got an error notice or a refusal
-// instead of an answer: a piped chat then exits non-zero.
-type unanswered struct{ n atomic.Int64 }
+// instead of an answer: a piped chat then exits non-zero. It also tells
+// the person at the terminal, who is the admin the notices ask to "let
+// know" (the chat platforms' wording), what to fix: once per kind of
+// failure, on stderr.
+type unanswered struct {
+	n     atomic.Int64
+	hints io.Writer
+	llm   config.LLM
+	mu    sync.Mutex
+	told  map[bots.Code]bool
+}
 
 var _ bots.Observer = (*unanswered)(nil)
 
 // ReplyDone implements bots.Observer.
 func (u *unanswered) ReplyDone(s bots.ReplyStats) {
-	if s.Outcome == bots.OutcomeError {
-		u.n.Add(1)
+	if s.Outcome != bots.OutcomeError {
+		return
 	}
+	u.n.Add(1)
+	hint := adminHint(s.ErrorCode, u.llm)
+	if hint == "" || u.hints == nil {
+		return
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.told[s.ErrorCode] {
+		return
+	}
+	if u.told == nil {
+		u.told = map[bots.Code]bool{}
+	}
+	u.told[s.ErrorCode] = true
+	_, _ = fmt.Fprintln(u.hints, "mistralbot chat: "+hint)
+}
+
+// adminHint says what to change for a failure the notice leaves to "an
+// admin" ("" for the others).
+func adminHint(code bots.Code, c config.LLM) string {
+	at := cmp.Or(c.Provider, "the provider") + " at " + c.BaseURL
+	switch code {
+	case bots.CodeAuth:
+		return fmt.Sprintf("%s refused the API key: set %s (mistralbot check tests it)", at, strings.Join(config.EnvNames("llm.api_key"), " or "))
+	case bots.CodeBudget:
+		return at + " says the account has no credits left: add some, or use another key or provider"
+	case bots.CodeNotFound:
+		return fmt.Sprintf("%s does not offer the model %s: pick another with /model ID or MISTRALBOT_LLM_MODEL (mistralbot check lists them)", at, cmp.Or(c.Model, "asked for"))
+	}
+	return ""
 }
 
 // Refused implements bots.Observer.

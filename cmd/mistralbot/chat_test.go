@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"mistralbot/bots"
 	"mistralbot/config"
 	"mistralbot/llm/llmtest"
 )
@@ -38,6 +39,30 @@ func TestChatPipedFailureExitsNonZero(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "1 question(s) got no answer") || !strings.Contains(out, "Echo:") {
 		t.Fatalf("stdout %q\nstderr %q", out, errOut)
+	}
+	// The notice asks to "let an admin know": at a terminal that is the
+	// person reading, told what to set.
+	if hint := "openai at " + srv.URL() + " refused the API key: set MISTRALBOT_LLM_API_KEY or OPENROUTER_API_KEY"; strings.Count(errOut, hint) != 1 {
+		t.Fatalf("stderr does not say once what to fix (%q):\n%s", hint, errOut)
+	}
+}
+
+// Each failure a notice leaves to "an admin" gets its hint, once.
+func TestChatAdminHints(t *testing.T) {
+	c := config.LLM{Provider: "mistral", BaseURL: "https://api.mistral.ai/v1", Model: "mistral-small-latest"}
+	var b strings.Builder
+	u := unanswered{hints: &b, llm: c}
+	for _, code := range []bots.Code{bots.CodeAuth, bots.CodeAuth, bots.CodeBudget, bots.CodeNotFound, bots.CodeTimeout} {
+		u.ReplyDone(bots.ReplyStats{Outcome: bots.OutcomeError, ErrorCode: code})
+	}
+	got := b.String()
+	for _, want := range []string{"refused the API key: set MISTRALBOT_LLM_API_KEY", "no credits left", "does not offer the model mistral-small-latest: pick another with /model ID"} {
+		if strings.Count(got, want) != 1 {
+			t.Errorf("hints lack %q once:\n%s", want, got)
+		}
+	}
+	if strings.Count(got, "\n") != 3 || u.n.Load() != 5 {
+		t.Errorf("%d failures counted, hints:\n%s", u.n.Load(), got)
 	}
 }
 

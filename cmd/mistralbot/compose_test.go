@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -52,8 +53,10 @@ func loadCompose(t *testing.T) map[string]composeService {
 }
 
 // The compose file waits for a healthy Redis, passes every platform
-// variable, keeps the bots (which exit 2 without a platform) out of a
-// plain "docker compose up", and splits Discord's global budget.
+// variable, starts the bots in a plain "docker compose up" on the fake
+// workspace (their environment validates without any token, so no crash
+// loop), gives each its own replica id, installs every fake it runs, and
+// splits Discord's global budget.
 func TestComposeFileWorksAsPromised(t *testing.T) {
 	svcs := loadCompose(t)
 	redis := svcs["redis"]
@@ -65,10 +68,19 @@ func TestComposeFileWorksAsPromised(t *testing.T) {
 		if b.DependsOn["redis"].Condition != "service_healthy" {
 			t.Errorf("%s: depends_on redis %+v, want service_healthy", name, b.DependsOn["redis"])
 		}
-		if strings.Join(b.Profiles, ",") != "bots" {
-			t.Errorf("%s: profiles %v: a plain up would crash-loop it without tokens", name, b.Profiles)
-		}
 		env := b.Environment
+		// In a plain up, with no .env: the fake workspace, no crash loop.
+		if len(b.Profiles) != 0 || env["MISTRALBOT_SLACK_ENABLED"] != "true" || !strings.HasPrefix(env["MISTRALBOT_SLACK_API_URL"], "http://fakeslack:") {
+			t.Errorf("%s: profiles %v, slack %q at %q: a plain up must start it on the fake workspace", name, b.Profiles, env["MISTRALBOT_SLACK_ENABLED"], env["MISTRALBOT_SLACK_API_URL"])
+		}
+		if cfg, err := loadConfig(noFile(t), mapEnv(env)); err != nil {
+			t.Fatalf("%s: environment does not load: %v", name, err)
+		} else if err := cfg.Validate(); err != nil {
+			t.Errorf("%s: without any token its environment does not validate (it would crash-loop): %v", name, err)
+		}
+		if b.DependsOn["fakeslack"].Condition != "service_started" {
+			t.Errorf("%s: depends_on fakeslack %+v", name, b.DependsOn["fakeslack"])
+		}
 		for _, k := range []string{"DISCORD_BOT_TOKEN", "DISCORD_APPLICATION_ID", "DISCORD_PUBLIC_KEY", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "OPENROUTER_API_KEY"} {
 			if _, ok := env[k]; !ok {
 				t.Errorf("%s: %s not passed", name, k)
@@ -95,8 +107,11 @@ func TestComposeFileWorksAsPromised(t *testing.T) {
 			t.Errorf("%s: environment does not validate: %v", name, err)
 		}
 	}
+	if svcs["bot1"].Environment["MISTRALBOT_SERVER_REPLICA_ID"] == svcs["bot2"].Environment["MISTRALBOT_SERVER_REPLICA_ID"] {
+		t.Error("bot1 and bot2 share a replica id: each would recover the other's replies")
+	}
 	for name, s := range svcs {
-		if len(s.Profiles) == 0 && s.Restart != "" && name != "redis" {
+		if len(s.Profiles) == 0 && s.Restart != "" && name != "redis" && name != "bot1" && name != "bot2" {
 			t.Errorf("%s: restarts in a plain up", name)
 		}
 		if s.Image == "mistralbot:local" && s.Entrypoint == nil && len(s.Command) > 0 && s.Command[0] != "chat" && s.Command[0] != "run" {
@@ -105,7 +120,11 @@ func TestComposeFileWorksAsPromised(t *testing.T) {
 	}
 	// The image's HEALTHCHECK asks a mistralbot server: off for the
 	// containers that run none.
-	for _, name := range []string{"llmtest", "chat"} {
+	dockerfile := repoFile(t, "Dockerfile")
+	for _, name := range []string{"llmtest", "chat", "fakeslack", "ask"} {
+		if ep := svcs[name].Entrypoint; len(ep) > 0 && !strings.Contains(dockerfile, "/out/"+filepath.Base(ep[0])+" "+ep[0]) {
+			t.Errorf("%s: the Dockerfile does not install %s", name, ep[0])
+		}
 		if !svcs[name].Healthcheck.Disable {
 			t.Errorf("%s: the image's healthcheck would mark it unhealthy", name)
 		}

@@ -12,10 +12,12 @@
 package fakeslack
 
 import (
+	"cmp"
 	"encoding/json"
 	"io"
 	"maps"
 	"mime"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -80,6 +82,20 @@ type Options struct {
 	// minute, pages of at most 15 messages
 	// (https://docs.slack.dev/changelog/2025/05/29/rate-limit-changes-for-non-marketplace-apps).
 	NonMarketplace bool
+	// Spread sends each Socket Mode envelope over the next open
+	// connection in turn instead of the newest one: Slack sends each event
+	// to one of an app's connections, picked at random
+	// (slackapi/bolt-python#448, a maintainer: "the Slack API server will
+	// send each event to only 1 random connection"), so replicas share the
+	// events. In turn, not at random, so a test can tell who got what.
+	Spread bool
+	// Listener, when set, is where the fake listens (default: a random
+	// loopback port); cmd/fakeslack serves it on a fixed port for compose.
+	Listener net.Listener
+	// PublicURL, when set, is the base URL the bot reaches the fake at
+	// (the host in the Socket Mode URL, file and response_url links):
+	// behind a container network name it is not the listener's address.
+	PublicURL string
 	// AgentView makes the fake app an agent_view app: a
 	// setSuggestedPrompts call with thread_ts then silently fails (ok, but
 	// nothing is set), as Slack documents.
@@ -103,7 +119,8 @@ type Server struct {
 	opts Options
 	http *httptest.Server
 	mem  *memNet
-	base string // URL of the fake
+	mux  *http.ServeMux // the loopback server's routes (nil in memory)
+	base string         // URL of the fake
 
 	mu         sync.Mutex
 	calls      []Call
@@ -191,9 +208,24 @@ func New(opts Options) *Server {
 		s.base = memBase
 		return s
 	}
-	s.http = httptest.NewServer(mux)
-	s.base = s.http.URL
+	s.mux = mux
+	s.http = httptest.NewUnstartedServer(mux)
+	if opts.Listener != nil {
+		s.http.Listener.Close()
+		s.http.Listener = opts.Listener
+	}
+	s.http.Start()
+	s.base = strings.TrimSuffix(cmp.Or(opts.PublicURL, s.http.URL), "/")
 	return s
+}
+
+// Handle adds a route to the fake's HTTP server (not served in memory):
+// cmd/fakeslack's control endpoints. The pattern must not clash with the
+// fake's own (/api/, /socket, /files-pri/, /signin, /response/).
+func (s *Server) Handle(pattern string, h http.Handler) {
+	if s.mux != nil {
+		s.mux.Handle(pattern, h)
+	}
 }
 
 // Close stops the server and closes the websocket.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,6 +51,8 @@ type socketState struct {
 	mu      sync.Mutex
 	current *sconn
 	all     map[*sconn]bool
+	ready   []*sconn // connections that got hello, oldest first (Options.Spread)
+	next    int      // the ready connection Spread sends to next
 	tickets map[string]bool
 	acks    []Ack
 	changed chan struct{} // closed and replaced whenever state changes
@@ -128,6 +131,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	if c.write(hello) == nil {
 		st.mu.Lock()
 		st.current = c
+		st.ready = append(st.ready, c)
 		st.notify()
 		st.mu.Unlock()
 	}
@@ -139,6 +143,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 
 	st.mu.Lock()
 	delete(st.all, c)
+	st.ready = slices.DeleteFunc(st.ready, func(r *sconn) bool { return r == c })
 	if st.current == c {
 		st.current = nil
 	}
@@ -185,6 +190,13 @@ func (s *Server) readAcks(c *sconn) {
 	}
 }
 
+// Open returns how many websocket connections are open and got hello.
+func (s *Server) Open() int {
+	s.sock.mu.Lock()
+	defer s.sock.mu.Unlock()
+	return len(s.sock.ready)
+}
+
 // Connections returns how many websocket connections were accepted.
 func (s *Server) Connections() int {
 	s.sock.mu.Lock()
@@ -212,8 +224,9 @@ func (s *Server) WaitConnected(ctx context.Context, minCount int) error {
 	}
 }
 
-// Send delivers an envelope over the current websocket (waiting for one)
-// and returns its envelope id.
+// Send delivers an envelope over the current websocket (waiting for one),
+// or with Options.Spread over each open one in turn, and returns its
+// envelope id.
 func (s *Server) Send(ctx context.Context, env Envelope) (string, error) {
 	if err := s.WaitConnected(ctx, 0); err != nil {
 		return "", err
@@ -222,6 +235,10 @@ func (s *Server) Send(ctx context.Context, env Envelope) (string, error) {
 	s.sock.envSeq++
 	id := fmt.Sprintf("env-%04d-%d", s.sock.envSeq, time.Now().UnixNano()%100000)
 	c := s.sock.current
+	if s.opts.Spread && len(s.sock.ready) > 0 {
+		c = s.sock.ready[s.sock.next%len(s.sock.ready)]
+		s.sock.next++
+	}
 	s.sock.mu.Unlock()
 	if c == nil {
 		return "", errors.New("fakeslack: socket disconnected")
