@@ -2,11 +2,16 @@ package media
 
 import (
 	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"testing"
+
+	"go.uber.org/goleak"
 )
 
 // TestStreamPNGMatchesDecoder: the streaming reduction gives exactly the
@@ -72,5 +77,60 @@ func TestStreamPNGRefusesWhatItDoesNotHandle(t *testing.T) {
 	rgb := encodePNG(t, screenshot(400, 300))
 	if _, err := PrepareImage(rgb[:len(rgb)-40], ImageLimits{MaxSide: 100}); ReasonOf(err) != Unreadable {
 		t.Fatalf("truncated: %v", err)
+	}
+}
+
+// rawPNG builds an 8-bit RGB PNG from rows given with their filter
+// bytes (chunk CRCs left zero: streamPNG does not check them).
+func rawPNG(t *testing.T, w int, rows [][]byte) []byte {
+	t.Helper()
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	for _, r := range rows {
+		zw.Write(r)
+	}
+	zw.Close()
+	chunk := func(typ string, body []byte) []byte {
+		c := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+		c = append(append(c, typ...), body...)
+		return append(c, 0, 0, 0, 0)
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, uint32(w))
+	ihdr = binary.BigEndian.AppendUint32(ihdr, uint32(len(rows)))
+	ihdr = append(ihdr, 8, 2, 0, 0, 0)
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = append(out, chunk("IHDR", ihdr)...)
+	out = append(out, chunk("IDAT", z.Bytes())...)
+	return append(out, chunk("IEND", nil)...)
+}
+
+// TestStreamPNGBadFilterMidway: a bad filter byte in row 100 (the fourth
+// batch the inflater hands over) is an error, and the inflating
+// goroutine is gone when streamPNG returns; a truncated stream too.
+func TestStreamPNGBadFilterMidway(t *testing.T) {
+	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	const w, h = 400, 300
+	rows := make([][]byte, h)
+	for y := range rows {
+		rows[y] = make([]byte, 1+3*w)
+		rows[y][0] = byte(y % 5) // every valid filter type
+	}
+	rows[100][0] = 9
+	if _, err := streamPNG(rawPNG(t, w, rows), 200, 150); err == nil || errors.Is(err, errNotStreamable) {
+		t.Fatalf("bad filter in row 100: %v", err)
+	}
+	rows[100][0] = 0
+	if img, err := streamPNG(rawPNG(t, w, rows), 200, 150); err != nil || img.Rect.Dx() != 200 {
+		t.Fatalf("same rows, valid filters: %v", err)
+	}
+	if _, err := streamPNG(rawPNG(t, w, rows[:h/2]), 200, 150); err != nil {
+		t.Fatalf("a shorter image is valid: %v", err)
+	}
+	whole := rawPNG(t, w, rows)
+	cut := append([]byte(nil), whole...)
+	binary.BigEndian.PutUint32(cut[8+4+4:], uint32(w))
+	binary.BigEndian.PutUint32(cut[8+4+4+4:], uint32(h+40)) // IHDR claims 40 rows more than the data has
+	if _, err := streamPNG(cut, 200, 150); err == nil {
+		t.Fatal("rows missing from the data: no error")
 	}
 }
