@@ -46,11 +46,16 @@ func (e *Engine) admit(ctx context.Context, msg bots.Message) (a admission) {
 	if len(keys) > 0 && !e.claimHere(ctx, keys) {
 		return a
 	}
+	// A channel known (cached) to be disabled gets no entry: it would be
+	// written only to be removed. Should the cache expire meanwhile and
+	// the channel be enabled again, push journals the message itself.
+	cached, known := e.settings.Get(msg.SettingsID())
+	journaled := !known || cached.Enabled
 	var wg sync.WaitGroup
 	wg.Go(func() { a.set = e.Settings(ctx, msg.SettingsID()) })
 	capHit := e.caps(ctx, msg, func() {
 		if e.stores.admit != nil {
-			a.claimed, a.hit, a.jr = e.admitStore(ctx, msg, keys)
+			a.claimed, a.hit, a.jr = e.admitStore(ctx, msg, keys, journaled)
 			return
 		}
 		// A store without Admit (a test's partial store): the claim,
@@ -69,24 +74,27 @@ func (e *Engine) admit(ctx context.Context, msg bots.Message) (a admission) {
 }
 
 // admitStore is the store's part of admit: one Admit call carrying the
-// claims, the rate and the entry. A store error is logged and the
-// message goes on on this process's claim, not journaled (journaling
-// pauses, as after a failed write: an outage costs one timeout, not one
-// per message); the entry stays tracked so that its End removes whatever
-// the failed call may have written.
-func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string) (claimed bool, hit *limitHit, jr *jobJournal) {
-	jr = &jobJournal{entry: e.jr.NewEntry(msg.Key, msg)}
+// claims, the rate and, when journaled, the entry. A store error is
+// logged and the message goes on on this process's claim, not journaled
+// (journaling pauses, as after a failed write: an outage costs one
+// timeout, not one per message); the entry stays tracked so that its End
+// removes whatever the failed call may have written.
+func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string, journaled bool) (claimed bool, hit *limitHit, jr *jobJournal) {
 	ad := bots.Admission{Keys: keys, TTL: e.opts.DedupeTTL, Rate: e.rateTake(msg)}
+	if !journaled {
+		res, err := e.admitCall(ctx, ad)
+		if err == nil && res.Limited {
+			hit = e.rateHit(res.Reset)
+		}
+		return err != nil || res.Won, hit, nil
+	}
+	jr = &jobJournal{entry: e.jr.NewEntry(msg.Key, msg)}
 	if e.jr.Paused() {
 		jr.off = true
 	} else {
 		ad.Entry = &jr.entry
 	}
-	// Bounded like a journal write, and not cut by the delivery's
-	// context: the entry is what a crash would need.
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journal.Timeout)
-	res, err := e.stores.admit.Admit(sctx, ad)
-	cancel()
+	res, err := e.admitCall(ctx, ad)
 	switch {
 	case err != nil:
 		if ad.Entry != nil {
@@ -95,17 +103,31 @@ func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string
 			e.log.WarnContext(ctx, "reply not journaled: a crash now would leave it unfinished",
 				"key", msg.Key.String(), "journal_id", jr.entry.ID, "err", err)
 		}
-		e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", strings.Join(keys, ", "), "err", err)
 		return true, nil, jr
 	case !res.Won:
 		e.jr.Untrack(jr.entry.ID)
-		e.log.DebugContext(ctx, "duplicate delivery", "claim", strings.Join(keys, ", "))
 		return false, nil, nil
 	case res.Limited:
 		e.jr.Untrack(jr.entry.ID) // not written
 		return true, e.rateHit(res.Reset), nil
 	}
 	return true, nil, jr
+}
+
+// admitCall makes the Admit call, bounded like a journal write and not
+// cut by the delivery's context (the entry is what a crash would need).
+// An error is logged here; a duplicate too.
+func (e *Engine) admitCall(ctx context.Context, ad bots.Admission) (bots.Admitted, error) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journal.Timeout)
+	res, err := e.stores.admit.Admit(sctx, ad)
+	cancel()
+	switch {
+	case err != nil:
+		e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", strings.Join(ad.Keys, ", "), "err", err)
+	case !res.Won:
+		e.log.DebugContext(ctx, "duplicate delivery", "claim", strings.Join(ad.Keys, ", "))
+	}
+	return res, err
 }
 
 // unadmit removes the journal entry of an admitted message that is not

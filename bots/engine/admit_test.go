@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -260,4 +261,48 @@ func TestRefusedQuestionsLeaveNoJournalEntry(t *testing.T) {
 			t.Errorf("journaled questions = %v, want [1.1 3.1]: the answered and the queued one only", ids)
 		}
 	})
+}
+
+// entryCounter counts the admissions that carry a journal entry.
+type entryCounter struct {
+	*store.Memory
+	entries atomic.Int64
+}
+
+func (s *entryCounter) Admit(ctx context.Context, a bots.Admission) (bots.Admitted, error) {
+	if a.Entry != nil {
+		s.entries.Add(1)
+	}
+	return s.Memory.Admit(ctx, a)
+}
+
+// TestDisabledChannelWritesNoEntry: once a disabled channel's settings
+// are cached, its mentions are still claimed (a redelivery is a
+// duplicate) but carry no journal entry, which would be written only to
+// be removed.
+func TestDisabledChannelWritesNoEntry(t *testing.T) {
+	ec := &entryCounter{Memory: store.NewMemory(store.MemoryOptions{})}
+	h := newMemHarness(t, newMemLLM(), func(o *engine.Options) { o.Store = ec })
+	ctx := context.Background()
+	off := false
+	if err := ec.UpdateSettings(ctx, "slack:C1", bots.ChannelSettings{Enabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		m := mention(fmt.Sprint("d", i), "anyone?")
+		if d, err := h.eng.Dispatch(ctx, h.conv, m); d != bots.Refused || err != nil {
+			t.Fatalf("mention %d in a disabled channel = %v, %v; want Refused", i, d, err)
+		}
+	}
+	if n := ec.entries.Load(); n != 1 {
+		t.Errorf("%d admissions carried an entry, want 1 (the first, before the settings were cached)", n)
+	}
+	if left := replies(t, ec); len(left) != 0 {
+		t.Errorf("journal = %+v, want empty", left)
+	}
+	// Claimed in the store all the same: another replica's delivery of
+	// it is a duplicate.
+	if won, err := ec.Claim(ctx, "msg:slack:C1:d3", time.Hour); won || err != nil {
+		t.Errorf("the store's claim of the last mention: free = %v (%v), want claimed", won, err)
+	}
 }
