@@ -11,8 +11,8 @@ import (
 
 // A message's admission: what the store must say before its answer is
 // queued. Issue 12: each reply waits for at most one store round trip
-// before its first platform call. With Redis frozen, five sequential 2 s
-// timeouts once made 10 s; then the claim, settings and limits went side
+// before its first platform call. With Redis frozen, sequential 2 s
+// timeouts once made 12 s; then the claim, settings and limits went side
 // by side but the journal entry was a second trip before the first post.
 // Now the claims, the asker's rate token and the journal entry are one
 // atomic store write (bots.Admitter), beside the settings and the daily
@@ -26,7 +26,8 @@ type admission struct {
 	hit     *limitHit // the first limit the message is over, if any
 	// jr is the journal entry the admission wrote (tracked, off when the
 	// write failed); nil when the store has no Admit (push writes it) or
-	// when nothing was written (a duplicate, over the rate).
+	// when nothing was written (a duplicate, over the rate, a channel
+	// cached as disabled).
 	jr *jobJournal
 }
 
