@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"mistralbot/bots"
@@ -38,25 +37,30 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 		e.log.DebugContext(ctx, "message outside allow-lists", "key", msg.Key.String(), "reason", why)
 		return bots.Refused, nil
 	}
-	claimed, set, hit := e.admit(ctx, msg)
-	if !claimed {
+	a := e.admit(ctx, msg)
+	if !a.claimed {
 		e.refused(msg.Key.Platform, "duplicate")
 		return bots.Duplicate, nil
 	}
-	if !set.Enabled {
+	if !a.set.Enabled {
+		e.unadmit(ctx, a.jr)()
 		return bots.Refused, nil
 	}
-	lang := e.uiLanguage(set, msg)
+	lang := e.uiLanguage(a.set, msg)
 	// A user over a limit is told once per noticeWindow; the messages
 	// after it are refused without a notice (the notice says until when).
-	if hit != nil {
-		e.limitReached(msg, hit)
-		if !e.firstNotice(ctx, msg, hit.name) {
+	if a.hit != nil {
+		defer e.unadmit(ctx, a.jr)() // beside the notice
+		e.limitReached(msg, a.hit)
+		if !e.firstNotice(ctx, msg, a.hit.name) {
 			return bots.Refused, nil
 		}
-		return bots.Notified, e.notify(ctx, conv, msg, hit.text(lang))
+		return bots.Notified, e.notify(ctx, conv, msg, a.hit.text(lang))
 	}
-	err = e.push(ctx, &job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now()})
+	err = e.push(ctx, &job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now(), jr: a.jr})
+	if err != nil {
+		defer e.unadmit(ctx, a.jr)() // beside the notice
+	}
 	switch {
 	case errors.Is(err, bots.ErrUserBusy):
 		e.refused(msg.Key.Platform, "pending")
@@ -82,23 +86,6 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 	// answer still waits for a worker is answered after it, not ignored.
 	e.joined.Put(msg.Key, struct{}{})
 	return bots.Queued, nil
-}
-
-// admit makes the store calls a message needs before it is queued, side
-// by side: the dedupe claim, the channel's settings (cached) and the
-// limits. A reply waits for one store round trip, not four in a row
-// (issue 12: with Redis frozen, four 2 s timeouts made 8 s before the
-// first platform call). The price: a duplicate delivery, or a message of
-// a disabled channel, also counts against the asker's rate; refused
-// anyway, or the same question twice, so nobody loses an answer by it.
-func (e *Engine) admit(ctx context.Context, msg bots.Message) (claimed bool, set bots.Settings, hit *limitHit) {
-	var wg sync.WaitGroup
-	wg.Go(func() { set = e.Settings(ctx, msg.SettingsID()) })
-	wg.Go(func() { hit = e.limits(ctx, msg) })
-	ev, id := claimKeys(msg)
-	claimed = e.claim(ctx, ev, id)
-	wg.Wait()
-	return claimed, set, hit
 }
 
 // shouldAnswer: DMs and mentions always; in a thread, follow-ups when
@@ -141,18 +128,30 @@ func (e *Engine) shouldAnswer(ctx context.Context, conv bots.Conversations, msg 
 // is still recognised once the store is back without that claim. The
 // store then decides for the other replicas. A store error is logged and
 // the message proceeds on the local claim: answering is better than not
-// answering at all.
+// answering at all. (A message's claim is admit's, which writes more with
+// it: admit.go.)
 func (e *Engine) claim(ctx context.Context, keys ...string) bool {
 	keys = slices.DeleteFunc(keys, func(k string) bool { return k == "" })
 	if len(keys) == 0 {
 		return true
 	}
+	return e.claimHere(ctx, keys) && e.claimStore(ctx, keys)
+}
+
+// claimHere takes this process's claims of keys (see claim).
+func (e *Engine) claimHere(ctx context.Context, keys []string) bool {
 	if !e.claims.Claim(struct{}{}, keys...) {
 		e.log.DebugContext(ctx, "duplicate delivery (claimed here)", "claim", strings.Join(keys, ", "))
 		return false
 	}
-	if mc, ok := e.opts.Store.(bots.MultiClaimer); ok && len(keys) > 1 {
-		all, err := mc.ClaimAll(ctx, keys, e.opts.DedupeTTL)
+	return true
+}
+
+// claimStore takes the store's claims of keys, in one write when the
+// store can (see claim).
+func (e *Engine) claimStore(ctx context.Context, keys []string) bool {
+	if e.stores.multi != nil && len(keys) > 1 {
+		all, err := e.stores.multi.ClaimAll(ctx, keys, e.opts.DedupeTTL)
 		switch {
 		case err != nil:
 			e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", strings.Join(keys, ", "), "err", err)
@@ -191,15 +190,16 @@ func (e *Engine) ClaimDelivery(ctx context.Context, key string) bool {
 }
 
 // claimKeys are the dedupe keys of a message: its delivery (event) id and
-// its platform id within the channel.
-func claimKeys(msg bots.Message) (event, message string) {
+// its platform id within the channel, those it has.
+func claimKeys(msg bots.Message) []string {
+	var keys []string
 	if msg.EventID != "" {
-		event = "ev:" + msg.EventID
+		keys = append(keys, "ev:"+msg.EventID)
 	}
 	if msg.ID != "" {
-		message = "msg:" + string(msg.Key.Platform) + ":" + msg.Key.Channel + ":" + msg.ID
+		keys = append(keys, "msg:"+string(msg.Key.Platform)+":"+msg.Key.Channel+":"+msg.ID)
 	}
-	return event, message
+	return keys
 }
 
 // notify opens a reply to msg and finishes it with text at once.

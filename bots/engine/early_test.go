@@ -90,9 +90,12 @@ func (g *journalGate) Journal(ctx context.Context, e bots.JournalEntry) error {
 	return g.Store.Journal(ctx, e)
 }
 
-// TestJournalOverlapsTheModelRequest: the journal entry's write (an fsync
-// with bbolt) does not hold up the model request, and nothing is posted
-// before the entry is stored (a crash then still finds it).
+// TestJournalOverlapsTheModelRequest: when push writes the journal entry
+// (a store without bots.Admitter, as here; a command's answer, a
+// translation), its write (an fsync with bbolt) does not hold up the
+// model request, and nothing is posted before the entry is stored (a
+// crash then still finds it). A message on a store with Admit is
+// journaled with its claim: TestAdmissionWaitsOneStoreRoundTrip.
 func TestJournalOverlapsTheModelRequest(t *testing.T) {
 	var g *journalGate
 	h := newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store {

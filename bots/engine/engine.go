@@ -33,6 +33,11 @@ type Engine struct {
 		usage    bots.UsageStore
 		claims   bots.Claimer
 		leases   bots.Leaser
+		// The optional capabilities dispatch.go uses when the store has
+		// them (nil otherwise): one write for a message's claims, and one
+		// for its claims, rate token and journal entry.
+		multi bots.MultiClaimer
+		admit bots.Admitter
 	}
 	opts      Options
 	tokens    bots.Tokens // opts.Tokens, else opts.LLM's
@@ -95,6 +100,8 @@ func New(opts Options) (*Engine, error) {
 		regen:       newRegenerations(opts.Now),
 	}
 	e.stores.settings, e.stores.usage, e.stores.claims, e.stores.leases = opts.Store, opts.Store, opts.Store, opts.Store
+	e.stores.multi, _ = opts.Store.(bots.MultiClaimer)
+	e.stores.admit, _ = opts.Store.(bots.Admitter)
 	fs, _ := opts.Store.(bots.FeedbackStore)
 	e.commands = commands.New(commands.Options{Settings: commandPorts{e}, Limits: commandPorts{e}, Usage: opts.Store,
 		Feedback: fs, Admins: opts.Admins, Prefix: opts.CommandPrefix, MaxPromptChars: opts.MaxPromptChars,

@@ -110,6 +110,11 @@ func (failingClaims) Claim(context.Context, string, time.Duration) (bool, error)
 	return false, errors.New("redis: i/o timeout")
 }
 
+// Admit is the claim of a message: it fails the same way.
+func (failingClaims) Admit(context.Context, bots.Admission) (bots.Admitted, error) {
+	return bots.Admitted{}, errors.New("redis: i/o timeout")
+}
+
 func TestClaimFailureStillAnswers(t *testing.T) {
 	h := newHarness(t, harnessOptions{store: func(m *store.Memory) bots.Store { return failingClaims{m} }})
 	if d, err := h.eng.Dispatch(context.Background(), h.conv, mention("1", "hi")); d != bots.Queued || err != nil {
@@ -129,6 +134,14 @@ func (s *outageClaims) Claim(ctx context.Context, key string, ttl time.Duration)
 		return false, errors.New("redis: dial tcp 127.0.0.1:6379: connect: connection refused")
 	}
 	return s.Memory.Claim(ctx, key, ttl)
+}
+
+// Admit is the claim of a message: down with the rest.
+func (s *outageClaims) Admit(ctx context.Context, a bots.Admission) (bots.Admitted, error) {
+	if s.down.Load() {
+		return bots.Admitted{}, errors.New("redis: dial tcp 127.0.0.1:6379: connect: connection refused")
+	}
+	return s.Memory.Admit(ctx, a)
 }
 
 // With the store down, a Slack channel mention (delivered as app_mention

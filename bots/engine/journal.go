@@ -14,7 +14,9 @@ import (
 
 // The reply journal, the Engine's side (the store's side, heartbeats and
 // orphan detection are bots/journal). Every accepted question is written
-// to the store before it is queued (journal.Queued) and rewritten when
+// to the store before it is queued (journal.Queued: a message by its
+// admission, in the same store write as its claim, admit.go; a command's
+// answer, a translation by push) and rewritten when
 // its answer's messages appear (journal.Open, with their ids): at most
 // one write per new platform message, never per token, done off the
 // model's stream. The entry is removed once the final text is delivered.
@@ -24,7 +26,8 @@ import (
 // jobJournal is a job's journal entry and what was written of it.
 type jobJournal struct {
 	// ready is closed when the first write of the entry is over (push
-	// writes it in the background: see settle).
+	// writes it in the background: see settle); nil when the entry was
+	// written before the job was made (a message's admission).
 	ready   chan struct{}
 	entry   bots.JournalEntry
 	written []string // placeholder ids in the store
@@ -53,29 +56,37 @@ func (j *job) recovered() bool { return j.jr != nil && j.jr.recovered }
 
 // push journals j and queues it, and returns once the entry's first write
 // is over (stored, or failed and logged); a job that could not be queued
-// leaves the journal (its caller tells the asker).
+// leaves the journal (its caller tells the asker). A job that comes with
+// its entry (j.jr: a message admitted by dispatch, whose admission wrote
+// it, admit.go) is only queued: its caller removes the entry if it
+// cannot be.
 func (e *Engine) push(ctx context.Context, j *job) error {
-	ent := e.jr.NewEntry(j.key, j.msg)
-	switch j.kind {
-	case jobAsk:
-		cmd := j.ask.Cmd
-		cmd.Msg = bots.Message{} // it is the entry's Message
-		ent.Kind, ent.Command = journal.KindAsk, &cmd
-	case jobTranslate:
-		ent.Kind, ent.Target = journal.KindTranslate, j.target
+	own := j.jr == nil
+	if own {
+		ent := e.jr.NewEntry(j.key, j.msg)
+		switch j.kind {
+		case jobAsk:
+			cmd := j.ask.Cmd
+			cmd.Msg = bots.Message{} // it is the entry's Message
+			ent.Kind, ent.Command = journal.KindAsk, &cmd
+		case jobTranslate:
+			ent.Kind, ent.Target = journal.KindTranslate, j.target
+		}
+		j.jr = &jobJournal{entry: ent, ready: make(chan struct{})}
+		// Written in the background, overlapping the model request;
+		// settle waits for it. The goroutine is the job's: every path of
+		// the job settles before it ends.
+		go func() {
+			defer close(j.jr.ready)
+			e.journalStore(ctx, j)
+		}()
 	}
-	j.jr = &jobJournal{entry: ent, ready: make(chan struct{})}
 	j.seq = e.regen.next()
-	// Written in the background, overlapping the model request; settle
-	// waits for it. The goroutine is the job's: every path of the job
-	// settles before it ends.
-	go func() {
-		defer close(j.jr.ready)
-		e.journalStore(ctx, j)
-	}()
 	err := e.pool.push(j)
 	if err != nil {
-		e.journalEnd(ctx, j, false)
+		if own {
+			e.journalEnd(ctx, j, false)
+		}
 		return err
 	}
 	e.regen.queued(j.key, j.seq) // an older answer of the conversation is no longer the latest

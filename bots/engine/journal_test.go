@@ -171,7 +171,7 @@ func (p plainConv) OpenReply(ctx context.Context, key bots.ConversationKey, to b
 }
 
 // countingStore counts reply journal writes and fails journal calls on
-// demand.
+// demand (its Store must be an Admitter, like every store of bots/store).
 type countingStore struct {
 	bots.Store
 	writes        atomic.Int64 // Journal calls for replies
@@ -187,6 +187,19 @@ func (s *countingStore) Journal(ctx context.Context, e bots.JournalEntry) error 
 		}
 	}
 	return s.Store.Journal(ctx, e)
+}
+
+// Admit is a message's claim, rate and entry in one write: it counts as
+// a journal write when it carries an entry, and fails whole while journal
+// calls fail (a store that is down).
+func (s *countingStore) Admit(ctx context.Context, a bots.Admission) (bots.Admitted, error) {
+	if a.Entry != nil {
+		s.writes.Add(1)
+	}
+	if s.failJournal.Load() {
+		return bots.Admitted{}, fmt.Errorf("test store: admit: %w", bots.ErrStoreUnavailable)
+	}
+	return s.Store.(bots.Admitter).Admit(ctx, a)
 }
 
 func (s *countingStore) Unjournal(ctx context.Context, id string) error {

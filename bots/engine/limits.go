@@ -55,10 +55,22 @@ func (e *Engine) checkLimits(ctx context.Context, msg bots.Message) *limitHit {
 // 12), so the rate is taken even when a cap refuses: a refused asker
 // loses nothing by it. Store errors are logged and the request allowed:
 // the limits protect the budget, they must not take the bot down with the
-// store.
+// store. (A message's rate is taken by its admission: admit.go.)
 func (e *Engine) limits(ctx context.Context, msg bots.Message) *limitHit {
+	var rate *limitHit
+	if hit := e.caps(ctx, msg, func() { rate = e.takeRate(ctx, msg) }); hit != nil {
+		return hit
+	}
+	return rate
+}
+
+// caps reports the first daily cap msg is over (the bot's USD, then the
+// channel's tokens), reading both side by side, and runs beside them the
+// caller's other store call (the rate, or a message's admission), so that
+// all of them cost one round trip.
+func (e *Engine) caps(ctx context.Context, msg bots.Message, beside func()) *limitHit {
 	now := e.now()
-	var usd, tokens, rate *limitHit
+	var usd, tokens *limitHit
 	var wg sync.WaitGroup
 	if e.opts.DailyUSDCap > 0 {
 		wg.Go(func() {
@@ -82,25 +94,44 @@ func (e *Engine) limits(ctx context.Context, msg bots.Message) *limitHit {
 			}
 		})
 	}
-	if e.opts.RatePerUser > 0 {
-		wg.Go(func() {
-			user := bots.UserID(msg.Key.Platform, msg.UserID)
-			ok, reset, err := e.stores.claims.Take(ctx, "rate:"+user, e.opts.RatePerUser, time.Minute, now)
-			switch {
-			case err != nil:
-				e.log.WarnContext(ctx, "rate check failed; allowing", "user", user, "err", err)
-			case !ok:
-				rate = e.newHit("rate", i18n.LimitUserRate, e.opts.RatePerUser, reset)
-			}
-		})
-	}
+	beside()
 	wg.Wait()
-	for _, h := range []*limitHit{usd, tokens, rate} {
-		if h != nil {
-			return h
-		}
+	if usd != nil {
+		return usd
+	}
+	return tokens
+}
+
+// rateTake is the event msg counts against its asker's rate; nil when
+// there is no rate limit.
+func (e *Engine) rateTake(msg bots.Message) *bots.RateTake {
+	if e.opts.RatePerUser <= 0 {
+		return nil
+	}
+	return &bots.RateTake{Key: "rate:" + bots.UserID(msg.Key.Platform, msg.UserID),
+		Limit: e.opts.RatePerUser, Window: time.Minute, Now: e.now()}
+}
+
+// takeRate counts msg against its asker's rate and reports the hit when
+// the rate refuses it.
+func (e *Engine) takeRate(ctx context.Context, msg bots.Message) *limitHit {
+	r := e.rateTake(msg)
+	if r == nil {
+		return nil
+	}
+	ok, reset, err := e.stores.claims.Take(ctx, r.Key, r.Limit, r.Window, r.Now)
+	switch {
+	case err != nil:
+		e.log.WarnContext(ctx, "rate check failed; allowing", "user", bots.UserID(msg.Key.Platform, msg.UserID), "err", err)
+	case !ok:
+		return e.rateHit(reset)
 	}
 	return nil
+}
+
+// rateHit is the refusal by the asker's rate, until reset.
+func (e *Engine) rateHit(reset time.Time) *limitHit {
+	return e.newHit("rate", i18n.LimitUserRate, e.opts.RatePerUser, reset)
 }
 
 func (e *Engine) newHit(name string, key i18n.Key, limit any, reset time.Time) *limitHit {

@@ -31,6 +31,13 @@ func (s *stopOnClaim) Claim(ctx context.Context, key string, ttl time.Duration) 
 	return ok, err
 }
 
+// Admit is the claim of a message (with its rate and journal entry).
+func (s *stopOnClaim) Admit(ctx context.Context, a bots.Admission) (bots.Admitted, error) {
+	got, err := s.Memory.Admit(ctx, a)
+	s.once.Do(s.stop)
+	return got, err
+}
+
 // A message claimed just before shutdown must not vanish: its delivery is
 // claimed (a redelivery to another replica is a duplicate), so the asker is
 // told, like every queued message at shutdown, with the interrupted notice.

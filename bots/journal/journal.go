@@ -189,6 +189,13 @@ func (j *Journal) End(ctx context.Context, id string) error {
 	return nil
 }
 
+// Failed pauses journaling after a failed store operation that carried an
+// entry with other records in one write (the Engine's admission of a
+// message, bots.Admitter: its claims, rate token and entry), the same
+// pause as after a failed Write: an outage costs one timeout, not one per
+// message. The caller then goes on without the entry.
+func (j *Journal) Failed() { j.pause() }
+
 // Paused reports whether journaling is paused.
 func (j *Journal) Paused() bool { return time.Now().UnixNano() < j.pausedUntil.Load() }
 

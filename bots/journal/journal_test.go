@@ -258,3 +258,38 @@ func TestBeatSentBeforeAFailureKeepsThePause(t *testing.T) {
 		}
 	})
 }
+
+// TestFailedPausesLikeAFailedWrite: a write the caller made itself with
+// other records (the Engine's admission of a message, bots.Admitter)
+// that failed pauses journaling as a failed Write does: no call reaches
+// the store until a heartbeat gets through, then writes go again.
+func TestFailedPausesLikeAFailedWrite(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		st := &failing{Memory: store.NewMemory(store.MemoryOptions{})}
+		j := newJournal(t, st, "me")
+		ctx := context.Background()
+		en := j.NewEntry(bots.ConversationKey{Platform: bots.Slack, Channel: "C1"}, bots.Message{ID: "1"})
+		if j.Paused() {
+			t.Fatal("paused before any failure")
+		}
+		j.Failed()
+		if !j.Paused() {
+			t.Fatal("not paused after Failed")
+		}
+		if err := j.Write(ctx, en); !errors.Is(err, journal.ErrPaused) {
+			t.Fatalf("write after Failed: %v, want ErrPaused", err)
+		}
+		st.mu.Lock()
+		writes := st.writes
+		st.mu.Unlock()
+		if writes != 0 {
+			t.Fatalf("%d writes reached the store during the pause, want 0", writes)
+		}
+		if err := j.Beat(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := j.Write(ctx, en); err != nil {
+			t.Fatalf("write after a heartbeat got through: %v", err)
+		}
+	})
+}

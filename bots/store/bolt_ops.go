@@ -132,28 +132,35 @@ func (b *Bolt) ClaimAll(ctx context.Context, keys []string, ttl time.Duration) (
 			return false, fmt.Errorf("bolt store: claim: %w", err)
 		}
 	}
-	all := true
-	err := b.update(ctx, func(tx *bolt.Tx) error {
-		all = true // a batch may run this again
-		bk := tx.Bucket([]byte(bucketClaims))
-		now := b.now()
-		for _, k := range keys {
-			var c boltClaim
-			if err := getJSON(bk, []byte(k), &c); err != nil {
-				return err
-			}
-			if now.Before(c.Expires) {
-				all = false
-				continue
-			}
-			if err := putJSON(bk, []byte(k), boltClaim{Expires: now.Add(ttl)}); err != nil {
-				return err
-			}
-		}
-		return nil
+	var all bool
+	err := b.update(ctx, func(tx *bolt.Tx) (err error) {
+		all, err = b.claimTx(tx, keys, ttl) // a batch may run this again
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("bolt store: claim %s: %w", strings.Join(keys, ", "), err)
+	}
+	return all, nil
+}
+
+// claimTx claims every free key of keys for ttl in tx and reports whether
+// all were free.
+func (b *Bolt) claimTx(tx *bolt.Tx, keys []string, ttl time.Duration) (bool, error) {
+	bk := tx.Bucket([]byte(bucketClaims))
+	now := b.now()
+	all := true
+	for _, k := range keys {
+		var c boltClaim
+		if err := getJSON(bk, []byte(k), &c); err != nil {
+			return false, err
+		}
+		if now.Before(c.Expires) {
+			all = false
+			continue
+		}
+		if err := putJSON(bk, []byte(k), boltClaim{Expires: now.Add(ttl)}); err != nil {
+			return false, err
+		}
 	}
 	return all, nil
 }
@@ -165,24 +172,30 @@ func (b *Bolt) Take(ctx context.Context, key string, limit int, window time.Dura
 		return false, time.Time{}, fmt.Errorf("bolt store: take: %w", err)
 	}
 	var count int64
-	err = b.update(ctx, func(tx *bolt.Tx) error {
-		bk := tx.Bucket([]byte(bucketRates))
-		var r boltRate
-		if err := getJSON(bk, []byte(key), &r); err != nil {
-			return err
-		}
-		if !r.Start.Equal(start) || r.Window != int64(window) {
-			r = boltRate{Start: start, Window: int64(window)}
-		}
-		r.Count++
-		r.LastSeen = b.now()
-		count = r.Count
-		return putJSON(bk, []byte(key), r)
+	err = b.update(ctx, func(tx *bolt.Tx) (err error) {
+		count, err = b.takeTx(tx, key, window, start)
+		return err
 	})
 	if err != nil {
 		return false, time.Time{}, fmt.Errorf("bolt store: take %s: %w", key, err)
 	}
 	return count <= int64(limit), reset, nil
+}
+
+// takeTx counts one event of key in the window starting at start, in tx,
+// and returns the window's count.
+func (b *Bolt) takeTx(tx *bolt.Tx, key string, window time.Duration, start time.Time) (int64, error) {
+	bk := tx.Bucket([]byte(bucketRates))
+	var r boltRate
+	if err := getJSON(bk, []byte(key), &r); err != nil {
+		return 0, err
+	}
+	if !r.Start.Equal(start) || r.Window != int64(window) {
+		r = boltRate{Start: start, Window: int64(window)}
+	}
+	r.Count++
+	r.LastSeen = b.now()
+	return r.Count, putJSON(bk, []byte(key), r)
 }
 
 // Journal stores or replaces e.

@@ -24,8 +24,9 @@ func runContract(t *testing.T, newStore func(t *testing.T) bots.Store) {
 	t.Run("usage per scope and period", func(t *testing.T) { contractUsage(t, open(t)) })
 	t.Run("usage concurrent totals exact", func(t *testing.T) { contractUsageConcurrent(t, open(t)) })
 	t.Run("claim first wins and expires", func(t *testing.T) { contractClaim(t, open(t)) })
-	t.Run("claim all keys at once", func(t *testing.T) { contractClaimAll(t, open(t)) })          // claimall_test.go
-	t.Run("lease exclusive, expires, finishes", func(t *testing.T) { contractLease(t, open(t)) }) // leases_test.go
+	t.Run("claim all keys at once", func(t *testing.T) { contractClaimAll(t, open(t)) })            // claimall_test.go
+	t.Run("admit claims, rate and entry at once", func(t *testing.T) { contractAdmit(t, open(t)) }) // admit_test.go
+	t.Run("lease exclusive, expires, finishes", func(t *testing.T) { contractLease(t, open(t)) })   // leases_test.go
 	t.Run("take window and reset", func(t *testing.T) { contractTake(t, open(t)) })
 	t.Run("journal crud", func(t *testing.T) { contractJournal(t, open(t)) })
 	t.Run("feedback votes", func(t *testing.T) { contractFeedback(t, open(t)) }) // feedback_test.go

@@ -151,6 +151,12 @@ func (m *Memory) ClaimAll(ctx context.Context, keys []string, ttl time.Duration)
 	defer m.mu.Unlock()
 	now := m.now()
 	m.sweepLocked(now)
+	return m.claimLocked(keys, ttl, now), nil
+}
+
+// claimLocked claims every free key of keys for ttl and reports whether
+// all were free.
+func (m *Memory) claimLocked(keys []string, ttl time.Duration, now time.Time) bool {
 	all := true
 	for _, k := range keys {
 		if exp, ok := m.claims[k]; ok && now.Before(exp) {
@@ -159,7 +165,7 @@ func (m *Memory) ClaimAll(ctx context.Context, keys []string, ttl time.Duration)
 		}
 		m.claims[k] = now.Add(ttl)
 	}
-	return all, nil
+	return all
 }
 
 // Take counts one event against the fixed window now falls in.
@@ -174,6 +180,12 @@ func (m *Memory) Take(ctx context.Context, key string, limit int, window time.Du
 	defer m.mu.Unlock()
 	clock := m.now()
 	m.sweepLocked(clock)
+	return m.takeLocked(key, window, start, clock) <= int64(limit), reset, nil
+}
+
+// takeLocked counts one event of key in the window starting at start and
+// returns the window's count.
+func (m *Memory) takeLocked(key string, window time.Duration, start, clock time.Time) int64 {
 	r := m.rates[key]
 	if !r.start.Equal(start) || r.window != window {
 		r = memoryRate{start: start, window: window}
@@ -181,7 +193,7 @@ func (m *Memory) Take(ctx context.Context, key string, limit int, window time.Du
 	r.count++
 	r.lastSeen = clock
 	m.rates[key] = r
-	return r.count <= int64(limit), reset, nil
+	return r.count
 }
 
 // Journal stores or replaces e.

@@ -56,7 +56,11 @@ type latencies struct {
 	Replies      int  `json:"replies"`
 	AddedLatency dist `json:"added_latency"`
 	EventToLLM   dist `json:"event_to_llm_request"`
-	FirstTextGap dist `json:"first_visible_text_gap"`
+	// EventToPlatform is the event -> the bot's first platform request
+	// for it (Slack's status or post, Discord's thread): what the store
+	// round trips before it hold up (issue 12).
+	EventToPlatform dist `json:"event_to_platform_call"`
+	FirstTextGap    dist `json:"first_visible_text_gap"`
 	// WholeAtOnce counts the replies whose first visible text was the
 	// whole answer: the platform budget had no room to show them while
 	// they streamed (they are not in FirstTextGap).
@@ -124,7 +128,7 @@ func (r *results) figures(convs []*conversation, lines []timeline) {
 }
 
 func latencyOf(convs []*conversation, lines []timeline, platform string) latencies {
-	var added, toLLM, first, completion []time.Duration
+	var added, toLLM, toPlatform, first, completion []time.Duration
 	var l latencies
 	calls := 0
 	for i, c := range convs {
@@ -140,6 +144,9 @@ func latencyOf(convs []*conversation, lines []timeline, platform string) latenci
 		if !tl.llmRequest.IsZero() && !tl.event.IsZero() {
 			toLLM = append(toLLM, tl.llmRequest.Sub(tl.event))
 		}
+		if !tl.firstPlatform.IsZero() && !tl.event.IsZero() {
+			toPlatform = append(toPlatform, tl.firstPlatform.Sub(tl.event))
+		}
 		switch {
 		case !tl.firstText.IsZero() && tl.firstText.Equal(tl.final):
 			l.WholeAtOnce++
@@ -150,7 +157,7 @@ func latencyOf(convs []*conversation, lines []timeline, platform string) latenci
 			completion = append(completion, tl.final.Sub(tl.lastToken))
 		}
 	}
-	l.AddedLatency, l.EventToLLM = newDist(added), newDist(toLLM)
+	l.AddedLatency, l.EventToLLM, l.EventToPlatform = newDist(added), newDist(toLLM), newDist(toPlatform)
 	l.FirstTextGap, l.CompletionGap = newDist(first), newDist(completion)
 	if l.Replies > 0 {
 		l.CallsPerReply = float64(calls) / float64(l.Replies)
@@ -200,6 +207,7 @@ func writeTable(out io.Writer, r *results) {
 		r.Completed, r.Lost, r.Duplicated, strings.Repeat("\t", len(o.Platforms)-1), r.Conversations)
 	row("added latency p50 / p99 (event → first call out)", func(l latencies) string { return l.AddedLatency.String() }, "p99 ≤ 5 ms")
 	row("event → LLM request p50 / p99", func(l latencies) string { return l.EventToLLM.String() }, "")
+	row("event → first platform call p50 / p99", func(l latencies) string { return l.EventToPlatform.String() }, "")
 	row("first-visible-text gap p50 / p99 (streamed replies)", func(l latencies) string { return l.FirstTextGap.String() }, "p50 ≤ 10 ms")
 	row("replies shown whole at once (no budget to stream)", func(l latencies) string { return fmt.Sprint(l.WholeAtOnce) }, "")
 	row("completion gap p50 / p99", func(l latencies) string { return l.CompletionGap.String() }, "p99 ≤ 1 s + budget wait")

@@ -98,6 +98,56 @@ func TestE2EHostileClients(t *testing.T) {
 		}
 	})
 
+	t.Run("replayed signed requests", func(t *testing.T) {
+		// A captured request sent again inside Slack's 5-minute window
+		// (the same body and timestamp, so a valid signature): each is
+		// acknowledged like the first, and each is answered once, an
+		// event through its event_id, a command through its trigger_id.
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		asked := len(w.llm.Requests())
+		dedupes := p.metric("mistralbot_dedupes_total", `platform="slack"`)
+		m, appMention, _ := w.mention("C0REPLAY", "U0EVE", "say it once", "EvREPLAY1")
+		form := w.slack.SlashCommand("/ask", "say it once more", "C0REPLAY", "U0EVE")
+		at := time.Now()
+		for _, r := range []struct {
+			path string
+			d    fakeslack.Delivery
+		}{
+			{"/slack/events", fakeslack.Delivery{Body: appMention, Timestamp: at}},
+			{"/slack/commands", fakeslack.Delivery{Body: []byte(form.Encode()), ContentType: "application/x-www-form-urlencoded", Timestamp: at}},
+		} {
+			for i := range 3 {
+				status, _, err := w.slack.Deliver(ctx, w.client, p.url()+r.path, r.d)
+				if err != nil || status != http.StatusOK {
+					t.Fatalf("%s delivery %d: status %d, %v; want 200", r.path, i+1, status, err)
+				}
+			}
+		}
+		// Both replays of each were refused (counted, logged) ...
+		waitUntil(t, 15*time.Second, "the replays refused", func() bool {
+			return p.metric("mistralbot_dedupes_total", `platform="slack"`)-dedupes == 2 && p.countLines("replayed slash command ignored") == 2
+		})
+		// ... and the first of each answered.
+		waitUntil(t, 15*time.Second, "the mention's answer", func() bool {
+			r := w.botReplies("C0REPLAY", m.TS)
+			return len(r) == 1 && r[0].Text == replyText(answer)
+		})
+		waitUntil(t, 15*time.Second, "the command's question message", func() bool {
+			n := 0
+			for _, msg := range w.slack.Messages("C0REPLAY") {
+				if msg.Metadata != nil && (msg.ThreadTS == "" || msg.ThreadTS == msg.TS) {
+					n++
+				}
+			}
+			return n == 1
+		})
+		waitUntil(t, 15*time.Second, "the two model requests", func() bool { return len(w.llm.Requests())-asked >= 2 })
+		if n := len(w.llm.Requests()) - asked; n != 2 {
+			t.Errorf("%d model requests for one mention and one /ask, each sent three times; want 2", n)
+		}
+	})
+
 	t.Run("bad-signature flood", func(t *testing.T) {
 		before := p.metric("mistralbot_http_rejected_total", `route="/slack/events"`, `code="401"`)
 		linesBefore := p.countLines("signature check failed")
