@@ -168,7 +168,9 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 		return err
 	}
 	sink := a.newInteractionSink(in, received)
-	r := a.newReply(ctx, sink, sink, in.ChannelID, cmd.Msg, false)
+	out, id := a.interactionControls(sink, cmd.Msg) // commandcontrols.go
+	r := a.newReply(ctx, out, sink, in.ChannelID, cmd.Msg, false)
+	r.replyID, r.ctl = id, sink.ch.ctl
 	r.where.in = sink
 	return a.opts.Engine.Answer(ctx, resp.Ask, r)
 }
@@ -185,7 +187,7 @@ func (a *Adapter) followup(ctx context.Context, in *discordgo.Interaction, text 
 		return codeOf(err) == codeUnknownWebhook && a.now().Sub(received) <= 10*time.Second, 0
 	}}
 	return p.Do(ctx, func(ctx context.Context) error {
-		_, err := a.rest.followup(ctx, "follow up interaction in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral)
+		_, err := a.rest.followup(ctx, "follow up interaction in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral, nil)
 		return err
 	})
 }

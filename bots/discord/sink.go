@@ -352,9 +352,9 @@ func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 		s.mu.Unlock()
 		op := "edit interaction answer in " + s.in.ChannelID
 		if original {
-			_, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text)
+			_, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text, s.ch.components(true))
 		} else {
-			err = s.a.rest.editFollowup(ctx, op, s.in.AppID, s.in.Token, id, text)
+			err = s.a.rest.editFollowup(ctx, op, s.in.AppID, s.in.Token, id, text, s.ch.components(true))
 		}
 		err = s.failed(err)
 		if err == nil || !s.tokenGone(err) {
@@ -388,7 +388,8 @@ func (s *interactionSink) postWebhook(ctx context.Context, text string, first bo
 		var err error
 		id = ""
 		if first {
-			id, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text)
+			// The deferred "thinking" response is edited into the first part.
+			id, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text, s.ch.components(true))
 			if err == nil {
 				if id == "" {
 					id = "@original"
@@ -399,7 +400,7 @@ func (s *interactionSink) postWebhook(ctx context.Context, text string, first bo
 				}
 			}
 		} else {
-			id, err = s.a.rest.followup(ctx, op, s.in.AppID, s.in.Token, text, 0)
+			id, err = s.a.rest.followup(ctx, op, s.in.AppID, s.in.Token, text, 0, s.ch.components(false))
 		}
 		return s.failed(err)
 	})
