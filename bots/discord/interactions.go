@@ -117,9 +117,15 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 		}
 		return a.command(ctx, in, info, data, send, received)
 	case discordgo.InteractionMessageComponent:
-		return a.onComponent(ctx, in, info, send) // stop.go
+		// Clicks may wait on the store: answered within Discord's 3 s
+		// either way (intime.go).
+		return a.inTime(ctx, in, send, received, func(send respondFunc) error {
+			return a.onComponent(ctx, in, info, send) // stop.go
+		})
 	case discordgo.InteractionModalSubmit:
-		return a.onModalSubmit(ctx, in, info, send) // reason.go
+		return a.inTime(ctx, in, send, received, func(send respondFunc) error {
+			return a.onModalSubmit(ctx, in, info, send) // reason.go
+		})
 	default:
 		a.log.Warn("discord: unsupported interaction type", "type", int(in.Type))
 		return send(ctx, ephemeral("This interaction is not supported."))
