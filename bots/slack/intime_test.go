@@ -71,3 +71,33 @@ func TestSlowStoreClickIsAcknowledgedInTime(t *testing.T) {
 		h.waitFor("the thanks", func() bool { return h.responseCount(thanks) == 1 })
 	})
 }
+
+// A workspace admin (users.info is_admin) may stop and regenerate someone
+// else's answer; the same click from a member is refused (the other
+// tests).
+func TestAdminStopsAndRegeneratesAnotherUsersAnswer(t *testing.T) {
+	h := stopHarness(t, ModeSocket)
+	h.fake.AddUser(fakeslack.User{ID: "U0ADMIN", Name: "admin", RealName: "Ada Admin", DisplayName: "Ada", IsAdmin: true, Locale: "en-US"})
+	h.llm.Script(llmtest.Scenario{Tokens: []string{"Hello", " world"}, Fault: llmtest.Stall, FailAfter: 2},
+		llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "A calmer answer."})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> tell me a long story")
+	live := h.waitLive("C0GENERAL", q.TS)
+	h.interaction(h.fake.BlockAction(live, "U0ADMIN", StopActionID))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if !h.llm.WaitStats(ctx, func(s llmtest.Stats) bool { return s.Cancelled == 1 }) {
+		t.Fatalf("the admin's stop did not cancel the request: %+v", h.llm.Stats())
+	}
+	stopped := Mrkdwn("Hello world\n\n" + i18n.T("en", i18n.Stopped))
+	h.waitFor("the stopped answer", func() bool {
+		got := h.replies("C0GENERAL", q.TS)
+		return len(got) == 1 && got[0].Text == stopped
+	})
+
+	q2 := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> something else")
+	first := h.waitRegenerable("C0GENERAL", q2.TS, "First answer.")
+	h.interaction(h.fake.BlockAction(first, "U0ADMIN", RegenerateActionID))
+	if second := h.waitRegenerable("C0GENERAL", q2.TS, "A calmer answer."); second.TS != first.TS {
+		t.Errorf("the admin's regenerate posted %s, want %s edited", second.TS, first.TS)
+	}
+}
