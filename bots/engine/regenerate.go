@@ -47,6 +47,10 @@ type regenAnswer struct {
 	// the thread the answer started, not the channel its job was keyed by.
 	reopener bots.Reopener
 	where    bots.ConversationKey
+	// settledCh is closed once ids and failed are set (regenerable): a
+	// regenerate job in another lane than the answer's own job (a Slack
+	// slash command's) waits for it.
+	settledCh chan struct{}
 	// Guarded by regenerations.mu: set once its final text is delivered
 	// or failed (regenerable), before its job leaves its conversation's
 	// lane, so a regenerate job (queued in the same lane) finds them.
@@ -96,11 +100,6 @@ func (r *regenerations) take(p bots.Platform, replyID, userID string, admin bool
 	}
 	if !r.latest(a) {
 		return a, bots.RegenerateBusy // a follow-up is queued or answered
-	}
-	if a.where != a.key && a.ids == nil && !a.failed {
-		// The regenerate job runs in the lane of where, not behind the
-		// answer's own job: that one must have delivered its final text.
-		return a, bots.RegenerateBusy
 	}
 	r.answers.Remove(replyID)
 	return a, bots.RegenerateQueued
@@ -173,7 +172,7 @@ func (e *Engine) offerRegenerate(reply bots.Reply, j *job) {
 	}
 	j.offered = &regenAnswer{platform: j.msg.Key.Platform, asker: j.msg.UserID, key: j.key,
 		conv: j.conv, msg: j.msg, seq: j.seq, kind: j.kind, ask: j.ask, target: j.target,
-		reopener: ro, where: where}
+		reopener: ro, where: where, settledCh: make(chan struct{})}
 	e.regen.answers.Put(c.ReplyID(), j.offered)
 	rg.OfferRegenerate()
 }
@@ -192,6 +191,7 @@ func (e *Engine) regenerable(reply bots.Reply, j *job, g generated) {
 	e.regen.mu.Lock()
 	defer e.regen.mu.Unlock()
 	j.offered.ids, j.offered.failed = ids, g.finishErr != nil
+	close(j.offered.settledCh)
 	if j.offered.failed {
 		e.regen.answers.Remove(c.ReplyID())
 	}
@@ -213,9 +213,17 @@ func reopenerOf(reply bots.Reply, j *job) (bots.Reopener, bots.ConversationKey) 
 	return nil, bots.ConversationKey{}
 }
 
-// settled returns the messages of the answer a regenerate job replaces;
-// ok is false when its final text never arrived.
-func (r *regenerations) settled(a *regenAnswer) (ids []string, ok bool) {
+// settled returns the messages of the answer a regenerate job replaces,
+// once its own job has delivered its final text (at once when that job
+// ran before in the same lane; a click can come between the final text
+// and this record, when the jobs run in two lanes); ok is false when its
+// final text never arrived or ctx ended first.
+func (r *regenerations) settled(ctx context.Context, a *regenAnswer) (ids []string, ok bool) {
+	select {
+	case <-a.settledCh:
+	case <-ctx.Done():
+		return nil, false
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return a.ids, !a.failed && a.ids != nil

@@ -171,3 +171,52 @@ func TestRegenerateTranslation(t *testing.T) {
 		t.Errorf("the translation was asked again as %+v", reqs)
 	}
 }
+
+// clickingReply is a command's reply whose Finish is the moment the
+// asker clicks Regenerate: the button shows with the final text, before
+// the Engine has recorded the answer's messages.
+type clickingReply struct {
+	*cmdReply
+	click func() bots.RegenerateResult
+	got   chan bots.RegenerateResult
+}
+
+func (r *clickingReply) Finish(ctx context.Context, text string) error {
+	r.got <- r.click()
+	return r.cmdReply.Finish(ctx, text)
+}
+
+// A click that comes with the final text of a slash command's answer
+// (whose regenerate runs in its thread's lane, not behind the answer's
+// job) is queued, and the new answer waits for the old one's messages.
+func TestRegenerateClickedWithTheFinalText(t *testing.T) {
+	h := newHarness(t, harnessOptions{server: llmtest.Options{Default: llmtest.Scenario{Reply: "An answer."}}})
+	rc := &regenConv{fakeConv: h.conv}
+	conv := &reopenLog{regenConv: rc}
+	ctx := context.Background()
+	msg := cmdMsg(false)
+	msg.Key.Thread = ""
+	where := msg.Key
+	where.Thread = "1700.9"
+	resp := h.eng.Command(ctx, conv, bots.Command{Name: "ask", Text: "q", Msg: msg})
+	first, _ := h.conv.OpenReply(ctx, where, msg)
+	cr := &cmdReply{regenReply: rc.newReply(first), ro: conv, where: where}
+	reply := &clickingReply{cmdReply: cr, got: make(chan bots.RegenerateResult, 1)}
+	reply.click = func() bots.RegenerateResult {
+		res, _ := h.eng.Regenerate(ctx, bots.Slack, cr.id, "U1", false)
+		return res
+	}
+	if err := h.eng.Answer(ctx, resp.Ask, reply); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-reply.got; res != bots.RegenerateQueued {
+		t.Fatalf("a click with the final text = %v; want RegenerateQueued", res)
+	}
+	h.conv.wait(t, 2) // the answer, then its regeneration
+	rc.mu.Lock()
+	reopens := slices.Clone(rc.reopens)
+	rc.mu.Unlock()
+	if len(reopens) != 1 || !slices.Equal(reopens[0], []string{"m1", "m2"}) {
+		t.Errorf("reopened %v; want the old answer's messages once", reopens)
+	}
+}
