@@ -3,11 +3,22 @@ package bots
 // Regenerable is an optional Reply capability: the finished answer can
 // show a Regenerate control beside its feedback buttons, naming it by its
 // ReplyID (Controlled). The Engine calls OfferRegenerate before Finish,
-// and before OfferFeedback, on a chat answer that is complete (ok or
-// length) and whose messages it can write again (MessageIDs, and an
-// adapter that is a Reopener).
+// and before OfferFeedback, on an answer that is complete (ok or length)
+// and whose messages it can write again (MessageIDs, and for a chat
+// answer or a translation an adapter that is a Reopener, for a command's
+// answer a Reply that is Reopenable).
 type Regenerable interface {
 	OfferRegenerate()
+}
+
+// Reopenable is an optional capability of a Reply an adapter opened
+// itself for a command's answer (the Engine's Answer): the adapter that
+// can write into its messages again and the conversation they are in
+// (the one follow-ups of the answer are asked in: on Slack the thread the
+// command's answer started). Without it a command's answer shows no
+// Regenerate control.
+type Reopenable interface {
+	ReopenWith() (Reopener, ConversationKey)
 }
 
 // RegenerateResult is what a Regenerate click did.

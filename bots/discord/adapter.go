@@ -143,6 +143,7 @@ type Adapter struct {
 	http    *http.Client // attachments; the session has its own
 	rest    *restClient  // the answer's calls, on the session's client
 	budgets *budgets
+	clicks  clickBudget   // how long a click may work before its answer (intime.go)
 	global  *globalBudget // nil: GlobalPerSecond < 0
 	pubKey  ed25519.PublicKey
 

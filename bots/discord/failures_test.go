@@ -91,13 +91,20 @@ func (h *harness) waitTextIn(channel, want string) []discordtest.Message {
 	return msgs
 }
 
+// A command's answer outlives its interaction token (Discord rejects it,
+// or the adapter's clock says 15 minutes passed): the original response
+// is edited on as a channel message with the bot's token, so the answer
+// stays in one message and its Stop button goes with the last edit; where
+// the bot cannot edit it there (no access), the part continues in a new
+// channel message.
 func TestInteractionAnswerOutlivesItsToken(t *testing.T) {
 	t.Parallel()
 	reply := "Start of the answer." + strings.Repeat(" more", 150) + " end."
-	for _, tc := range []string{"rejected", "clock"} {
+	for _, tc := range []string{"rejected", "clock", "no access"} {
 		t.Run(tc, func(t *testing.T) {
 			var offset atomic.Int64
 			h := newHarness(t, harnessConfig{adapter: func(o *Options) {
+				o.StopButton = true
 				o.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 			}})
 			h.llm.Script(llmtest.Scenario{Reply: reply, Delay: 4 * time.Millisecond})
@@ -106,20 +113,40 @@ func TestInteractionAnswerOutlivesItsToken(t *testing.T) {
 				r := h.dc.InteractionResponse(in.Token)
 				return r.Original != nil && r.Original.Content != ""
 			})
-			if tc == "rejected" {
-				h.dc.ExpireInteraction(in.Token)
-			} else {
+			general := h.dc.Options().GeneralID
+			switch tc {
+			case "clock":
 				offset.Store(int64(15 * time.Minute))
+			case "no access":
+				// The original is out of the bot's reach as a channel message.
+				orig := h.dc.InteractionResponse(in.Token).Original.ID
+				h.dc.Inject(discordtest.Fault{Method: "PATCH", Path: "/channels/" + general + "/messages/" + orig, Kind: discordtest.FaultError, Code: 50001, N: -1})
+				fallthrough
+			default:
+				h.dc.ExpireInteraction(in.Token)
 			}
-			// The rest continues as a channel message holding the whole part.
-			h.waitFor("the answer in the channel", 15*time.Second, func() bool {
-				for _, m := range h.botMessages(h.dc.Options().GeneralID) {
-					if m.Content == reply && m.WebhookID == "" {
-						return true
-					}
+			want := 1 // the original response, edited on
+			if tc == "no access" {
+				want = 2 // the partial original, then the part in a new channel message
+			}
+			h.waitFor("the whole answer", 15*time.Second, func() bool {
+				msgs := h.botMessages(general)
+				if len(msgs) != want {
+					return false
 				}
-				return false
+				last := msgs[len(msgs)-1]
+				return last.Content == reply && (last.WebhookID == "") == (tc == "no access") && !hasButton(&last, stopPrefix)
 			})
+			if t.Failed() {
+				for _, m := range h.botMessages(general) {
+					t.Logf("%s webhook=%q %d chars buttons=%v", m.ID, m.WebhookID, len(m.Content), m.Buttons())
+				}
+			}
+			if tc != "no access" {
+				if o := h.botMessages(general)[0]; len(o.Buttons()) == 0 {
+					t.Errorf("the finished answer lost its feedback buttons: %+v", o)
+				}
+			}
 			h.checkNoMentions()
 		})
 	}

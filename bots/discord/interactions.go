@@ -117,9 +117,15 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 		}
 		return a.command(ctx, in, info, data, send, received)
 	case discordgo.InteractionMessageComponent:
-		return a.onComponent(ctx, in, info, send) // stop.go
+		// Clicks may wait on the store: answered within Discord's 3 s
+		// either way (intime.go).
+		return a.inTime(ctx, in, send, received, func(send respondFunc) error {
+			return a.onComponent(ctx, in, info, send) // stop.go
+		})
 	case discordgo.InteractionModalSubmit:
-		return a.onModalSubmit(ctx, in, info, send) // reason.go
+		return a.inTime(ctx, in, send, received, func(send respondFunc) error {
+			return a.onModalSubmit(ctx, in, info, send) // reason.go
+		})
 	default:
 		a.log.Warn("discord: unsupported interaction type", "type", int(in.Type))
 		return send(ctx, ephemeral("This interaction is not supported."))
@@ -168,7 +174,9 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 		return err
 	}
 	sink := a.newInteractionSink(in, received)
-	r := a.newReply(ctx, sink, sink, in.ChannelID, cmd.Msg, false)
+	out, id := a.interactionControls(sink, cmd.Msg) // commandcontrols.go
+	r := a.newReply(ctx, out, sink, in.ChannelID, cmd.Msg, false)
+	r.replyID, r.ctl = id, sink.ch.ctl
 	r.where.in = sink
 	return a.opts.Engine.Answer(ctx, resp.Ask, r)
 }
@@ -185,7 +193,7 @@ func (a *Adapter) followup(ctx context.Context, in *discordgo.Interaction, text 
 		return codeOf(err) == codeUnknownWebhook && a.now().Sub(received) <= 10*time.Second, 0
 	}}
 	return p.Do(ctx, func(ctx context.Context) error {
-		_, err := a.rest.followup(ctx, "follow up interaction in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral)
+		_, err := a.rest.followup(ctx, "follow up interaction in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral, nil)
 		return err
 	})
 }

@@ -63,7 +63,7 @@ func (a *Adapter) tellUndelivered(ctx context.Context, t noticeTarget, to bots.M
 	if t.in != nil && t.in.useToken() {
 		in := t.in.in
 		err := a.noticeCall(ctx, func(ctx context.Context) error {
-			_, err := a.rest.followup(ctx, "tell the asker in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral)
+			_, err := a.rest.followup(ctx, "tell the asker in "+in.ChannelID, in.AppID, in.Token, text, flagEphemeral, nil)
 			return err
 		})
 		if done(err) {

@@ -271,25 +271,38 @@ func (c *restClient) respond(ctx context.Context, id, token string, resp any) er
 
 // editOriginal edits the original response of an interaction; it returns
 // the message's id when the answer tells it.
-func (c *restClient) editOriginal(ctx context.Context, op, app, token, text string) (string, error) {
+// comps (if not nil) replace its buttons (an empty list removes them).
+func (c *restClient) editOriginal(ctx context.Context, op, app, token, text string, comps *[]discordgo.MessageComponent) (string, error) {
 	var id string
-	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags}
-	err := c.do(ctx, op, http.MethodPatch, "/webhooks/"+app+"/"+token+"/messages/@original", body, map[string]any{"id": &id})
+	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags, Components: comps}
+	err := c.do(ctx, op, http.MethodPatch, "/webhooks/"+app+"/"+token+"/messages/@original"+withComponents(comps, "?"), body, map[string]any{"id": &id})
 	return id, err
 }
 
 // followup posts a follow-up message of an interaction (flags adds e.g.
 // EPHEMERAL). Execute Webhook takes no nonce: a follow-up cannot be made
 // idempotent.
-func (c *restClient) followup(ctx context.Context, op, app, token, text string, flags int) (string, error) {
-	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags | flags}
+func (c *restClient) followup(ctx context.Context, op, app, token, text string, flags int, comps *[]discordgo.MessageComponent) (string, error) {
+	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags | flags, Components: comps}
 	var id string
-	err := c.do(ctx, op, http.MethodPost, "/webhooks/"+app+"/"+token+"?wait=true", body, map[string]any{"id": &id}, "id")
+	err := c.do(ctx, op, http.MethodPost, "/webhooks/"+app+"/"+token+"?wait=true"+withComponents(comps, "&"), body, map[string]any{"id": &id}, "id")
 	return id, err
 }
 
 // editFollowup edits a follow-up message of an interaction.
-func (c *restClient) editFollowup(ctx context.Context, op, app, token, id, text string) error {
-	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags}
-	return c.do(ctx, op, http.MethodPatch, "/webhooks/"+app+"/"+token+"/messages/"+id, body, nil)
+func (c *restClient) editFollowup(ctx context.Context, op, app, token, id, text string, comps *[]discordgo.MessageComponent) error {
+	body := messageBody{Content: text, AllowedMentions: noPings(), Flags: c.flags, Components: comps}
+	return c.do(ctx, op, http.MethodPatch, "/webhooks/"+app+"/"+token+"/messages/"+id+withComponents(comps, "?"), body, nil)
+}
+
+// withComponents is the query that makes a webhook call respect its
+// components ("If you are sending components as part of a webhook you'll
+// need to use the ?with_components=true query param otherwise they'll be
+// ignored", https://docs.discord.com/developers/components/using-message-components);
+// "" when the call sends none.
+func withComponents(comps *[]discordgo.MessageComponent, sep string) string {
+	if comps == nil {
+		return ""
+	}
+	return sep + "with_components=true"
 }

@@ -352,16 +352,24 @@ func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 		s.mu.Unlock()
 		op := "edit interaction answer in " + s.in.ChannelID
 		if original {
-			_, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text)
+			_, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text, s.ch.components(true))
 		} else {
-			err = s.a.rest.editFollowup(ctx, op, s.in.AppID, s.in.Token, id, text)
+			err = s.a.rest.editFollowup(ctx, op, s.in.AppID, s.in.Token, id, text, s.ch.components(true))
 		}
 		err = s.failed(err)
 		if err == nil || !s.tokenGone(err) {
 			return err
 		}
 	}
-	// The token is gone: this part continues in a new channel message (its
+	// The token is gone, the message is not: the original response and
+	// the follow-ups are the bot's messages in the channel, edited there
+	// with the bot's token (as Reopen does). The part stays in one message
+	// and its buttons follow: a Stop button does not outlive the token.
+	if done, err := s.editInChannel(ctx, id, text); done {
+		return err
+	}
+	// The bot cannot reach the channel (an interaction works where the bot
+	// may not read): this part continues in a new channel message (its
 	// nonce is the old message's, so a retry of this edit cannot post twice).
 	nid, err := s.ch.postNonce(ctx, s.ch.nonce+"m"+strconv.Itoa(len(id))+id[max(0, len(id)-8):], text)
 	if err != nil {
@@ -372,6 +380,28 @@ func (s *interactionSink) Edit(ctx context.Context, id, text string) error {
 	s.inChan[nid] = true
 	s.mu.Unlock()
 	return nil
+}
+
+// editInChannel edits the webhook message id as a channel message once
+// the token is gone; done is false when the bot cannot reach it (no
+// access, the id unknown to the channel endpoint), and the caller posts
+// the part anew.
+func (s *interactionSink) editInChannel(ctx context.Context, id, text string) (done bool, err error) {
+	if id == "" || id == "@original" {
+		return false, nil // the original's channel id was never told
+	}
+	err = s.ch.Edit(ctx, id, text)
+	switch codeOf(err) {
+	case codeMissingAccess, codeMissingPermissions, codeUnknownChannel, codeUnknownMessage:
+		s.a.log.Info("discord: cannot edit the interaction's message as a channel message; posting the part anew", "channel", s.in.ChannelID, "err", err)
+		return false, nil
+	}
+	if err == nil {
+		s.mu.Lock()
+		s.inChan[id] = true
+		s.mu.Unlock()
+	}
+	return true, err
 }
 
 // postWebhook edits the original response (first) or posts a follow-up.
@@ -388,7 +418,8 @@ func (s *interactionSink) postWebhook(ctx context.Context, text string, first bo
 		var err error
 		id = ""
 		if first {
-			id, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text)
+			// The deferred "thinking" response is edited into the first part.
+			id, err = s.a.rest.editOriginal(ctx, op, s.in.AppID, s.in.Token, text, s.ch.components(true))
 			if err == nil {
 				if id == "" {
 					id = "@original"
@@ -399,7 +430,7 @@ func (s *interactionSink) postWebhook(ctx context.Context, text string, first bo
 				}
 			}
 		} else {
-			id, err = s.a.rest.followup(ctx, op, s.in.AppID, s.in.Token, text, 0)
+			id, err = s.a.rest.followup(ctx, op, s.in.AppID, s.in.Token, text, 0, s.ch.components(false))
 		}
 		return s.failed(err)
 	})

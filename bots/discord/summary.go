@@ -83,7 +83,7 @@ func (o *interactionOut) Private(ctx context.Context, text string) error {
 	if len(parts) == 0 {
 		return nil
 	}
-	if _, err := o.a.rest.editOriginal(ctx, "summary in "+o.in.ChannelID, o.in.AppID, o.in.Token, parts[0]); err != nil {
+	if _, err := o.a.rest.editOriginal(ctx, "summary in "+o.in.ChannelID, o.in.AppID, o.in.Token, parts[0], nil); err != nil {
 		return err
 	}
 	for _, p := range parts[1:] {
@@ -173,7 +173,7 @@ func (a *Adapter) summaryCommand(ctx context.Context, in *discordgo.Interaction,
 		return err
 	}
 	if !a.runSummary(job, &interactionOut{a: a, in: in, received: received}) {
-		_, err := a.rest.editOriginal(ctx, "summary in "+in.ChannelID, in.AppID, in.Token, "The bot is restarting; try again in a moment.")
+		_, err := a.rest.editOriginal(ctx, "summary in "+in.ChannelID, in.AppID, in.Token, "The bot is restarting; try again in a moment.", nil)
 		return err
 	}
 	return nil

@@ -64,8 +64,10 @@ func (e *Engine) process(work context.Context, j *job) {
 	set := e.Settings(ctx, j.msg.SettingsID())
 	lang := e.uiLanguage(set, j.msg)
 	if j.regenerating {
-		// The old answer's job ran before this one in the lane.
-		j.regen, _ = e.regen.settled(j.regenFrom)
+		// The old answer's job ran before this one in the lane, or (a
+		// slash command's answer, regenerated in its thread's lane) is
+		// about to record its messages.
+		j.regen, _ = e.regen.settled(ctx, j.regenFrom)
 	}
 	in := e.promptInput(ctx, j, set)
 	in.scans = e.readScans(ctx, lang, &in)

@@ -166,14 +166,10 @@ func (e *Engine) recoveredJob(ctx context.Context, en bots.JournalEntry, conv bo
 // be reached (deleted) nothing is posted: the click changes nothing.
 func (e *Engine) openReply(ctx context.Context, j *job) (bots.Reply, error) {
 	if j.regenerating {
-		ro, ok := j.conv.(bots.Reopener)
-		switch {
-		case !ok:
-			return nil, errors.New("engine: regenerate: the adapter cannot reopen replies")
-		case len(j.regen) == 0:
+		if len(j.regen) == 0 {
 			return nil, errors.New("engine: regenerate: the old answer never reached the platform")
 		}
-		return ro.Reopen(ctx, j.key, j.msg, j.regen)
+		return j.regenFrom.reopener.Reopen(ctx, j.regenFrom.where, j.msg, j.regen)
 	}
 	if j.recovered() {
 		if ro, ok := j.conv.(bots.Reopener); ok {

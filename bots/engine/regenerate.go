@@ -27,7 +27,9 @@ type regenerations struct {
 	answers *cache.Cache[string, *regenAnswer]         // by reply id
 }
 
-// regenAnswer is one finished answer that may be regenerated.
+// regenAnswer is one finished answer that may be regenerated: what its
+// job was asked (the same kind, command and target language again) and
+// where its messages are.
 type regenAnswer struct {
 	platform bots.Platform
 	asker    string // the asker's platform user id
@@ -35,6 +37,20 @@ type regenAnswer struct {
 	conv     bots.Conversations
 	msg      bots.Message
 	seq      uint64 // its job's seq
+	kind     jobKind
+	ask      *bots.Ask // jobAsk: the command's Ask, prepared again by nobody
+	target   string    // jobTranslate
+	// reopener writes into the answer's messages again, in conversation
+	// where: the adapter (a chat answer, a translation) or what a
+	// command's reply names (bots.Reopenable). where is the conversation a
+	// follow-up of the answer is asked in; for a Slack slash command it is
+	// the thread the answer started, not the channel its job was keyed by.
+	reopener bots.Reopener
+	where    bots.ConversationKey
+	// settledCh is closed once ids and failed are set (regenerable): a
+	// regenerate job in another lane than the answer's own job (a Slack
+	// slash command's) waits for it.
+	settledCh chan struct{}
 	// Guarded by regenerations.mu: set once its final text is delivered
 	// or failed (regenerable), before its job leaves its conversation's
 	// lane, so a regenerate job (queued in the same lane) finds them.
@@ -82,11 +98,18 @@ func (r *regenerations) take(p bots.Platform, replyID, userID string, admin bool
 	case a.asker != userID && !admin:
 		return nil, bots.RegenerateNotAllowed
 	}
-	if last, ok := r.last.Get(a.key); !ok || last != a.seq {
+	if !r.latest(a) {
 		return a, bots.RegenerateBusy // a follow-up is queued or answered
 	}
 	r.answers.Remove(replyID)
 	return a, bots.RegenerateQueued
+}
+
+// latest reports whether no job was queued after a's in the conversation
+// its follow-ups go to (called with r.mu held).
+func (r *regenerations) latest(a *regenAnswer) bool {
+	last, ok := r.last.Get(a.where)
+	return !ok || last <= a.seq
 }
 
 // restore gives back an answer take removed when its job could not be
@@ -94,7 +117,7 @@ func (r *regenerations) take(p bots.Platform, replyID, userID string, admin bool
 func (r *regenerations) restore(replyID string, a *regenAnswer) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if last, ok := r.last.Get(a.key); ok && last == a.seq {
+	if r.latest(a) {
 		r.answers.Put(replyID, a)
 	}
 }
@@ -118,9 +141,11 @@ func (e *Engine) Regenerate(ctx context.Context, p bots.Platform, replyID, userI
 	}
 	// The cached history holds the old answer as an id-less turn: the
 	// platform's, fetched again, names its messages, which are left out.
-	e.histories.Remove(a.key)
-	err := e.push(ctx, &job{kind: jobMessage, key: a.key, conv: a.conv, msg: a.msg, queued: time.Now(),
-		regenerating: true, regenFrom: a})
+	e.histories.Remove(a.where)
+	// The same job again (a command's Ask, a translation's target), in the
+	// lane of where: a follow-up asked meanwhile waits for the new answer.
+	err := e.push(ctx, &job{kind: a.kind, key: a.where, conv: a.conv, msg: a.msg, ask: a.ask, target: a.target,
+		queued: time.Now(), regenerating: true, regenFrom: a})
 	switch {
 	case errors.Is(err, bots.ErrBusy), errors.Is(err, bots.ErrUserBusy):
 		e.regen.restore(replyID, a)
@@ -133,19 +158,21 @@ func (e *Engine) Regenerate(ctx context.Context, p bots.Platform, replyID, userI
 	return bots.RegenerateQueued, nil
 }
 
-// offerRegenerate shows the Regenerate button on a complete chat answer
-// that can be written again, and remembers what it answered; the answer's
-// messages are known once its final text is delivered (regenerable).
+// offerRegenerate shows the Regenerate button on a complete answer (a
+// chat answer, a command's, a translation) that can be written again, and
+// remembers what it answered; the answer's messages are known once its
+// final text is delivered (regenerable).
 func (e *Engine) offerRegenerate(reply bots.Reply, j *job) {
 	c, ok := reply.(bots.Controlled)
 	rg, rok := reply.(bots.Regenerable)
 	_, iok := reply.(bots.MessageIDs)
-	_, reopens := j.conv.(bots.Reopener)
-	if !ok || !rok || !iok || !reopens || j.kind != jobMessage || c.ReplyID() == "" {
+	ro, where := reopenerOf(reply, j)
+	if !ok || !rok || !iok || ro == nil || c.ReplyID() == "" {
 		return
 	}
 	j.offered = &regenAnswer{platform: j.msg.Key.Platform, asker: j.msg.UserID, key: j.key,
-		conv: j.conv, msg: j.msg, seq: j.seq}
+		conv: j.conv, msg: j.msg, seq: j.seq, kind: j.kind, ask: j.ask, target: j.target,
+		reopener: ro, where: where, settledCh: make(chan struct{})}
 	e.regen.answers.Put(c.ReplyID(), j.offered)
 	rg.OfferRegenerate()
 }
@@ -164,14 +191,39 @@ func (e *Engine) regenerable(reply bots.Reply, j *job, g generated) {
 	e.regen.mu.Lock()
 	defer e.regen.mu.Unlock()
 	j.offered.ids, j.offered.failed = ids, g.finishErr != nil
+	close(j.offered.settledCh)
 	if j.offered.failed {
 		e.regen.answers.Remove(c.ReplyID())
 	}
 }
 
-// settled returns the messages of the answer a regenerate job replaces;
-// ok is false when its final text never arrived.
-func (r *regenerations) settled(a *regenAnswer) (ids []string, ok bool) {
+// reopenerOf is what writes j's answer again, and where: the adapter
+// that opened it (a chat answer, a translation: j.conv), or, for a
+// command's answer the adapter opened itself, what the reply names.
+func reopenerOf(reply bots.Reply, j *job) (bots.Reopener, bots.ConversationKey) {
+	if j.kind == jobAsk {
+		if r, ok := reply.(bots.Reopenable); ok {
+			return r.ReopenWith()
+		}
+		return nil, bots.ConversationKey{}
+	}
+	if ro, ok := j.conv.(bots.Reopener); ok {
+		return ro, j.key
+	}
+	return nil, bots.ConversationKey{}
+}
+
+// settled returns the messages of the answer a regenerate job replaces,
+// once its own job has delivered its final text (at once when that job
+// ran before in the same lane; a click can come between the final text
+// and this record, when the jobs run in two lanes); ok is false when its
+// final text never arrived or ctx ended first.
+func (r *regenerations) settled(ctx context.Context, a *regenAnswer) (ids []string, ok bool) {
+	select {
+	case <-a.settledCh:
+	case <-ctx.Done():
+		return nil, false
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return a.ids, !a.failed && a.ids != nil

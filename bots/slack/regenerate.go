@@ -17,7 +17,32 @@ const RegenerateActionID = "mistralbot_regenerate"
 var (
 	_ bots.Regenerable = (*streamReply)(nil)
 	_ bots.Regenerable = (*nativeReply)(nil)
+	_ bots.Reopenable  = (*streamReply)(nil)
+	_ bots.Reopenable  = (*nativeReply)(nil)
 )
+
+// ReopenWith implements bots.Reopenable: a command's answer is regenerated
+// by this adapter's Reopen, in the thread the answer is in (a slash
+// command's answer starts a thread with the question, runCommand). Those
+// are ordinary messages of the bot, which chat.update rewrites in place.
+// Only the ephemeral texts sent through a command's response_url could not
+// be rewritten later (a response_url takes at most 5 responses within 30
+// minutes, https://api.slack.com/interactivity/handling#message_responses,
+// https://claudiajs.com/tutorials/slack-delayed-responses.html), and none
+// of those is a model answer.
+func (r *streamReply) ReopenWith() (bots.Reopener, bots.ConversationKey) {
+	return r.sink.a, r.sink.key()
+}
+
+// ReopenWith implements bots.Reopenable, as for streamReply.
+func (r *nativeReply) ReopenWith() (bots.Reopener, bots.ConversationKey) {
+	return r.a, r.key
+}
+
+// key is the conversation the sink writes in.
+func (s *threadSink) key() bots.ConversationKey {
+	return bots.ConversationKey{Platform: bots.Slack, Team: s.asker.to.Key.Team, Channel: s.channel, Thread: s.thread}
+}
 
 // OfferRegenerate implements bots.Regenerable: the final text's last
 // message shows the Regenerate button beside the feedback buttons.

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"context"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -170,4 +171,72 @@ func lastUser(msgs []llmtest.Message) string {
 		}
 	}
 	return ""
+}
+
+// questionMessage waits for the message a command posted to start its
+// answer's thread.
+func (h *harness) questionMessage(channel string) fakeslack.Message {
+	h.t.Helper()
+	var q fakeslack.Message
+	h.waitFor("the question message", func() bool {
+		for _, m := range h.fake.Messages(channel) {
+			if m.Metadata != nil {
+				q = m
+				return true
+			}
+		}
+		return false
+	})
+	return q
+}
+
+// A slash command's answer has the Regenerate button too: the click asks
+// the same command again (its options, its system message) and rewrites
+// the answer in its thread, once; a stranger is refused; once the thread
+// is followed up the old answer stays.
+func TestRegenerateSlashCommandAnswer(t *testing.T) {
+	forModes(t, func(t *testing.T, mode string) {
+		h := newHarness(t, harnessOptions{mode: mode, adapt: func(o *Options) { o.StopButton = true }})
+		h.llm.Script(llmtest.Scenario{Reply: "Use `slices.Reverse`."}, llmtest.Scenario{Reply: "Reverse it in place."},
+			llmtest.Scenario{Reply: "It does not allocate."})
+		h.command("/code", "reverse a slice", "C0GENERAL", "U0ALICE")
+		q := h.questionMessage("C0GENERAL")
+		first := h.waitRegenerable("C0GENERAL", q.TS, "Use `slices.Reverse`.")
+
+		h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+		refusal := Mrkdwn(i18n.T("en", i18n.RegenerateNotAllowed))
+		h.waitFor("the refusal to Bob", func() bool { return h.responseCount(refusal) == 1 })
+
+		click := h.fake.BlockAction(first, "U0ALICE", RegenerateActionID)
+		h.interaction(click)
+		h.interaction(click) // delivered twice: acts once
+		second := h.waitRegenerable("C0GENERAL", q.TS, "Reverse it in place.")
+		if second.TS != first.TS {
+			t.Errorf("the new answer is a new message (%s), want the old one (%s) edited", second.TS, first.TS)
+		}
+		reqs := h.llm.ChatRequests()
+		if len(reqs) != 2 {
+			t.Fatalf("model asked %d times, want 2", len(reqs))
+		}
+		if !reflect.DeepEqual(reqs[0].Messages, reqs[1].Messages) {
+			t.Errorf("the command was asked again as\n%+v\nnot as\n%+v", reqs[1].Messages, reqs[0].Messages)
+		}
+
+		// A follow-up in the thread: the regenerated answer is in its
+		// context now, and stays.
+		h.say("C0GENERAL", q.TS, "U0ALICE", "does it allocate?")
+		h.waitFor("the follow-up's answer", func() bool {
+			got := h.replies("C0GENERAL", q.TS)
+			return len(got) == 2 && got[1].Body() == "It does not allocate."
+		})
+		h.interaction(h.fake.BlockAction(second, "U0ALICE", RegenerateActionID))
+		busy := Mrkdwn(i18n.T("fr", i18n.RegenerateBusy)) // Alice's locale
+		h.waitFor("the busy answer", func() bool { return h.responseCount(busy) == 1 })
+		if n := len(h.llm.ChatRequests()); n != 3 {
+			t.Errorf("model asked %d times, want 3", n)
+		}
+		if got := h.replies("C0GENERAL", q.TS); len(got) != 2 || got[0].Body() != "Reverse it in place." {
+			t.Errorf("the thread changed: %+v", got)
+		}
+	})
 }

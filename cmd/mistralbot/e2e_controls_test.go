@@ -249,3 +249,53 @@ func TestE2EFeedbackSurvivesRestartRedis(t *testing.T) {
 		"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": redisURL(t, 9),
 	}, syscall.SIGKILL)
 }
+
+// TestE2ESlackRegenerateCommand: a slash command's answer (/code with its
+// language option) has the Regenerate button too; the asker's click asks
+// the same command again (the same messages to the model) and rewrites
+// the answer in the thread the command started: one new answer, in place.
+func TestE2ESlackRegenerateCommand(t *testing.T) {
+	w := newWorld(t, llmtest.Options{})
+	w.llm.Script(llmtest.Scenario{Times: 1, Reply: "Use slices.Reverse."}, llmtest.Scenario{Times: 1, Reply: "Reverse it in place."})
+	p := startProc(t, "bot", w.env(memoryStore))
+	w.slack.PostUserMessage("C0CMD", "", "U0BOB", "hello") // the channel exists
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	form := w.slack.SlashCommand("/code", "reverse a slice", "C0CMD", "U0BOB")
+	status, body, err := w.slack.Deliver(ctx, w.client, p.url()+"/slack/commands",
+		fakeslack.Delivery{Body: []byte(form.Encode()), ContentType: "application/x-www-form-urlencoded"})
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("/code: %d %q %v", status, body, err)
+	}
+	var question fakeslack.Message
+	waitUntil(t, 20*time.Second, "the command's question message", func() bool {
+		for _, m := range w.slack.Messages("C0CMD") {
+			if m.Metadata != nil {
+				question = m
+				return true
+			}
+		}
+		return false
+	})
+	first := w.finished("C0CMD", question.TS, "Use slices.Reverse.")
+	w.interact(p, w.slack.BlockAction(first, "U0BOB", slack.RegenerateActionID))
+	second := w.finished("C0CMD", question.TS, "Reverse it in place.")
+	if second.TS != first.TS {
+		t.Errorf("the new answer is message %s, want %s edited", second.TS, first.TS)
+	}
+	reqs := w.llm.ChatRequests()
+	if len(reqs) != 2 {
+		t.Fatalf("the model was asked %d times, want 2", len(reqs))
+	}
+	if len(reqs[0].Messages) != len(reqs[1].Messages) {
+		t.Fatalf("the command was asked again with %d messages, first with %d", len(reqs[1].Messages), len(reqs[0].Messages))
+	}
+	for i := range reqs[0].Messages {
+		if reqs[0].Messages[i].Content != reqs[1].Messages[i].Content {
+			t.Errorf("message %d asked again as %.80q, first %.80q", i, reqs[1].Messages[i].Content, reqs[0].Messages[i].Content)
+		}
+	}
+	if n := w.postsIn("C0CMD", question.TS); n != 1 {
+		t.Errorf("%d messages posted in the thread, want 1", n)
+	}
+}

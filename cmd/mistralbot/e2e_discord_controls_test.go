@@ -277,3 +277,46 @@ func TestE2EDiscordFeedbackSurvivesSIGKILL(t *testing.T) {
 		return containsAny(got, votes)
 	})
 }
+
+// TestE2EDiscordRegenerateCommand: a slash command's answer (the
+// interaction's original response) shows 👍 / 👎 and Regenerate; once the
+// command's token has expired, the asker's click still rewrites the
+// original response in place with the same command asked again.
+func TestE2EDiscordRegenerateCommand(t *testing.T) {
+	w := newDiscordWorld(t, llmtest.Options{})
+	w.llm.Script(llmtest.Scenario{Times: 1, Reply: "Use slices.Reverse."}, llmtest.Scenario{Times: 1, Reply: "Reverse it in place."})
+	p := startProc(t, "bot", w.env(memoryStore))
+	general := w.dc.Options().GeneralID
+	waitUntil(t, 20*time.Second, "the gateway session", func() bool { return p.countLines("discord: ready") > 0 })
+	in := w.dc.Interact(w.dc.SlashCommand(discordtest.Invoker{User: w.alice, ChannelID: general, GuildID: w.dc.Options().GuildID}, "code",
+		discordtest.Option{Name: "question", Type: 3, Value: "reverse a slice"}, discordtest.Option{Name: "language", Type: 3, Value: "go"}))
+	var first discordtest.Message
+	waitUntil(t, 30*time.Second, "the command's answer with its Regenerate button", func() bool {
+		o := w.dc.InteractionResponse(in.Token).Original
+		if o == nil || o.Content != "Use slices.Reverse." || discordButton(*o, discordRegenPrefix) == "" {
+			return false
+		}
+		first = *o
+		return discordButton(first, discordFeedbackPrefix) != ""
+	})
+	w.dc.ExpireInteraction(in.Token)
+	click := w.dc.ClickButton(first, w.alice.ID, "0", discordButton(first, discordRegenPrefix))
+	waitUntil(t, 10*time.Second, "the regenerate's deferred update", func() bool { return w.dc.InteractionResponse(click.Token).Type == 6 })
+	var got []discordtest.Message
+	waitUntil(t, 30*time.Second, "one regenerated answer with its Regenerate button", func() bool {
+		got = w.botMessages(general)
+		return len(got) == 1 && got[0].Content == "Reverse it in place." && discordButton(got[0], discordRegenPrefix) != ""
+	})
+	if got[0].ID != first.ID {
+		t.Errorf("the new answer is message %s, want the original response %s edited", got[0].ID, first.ID)
+	}
+	reqs := w.llm.ChatRequests()
+	if len(reqs) != 2 || len(reqs[0].Messages) != len(reqs[1].Messages) {
+		t.Fatalf("the model was asked %d times (want 2), the same messages?", len(reqs))
+	}
+	for i := range reqs[0].Messages {
+		if reqs[0].Messages[i].Content != reqs[1].Messages[i].Content {
+			t.Errorf("message %d asked again as %.80q, first %.80q", i, reqs[1].Messages[i].Content, reqs[0].Messages[i].Content)
+		}
+	}
+}

@@ -220,6 +220,9 @@ func (s *Server) routeWebhook(w http.ResponseWriter, r *http.Request, p []string
 	if in.Content != nil && !s.checkContent(w, *in.Content) {
 		return
 	}
+	if in.Components != nil && !checkComponents(w, *in.Components) {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
@@ -246,6 +249,9 @@ func (s *Server) followup(w http.ResponseWriter, r *http.Request, it *interactio
 	msg := &Message{ID: s.ids.id(), ChannelID: it.in.ChannelID, GuildID: it.in.GuildID, Type: 0, Content: strings.TrimSpace(*in.Content),
 		Author: &s.bot, Attachments: []Attachment{}, Timestamp: timestamp(time.Now()), Flags: in.Flags,
 		WebhookID: s.opts.AppID, ApplicationID: s.opts.AppID}
+	if in.Components != nil {
+		msg.Components = *in.Components
+	}
 	s.applyMentions(msg, in.AllowedMentions)
 	it.followups = append(it.followups, msg)
 	if in.Flags&64 == 0 {

@@ -175,7 +175,7 @@ func (s *Server) usersInfo(p url.Values) apiResult {
 	}
 	return ok(map[string]any{"user": map[string]any{
 		"id": u.ID, "team_id": s.opts.TeamID, "name": u.Name, "real_name": u.RealName,
-		"is_bot": u.IsBot, "locale": u.Locale,
+		"is_bot": u.IsBot, "is_admin": u.IsAdmin, "locale": u.Locale,
 		"profile": map[string]any{"display_name": u.DisplayName, "real_name": u.RealName},
 	}})
 }

@@ -55,7 +55,9 @@ type User struct {
 	RealName    string
 	DisplayName string
 	IsBot       bool
-	Locale      string
+	// IsAdmin: a workspace admin (users.info is_admin).
+	IsAdmin bool
+	Locale  string
 }
 
 // Ephemeral is a recorded chat.postEphemeral.
