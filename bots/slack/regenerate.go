@@ -36,7 +36,7 @@ func (r *streamReply) ReopenWith() (bots.Reopener, bots.ConversationKey) {
 
 // ReopenWith implements bots.Reopenable, as for streamReply.
 func (r *nativeReply) ReopenWith() (bots.Reopener, bots.ConversationKey) {
-	return r.a, r.key
+	return r.a, r.ns.key
 }
 
 // key is the conversation the sink writes in.
