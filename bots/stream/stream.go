@@ -97,9 +97,13 @@ type Streamer struct {
 	started  bool
 	finished bool // the loop delivered the final text (or gave up)
 	broken   bool // the loop stopped on an error that retrying cannot mend
-	err      error
-	kick     chan struct{}
-	done     chan struct{}
+	// timed: the loop waits for a timer and reads the text when it fires,
+	// so Update need not wake it (one wake-up per edit, not per token).
+	timed bool
+	wakes int // kicks the loop woke for, for tests (read after Finish)
+	err   error
+	kick  chan struct{}
+	done  chan struct{}
 
 	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
 	ids  []string
@@ -182,13 +186,16 @@ func (s *Streamer) Update(ctx context.Context, text string) error {
 	start := !s.started
 	s.started = true
 	err := s.err
+	wake := !s.timed
 	s.mu.Unlock()
 	if start {
 		go s.loop(ctx)
 	}
-	select {
-	case s.kick <- struct{}{}:
-	default:
+	if wake {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
 	return err
 }
@@ -264,8 +271,12 @@ func (s *Streamer) loop(ctx context.Context) {
 	}()
 	var wait <-chan time.Time
 	for {
+		s.mu.Lock()
+		s.timed = wait != nil
+		s.mu.Unlock()
 		select {
 		case <-s.kick:
+			s.wakes++
 			if wait != nil && !s.isFinal() {
 				// The last sync left work for when wait fires (an edit
 				// not due yet, an admission refused): the new text is
@@ -279,6 +290,7 @@ func (s *Streamer) loop(ctx context.Context) {
 		}
 		wait = nil
 		s.mu.Lock()
+		s.timed = false
 		text, final := s.text, s.final
 		s.mu.Unlock()
 		pending, err := s.sync(ctx, text, final)
