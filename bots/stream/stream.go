@@ -97,13 +97,15 @@ type Streamer struct {
 	started  bool
 	finished bool // the loop delivered the final text (or gave up)
 	broken   bool // the loop stopped on an error that retrying cannot mend
-	// timed: the loop waits for a timer and reads the text when it fires,
-	// so Update need not wake it (one wake-up per edit, not per token).
+	err      error
+	kick     chan struct{}
+	done     chan struct{}
+
+	// timed (guarded by mu): the loop waits for a timer and reads the
+	// text when it fires, so Update need not wake it (one wake-up per
+	// edit, not per token). wakes counts the kicks it woke for (tests).
 	timed bool
-	wakes int // kicks the loop woke for, for tests (read after Finish)
-	err   error
-	kick  chan struct{}
-	done  chan struct{}
+	wakes int
 
 	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
 	ids  []string
