@@ -154,7 +154,11 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		imageToks: imageTokens(model, req.Messages),
 	}
 	s.pr = &pacedReader{r: resp.Body, done: ctx.Done(), interval: pacing(c.opts.ReadInterval, resp.ProtoMajor)}
-	s.ev.reset(s.pr)
+	size := eventBufBytes
+	if s.pr.interval > 0 {
+		size = pacedBufBytes
+	}
+	s.ev.resetSize(s.pr, size)
 	s.ev.touch = idle.touch
 	first, err := firstByte(s.ev.r)
 	if err != nil {

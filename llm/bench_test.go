@@ -80,44 +80,68 @@ func BenchmarkStreamDecode(b *testing.B) {
 		{"recorded", recorded},
 		{"long-200", longStream(recorded, 200)},
 	} {
-		b.Run(bc.name, func(b *testing.B) {
-			data := []byte(bc.data)
-			chunks := bytes.Count(data, []byte("data: {"))
-			c, err := New(Options{})
-			if err != nil {
-				b.Fatal(err)
+		for _, bytesOut := range []bool{false, true} {
+			name := bc.name
+			if bytesOut {
+				name += "/NextBytes"
 			}
-			r := bytes.NewReader(data)
-			s := readerStream(c, r)
-			defer s.Close()
-			b.SetBytes(int64(len(data)))
-			b.ReportAllocs()
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			start := time.Now()
-			n := 0
-			for b.Loop() {
-				replay(b, s, r, data)
-				n++
-			}
-			elapsed := time.Since(start)
-			runtime.ReadMemStats(&after)
-			per := float64(n * chunks)
-			b.ReportMetric(float64(elapsed.Nanoseconds())/per, "ns/chunk")
-			b.ReportMetric(float64(after.Mallocs-before.Mallocs)/per, "allocs/chunk")
-		})
+			b.Run(name, func(b *testing.B) { benchDecode(b, bc.data, bytesOut) })
+		}
 	}
 }
 
+// benchDecode is one case of BenchmarkStreamDecode: the text through
+// Next (a string per token) or NextBytes (appended, no string).
+func benchDecode(b *testing.B, stream string, bytesOut bool) {
+	data := []byte(stream)
+	chunks := bytes.Count(data, []byte("data: {"))
+	c, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := bytes.NewReader(data)
+	s := readerStream(c, r)
+	defer s.Close()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	n := 0
+	var text []byte
+	for b.Loop() {
+		text = replay(b, s, r, data, bytesOut, text[:0])
+		n++
+	}
+	elapsed := time.Since(start)
+	runtime.ReadMemStats(&after)
+	per := float64(n * chunks)
+	b.ReportMetric(float64(elapsed.Nanoseconds())/per, "ns/chunk")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/per, "allocs/chunk")
+}
+
+// lastPiece keeps Next's text alive, as a real caller does.
+var lastPiece string
+
 // replay reads data through s from the start, keeping its buffers, to
-// its end.
-func replay(b *testing.B, s *Stream, r *bytes.Reader, data []byte) {
+// its end; with bytesOut through NextBytes, appending the text to text.
+func replay(b *testing.B, s *Stream, r *bytes.Reader, data []byte, bytesOut bool, text []byte) []byte {
 	r.Reset(data)
 	s.rewind(r)
 	for {
-		_, err := s.Next()
+		var err error
+		if bytesOut {
+			var piece []byte
+			piece, err = s.NextBytes()
+			text = append(text, piece...)
+		} else {
+			// Kept, as a caller behind an interface does: the string
+			// escapes to the heap (discarded, the compiler would keep it
+			// on the stack).
+			lastPiece, err = s.Next()
+		}
 		if err == io.EOF {
-			return
+			return text
 		}
 		if err != nil {
 			b.Fatal(err)
@@ -171,5 +195,52 @@ func TestStreamDecodeSteadyStateAllocs(t *testing.T) {
 	}
 	if res := s.Result(); res.Usage.PromptTokens != 12 || res.ID == "" {
 		t.Fatalf("result %+v", res)
+	}
+}
+
+// TestStreamNextBytesAllocatesNothingPerChunk: through NextBytes a long
+// stream costs a few allocations per stream (the result), none per
+// chunk, and gives the same text as Next.
+func TestStreamNextBytesAllocatesNothingPerChunk(t *testing.T) {
+	recorded := readFixture(t, "openrouter-stream.sse")
+	data := []byte(longStream(recorded, 100))
+	c := newTestClient(t, Options{}, nil)
+	r := bytes.NewReader(data)
+	s := readerStream(c, r)
+	defer s.Close()
+	var viaBytes []byte
+	allocs := testing.AllocsPerRun(20, func() {
+		r.Reset(data)
+		s.rewind(r)
+		viaBytes = viaBytes[:0]
+		for {
+			piece, err := s.NextBytes()
+			viaBytes = append(viaBytes, piece...)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if allocs > 5 {
+		t.Fatalf("%.0f allocations for a 100-chunk stream, want none per chunk (at most 5 per stream)", allocs)
+	}
+	r.Reset(data)
+	s.rewind(r)
+	var viaNext strings.Builder
+	for {
+		piece, err := s.Next()
+		viaNext.WriteString(piece)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(viaBytes) != viaNext.String() || !strings.HasPrefix(viaNext.String(), " word0 word1") {
+		t.Fatalf("NextBytes gave %.40q…, Next %.40q…", viaBytes, viaNext.String())
 	}
 }

@@ -192,15 +192,16 @@ func tailServer(release <-chan struct{}, proto *atomic.Int32) http.Handler {
 }
 
 // TestStreamTailUnpacedOverHTTP: on HTTP/1.1 the body is paced (the
-// CPU it saves there), on HTTP/2 never; on both no read after the final
-// chunk pauses. Counted, not timed: the reader's pauses before and after.
+// CPU it saves there), on HTTP/2 never, and read through a smaller
+// buffer; on both no read after the final chunk pauses. Counted, not timed: the reader's pauses before and after.
 func TestStreamTailUnpacedOverHTTP(t *testing.T) {
 	const interval = 300 * time.Millisecond
 	for _, tc := range []struct {
 		name     string
 		http2    bool
 		interval time.Duration // the reader's, as chosen for the protocol
-	}{{"HTTP/1.1", false, interval}, {"HTTP/2", true, 0}} {
+		buf      int           // the SSE reader's buffer: a paced read takes a batch
+	}{{"HTTP/1.1", false, interval, pacedBufBytes}, {"HTTP/2", true, 0, eventBufBytes}} {
 		t.Run(tc.name, func(t *testing.T) {
 			release := make(chan struct{})
 			var proto atomic.Int32
@@ -232,6 +233,9 @@ func TestStreamTailUnpacedOverHTTP(t *testing.T) {
 			}
 			if s.pr.interval != tc.interval {
 				t.Errorf("read interval %v, want %v", s.pr.interval, tc.interval)
+			}
+			if got := s.ev.r.Size(); got != tc.buf {
+				t.Errorf("SSE buffer %d bytes, want %d", got, tc.buf)
 			}
 			var text strings.Builder
 			for !strings.HasSuffix(text.String(), " end") {

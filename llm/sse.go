@@ -13,6 +13,12 @@ import (
 // exhaust memory.
 const maxEventBytes = 8 << 20
 
+// The SSE reader's buffer (see resetSize): unpaced, and paced.
+const (
+	eventBufBytes = 1 << 10
+	pacedBufBytes = 4 << 10
+)
+
 // errEventTooLong is returned when a line or an event exceeds maxEventBytes.
 var errEventTooLong = errors.New("sse event longer than 8 MiB")
 
@@ -35,11 +41,18 @@ type eventReader struct {
 }
 
 // reset makes the reader read r from the start, keeping its buffers.
-func (d *eventReader) reset(r io.Reader) {
+func (d *eventReader) reset(r io.Reader) { d.resetSize(r, pacedBufBytes) }
+
+// resetSize is reset with the buffer's size when it is made. Chunks are a
+// few hundred bytes (the longest recorded in testdata, 749); longer lines
+// are joined in d.line. The buffer lives as long as the reply: where
+// reads are not paced (HTTP/2, see pacing) a Read takes what arrived, one
+// chunk or a few, so 1 KiB (eventBufBytes) serves and keeps a thousand
+// streams 3 MB (twice that with the GC's headroom) cheaper; a paced read
+// (HTTP/1.1) takes a whole interval's chunks at once, so pacedBufBytes.
+func (d *eventReader) resetSize(r io.Reader, size int) {
 	if d.r == nil {
-		// Chunks are a few hundred bytes; longer lines are joined in
-		// d.line. A small buffer keeps a thousand streams cheap.
-		d.r = bufio.NewReaderSize(r, 4<<10)
+		d.r = bufio.NewReaderSize(r, size)
 	} else {
 		d.r.Reset(r)
 	}

@@ -51,8 +51,16 @@ type Stream struct {
 // fails; text returned before the error is the partial reply (Error.Partial
 // says whether there was any).
 func (s *Stream) Next() (string, error) {
+	text, err := s.NextBytes()
+	return string(text), err
+}
+
+// NextBytes is Next without the string: the text is a view into the
+// stream's buffers, valid until the following call, so a caller that
+// copies it (appends it to the answer) costs no allocation per token.
+func (s *Stream) NextBytes() ([]byte, error) {
 	if s.err != nil {
-		return "", s.err
+		return nil, s.err
 	}
 	// The idle timer runs only while we wait for the provider: a caller
 	// busy between two calls (a rate-limited chat edit) is not a stall.
@@ -62,10 +70,10 @@ func (s *Stream) Next() (string, error) {
 	return text, err
 }
 
-func (s *Stream) next() (string, error) {
+func (s *Stream) next() ([]byte, error) {
 	for s.err == nil {
 		if s.pending != nil {
-			return "", s.fail(s.pending)
+			return nil, s.fail(s.pending)
 		}
 		data, err := s.ev.next()
 		if err != nil {
@@ -75,22 +83,22 @@ func (s *Stream) next() (string, error) {
 			return s.done()
 		}
 		if err := s.ch.decode(&s.sc, data); err != nil {
-			return "", s.fail(&Error{Code: CodeUnavailable, Message: "malformed chunk from provider", Err: err})
+			return nil, s.fail(&Error{Code: CodeUnavailable, Message: "malformed chunk from provider", Err: err})
 		}
 		s.note()
 		if s.ch.errRaw != nil || string(s.ch.finishReason) == "error" {
 			e := streamError(s.ch.errRaw)
-			if text := s.visible(); text != "" {
+			if text := s.visible(); len(text) > 0 {
 				s.pending = e
 				return text, nil
 			}
-			return "", s.fail(e)
+			return nil, s.fail(e)
 		}
-		if text := s.visible(); text != "" {
+		if text := s.visible(); len(text) > 0 {
 			return text, nil
 		}
 	}
-	return "", s.err
+	return nil, s.err
 }
 
 // note records what the chunk says about the stream.
@@ -139,32 +147,33 @@ func (s *Stream) addCitation(v citeView) {
 	s.res.Citations = append(s.res.Citations, Citation{URL: string(v.url), Title: string(v.title)})
 }
 
-// visible runs the chunk's content through the reasoning filter.
-func (s *Stream) visible() string {
+// visible runs the chunk's content through the reasoning filter; the
+// result is a view, valid until the next chunk.
+func (s *Stream) visible() []byte {
 	if len(s.ch.content) == 0 {
-		return ""
+		return nil
 	}
 	text := s.think.push(s.ch.content)
-	if text != "" {
+	if len(text) > 0 {
 		s.deliver(text)
 	}
 	return text
 }
 
-func (s *Stream) deliver(text string) {
+func (s *Stream) deliver(text []byte) {
 	if !s.sawText {
 		s.sawText = true
 		s.res.FirstToken = s.client.now().Sub(s.start)
 		s.pr.start()
 	}
-	s.reply.add(text)
+	s.reply.addBytes(text)
 }
 
 // done ends a complete stream: [DONE], or the end of a body whose last
 // chunk had a finish_reason.
-func (s *Stream) done() (string, error) {
+func (s *Stream) done() ([]byte, error) {
 	tail := s.think.flush()
-	if tail != "" {
+	if len(tail) > 0 {
 		s.deliver(tail)
 	}
 	s.res.ToolCalls = s.tools.finish(s.declared, s.res.ID)
@@ -176,14 +185,14 @@ func (s *Stream) done() (string, error) {
 	s.pr.finish()
 	_, _ = io.Copy(io.Discard, io.LimitReader(s.ev.r, 64<<10))
 	s.release()
-	if tail != "" {
+	if len(tail) > 0 {
 		return tail, nil
 	}
-	return "", io.EOF
+	return nil, io.EOF
 }
 
 // readFailed handles the end of the body or a read error.
-func (s *Stream) readFailed(err error) (string, error) {
+func (s *Stream) readFailed(err error) ([]byte, error) {
 	partial := s.sawText
 	switch {
 	case err == io.EOF && s.finish:
@@ -191,16 +200,16 @@ func (s *Stream) readFailed(err error) (string, error) {
 		// sending [DONE]: the reply is complete.
 		return s.done()
 	case err == io.EOF:
-		return "", s.fail(&Error{Code: CodeUnavailable, Message: "stream ended before [DONE]", Partial: partial})
+		return nil, s.fail(&Error{Code: CodeUnavailable, Message: "stream ended before [DONE]", Partial: partial})
 	case errors.Is(err, errEventTooLong):
-		return "", s.fail(&Error{Code: CodeUnavailable, Message: "oversized event from provider", Partial: partial, Err: err})
+		return nil, s.fail(&Error{Code: CodeUnavailable, Message: "oversized event from provider", Partial: partial, Err: err})
 	}
 	e := s.client.transportError(s.ctx, s.idle, s.model, err)
 	if e.Code == CodeTimeout && s.idle.fired.Load() {
 		e.Message = "stream stalled: no data for " + s.idle.limit().String()
 	}
 	e.Partial = partial
-	return "", s.fail(e)
+	return nil, s.fail(e)
 }
 
 // fail ends the stream with e.

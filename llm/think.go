@@ -1,9 +1,6 @@
 package llm
 
-import (
-	"bytes"
-	"strings"
-)
+import "bytes"
 
 const (
 	thinkOpen  = "<think>"
@@ -27,11 +24,12 @@ type thinkFilter struct {
 	buf, out []byte
 }
 
-// push returns the visible part of the next piece of text.
-func (f *thinkFilter) push(p []byte) string {
+// push returns the visible part of the next piece of text: p itself or a
+// view into the filter's buffer, valid until the next push.
+func (f *thinkFilter) push(p []byte) []byte {
 	if !f.in && !f.trim && len(f.held) == 0 && bytes.IndexByte(p, '<') < 0 {
 		f.see(p)
-		return string(p) // the common case: plain text
+		return p // the common case: plain text
 	}
 	f.buf = append(append(f.buf[:0], f.held...), p...)
 	f.held = f.held[:0]
@@ -59,7 +57,7 @@ func (f *thinkFilter) push(p []byte) string {
 		f.held = append(f.held, rest[len(rest)-keep:]...)
 		break
 	}
-	return string(f.out)
+	return f.out
 }
 
 // emit appends visible text to out; text inside a block is dropped.
@@ -91,20 +89,20 @@ func (f *thinkFilter) see(p []byte) {
 // flush returns held-back text at the end of the stream. An unclosed block
 // at the start is reasoning cut short and stays hidden; one opened after
 // visible text was a literal "<think>" and is given back.
-func (f *thinkFilter) flush() string {
+func (f *thinkFilter) flush() []byte {
 	if f.in && len(f.literal) > 0 {
-		s := string(f.literal) + string(f.held)
+		s := append(append([]byte(nil), f.literal...), f.held...)
 		f.literal, f.held = f.literal[:0], f.held[:0]
 		return s
 	}
 	if f.in || len(f.held) == 0 {
 		f.held = f.held[:0]
-		return ""
+		return nil
 	}
-	s := string(f.held)
+	s := append([]byte(nil), f.held...)
 	f.held = f.held[:0]
 	if f.trim {
-		s = strings.TrimLeft(s, " \t\r\n")
+		s = bytes.TrimLeft(s, " \t\r\n")
 	}
 	return s
 }

@@ -29,6 +29,10 @@ type tally struct {
 	ascii, latin, cjk, other int
 }
 
+// addBytes is add of a token's bytes; the conversion does not escape, so
+// it copies into a stack buffer, not the heap.
+func (t *tally) addBytes(b []byte) { t.add(string(b)) }
+
 func (t *tally) add(s string) {
 	for _, r := range s {
 		switch {

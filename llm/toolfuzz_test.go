@@ -141,7 +141,7 @@ func BenchmarkToolRound(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		replay(b, s, r, data)
+		replay(b, s, r, data, false, nil)
 		calls := s.Result().ToolCalls
 		if len(calls) != 2 || calls[1].Problem != nil {
 			b.Fatalf("%+v", calls)

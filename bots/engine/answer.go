@@ -357,15 +357,33 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req
 	return g
 }
 
+// byteTokens is an optional bots.TokenStream capability: NextBytes is
+// Next with the text as a view valid until the following call, so the
+// answer grows without a string allocated per token.
+type byteTokens interface {
+	NextBytes() ([]byte, error)
+}
+
 // read streams the model's text into reply until the stream ends (nil
 // error at its normal end) or the reply cap cuts it (errReplyCap).
 func (e *Engine) read(ctx context.Context, st bots.TokenStream, reply bots.Reply) (text string, firstToken time.Time, err error) {
 	var b strings.Builder
+	var scratch []byte
+	next := func() ([]byte, error) {
+		d, err := st.Next()
+		scratch = append(scratch[:0], d...)
+		return scratch, err
+	}
+	if bt, ok := st.(byteTokens); ok {
+		// A view of the stream's buffer, copied into b before the next
+		// call.
+		next = bt.NextBytes
+	}
 	updateFailed := false
 	for {
-		var d string
-		d, err = st.Next()
-		if d != "" {
+		var d []byte
+		d, err = next()
+		if len(d) > 0 {
 			if firstToken.IsZero() {
 				firstToken = time.Now()
 			}

@@ -30,16 +30,16 @@ var errReplyCap = errors.New("engine: the answer reached the maximum reply lengt
 // appendCapped appends to b as much of d as keeps b within limit bytes,
 // cut at a rune boundary, and reports whether d had to be cut (the
 // reply is full).
-func appendCapped(b *strings.Builder, d string, limit int) (full bool) {
+func appendCapped(b *strings.Builder, d []byte, limit int) (full bool) {
 	room := limit - b.Len()
 	if len(d) <= room {
-		b.WriteString(d)
+		b.Write(d)
 		return false
 	}
 	cut := max(room, 0)
 	for cut > 0 && !utf8.RuneStart(d[cut]) {
 		cut--
 	}
-	b.WriteString(d[:cut])
+	b.Write(d[:cut])
 	return true
 }

@@ -33,7 +33,7 @@ func TestAppendCapped(t *testing.T) {
 	} {
 		var b strings.Builder
 		b.WriteString(tc.have)
-		if full := appendCapped(&b, tc.d, tc.limit); full != tc.full || b.String() != tc.want {
+		if full := appendCapped(&b, []byte(tc.d), tc.limit); full != tc.full || b.String() != tc.want {
 			t.Errorf("appendCapped(%q, %q, %d) = %q, %v; want %q, %v", tc.have, tc.d, tc.limit, b.String(), full, tc.want, tc.full)
 		}
 	}

@@ -101,6 +101,12 @@ type Streamer struct {
 	kick     chan struct{}
 	done     chan struct{}
 
+	// timed (guarded by mu): the loop waits for a timer and reads the
+	// text when it fires, so Update need not wake it (one wake-up per
+	// edit, not per token). wakes counts the kicks it woke for (tests).
+	timed bool
+	wakes int
+
 	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
 	ids  []string
 	sent []string
@@ -182,13 +188,16 @@ func (s *Streamer) Update(ctx context.Context, text string) error {
 	start := !s.started
 	s.started = true
 	err := s.err
+	wake := !s.timed
 	s.mu.Unlock()
 	if start {
 		go s.loop(ctx)
 	}
-	select {
-	case s.kick <- struct{}{}:
-	default:
+	if wake {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
 	}
 	return err
 }
@@ -264,8 +273,12 @@ func (s *Streamer) loop(ctx context.Context) {
 	}()
 	var wait <-chan time.Time
 	for {
+		s.mu.Lock()
+		s.timed = wait != nil
+		s.mu.Unlock()
 		select {
 		case <-s.kick:
+			s.wakes++
 			if wait != nil && !s.isFinal() {
 				// The last sync left work for when wait fires (an edit
 				// not due yet, an admission refused): the new text is
@@ -279,6 +292,7 @@ func (s *Streamer) loop(ctx context.Context) {
 		}
 		wait = nil
 		s.mu.Lock()
+		s.timed = false
 		text, final := s.text, s.final
 		s.mu.Unlock()
 		pending, err := s.sync(ctx, text, final)

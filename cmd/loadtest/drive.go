@@ -234,6 +234,11 @@ func (h *heapFetch) start(b *bot, after time.Duration, path string) {
 			h.goroutines, _ = strconv.Atoi(first)
 			_ = os.WriteFile(path+".goroutines.txt", text, 0o644)
 		}
+		// The same moment's runtime.MemStats (HeapInuse, Stack...): the
+		// text form ends with them; where the RSS per conversation goes.
+		if resp, err := b.client.Get("http://" + b.addr + "/debug/pprof/heap?debug=1"); err == nil {
+			_ = saveBody(resp, path+".memstats.txt")
+		}
 		resp, err = b.client.Get("http://" + b.addr + "/debug/pprof/heap")
 		if err != nil {
 			h.done <- err

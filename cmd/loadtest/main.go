@@ -83,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.DiscordStorm, "discord-storm", 0, "refuse every Discord thread creation and message edit (429 or 502) for this long from the first one on: a storm longer than the bot's retries")
 	fs.StringVar(&o.JSON, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.Profile, "cpuprofile", "", "write a CPU profile of the bot (pprof, taken over the load) to this file")
-	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (and its goroutines to FILE.goroutines.txt)")
+	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (its goroutines to FILE.goroutines.txt, its heap in text with runtime.MemStats to FILE.memstats.txt)")
 	fs.BoolVar(&o.Progress, "progress", true, "show a progress bar on stderr")
 	fs.StringVar(&o.KeepLogs, "bot-log", "", "write the bot's log to this file (default: shown only on failure)")
 	if err := fs.Parse(args); err != nil {

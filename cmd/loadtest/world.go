@@ -177,8 +177,12 @@ func (w *world) env(dir string) []string {
 	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
-	if p := os.Getenv("PATH"); p != "" {
-		out = append(out, "PATH="+p)
+	// PATH, and the Go runtime's own knobs for profiling a run
+	// (GODEBUG=memprofilerate=1 for an exact -heapprofile, GOGC...).
+	for _, k := range []string{"PATH", "GODEBUG", "GOGC", "GOMAXPROCS", "GOMEMLIMIT"} {
+		if v, ok := os.LookupEnv(k); ok {
+			out = append(out, k+"="+v)
+		}
 	}
 	return out
 }

@@ -87,6 +87,16 @@ func (s *stream) Next() (string, error) {
 	return d, err
 }
 
+// NextBytes is Next without a string per token (the Engine's optional
+// capability): the text is valid until the following call.
+func (s *stream) NextBytes() ([]byte, error) {
+	d, err := s.st.NextBytes()
+	if err != nil && err != io.EOF {
+		err = modelError(err)
+	}
+	return d, err
+}
+
 // Result implements bots.TokenStream.
 func (s *stream) Result() bots.ModelResult {
 	r := s.st.Result()
