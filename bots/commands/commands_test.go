@@ -117,7 +117,7 @@ func TestRunCheckedConsultsLimitsOnlyWhenTheyDecide(t *testing.T) {
 	}{
 		{command("ask", "what is a slice?", "U1"), on, true},
 		{command("translate", "fr hello", "U1"), on, true},
-		{command("ask", "", "U1"), on, false},        // bad arguments
+		{command("ask", "", "U1"), on, false},         // bad arguments
 		{command("translate", "xx", "U1"), on, false}, // bad arguments
 		{command("ask", "what is a slice?", "U1"), off, false},
 		{command("help", "", "U1"), on, false},
