@@ -108,9 +108,12 @@ func (a *Adapter) delivered(cmd bots.Command, triggerID string) bots.Command {
 }
 
 // runCommand runs cmd; what names it in the log of a replay ("slash
-// command"), "" when cmd carries no delivery. A text answer goes to the asker alone; a model
-// answer streams in a thread started by a message repeating the question
-// (in thread, or a new thread when thread is ""), so it can be followed up.
+// command"), "" when cmd carries no delivery. A replay gets nothing more
+// (its request was acknowledged with an empty 200 already, and the
+// adapter's work before it, users.info and files, is cached). A text
+// answer goes to the asker alone; a model answer streams in a thread
+// started by a message repeating the question (in thread, or a new
+// thread when thread is ""), so it can be followed up.
 // In a channel the bot is not in, the asker is told so through the
 // response_url, which works without membership.
 func (a *Adapter) runCommand(ctx context.Context, cmd bots.Command, what, responseURL, thread string) {
