@@ -16,6 +16,12 @@ type Command struct {
 	// unless the adapter opens another Reply. Msg.Attachments carry files
 	// for /explain and /review.
 	Msg Message
+	// Delivery identifies the invocation for replay protection (a Slack
+	// trigger_id, a Discord interaction id, prefixed by the adapter:
+	// "slack:trigger:..."): Engine.Command claims it, in the same store
+	// round trip as the settings and the limits, and answers a delivery
+	// claimed before with Response.Replayed. "" = not claimed.
+	Delivery string
 }
 
 // Response is the immediate outcome of a command.
@@ -30,6 +36,10 @@ type Response struct {
 	// Summary is non-nil for a summary to run: the adapter passes it to
 	// Engine.Summarize with the SummaryOutput of the request (span.go).
 	Summary *SummaryJob
+	// Replayed is true when Command.Delivery was claimed before: the same
+	// invocation replayed (or delivered twice). Nothing ran; the adapter
+	// answers nothing more.
+	Replayed bool
 }
 
 // Ask is a prepared model request produced by a command. Allow-lists and

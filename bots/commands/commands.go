@@ -76,6 +76,26 @@ func Name(s string) string { return strings.ToLower(strings.TrimPrefix(strings.T
 // model: a model command returns an Ask; refusals (permissions, limits,
 // bad arguments) come back as localized Response.Text.
 func (c *Commands) Run(ctx context.Context, cmd bots.Command, set bots.Settings, lang string) bots.Response {
+	return c.RunChecked(ctx, cmd, set, lang, func(lang string) string { return c.opts.Limits.OverLimit(ctx, cmd.Msg, lang) })
+}
+
+// Model reports whether name (normalized) is a model command, whose
+// answer is an Ask and which the limits apply to.
+func Model(name string) bool {
+	switch name {
+	case "ask", "code", "explain", "review", "translate":
+		return true
+	}
+	return false
+}
+
+// RunChecked is Run for a caller that checked the limits itself, beside
+// its other store calls (the Engine: one round trip before the question
+// is posted, issue 12). overLimit returns the localized refusal, "" when
+// within; it is called only for a model command that would run (the
+// channel enabled, its arguments good), so that a refusal is counted only
+// when it is the answer.
+func (c *Commands) RunChecked(ctx context.Context, cmd bots.Command, set bots.Settings, lang string, overLimit func(lang string) string) bots.Response {
 	name := Name(cmd.Name)
 	switch name {
 	case "help":
@@ -97,7 +117,7 @@ func (c *Commands) Run(ctx context.Context, cmd bots.Command, set bots.Settings,
 	if ask == nil {
 		return bots.Response{Text: refusal}
 	}
-	if refusal := c.opts.Limits.OverLimit(ctx, cmd.Msg, lang); refusal != "" {
+	if refusal := overLimit(lang); refusal != "" {
 		return bots.Response{Text: refusal}
 	}
 	return bots.Response{Ask: ask}

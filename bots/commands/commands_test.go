@@ -100,3 +100,39 @@ func TestModelCommandsBecomeAsks(t *testing.T) {
 		t.Fatalf("unknown command: %q", got)
 	}
 }
+
+// RunChecked consults the caller's limits only for a model command that
+// would run (the Engine counts a refusal when it is consulted): not for
+// other commands, bad arguments or a disabled channel.
+func TestRunCheckedConsultsLimitsOnlyWhenTheyDecide(t *testing.T) {
+	set, ctx := &fakeSettings{}, context.Background()
+	c := newCommands(set, &fakeLimits{})
+	on := set.Settings(ctx, "slack:C1")
+	off := on
+	off.Enabled = false
+	for _, tc := range []struct {
+		cmd     bots.Command
+		set     bots.Settings
+		consult bool
+	}{
+		{command("ask", "what is a slice?", "U1"), on, true},
+		{command("translate", "fr hello", "U1"), on, true},
+		{command("ask", "", "U1"), on, false},         // bad arguments
+		{command("translate", "xx", "U1"), on, false}, // bad arguments
+		{command("ask", "what is a slice?", "U1"), off, false},
+		{command("help", "", "U1"), on, false},
+		{command("lang", "", "U1"), on, false},
+	} {
+		consulted := 0
+		resp := c.RunChecked(ctx, tc.cmd, tc.set, "en", func(lang string) string {
+			consulted++
+			return "over (" + lang + ")"
+		})
+		if want := map[bool]int{true: 1, false: 0}[tc.consult]; consulted != want {
+			t.Errorf("/%s %q (enabled %v): limits consulted %d times, want %d", tc.cmd.Name, tc.cmd.Text, tc.set.Enabled, consulted, want)
+		}
+		if tc.consult && (resp.Ask != nil || resp.Text != "over (en)") {
+			t.Errorf("/%s %q over the limit = %+v, want the refusal", tc.cmd.Name, tc.cmd.Text, resp)
+		}
+	}
+}

@@ -84,7 +84,11 @@ func (a *Adapter) handleInteraction(ctx context.Context, raw []byte, httpRespond
 		a.log.Warn("discord: malformed interaction ignored", "err", err, "bytes", len(raw))
 		return err
 	}
-	if a.replayed(ctx, in) {
+	// An application command's id is claimed by Engine.Command, beside
+	// its settings and limits (one store round trip, issue 12; command);
+	// every other interaction's here.
+	if _, isCommand := in.Data.(discordgo.ApplicationCommandInteractionData); !(readable && isCommand &&
+		in.Type == discordgo.InteractionApplicationCommand && a.opts.Engine != nil) && a.replayed(ctx, in) {
 		return errReplayed
 	}
 	send := httpRespond
@@ -150,8 +154,13 @@ func (a *Adapter) command(ctx context.Context, in *discordgo.Interaction, info c
 	// Discord wants the initial response within 3 s; leave room for it.
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	cmd := a.commandOf(cctx, in, info, data)
+	cmd.Delivery = interactionPrefix + in.ID // replay.go
 	resp := a.opts.Engine.Command(cctx, a, cmd)
 	cancel()
+	if resp.Replayed {
+		a.log.Info("discord: replayed interaction ignored", "interaction", in.ID, "type", int(in.Type))
+		return errReplayed
+	}
 	if resp.Summary != nil {
 		return a.summaryCommand(ctx, in, resp.Summary, send, received)
 	}

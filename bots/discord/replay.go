@@ -8,6 +8,10 @@ import (
 	discordgo "github.com/bwmarrin/discordgo"
 )
 
+// interactionPrefix prefixes an interaction id in the Engine's delivery
+// claims.
+const interactionPrefix = "discord:interaction:"
+
 // errReplayed marks an interaction whose id was answered before.
 var errReplayed = errors.New("discord: interaction already answered (replayed)")
 
@@ -21,12 +25,16 @@ var errReplayed = errors.New("discord: interaction already answered (replayed)")
 // snowflake, ID of the interaction",
 // https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-object),
 // and Discord sends it once: a second delivery is a replay. PINGs are not
-// claimed: answering one again reveals nothing.
+// claimed: answering one again reveals nothing. Application commands are
+// not claimed here either: their id goes to Engine.Command as
+// bots.Command.Delivery (interactions.go's command), claimed in the same
+// store round trip as the command's settings and limits (issue 12), and a
+// replay comes back as Response.Replayed, answered like one refused here.
 func (a *Adapter) replayed(ctx context.Context, in *discordgo.Interaction) bool {
 	if in.Type == discordgo.InteractionPing || a.opts.Engine == nil {
 		return false
 	}
-	if a.opts.Engine.ClaimDelivery(ctx, "discord:interaction:"+in.ID) {
+	if a.opts.Engine.ClaimDelivery(ctx, interactionPrefix+in.ID) {
 		return false
 	}
 	a.log.Info("discord: replayed interaction ignored", "interaction", in.ID, "type", int(in.Type))

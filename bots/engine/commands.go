@@ -14,10 +14,17 @@ import (
 // the asker's language, once the allow-lists let the asker in. It never
 // blocks on the model: commands that need it return an Ask for Answer.
 // Refusals (allow-lists, permissions, limits, bad arguments) come back as
-// localized Response.Text.
+// localized Response.Text. A cmd.Delivery claimed before (a replay) gets
+// Response.Replayed and nothing runs; the claim, the settings and the
+// limits cost one store round trip (cmdadmit.go).
 func (e *Engine) Command(ctx context.Context, conv bots.Conversations, cmd bots.Command) bots.Response {
 	msg := cmd.Msg
-	set := e.Settings(ctx, msg.SettingsID())
+	ad := e.admitCommand(ctx, cmd)
+	if ad.replayed {
+		return bots.Response{Replayed: true}
+	}
+	set := ad.set
+	over := func(lang string) string { return e.overLimit(ctx, msg, ad, lang) }
 	lang := e.uiLanguage(set, msg)
 	switch e.allowed(msg) {
 	case "channel":
@@ -35,13 +42,13 @@ func (e *Engine) Command(ctx context.Context, conv bots.Conversations, cmd bots.
 			if !set.Enabled {
 				return bots.Response{Text: e.tr(lang, i18n.ChannelDisabled)}
 			}
-			if hit := e.checkLimits(ctx, msg); hit != nil {
-				return bots.Response{Text: hit.text(lang)}
+			if refusal := over(lang); refusal != "" {
+				return bots.Response{Text: refusal}
 			}
 		}
 		return e.summarizeCommand(conv, cmd, set, lang)
 	}
-	return e.commands.Run(ctx, cmd, set, lang)
+	return e.commands.RunChecked(ctx, cmd, set, lang, over)
 }
 
 // Answer queues the model answer for ask into reply. It returns ErrUserBusy

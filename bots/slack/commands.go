@@ -80,7 +80,7 @@ func (a *Adapter) acceptCommand(v url.Values) error {
 }
 
 func (a *Adapter) handleCommand(ctx context.Context, c slashCommand) {
-	if !a.pinned(ctx, c.TeamID, "slash command "+c.Command, c.TriggerID) || !a.firstDelivery(ctx, "slash command", c.TriggerID) {
+	if !a.pinned(ctx, c.TeamID, "slash command "+c.Command, c.TriggerID) {
 		return
 	}
 	user := a.users.info(ctx, c.UserID)
@@ -90,7 +90,7 @@ func (a *Adapter) handleCommand(ctx context.Context, c slashCommand) {
 		Admin: user.Admin, Text: a.plainText(ctx, c.Text), DM: strings.HasPrefix(c.ChannelID, "D"),
 		Time: a.now(),
 	}
-	a.runCommand(ctx, a.command(a.commandName(c.Command), msg), c.ResponseURL, "")
+	a.runCommand(ctx, a.delivered(a.command(a.commandName(c.Command), msg), c.TriggerID), "slash command", c.ResponseURL, "")
 }
 
 func (a *Adapter) command(name string, msg bots.Message) bots.Command {
@@ -98,14 +98,31 @@ func (a *Adapter) command(name string, msg bots.Message) bots.Command {
 		Options: map[string]string{"prefix": "/" + a.opts.CommandPrefix}}
 }
 
-// runCommand runs cmd. A text answer goes to the asker alone; a model
-// answer streams in a thread started by a message repeating the question
-// (in thread, or a new thread when thread is ""), so it can be followed up.
+// delivered sets cmd's delivery to its trigger_id, which the Engine
+// claims beside the command's other store calls (replay.go).
+func (a *Adapter) delivered(cmd bots.Command, triggerID string) bots.Command {
+	if triggerID != "" {
+		cmd.Delivery = triggerPrefix + triggerID
+	}
+	return cmd
+}
+
+// runCommand runs cmd; what names it in the log of a replay ("slash
+// command"), "" when cmd carries no delivery. A replay gets nothing more
+// (its request was acknowledged with an empty 200 already, and the
+// adapter's work before it, users.info and files, is cached). A text
+// answer goes to the asker alone; a model answer streams in a thread
+// started by a message repeating the question (in thread, or a new
+// thread when thread is ""), so it can be followed up.
 // In a channel the bot is not in, the asker is told so through the
 // response_url, which works without membership.
-func (a *Adapter) runCommand(ctx context.Context, cmd bots.Command, responseURL, thread string) {
+func (a *Adapter) runCommand(ctx context.Context, cmd bots.Command, what, responseURL, thread string) {
 	resp := a.opts.Engine.Command(ctx, a, cmd)
 	msg := cmd.Msg
+	if resp.Replayed {
+		a.log.InfoContext(ctx, "replayed "+what+" ignored", "trigger_id", strings.TrimPrefix(cmd.Delivery, triggerPrefix))
+		return
+	}
 	if resp.Summary != nil {
 		a.runSummary(resp.Summary, responseURL)
 		return
@@ -272,9 +289,6 @@ func (a *Adapter) acceptInteraction(payload []byte) error {
 // handleShortcut runs "Explain code" on a message: the answer goes in the
 // message's thread.
 func (a *Adapter) handleShortcut(ctx context.Context, in interaction) {
-	if !a.firstDelivery(ctx, "message shortcut", in.TriggerID) {
-		return
-	}
 	m := in.Message
 	thread := m.ThreadTS
 	if thread == "" {
@@ -292,5 +306,5 @@ func (a *Adapter) handleShortcut(ctx context.Context, in interaction) {
 		InThread: m.ThreadTS != "" && m.ThreadTS != m.TS, Time: a.now(),
 		Attachments: a.attachments(ctx, m.Files),
 	}
-	a.runCommand(ctx, a.command("explain", msg), in.ResponseURL, thread)
+	a.runCommand(ctx, a.delivered(a.command("explain", msg), in.TriggerID), "message shortcut", in.ResponseURL, thread)
 }

@@ -2,6 +2,9 @@ package slack
 
 import "context"
 
+// triggerPrefix prefixes a trigger_id in the Engine's delivery claims.
+const triggerPrefix = "slack:trigger:"
+
 // firstDelivery claims a slash command's or interaction's trigger_id
 // through the Engine's delivery claim and reports whether this is its
 // first delivery. Events carry an event_id that the Engine deduplicates;
@@ -16,11 +19,17 @@ import "context"
 // with the same one are the same invocation. The HTTP request was already
 // acknowledged with an empty 200 (nothing visible); a replay gets nothing
 // more. A payload without trigger_id is handled (never seen from Slack).
+//
+// Slash commands and message shortcuts do not call it: their trigger_id
+// goes to Engine.Command as bots.Command.Delivery (delivered in
+// commands.go), claimed there in the same store round trip as the
+// settings and the limits (issue 12), and a replay comes back as
+// Response.Replayed.
 func (a *Adapter) firstDelivery(ctx context.Context, what, triggerID string) bool {
 	if triggerID == "" {
 		return true
 	}
-	if a.opts.Engine.ClaimDelivery(ctx, "slack:trigger:"+triggerID) {
+	if a.opts.Engine.ClaimDelivery(ctx, triggerPrefix+triggerID) {
 		return true
 	}
 	a.log.InfoContext(ctx, "replayed "+what+" ignored", "trigger_id", triggerID)

@@ -142,16 +142,13 @@ func (a *Adapter) catchUp(ctx context.Context, msg bots.Message) bool {
 		cmd.Msg.Key.Thread = "" // the mention's own ts; the summary is the channel's
 	}
 	cmd.Options["prefix"] = "/" + a.opts.CommandPrefix
-	a.runCommand(ctx, cmd, "", "")
+	a.runCommand(ctx, cmd, "", "", "")
 	return true
 }
 
 // handleSummaryShortcut runs "Summarize thread" on a message: the thread
 // it is in, or that it starts.
 func (a *Adapter) handleSummaryShortcut(ctx context.Context, in interaction) {
-	if !a.firstDelivery(ctx, "message shortcut", in.TriggerID) {
-		return
-	}
 	thread := in.Message.ThreadTS
 	if thread == "" {
 		thread = in.Message.TS
@@ -162,7 +159,7 @@ func (a *Adapter) handleSummaryShortcut(ctx context.Context, in interaction) {
 		SettingsChannel: in.Channel.ID, UserID: in.User.ID, UserName: user.Name, Locale: user.Locale,
 		Admin: user.Admin, DM: strings.HasPrefix(in.Channel.ID, "D"), InThread: true, Time: a.now(),
 	}
-	a.runCommand(ctx, a.command("summarize", msg), in.ResponseURL, thread)
+	a.runCommand(ctx, a.delivered(a.command("summarize", msg), in.TriggerID), "message shortcut", in.ResponseURL, thread)
 }
 
 // handleSummaryConfirm runs a click on a summary's confirm button.
@@ -175,7 +172,7 @@ func (a *Adapter) handleSummaryConfirm(ctx context.Context, in blockActions, tok
 	}
 	cmd := a.command("summarize", msg)
 	cmd.Options["confirm"] = token
-	a.runCommand(ctx, cmd, in.ResponseURL, "")
+	a.runCommand(ctx, cmd, "", in.ResponseURL, "")
 }
 
 var _ bots.ChannelPoster = (*Adapter)(nil)
