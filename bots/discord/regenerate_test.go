@@ -174,3 +174,36 @@ func TestRegenerateDeletedAnswerTellsTheClickerOnly(t *testing.T) {
 		t.Errorf("the channel changed: %+v, want only the untouched last part %s", msgs, last.ID)
 	}
 }
+
+// Two distinct Regenerate clicks on the same answer (a double click: two
+// interactions) are each answered once: one with type 6 and the answer
+// rewritten in place, the other with an ephemeral "can no longer be
+// regenerated"; neither gets a follow-up.
+func TestRegenerateDoubleClickAnsweredOnce(t *testing.T) {
+	h := newHarness(t, harnessConfig{adapter: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Second answer."})
+	q := h.mention("tell me something")
+	first := h.waitRegenerable(q.ID, "First answer.")
+	a := h.dc.ClickButton(first, h.alice.ID, "0", regenButton(first))
+	b := h.dc.ClickButton(first, h.alice.ID, "0", regenButton(first))
+	second := h.waitRegenerable(q.ID, "Second answer.")
+	if second.ID != first.ID {
+		t.Errorf("the new answer is a new message (%s), want %s edited", second.ID, first.ID)
+	}
+	h.waitFor("both clicks answered", 5*time.Second, func() bool {
+		return h.dc.InteractionResponse(a.Token).Type != 0 && h.dc.InteractionResponse(b.Token).Type != 0
+	})
+	ra, rb := h.dc.InteractionResponse(a.Token), h.dc.InteractionResponse(b.Token)
+	if ra.Type != 6 {
+		ra, rb = rb, ra
+	}
+	if ra.Type != 6 || ephemeralText(rb) != i18n.T("en", i18n.RegenerateGone) {
+		t.Errorf("responses %+v and %+v; want one type 6 and one ephemeral %q", ra, rb, i18n.T("en", i18n.RegenerateGone))
+	}
+	if len(ra.Followups)+len(rb.Followups) != 0 {
+		t.Errorf("follow-ups %+v %+v, want none", ra.Followups, rb.Followups)
+	}
+	if n := len(h.llm.ChatRequests()); n != 2 {
+		t.Errorf("model asked %d times, want 2", n)
+	}
+}

@@ -305,3 +305,29 @@ func TestRegenerateFlagTranslationInPlace(t *testing.T) {
 		t.Errorf("%d bot messages in the thread, want the one translation", len(got))
 	}
 }
+
+// Two distinct Regenerate clicks on the same answer (a double click: two
+// trigger_ids) are each answered once: one regenerates in place, the
+// other is told the answer can no longer be regenerated.
+func TestRegenerateDoubleClickAnsweredOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{adapt: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Second answer."})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> tell me something")
+	first := h.waitRegenerable("C0GENERAL", q.TS, "First answer.")
+	h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+	h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+	second := h.waitRegenerable("C0GENERAL", q.TS, "Second answer.")
+	gone := Mrkdwn(i18n.T("en", i18n.RegenerateGone))
+	h.waitFor("the second click's answer", func() bool { return h.responseCount(gone) == 1 })
+	if second.TS != first.TS {
+		t.Errorf("the new answer is a new message (%s), want %s edited", second.TS, first.TS)
+	}
+	if n := len(h.llm.ChatRequests()); n != 2 {
+		t.Errorf("model asked %d times, want 2", n)
+	}
+	for _, r := range h.fake.Responses() {
+		if r.ResponseType == "ephemeral" && r.Text != gone {
+			t.Errorf("unexpected answer to a click: %q", r.Text)
+		}
+	}
+}
