@@ -20,7 +20,7 @@ const regeneratePrefix = "mistralbot_regen:"
 // Options.Engine (bots.Engine has it): without it no Regenerate button is
 // shown.
 type Regenerator interface {
-	Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.RegenerateResult, error)
+	Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool, gone func(context.Context)) (bots.RegenerateResult, error)
 }
 
 var (
@@ -54,6 +54,13 @@ func (s *stopControl) regenerateButton() []discordgo.MessageComponent {
 // before (replay.go): a click delivered twice acts once. Engine.Regenerate
 // waits only for the new job's journal entry, whose write is bounded by
 // journal.Timeout (2 s), so the response stays within the 3 s.
+//
+// A queued regeneration whose old answer turns out to be deleted (its
+// first message, looked up when the job runs) changes nothing; the
+// clicker is then told in an ephemeral follow-up of the click, once its
+// type 6 is sent (a follow-up needs the initial response; the token
+// lasts 15 minutes,
+// https://discord.com/developers/docs/interactions/receiving-and-responding#followup-messages).
 func (a *Adapter) onRegenerate(ctx context.Context, in *discordgo.Interaction, info channelInfo, customID string, send respondFunc) error {
 	msg := a.interactionMessage(in, info)
 	lang := i18n.Match(msg.Locale)
@@ -61,13 +68,29 @@ func (a *Adapter) onRegenerate(ctx context.Context, in *discordgo.Interaction, i
 	if !ok {
 		return send(ctx, ephemeral(i18n.T(lang, i18n.RegenerateGone)))
 	}
-	res, err := rg.Regenerate(ctx, bots.Discord, strings.TrimPrefix(customID, regeneratePrefix), msg.UserID, msg.Admin)
+	acked := make(chan error, 1)
+	gone := func(ctx context.Context) {
+		select {
+		case err := <-acked:
+			if err != nil {
+				return // the click was not answered: no follow-up can be made
+			}
+		case <-ctx.Done():
+			return
+		}
+		if err := a.followup(ctx, in, i18n.T(lang, i18n.RegenerateGone), a.now()); err != nil {
+			a.log.Warn("discord: cannot tell the clicker the answer to regenerate is gone", "channel", in.ChannelID, "err", err)
+		}
+	}
+	res, err := rg.Regenerate(ctx, bots.Discord, strings.TrimPrefix(customID, regeneratePrefix), msg.UserID, msg.Admin, gone)
 	if err != nil {
 		a.log.Warn("discord: regenerate refused", "err", err)
 	}
 	switch res {
 	case bots.RegenerateQueued:
-		return send(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate})
+		err := send(ctx, &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredMessageUpdate})
+		acked <- err
+		return err
 	case bots.RegenerateNotAllowed:
 		return send(ctx, ephemeral(i18n.T(lang, i18n.RegenerateNotAllowed)))
 	case bots.RegenerateBusy:

@@ -134,3 +134,76 @@ func TestRegenerateLongAnswerEditsTheFirstAndDeletesTheRest(t *testing.T) {
 		t.Errorf("the new answer is %s, want the first part %s edited", got.ID, firstID)
 	}
 }
+
+// A Regenerate click on an answer whose first message was deleted
+// meanwhile changes nothing: the click is acknowledged (type 6), the
+// remaining part stays as it was, nothing is posted, and the clicker gets
+// exactly one ephemeral follow-up saying so.
+func TestRegenerateDeletedAnswerTellsTheClickerOnly(t *testing.T) {
+	h := newHarness(t, harnessConfig{adapter: func(o *Options) { o.StopButton = true }})
+	long := strings.Repeat("A line of the long answer, long enough.\n", 80) // two messages
+	h.llm.Script(llmtest.Scenario{Reply: long}, llmtest.Scenario{Reply: "Never shown."})
+	q := h.mention("a long one")
+	var last discordtest.Message
+	h.waitFor("the two-part answer", 10*time.Second, func() bool {
+		msgs := h.botMessages(q.ID)
+		if len(msgs) != 2 {
+			return false
+		}
+		last = msgs[1]
+		return regenButton(last) != ""
+	})
+	if !h.dc.RemoveMessage(q.ID, h.botMessages(q.ID)[0].ID) {
+		t.Fatal("the first part could not be deleted")
+	}
+	click := h.dc.ClickButton(last, h.alice.ID, "0", regenButton(last))
+	// The follow-up is the job's last act (after the failed look-up):
+	// what it could have posted is there by now.
+	h.waitFor("the follow-up to the clicker", 10*time.Second, func() bool {
+		return len(h.dc.InteractionResponse(click.Token).Followups) > 0
+	})
+	r := h.dc.InteractionResponse(click.Token)
+	if r.Type != 6 {
+		t.Errorf("the click was answered with type %d, want 6", r.Type)
+	}
+	if len(r.Followups) != 1 || r.Followups[0].Content != i18n.T("en", i18n.RegenerateGone) || r.Followups[0].Flags&64 == 0 {
+		t.Errorf("follow-ups %+v, want one ephemeral %q", r.Followups, i18n.T("en", i18n.RegenerateGone))
+	}
+	msgs := h.botMessages(q.ID)
+	if len(msgs) != 1 || msgs[0].ID != last.ID || msgs[0].Content != last.Content {
+		t.Errorf("the channel changed: %+v, want only the untouched last part %s", msgs, last.ID)
+	}
+}
+
+// Two distinct Regenerate clicks on the same answer (a double click: two
+// interactions) are each answered once: one with type 6 and the answer
+// rewritten in place, the other with an ephemeral "can no longer be
+// regenerated"; neither gets a follow-up.
+func TestRegenerateDoubleClickAnsweredOnce(t *testing.T) {
+	h := newHarness(t, harnessConfig{adapter: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Second answer."})
+	q := h.mention("tell me something")
+	first := h.waitRegenerable(q.ID, "First answer.")
+	a := h.dc.ClickButton(first, h.alice.ID, "0", regenButton(first))
+	b := h.dc.ClickButton(first, h.alice.ID, "0", regenButton(first))
+	second := h.waitRegenerable(q.ID, "Second answer.")
+	if second.ID != first.ID {
+		t.Errorf("the new answer is a new message (%s), want %s edited", second.ID, first.ID)
+	}
+	h.waitFor("both clicks answered", 5*time.Second, func() bool {
+		return h.dc.InteractionResponse(a.Token).Type != 0 && h.dc.InteractionResponse(b.Token).Type != 0
+	})
+	ra, rb := h.dc.InteractionResponse(a.Token), h.dc.InteractionResponse(b.Token)
+	if ra.Type != 6 {
+		ra, rb = rb, ra
+	}
+	if ra.Type != 6 || ephemeralText(rb) != i18n.T("en", i18n.RegenerateGone) {
+		t.Errorf("responses %+v and %+v; want one type 6 and one ephemeral %q", ra, rb, i18n.T("en", i18n.RegenerateGone))
+	}
+	if len(ra.Followups)+len(rb.Followups) != 0 {
+		t.Errorf("follow-ups %+v %+v, want none", ra.Followups, rb.Followups)
+	}
+	if n := len(h.llm.ChatRequests()); n != 2 {
+		t.Errorf("model asked %d times, want 2", n)
+	}
+}

@@ -47,6 +47,9 @@ type job struct {
 	regenerating bool
 	regenFrom    *regenAnswer
 	regen        []string
+	// regenGone tells the clicker of a regenerate that could not reach
+	// the old answer (Engine.Regenerate's gone; nil: nobody to tell).
+	regenGone func(context.Context)
 	// offered is the record of this job's answer a Regenerate click may
 	// take (regenerate.go).
 	offered *regenAnswer
@@ -96,7 +99,16 @@ func (e *Engine) process(work context.Context, j *job) {
 		r, err := e.openReply(ctx, j)
 		if err != nil {
 			early.discard()
-			e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
+			if j.regenerating {
+				// The old answer was deleted (or never posted): nothing
+				// is written; the clicker is told (Regenerate's gone).
+				e.log.WarnContext(ctx, "regenerate: the old answer cannot be reached; nothing changed", "key", j.key.String(), "err", err)
+				if j.regenGone != nil {
+					j.regenGone(ctx)
+				}
+			} else {
+				e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
+			}
 			e.journalEnd(work, j, undelivered(work, err))
 			e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeError, Queued: start.Sub(j.queued)})
 			return

@@ -130,8 +130,13 @@ func (r *regenerations) restore(replyID string, a *regenAnswer) {
 // needed deleted). Only the asker or an admin may regenerate; only the
 // latest finished answer of its conversation is regenerated, once. It
 // never waits for the platform or the model: the job is queued and the
-// adapter answers the click at once.
-func (e *Engine) Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.RegenerateResult, error) {
+// adapter answers the click at once. gone, when not nil, is called once,
+// from the worker, when a queued regeneration then changes nothing
+// because the old answer's messages cannot be reached (deleted
+// meanwhile): the click was already answered, so the adapter tells the
+// clicker then (the bad input rule: a short answer to the
+// clicker, nothing else changed).
+func (e *Engine) Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool, gone func(context.Context)) (bots.RegenerateResult, error) {
 	if replyID == "" || userID == "" {
 		return bots.RegenerateGone, errors.New("engine: regenerate: reply id and user id are required")
 	}
@@ -145,7 +150,7 @@ func (e *Engine) Regenerate(ctx context.Context, p bots.Platform, replyID, userI
 	// The same job again (a command's Ask, a translation's target), in the
 	// lane of where: a follow-up asked meanwhile waits for the new answer.
 	err := e.push(ctx, &job{kind: a.kind, key: a.where, conv: a.conv, msg: a.msg, ask: a.ask, target: a.target,
-		queued: time.Now(), regenerating: true, regenFrom: a})
+		queued: time.Now(), regenerating: true, regenFrom: a, regenGone: gone})
 	switch {
 	case errors.Is(err, bots.ErrBusy), errors.Is(err, bots.ErrUserBusy):
 		e.regen.restore(replyID, a)

@@ -69,7 +69,7 @@ func TestRegenerateCommandAnswer(t *testing.T) {
 	h.conv.wait(t, 1)
 	waitFor(t, func() bool { return rc.offered.Load() == 1 })
 
-	if res, err := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U9", false); err != nil || res != bots.RegenerateNotAllowed {
+	if res, err := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U9", false, nil); err != nil || res != bots.RegenerateNotAllowed {
 		t.Errorf("a stranger's regenerate = %v, %v; want RegenerateNotAllowed", res, err)
 	}
 	// Another command in the channel starts another thread: this answer is
@@ -81,10 +81,10 @@ func TestRegenerateCommandAnswer(t *testing.T) {
 		}
 		h.conv.wait(t, 1)
 	}
-	if res, err := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U1", false); err != nil || res != bots.RegenerateQueued {
+	if res, err := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U1", false, nil); err != nil || res != bots.RegenerateQueued {
 		t.Fatalf("the asker's regenerate = %v, %v; want RegenerateQueued", res, err)
 	}
-	if res, _ := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U1", false); res != bots.RegenerateGone {
+	if res, _ := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U1", false, nil); res != bots.RegenerateGone {
 		t.Errorf("second regenerate = %v; want RegenerateGone", res)
 	}
 	if r := h.conv.wait(t, 1); r[0].Final() != "func reverse() {}" {
@@ -115,7 +115,7 @@ func TestRegenerateCommandAnswer(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.conv.wait(t, 1)
-	if res, _ := h.eng.Regenerate(ctx, bots.Slack, "reply-2", "U1", false); res != bots.RegenerateBusy {
+	if res, _ := h.eng.Regenerate(ctx, bots.Slack, "reply-2", "U1", false, nil); res != bots.RegenerateBusy {
 		t.Errorf("regenerate after a follow-up = %v; want RegenerateBusy", res)
 	}
 }
@@ -136,7 +136,7 @@ func TestCommandAnswerWithoutReopenerHasNoRegenerate(t *testing.T) {
 	if n := rc.offered.Load(); n != 0 {
 		t.Errorf("Regenerate offered %d times on a reply that cannot be reopened", n)
 	}
-	if res, _ := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U1", false); res != bots.RegenerateGone {
+	if res, _ := h.eng.Regenerate(ctx, bots.Slack, reply.id, "U1", false, nil); res != bots.RegenerateGone {
 		t.Errorf("regenerate = %v; want RegenerateGone", res)
 	}
 }
@@ -154,7 +154,7 @@ func TestRegenerateTranslation(t *testing.T) {
 	}
 	h.conv.wait(t, 1)
 	waitFor(t, func() bool { return conv.offered.Load() == 1 })
-	if res, err := h.eng.Regenerate(ctx, bots.Slack, "reply-1", "U7", false); err != nil || res != bots.RegenerateQueued {
+	if res, err := h.eng.Regenerate(ctx, bots.Slack, "reply-1", "U7", false, nil); err != nil || res != bots.RegenerateQueued {
 		t.Fatalf("regenerate = %v, %v", res, err)
 	}
 	if r := h.conv.wait(t, 1); r[0].Final() != "Echo: Bonjour à tous" {
@@ -203,7 +203,7 @@ func TestRegenerateClickedWithTheFinalText(t *testing.T) {
 	cr := &cmdReply{regenReply: rc.newReply(first), ro: conv, where: where}
 	reply := &clickingReply{cmdReply: cr, got: make(chan bots.RegenerateResult, 1)}
 	reply.click = func() bots.RegenerateResult {
-		res, _ := h.eng.Regenerate(ctx, bots.Slack, cr.id, "U1", false)
+		res, _ := h.eng.Regenerate(ctx, bots.Slack, cr.id, "U1", false, nil)
 		return res
 	}
 	if err := h.eng.Answer(ctx, resp.Ask, reply); err != nil {

@@ -70,18 +70,18 @@ func TestRegenerateRules(t *testing.T) {
 		{bots.Slack, "reply-9", "U1", bots.RegenerateGone},   // unknown here
 		{bots.Slack, "reply-1", "U9", bots.RegenerateNotAllowed},
 	} {
-		if res, err := h.eng.Regenerate(ctx, c.p, c.id, c.user, false); err != nil || res != c.want {
+		if res, err := h.eng.Regenerate(ctx, c.p, c.id, c.user, false, nil); err != nil || res != c.want {
 			t.Errorf("Regenerate(%s, %s, %s) = %v, %v; want %v", c.p, c.id, c.user, res, err, c.want)
 		}
 	}
-	if _, err := h.eng.Regenerate(ctx, bots.Slack, "", "U1", false); err == nil {
+	if _, err := h.eng.Regenerate(ctx, bots.Slack, "", "U1", false, nil); err == nil {
 		t.Error("a regenerate without a reply id is accepted")
 	}
 	// An admin may; once.
-	if res, err := h.eng.Regenerate(ctx, bots.Slack, "reply-1", "U9", true); err != nil || res != bots.RegenerateQueued {
+	if res, err := h.eng.Regenerate(ctx, bots.Slack, "reply-1", "U9", true, nil); err != nil || res != bots.RegenerateQueued {
 		t.Fatalf("admin regenerate = %v, %v", res, err)
 	}
-	if res, _ := h.eng.Regenerate(ctx, bots.Slack, "reply-1", "U1", false); res != bots.RegenerateGone {
+	if res, _ := h.eng.Regenerate(ctx, bots.Slack, "reply-1", "U1", false, nil); res != bots.RegenerateGone {
 		t.Errorf("second regenerate = %v; want RegenerateGone", res)
 	}
 	if r := h.conv.wait(t, 1); r[0].Final() != "An answer." {
@@ -98,7 +98,7 @@ func TestRegenerateRules(t *testing.T) {
 	}
 	// The regenerated answer can be regenerated in turn.
 	waitFor(t, func() bool { return conv.offered.Load() == 2 })
-	if res, err := h.eng.Regenerate(ctx, bots.Slack, "reply-2", "U1", false); err != nil || res != bots.RegenerateQueued {
+	if res, err := h.eng.Regenerate(ctx, bots.Slack, "reply-2", "U1", false, nil); err != nil || res != bots.RegenerateQueued {
 		t.Errorf("regenerating the new answer = %v, %v", res, err)
 	}
 }

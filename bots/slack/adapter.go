@@ -133,7 +133,7 @@ type Engine interface {
 	// FeedbackReason records a 👎's reason (reason.go).
 	FeedbackReason(ctx context.Context, p bots.Platform, replyID, userID, reason string) (bots.FeedbackResult, error)
 	// Regenerate answers a Regenerate click (regenerate.go).
-	Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool) (bots.RegenerateResult, error)
+	Regenerate(ctx context.Context, p bots.Platform, replyID, userID string, admin bool, gone func(context.Context)) (bots.RegenerateResult, error)
 }
 
 // Hooks receive counts for metrics. Implementations must be safe for

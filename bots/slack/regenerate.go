@@ -87,29 +87,34 @@ func (a *Adapter) acceptRegenerate(in blockActions, replyID string) error {
 
 // handleRegenerate asks the Engine for a new answer. One that is queued
 // shows in the message itself (rewritten in place); a click that changed
-// nothing gets a short ephemeral answer. The clicker's admin rights are
-// looked up only when they are not the asker.
+// nothing gets a short ephemeral answer, also when the queued job then
+// finds the old answer deleted (Reopen looks its first message up). The
+// clicker's admin rights are looked up only when they are not the asker.
 func (a *Adapter) handleRegenerate(ctx context.Context, in blockActions, replyID string) {
-	res, err := a.opts.Engine.Regenerate(ctx, bots.Slack, replyID, in.User.ID, false)
+	gone := func(ctx context.Context) { a.tellRegenerate(ctx, in, i18n.RegenerateGone) }
+	res, err := a.opts.Engine.Regenerate(ctx, bots.Slack, replyID, in.User.ID, false, gone)
 	if err == nil && res == bots.RegenerateNotAllowed {
 		if u := a.users.info(ctx, in.User.ID); u.Admin {
-			res, err = a.opts.Engine.Regenerate(ctx, bots.Slack, replyID, in.User.ID, true)
+			res, err = a.opts.Engine.Regenerate(ctx, bots.Slack, replyID, in.User.ID, true, gone)
 		}
 	}
 	if err != nil {
 		a.log.WarnContext(ctx, "regenerate refused", "err", err)
 	}
-	var key i18n.Key
 	switch res {
 	case bots.RegenerateQueued:
-		return
 	case bots.RegenerateNotAllowed:
-		key = i18n.RegenerateNotAllowed
+		a.tellRegenerate(ctx, in, i18n.RegenerateNotAllowed)
 	case bots.RegenerateBusy:
-		key = i18n.RegenerateBusy
+		a.tellRegenerate(ctx, in, i18n.RegenerateBusy)
 	default:
-		key = i18n.RegenerateGone
+		a.tellRegenerate(ctx, in, i18n.RegenerateGone)
 	}
+}
+
+// tellRegenerate answers the Regenerate click in with the ephemeral text
+// key, in the clicker's language.
+func (a *Adapter) tellRegenerate(ctx context.Context, in blockActions, key i18n.Key) {
 	user := a.users.info(ctx, in.User.ID)
 	msg := bots.Message{Key: bots.ConversationKey{Platform: bots.Slack, Team: in.Team.ID, Channel: in.Channel.ID, Thread: in.Message.ThreadTS},
 		UserID: in.User.ID}

@@ -240,3 +240,94 @@ func TestRegenerateSlashCommandAnswer(t *testing.T) {
 		}
 	})
 }
+
+// A Regenerate click on an answer whose first message was deleted
+// meanwhile (chat.update would answer message_not_found) changes nothing:
+// no new public message, the remaining part untouched, and the clicker
+// gets exactly one short ephemeral answer.
+func TestRegenerateDeletedAnswerTellsTheClickerOnly(t *testing.T) {
+	h := newHarness(t, harnessOptions{adapt: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: longAnswer(6000)}, llmtest.Scenario{Reply: "Never shown."})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> a long one")
+	var last fakeslack.Message
+	h.waitFor("the two-part answer", func() bool {
+		got := h.replies("C0GENERAL", q.TS)
+		if len(got) != 2 {
+			return false
+		}
+		last = got[1]
+		return regenButton(last).Value != ""
+	})
+	first := h.replies("C0GENERAL", q.TS)[0]
+	if !h.fake.DeleteMessage("C0GENERAL", first.TS) {
+		t.Fatal("the first part could not be deleted")
+	}
+	h.interaction(h.fake.BlockAction(last, "U0BOB", RegenerateActionID))
+	gone := Mrkdwn(i18n.T("en", i18n.RegenerateGone))
+	// The answer is the job's last act (after the failed reopen): what
+	// it could have posted is there by now.
+	h.waitFor("the clicker's answer", func() bool { return h.responseCount(gone) == 1 })
+	got := h.replies("C0GENERAL", q.TS)
+	if len(got) != 1 || got[0].TS != last.TS || got[0].Body() != last.Body() || got[0].Edits != last.Edits {
+		t.Errorf("the thread changed: %+v, want only the untouched last part %s", got, last.TS)
+	}
+}
+
+// A flag-reaction translation has the Regenerate button too: a click
+// (delivered twice) asks the same translation again and rewrites the
+// translation in place: exactly one new translation, no new message.
+func TestRegenerateFlagTranslationInPlace(t *testing.T) {
+	h := newHarness(t, harnessOptions{
+		engine: func(o *engine.Options) { o.TranslateReactions = true },
+		adapt:  func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "Bonjour à tous !"}, llmtest.Scenario{Reply: "Salut tout le monde !"})
+	m := h.fake.PostUserMessage("C0GENERAL", "", "U0BOB", "Hello everyone!")
+	ev := map[string]any{"type": "reaction_added", "user": "U0ALICE", "reaction": "flag-fr", "event_ts": "1760000400.000100",
+		"item": map[string]any{"type": "message", "channel": "C0GENERAL", "ts": m.TS}, "item_user": "U0BOB"}
+	h.deliverEvent(h.fake.EventCallback(nextEventID(), ev), 0)
+	first := h.waitRegenerable("C0GENERAL", m.TS, "Bonjour à tous !")
+
+	click := h.fake.BlockAction(first, "U0ALICE", RegenerateActionID)
+	h.interaction(click)
+	h.interaction(click) // delivered twice: acts once
+	second := h.waitRegenerable("C0GENERAL", m.TS, "Salut tout le monde !")
+	if second.TS != first.TS {
+		t.Errorf("the new translation is a new message (%s), want the old one (%s) edited", second.TS, first.TS)
+	}
+	reqs := h.llm.ChatRequests()
+	if len(reqs) != 2 {
+		t.Fatalf("model asked %d times, want 2", len(reqs))
+	}
+	if got, want := lastUser(reqs[1].Messages), lastUser(reqs[0].Messages); got != want || !strings.Contains(got, "Hello everyone!") {
+		t.Errorf("regenerated translation asked for %q, want %q (the original text)", got, want)
+	}
+	if got := h.replies("C0GENERAL", m.TS); len(got) != 1 {
+		t.Errorf("%d bot messages in the thread, want the one translation", len(got))
+	}
+}
+
+// Two distinct Regenerate clicks on the same answer (a double click: two
+// trigger_ids) are each answered once: one regenerates in place, the
+// other is told the answer can no longer be regenerated.
+func TestRegenerateDoubleClickAnsweredOnce(t *testing.T) {
+	h := newHarness(t, harnessOptions{adapt: func(o *Options) { o.StopButton = true }})
+	h.llm.Script(llmtest.Scenario{Reply: "First answer."}, llmtest.Scenario{Reply: "Second answer."})
+	q := h.say("C0GENERAL", "", "U0BOB", "<@U0BOT> tell me something")
+	first := h.waitRegenerable("C0GENERAL", q.TS, "First answer.")
+	h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+	h.interaction(h.fake.BlockAction(first, "U0BOB", RegenerateActionID))
+	second := h.waitRegenerable("C0GENERAL", q.TS, "Second answer.")
+	gone := Mrkdwn(i18n.T("en", i18n.RegenerateGone))
+	h.waitFor("the second click's answer", func() bool { return h.responseCount(gone) == 1 })
+	if second.TS != first.TS {
+		t.Errorf("the new answer is a new message (%s), want %s edited", second.TS, first.TS)
+	}
+	if n := len(h.llm.ChatRequests()); n != 2 {
+		t.Errorf("model asked %d times, want 2", n)
+	}
+	for _, r := range h.fake.Responses() {
+		if r.ResponseType == "ephemeral" && r.Text != gone {
+			t.Errorf("unexpected answer to a click: %q", r.Text)
+		}
+	}
+}

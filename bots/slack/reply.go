@@ -129,12 +129,26 @@ var _ bots.Reopener = (*Adapter)(nil)
 // are deleted. Recovered replies use post+update even with native
 // streaming: a stream the dead process left open cannot be appended to
 // (it is stopped first, see stopStale).
+//
+// The first message is looked up first (conversations.replies): when it
+// was deleted, Reopen fails instead of letting the writer post its part
+// again, so a Regenerate click on a deleted answer changes nothing (the
+// clicker is told, regenerate.go) and a recovered reply is answered anew,
+// as on Discord. conversations.replies answers thread_not_found for a ts
+// that is not there ("Value for ts was missing or invalid",
+// https://docs.slack.dev/reference/methods/conversations.replies);
+// fetchMessage says message_not_found when the thread holds no such
+// message. Any other failure of the look-up (a 429, a network error) is
+// not taken for a deletion: the messages are rewritten as before.
 func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.Message, ids []string) (bots.Reply, error) {
 	if len(ids) == 0 {
 		return a.OpenReply(ctx, key, to)
 	}
 	if key.Platform != bots.Slack || key.Channel == "" {
 		return nil, fmt.Errorf("slack: reopen reply: not a Slack conversation: %s", key)
+	}
+	if _, err := a.fetchMessage(ctx, key.Channel, ids[0]); errors.Is(err, bots.ErrMessageGone) || errorCode(err) == "thread_not_found" {
+		return nil, fmt.Errorf("slack: reopen reply: the first message %s is gone: %w", ids[0], err)
 	}
 	a.stopStale(ctx, key.Channel, ids[0])
 	ws := a.workspace(key.Team)
