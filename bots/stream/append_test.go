@@ -382,3 +382,37 @@ func TestAppendSideItems(t *testing.T) {
 		})
 	}
 }
+
+// An answer that ends before the loop opened its message (a short
+// answer, a busy scheduler: Finish with no Update before it) is still
+// written in the append-only message, start then stop, so whether it
+// streams does not depend on timing; an empty one opens nothing.
+func TestAppendFinishBeforeStartStillStreams(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sink := newAppendSink()
+		parts := newFaultSink()
+		a := NewAppender(sink, AppendOptions{Continue: NewStreamer(parts, StreamOptions{Limit: 400})})
+		if err := a.Finish(t.Context(), "Short answer."); err != nil {
+			t.Fatal(err)
+		}
+		if calls := sink.log(); len(calls) != 2 || calls[0] != "start" || !strings.HasPrefix(calls[1], "stop:") {
+			t.Fatalf("append-only calls %q, want start then stop", calls)
+		}
+		if got := sink.text("s0"); got != "Short answer." {
+			t.Fatalf("message = %q", got)
+		}
+		if vis := parts.visible(); len(vis) != 0 {
+			t.Fatalf("post+update used too: %q", vis)
+		}
+		if ids := a.IDs(); len(ids) != 1 || ids[0] != "s0" {
+			t.Fatalf("IDs = %q", ids)
+		}
+
+		empty := newAppendSink()
+		b := NewAppender(empty, AppendOptions{Continue: NewStreamer(newFaultSink(), StreamOptions{Limit: 400})})
+		_ = b.Finish(t.Context(), "")
+		if calls := empty.log(); len(calls) != 0 {
+			t.Fatalf("an empty answer opened a message: %q", calls)
+		}
+	})
+}

@@ -285,11 +285,20 @@ func (a *Appender) deliverFinal(ctx context.Context, text string) error {
 		return a.cont.Finish(ctx, a.contText(text))
 	}
 	if a.id == "" {
-		if a.cont != nil {
+		// The answer ended before the loop opened its message (a short
+		// answer, a busy scheduler): it is still opened and closed here,
+		// so whether an answer streams in the append-only message does
+		// not depend on timing. start hands it to Continue when the
+		// budget is spent or the platform refuses; an empty answer has
+		// nothing to open.
+		if strings.TrimSpace(text) == "" && a.cont != nil {
 			a.handed = true
 			return a.cont.Finish(ctx, text)
 		}
 		a.start(ctx, text, len(text))
+		if a.handed {
+			return a.cont.Finish(ctx, text)
+		}
 		if a.isBroken() {
 			return a.failure()
 		}
