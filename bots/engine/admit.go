@@ -82,12 +82,13 @@ func (e *Engine) admit(ctx context.Context, msg bots.Message) (a admission) {
 // removes whatever the failed call may have written.
 func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string, journaled bool) (claimed bool, hit *limitHit, jr *jobJournal) {
 	ad := bots.Admission{Keys: keys, TTL: e.opts.DedupeTTL, Rate: e.rateTake(msg)}
+	// Bounded like a journal write, not cut by the delivery's context
+	// (the entry is what a crash would need).
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journal.Timeout)
+	defer cancel()
 	if !journaled {
-		res, err := e.admitCall(ctx, ad)
-		if err == nil && res.Limited {
-			hit = e.rateHit(res.Reset)
-		}
-		return err != nil || res.Won, hit, nil
+		claimed, hit = e.admitNoEntry(sctx, ad)
+		return claimed, hit, nil
 	}
 	jr = &jobJournal{entry: e.jr.NewEntry(msg.Key, msg)}
 	if e.jr.Paused() {
@@ -95,7 +96,7 @@ func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string
 	} else {
 		ad.Entry = &jr.entry
 	}
-	res, err := e.admitCall(ctx, ad)
+	res, err := e.admitCall(sctx, ad)
 	switch {
 	case err != nil:
 		if ad.Entry != nil {
@@ -115,13 +116,10 @@ func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string
 	return true, nil, jr
 }
 
-// admitCall makes the Admit call, bounded like a journal write and not
-// cut by the delivery's context (the entry is what a crash would need).
-// An error is logged here; a duplicate too.
+// admitCall makes the Admit call within ctx. An error is logged here; a
+// duplicate too.
 func (e *Engine) admitCall(ctx context.Context, ad bots.Admission) (bots.Admitted, error) {
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), journal.Timeout)
-	res, err := e.stores.admit.Admit(sctx, ad)
-	cancel()
+	res, err := e.stores.admit.Admit(ctx, ad)
 	switch {
 	case err != nil:
 		e.log.WarnContext(ctx, "dedupe claim failed; answering on this process's claim", "claim", strings.Join(ad.Keys, ", "), "err", err)
@@ -129,6 +127,18 @@ func (e *Engine) admitCall(ctx context.Context, ad bots.Admission) (bots.Admitte
 		e.log.DebugContext(ctx, "duplicate delivery", "claim", strings.Join(ad.Keys, ", "))
 	}
 	return res, err
+}
+
+// admitNoEntry is an Admit that writes no journal entry (a message of a
+// channel cached as disabled, a command): won is true for a won claim or
+// a store error (answered on this process's claim), hit the rate's
+// refusal.
+func (e *Engine) admitNoEntry(ctx context.Context, ad bots.Admission) (won bool, hit *limitHit) {
+	res, err := e.admitCall(ctx, ad)
+	if err == nil && res.Limited {
+		hit = e.rateHit(res.Reset)
+	}
+	return err != nil || res.Won, hit
 }
 
 // unadmit removes the journal entry of an admitted message that is not

@@ -106,18 +106,8 @@ func (e *Engine) admitCommandStore(ctx context.Context, msg bots.Message, keys [
 	if len(keys) == 0 && ad.Rate == nil {
 		return false, nil
 	}
-	res, err := e.stores.admit.Admit(ctx, ad)
-	switch {
-	case err != nil:
-		e.log.WarnContext(ctx, "command admission failed; answering on this process's claim", "claim", keys, "err", err)
-		return false, nil
-	case !res.Won:
-		e.log.DebugContext(ctx, "duplicate delivery", "claim", keys)
-		return true, nil
-	case res.Limited:
-		return false, e.rateHit(res.Reset)
-	}
-	return false, nil
+	won, hit := e.admitNoEntry(ctx, ad)
+	return !won, hit
 }
 
 // overLimit is the refusal of the limits for an admitted command ("" when
