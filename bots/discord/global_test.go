@@ -226,9 +226,12 @@ func TestGlobal429MidReplies(t *testing.T) {
 }
 
 // Thirty mentions in thirty channels against a fake allowing twenty
-// requests a second (the answers need well over 90): the adapter keeps under
-// the global limit (Discord never answers a global 429) and every answer
-// arrives whole.
+// requests a second: the adapter keeps under the global limit (Discord
+// never answers a global 429) and every answer arrives whole. Each answer
+// needs at least a thread and a post (60 calls, three windows' worth); the
+// channel lookups, typing and intermediate edits on top vary with timing
+// (a channel the gateway already announced is cached, and edits are
+// skipped while the budget is short), so only those two are counted.
 func TestManyRepliesStayUnderTheGlobalLimit(t *testing.T) {
 	t.Parallel()
 	const n = 30
@@ -256,8 +259,8 @@ func TestManyRepliesStayUnderTheGlobalLimit(t *testing.T) {
 			t.Fatalf("the fake answered %d global 429s", g)
 		}
 	}
-	if got := len(h.dc.Requests()); got < 3*n {
-		t.Errorf("only %d requests for %d answers: the limit was never under pressure", got, n)
+	if got := len(h.dc.Requests()); got < 2*n {
+		t.Errorf("only %d requests for %d answers (want at least a thread and a post each): the limit was never under pressure", got, n)
 	}
 }
 
