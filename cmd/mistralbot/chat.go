@@ -101,8 +101,11 @@ func consoleOptions(ctx context.Context, cfg *config.Config, e env, eng *engine.
 	if locale == "" {
 		locale, _ = e.lookup("LANG")
 	}
-	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: eng, Prompt: tty, Locale: locale,
-		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes, KeepScans: cfg.Bot.PDFOCR}}
+	// The platforms' file limits (scans kept for OCR, audio for
+	// transcription), with the text limit the adapters add.
+	files := platformFiles(cfg)
+	files.TextMaxBytes = cfg.Bot.AttachmentMaxBytes
+	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: eng, Prompt: tty, Locale: locale, Files: files}
 	if out, ok := e.stdout.(*os.File); ok && isTerminal(out) {
 		// Rendered Markdown for a person; piped output stays plain text.
 		style, _ := e.lookup("GLAMOUR_STYLE")
