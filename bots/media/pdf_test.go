@@ -336,6 +336,8 @@ func FuzzPDFText(f *testing.F) {
 	f.Add(buildPDF(onePage(helvetica, stream("", "BT /F1 12 Tf 72 720 Td (Hello) Tj T* [(a)-300(b)] TJ ET", true)), ""))
 	f.Add(buildPDF(onePage("<< /Subtype /Type0 /ToUnicode 6 0 R >>", stream("", "BT /F1 1 Tf <00110003> Tj ET", false)), ""))
 	f.Add([]byte("%PDF-1.5\n1 0 obj << /Type /ObjStm /N 2 /First 8 >> stream\n1 0 2 5 << >> [1]\nendstream endobj"))
+	f.Add(encrypted(f, "rc4-128", "", 0, "Hello"))
+	f.Add(encrypted(f, "aesv3", "", 2, "Hello"))
 	for _, file := range []string{"testdata/pdfjs-asciihexdecode.pdf", "testdata/pdfjs-identity-tounicode-name.pdf"} {
 		if data, err := os.ReadFile(file); err == nil {
 			f.Add(data)
