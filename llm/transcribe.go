@@ -16,6 +16,16 @@ import (
 // https://docs.mistral.ai/studio/audio/speech-to-text/quickstarts/transcribe-a-file
 // (parameters as in the generated client,
 // https://docs.rs/crate/mistral-openapi-client/latest/source/docs/AudioTranscriptionsApi.md).
+// The answer's shape, confirmed in the client generated from Mistral's
+// OpenAPI: TranscriptionResponse {model, text, language (nullable),
+// segments (optional), usage: UsageInfo}
+// (https://docs.rs/crate/mistral-openapi-client/latest/source/docs/TranscriptionResponse.md),
+// and UsageInfo {prompt_tokens, completion_tokens, total_tokens,
+// prompt_audio_seconds: a nullable integer}
+// (https://docs.rs/crate/mistral-openapi-client/latest/source/src/models/usage_info.rs;
+// rig-core's Mistral transcription reads the same field,
+// https://docs.rs/crate/rig-core/0.42.0/source/src/providers/mistral/transcription.rs).
+// A null or absent prompt_audio_seconds reads as 0 seconds (cost 0).
 
 // TranscribeModel is the model of transcription requests (Voxtral Mini
 // Transcribe, "voxtral-mini-latest via audio/transcriptions":
@@ -27,8 +37,15 @@ const TranscribeModel = "voxtral-mini-latest"
 // launch (https://aissential.tech/articles/772f978b-1d37-49e6-b54f-aad84d2d41ef,
 // summarizing Simon Willison's weblog) and listed at
 // https://openrouter.onee.io/mistralai/voxtral-mini-transcribe/api.
-// Mistral's own pricing page was not found in the sources at hand:
-// check https://mistral.ai/pricing. A usage record's cost.
+// Mistral's own model page found gives $0.002 a minute for the first
+// Voxtral Mini Transcribe (v25.07,
+// https://docs.mistral.ai/models/voxtral-mini-transcribe-25-07); which
+// model the alias names today is not stated in the pages found (Voxtral
+// 2's was voxtral-mini-2602, Voxtral 3's aliases are
+// voxtral-mini-transcribe-*,
+// https://docs.mistral.ai/studio/audio/migrate-from-voxtral-2), and no
+// Mistral page with the current alias's price was found: check
+// https://mistral.ai/pricing. A usage record's cost.
 const TranscribeUSDPerMinute = 0.003
 
 // TranscriptionResult is what the transcription API heard.

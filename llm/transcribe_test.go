@@ -137,3 +137,17 @@ func TestTranscriptionFakeIsStrict(t *testing.T) {
 		}
 	}
 }
+
+// TestTranscribeNullSeconds: Mistral's UsageInfo has prompt_audio_seconds
+// nullable; a null reads as 0 seconds and no cost, the text kept.
+func TestTranscribeNullSeconds(t *testing.T) {
+	h := newHarness(t, llmtest.Options{Dialect: llmtest.Mistral, APIKey: "k",
+		Transcript: "Short note.", TranscriptSeconds: -1}, Options{APIKey: "k"})
+	res, err := h.c.Transcribe(context.Background(), "note.ogg", []byte("OggS\x00\x02x"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Text != "Short note." || res.Seconds != 0 || res.CostUSD != 0 {
+		t.Fatalf("result %+v", res)
+	}
+}

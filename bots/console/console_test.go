@@ -11,6 +11,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"mistralbot/bots"
 	"mistralbot/bots/console"
 	"mistralbot/bots/engine"
 	"mistralbot/bots/engine/enginetest"
@@ -48,7 +49,14 @@ func session(t *testing.T, srv *llmtest.Server, in io.Reader) (string, *engine.E
 // sessionWith is session with the Engine's options tuned.
 func sessionWith(t *testing.T, srv *llmtest.Server, in io.Reader, tune func(*engine.Options)) (string, *engine.Engine) {
 	t.Helper()
-	client, err := llm.New(llm.Options{BaseURL: srv.URL(), APIKey: "k", MaxRetries: -1})
+	return sessionFiles(t, srv, in, tune, bots.FileLimits{})
+}
+
+// sessionFiles is sessionWith with the console's file limits, the client
+// speaking the server's dialect (Mistral's has transcription).
+func sessionFiles(t *testing.T, srv *llmtest.Server, in io.Reader, tune func(*engine.Options), files bots.FileLimits) (string, *engine.Engine) {
+	t.Helper()
+	client, err := llm.New(llm.Options{Dialect: llm.Dialect(srv.Dialect()), BaseURL: srv.URL(), APIKey: "k", MaxRetries: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +76,7 @@ func sessionWith(t *testing.T, srv *llmtest.Server, in io.Reader, tune func(*eng
 	wg.Go(func() { _ = eng.Run(ctx) })
 	defer func() { cancel(); wg.Wait() }()
 	out := &syncBuffer{}
-	c, err := console.New(console.Options{In: in, Out: out, Engine: eng, UserName: "me"})
+	c, err := console.New(console.Options{In: in, Out: out, Engine: eng, UserName: "me", Files: files})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,10 +12,12 @@ import (
 )
 
 // attach reads a local file for the next question (/image PATH, /file
-// PATH): an image or a document through bots.ReadFile, any other file as
-// text cut to the text limit. A file that cannot be read still goes with
-// the question as a refused attachment, so the answer's notice names it,
-// as on the platforms.
+// PATH): an image or a document through bots.ReadFile, an audio file
+// through bots.AudioFile (its bytes kept for the Engine's transcriber
+// when Files.KeepAudio, bot.voice_notes, asks; else the adapters'
+// not-read notice), any other file as text cut to the text limit. A file
+// that cannot be read still goes with the question as a refused
+// attachment, so the answer's notice names it, as on the platforms.
 func (c *Console) attach(path string) {
 	if path == "" {
 		c.println("Usage: /image PATH or /file PATH attaches a local file to your next question.")
@@ -29,6 +31,8 @@ func (c *Console) attach(path string) {
 	n := len(c.pending)
 	c.mu.Unlock()
 	switch {
+	case len(att.Audio) > 0:
+		c.println("(audio " + name + " attached: transcribed with your next question, " + strconv.Itoa(n) + " file(s))")
 	case att.Image != nil:
 		c.println("(image " + name + " attached: " + strconv.Itoa(att.Image.Width) + "x" + strconv.Itoa(att.Image.Height) + ", " + strconv.Itoa(n) + " file(s) for your next question)")
 	case att.Refused != bots.NotRefused:
@@ -38,8 +42,15 @@ func (c *Console) attach(path string) {
 	}
 }
 
-// readLocal reads at most ImageMaxBytes of a file.
+// readLocal reads at most ImageMaxBytes of a file. Audio is read only
+// when it is to be transcribed; its length is not known here (no
+// platform states it), so only the byte cap bounds it, as for a Slack
+// clip without duration_ms.
 func (c *Console) readLocal(path, name string, lim bots.FileLimits) bots.Attachment {
+	audio := bots.IsAudio(name, "")
+	if audio && !lim.KeepAudio {
+		return bots.AudioFile(name, nil, 0, lim)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		c.println("error: " + err.Error())
@@ -58,6 +69,9 @@ func (c *Console) readLocal(path, name string, lim bots.FileLimits) bots.Attachm
 	}
 	if len(data) > lim.ImageMaxBytes {
 		return bots.RefusedFile(name, bots.RefusedTooBig)
+	}
+	if audio {
+		return bots.AudioFile(name, data, 0, lim)
 	}
 	if bots.WantsBytes(name, "") || !utf8.Valid(data[:min(len(data), lim.TextMaxBytes)]) {
 		return bots.ReadFile(name, data, lim)

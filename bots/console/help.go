@@ -25,7 +25,7 @@ const help = "Type a question and press Enter. A pasted block is one question; e
 	"  /prompt [TEXT|clear]                    show or set the system prompt\n" +
 	"  /model [ID]                             show or switch the model for this chat\n" +
 	"  /usage                                  today's usage and limits\n" +
-	"  /image PATH, /file PATH                 attach a local file to the next question\n" +
+	"  /image PATH, /file PATH                 attach a local file (image, document, audio) to the next question\n" +
 	"  /reset                                  start a new conversation\n" +
 	"  /help                                   this list\n" +
 	"  /quit, /exit                            leave"

@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"os"
 	"strings"
 	"testing"
 
@@ -145,5 +146,34 @@ func TestVoiceMessageGetsItsNotice(t *testing.T) {
 	}
 	if strings.Contains(text, i18n.T("en", i18n.FileUnsupported, "voice-message.ogg")) {
 		t.Errorf("voice note called an unsupported file:\n%s", text)
+	}
+}
+
+// TestPDFAttachment: a PDF attached to a mention (pdf.js's
+// asciihexdecode.pdf, a real file) is fetched from the CDN and read by
+// bots.ReadFile; its text reaches the model in the asker's turn.
+func TestPDFAttachment(t *testing.T) {
+	t.Parallel()
+	pdf, err := os.ReadFile("../media/testdata/pdfjs-asciihexdecode.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, harnessConfig{})
+	h.llm.Script(llmtest.Scenario{Reply: "It greets the world."})
+	doc := h.dc.AddAttachment("greeting.pdf", "application/pdf", pdf)
+	q := h.dc.Post(h.dc.Options().GeneralID, discordtest.Post{Author: h.alice, Content: "<@" + h.dc.Bot().ID + "> what does this say?",
+		Attachments: []discordtest.Attachment{doc}})
+	text := joined(h.waitTextIn(q.ID, "It greets the world."))
+	if strings.Contains(text, "greeting.pdf") {
+		t.Errorf("the read PDF got a notice:\n%s", text)
+	}
+	reqs := h.llm.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("%d model requests", len(reqs))
+	}
+	last := reqs[0].Messages[len(reqs[0].Messages)-1]
+	if !strings.Contains(last.Content, "File `greeting.pdf`") || !strings.Contains(last.Content, "Hello world") ||
+		!strings.Contains(last.Content, "what does this say?") {
+		t.Fatalf("question %q lacks the PDF's text", last.Content)
 	}
 }

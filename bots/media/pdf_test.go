@@ -336,6 +336,11 @@ func FuzzPDFText(f *testing.F) {
 	f.Add(buildPDF(onePage(helvetica, stream("", "BT /F1 12 Tf 72 720 Td (Hello) Tj T* [(a)-300(b)] TJ ET", true)), ""))
 	f.Add(buildPDF(onePage("<< /Subtype /Type0 /ToUnicode 6 0 R >>", stream("", "BT /F1 1 Tf <00110003> Tj ET", false)), ""))
 	f.Add([]byte("%PDF-1.5\n1 0 obj << /Type /ObjStm /N 2 /First 8 >> stream\n1 0 2 5 << >> [1]\nendstream endobj"))
+	f.Add(encrypted(f, "rc4-128", "", 0, "Hello"))
+	f.Add(encrypted(f, "aesv3", "", 2, "Hello"))
+	lz := lzwEncode([]byte("BT /F1 9 Tf (lzw) Tj ET"), 1)
+	f.Add(buildPDF(onePage(helvetica, fmt.Sprintf("<< /Filter [/LZWDecode] /Length %d >>\nstream\n%s\nendstream", len(lz), lz)), ""))
+	f.Add(buildPDF(onePage(helvetica, "<< /Filter /RunLengthDecode /Length 6 >>\nstream\n\x02BT \xfe \x80\nendstream"), ""))
 	for _, file := range []string{"testdata/pdfjs-asciihexdecode.pdf", "testdata/pdfjs-identity-tounicode-name.pdf"} {
 		if data, err := os.ReadFile(file); err == nil {
 			f.Add(data)

@@ -28,7 +28,12 @@ type pdfDoc struct {
 	decoded  map[int64][]byte   // decoded streams by object number
 	fonts    map[int64]*pdfFont // fonts by object number
 	trailers []pdfDict          // "trailer" dictionaries and XRef stream dictionaries
+	gens     map[int64]int64    // generation numbers other than 0
 	inflate  *budget            // bytes every filter may still produce
+	// crypt decrypts an encrypted file's objects (its user password is
+	// empty); locked says why an encrypted file cannot be read.
+	crypt  *pdfCrypt
+	locked error
 	// resolving guards against a reference chain that loops.
 	resolving map[int64]bool
 }
@@ -55,6 +60,7 @@ func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
 		cache:     map[int64]any{},
 		decoded:   map[int64][]byte{},
 		fonts:     map[int64]*pdfFont{},
+		gens:      map[int64]int64{},
 		inflate:   &budget{left: lim.MaxInflated},
 		resolving: map[int64]bool{},
 	}
@@ -68,7 +74,7 @@ func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
 		if i < len(data) && !isSpace(data[i]) && !isDelim(data[i]) {
 			continue // "objects", "ObjStm"
 		}
-		n, start, ok := objHeader(data, at)
+		n, gen, start, ok := objHeader(data, at)
 		if !ok {
 			continue
 		}
@@ -76,6 +82,11 @@ func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
 			return nil, errPDFTooBig
 		}
 		d.offsets[n] = start
+		if gen != 0 {
+			d.gens[n] = gen
+		} else {
+			delete(d.gens, n)
+		}
 		d.heads = append(d.heads, start)
 		d.order = append(d.order, n)
 	}
@@ -98,21 +109,24 @@ func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
 			}
 		}
 	}
-	// Object streams and XRef streams (whose dictionary is the trailer of
-	// a PDF 1.5 file). Members of an object stream do not override an
-	// object written out in the file.
+	// XRef streams (whose dictionary is the trailer of a PDF 1.5 file,
+	// never encrypted: 7.6.2), then the encryption they or the trailers
+	// name, then object streams (decrypted as a whole). Members of an
+	// object stream do not override an object written out in the file.
 	for i, n := range d.order {
 		if d.offsets[n] != d.heads[i] {
 			continue // replaced by a later copy
 		}
-		s, ok := d.object(n).(*pdfStream)
-		if !ok {
+		if s, ok := d.object(n).(*pdfStream); ok && s.dict["Type"] == pdfName("XRef") {
+			d.trailers = append(d.trailers, s.dict)
+		}
+	}
+	d.unlock()
+	for i, n := range d.order {
+		if d.offsets[n] != d.heads[i] {
 			continue
 		}
-		switch s.dict["Type"] {
-		case pdfName("XRef"):
-			d.trailers = append(d.trailers, s.dict)
-		case pdfName("ObjStm"):
+		if s, ok := d.object(n).(*pdfStream); ok && s.dict["Type"] == pdfName("ObjStm") {
 			if err := d.indexObjStm(n, s); err != nil {
 				return nil, err
 			}
@@ -121,9 +135,41 @@ func openPDF(data []byte, lim DocLimits) (*pdfDoc, error) {
 	return d, nil
 }
 
-// objHeader checks that "N G " precedes the "obj" at at, returning N and
-// the offset just past "obj".
-func objHeader(data []byte, at int) (int64, int, bool) {
+// unlock sets up decryption when a trailer names an /Encrypt dictionary
+// (7.6.1), or records in locked why the file cannot be read. Objects
+// parsed before (to find the XRef streams) are parsed again, decrypted.
+func (d *pdfDoc) unlock() {
+	for i := len(d.trailers) - 1; i >= 0; i-- {
+		t := d.trailers[i]
+		ref, ok := t["Encrypt"]
+		if !ok {
+			continue
+		}
+		enc, _ := d.resolve(ref).(pdfDict)
+		var id []byte
+		if ids, ok := d.resolve(t["ID"]).(pdfArray); ok && len(ids) > 0 {
+			s, _ := ids[0].(pdfString)
+			id = []byte(s)
+		}
+		c, err := newPDFCrypt(enc, id)
+		if err != nil {
+			d.locked = err
+			return
+		}
+		c.encObj = -1
+		if r, ok := ref.(pdfRef); ok {
+			c.encObj = r.num
+		}
+		d.crypt = c
+		clear(d.cache)
+		clear(d.decoded)
+		return
+	}
+}
+
+// objHeader checks that "N G " precedes the "obj" at at, returning N, G
+// and the offset just past "obj".
+func objHeader(data []byte, at int) (int64, int64, int, bool) {
 	p := at
 	back := func() (int, int, bool) { // the digits ending before p, after white space
 		q := p
@@ -138,18 +184,19 @@ func objHeader(data []byte, at int) (int64, int, bool) {
 	}
 	gs, ge, ok := back()
 	if !ok || ge == p {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	p = gs
 	ns, ne, ok := back()
 	if !ok || ne == p {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	n, err := strconv.ParseInt(string(data[ns:ne]), 10, 64)
 	if err != nil {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
-	return n, at + 3, true
+	g, _ := strconv.ParseInt(string(data[gs:ge]), 10, 64)
+	return n, g, at + 3, true
 }
 
 // indexObjStm records the members of object stream n (7.5.7: N pairs of
@@ -229,6 +276,9 @@ func (d *pdfDoc) object(n int64) any {
 	var v any
 	if off, ok := d.offsets[n]; ok {
 		v = d.parseAt(off)
+		if d.crypt != nil {
+			v = d.crypt.object(v, n, d.gens[n])
+		}
 	} else if at, ok := d.inStream[n]; ok {
 		v = d.fromObjStm(at)
 	}
@@ -312,17 +362,6 @@ func (d *pdfDoc) fromObjStm(at objAt) any {
 	ol := &lexer{b: body[:at.end], pos: at.start}
 	v, _ := ol.object(0)
 	return v // 7.5.7: never a stream (the lexer reads none)
-}
-
-// encrypted reports whether a trailer names an /Encrypt dictionary
-// (7.6.1): the strings and streams are then ciphertext.
-func (d *pdfDoc) encrypted() bool {
-	for _, t := range d.trailers {
-		if _, ok := t["Encrypt"]; ok {
-			return true
-		}
-	}
-	return false
 }
 
 // catalog returns the document catalog: the trailers' /Root, else any

@@ -2,10 +2,13 @@ package media
 
 import (
 	"bytes"
+	"compress/lzw"
 	"compress/zlib"
 	"encoding/ascii85"
 	"errors"
 	"io"
+
+	tifflzw "golang.org/x/image/tiff/lzw"
 )
 
 // Stream filters (ISO 32000-1, 7.4), every one within the document's
@@ -43,9 +46,12 @@ func (d *pdfDoc) streamBytes(n int64, s *pdfStream) ([]byte, error) {
 			b = []byte((&lexer{b: append(append([]byte("<"), b...), '>')}).hex())
 		case pdfName("ASCII85Decode"), pdfName("A85"):
 			b, err = d.decodeA85(b)
+		case pdfName("LZWDecode"), pdfName("LZW"):
+			b, err = d.lzw(b, p)
+		case pdfName("RunLengthDecode"), pdfName("RL"):
+			b, err = d.runLength(b)
 		default:
-			// DCT, JPX, JBIG2, CCITT: images, never text; LZW and
-			// RunLength: rare in files made since PDF 1.2 (2000).
+			// DCT, JPX, JBIG2, CCITT: images, never text.
 			err = errors.New("unsupported filter")
 		}
 		if err != nil {
@@ -73,6 +79,67 @@ func (d *pdfDoc) flate(b []byte, parms pdfDict) ([]byte, error) {
 	if pred, _ := parms["Predictor"].(int64); pred >= 10 {
 		return unpredict(out, parms)
 	}
+	return out, nil
+}
+
+// lzw decodes LZWDecode (7.4.4): codes of 9 to 12 bits, most significant
+// bit first, 256 the clear code and 257 the end. With EarlyChange 1 (the
+// default) the code width grows one code early, the variant TIFF uses:
+// golang.org/x/image/tiff/lzw decodes that one ("off by one", its package
+// comment), compress/lzw the EarlyChange 0 one.
+func (d *pdfDoc) lzw(b []byte, parms pdfDict) ([]byte, error) {
+	var r io.ReadCloser
+	if early, ok := parms["EarlyChange"].(int64); ok && early == 0 {
+		r = lzw.NewReader(bytes.NewReader(b), lzw.MSB, 8)
+	} else {
+		r = tifflzw.NewReader(bytes.NewReader(b), tifflzw.MSB, 8)
+	}
+	defer r.Close()
+	out, err := d.charge(r)
+	if err != nil {
+		return nil, err
+	}
+	if pred, _ := parms["Predictor"].(int64); pred >= 10 {
+		return unpredict(out, parms)
+	}
+	return out, nil
+}
+
+// runLength decodes RunLengthDecode (7.4.5), within the budget: a length
+// byte n then n+1 bytes to copy (n < 128), or one byte repeated 257-n
+// times (n > 128); 128 ends the data. Data cut short keeps what decoded.
+func (d *pdfDoc) runLength(b []byte) ([]byte, error) {
+	var out []byte
+	for i := 0; i < len(b); {
+		n := int(b[i])
+		i++
+		var add int
+		switch {
+		case n == 128:
+			i = len(b)
+			continue
+		case n < 128:
+			add = min(n+1, len(b)-i)
+		default:
+			add = 257 - n
+			if i >= len(b) {
+				add = 0
+			}
+		}
+		if int64(len(out)+add) > d.inflate.left {
+			return nil, errPDFTooBig
+		}
+		if n < 128 {
+			out = append(out, b[i:i+add]...)
+			i += add
+		} else if add > 0 {
+			for range add {
+				out = append(out, b[i])
+			}
+			i++
+		}
+	}
+	d.inflate.left -= int64(len(out))
 	return out, nil
 }
 

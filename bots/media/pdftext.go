@@ -32,8 +32,8 @@ func pdfText(data []byte, lim DocLimits) (text string, truncated bool, err error
 	if err != nil {
 		return "", false, &Error{Reason: Unreadable, Detail: "PDF", Err: err}
 	}
-	if d.encrypted() {
-		return "", false, refuse(Encrypted, "PDF is encrypted")
+	if d.locked != nil {
+		return "", false, refuse(Encrypted, "PDF is encrypted: %v", d.locked)
 	}
 	pages := d.pages()
 	if len(pages) == 0 {

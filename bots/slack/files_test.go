@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
 	"strings"
 	"testing"
 
@@ -104,5 +105,32 @@ func TestAudioClipGetsItsNotice(t *testing.T) {
 	reply := h.replies("C0GENERAL", m.TS)[0].Text
 	if want := i18n.T("fr", i18n.VoiceNotRead, "audio_message.m4a"); strings.Count(reply, want) != 1 {
 		t.Fatalf("reply lacks %q once:\n%s", want, reply)
+	}
+}
+
+// TestPDFAttachment: a PDF shared with a mention (pdf.js's
+// asciihexdecode.pdf, a real file) is fetched with the bot token and read
+// by bots.ReadFile; its text reaches the model in the asker's turn.
+func TestPDFAttachment(t *testing.T) {
+	pdf, err := os.ReadFile("../media/testdata/pdfjs-asciihexdecode.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, harnessOptions{})
+	h.llm.Script(llmtest.Scenario{Reply: "It greets the world."})
+	doc := &fakeslack.File{Name: "greeting.pdf", Mimetype: "application/pdf", Filetype: "pdf", Content: pdf}
+	m := h.say("C0GENERAL", "", "U0ALICE", "<@U0BOT> what does this say?", doc)
+	h.waitFor("a reply", func() bool {
+		r := h.replies("C0GENERAL", m.TS)
+		return len(r) == 1 && strings.Contains(r[0].Text, "It greets the world.") && !streaming(r)
+	})
+	if reply := h.replies("C0GENERAL", m.TS)[0].Text; strings.Contains(reply, "greeting.pdf") {
+		t.Errorf("the read PDF got a notice:\n%s", reply)
+	}
+	req := h.llm.Requests()[0]
+	last := req.Messages[len(req.Messages)-1]
+	if !strings.Contains(last.Content, "File `greeting.pdf`") || !strings.Contains(last.Content, "Hello world") ||
+		!strings.Contains(last.Content, "what does this say?") {
+		t.Fatalf("question %q lacks the PDF's text", last.Content)
 	}
 }

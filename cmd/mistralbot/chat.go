@@ -101,8 +101,7 @@ func consoleOptions(ctx context.Context, cfg *config.Config, e env, eng *engine.
 	if locale == "" {
 		locale, _ = e.lookup("LANG")
 	}
-	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: eng, Prompt: tty, Locale: locale,
-		Files: bots.FileLimits{ImageMaxBytes: cfg.Bot.ImageMaxBytes, TextMaxBytes: cfg.Bot.AttachmentMaxBytes, KeepScans: cfg.Bot.PDFOCR}}
+	copts := console.Options{In: e.stdin, Out: e.stdout, Engine: eng, Prompt: tty, Locale: locale, Files: consoleFiles(cfg)}
 	if out, ok := e.stdout.(*os.File); ok && isTerminal(out) {
 		// Rendered Markdown for a person; piped output stays plain text.
 		style, _ := e.lookup("GLAMOUR_STYLE")
@@ -116,6 +115,15 @@ func consoleOptions(ctx context.Context, cfg *config.Config, e env, eng *engine.
 		copts.Banner = banner(cfg, eng.Settings(ctx, bots.ChannelID(bots.Console, "console")).Language)
 	}
 	return copts
+}
+
+// consoleFiles are the platforms' file limits (scans kept for OCR, audio
+// for transcription: /file reads local files as the adapters read
+// attachments), with the text limit the adapters add.
+func consoleFiles(cfg *config.Config) bots.FileLimits {
+	files := platformFiles(cfg)
+	files.TextMaxBytes = cfg.Bot.AttachmentMaxBytes
+	return files
 }
 
 // unanswered counts the questions that got an error notice or a refusal

@@ -104,3 +104,18 @@ func TestChatInterruptible(t *testing.T) {
 		t.Fatal("SIGTERM did not end the chat")
 	}
 }
+
+// TestChatFilesFollowTheConfig: chat's /file reads local files with the
+// limits the adapters fetch attachments with: audio kept for
+// transcription with bot.voice_notes, scans for OCR with bot.pdf_ocr.
+func TestChatFilesFollowTheConfig(t *testing.T) {
+	cfg := &config.Config{}
+	cfg.Bot.ImageMaxBytes, cfg.Bot.AttachmentMaxBytes = 5<<20, 40_000
+	if got := consoleFiles(cfg); got.KeepAudio || got.KeepScans || got.ImageMaxBytes != 5<<20 || got.TextMaxBytes != 40_000 {
+		t.Errorf("off: %+v", got)
+	}
+	cfg.Bot.VoiceNotes, cfg.Bot.PDFOCR = true, true
+	if got := consoleFiles(cfg); !got.KeepAudio || !got.KeepScans {
+		t.Errorf("on: %+v", got)
+	}
+}

@@ -87,9 +87,11 @@ type Options struct {
 	OCRPages []string
 	// Transcript and TranscriptSeconds are the text and billed audio of
 	// every answer of POST /v1/audio/transcriptions (Mistral dialect;
-	// defaults "Transcribed words." and 5 seconds).
+	// defaults "Transcribed words." and 5 seconds). The seconds are an
+	// integer, as in Mistral's UsageInfo; a negative value answers
+	// "prompt_audio_seconds": null (the field is nullable there).
 	Transcript        string
-	TranscriptSeconds float64
+	TranscriptSeconds int
 }
 
 // TraceEvent is what a Trace reports.

@@ -17,7 +17,9 @@ import (
 // file_url / file_id), and optional language, temperature, diarize,
 // context_bias, timestamp_granularities, stream; the answer is
 // {"model","text","language","segments","usage"} (usage with
-// prompt_audio_seconds). Missing model or audio, or a field the API does
+// prompt_audio_seconds, a nullable integer in Mistral's OpenAPI UsageInfo:
+// https://docs.rs/crate/mistral-openapi-client/latest/source/src/models/usage_info.rs).
+// Missing model or audio, or a field the API does
 // not know, gets its 422.
 
 // ScriptTranscription queues transcription answers (Status: an error in
@@ -131,10 +133,14 @@ func (s *Server) serveTranscription(w http.ResponseWriter, ctype string, body []
 	if secs == 0 {
 		secs = 5
 	}
+	seconds := fmt.Sprint(secs)
+	if secs < 0 {
+		seconds = "null"
+	}
 	model := f.fields["model"]
 	if model == "voxtral-mini-latest" {
 		model = "voxtral-mini-2602"
 	}
-	writeJSON(w, http.StatusOK, fmt.Sprintf(`{"model":%s,"text":%s,"language":null,"segments":[],"usage":{"prompt_audio_seconds":%g,"prompt_tokens":4,"total_tokens":%d,"completion_tokens":%d,"request_count":1}}`,
-		q(model), q(text), secs, 4+len(text)/4, len(text)/4), "")
+	writeJSON(w, http.StatusOK, fmt.Sprintf(`{"model":%s,"text":%s,"language":null,"segments":[],"usage":{"prompt_audio_seconds":%s,"prompt_tokens":4,"total_tokens":%d,"completion_tokens":%d,"request_count":1}}`,
+		q(model), q(text), seconds, 4+len(text)/4, len(text)/4), "")
 }
