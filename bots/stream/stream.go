@@ -2,8 +2,9 @@
 // text of an answer into platform posts and edits through a thin Sink that
 // each adapter implements (coalescing, pacing through a bots/pace budget,
 // splitting at Markdown boundaries, retries by the class of the failure,
-// continuation in a new message, the final text). It starts one goroutine
-// per reply, owned by the Streamer; it imports the domain (bots) for the
+// continuation in a new message, the final text). It runs a reply's
+// platform calls on one goroutine at a time, only while it has something to
+// write; it imports the domain (bots) for the
 // Reply port and the failure taxonomy, and bots/pace for the budgets.
 package stream
 
@@ -82,8 +83,8 @@ type StreamOptions struct {
 // the message grows by coalesced edits (one call in flight, paced by
 // MinInterval and the pace.Throttle), continuing in new messages when a part
 // fills up; Finish delivers every part's final text. It implements bots.Reply.
-// Its calls run on one goroutine owned by the Streamer, started by the
-// first Update and ended by Finish or ctx.
+// Its calls run on one goroutine at a time, owned by the Streamer, and only
+// while there is something to write: none waits between edits (see wake).
 type Streamer struct {
 	sink    Sink
 	opts    StreamOptions
@@ -98,14 +99,24 @@ type Streamer struct {
 	finished bool // the loop delivered the final text (or gave up)
 	broken   bool // the loop stopped on an error that retrying cannot mend
 	err      error
-	kick     chan struct{}
-	done     chan struct{}
+	done     chan struct{} // closed when the writer ended (exited)
 
-	// timed (guarded by mu): the loop waits for a timer and reads the
-	// text when it fires, so Update need not wake it (one wake-up per
-	// edit, not per token). wakes counts the kicks it woke for (tests).
-	timed bool
-	wakes int
+	// The writer's state (guarded by mu; see wake). ctx is the first
+	// Update's, which the runs use; unwatch stops watching it. running:
+	// a run is syncing; dirty: a text came during it. timer (timerGen
+	// names it) runs the writer when the next try is due; timed says it
+	// is armed, so Update need not wake the writer (one wake-up per
+	// edit, not per token). wakes counts the runs a wake-up started
+	// (tests).
+	ctx      context.Context
+	unwatch  func() bool
+	running  bool
+	dirty    bool
+	exited   bool
+	timer    *time.Timer
+	timerGen int
+	timed    bool
+	wakes    int
 
 	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
 	ids  []string
@@ -154,7 +165,7 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	if m == nil {
 		m = utf8.RuneCountInString
 	}
-	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Streamer{sink: sink, opts: opts, done: make(chan struct{})}
 	s.pacer, _ = opts.Throttle.(pace.Pacer)
 	s.ctl, _ = sink.(ControlSink)
 	s.rs, _ = sink.(RatingSink)
@@ -185,19 +196,19 @@ func (s *Streamer) Update(ctx context.Context, text string) error {
 		return errors.New("stream: update after finish")
 	}
 	s.text = text
-	start := !s.started
-	s.started = true
-	err := s.err
-	wake := !s.timed
-	s.mu.Unlock()
-	if start {
-		go s.loop(ctx)
+	if !s.started {
+		s.started = true
+		s.ctx = ctx
+		s.unwatch = context.AfterFunc(ctx, s.cancelled)
 	}
+	err := s.err
+	wake := !s.timed && !s.running
+	if s.running {
+		s.dirty = true
+	}
+	s.mu.Unlock()
 	if wake {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+		s.wake()
 	}
 	return err
 }
@@ -211,10 +222,7 @@ func (s *Streamer) Finish(ctx context.Context, text string) error {
 	started := s.started
 	s.mu.Unlock()
 	if started {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
+		s.wake()
 		select {
 		case <-s.done:
 		case <-ctx.Done():
@@ -261,38 +269,111 @@ func (s *Streamer) FirstPost() time.Time {
 	return s.firstPost
 }
 
-func (s *Streamer) loop(ctx context.Context) {
-	defer close(s.done)
-	defer func() {
-		// Only the loop admits (intermediate texts), so it alone releases,
-		// before Finish returns.
-		if s.admitted {
-			s.pacer.Release()
-			s.admitted = false
-		}
-	}()
-	var wait <-chan time.Time
-	for {
-		s.mu.Lock()
-		s.timed = wait != nil
+// The writer has no goroutine of its own while it waits: a reply waits
+// most of its life (for its next edit's interval, for admission, for the
+// model), and a parked goroutine per reply was about 8 KB of stack each
+// at 1,000 replies in flight (issue 20). A run of the writer (run) is
+// started by a wake-up (Update's first text, Finish, a text after an
+// idle sync) on a new goroutine, or by its timer (time.AfterFunc runs it
+// on the timer's goroutine), and ends when the platform is up to date or
+// the next try is timed. At most one run at a time (running, under mu):
+// a wake-up during a run marks it dirty and the run syncs again. The
+// context's end is watched by context.AfterFunc, also without a goroutine.
+
+// wake starts a run for a new text unless one is running (it will read
+// the text) or the writer waits for its timer (the timer reads it; a
+// final text does not wait). Called by Update and Finish, never blocks.
+func (s *Streamer) wake() {
+	s.mu.Lock()
+	if s.exited {
 		s.mu.Unlock()
-		select {
-		case <-s.kick:
-			s.wakes++
-			if wait != nil && !s.isFinal() {
-				// The last sync left work for when wait fires (an edit
-				// not due yet, an admission refused): the new text is
-				// read then. Syncing on every token would split and
-				// render the whole text each time for nothing.
-				continue
-			}
-		case <-wait:
-		case <-ctx.Done():
+		return
+	}
+	if s.running {
+		s.dirty = true
+		s.mu.Unlock()
+		return
+	}
+	if s.timer != nil {
+		if !s.final {
+			s.mu.Unlock()
 			return
 		}
-		wait = nil
+		s.timer.Stop()
+		s.timer = nil
+		s.timerGen++ // a callback already on its way finds itself stale
+	}
+	s.wakes++
+	s.running = true
+	s.mu.Unlock()
+	go s.run()
+}
+
+// fire is the timer's callback: gen names the timer that fired.
+func (s *Streamer) fire(gen int) {
+	s.mu.Lock()
+	if s.exited || gen != s.timerGen || s.running {
+		s.mu.Unlock()
+		return
+	}
+	s.timer = nil
+	s.running = true
+	s.mu.Unlock()
+	s.run()
+}
+
+// cancelled is the context's callback: an idle writer ends now (Finish
+// delivers the final text with its own context); a running one ends when
+// its sync returns.
+func (s *Streamer) cancelled() {
+	s.mu.Lock()
+	if s.exited || s.running {
+		s.mu.Unlock()
+		return
+	}
+	s.exitLocked()
+	s.mu.Unlock()
+}
+
+// exitLocked ends the writer for good (mu held, no run syncing): the
+// admission given back, no timer, no context watch, done closed.
+func (s *Streamer) exitLocked() {
+	s.release()
+	s.exited = true
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	s.timerGen++
+	if s.unwatch != nil {
+		s.unwatch()
+	}
+	close(s.done)
+}
+
+// release gives back the pace.Pacer's reserve slot: only a run admits
+// (intermediate texts), so it is released when the writer ends, before
+// done is closed (Finish waits for done).
+func (s *Streamer) release() {
+	if s.admitted {
+		s.pacer.Release()
+		s.admitted = false
+	}
+}
+
+// exit ends the writer from a run (mu not held).
+func (s *Streamer) exit() {
+	s.mu.Lock()
+	s.exitLocked()
+	s.mu.Unlock()
+}
+
+// run syncs the platform with the text until nothing is left to do now.
+func (s *Streamer) run() {
+	ctx := s.ctx
+	for {
 		s.mu.Lock()
-		s.timed = false
+		s.dirty = false
 		text, final := s.text, s.final
 		s.mu.Unlock()
 		pending, err := s.sync(ctx, text, final)
@@ -300,6 +381,7 @@ func (s *Streamer) loop(ctx context.Context) {
 			s.mu.Lock()
 			s.finished, s.err = ctx.Err() == nil || err == nil, err
 			s.mu.Unlock()
+			s.exit()
 			return
 		}
 		if err != nil {
@@ -311,21 +393,45 @@ func (s *Streamer) loop(ctx context.Context) {
 				s.mu.Lock()
 				s.err, s.broken = err, true
 				s.mu.Unlock()
+				s.exit()
+				return
+			}
+			if ctx.Err() != nil {
+				s.exit()
 				return
 			}
 			s.opts.Logger.Warn("stream: platform call failed, will retry", "err", err)
 			pending = true
 		}
+		var d time.Duration
 		if pending {
-			wait = time.After(s.nextTry())
+			d = s.nextTry() // reads state the run owns: before unlocking running
 		}
+		s.mu.Lock()
+		switch {
+		case ctx.Err() != nil:
+			s.mu.Unlock()
+			s.exit()
+			return
+		case s.dirty && (!pending || s.final):
+			// A text came during the sync and nothing makes it wait
+			// (the last sync left no work for a timer, or it is final).
+			s.mu.Unlock()
+			continue
+		case pending:
+			// The last sync left work for when the timer fires (an edit
+			// not due yet, an admission refused): texts that come
+			// meanwhile are read then. Syncing on every token would
+			// split and render the whole text each time for nothing.
+			s.timerGen++
+			gen := s.timerGen
+			s.timer = time.AfterFunc(d, func() { s.fire(gen) })
+		}
+		s.timed = s.timer != nil
+		s.running = false
+		s.mu.Unlock()
+		return
 	}
-}
-
-func (s *Streamer) isFinal() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.final
 }
 
 // nextTry is how long the loop waits before retrying a skipped edit or a
