@@ -84,7 +84,7 @@ type StreamOptions struct {
 // MinInterval and the pace.Throttle), continuing in new messages when a part
 // fills up; Finish delivers every part's final text. It implements bots.Reply.
 // Its calls run on one goroutine at a time, owned by the Streamer, and only
-// while there is something to write: none waits between edits (see wake).
+// while there is something to write: none waits between edits (runner).
 type Streamer struct {
 	sink    Sink
 	opts    StreamOptions
@@ -96,29 +96,14 @@ type Streamer struct {
 	text     string
 	final    bool
 	started  bool
-	finished bool // the loop delivered the final text (or gave up)
-	broken   bool // the loop stopped on an error that retrying cannot mend
+	finished bool // the writer delivered the final text (or gave up)
+	broken   bool // the writer stopped on an error that retrying cannot mend
 	err      error
-	done     chan struct{} // closed when the writer ended (exited)
 
-	// The writer's state (guarded by mu; see wake). ctx is the first
-	// Update's, which the runs use; unwatch stops watching it. running:
-	// a run is syncing; dirty: a text came during it. timer (timerGen
-	// names it) runs the writer when the next try is due; timed says it
-	// is armed, so Update need not wake the writer (one wake-up per
-	// edit, not per token). wakes counts the runs a wake-up started
-	// (tests).
-	ctx      context.Context
-	unwatch  func() bool
-	running  bool
-	dirty    bool
-	exited   bool
-	timer    *time.Timer
-	timerGen int
-	timed    bool
-	wakes    int
+	// w runs the writer (step) while there is something to write.
+	w *runner
 
-	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
+	// Owned by whoever runs sync (the writer, or Finish after it ended).
 	ids  []string
 	sent []string
 	// sentEnd and sentOpen are, per message, where in text its delivered
@@ -139,7 +124,7 @@ type Streamer struct {
 	base      int    // start in text of the source of the open message
 	baseFence string // fence open at base
 	firstPost time.Time
-	admitted  bool // holds a slot of the pace.Pacer's reserve (the loop releases it)
+	admitted  bool // holds a slot of the pace.Pacer's reserve (the writer releases it)
 	refused   bool // the last sync waits for admission
 }
 
@@ -165,7 +150,8 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	if m == nil {
 		m = utf8.RuneCountInString
 	}
-	s := &Streamer{sink: sink, opts: opts, done: make(chan struct{})}
+	s := &Streamer{sink: sink, opts: opts}
+	s.w = newRunner(s.step, s.release)
 	s.pacer, _ = opts.Throttle.(pace.Pacer)
 	s.ctl, _ = sink.(ControlSink)
 	s.rs, _ = sink.(RatingSink)
@@ -196,20 +182,11 @@ func (s *Streamer) Update(ctx context.Context, text string) error {
 		return errors.New("stream: update after finish")
 	}
 	s.text = text
-	if !s.started {
-		s.started = true
-		s.ctx = ctx
-		s.unwatch = context.AfterFunc(ctx, s.cancelled)
-	}
+	s.started = true
 	err := s.err
-	wake := !s.timed && !s.running
-	if s.running {
-		s.dirty = true
-	}
 	s.mu.Unlock()
-	if wake {
-		s.wake()
-	}
+	s.w.start(ctx)
+	s.w.wake(false)
 	return err
 }
 
@@ -222,9 +199,9 @@ func (s *Streamer) Finish(ctx context.Context, text string) error {
 	started := s.started
 	s.mu.Unlock()
 	if started {
-		s.wake()
+		s.w.wake(true)
 		select {
-		case <-s.done:
+		case <-s.w.done:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -235,7 +212,7 @@ func (s *Streamer) Finish(ctx context.Context, text string) error {
 			return err
 		}
 	}
-	// The loop never ran, or ended with its context before the final text:
+	// The writer never ran, or ended with its context before the final text:
 	// deliver it here, with Finish's context.
 	_, err := s.sync(ctx, text, true)
 	return err
@@ -269,91 +246,49 @@ func (s *Streamer) FirstPost() time.Time {
 	return s.firstPost
 }
 
-// The writer has no goroutine of its own while it waits: a reply waits
-// most of its life (for its next edit's interval, for admission, for the
-// model), and a parked goroutine per reply was about 8 KB of stack each
-// at 1,000 replies in flight (issue 20). A run of the writer (run) is
-// started by a wake-up (Update's first text, Finish, a text after an
-// idle sync) on a new goroutine, or by its timer (time.AfterFunc runs it
-// on the timer's goroutine), and ends when the platform is up to date or
-// the next try is timed. At most one run at a time (running, under mu):
-// a wake-up during a run marks it dirty and the run syncs again. The
-// context's end is watched by context.AfterFunc, also without a goroutine.
-
-// wake starts a run for a new text unless one is running (it will read
-// the text) or the writer waits for its timer (the timer reads it; a
-// final text does not wait). Called by Update and Finish, never blocks.
-func (s *Streamer) wake() {
+// step is the writer's work (see runner): it brings the platform up to
+// the latest text, and says when to try again.
+func (s *Streamer) step(ctx context.Context) (again time.Duration, stop bool) {
 	s.mu.Lock()
-	if s.exited {
+	text, final := s.text, s.final
+	s.mu.Unlock()
+	pending, err := s.sync(ctx, text, final)
+	if final {
+		s.mu.Lock()
+		s.finished, s.err = ctx.Err() == nil || err == nil, err
 		s.mu.Unlock()
-		return
+		return 0, true
 	}
-	if s.running {
-		s.dirty = true
-		s.mu.Unlock()
-		return
-	}
-	if s.timer != nil {
-		if !s.final {
+	if err != nil {
+		if bots.ClassOf(err) != bots.Transient && ctx.Err() == nil {
+			// Refused for good, or a post that may have happened:
+			// trying again could only fail again or post twice.
+			// Finish reports it and the adapter tells the asker.
+			s.opts.Logger.Warn("stream: platform call failed; the reply stops", "class", bots.ClassOf(err).String(), "err", err)
+			s.mu.Lock()
+			s.err, s.broken = err, true
 			s.mu.Unlock()
-			return
+			return 0, true
 		}
-		s.timer.Stop()
-		s.timer = nil
-		s.timerGen++ // a callback already on its way finds itself stale
+		if ctx.Err() != nil {
+			return 0, true // Finish delivers with its own context
+		}
+		s.opts.Logger.Warn("stream: platform call failed, will retry", "err", err)
+		pending = true
 	}
-	s.wakes++
-	s.running = true
-	s.mu.Unlock()
-	go s.run()
+	if pending {
+		// The sync left work for later (an edit not due yet, an
+		// admission refused): texts that come meanwhile are read then.
+		// Syncing on every token would split and render the whole text
+		// each time for nothing.
+		return s.nextTry(), false
+	}
+	return 0, false
 }
 
-// fire is the timer's callback: gen names the timer that fired.
-func (s *Streamer) fire(gen int) {
-	s.mu.Lock()
-	if s.exited || gen != s.timerGen || s.running {
-		s.mu.Unlock()
-		return
-	}
-	s.timer = nil
-	s.running = true
-	s.mu.Unlock()
-	s.run()
-}
-
-// cancelled is the context's callback: an idle writer ends now (Finish
-// delivers the final text with its own context); a running one ends when
-// its sync returns.
-func (s *Streamer) cancelled() {
-	s.mu.Lock()
-	if s.exited || s.running {
-		s.mu.Unlock()
-		return
-	}
-	s.exitLocked()
-	s.mu.Unlock()
-}
-
-// exitLocked ends the writer for good (mu held, no run syncing): the
-// admission given back, no timer, no context watch, done closed.
-func (s *Streamer) exitLocked() {
-	s.release()
-	s.exited = true
-	if s.timer != nil {
-		s.timer.Stop()
-		s.timer = nil
-	}
-	s.timerGen++
-	if s.unwatch != nil {
-		s.unwatch()
-	}
-	close(s.done)
-}
-
-// release gives back the pace.Pacer's reserve slot: only a run admits
-// (intermediate texts), so it is released when the writer ends, before
-// done is closed (Finish waits for done).
+// release gives back the pace.Pacer's reserve slot when the writer ends:
+// only the writer admits (intermediate texts), so it alone releases,
+// before Finish returns (Finish waits for the writer's end).
 func (s *Streamer) release() {
 	if s.admitted {
 		s.pacer.Release()
@@ -361,80 +296,7 @@ func (s *Streamer) release() {
 	}
 }
 
-// exit ends the writer from a run (mu not held).
-func (s *Streamer) exit() {
-	s.mu.Lock()
-	s.exitLocked()
-	s.mu.Unlock()
-}
-
-// run syncs the platform with the text until nothing is left to do now.
-func (s *Streamer) run() {
-	ctx := s.ctx
-	for {
-		s.mu.Lock()
-		s.dirty = false
-		text, final := s.text, s.final
-		s.mu.Unlock()
-		pending, err := s.sync(ctx, text, final)
-		if final {
-			s.mu.Lock()
-			s.finished, s.err = ctx.Err() == nil || err == nil, err
-			s.mu.Unlock()
-			s.exit()
-			return
-		}
-		if err != nil {
-			if bots.ClassOf(err) != bots.Transient && ctx.Err() == nil {
-				// Refused for good, or a post that may have happened:
-				// trying again could only fail again or post twice.
-				// Finish reports it and the adapter tells the asker.
-				s.opts.Logger.Warn("stream: platform call failed; the reply stops", "class", bots.ClassOf(err).String(), "err", err)
-				s.mu.Lock()
-				s.err, s.broken = err, true
-				s.mu.Unlock()
-				s.exit()
-				return
-			}
-			if ctx.Err() != nil {
-				s.exit()
-				return
-			}
-			s.opts.Logger.Warn("stream: platform call failed, will retry", "err", err)
-			pending = true
-		}
-		var d time.Duration
-		if pending {
-			d = s.nextTry() // reads state the run owns: before unlocking running
-		}
-		s.mu.Lock()
-		switch {
-		case ctx.Err() != nil:
-			s.mu.Unlock()
-			s.exit()
-			return
-		case s.dirty && (!pending || s.final):
-			// A text came during the sync and nothing makes it wait
-			// (the last sync left no work for a timer, or it is final).
-			s.mu.Unlock()
-			continue
-		case pending:
-			// The last sync left work for when the timer fires (an edit
-			// not due yet, an admission refused): texts that come
-			// meanwhile are read then. Syncing on every token would
-			// split and render the whole text each time for nothing.
-			s.timerGen++
-			gen := s.timerGen
-			s.timer = time.AfterFunc(d, func() { s.fire(gen) })
-		}
-		s.timed = s.timer != nil
-		s.running = false
-		s.mu.Unlock()
-		return
-	}
-}
-
-// nextTry is how long the loop waits before retrying a skipped edit or a
+// nextTry is how long the writer waits before retrying a skipped edit or a
 // refused admission.
 func (s *Streamer) nextTry() time.Duration {
 	d := 250 * time.Millisecond

@@ -77,7 +77,7 @@ func TestStreamerEndsWithItsContextWhileWaiting(t *testing.T) {
 		cancel()
 		synctest.Wait()
 		select {
-		case <-s.done:
+		case <-s.w.done:
 		default:
 			t.Fatal("the writer did not end with its context")
 		}
