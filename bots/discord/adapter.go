@@ -156,7 +156,8 @@ type Adapter struct {
 	stop        chan struct{} // closed when Run stops taking events
 	lanes       []chan gatewayEvent
 	inters      chan gatewayEvent
-	wg          sync.WaitGroup // workers, typing loops
+	wg          sync.WaitGroup // workers
+	typist      typist         // the typing indicators (typing.go)
 	sums        summaryRuns    // summaries running (summary.go)
 
 	conn     connTracker
@@ -197,6 +198,7 @@ func New(opts Options) (*Adapter, error) {
 		atts:        newAttachmentCache(),
 		roles:       newRoleCache(opts.Now),
 	}
+	a.typist.send, a.typist.every = a.showTyping, opts.TypingInterval
 	if opts.GlobalPerSecond > 0 {
 		a.global = newGlobalBudget(opts.GlobalPerSecond, time.Second, opts.Now)
 	}

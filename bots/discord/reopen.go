@@ -38,8 +38,7 @@ func (a *Adapter) Reopen(ctx context.Context, key bots.ConversationKey, to bots.
 	opts := a.streamOptions(sink)
 	opts.Existing = ids
 	r := &reply{a: a, channel: channel, to: to, where: noticeTarget{channel: channel}, st: stream.NewStreamer(out, opts), settle: sink.settle,
-		replyID: id, ctl: sink.ctl, stopTyping: make(chan struct{}), typingDone: make(chan struct{})}
-	close(r.typingDone) // the partial answer is there: no typing indicator
+		replyID: id, ctl: sink.ctl} // the partial answer is there: no typing indicator
 	return &reopenedReply{reply: r, sink: sink}, nil
 }
 

@@ -121,9 +121,10 @@ type reply struct {
 	// Streamer did not make (nil: nothing to give back).
 	settle func()
 
-	once       sync.Once
-	stopTyping chan struct{}
-	typingDone chan struct{}
+	// typing is the indicator shown until the first text (nil: none);
+	// once ends it (Update and Finish call stop with every text).
+	typing *typing
+	once   sync.Once
 	// tools is the status line while tools run (approvals.go).
 	tools toolStatus
 }
@@ -148,17 +149,13 @@ var (
 func (a *Adapter) newReply(ctx context.Context, sink stream.Sink, th pace.Throttle, channel string, to bots.Message, typing bool) *reply {
 	r := &reply{
 		a: a, channel: channel, to: to, where: noticeTarget{channel: channel},
-		st:         stream.NewStreamer(sink, a.streamOptions(th)),
-		stopTyping: make(chan struct{}),
-		typingDone: make(chan struct{}),
+		st: stream.NewStreamer(sink, a.streamOptions(th)),
 	}
 	if s, ok := th.(settler); ok {
 		r.settle = s.settle
 	}
 	if typing {
-		go r.typing(ctx)
-	} else {
-		close(r.typingDone)
+		r.typing = a.typist.start(ctx, channel)
 	}
 	return r
 }
@@ -168,32 +165,6 @@ func (a *Adapter) streamOptions(th pace.Throttle) stream.StreamOptions {
 	return stream.StreamOptions{
 		Limit: maxContent, Throttle: th, MinInterval: a.opts.MinEditInterval, Render: neutralize,
 		MaxRetries: 5, MaxRetryAfter: 30 * time.Second, Logger: a.log,
-	}
-}
-
-// typing shows "bot is typing" until the first Update or Finish (Discord
-// clears it after 10 s or when the bot posts).
-func (r *reply) typing(ctx context.Context) {
-	defer close(r.typingDone)
-	t := time.NewTicker(r.a.opts.TypingInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-r.stopTyping:
-			// The answer has begun (this goroutine may start late on a
-			// busy machine): a typing call now would show "typing" for
-			// 10 s under a posted answer.
-			return
-		default:
-		}
-		r.a.showTyping(ctx, r.channel)
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.stopTyping:
-			return
-		case <-t.C:
-		}
 	}
 }
 
@@ -213,7 +184,13 @@ func (a *Adapter) showTyping(ctx context.Context, channel string) {
 	_ = a.rest.typing(ctx, channel)
 }
 
-func (r *reply) stop() { r.once.Do(func() { close(r.stopTyping) }) }
+// stop ends the typing indicator: the answer has begun. It waits for a
+// typing call in flight, so that none lands after the first post.
+func (r *reply) stop() {
+	if r.typing != nil {
+		r.once.Do(func() { r.a.typist.stop(r.typing) })
+	}
+}
 
 // Update implements bots.Reply.
 func (r *reply) Update(ctx context.Context, text string) error {
@@ -232,7 +209,6 @@ func (r *reply) Finish(ctx context.Context, text string) error {
 	if r.settle != nil {
 		r.settle()
 	}
-	<-r.typingDone
 	if err != nil {
 		r.a.log.Error("discord: answer not delivered", "channel", r.channel, "class", bots.ClassOf(err).String(), "err", err)
 		if undeliverable(ctx, err) {

@@ -127,8 +127,9 @@ type AppendOptions struct {
 
 // Appender writes a streamed answer into an append-only message, then,
 // when that cannot carry it, through Continue. It implements bots.Reply;
-// its calls run on one goroutine it owns (started by the first Update,
-// ended by Finish or ctx), or on the caller's with Inline.
+// its calls run on one goroutine at a time, only while there is something
+// to write (runner; from the first Update to Finish or ctx), or on the
+// caller's with Inline.
 type Appender struct {
 	sink    AppendSink
 	rb      ReadBacker  // sink when it is one
@@ -149,13 +150,13 @@ type Appender struct {
 	sideOff  bool
 	id       string // the append-only message (read by IDs)
 	first    time.Time
-	kick     chan struct{}
-	done     chan struct{}
+	// w runs the writer (step) while there is something to write.
+	w *runner
 
 	// run serializes the writing of an Inline Appender.
 	run sync.Mutex
 
-	// Owned by the loop (or by Finish once the loop has ended).
+	// Owned by the writer (or by Finish once it has ended).
 	sent     string // raw text delivered to the message
 	sentLen  int    // measure of what the message shows
 	lastCall time.Time
@@ -192,8 +193,8 @@ func NewAppender(sink AppendSink, opts AppendOptions) *Appender {
 	if opts.Measure == nil {
 		opts.Measure = utf8.RuneCountInString
 	}
-	a := &Appender{sink: sink, opts: opts, cont: opts.Continue, measure: opts.Measure,
-		kick: make(chan struct{}, 1), done: make(chan struct{})}
+	a := &Appender{sink: sink, opts: opts, cont: opts.Continue, measure: opts.Measure}
+	a.w = newRunner(a.work, nil)
 	a.rb, _ = sink.(ReadBacker)
 	a.finder, _ = sink.(StartFinder)
 	a.side, _ = sink.(SideSink)
@@ -209,7 +210,6 @@ func (a *Appender) Update(ctx context.Context, text string) error {
 		return errors.New("stream: update after finish")
 	}
 	a.text = text
-	start := !a.started
 	a.started = true
 	a.mu.Unlock()
 	if a.opts.Inline {
@@ -220,9 +220,7 @@ func (a *Appender) Update(ctx context.Context, text string) error {
 		a.run.Unlock()
 		return a.failure()
 	}
-	if start {
-		go a.loop(ctx)
-	}
+	a.w.start(ctx)
 	a.wake()
 	return a.failure()
 }
@@ -242,7 +240,7 @@ func (a *Appender) Finish(ctx context.Context, text string) error {
 	if started {
 		a.wake()
 		select {
-		case <-a.done:
+		case <-a.w.done:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -253,7 +251,7 @@ func (a *Appender) Finish(ctx context.Context, text string) error {
 			return err
 		}
 	}
-	// The loop never ran, or ended with its context before the final
+	// The writer never ran, or ended with its context before the final
 	// text: deliver it here, with Finish's context.
 	return a.finishOnce(ctx, text)
 }
@@ -312,12 +310,9 @@ func (a *Appender) FirstPost() time.Time {
 	return t
 }
 
-func (a *Appender) wake() {
-	select {
-	case a.kick <- struct{}{}:
-	default:
-	}
-}
+// wake asks the writer for a run now: every text or side item is written
+// at once, even while a retry waits.
+func (a *Appender) wake() { a.w.wake(true) }
 
 func (a *Appender) isBroken() bool {
 	a.mu.Lock()
@@ -345,40 +340,26 @@ func (a *Appender) fail(err error) {
 	a.mu.Unlock()
 }
 
-func (a *Appender) loop(ctx context.Context) {
-	defer close(a.done)
-	var wait <-chan time.Time
-	for {
-		select {
-		case <-a.kick:
-		case <-wait:
-		case <-ctx.Done():
-			return
-		}
-		wait = nil
+// work is the writer's work (see runner): the latest text and side
+// items, or the final text; a retry asked for is the soonest wait.
+func (a *Appender) work(ctx context.Context) (again time.Duration, stop bool) {
+	a.mu.Lock()
+	text, final := a.text, a.final
+	a.mu.Unlock()
+	if final {
+		a.flushSide(ctx) // the last items, once, before the stop
+		err := a.deliverFinal(ctx, text)
 		a.mu.Lock()
-		text, final := a.text, a.final
+		a.finished = ctx.Err() == nil || err == nil
+		if err != nil && a.err == nil {
+			a.err = err
+		}
 		a.mu.Unlock()
-		if final {
-			a.flushSide(ctx) // the last items, once, before the stop
-			err := a.deliverFinal(ctx, text)
-			a.mu.Lock()
-			a.finished = ctx.Err() == nil || err == nil
-			if err != nil && a.err == nil {
-				a.err = err
-			}
-			a.mu.Unlock()
-			return
-		}
-		retry := soonest(a.flushSide(ctx), a.step(ctx, text))
-		retry = soonest(retry, a.flushSide(ctx)) // the message may just have opened
-		if a.isBroken() {
-			return
-		}
-		if retry > 0 {
-			wait = time.After(retry)
-		}
+		return 0, true
 	}
+	retry := soonest(a.flushSide(ctx), a.step(ctx, text))
+	retry = soonest(retry, a.flushSide(ctx)) // the message may just have opened
+	return retry, a.isBroken()
 }
 
 // soonest is the shorter of two waits, 0 meaning none.

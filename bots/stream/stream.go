@@ -2,8 +2,9 @@
 // text of an answer into platform posts and edits through a thin Sink that
 // each adapter implements (coalescing, pacing through a bots/pace budget,
 // splitting at Markdown boundaries, retries by the class of the failure,
-// continuation in a new message, the final text). It starts one goroutine
-// per reply, owned by the Streamer; it imports the domain (bots) for the
+// continuation in a new message, the final text). It runs a reply's
+// platform calls on one goroutine at a time, only while it has something to
+// write; it imports the domain (bots) for the
 // Reply port and the failure taxonomy, and bots/pace for the budgets.
 package stream
 
@@ -82,8 +83,8 @@ type StreamOptions struct {
 // the message grows by coalesced edits (one call in flight, paced by
 // MinInterval and the pace.Throttle), continuing in new messages when a part
 // fills up; Finish delivers every part's final text. It implements bots.Reply.
-// Its calls run on one goroutine owned by the Streamer, started by the
-// first Update and ended by Finish or ctx.
+// Its calls run on one goroutine at a time, owned by the Streamer, and only
+// while there is something to write: none waits between edits (runner).
 type Streamer struct {
 	sink    Sink
 	opts    StreamOptions
@@ -95,19 +96,14 @@ type Streamer struct {
 	text     string
 	final    bool
 	started  bool
-	finished bool // the loop delivered the final text (or gave up)
-	broken   bool // the loop stopped on an error that retrying cannot mend
+	finished bool // the writer delivered the final text (or gave up)
+	broken   bool // the writer stopped on an error that retrying cannot mend
 	err      error
-	kick     chan struct{}
-	done     chan struct{}
 
-	// timed (guarded by mu): the loop waits for a timer and reads the
-	// text when it fires, so Update need not wake it (one wake-up per
-	// edit, not per token). wakes counts the kicks it woke for (tests).
-	timed bool
-	wakes int
+	// w runs the writer (step) while there is something to write.
+	w *runner
 
-	// Owned by whoever runs sync (the loop, or Finish after the loop ended).
+	// Owned by whoever runs sync (the writer, or Finish after it ended).
 	ids  []string
 	sent []string
 	// sentEnd and sentOpen are, per message, where in text its delivered
@@ -128,7 +124,7 @@ type Streamer struct {
 	base      int    // start in text of the source of the open message
 	baseFence string // fence open at base
 	firstPost time.Time
-	admitted  bool // holds a slot of the pace.Pacer's reserve (the loop releases it)
+	admitted  bool // holds a slot of the pace.Pacer's reserve (the writer releases it)
 	refused   bool // the last sync waits for admission
 }
 
@@ -154,7 +150,8 @@ func NewStreamer(sink Sink, opts StreamOptions) *Streamer {
 	if m == nil {
 		m = utf8.RuneCountInString
 	}
-	s := &Streamer{sink: sink, opts: opts, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Streamer{sink: sink, opts: opts}
+	s.w = newRunner(s.step, s.release)
 	s.pacer, _ = opts.Throttle.(pace.Pacer)
 	s.ctl, _ = sink.(ControlSink)
 	s.rs, _ = sink.(RatingSink)
@@ -185,20 +182,11 @@ func (s *Streamer) Update(ctx context.Context, text string) error {
 		return errors.New("stream: update after finish")
 	}
 	s.text = text
-	start := !s.started
 	s.started = true
 	err := s.err
-	wake := !s.timed
 	s.mu.Unlock()
-	if start {
-		go s.loop(ctx)
-	}
-	if wake {
-		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
-	}
+	s.w.start(ctx)
+	s.w.wake(false)
 	return err
 }
 
@@ -211,12 +199,9 @@ func (s *Streamer) Finish(ctx context.Context, text string) error {
 	started := s.started
 	s.mu.Unlock()
 	if started {
+		s.w.wake(true)
 		select {
-		case s.kick <- struct{}{}:
-		default:
-		}
-		select {
-		case <-s.done:
+		case <-s.w.done:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -227,7 +212,7 @@ func (s *Streamer) Finish(ctx context.Context, text string) error {
 			return err
 		}
 	}
-	// The loop never ran, or ended with its context before the final text:
+	// The writer never ran, or ended with its context before the final text:
 	// deliver it here, with Finish's context.
 	_, err := s.sync(ctx, text, true)
 	return err
@@ -261,74 +246,57 @@ func (s *Streamer) FirstPost() time.Time {
 	return s.firstPost
 }
 
-func (s *Streamer) loop(ctx context.Context) {
-	defer close(s.done)
-	defer func() {
-		// Only the loop admits (intermediate texts), so it alone releases,
-		// before Finish returns.
-		if s.admitted {
-			s.pacer.Release()
-			s.admitted = false
-		}
-	}()
-	var wait <-chan time.Time
-	for {
+// step is the writer's work (see runner): it brings the platform up to
+// the latest text, and says when to try again.
+func (s *Streamer) step(ctx context.Context) (again time.Duration, stop bool) {
+	s.mu.Lock()
+	text, final := s.text, s.final
+	s.mu.Unlock()
+	pending, err := s.sync(ctx, text, final)
+	if final {
 		s.mu.Lock()
-		s.timed = wait != nil
+		s.finished, s.err = ctx.Err() == nil || err == nil, err
 		s.mu.Unlock()
-		select {
-		case <-s.kick:
-			s.wakes++
-			if wait != nil && !s.isFinal() {
-				// The last sync left work for when wait fires (an edit
-				// not due yet, an admission refused): the new text is
-				// read then. Syncing on every token would split and
-				// render the whole text each time for nothing.
-				continue
-			}
-		case <-wait:
-		case <-ctx.Done():
-			return
-		}
-		wait = nil
-		s.mu.Lock()
-		s.timed = false
-		text, final := s.text, s.final
-		s.mu.Unlock()
-		pending, err := s.sync(ctx, text, final)
-		if final {
+		return 0, true
+	}
+	if err != nil {
+		if bots.ClassOf(err) != bots.Transient && ctx.Err() == nil {
+			// Refused for good, or a post that may have happened:
+			// trying again could only fail again or post twice.
+			// Finish reports it and the adapter tells the asker.
+			s.opts.Logger.Warn("stream: platform call failed; the reply stops", "class", bots.ClassOf(err).String(), "err", err)
 			s.mu.Lock()
-			s.finished, s.err = ctx.Err() == nil || err == nil, err
+			s.err, s.broken = err, true
 			s.mu.Unlock()
-			return
+			return 0, true
 		}
-		if err != nil {
-			if bots.ClassOf(err) != bots.Transient && ctx.Err() == nil {
-				// Refused for good, or a post that may have happened:
-				// trying again could only fail again or post twice.
-				// Finish reports it and the adapter tells the asker.
-				s.opts.Logger.Warn("stream: platform call failed; the reply stops", "class", bots.ClassOf(err).String(), "err", err)
-				s.mu.Lock()
-				s.err, s.broken = err, true
-				s.mu.Unlock()
-				return
-			}
-			s.opts.Logger.Warn("stream: platform call failed, will retry", "err", err)
-			pending = true
+		if ctx.Err() != nil {
+			return 0, true // Finish delivers with its own context
 		}
-		if pending {
-			wait = time.After(s.nextTry())
-		}
+		s.opts.Logger.Warn("stream: platform call failed, will retry", "err", err)
+		pending = true
+	}
+	if pending {
+		// The sync left work for later (an edit not due yet, an
+		// admission refused): texts that come meanwhile are read then.
+		// Syncing on every token would split and render the whole text
+		// each time for nothing.
+		return s.nextTry(), false
+	}
+	return 0, false
+}
+
+// release gives back the pace.Pacer's reserve slot when the writer ends:
+// only the writer admits (intermediate texts), so it alone releases,
+// before Finish returns (Finish waits for the writer's end).
+func (s *Streamer) release() {
+	if s.admitted {
+		s.pacer.Release()
+		s.admitted = false
 	}
 }
 
-func (s *Streamer) isFinal() bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.final
-}
-
-// nextTry is how long the loop waits before retrying a skipped edit or a
+// nextTry is how long the writer waits before retrying a skipped edit or a
 // refused admission.
 func (s *Streamer) nextTry() time.Duration {
 	d := 250 * time.Millisecond

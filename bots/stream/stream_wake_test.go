@@ -70,8 +70,8 @@ func TestStreamerWakesPerEditNotPerToken(t *testing.T) {
 		}
 		// The first token and each one after an edit wake the writer (it
 		// has no timer then); the rest only record the text.
-		if s.wakes > 2*len(calls)+2 {
-			t.Errorf("the writer woke for %d of %d tokens, want about one per edit (%d calls)", s.wakes, tokens, len(calls))
+		if s.w.wakes > 2*len(calls)+2 {
+			t.Errorf("the writer woke for %d of %d tokens, want about one per edit (%d calls)", s.w.wakes, tokens, len(calls))
 		}
 	})
 }
