@@ -42,10 +42,7 @@ func TestOpenFailuresNameTheCause(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage.db")
 	must(t, os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 1000)), 0o600))
 	down := "redis://:hunter2secret@127.0.0.1:" + strconv.Itoa(freePort(t)) + "/0"
-	redisBase := os.Getenv("MISTRALBOT_TEST_REDIS_URL")
-	if redisBase == "" {
-		redisBase = "redis://127.0.0.1:6379"
-	}
+	redisBase := testRedisURL()
 
 	cases := []struct {
 		name   string
