@@ -25,6 +25,12 @@ func freePort(t *testing.T) int {
 	return port
 }
 
+// unresolvable is a host name no resolver knows, refused by Go's resolver
+// itself (a label longer than 63 bytes is no domain name), so that the
+// test sends no DNS query off the machine (a name like
+// no-such-host.invalid is asked of the system's name server).
+var unresolvable = strings.Repeat("x", 64) + ".invalid"
+
 // TestOpenFailuresNameTheCause: every way the store can fail to open at
 // start gives a nil store (never a nil pointer in a non-nil interface), an
 // error naming the path or URL and the cause, and the right class:
@@ -42,10 +48,7 @@ func TestOpenFailuresNameTheCause(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage.db")
 	must(t, os.WriteFile(garbage, []byte(strings.Repeat("not a database ", 1000)), 0o600))
 	down := "redis://:hunter2secret@127.0.0.1:" + strconv.Itoa(freePort(t)) + "/0"
-	redisBase := os.Getenv("MISTRALBOT_TEST_REDIS_URL")
-	if redisBase == "" {
-		redisBase = "redis://127.0.0.1:6379"
-	}
+	redisBase := testRedisURL()
 
 	cases := []struct {
 		name   string
@@ -70,8 +73,8 @@ func TestOpenFailuresNameTheCause(t *testing.T) {
 			[]string{"invalid URL", "notadb"}, []string{"hunter2secret"}},
 		{"redis database out of range", Options{Driver: DriverRedis, RedisURL: strings.TrimRight(redisBase, "/") + "/9999"}, true,
 			[]string{"9999", "DB index is out of range"}, nil},
-		{"redis host not resolvable", Options{Driver: DriverRedis, RedisURL: "redis://no-such-host.invalid:6379/0"}, true,
-			[]string{"no-such-host.invalid", "not found"}, nil},
+		{"redis host not resolvable", Options{Driver: DriverRedis, RedisURL: "redis://" + unresolvable + ":6379/0"}, true,
+			[]string{unresolvable, "not found"}, nil},
 		{"redis not a redis URL", Options{Driver: DriverRedis, RedisURL: "http://127.0.0.1:6379/0"}, true,
 			[]string{"invalid URL"}, nil},
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,15 +16,13 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"mistralbot/bots"
+	"mistralbot/internal/redistest"
 )
 
-// testRedisURL is the server the Redis tests use.
-func testRedisURL() string {
-	if u := os.Getenv("MISTRALBOT_TEST_REDIS_URL"); u != "" {
-		return u
-	}
-	return "redis://127.0.0.1:6379"
-}
+// testRedisURL is the server the Redis tests use, database 0: the store
+// tests keep apart by key prefix (what the store offers), never empty the
+// database, and so need no lease from redistest (which never leases 0).
+func testRedisURL() string { return redistest.BaseURL() }
 
 // testPrefix is a fresh key prefix, so tests never see each other's keys.
 func testPrefix() string {

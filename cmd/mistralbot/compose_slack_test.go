@@ -3,7 +3,8 @@ package main
 // docker compose up's promise, as processes (no container engine runs
 // here): the compose file's fake model, fake Slack workspace and two bot
 // replicas, with their commands and environment, addresses moved to
-// loopback ports and Redis to DB 6 of the test Redis; then its ask
+// loopback ports and Redis to a database of the test Redis that
+// redistest leases; then its ask
 // service's command asks questions and prints the streamed answers.
 
 import (
@@ -21,10 +22,9 @@ import (
 	"sync"
 	"testing"
 	"time"
-)
 
-// composeDB is this test's Redis database (COMMON.md: 5 or 6 are free).
-const composeDB = 6
+	"mistralbot/internal/redistest"
+)
 
 var (
 	builtMu sync.Mutex
@@ -177,7 +177,7 @@ func TestComposeBotsAnswerTheFakeWorkspace(t *testing.T) {
 		regexp.MustCompile(`at (http://\S+) \(listening`))
 
 	// The two replicas, their environment as compose gives it.
-	redis := redisURL(t, composeDB)
+	redis := redistest.URL(t)
 	moved := strings.NewReplacer(llmBase, model.url, public, workspace.url, "redis://redis:6379/0", redis)
 	var bots []*proc
 	for _, name := range []string{"bot1", "bot2"} {

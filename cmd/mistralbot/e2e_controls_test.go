@@ -12,6 +12,7 @@ import (
 	"mistralbot/bots/i18n"
 	"mistralbot/bots/slack"
 	"mistralbot/bots/slack/fakeslack"
+	"mistralbot/internal/redistest"
 	"mistralbot/llm/llmtest"
 )
 
@@ -246,7 +247,7 @@ func TestE2EFeedbackSurvivesRestartBolt(t *testing.T) {
 
 func TestE2EFeedbackSurvivesRestartRedis(t *testing.T) {
 	feedbackSurvivesRestart(t, map[string]string{
-		"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": redisURL(t, 9),
+		"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": redistest.URL(t),
 	}, syscall.SIGKILL)
 }
 

@@ -7,7 +7,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"go.uber.org/goleak"
 
 	"mistralbot/config"
@@ -305,40 +303,6 @@ func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// redisURL returns the URL of the test Redis with database db selected,
-// after emptying that database. db is private to one test of this package
-// (the store has no key prefix setting in config, so tests keep apart by
-// database number).
-func redisURL(t *testing.T, db int) string {
-	t.Helper()
-	base := os.Getenv("MISTRALBOT_TEST_REDIS_URL")
-	if base == "" {
-		base = "redis://127.0.0.1:6379"
-	}
-	opts, err := redis.ParseURL(base)
-	if err != nil {
-		t.Fatalf("MISTRALBOT_TEST_REDIS_URL %q: %v", base, err)
-	}
-	opts.DB = db
-	c := redis.NewClient(opts)
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.FlushDB(ctx).Err(); err != nil {
-		t.Fatalf("this test needs a Redis server at %s (set MISTRALBOT_TEST_REDIS_URL to use another): %v", base, err)
-	}
-	u := strings.TrimRight(base, "/")
-	if i := strings.LastIndex(u, "/"); i > len("redis://") {
-		if _, err := strconv.Atoi(u[i+1:]); err == nil {
-			u = u[:i] // drop the database number the URL had
-		}
-	}
-	if strings.Contains(u, "?") {
-		t.Fatalf("MISTRALBOT_TEST_REDIS_URL %q: query parameters are not supported by these tests", base)
-	}
-	return u + "/" + strconv.Itoa(db)
 }
 
 // replicaEnv names the process's replica (the config key ending in

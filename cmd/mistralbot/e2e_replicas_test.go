@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"mistralbot/internal/redistest"
 	"mistralbot/llm/llmtest"
 )
 
@@ -18,7 +19,7 @@ func TestE2ETwoReplicasOneRedisOneReply(t *testing.T) {
 	w := newWorld(t, llmtest.Options{Default: llmtest.Scenario{Reply: answer}, Delay: 20 * time.Millisecond})
 	env := w.env(map[string]string{
 		"MISTRALBOT_STORE_DRIVER":    "redis",
-		"MISTRALBOT_STORE_REDIS_URL": redisURL(t, 11),
+		"MISTRALBOT_STORE_REDIS_URL": redistest.URL(t),
 	})
 	envA, envB := maps.Clone(env), maps.Clone(env)
 	maps.Copy(envA, replicaEnv("replica-a"))

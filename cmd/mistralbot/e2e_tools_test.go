@@ -16,6 +16,7 @@ import (
 	"mistralbot/bots/slack"
 	"mistralbot/bots/slack/fakeslack"
 	"mistralbot/bots/tools/mcp/mcptest"
+	"mistralbot/internal/redistest"
 	"mistralbot/llm/llmtest"
 )
 
@@ -215,7 +216,7 @@ func TestE2EToolApproveAfterSIGKILL(t *testing.T) {
 // replicas): one decision, and the tool runs once, on A.
 func TestE2EToolApprovalAcrossTwoReplicas(t *testing.T) {
 	w := newToolWorld(t)
-	env := w.env(map[string]string{"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": redisURL(t, 13)})
+	env := w.env(map[string]string{"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": redistest.URL(t)})
 	envA, envB := maps.Clone(env), maps.Clone(env)
 	maps.Copy(envA, replicaEnv("tools-a"))
 	maps.Copy(envB, replicaEnv("tools-b"))

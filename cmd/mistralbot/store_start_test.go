@@ -15,6 +15,12 @@ import (
 	"mistralbot/llm/llmtest"
 )
 
+// unresolvable is a host name no resolver knows, refused by Go's resolver
+// itself (a label longer than 63 bytes is no domain name), so that the
+// test sends no DNS query off the machine (a name like
+// no-such-host.invalid is asked of the system's name server).
+var unresolvable = strings.Repeat("x", 64) + ".invalid"
+
 // closedPort returns a loopback port nothing listens on.
 func closedPort(t *testing.T) int {
 	t.Helper()
@@ -60,8 +66,8 @@ func TestRunStoreStartFailures(t *testing.T) {
 			[]string{filepath.Join(regular, "data"), "not a directory"}},
 		{"redis down", map[string]string{"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": down, "MISTRALBOT_STORE_START_TIMEOUT": "1s"}, exitFailure,
 			[]string{"redis://:xxxxx@127.0.0.1:", "connection refused", "gave up after"}},
-		{"redis not resolvable", map[string]string{"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": "redis://no-such-host.invalid:6379/0"}, exitConfig,
-			[]string{"no-such-host.invalid", "not found"}},
+		{"redis not resolvable", map[string]string{"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": "redis://" + unresolvable + ":6379/0"}, exitConfig,
+			[]string{unresolvable, "not found"}},
 		{"redis notadb", map[string]string{"MISTRALBOT_STORE_DRIVER": "redis", "MISTRALBOT_STORE_REDIS_URL": "redis://127.0.0.1:6379/notadb"}, exitConfig,
 			[]string{"redis://127.0.0.1:6379/notadb", "notadb"}},
 	}
