@@ -29,6 +29,9 @@ const (
 	// DefaultReadInterval paces reading an HTTP/1.1 stream once its
 	// first text arrived: see Options.ReadInterval.
 	DefaultReadInterval = 100 * time.Millisecond
+	// DefaultReadHold batches reads of the provider's connection: see
+	// Options.ReadHold.
+	DefaultReadHold = 2 * time.Millisecond
 )
 
 // Options configure a Client.
@@ -85,8 +88,16 @@ type Options struct {
 	// HTTP/2 reads are never paced: its transport reads every frame as it
 	// arrives anyway, so pacing would only delay the text.
 	ReadInterval time.Duration
-	HTTPClient   *http.Client
-	Logger       *slog.Logger
+	// ReadHold: a read of the provider's connection that follows a busy
+	// one (about two frames or more) waits until ReadHold has passed
+	// since, so the frames of every reply sharing the connection that
+	// arrive meanwhile are read in one system call and one wake-up
+	// (default 2ms; negative: every frame as it arrives; see batchConn).
+	// No byte waits longer than ReadHold, the last token included. Used
+	// only by the client's own transport (no HTTPClient).
+	ReadHold   time.Duration
+	HTTPClient *http.Client
+	Logger     *slog.Logger
 }
 
 // Client streams chat completions. Safe for concurrent use.
@@ -146,6 +157,9 @@ func New(opts Options) (*Client, error) {
 	if opts.ReadInterval == 0 {
 		opts.ReadInterval = DefaultReadInterval
 	}
+	if opts.ReadHold == 0 {
+		opts.ReadHold = DefaultReadHold
+	}
 	if opts.PriceInputPerMTok < 0 || opts.PriceOutputPerMTok < 0 {
 		return nil, fmt.Errorf("llm: prices must not be negative")
 	}
@@ -168,6 +182,7 @@ func New(opts Options) (*Client, error) {
 		// replies stream at once from one host: keep their connections.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 256
+		t.DialContext = batchDialer(opts.ReadHold)
 		c.http = &http.Client{Transport: t}
 	}
 	if c.log == nil {
