@@ -117,10 +117,11 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 		e.sent = sent.Load()
 		return nil, e
 	}
-	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, c.base+"/chat/completions", bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(actx, http.MethodPost, c.base+"/chat/completions", nil)
 	if err != nil {
 		return fail(&Error{Code: CodeInvalid, Message: "build request", Err: err})
 	}
+	src := attachBody(hreq, body) // not kept for the whole answer: see bodySource
 	c.setHeaders(hreq)
 	hreq.Header.Set("Content-Type", "application/json")
 	hreq.Header.Set("Accept", "text/event-stream")
@@ -128,6 +129,7 @@ func (c *Client) attempt(ctx context.Context, req Request, model string, body []
 	// token by token.
 	hreq.Header.Set("Accept-Encoding", "identity")
 	resp, err := c.http.Do(hreq)
+	src.release()
 	if err != nil {
 		e := c.transportError(ctx, idle, model, err)
 		if e.Code == CodeTimeout && idle.fired.Load() {
