@@ -26,6 +26,11 @@ type typist struct {
 	waiting map[*typing]struct{}
 	timer   *time.Timer // armed for the earliest due renewal while waiting is not empty
 	due     time.Time   // when timer fires (zero: not armed)
+	// gen names the armed timer: a callback whose timer was replaced
+	// while it waited for mu does nothing (it would forget the armed
+	// timer and arm another, one more timer chain for as long as any
+	// reply waits).
+	gen int
 }
 
 // typing is one reply's indicator. calls counts its typing calls in
@@ -95,15 +100,20 @@ func (t *typist) armLocked() {
 	if t.timer != nil {
 		t.timer.Stop()
 	}
+	t.gen++
+	gen := t.gen
 	t.due = first
-	t.timer = time.AfterFunc(time.Until(first), t.renew)
+	t.timer = time.AfterFunc(time.Until(first), func() { t.renew(gen) })
 }
 
-// renew is the timer's callback: every indicator due is sent again; a
-// reply whose context ended is dropped.
-func (t *typist) renew() {
+// renew is the callback of timer gen: every indicator due is sent again;
+// a reply whose context ended is dropped.
+func (t *typist) renew(gen int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if gen != t.gen || t.timer == nil {
+		return // stale: its timer was stopped or replaced
+	}
 	t.timer, t.due = nil, time.Time{}
 	now := time.Now()
 	for tp := range t.waiting {

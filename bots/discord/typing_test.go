@@ -148,3 +148,48 @@ func TestTypistLeavesNoGoroutine(t *testing.T) {
 		t.Fatal("timer or replies left after every reply stopped")
 	}
 }
+
+// TestTypistStaleRenewalKeepsOneTimer: a renewal whose timer was replaced
+// while its callback waited for the lock (a reply started just as the
+// timer fired, re-arming it for a later reply) does nothing: the armed
+// timer stays the one timer, and the replies are still renewed on time.
+// Before, the stale callback forgot the armed timer and armed another,
+// leaving two timer chains for as long as any reply waited.
+func TestTypistStaleRenewalKeepsOneTimer(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		calls := &typingCalls{}
+		ty := &typist{send: calls.send, every: 8 * time.Second}
+		ctx := context.Background()
+		t0 := time.Now()
+		a := ty.start(ctx, "a") // renewal due at t0+8s
+		time.Sleep(time.Second)
+		b := ty.start(ctx, "b") // due at t0+9s: the timer stays at t0+8s
+		ty.stop(a)
+		ty.mu.Lock()
+		stale := ty.gen // the timer for a's renewal, now useless
+		ty.mu.Unlock()
+		c := ty.start(ctx, "c") // re-arms the timer for b's renewal
+		ty.mu.Lock()
+		armed, due := ty.timer, ty.due
+		ty.mu.Unlock()
+		if armed == nil || !due.Equal(t0.Add(9*time.Second)) {
+			t.Fatalf("timer %v due %v, want one armed for t0+9s", armed, due)
+		}
+		ty.renew(stale) // the replaced timer's callback, late
+		ty.mu.Lock()
+		same, due2 := ty.timer == armed, ty.due
+		ty.mu.Unlock()
+		if !same || !due2.Equal(due) {
+			t.Fatalf("a stale renewal replaced the armed timer (same %v, due %v)", same, due2)
+		}
+		time.Sleep(9 * time.Second) // t0+10s
+		synctest.Wait()
+		for _, ch := range []string{"b", "c"} {
+			if got := calls.of(ch); len(got) != 2 || !got[1].Equal(t0.Add(9*time.Second)) {
+				t.Fatalf("%s typed at %v, want t0+1s and t0+9s", ch, got)
+			}
+		}
+		ty.stop(b)
+		ty.stop(c)
+	})
+}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -115,4 +116,67 @@ func TestRunnerStopEnds(t *testing.T) {
 	if runs != 2 || exits != 1 || r.timed() {
 		t.Fatalf("%d runs, %d exits, timed %v: want 2, 1, false", runs, exits, r.timed())
 	}
+}
+
+// TestRunnerUrgentWakeAtTheTimersInstant: an urgent wake-up (Finish, a
+// side item) that comes at the very instant the retry's timer fires
+// starts one run, never two at once, and leaves one retry armed; the
+// final wake-up ends the writer and no stale timer runs the work after.
+func TestRunnerUrgentWakeAtTheTimersInstant(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		inFlight, overlaps, runs, after := 0, 0, 0, 0
+		final, ended := false, false
+		r := newRunner(func(ctx context.Context) (time.Duration, bool) {
+			mu.Lock()
+			inFlight++
+			if inFlight > 1 {
+				overlaps++
+			}
+			runs++
+			if ended {
+				after++
+			}
+			stop := final
+			mu.Unlock()
+			runtime.Gosched() // a platform call: let another run in, were there one
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+			return time.Second, stop
+		}, nil)
+		r.start(context.Background())
+		r.wake(true)
+		synctest.Wait()
+		const rounds = 200
+		for range rounds {
+			mu.Lock()
+			before := runs
+			mu.Unlock()
+			time.Sleep(time.Second) // the retry's timer fires now too
+			r.wake(true)
+			synctest.Wait()
+			mu.Lock()
+			n := runs - before
+			mu.Unlock()
+			if n < 1 || n > 2 || !r.timed() {
+				t.Fatalf("%d runs, retry armed %v: want one or two (the timer's, the wake-up's) and a retry", n, r.timed())
+			}
+		}
+		mu.Lock()
+		final = true
+		mu.Unlock()
+		r.wake(true)
+		<-r.done
+		mu.Lock()
+		ended = true
+		mu.Unlock()
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if overlaps != 0 || after != 0 || runs < rounds+2 || runs > 2*rounds+2 {
+			t.Fatalf("%d runs (%d at once, %d after the end) for %d rounds: want one or two a round, never at once, none after", runs, overlaps, after, rounds)
+		}
+	})
 }
