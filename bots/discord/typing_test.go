@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"mistralbot/internal/leaktest"
 )
 
 // typingCalls counts the typist's calls per channel, with their times.
@@ -139,7 +141,7 @@ func TestTypistLeavesNoGoroutine(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if err := goleak.Find(before); err != nil {
+	if err := leaktest.Find(before); err != nil {
 		t.Fatal(err)
 	}
 	ty.mu.Lock()

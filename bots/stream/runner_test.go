@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"mistralbot/internal/leaktest"
 )
 
 // TestRunnerRunsOnlyWhileThereIsWork: a wake-up runs the work once; one
@@ -110,7 +112,7 @@ func TestRunnerStopEnds(t *testing.T) {
 	r.wake(true) // urgent: runs now and stops
 	<-r.done
 	r.wake(true)
-	if err := goleak.Find(before); err != nil {
+	if err := leaktest.Find(before); err != nil {
 		t.Fatal(err)
 	}
 	if runs != 2 || exits != 1 || r.timed() {

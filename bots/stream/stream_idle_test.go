@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"mistralbot/internal/leaktest"
 )
 
 // signalSink records the calls and says when one was made.
@@ -42,7 +44,7 @@ func TestStreamerHoldsNoGoroutineWhileWaiting(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Find retries until the run that posted has returned.
-	if err := goleak.Find(before); err != nil {
+	if err := leaktest.Find(before); err != nil {
 		t.Fatalf("the writer keeps a goroutine while it waits for its next edit: %v", err)
 	}
 	if err := s.Finish(ctx, "hello world, bye"); err != nil {
@@ -53,7 +55,7 @@ func TestStreamerHoldsNoGoroutineWhileWaiting(t *testing.T) {
 	if got := sink.calls; len(got) != 2 || got[0] != "hello" || got[1] != "hello world, bye" {
 		t.Fatalf("calls %q, want the post and the final edit", got)
 	}
-	if err := goleak.Find(before); err != nil {
+	if err := leaktest.Find(before); err != nil {
 		t.Fatalf("goroutine left after Finish: %v", err)
 	}
 }
