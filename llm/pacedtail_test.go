@@ -166,6 +166,25 @@ func TestPacedReaderNeverWaitsAfterTheTailOrAnError(t *testing.T) {
 	})
 }
 
+// startTailServer serves tailServer over HTTP/2 with TLS (h2) or plain
+// HTTP/1.1, and returns a client for it; both are closed at t's end.
+func startTailServer(t *testing.T, h2 bool, release <-chan struct{}, proto *atomic.Int32) (*httptest.Server, *http.Client) {
+	srv := httptest.NewUnstartedServer(tailServer(release, proto))
+	var hc *http.Client
+	if h2 {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+		hc = srv.Client()
+	} else {
+		srv.Start()
+		tr := &http.Transport{}
+		t.Cleanup(tr.CloseIdleConnections)
+		hc = &http.Client{Transport: tr}
+	}
+	t.Cleanup(srv.Close)
+	return srv, hc
+}
+
 // tailServer streams three tokens, then the final chunk, then waits for
 // release before the usage chunk and [DONE]: the reads after the final
 // chunk happen after the test looked at the reader. It records the HTTP
@@ -205,19 +224,7 @@ func TestStreamTailUnpacedOverHTTP(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			release := make(chan struct{})
 			var proto atomic.Int32
-			srv := httptest.NewUnstartedServer(tailServer(release, &proto))
-			var hc *http.Client
-			if tc.http2 {
-				srv.EnableHTTP2 = true
-				srv.StartTLS()
-				hc = srv.Client()
-			} else {
-				srv.Start()
-				tr := &http.Transport{}
-				t.Cleanup(tr.CloseIdleConnections)
-				hc = &http.Client{Transport: tr}
-			}
-			t.Cleanup(srv.Close)
+			srv, hc := startTailServer(t, tc.http2, release, &proto)
 			c, err := New(Options{Dialect: OpenAI, Model: "m", BaseURL: srv.URL, HTTPClient: hc, ReadInterval: interval})
 			if err != nil {
 				t.Fatal(err)

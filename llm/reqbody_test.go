@@ -21,19 +21,7 @@ func TestRequestBodyReleasedWhileStreaming(t *testing.T) {
 		t.Run(map[bool]string{false: "HTTP/1.1", true: "HTTP/2"}[h2], func(t *testing.T) {
 			release := make(chan struct{})
 			var proto atomic.Int32
-			srv := httptest.NewUnstartedServer(tailServer(release, &proto))
-			var hc *http.Client
-			if h2 {
-				srv.EnableHTTP2 = true
-				srv.StartTLS()
-				hc = srv.Client()
-			} else {
-				srv.Start()
-				tr := &http.Transport{}
-				t.Cleanup(tr.CloseIdleConnections)
-				hc = &http.Client{Transport: tr}
-			}
-			t.Cleanup(srv.Close)
+			srv, hc := startTailServer(t, h2, release, &proto)
 			defer close(release) // the server ends the answer only then
 			c, err := New(Options{Dialect: OpenAI, Model: "m", BaseURL: srv.URL, HTTPClient: hc})
 			if err != nil {

@@ -94,29 +94,33 @@ func TestRunnerRunsOnlyWhileThereIsWork(t *testing.T) {
 }
 
 // TestRunnerStopEnds: work that stops ends the writer: exit once, done
-// closed, no run after; no goroutine is left (goleak).
+// closed, no run after; no goroutine is left (the bubble ends only when
+// its goroutines have, and goleak checks after it).
 func TestRunnerStopEnds(t *testing.T) {
 	before := goleak.IgnoreCurrent()
-	exits := 0
-	runs := 0
-	r := newRunner(func(ctx context.Context) (time.Duration, bool) {
-		runs++
-		return time.Hour, runs == 2
-	}, func() { exits++ })
-	r.start(context.Background())
-	r.wake(true)
-	for !r.timed() {
-		// the first run arms its retry; wait for it (no fixed sleep)
-		time.Sleep(time.Millisecond)
-	}
-	r.wake(true) // urgent: runs now and stops
-	<-r.done
-	r.wake(true)
+	synctest.Test(t, func(t *testing.T) {
+		exits := 0
+		runs := 0
+		r := newRunner(func(ctx context.Context) (time.Duration, bool) {
+			runs++
+			return time.Hour, runs == 2
+		}, func() { exits++ })
+		r.start(context.Background())
+		r.wake(true)
+		synctest.Wait() // the first run has armed its retry
+		if !r.timed() {
+			t.Fatal("the first run did not arm its retry")
+		}
+		r.wake(true) // urgent: runs now and stops
+		<-r.done
+		r.wake(true)
+		synctest.Wait()
+		if runs != 2 || exits != 1 || r.timed() {
+			t.Fatalf("%d runs, %d exits, timed %v: want 2, 1, false", runs, exits, r.timed())
+		}
+	})
 	if err := leaktest.Find(before); err != nil {
 		t.Fatal(err)
-	}
-	if runs != 2 || exits != 1 || r.timed() {
-		t.Fatalf("%d runs, %d exits, timed %v: want 2, 1, false", runs, exits, r.timed())
 	}
 }
 
