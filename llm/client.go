@@ -26,9 +26,6 @@ const (
 	DefaultBackoffBase   = 500 * time.Millisecond
 	DefaultBackoffMax    = 10 * time.Second
 	DefaultMaxRetryAfter = 30 * time.Second
-	// DefaultReadInterval paces reading an HTTP/1.1 stream once its
-	// first text arrived: see Options.ReadInterval.
-	DefaultReadInterval = 100 * time.Millisecond
 	// DefaultReadHold batches reads of the provider's connection: see
 	// Options.ReadHold.
 	DefaultReadHold = 2 * time.Millisecond
@@ -78,13 +75,14 @@ type Options struct {
 	PriceInputPerMTok  float64
 	PriceOutputPerMTok float64
 	// ReadInterval: on HTTP/1.1, once the first visible text has arrived,
-	// the stream is read at most once per ReadInterval (default 100ms;
-	// negative: every chunk as it arrives). A model sends a token every
-	// 10-30 ms, each in its own TCP segment; reading them one system call
-	// at a time costs more CPU than everything else the bot does for a
-	// reply, while the platforms show new text about once a second. The
-	// first token is never held back, the last at most ReadInterval, and
-	// nothing after the final chunk, [DONE] or the end of the body. On
+	// the stream is read at most once per ReadInterval if it is positive
+	// (default 0: every chunk as it arrives). The first token is never
+	// held back, nothing after the final chunk, [DONE] or the end of the
+	// body, but the last token can wait up to ReadInterval: pacing cannot
+	// know which read carries it. Off by default since issue 20 session
+	// 8: with the runtime's sysmon kept awake (cmd/mistralbot, sysmon.go)
+	// a 100 ms pace saved 2-5 ms of CPU per 300-token reply (20 against
+	// 23-25 ms) and cost 23-43 ms of completion gap (BENCHMARKS.md). On
 	// HTTP/2 reads are never paced: its transport reads every frame as it
 	// arrives anyway, so pacing would only delay the text.
 	ReadInterval time.Duration
@@ -153,9 +151,6 @@ func New(opts Options) (*Client, error) {
 	opts.BackoffMax = max(opts.BackoffMax, opts.BackoffBase)
 	if opts.MaxRetryAfter <= 0 {
 		opts.MaxRetryAfter = DefaultMaxRetryAfter
-	}
-	if opts.ReadInterval == 0 {
-		opts.ReadInterval = DefaultReadInterval
 	}
 	if opts.ReadHold == 0 {
 		opts.ReadHold = DefaultReadHold

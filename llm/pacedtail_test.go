@@ -210,22 +210,28 @@ func tailServer(release <-chan struct{}, proto *atomic.Int32) http.Handler {
 	})
 }
 
-// TestStreamTailUnpacedOverHTTP: on HTTP/1.1 the body is paced (the
-// CPU it saves there), on HTTP/2 never, and read through a smaller
-// buffer; on both no read after the final chunk pauses. Counted, not timed: the reader's pauses before and after.
+// TestStreamTailUnpacedOverHTTP: on HTTP/1.1 the body is paced when a
+// ReadInterval is set, never by default, on HTTP/2 never, and read
+// through a smaller buffer when unpaced; on all no read after the final
+// chunk pauses. Counted, not timed: the reader's pauses before and after.
 func TestStreamTailUnpacedOverHTTP(t *testing.T) {
 	const interval = 300 * time.Millisecond
 	for _, tc := range []struct {
 		name     string
 		http2    bool
+		opt      time.Duration // Options.ReadInterval
 		interval time.Duration // the reader's, as chosen for the protocol
 		buf      int           // the SSE reader's buffer: a paced read takes a batch
-	}{{"HTTP/1.1", false, interval, pacedBufBytes}, {"HTTP/2", true, 0, eventBufBytes}} {
+	}{
+		{"HTTP/1.1 paced", false, interval, interval, pacedBufBytes},
+		{"HTTP/1.1 default", false, 0, 0, eventBufBytes},
+		{"HTTP/2", true, interval, 0, eventBufBytes},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			release := make(chan struct{})
 			var proto atomic.Int32
 			srv, hc := startTailServer(t, tc.http2, release, &proto)
-			c, err := New(Options{Dialect: OpenAI, Model: "m", BaseURL: srv.URL, HTTPClient: hc, ReadInterval: interval})
+			c, err := New(Options{Dialect: OpenAI, Model: "m", BaseURL: srv.URL, HTTPClient: hc, ReadInterval: tc.opt})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,8 +270,8 @@ func TestStreamTailUnpacedOverHTTP(t *testing.T) {
 			if d := s.pr.waits - waits; d != 0 {
 				t.Errorf("%d paced pauses after the final chunk, want 0", d)
 			}
-			if tc.http2 && s.pr.waits != 0 {
-				t.Errorf("%d paced pauses on HTTP/2, want 0", s.pr.waits)
+			if tc.interval == 0 && s.pr.waits != 0 {
+				t.Errorf("%d paced pauses, want 0 (unpaced)", s.pr.waits)
 			}
 			if got := s.Result().Usage.CompletionTokens; got != 5 {
 				t.Errorf("completion tokens = %d, want 5", got)

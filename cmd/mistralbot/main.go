@@ -45,12 +45,15 @@ type env struct {
 	lookup func(string) (string, bool)
 	// environ lists the environment, for unknown MISTRALBOT_* variables.
 	environ func() []string
+	// exec replaces the process (run's restart with sysmonSetting); nil:
+	// never (tests run the commands in their own process).
+	exec func(argv0 string, argv, envv []string) error
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv, environ: os.Environ}))
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv, environ: os.Environ, exec: execSelf}))
 }
 
 // usageError is a command-line mistake: exit code 2.
@@ -165,6 +168,7 @@ func parseCommandLine(args []string, e env) (cl commandLine, code int, ok bool) 
 func runSubcommand(ctx context.Context, cl commandLine, e env) error {
 	switch cl.cmd {
 	case "run":
+		execWithSysmonSetting(e)
 		err := withConfig(cl.configPath, e, func(cfg *config.Config, retired []string) error { return runBot(ctx, cfg, retired, e) })
 		if errors.Is(err, config.ErrInvalid) {
 			// Nothing enabled explains more than a missing key does.
