@@ -58,6 +58,8 @@ type options struct {
 	HeapProfile   string        `json:"-"`
 	Progress      bool          `json:"-"`
 	KeepLogs      string        `json:"-"`
+	// AB is the A/B mode (ab.go): -ab OLD -runs N.
+	AB abOptions `json:"-"`
 }
 
 // parseFlags reads args into options; the error is for the user.
@@ -86,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (its goroutines to FILE.goroutines.txt, its heap in text with runtime.MemStats to FILE.memstats.txt)")
 	fs.BoolVar(&o.Progress, "progress", true, "show a progress bar on stderr")
 	fs.StringVar(&o.KeepLogs, "bot-log", "", "write the bot's log to this file (default: shown only on failure)")
+	o.AB.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -120,6 +123,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.Store != "memory" && o.Store != "bolt" {
 		problems = append(problems, fmt.Errorf("-store %q: want memory or bolt", o.Store))
 	}
+	if err := o.AB.check(); err != nil {
+		problems = append(problems, err)
+	}
 	return o, errors.Join(problems...)
 }
 
@@ -133,6 +139,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		return 2
+	}
+	if o.AB.active() {
+		return runAB(ctx, o, stdout, stderr)
 	}
 	res, err := loadTest(ctx, o, stderr)
 	if err != nil {
