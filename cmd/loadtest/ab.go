@@ -71,7 +71,7 @@ func runAB(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if o.AB.Old != "" {
 		variants = []variant{{"old", o.AB.Old}, {"new", o.Bot}}
 	}
-	rep := &abReport{Options: o, Old: o.AB.Old, New: o.Bot}
+	rep := &abReport{Options: o, Old: o.AB.Old, New: o.Bot, PerBin: o.AB.Runs}
 	total := o.AB.Runs * len(variants)
 	for i := 1; i <= o.AB.Runs && ctx.Err() == nil; i++ {
 		for _, v := range variants {

@@ -71,6 +71,7 @@ type abReport struct {
 	Options options    `json:"options"`
 	Old     string     `json:"old_binary,omitempty"`
 	New     string     `json:"new_binary"`
+	PerBin  int        `json:"runs_per_binary"`
 	Runs    []abRun    `json:"runs"`
 	Figures []abFigure `json:"figures"`
 }

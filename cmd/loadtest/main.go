@@ -11,7 +11,9 @@
 //	go run ./cmd/loadtest -conversations 1000 -channels 100
 //
 // Every conversation is one question mentioning the bot; it is complete
-// when the platform holds exactly the fake model's reply. See
+// when the platform holds exactly the fake model's reply, in one message
+// or in the several a long reply is split into (thread.go). With -ab OLD
+// -runs N it compares two binaries on the same scenario (ab.go). See
 // BENCHMARKS.md for the figures and how to read them.
 package main
 
