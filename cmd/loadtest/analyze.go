@@ -139,6 +139,7 @@ func discordCalls(w *world, convs []*conversation, base int, out [][]platformCal
 			owner[c.thread] = i
 		}
 	}
+	fallback := newChannelAnswers(convs)
 	all := w.discord.Requests()
 	if base > len(all) {
 		base = len(all)
@@ -154,6 +155,9 @@ func discordCalls(w *world, convs []*conversation, base int, out [][]platformCal
 		i, ok := owner[parts[1]]
 		if !ok && len(parts) >= 5 && parts[4] == "threads" {
 			i, ok = owner[parts[3]]
+		}
+		if !ok && len(parts) >= 3 && parts[2] == "messages" && r.Method != "GET" {
+			i, ok = fallback.owner(parts[1], r.Body) // an answer in the channel (fallback.go)
 		}
 		if !ok {
 			continue
