@@ -26,9 +26,10 @@ import (
 // bots/slack updateLimit), and chat.startStream/appendStream's
 // markdown_text, "Limit this field to 12,000 characters"
 // (https://docs.slack.dev/reference/methods/chat.startStream/, bots/slack
-// markdownLimit). A 300-token reply (about 1,500 characters) fits in one
-// message everywhere; -tokens 900 does not on Discord, 2,500 not in one
-// Slack stream.
+// markdownLimit). A token of the tool's replies is about 4 characters: a
+// 300-token reply fits in one message everywhere, -tokens 900 (about
+// 3,600 characters) takes two on Discord, and past about 3,000 tokens a
+// Slack stream overflows into post+update parts.
 
 // threadReply is what a thread's bot messages hold of one reply.
 type threadReply struct {
