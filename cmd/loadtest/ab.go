@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,7 +73,10 @@ func runAB(ctx context.Context, o options, stdout, stderr io.Writer) int {
 	if o.AB.Old != "" {
 		variants = []variant{{"old", o.AB.Old}, {"new", o.Bot}}
 	}
-	rep := &abReport{Options: o, Old: o.AB.Old, New: o.Bot, PerBin: o.AB.Runs}
+	rep := &abReport{Options: o, Old: o.AB.Old, New: o.Bot, PerBin: o.AB.Runs, NewSum: fileSum(o.Bot)}
+	if o.AB.Old != "" {
+		rep.OldSum = fileSum(o.AB.Old)
+	}
 	total := o.AB.Runs * len(variants)
 	for i := 1; i <= o.AB.Runs && ctx.Err() == nil; i++ {
 		for _, v := range variants {
@@ -166,6 +171,21 @@ func parseUptime(line string) ([3]float64, bool) {
 		load[k] = v
 	}
 	return load, true
+}
+
+// fileSum returns the first 12 hex digits of path's SHA-256, "" when it
+// cannot be read (the run then fails and says why).
+func fileSum(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 func fmtLoad(l [3]float64) string { return fmt.Sprintf("%.2f %.2f %.2f", l[0], l[1], l[2]) }

@@ -307,6 +307,9 @@ func TestABEndToEnd(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("JSON: %v\n%s", err, b)
 	}
+	if len(rep.OldSum) != 12 || rep.OldSum != rep.NewSum || !strings.Contains(stdout.String(), "(sha256 "+rep.NewSum+")") {
+		t.Errorf("the binaries' sums: old %q new %q (the same binary)", rep.OldSum, rep.NewSum)
+	}
 	if len(rep.Runs) != 2 || rep.Runs[0].Binary != "old" || rep.Runs[1].Binary != "new" {
 		t.Fatalf("runs: %+v", rep.Runs)
 	}

@@ -68,10 +68,14 @@ type abFigure struct {
 
 // abReport is a comparison: every run, and the figures over them.
 type abReport struct {
-	Options options    `json:"options"`
-	Old     string     `json:"old_binary,omitempty"`
-	New     string     `json:"new_binary"`
-	PerBin  int        `json:"runs_per_binary"`
+	Options options `json:"options"`
+	Old     string  `json:"old_binary,omitempty"`
+	New     string  `json:"new_binary"`
+	PerBin  int     `json:"runs_per_binary"`
+	// OldSum and NewSum start the binaries' SHA-256: which build each
+	// figure is of (the builds carry no VCS stamp with -buildvcs=false).
+	OldSum  string     `json:"old_sha256,omitempty"`
+	NewSum  string     `json:"new_sha256,omitempty"`
 	Runs    []abRun    `json:"runs"`
 	Figures []abFigure `json:"figures"`
 }
@@ -201,9 +205,9 @@ func (rep *abReport) write(out io.Writer) {
 	}
 	writeScenario(out, o, title, "")
 	if rep.Old != "" {
-		fmt.Fprintf(out, "old: %s\n", rep.Old)
+		fmt.Fprintf(out, "old: %s%s\n", rep.Old, sumNote(rep.OldSum))
 	}
-	fmt.Fprintf(out, "new: %s\n\n", rep.New)
+	fmt.Fprintf(out, "new: %s%s\n\n", rep.New, sumNote(rep.NewSum))
 
 	tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "run\tbinary\tstarted (UTC)\tload average 1/5/15 min\tcompleted / lost / duplicated\t429s\ttook")
@@ -281,6 +285,13 @@ func (s spread) show(unit string, prec int) string {
 		out += " (" + num(s.Min) + "-" + num(s.Max) + ")"
 	}
 	return out
+}
+
+func sumNote(sum string) string {
+	if sum == "" {
+		return ""
+	}
+	return " (sha256 " + sum + ")"
 }
 
 func firstLine(s string) string {
