@@ -59,19 +59,19 @@ func analyze(o options, w *world, convs []*conversation, slackBase, discordBase 
 			if tl.firstText.IsZero() && strings.Contains(pc.text, c.marker) {
 				tl.firstText = pc.at
 			}
-			if tl.final.IsZero() && strings.TrimSpace(pc.text) == c.reply {
-				tl.final = pc.at
-			}
 		}
 		tl.firstCall = earliest(tl.firstPlatform, tl.llmRequest)
-		texts := w.botTexts(c)
+		// A long reply is several messages (thread.go): it is final when
+		// the last of them got its final text.
+		thread, texts := w.reply(c)
+		tl.final = finalAt(calls[i], thread.parts)
 		switch {
-		case countReply(texts, c) == 0:
+		case thread.lost():
 			res.Lost++
 			if len(res.LostExamples) < 5 {
 				res.LostExamples = append(res.LostExamples, c.platform+" "+c.marker+": "+summarize(texts))
 			}
-		case countStarts(texts, c) > 1 || countReply(texts, c) > 1:
+		case thread.duplicated():
 			res.Duplicated++
 		default:
 			res.Completed++
@@ -139,6 +139,7 @@ func discordCalls(w *world, convs []*conversation, base int, out [][]platformCal
 			owner[c.thread] = i
 		}
 	}
+	fallback := newChannelAnswers(convs)
 	all := w.discord.Requests()
 	if base > len(all) {
 		base = len(all)
@@ -154,6 +155,9 @@ func discordCalls(w *world, convs []*conversation, base int, out [][]platformCal
 		i, ok := owner[parts[1]]
 		if !ok && len(parts) >= 5 && parts[4] == "threads" {
 			i, ok = owner[parts[3]]
+		}
+		if !ok && len(parts) >= 3 && parts[2] == "messages" && r.Method != "GET" {
+			i, ok = fallback.owner(parts[1], r.Body) // an answer in the channel (fallback.go)
 		}
 		if !ok {
 			continue

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ type conversation struct {
 }
 
 // words are what replies are made of: short, plain (no Markdown, nothing a
-// renderer changes), so that a reply of 300 tokens stays in one message.
+// renderer changes), so that a reply of 300 tokens stays in one message
+// and a longer one splits only at spaces.
 var words = strings.Fields("go the a slice map of to in is value for we it func loop and key type len use this can new var")
 
 var markerRe = regexp.MustCompile(`LT\d{6}`)
@@ -51,8 +53,12 @@ func newConversations(o options) []*conversation {
 		}
 		c.tokens = make([]string, o.ReplyTokens)
 		c.tokens[0] = c.marker
+		// Drawn at random (seeded by the conversation): no stretch of one
+		// reply is in another, so that the parts of a long reply posted
+		// in a shared channel can be told apart (thread.go).
+		rng := rand.New(rand.NewPCG(uint64(i), 0x10ad))
 		for t := 1; t < o.ReplyTokens; t++ {
-			c.tokens[t] = " " + words[(i*7+t*13)%len(words)]
+			c.tokens[t] = " " + words[rng.IntN(len(words))]
 		}
 		c.reply = strings.Join(c.tokens, "")
 		convs[i] = c

@@ -48,8 +48,8 @@ func TestPeakInFlight(t *testing.T) {
 func TestCountRepliesAndDuplicates(t *testing.T) {
 	c := &conversation{marker: "LT000007", reply: "LT000007 go the slice"}
 	texts := []string{"LT000007 go the", "LT000007 go the slice\n"}
-	if n := countReply(texts, c); n != 1 {
-		t.Errorf("countReply = %d, want 1", n)
+	if r := readThread(texts, c); r.complete != 1 || !r.duplicated() {
+		t.Errorf("readThread = %+v, want one complete copy, duplicated", r)
 	}
 	if n := countStarts(texts, c); n != 2 {
 		t.Errorf("countStarts = %d, want 2 (a duplicated start)", n)

@@ -11,7 +11,9 @@
 //	go run ./cmd/loadtest -conversations 1000 -channels 100
 //
 // Every conversation is one question mentioning the bot; it is complete
-// when the platform holds exactly the fake model's reply. See
+// when the platform holds exactly the fake model's reply, in one message
+// or in the several a long reply is split into (thread.go). With -ab OLD
+// -runs N it compares two binaries on the same scenario (ab.go). See
 // BENCHMARKS.md for the figures and how to read them.
 package main
 
@@ -58,6 +60,8 @@ type options struct {
 	HeapProfile   string        `json:"-"`
 	Progress      bool          `json:"-"`
 	KeepLogs      string        `json:"-"`
+	// AB is the A/B mode (ab.go): -ab OLD -runs N.
+	AB abOptions `json:"-"`
 }
 
 // parseFlags reads args into options; the error is for the user.
@@ -86,6 +90,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (its goroutines to FILE.goroutines.txt, its heap in text with runtime.MemStats to FILE.memstats.txt)")
 	fs.BoolVar(&o.Progress, "progress", true, "show a progress bar on stderr")
 	fs.StringVar(&o.KeepLogs, "bot-log", "", "write the bot's log to this file (default: shown only on failure)")
+	o.AB.register(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -120,6 +125,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	if o.Store != "memory" && o.Store != "bolt" {
 		problems = append(problems, fmt.Errorf("-store %q: want memory or bolt", o.Store))
 	}
+	if err := o.AB.check(); err != nil {
+		problems = append(problems, err)
+	}
 	return o, errors.Join(problems...)
 }
 
@@ -133,6 +141,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "loadtest:", err)
 		return 2
+	}
+	if o.AB.active() {
+		return runAB(ctx, o, stdout, stderr)
 	}
 	res, err := loadTest(ctx, o, stderr)
 	if err != nil {

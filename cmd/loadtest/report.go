@@ -178,11 +178,11 @@ func (r *results) fillProc(idle, busy procStat, peakRSSKB int64) {
 	}
 }
 
-// writeTable prints the results for a person.
-func writeTable(out io.Writer, r *results) {
-	o := r.Options
-	fmt.Fprintf(out, "mistralbot load test: %d conversations on %s, %d channels per platform, %d people\n",
-		r.Conversations, strings.Join(o.Platforms, "+"), o.Channels, o.Users)
+// writeScenario prints the two lines that say what was run, the first
+// starting with title, the second ending with tail.
+func writeScenario(out io.Writer, o options, title, tail string) {
+	fmt.Fprintf(out, "%s: %d conversations on %s, %d channels per platform, %d people\n",
+		title, o.Conversations, strings.Join(o.Platforms, "+"), o.Channels, o.Users)
 	proto := "HTTP/1.1"
 	if o.LLMTLS {
 		proto = "HTTPS, HTTP/2"
@@ -191,8 +191,15 @@ func writeTable(out io.Writer, r *results) {
 	if o.DiscordGlobal > 0 {
 		global = fmt.Sprintf("%d/s", o.DiscordGlobal)
 	}
-	fmt.Fprintf(out, "fake LLM (%s): first token after %v, %.0f tokens/s, %d tokens per reply, %.0f%% errors; questions over %v; store %s; Discord global limit %s; took %v\n\n",
-		proto, o.TTFT, o.TokensPerSec, o.ReplyTokens, o.ErrorRate*100, o.Ramp, o.Store, global, r.Elapsed.Round(100*time.Millisecond))
+	fmt.Fprintf(out, "fake LLM (%s): first token after %v, %.0f tokens/s, %d tokens per reply, %.0f%% errors; questions over %v; store %s; Discord global limit %s%s\n",
+		proto, o.TTFT, o.TokensPerSec, o.ReplyTokens, o.ErrorRate*100, o.Ramp, o.Store, global, tail)
+}
+
+// writeTable prints the results for a person.
+func writeTable(out io.Writer, r *results) {
+	o := r.Options
+	writeScenario(out, o, "mistralbot load test", "; took "+r.Elapsed.Round(100*time.Millisecond).String())
+	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 2, 8, 2, ' ', 0)
 	cols := append([]string{"all"}, o.Platforms...)
 	fmt.Fprintf(tw, "figure\t%s\ttarget\n", strings.Join(cols, "\t"))
@@ -240,8 +247,8 @@ func writeTable(out io.Writer, r *results) {
 	}
 }
 
-// writeJSON writes the results to path.
-func writeJSON(path string, r *results) error {
+// writeJSON writes the results (a run's, or an A/B comparison's) to path.
+func writeJSON(path string, r any) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err

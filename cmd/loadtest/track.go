@@ -1,7 +1,6 @@
 package main
 
 import (
-	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -56,59 +55,10 @@ func (t *tracker) poll() int {
 		if t.complete[i] {
 			continue
 		}
-		if texts := t.w.botTexts(t.convs[i]); countReply(texts, t.convs[i]) > 0 {
+		if r, _ := t.w.reply(t.convs[i]); !r.lost() {
 			t.complete[i] = true
 			t.done++
 		}
 	}
 	return t.done
-}
-
-// botTexts returns the texts of the bot's messages in the conversation's
-// thread, oldest first.
-func (w *world) botTexts(c *conversation) []string {
-	var out []string
-	switch c.platform {
-	case "slack":
-		for _, m := range w.slack.BotReplies(c.channel, c.thread) {
-			out = append(out, m.Body())
-		}
-	case "discord":
-		bot := w.discord.Bot().ID
-		for _, m := range w.discord.Messages(c.thread) {
-			if m.Author != nil && m.Author.ID == bot {
-				out = append(out, m.Content)
-			}
-		}
-		// When the thread could not be started, the answer goes to the
-		// channel as a reply to the mention (whose id the thread would
-		// have had).
-		for _, m := range w.discord.Messages(c.channel) {
-			if m.Author != nil && m.Author.ID == bot && m.MessageReference != nil && m.MessageReference.MessageID == c.thread {
-				out = append(out, m.Content)
-			}
-		}
-	}
-	return out
-}
-
-// countReply counts the messages holding the whole reply.
-func countReply(texts []string, c *conversation) int {
-	n := 0
-	for _, t := range texts {
-		if strings.TrimSpace(t) == c.reply {
-			n++
-		}
-	}
-	return n
-}
-
-// countStarts counts the messages that start a reply (hold its marker):
-// more than one is a duplicated reply.
-func countStarts(texts []string, c *conversation) int {
-	n := 0
-	for _, t := range texts {
-		n += strings.Count(t, c.marker)
-	}
-	return n
 }
