@@ -179,8 +179,10 @@ type harnessOptions struct {
 	engine func(*engine.Options)
 	store  func(*store.Memory) bots.Store
 	noRun  bool
-	// baseURL replaces llmtest with another server.
-	baseURL string
+	// baseURL replaces llmtest with another server; httpClient, when
+	// set, is the llm client's (for a server over TLS).
+	baseURL    string
+	httpClient *http.Client
 }
 
 func newHarness(t testing.TB, ho harnessOptions) *harness {
@@ -196,8 +198,8 @@ func newHarness(t testing.TB, ho harnessOptions) *harness {
 	if ho.baseURL != "" {
 		base = ho.baseURL
 	}
-	var hc *http.Client
-	if ho.server.TLS {
+	hc := ho.httpClient
+	if hc == nil && ho.server.TLS {
 		hc = h.srv.Client() // HTTP/2, trusting the server's certificate
 	}
 	client, err := llm.New(llm.Options{
