@@ -67,9 +67,14 @@ type job struct {
 // the stack: the answer's state is the heap answer (about 1 KB) that
 // prepare builds and conclude reads, and the work with large frames
 // (settings, history, prompt, opening the reply; the outcome's texts)
-// runs in functions that have returned before the first read. Measured
-// with BenchmarkStackPerAnswer: 16 KiB of stack per reading reply before,
-// 8 KiB after.
+// runs in functions that have returned before the first read. The stack
+// in use at the blocking read went from about 5 KB (process 2.2 KB and
+// generate 1.2 KB of frames) to about 2.2 KB: below the quarter of 8 KiB
+// (less the runtime's 800-byte allowance), so the GC halves a reading
+// reply's stack to 8 KiB instead of leaving it at 16 (measured by
+// BenchmarkHeldPerAnswer and the load tool: BENCHMARKS.md, issue 20
+// session 8). 4 KiB would need the whole chain under 1.2 KB; the part
+// below the Engine (llm, bufio, net/http's HTTP/2 body) is 1.1 KB alone.
 func (e *Engine) process(work context.Context, j *job) {
 	// Durations use the real monotonic clock; e.now (injectable) is for
 	// calendar decisions: limits, the date in the prompt.
