@@ -153,4 +153,3 @@ func BenchmarkHeldAfterEnd(b *testing.B) {
 	}
 	b.ReportMetric(held/float64(b.N), "heldB/stream")
 }
-
