@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -21,36 +22,38 @@ import (
 	"mistralbot/llm/llmtest"
 )
 
-// BenchmarkHeldPerAnswer reports what an answer holds while it waits for
-// the model's next token: goroutine stack (stackB/answer) and heap after
-// GC (heapB/answer), each thread with a 16 KiB history. Answers stream
-// through the real llm client over HTTPS and HTTP/2 (the providers'
-// protocol) from llmtest in a child process (this test binary, see
-// TestMain), so that only the bot's side is counted; each stalls after
-// its first token, so every worker is parked in the stream's Read as in
-// the load tool's thousand conversations. The figures are MemStats
-// (StackInuse, HeapAlloc) after a few collections (each may halve a
-// parked goroutine's stack) less the same with the workers idle, per
-// answer: the worker's stack and net/http's HTTP/2 request goroutine
-// (writeRequest, until the response ends), the answer's heap.
+// BenchmarkHeldPerAnswer reports the heap an answer holds while it waits
+// for the model's next token (heapB/answer: HeapAlloc after GC, less the
+// same with the workers idle), each thread with a 16 KiB history.
+// Answers stream through the real llm client over HTTPS and HTTP/2 (the
+// providers' protocol) from llmtest in a child process (this test
+// binary, see TestMain), so that only the bot's side is counted; each
+// stalls after its first token, so every worker is parked in the
+// stream's Read as in the load tool's thousand conversations.
+//
+// Stacks are not a metric here: MemStats.StackInuse counts the stack
+// pool's spans, free segments included, and moved by ±5 KB an answer
+// between runs of one binary. What decides a parked goroutine's stack is
+// the stack it uses (the GC halves a stack used below a quarter,
+// runtime/stack.go shrinkstack): with HELD_STACK_DUMP=1 and
+// GOTRACEBACK=system the benchmark sends itself SIGQUIT at the
+// measurement, and docs/loadtest/issue20-rss/usedstack.py reads each
+// goroutine's frames (fp/sp) from that dump.
 //
 //	go test ./bots/engine -run '^$' -bench BenchmarkHeldPerAnswer -benchtime 3x
 func BenchmarkHeldPerAnswer(b *testing.B) {
 	const answers = 100
 	url, roots := startServerProcess(b)
-	var stack, heap float64
+	var heap float64
 	for b.Loop() {
-		st, hp := heldPerAnswer(b, answers, url, roots)
-		stack += st
-		heap += hp
+		heap += heldPerAnswer(b, answers, url, roots)
 	}
-	b.ReportMetric(stack/float64(b.N), "stackB/answer")
 	b.ReportMetric(heap/float64(b.N), "heapB/answer")
 }
 
 // heldPerAnswer runs answers stalled answers on a new harness and
-// returns the stack and heap bytes each holds.
-func heldPerAnswer(b *testing.B, answers int, url string, roots *x509.CertPool) (stack, heap float64) {
+// returns the heap bytes each holds.
+func heldPerAnswer(b *testing.B, answers int, url string, roots *x509.CertPool) float64 {
 	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots}, ForceAttemptHTTP2: true}
 	h := newHarness(b, harnessOptions{
 		baseURL: url, httpClient: &http.Client{Transport: tr},
@@ -62,6 +65,16 @@ func heldPerAnswer(b *testing.B, answers int, url string, roots *x509.CertPool) 
 	defer h.shutdown(b)
 	// After the answers ended (shutdown), before the harness's leak check.
 	b.Cleanup(tr.CloseIdleConnections)
+	// One connection, open before the baseline: a hundred requests
+	// started at once on a new transport each dial one (every TLS
+	// connection with its read goroutine), which the load tool's
+	// questions, spread over seconds, do not.
+	warm, err := tr.RoundTrip(must(http.NewRequest(http.MethodGet, url+"/models", nil)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, warm.Body)
+	warm.Body.Close()
 	msgs := make([]bots.Message, answers)
 	for i := range msgs {
 		m := mention(fmt.Sprintf("1700.%d", i), "hello")
@@ -85,9 +98,19 @@ func heldPerAnswer(b *testing.B, answers int, url string, roots *x509.CertPool) 
 		time.Sleep(time.Millisecond) // a benchmark's wait for its setup, not an assertion
 	}
 	after := settled()
-	n := float64(answers)
-	return float64(int64(after.StackInuse)-int64(before.StackInuse)) / n,
-		float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / n
+	if os.Getenv("HELD_STACK_DUMP") != "" {
+		// The Go runtime prints every goroutine on SIGQUIT and exits.
+		_ = syscall.Kill(os.Getpid(), syscall.SIGQUIT)
+		select {}
+	}
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(answers)
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }
 
 // longHistory is a thread of 20 turns, 16 KiB in all, different for
@@ -104,8 +127,7 @@ func longHistory(i int) []bots.Turn {
 	return turns
 }
 
-// settled is MemStats after enough collections for parked goroutines'
-// stacks to reach the size their depth allows.
+// settled is MemStats after a few collections.
 func settled() runtime.MemStats {
 	var ms runtime.MemStats
 	for range 6 {
