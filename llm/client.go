@@ -175,6 +175,22 @@ func New(opts Options) (*Client, error) {
 	if c.http == nil {
 		// No Timeout: streams are bounded by ctx and the idle timer. Many
 		// replies stream at once from one host: keep their connections.
+		//
+		// What an open stream costs on HTTP/2, and why it stays: net/http
+		// runs every request on a goroutine of its own until the response
+		// ends ($GOROOT/src/net/http/h2_bundle.go, Go 1.26, roundTrip:
+		// "go cs.doRequest(req, streamf)"; writeRequest: "It returns nil
+		// after the request is written, the response read, and the
+		// request stream is half-closed by the peer", its last loop
+		// waiting on cs.peerClosed, cs.abort, ctx.Done() or cs.reqCancel).
+		// No option ends it sooner, and golang.org/x/net/http2 v0.59.0 is
+		// the same code: about 4 KiB of stack per answer (issue 20,
+		// BENCHMARKS.md session 8). The flow-control window we advertise
+		// (4 MiB per stream, http2transportDefaultStreamFlow) costs
+		// memory only for data that arrived and was not read yet: the
+		// pipe's 1 KiB chunks while a stream is read as it comes; what
+		// the model sends while a reply waits for its Discord thread
+		// (early.go) waits there too, at most the answer.
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 256
 		t.DialContext = batchDialer(opts.ReadHold)

@@ -25,14 +25,15 @@ func TestStreamReadInBatchesAfterFirstText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.pr.paced {
+	pr := s.pr // the stream forgets it at its end
+	if pr.paced {
 		t.Fatal("the stream is paced before any text arrived")
 	}
 	first, err := s.Next()
 	if err != nil || first == "" {
 		t.Fatalf("first Next = %q, %v", first, err)
 	}
-	if !s.pr.paced {
+	if !pr.paced {
 		t.Fatal("the stream is not paced after the first text")
 	}
 	rest, err := drain(t, s)
@@ -46,8 +47,8 @@ func TestStreamReadInBatchesAfterFirstText(t *testing.T) {
 	// per 40 ms of the stream's life (plus the reads before the first
 	// text and the final one).
 	limit := int(time.Since(start)/(40*time.Millisecond)) + 4
-	if s.pr.reads > limit || s.pr.reads >= 60 {
-		t.Errorf("%d reads of the body, want at most %d", s.pr.reads, limit)
+	if pr.reads > limit || pr.reads >= 60 {
+		t.Errorf("%d reads of the body, want at most %d", pr.reads, limit)
 	}
 }
 
@@ -61,12 +62,13 @@ func TestStreamUnpacedWhenReadIntervalNegative(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pr := s.pr // the stream forgets it at its end
 	text, err := drain(t, s)
 	if err != nil || text != "a b c d e f g h" {
 		t.Fatalf("text = %q, %v", text, err)
 	}
-	if s.pr.interval > 0 {
-		t.Errorf("interval = %v, want none", s.pr.interval)
+	if pr.interval > 0 {
+		t.Errorf("interval = %v, want none", pr.interval)
 	}
 }
 
@@ -86,13 +88,14 @@ func TestStreamPacingNeverCapsThroughput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	pr := s.pr // the stream forgets it at its end
 	text, err := drain(t, s)
 	if err != nil || text != strings.Join(toks, "") {
 		t.Fatalf("text of %d bytes, err %v; want %d bytes", len(text), err, len(strings.Join(toks, "")))
 	}
 	// Pauses happen only after reads that emptied the socket: at most one
 	// per interval of the stream's life, however many buffers it took.
-	if limit := int(time.Since(start)/(50*time.Millisecond)) + 2; s.pr.waits > limit || s.pr.waits >= s.pr.reads/2 {
-		t.Errorf("%d pauses for %d reads in %v: reading waited after full buffers", s.pr.waits, s.pr.reads, time.Since(start))
+	if limit := int(time.Since(start)/(50*time.Millisecond)) + 2; pr.waits > limit || pr.waits >= pr.reads/2 {
+		t.Errorf("%d pauses for %d reads in %v: reading waited after full buffers", pr.waits, pr.reads, time.Since(start))
 	}
 }

@@ -78,6 +78,7 @@ func TestPacedStreamTailNotHeld(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const interval = 100 * time.Millisecond
 		s, w := pipeStream(t, interval)
+		pr := s.pr // the stream forgets it at its end
 		start := time.Now()
 		// An io.Pipe hands over one write per read: the tokens are read
 		// at 0, 100 and 200 ms (one per interval once the text began);
@@ -95,7 +96,7 @@ func TestPacedStreamTailNotHeld(t *testing.T) {
 		if at != end {
 			t.Errorf("the stream ended %v after the start, the body at %v: the tail was held %v", at, end, at-end)
 		}
-		if s.pr.waits == 0 {
+		if pr.waits == 0 {
 			t.Error("no paced read at all: the test does not exercise the pacing")
 		}
 		if got := s.Result().Usage.CompletionTokens; got != 5 {
@@ -241,11 +242,12 @@ func TestStreamTailUnpacedOverHTTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			pr := s.pr // the stream forgets it at its end
 			if want := map[bool]int32{false: 1, true: 2}[tc.http2]; proto.Load() != want {
 				t.Fatalf("the server got HTTP/%d, want %d", proto.Load(), want)
 			}
-			if s.pr.interval != tc.interval {
-				t.Errorf("read interval %v, want %v", s.pr.interval, tc.interval)
+			if pr.interval != tc.interval {
+				t.Errorf("read interval %v, want %v", pr.interval, tc.interval)
 			}
 			if got := s.ev.r.Size(); got != tc.buf {
 				t.Errorf("SSE buffer %d bytes, want %d", got, tc.buf)
@@ -259,19 +261,19 @@ func TestStreamTailUnpacedOverHTTP(t *testing.T) {
 				}
 				text.WriteString(piece)
 			}
-			waits, reads := s.pr.waits, s.pr.reads
+			waits, reads := pr.waits, pr.reads
 			close(release)
 			if piece, err := s.Next(); piece != "" || err != io.EOF {
 				t.Fatalf("after the final chunk: %q, %v; want io.EOF", piece, err)
 			}
-			if s.pr.reads == reads {
+			if pr.reads == reads {
 				t.Fatal("no read after the final chunk: the test does not exercise the tail")
 			}
-			if d := s.pr.waits - waits; d != 0 {
+			if d := pr.waits - waits; d != 0 {
 				t.Errorf("%d paced pauses after the final chunk, want 0", d)
 			}
-			if tc.interval == 0 && s.pr.waits != 0 {
-				t.Errorf("%d paced pauses, want 0 (unpaced)", s.pr.waits)
+			if tc.interval == 0 && pr.waits != 0 {
+				t.Errorf("%d paced pauses, want 0 (unpaced)", pr.waits)
 			}
 			if got := s.Result().Usage.CompletionTokens; got != 5 {
 				t.Errorf("completion tokens = %d, want 5", got)

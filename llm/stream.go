@@ -264,7 +264,8 @@ func (s *Stream) finalize() {
 	}
 }
 
-// release frees the connection and the timers.
+// release frees the connection and the timers, and forgets what only
+// reading needed.
 func (s *Stream) release() {
 	s.closeOnce.Do(func() {
 		s.idle.stop()
@@ -273,7 +274,23 @@ func (s *Stream) release() {
 		if s.cancelAll != nil {
 			s.cancelAll()
 		}
+		s.forget()
 	})
+}
+
+// forget drops the reading state of a stream that has ended. A caller
+// keeps its Stream (for Result, then Close) while it finishes the answer,
+// and finishing can take seconds (the platform's budget for the last
+// edit, the store's usage write); until then the ended stream kept the
+// whole request alive: the response body, through it net/http's HTTP/2
+// stream, response and request (headers, contexts, trace), the SSE
+// reader's buffer and the decoder's: about 5 KB a reply
+// (BenchmarkHeldAfterEnd). Nothing reads them again: every method checks
+// s.err (set before release) first. The idle timer stays: NextBytes
+// touches it.
+func (s *Stream) forget() {
+	s.body, s.pr, s.cancel, s.cancelAll = nil, nil, nil, nil
+	s.ev, s.sc, s.ch, s.think, s.tools, s.declared = eventReader{}, scanner{}, chunk{}, thinkFilter{}, toolAssembler{}, nil
 }
 
 // Result describes the stream; complete after Next returned io.EOF or an

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -58,101 +57,64 @@ type job struct {
 // process produces one answer. Every path ends with the reply finished,
 // except when the reply cannot even be opened (then the platform is down
 // and nobody can be told; it is logged).
+//
+// process and generate are on the worker's stack for the whole streamed
+// answer, below the blocking read of the model's stream: their frames
+// decide the stack a reply holds while it waits for tokens (the runtime
+// shrinks a parked goroutine's stack at GC only while it uses less than a
+// quarter of it, runtime/stack.go shrinkstack). So they keep little on
+// the stack: the answer's state is the heap answer (about half a KB)
+// that prepare (prepare.go) builds and conclude reads, and the work with large frames
+// (settings, history, prompt, opening the reply; the outcome's texts)
+// runs in functions that have returned before the first read. The stack
+// in use at the blocking read went from about 5 KB (process 2.2 KB and
+// generate 1.2 KB of frames) to about 2.2 KB: below the quarter of 8 KiB
+// (less the runtime's 800-byte allowance), so the GC halves a reading
+// reply's stack to 8 KiB instead of leaving it at 16 (measured by
+// BenchmarkHeldPerAnswer and the load tool: BENCHMARKS.md, issue 20
+// session 8). 4 KiB would need the whole chain under 1.2 KB; the part
+// below the Engine (llm, bufio, net/http's HTTP/2 body) is 1.1 KB alone.
 func (e *Engine) process(work context.Context, j *job) {
 	// Durations use the real monotonic clock; e.now (injectable) is for
 	// calendar decisions: limits, the date in the prompt.
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(work, e.replyTimeout())
 	defer cancel()
-	set := e.Settings(ctx, j.msg.SettingsID())
-	lang := e.uiLanguage(set, j.msg)
-	if j.regenerating {
-		// The old answer's job ran before this one in the lane, or (a
-		// slash command's answer, regenerated in its thread's lane) is
-		// about to record its messages.
-		j.regen, _ = e.regen.settled(ctx, j.regenFrom)
-	}
-	in := e.promptInput(ctx, j, set)
-	in.scans = e.readScans(ctx, lang, &in)
-	in.voice = e.readVoice(ctx, lang, &in)
-	reply := j.reply
-	expired := j.recovered() && j.jr.expired
-	p := e.buildPrompt(in)
-	plan := e.newPlan(in, p)
-	if j.kind != jobTranslate {
-		plan.tools = e.toolTurn(j, lang)
-	}
-	req := e.request(set, p, j.msg)
 	// The model request's own context: a Stop click cancels it (stop.go),
 	// not the reply, which still delivers the text so far.
 	lctx, lcancel := context.WithCancelCause(ctx)
 	defer lcancel(nil)
-	var early *earlyStream
-	var firstCall time.Duration // event to the first platform call (OpenReply)
-	if reply == nil {
-		// Opening the reply is a platform round trip (a Discord thread);
-		// the model is asked meanwhile, so that it never waits for it.
-		if !expired {
-			early = e.startStream(lctx, req, plan)
-		}
-		j.jr.settle() // the entry is stored before anything is posted
-		r, err := e.openReply(ctx, j)
-		if err != nil {
-			early.discard()
-			if j.regenerating {
-				// The old answer was deleted (or never posted): nothing
-				// is written; the clicker is told (Regenerate's gone).
-				e.log.WarnContext(ctx, "regenerate: the old answer cannot be reached; nothing changed", "key", j.key.String(), "err", err)
-				if j.regenGone != nil {
-					j.regenGone(ctx)
-				}
-			} else {
-				e.log.ErrorContext(ctx, "cannot open reply", "key", j.key.String(), "err", err)
-			}
-			e.journalEnd(work, j, undelivered(work, err))
-			e.done(bots.ReplyStats{Platform: j.key.Platform, Outcome: bots.OutcomeError, Queued: start.Sub(j.queued)})
-			return
-		}
-		reply = r
-		firstCall = time.Since(j.queued)
+	a := e.prepare(work, ctx, lctx, lcancel, j, start)
+	if a == nil {
+		return // not opened, or expired: finished there
 	}
-	j.jr.settle()
-	base := reply
-	if plan.tools != nil {
-		plan.tools.reply = base
-	}
-	if j.kind == jobMessage {
-		// The bot is in the thread from its first reply on: a follow-up
-		// posted while this answer streams needs no mention either (it
-		// waits in this conversation's lane and is answered next).
-		e.joined.Put(j.key, struct{}{})
-	}
-	reply = e.journaled(j, reply)
-	if expired {
-		e.expire(work, ctx, j, reply, lang, start)
-		return
-	}
-	notes := e.questionNotes(lang, in, p)
-	var usage bots.Usage
-	release := e.controlled(base, j.msg, lcancel)
-	plan.beforeFinish = func(g generated) {
-		// The answer is written: a click from now on is told so (StopOver).
-		release()
-		usage = e.settleUsage(ctx, j.msg, plan.p, g, in.scans.costUSD+in.voice.costUSD)
-		if g.outcome == bots.OutcomeOK || g.outcome == bots.OutcomeLength {
-			e.offerRegenerate(base, j) // regenerate.go
-			e.offerFeedback(base, j.msg, cmp.Or(g.result.Model, req.Model), lang)
-		}
-	}
-	g := e.generate(work, ctx, lctx, reply, req, early, lang, notes, j.recovered(), plan)
-	release()
-	e.finished(work, j, plan, base, g, usage, start, firstCall)
+	e.generate(work, ctx, lctx, a)
+	a.release()
+	e.finished(work, j, a, start)
+}
+
+// answer is one answer's state from its prompt to its final text, on the
+// heap so that process and generate keep small frames (see process).
+type answer struct {
+	j         *job
+	reply     bots.Reply // journaled: what the text goes to
+	base      bots.Reply // the adapter's reply
+	req       bots.ModelRequest
+	early     *earlyStream
+	lang      string
+	notes     []string
+	plan      *answerPlan
+	usage     bots.Usage
+	release   func() // the Stop control's end
+	firstCall time.Duration
+	g         generated // what generate produced
 }
 
 // finished closes a generated answer's books: regenerate, journal, tool
 // records, conversation memory and the reply's statistics.
-func (e *Engine) finished(work context.Context, j *job, plan *answerPlan, base bots.Reply, g generated, usage bots.Usage, start time.Time, firstCall time.Duration) {
-	e.regenerable(base, j, g)
+func (e *Engine) finished(work context.Context, j *job, a *answer, start time.Time) {
+	plan, base, g := a.plan, a.base, &a.g
+	e.regenerable(base, j, *g)
 	// Finished: out of the journal, unless the last text did not reach the
 	// platform for a reason that may pass (shutdown, the platform down or
 	// rate limiting): another attempt completes it.
@@ -162,10 +124,10 @@ func (e *Engine) finished(work context.Context, j *job, plan *answerPlan, base b
 		e.remember(j, g.text)
 	}
 	e.done(bots.ReplyStats{
-		Platform: j.key.Platform, Outcome: g.outcome, Model: g.result.Model, Usage: usage,
+		Platform: j.key.Platform, Outcome: g.outcome, Model: g.result.Model, Usage: a.usage,
 		ErrorCode: g.code,
 		Queued:    start.Sub(j.queued), FirstToken: g.result.FirstToken, Total: time.Since(j.queued),
-		EventToFirstCall: firstCall, FirstVisible: visibleAfter(base, g.firstTokenAt),
+		EventToFirstCall: a.firstCall, FirstVisible: visibleAfter(base, g.firstTokenAt),
 	})
 }
 
@@ -279,7 +241,8 @@ type generated struct {
 	firstTokenAt time.Time
 }
 
-// generate streams the model's answer into reply and finishes it. The
+// generate streams the model's answer into a's reply and finishes it,
+// leaving what it produced in a.g. The
 // final text always says what happened: the answer, the answer plus a
 // notice (length limit, cut off, interrupted), or the localized error. A
 // recovered reply that fails says it was interrupted: the asker has been
@@ -287,23 +250,39 @@ type generated struct {
 //
 // lctx is the model request's context (ctx or derived from it): when a
 // Stop click cancelled it, the answer ends with the text so far and the
-// Stopped notice.
-func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req bots.ModelRequest, early *earlyStream, lang string, notes []string, recovered bool, plan *answerPlan) generated {
-	var g generated
-	var st bots.TokenStream
-	var err error
-	if early != nil {
-		defer early.cancel()
-		st, err = early.get()
-	} else {
-		st, err = plan.stream(lctx, req)
+// Stopped notice. Its frame is on the stack while the stream is read
+// (see process): the outcome's work is in conclude.
+func (e *Engine) generate(work, ctx, lctx context.Context, a *answer) {
+	g := &a.g
+	st, err := a.stream(lctx)
+	if a.early != nil {
+		defer a.early.cancel()
 	}
 	if err == nil {
 		g.started = true
 		defer st.Close()
-		g.text, g.firstTokenAt, err = e.read(ctx, st, reply)
+		g.text, g.firstTokenAt, err = e.read(ctx, st, a.reply)
 		g.result = st.Result()
 	}
+	e.conclude(work, ctx, lctx, a, err)
+}
+
+// stream is the answer's model stream: the early one, or asked now.
+//
+//go:noinline (bots.ModelRequest by value would widen generate's frame: see process)
+func (a *answer) stream(lctx context.Context) (bots.TokenStream, error) {
+	if a.early != nil {
+		return a.early.get()
+	}
+	return a.plan.stream(lctx, a.req)
+}
+
+// conclude decides the outcome of the read that ended with err, and
+// delivers the final text with its notices (generate).
+//
+//go:noinline (its frame is large and needed only after the read: see process)
+func (e *Engine) conclude(work, ctx, lctx context.Context, a *answer, err error) {
+	g, lang, notes, plan, req := &a.g, a.lang, a.notes, a.plan, &a.req
 	final := g.text
 	switch {
 	case err != nil && wasStopped(lctx):
@@ -331,7 +310,7 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req
 		if plan.tooLong > 0 {
 			reason = e.tr(lang, i18n.MessageTooLong, plan.tooLong)
 		}
-		if recovered {
+		if a.j.recovered() {
 			reason, outcome = e.tr(lang, i18n.Interrupted), bots.OutcomeInterrupted
 		}
 		g.outcome, g.code = outcome, bots.CodeOf(err)
@@ -353,7 +332,7 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req
 	}
 	notes = plan.notes(lang, notes)
 	if plan.beforeFinish != nil {
-		plan.beforeFinish(g)
+		plan.beforeFinish(*g)
 	}
 	// The last edits may wait on the platform's budget: they get
 	// finishTimeout beyond the reply's deadline (only the shutdown cut ends
@@ -365,8 +344,7 @@ func (e *Engine) generate(work, ctx, lctx context.Context, reply bots.Reply, req
 		fctx, cancel = context.WithDeadline(work, dl.Add(finishTimeout))
 		defer cancel()
 	}
-	g.finishErr = e.finish(fctx, reply, withNotes(final, notes))
-	return g
+	g.finishErr = e.finish(fctx, a.reply, withNotes(final, notes))
 }
 
 // byteTokens is an optional bots.TokenStream capability: NextBytes is

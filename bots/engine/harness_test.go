@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -64,6 +65,20 @@ func (c *fakeConv) OpenReply(ctx context.Context, key bots.ConversationKey, to b
 	c.replies = append(c.replies, r)
 	c.mu.Unlock()
 	return r, nil
+}
+
+// updated counts the replies that got at least one Update.
+func (c *fakeConv) updated() int {
+	c.mu.Lock()
+	rs := append([]*fakeReply(nil), c.replies...)
+	c.mu.Unlock()
+	n := 0
+	for _, r := range rs {
+		if len(r.Updates()) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *fakeConv) calls() int {
@@ -164,11 +179,13 @@ type harnessOptions struct {
 	engine func(*engine.Options)
 	store  func(*store.Memory) bots.Store
 	noRun  bool
-	// baseURL replaces llmtest with another server.
-	baseURL string
+	// baseURL replaces llmtest with another server; httpClient, when
+	// set, is the llm client's (for a server over TLS).
+	baseURL    string
+	httpClient *http.Client
 }
 
-func newHarness(t *testing.T, ho harnessOptions) *harness {
+func newHarness(t testing.TB, ho harnessOptions) *harness {
 	t.Helper()
 	// Registered first, so it runs last: after Run returned and the server
 	// closed, no goroutine of the Engine may be left.
@@ -181,9 +198,14 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	if ho.baseURL != "" {
 		base = ho.baseURL
 	}
+	hc := ho.httpClient
+	if hc == nil && ho.server.TLS {
+		hc = h.srv.Client() // HTTP/2, trusting the server's certificate
+	}
 	client, err := llm.New(llm.Options{
 		Dialect: llm.Dialect(h.srv.Dialect()), BaseURL: base, APIKey: "test-key",
 		Model: "mistralai/mistral-small-3.2-24b-instruct", MaxRetries: -1, IdleTimeout: 5 * time.Second,
+		HTTPClient: hc,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +233,7 @@ func newHarness(t *testing.T, ho harnessOptions) *harness {
 	return h
 }
 
-func (h *harness) start(t *testing.T) {
+func (h *harness) start(t testing.TB) {
 	ctx, cancel := context.WithCancel(context.Background())
 	h.stop, h.done = cancel, make(chan error, 1)
 	go func() { h.done <- h.eng.Run(ctx) }()
@@ -219,7 +241,7 @@ func (h *harness) start(t *testing.T) {
 }
 
 // shutdown ends Run and waits for it (idempotent).
-func (h *harness) shutdown(t *testing.T) {
+func (h *harness) shutdown(t testing.TB) {
 	if h.stop == nil {
 		return
 	}
