@@ -45,15 +45,17 @@ type heldServer struct {
 type arrival struct {
 	proto int    // HTTP major version
 	conn  string // the client's address: one per connection
+	at    time.Time
 }
 
 // startHeld starts a heldServer speaking HTTP/2 with at most maxStreams
-// streams per connection, or HTTP/1.1 only when maxStreams is 0.
-func startHeld(t *testing.T, maxStreams int) *heldServer {
+// streams per connection (Go's default, 250, when negative), or HTTP/1.1
+// only when maxStreams is 0.
+func startHeld(t testing.TB, maxStreams int) *heldServer {
 	t.Helper()
 	h := &heldServer{arrived: make(chan arrival, 1000), release: make(chan struct{})}
 	h.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.arrived <- arrival{proto: r.ProtoMajor, conn: r.RemoteAddr}
+		h.arrived <- arrival{proto: r.ProtoMajor, conn: r.RemoteAddr, at: time.Now()}
 		w.WriteHeader(http.StatusOK)
 		w.(http.Flusher).Flush()
 		select {
@@ -68,8 +70,10 @@ func startHeld(t *testing.T, maxStreams int) *heldServer {
 	h.srv.Listener.Close()
 	h.ln = &countingListener{Listener: ln, accepted: make(chan struct{}, 1000)}
 	h.srv.Listener = h.ln
-	if maxStreams > 0 {
+	if maxStreams != 0 {
 		h.srv.EnableHTTP2 = true
+	}
+	if maxStreams > 0 {
 		h.srv.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: maxStreams}
 	}
 	h.srv.StartTLS()
@@ -83,7 +87,7 @@ func (h *heldServer) done() { h.once.Do(func() { close(h.release) }) }
 
 // pool is an h2Pool over a transport trusting the server, closed at the
 // test's end.
-func (h *heldServer) pool(t *testing.T) *h2Pool {
+func (h *heldServer) pool(t testing.TB) *h2Pool {
 	t.Helper()
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = h.srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
@@ -94,7 +98,7 @@ func (h *heldServer) pool(t *testing.T) *h2Pool {
 
 // send starts n requests through rt at once; the returned wait waits for
 // their ends (after done) and reports their errors.
-func (h *heldServer) send(t *testing.T, rt http.RoundTripper, n int) (wait func()) {
+func (h *heldServer) send(t testing.TB, rt http.RoundTripper, n int) (wait func()) {
 	t.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, n)
@@ -120,7 +124,7 @@ func (h *heldServer) send(t *testing.T, rt http.RoundTripper, n int) (wait func(
 }
 
 // await waits for n requests to reach the server.
-func (h *heldServer) await(t *testing.T, n int) []arrival {
+func (h *heldServer) await(t testing.TB, n int) []arrival {
 	t.Helper()
 	var got []arrival
 	deadline := time.After(30 * time.Second)
