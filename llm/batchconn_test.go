@@ -227,9 +227,9 @@ func ownTransportClient(t *testing.T, srv *httptest.Server) *Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := c.http.Transport.(*http.Transport)
-	tr.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
-	t.Cleanup(tr.CloseIdleConnections)
+	pool := c.http.Transport.(*h2Pool)
+	pool.t.TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+	t.Cleanup(pool.CloseIdleConnections)
 	return c
 }
 

@@ -194,7 +194,7 @@ func New(opts Options) (*Client, error) {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.MaxIdleConnsPerHost = 256
 		t.DialContext = batchDialer(opts.ReadHold)
-		c.http = &http.Client{Transport: t}
+		c.http = &http.Client{Transport: newH2Pool(t)}
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)

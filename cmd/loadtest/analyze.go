@@ -24,9 +24,10 @@ type timeline struct {
 }
 
 // analyze attributes every recorded platform call to its conversation and
-// computes the figures. slackBase and discordBase skip the calls made
-// before the load (the bot's start).
-func analyze(o options, w *world, convs []*conversation, slackBase, discordBase int) *results {
+// computes the figures; it also returns the conversations' timelines.
+// slackBase and discordBase skip the calls made before the load (the
+// bot's start).
+func analyze(o options, w *world, convs []*conversation, slackBase, discordBase int) (*results, []timeline) {
 	calls := make([][]platformCall, len(convs))
 	res := &results{Options: o, Conversations: len(convs), RateLimitedBy: map[string]int{}}
 	if w.slack != nil {
@@ -78,7 +79,7 @@ func analyze(o options, w *world, convs []*conversation, slackBase, discordBase 
 		}
 	}
 	res.figures(convs, lines)
-	return res
+	return res, lines
 }
 
 // slackCalls attributes fake Slack's calls to conversations by channel and

@@ -59,10 +59,16 @@ func loadTest(ctx context.Context, o options, stderr io.Writer) (*results, error
 		return nil, fmt.Errorf("read the bot's /proc (did it exit?): %w\n%s", err, b.tail(30))
 	}
 	(<-deliveries).Wait()
-	peak := sampler.stop()
+	peak, cpu := sampler.stop()
 	prof.wait(stderr)
 	goroutines := heap.wait(stderr)
-	res := analyze(o, w, convs, slackBase, discordBase)
+	res, lines := analyze(o, w, convs, slackBase, discordBase)
+	res.LLMConnections = len(w.llmConns.accepted())
+	if o.Timeline != "" {
+		if err := writeTimeline(o.Timeline, convs, lines, cpu, w.llmConns.accepted(), b.started, prof.traceAsked()); err != nil {
+			fmt.Fprintln(stderr, "loadtest: timeline:", err)
+		}
+	}
 	res.Elapsed = elapsed
 	res.GoroutinesMidLoad = goroutines
 	res.fillProc(idle, busy, peak)
@@ -78,7 +84,14 @@ func startProfiles(o options, b *bot) (*profileFetch, *heapFetch) {
 	reply := time.Duration(float64(o.ReplyTokens) / o.TokensPerSec * float64(time.Second))
 	if o.Profile != "" {
 		secs := int((o.Ramp + o.TTFT + reply).Seconds()) + 2
-		prof.start(b, secs, o.Profile)
+		prof.start(b, "profile", secs, o.Profile)
+	}
+	if o.Trace != "" {
+		// The ramp and the first tokens: where the added latency is.
+		var trace profileFetch
+		secs := int((o.Ramp + o.TTFT).Seconds()) + 1
+		trace.start(b, "trace", secs, o.Trace)
+		prof.also = &trace
 	}
 	var heap heapFetch
 	if o.HeapProfile != "" {
@@ -187,15 +200,22 @@ func drive(ctx context.Context, w *world, b *bot, convs []*conversation, o optio
 	return &wg
 }
 
-// profileFetch takes a CPU profile of the bot over the load.
+// profileFetch takes a CPU profile or an execution trace of the bot over
+// the load.
 type profileFetch struct {
 	done chan error
+	also *profileFetch // the trace, fetched beside the CPU profile
+	// asked is when the request was sent: the trace's clock starts
+	// about then (-timeline puts it beside the arrivals).
+	asked time.Time
 }
 
-func (p *profileFetch) start(b *bot, seconds int, path string) {
+// start fetches /debug/pprof/<kind>?seconds=seconds into path.
+func (p *profileFetch) start(b *bot, kind string, seconds int, path string) {
 	p.done = make(chan error, 1)
+	p.asked = time.Now()
 	go func() {
-		resp, err := b.client.Get("http://" + b.addr + "/debug/pprof/profile?seconds=" + strconv.Itoa(seconds))
+		resp, err := b.client.Get("http://" + b.addr + "/debug/pprof/" + kind + "?seconds=" + strconv.Itoa(seconds))
 		if err != nil {
 			p.done <- err
 			return
@@ -204,12 +224,23 @@ func (p *profileFetch) start(b *bot, seconds int, path string) {
 	}()
 }
 
+// traceAsked is when the trace was asked for (zero without -trace).
+func (p *profileFetch) traceAsked() time.Time {
+	if p.also == nil {
+		return time.Time{}
+	}
+	return p.also.asked
+}
+
 func (p *profileFetch) wait(stderr io.Writer) {
+	if p.also != nil {
+		p.also.wait(stderr)
+	}
 	if p.done == nil {
 		return
 	}
 	if err := <-p.done; err != nil {
-		fmt.Fprintln(stderr, "loadtest: cpu profile:", err)
+		fmt.Fprintln(stderr, "loadtest: profile:", err)
 	}
 }
 

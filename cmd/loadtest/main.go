@@ -58,10 +58,26 @@ type options struct {
 	JSON          string        `json:"-"`
 	Profile       string        `json:"-"`
 	HeapProfile   string        `json:"-"`
+	Trace         string        `json:"-"`
+	Timeline      string        `json:"-"`
+	BotEnv        envList       `json:"bot_env,omitempty"`
 	Progress      bool          `json:"-"`
 	KeepLogs      string        `json:"-"`
 	// AB is the A/B mode (ab.go): -ab OLD -runs N.
 	AB abOptions `json:"-"`
+}
+
+// envList is a repeatable KEY=VALUE flag.
+type envList []string
+
+func (e *envList) String() string { return strings.Join(*e, " ") }
+
+func (e *envList) Set(v string) error {
+	if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+		return fmt.Errorf("want KEY=VALUE, got %q", v)
+	}
+	*e = append(*e, v)
+	return nil
 }
 
 // parseFlags reads args into options; the error is for the user.
@@ -88,6 +104,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.JSON, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&o.Profile, "cpuprofile", "", "write a CPU profile of the bot (pprof, taken over the load) to this file")
 	fs.StringVar(&o.HeapProfile, "heapprofile", "", "write a heap profile of the bot, taken mid-reply at the peak of the load, to this file (its goroutines to FILE.goroutines.txt, its heap in text with runtime.MemStats to FILE.memstats.txt)")
+	fs.StringVar(&o.Trace, "trace", "", "write an execution trace of the bot (runtime/trace, over the ramp and the time to first token) to this file: go tool trace FILE")
+	fs.StringVar(&o.Timeline, "timeline", "", "write each conversation's added latency in arrival order to this CSV file, and the bot's and the tool's CPU and the fake LLM's new connections per 50 ms to FILE.cpu.csv")
+	fs.Var(&o.BotEnv, "bot-env", "KEY=VALUE for the bot's environment only (repeatable; after the rest, so it wins): GOGC=400 for the bot without changing this tool's GC")
 	fs.BoolVar(&o.Progress, "progress", true, "show a progress bar on stderr")
 	fs.StringVar(&o.KeepLogs, "bot-log", "", "write the bot's log to this file (default: shown only on failure)")
 	o.AB.register(fs)

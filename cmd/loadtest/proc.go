@@ -66,12 +66,15 @@ func readProc(pid int) (procStat, error) {
 	return st, sc.Err()
 }
 
-// sampler reads a process's RSS periodically and keeps the peak.
+// sampler reads a process's RSS periodically and keeps the peak, and
+// the CPU time of that process and of this one at each reading (the
+// -timeline series).
 type sampler struct {
 	stopc chan struct{}
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	peak  int64
+	cpu   []cpuSample
 }
 
 func startSampler(pid int, every time.Duration) *sampler {
@@ -83,8 +86,10 @@ func startSampler(pid int, every time.Duration) *sampler {
 		defer t.Stop()
 		for {
 			if st, err := readProc(pid); err == nil {
+				own, _ := readProc(os.Getpid())
 				s.mu.Lock()
 				s.peak = max(s.peak, st.rssKB)
+				s.cpu = append(s.cpu, cpuSample{at: time.Now(), bot: st.cpu, own: own.cpu})
 				s.mu.Unlock()
 			}
 			select {
@@ -97,11 +102,12 @@ func startSampler(pid int, every time.Duration) *sampler {
 	return s
 }
 
-// stop ends sampling and returns the peak RSS seen, in kB.
-func (s *sampler) stop() int64 {
+// stop ends sampling and returns the peak RSS seen, in kB, and the CPU
+// readings.
+func (s *sampler) stop() (int64, []cpuSample) {
 	close(s.stopc)
 	s.wg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.peak
+	return s.peak, s.cpu
 }

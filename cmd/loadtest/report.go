@@ -81,6 +81,10 @@ type results struct {
 	All         latencies            `json:"all"`
 	ByPlatform  map[string]latencies `json:"by_platform"`
 	LLMRequests int                  `json:"llm_requests"`
+	// LLMConnections is how many connections the fake LLM accepted from
+	// the bot (over HTTP/2, each holds up to 250 streams, Go's server
+	// default).
+	LLMConnections int `json:"llm_connections"`
 
 	PlatformCalls int            `json:"platform_calls"`
 	CallsPerReply float64        `json:"platform_calls_per_reply"`
@@ -234,6 +238,7 @@ func writeTable(out io.Writer, r *results) {
 			float64(r.GoroutinesMidLoad)/float64(max(r.PeakInFlight, 1)), strings.Repeat("\t", len(o.Platforms)-1))
 	}
 	fmt.Fprintf(tw, "LLM requests (retries included)\t%d\t%s\t\n", r.LLMRequests, strings.Repeat("\t", len(o.Platforms)-1))
+	fmt.Fprintf(tw, "LLM connections opened\t%d\t%s\t\n", r.LLMConnections, strings.Repeat("\t", len(o.Platforms)-1))
 	fmt.Fprintf(tw, "bot log warnings / errors\t%d / %d\t%s\t\n", r.BotWarnings, r.BotErrors, strings.Repeat("\t", len(o.Platforms)-1))
 	tw.Flush()
 	for route, n := range r.RateLimitedBy {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -32,6 +33,8 @@ type world struct {
 	// (-discord-fault-rate, -discord-storm).
 	faults *discordFaults
 	traces *traceLog
+	// llmConns records the fake LLM's accepted connections.
+	llmConns *acceptLog
 
 	delivered delivery
 }
@@ -46,10 +49,16 @@ func newWorld(o options, convs []*conversation) (*world, error) {
 	delay := time.Duration(float64(time.Second) / o.TokensPerSec)
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(1, 2))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen for the fake LLM: %w", err)
+	}
+	w.llmConns = &acceptLog{Listener: ln}
 	w.llm = llmtest.New(llmtest.Options{
 		Dialect:  llmtest.OpenAI,
 		NoRecord: true,
 		TLS:      o.LLMTLS,
+		Listener: w.llmConns,
 		ScenarioFor: func(lastUser string) (llmtest.Scenario, bool) {
 			c := byMarker[findMarker(lastUser)]
 			if c == nil {
@@ -130,7 +139,7 @@ func (w *world) env(dir string) []string {
 		"MISTRALBOT_BOT_RATE_PER_USER":        "0",
 		"MISTRALBOT_BOT_MAX_PENDING_PER_USER": "0",
 		"MISTRALBOT_SERVER_LISTEN":            "127.0.0.1:0",
-		"MISTRALBOT_SERVER_PPROF":             strconv.FormatBool(w.o.Profile != "" || w.o.HeapProfile != ""),
+		"MISTRALBOT_SERVER_PPROF":             strconv.FormatBool(w.o.Profile != "" || w.o.HeapProfile != "" || w.o.Trace != ""),
 		"MISTRALBOT_SERVER_REPLICA_ID":        "loadtest",
 		"MISTRALBOT_STORE_DRIVER":             w.o.Store,
 		"MISTRALBOT_STORE_PATH":               filepath.Join(dir, "mistralbot.db"),
@@ -184,7 +193,9 @@ func (w *world) env(dir string) []string {
 			out = append(out, k+"="+v)
 		}
 	}
-	return out
+	// -bot-env last: the bot alone gets them (GOGC=off for the bot
+	// would change this tool's own GC too if set for both).
+	return append(out, w.o.BotEnv...)
 }
 
 // bot is the mistralbot child process.
@@ -195,6 +206,9 @@ type bot struct {
 	done   chan struct{}
 	err    error
 	client *http.Client
+	// started is when the process was started: GODEBUG=gctrace=1's
+	// "@s" times count from about then.
+	started time.Time
 }
 
 // startBot runs `mistralbot --config <empty file> run` in dir and waits
@@ -216,6 +230,7 @@ func startBot(ctx context.Context, binary, dir string, env []string, logPath str
 	b.cmd.Dir = dir
 	b.cmd.Env = env
 	b.cmd.Stdout, b.cmd.Stderr = logf, logf
+	b.started = time.Now()
 	if err := b.cmd.Start(); err != nil {
 		logf.Close()
 		return nil, fmt.Errorf("start %s: %w", binary, err)
