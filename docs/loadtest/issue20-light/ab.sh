@@ -1,6 +1,6 @@
 #!/bin/bash
 # Old (main at f3c9a1a) against new (s8-cpu), alternated, 3 rounds; each
-# run through watch.sh (the bot's /proc/PID/task/*/stat at the end).
+# run through measure.sh watch (the bot's /proc/PID/task/*/stat at the end).
 # Binaries: go build -o /tmp/cpu/mb-old ./cmd/mistralbot (main),
 # go build -o /tmp/cpu/mb-new ./cmd/mistralbot (this branch),
 # go build -o /tmp/cpu/lt ./cmd/loadtest.
@@ -16,7 +16,7 @@ for r in 1 2 3; do
         h2-200) ARGS="-conversations 200 -channels 40" ;;
       esac
       echo "$V-$S-$r $(date -u +%H:%M:%S) $(uptime)" >> $OUT/uptime.txt
-      timeout 300 /tmp/cpu/watch.sh /tmp/cpu/mb-$V $OUT/$V-$S-$r -platforms discord $ARGS
+      timeout 300 /tmp/cpu/measure.sh watch /tmp/cpu/mb-$V $OUT/$V-$S-$r -platforms discord $ARGS
     done
   done
 done
