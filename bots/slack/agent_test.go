@@ -85,6 +85,14 @@ func TestAgentViewContextOfferedWhenAskingAboutThisChannel(t *testing.T) {
 		h := agentHarness(t, mode, true, "Résumé.")
 		h.fake.PostUserMessage("C0GENERAL", "", "U0BOB", "The deploy of v2.3 is blocked by the flaky auth test")
 		h.deliverEvent(h.fake.EventCallback(nextEventID(), h.fake.AppContextChanged("U0ALICE", "D0ALICE", "C0GENERAL")), 0)
+		// The adapter handles an event after acknowledging it, so the
+		// question must wait until the context is recorded: asked at once,
+		// the two events race (a person switches channels seconds before
+		// asking; CI once saw the question handled first).
+		h.waitFor("the viewed channel recorded", func() bool {
+			ch, _ := h.adapter.viewing.Get(viewKey(fakeslack.DefaultTeamID, "U0ALICE"))
+			return ch == "C0GENERAL"
+		})
 
 		m := h.say("D0ALICE", "", "U0ALICE", "Résume ce canal en deux phrases")
 		h.waitReplyText("D0ALICE", m.TS, Mrkdwn("Résumé."))
