@@ -257,8 +257,7 @@ type generated struct {
 // final text can wait seconds for the platform's budget (a Discord
 // channel's or the global one, with hundreds of answers waiting at
 // 1,000 in flight), and an answer waiting there needs only its text and
-// result, not the model's stream, its wrapper or the early request's
-// context (issue 20, session 9).
+// result, not the model's stream or its wrapper (issue 20, session 9).
 func (e *Engine) generate(work, ctx, lctx context.Context, a *answer) {
 	g := &a.g
 	st, err := a.stream(lctx)
@@ -268,10 +267,7 @@ func (e *Engine) generate(work, ctx, lctx context.Context, a *answer) {
 		g.result = st.Result()
 		st.Close()
 	}
-	if a.early != nil {
-		a.early.cancel()
-		a.early = nil
-	}
+	a.early = nil // its context is lctx: process cancels it
 	e.conclude(work, ctx, lctx, a, err)
 }
 
