@@ -25,10 +25,12 @@ import (
 // collections at gcHeadroom: after each collection GOGC becomes
 // 100 × gcHeadroom / scanned, never below gcPercentFloor. The price is
 // collections more often in proportion (the GC's CPU grows as the
-// percent shrinks): at most 100/gcPercentFloor = 4 times the default's
-// for heaps beyond 4 × gcHeadroom, and nothing at the loads where what
-// is scanned stays under gcHeadroom (one or two hundred answers here).
-// Measured in BENCHMARKS.md (issue 20, session 9).
+// percent shrinks), at most 100/gcPercentFloor = 4 times as often as the
+// default's for heaps beyond 4 × gcHeadroom, and nothing while what is
+// scanned stays under gcHeadroom (200 answers in flight scan about 9
+// MiB). At 1,000 answers in flight (about 40 MiB scanned, GOGC about
+// 30): 84-86 KB -> 59-61 KB of RSS per answer for 0.3-0.5 ms more CPU
+// per reply; 16 MiB gave 60-65 KB (BENCHMARKS.md, issue 20, session 9).
 //
 // An operator's choice wins: with GOGC or GOMEMLIMIT in the environment
 // the policy is off and the runtime does what they say (GOGC=100 gives
@@ -39,7 +41,7 @@ import (
 const (
 	// gcHeadroom is the garbage allowed between collections once what
 	// the GC scans exceeds it.
-	gcHeadroom = 16 << 20
+	gcHeadroom = 12 << 20
 	// gcPercentFloor bounds how often the GC runs: GOGC never goes below.
 	gcPercentFloor = 25
 	// gcPercentDefault is the runtime's own GOGC.

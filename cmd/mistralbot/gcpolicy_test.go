@@ -14,9 +14,9 @@ func TestGCPercentFor(t *testing.T) {
 	}{
 		{0, 100},
 		{4 << 20, 100},
-		{gcHeadroom, 100},           // up to the headroom: the runtime's default
-		{gcHeadroom + 1, 99},        // just beyond: the headroom stays gcHeadroom
-		{2 * gcHeadroom, 50},        // e.g. 1,000 answers in flight
+		{gcHeadroom, 100},    // up to the headroom: the runtime's default
+		{gcHeadroom + 1, 99}, // just beyond: the headroom stays gcHeadroom
+		{2 * gcHeadroom, 50},
 		{3 * gcHeadroom, 33},        // 100 × 1/3, rounded down
 		{4 * gcHeadroom, 25},        // the floor reached
 		{40 * gcHeadroom, 25},       // and kept
