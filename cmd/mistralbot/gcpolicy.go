@@ -29,7 +29,7 @@ import (
 // default's for heaps beyond 4 × gcHeadroom, and nothing while what is
 // scanned stays under gcHeadroom (200 answers in flight scan about 9
 // MiB). At 1,000 answers in flight (about 40 MiB scanned, GOGC about
-// 30): 84-86 KB -> 59-61 KB of RSS per answer for 0.3-0.5 ms more CPU
+// 30): 81-86 KB -> 56-60 KB of RSS per answer for 0.3-1.4 ms more CPU
 // per reply; 16 MiB gave 60-65 KB (BENCHMARKS.md, issue 20, session 9).
 //
 // An operator's choice wins: with GOGC or GOMEMLIMIT in the environment
