@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"log/slog"
+	"os"
 	"runtime"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 )
@@ -137,5 +141,30 @@ func TestGCNotify(t *testing.T) {
 	}
 	if late > 1 {
 		t.Fatalf("%d notices after the context ended, want at most 1", late)
+	}
+}
+
+// startGCPolicy stays off when the operator set GOGC, and otherwise runs
+// until stopped, leaving the runtime's default percent behind.
+func TestStartGCPolicy(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	t.Setenv("GOMEMLIMIT", "")
+	os.Unsetenv("GOMEMLIMIT") // t.Setenv restores both at the end
+	t.Setenv("GOGC", "100")
+	startGCPolicy(t.Context(), log)()
+	if !strings.Contains(logs.String(), "GC policy off") {
+		t.Fatalf("with GOGC set, the log says %q, want the policy off", logs.String())
+	}
+	logs.Reset()
+	os.Unsetenv("GOGC")
+	stop := startGCPolicy(t.Context(), log)
+	if !strings.Contains(logs.String(), "GC policy: ") {
+		t.Fatalf("without GOGC, the log says %q, want the policy on", logs.String())
+	}
+	runtime.GC()
+	stop()
+	if p := debug.SetGCPercent(gcPercentDefault); p != gcPercentDefault {
+		t.Fatalf("GOGC after the policy stopped = %d, want %d", p, gcPercentDefault)
 	}
 }
