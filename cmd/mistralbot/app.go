@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"runtime"
 	"strings"
 	"time"
 
@@ -315,6 +316,13 @@ func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) er
 		log.Error("retired model in the configuration: "+w, "key", "llm.model")
 	}
 	applyContainerMemoryLimit(log)
+	procsCtx, stopProcs := context.WithCancel(ctx)
+	procsDone := make(chan struct{})
+	go func() {
+		defer close(procsDone)
+		controlProcs(procsCtx, defaultProcsPolicy, runtimeProcs, e.lookup, runtime.GOMAXPROCS(0), log)
+	}()
+	defer func() { stopProcs(); <-procsDone }()
 	app, err := NewApp(ctx, cfg, log, m)
 	if err != nil {
 		return err
