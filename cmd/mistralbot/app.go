@@ -316,13 +316,15 @@ func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) er
 		log.Error("retired model in the configuration: "+w, "key", "llm.model")
 	}
 	applyContainerMemoryLimit(log)
-	procsCtx, stopProcs := context.WithCancel(ctx)
-	procsDone := make(chan struct{})
-	go func() {
-		defer close(procsDone)
-		controlProcs(procsCtx, defaultProcsPolicy, runtimeProcs, e.lookup, runtime.GOMAXPROCS(0), log)
-	}()
-	defer func() { stopProcs(); <-procsDone }()
+	if e.procs != nil {
+		procsCtx, stopProcs := context.WithCancel(ctx)
+		procsDone := make(chan struct{})
+		go func() {
+			defer close(procsDone)
+			controlProcs(procsCtx, defaultProcsPolicy, *e.procs, e.lookup, runtime.GOMAXPROCS(0), log)
+		}()
+		defer func() { stopProcs(); <-procsDone }()
+	}
 	app, err := NewApp(ctx, cfg, log, m)
 	if err != nil {
 		return err
