@@ -1,5 +1,13 @@
-// floor: the CPU a client process spends only receiving N streams of
-// SSE chunks over HTTPS+HTTP/2 (or HTTP/1.1), doing nothing with them.
+// floor: the CPU a client process spends only receiving N streams of SSE
+// chunks, doing nothing with them (issue 20, session 9; README.md here).
+// The parent serves; the client runs as a child process, and the parent
+// prints the child's CPU (getrusage). Clients:
+//
+//	(default) net/http over HTTPS + HTTP/2, each stream read line by line
+//	-h1       net/http over plain HTTP/1.1, a connection per stream
+//	-raw      plain TCP, one goroutine per connection reading into a buffer
+//	-raw -tick D  plain TCP, one goroutine reading every connection,
+//	              non-blocking, every D
 package main
 
 import (
@@ -18,83 +26,193 @@ import (
 	"time"
 )
 
+// chunk is one token's SSE event, as the load tool's fake LLM writes it.
+const chunk = "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" tok\"}}]}\n\n"
+
+type options struct {
+	streams, tokens int
+	tps             float64
+	ramp, tick      time.Duration
+	h1, raw         bool
+}
+
 func main() {
-	role := flag.String("role", "main", "")
-	addr := flag.String("addr", "", "")
-	streams := flag.Int("streams", 10, "")
-	tokens := flag.Int("tokens", 300, "")
-	tps := flag.Float64("tps", 50, "")
-	ramp := flag.Duration("ramp", 2*time.Second, "time over which the streams start")
-	h1 := flag.Bool("h1", false, "plain HTTP/1.1")
+	var o options
+	client := flag.String("client", "", "run as the client of this address (set by the parent)")
+	flag.IntVar(&o.streams, "streams", 10, "streams, all in flight together")
+	flag.IntVar(&o.tokens, "tokens", 300, "tokens per stream")
+	flag.Float64Var(&o.tps, "tps", 50, "tokens per second per stream")
+	flag.DurationVar(&o.ramp, "ramp", 2*time.Second, "time over which the streams start")
+	flag.BoolVar(&o.h1, "h1", false, "net/http over plain HTTP/1.1")
+	flag.BoolVar(&o.raw, "raw", false, "plain TCP, no TLS, no HTTP")
+	flag.DurationVar(&o.tick, "tick", 0, "with -raw: one goroutine reads every connection every tick")
 	flag.Parse()
-	switch *role {
-	case "main":
-		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "text/event-stream")
-			w.WriteHeader(200)
-			f := w.(http.Flusher)
-			f.Flush()
-			time.Sleep(500 * time.Millisecond)
-			t := time.NewTicker(time.Duration(float64(time.Second) / *tps))
-			defer t.Stop()
-			for i := 0; i < *tokens; i++ {
-				<-t.C
-				fmt.Fprintf(w, "data: {\"id\":\"x\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" tok%d\"}}]}\n\n", i)
-				f.Flush()
-			}
-			io.WriteString(w, "data: [DONE]\n\n")
-		}))
-		var url string
-		if *h1 {
-			srv.Start()
-			url = srv.URL
-		} else {
-			srv.EnableHTTP2 = true
-			srv.StartTLS()
-			url = srv.URL
+	if *client != "" {
+		runClient(*client, o)
+		return
+	}
+	addr, stop := serve(o)
+	defer stop()
+	args := append([]string{"-client", addr}, os.Args[1:]...)
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		fmt.Println("client:", err)
+	}
+	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	user, sys := time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano())
+	cpu := user + sys
+	fmt.Printf("client CPU %v (user %v sys %v) = %.1f ms per stream of %d tokens, %.1f us/token; vcsw %d\n",
+		cpu, user, sys, float64(cpu.Microseconds())/1000/float64(o.streams), o.tokens,
+		float64(cpu.Microseconds())/float64(o.streams*o.tokens), ru.Nvcsw)
+}
+
+// stream writes the tokens of one reply: 500 ms to the first, then one
+// chunk every 1/tps, each written alone.
+func stream(o options, write func(string), flush func()) {
+	time.Sleep(500 * time.Millisecond)
+	t := time.NewTicker(time.Duration(float64(time.Second) / o.tps))
+	defer t.Stop()
+	for range o.tokens {
+		<-t.C
+		write(chunk)
+		flush()
+	}
+}
+
+// serve starts the server for o's client and returns its address.
+func serve(o options) (string, func()) {
+	if o.raw {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			panic(err)
 		}
-		cmd := exec.Command(os.Args[0], append([]string{"-role", "client", "-addr", url}, flag.Args()...)...)
-		cmd.Args = append(cmd.Args[:1], append([]string{"-role", "client", "-addr", url, fmt.Sprintf("-streams=%d", *streams), fmt.Sprintf("-h1=%v", *h1), fmt.Sprint("-ramp=", *ramp)}, flag.Args()...)...)
-		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		cmd.Env = os.Environ()
-		if err := cmd.Run(); err != nil {
-			fmt.Println("client:", err)
-		}
-		ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-		cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		fmt.Printf("client CPU %v (user %v sys %v) = %.1f ms per stream of %d tokens, %.1f us/token; vcsw %d ivcsw %d\n",
-			cpu, time.Duration(ru.Utime.Nano()), time.Duration(ru.Stime.Nano()), float64(cpu.Microseconds())/1000/float64(*streams), *tokens,
-			float64(cpu.Microseconds())/float64(*streams**tokens), ru.Nvcsw, ru.Nivcsw)
-	case "client":
-		tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: !*h1,
-			DialContext: (&net.Dialer{}).DialContext}
-		c := &http.Client{Transport: tr}
-		var wg sync.WaitGroup
-		for i := 0; i < *streams; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				resp, err := c.Post(*addr, "application/json", nil)
+		go func() {
+			for {
+				c, err := ln.Accept()
 				if err != nil {
-					fmt.Println(err)
 					return
 				}
-				br := bufio.NewReaderSize(resp.Body, 1024)
-				n := 0
-				for {
-					_, err := br.ReadSlice('\n')
-					if err != nil {
-						break
-					}
-					n++
-				}
-				resp.Body.Close()
-				if n < *tokens {
-					fmt.Println("short", n, resp.Proto)
-				}
-			}()
-			time.Sleep(*ramp / time.Duration(*streams)) // spread the arrivals like the ramp
+				go func() {
+					defer c.Close()
+					stream(o, func(s string) { io.WriteString(c, s) }, func() {})
+				}()
+			}
+		}()
+		return ln.Addr().String(), func() { ln.Close() }
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(http.StatusOK)
+		f := w.(http.Flusher)
+		f.Flush()
+		stream(o, func(s string) { io.WriteString(w, s) }, f.Flush)
+		io.WriteString(w, "data: [DONE]\n\n")
+	}))
+	if o.h1 {
+		srv.Start()
+	} else {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	}
+	return srv.URL, srv.Close
+}
+
+func runClient(addr string, o options) {
+	if o.raw && o.tick > 0 {
+		tickClient(addr, o)
+		return
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, ForceAttemptHTTP2: !o.h1}
+	c := &http.Client{Transport: tr}
+	var wg sync.WaitGroup
+	for range o.streams {
+		wg.Go(func() {
+			if o.raw {
+				readRaw(addr)
+			} else {
+				readHTTP(c, addr, o.tokens)
+			}
+		})
+		time.Sleep(o.ramp / time.Duration(o.streams))
+	}
+	wg.Wait()
+}
+
+func readRaw(addr string) {
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		panic(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 4096)
+	for {
+		if _, err := c.Read(buf); err != nil {
+			return
 		}
-		wg.Wait()
+	}
+}
+
+func readHTTP(c *http.Client, url string, tokens int) {
+	resp, err := c.Post(url, "application/json", nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	br := bufio.NewReaderSize(resp.Body, 1024)
+	n := 0
+	for {
+		if _, err := br.ReadSlice('\n'); err != nil {
+			break
+		}
+		n++
+	}
+	if n < tokens {
+		fmt.Println("short stream:", n, "lines", resp.Proto)
+	}
+}
+
+// tickClient reads every connection, non-blocking, once per tick, from
+// one goroutine: no wake-up per packet, one per tick.
+func tickClient(addr string, o options) {
+	var raws []syscall.RawConn
+	done := make([]bool, o.streams)
+	open := o.streams
+	start := time.Now()
+	buf := make([]byte, 65536)
+	t := time.NewTicker(o.tick)
+	defer t.Stop()
+	for open > 0 {
+		<-t.C
+		for len(raws) < o.streams && time.Since(start) >= time.Duration(len(raws))*o.ramp/time.Duration(o.streams) {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				panic(err)
+			}
+			rc, err := c.(*net.TCPConn).SyscallConn()
+			if err != nil {
+				panic(err)
+			}
+			raws = append(raws, rc)
+		}
+		for i, rc := range raws {
+			if done[i] {
+				continue
+			}
+			rc.Read(func(fd uintptr) bool {
+				for {
+					n, err := syscall.Read(int(fd), buf)
+					if n == 0 && err == nil { // end of stream
+						done[i] = true
+						open--
+						return true
+					}
+					if err != nil || n < len(buf) {
+						return true
+					}
+				}
+			})
+		}
 	}
 }
