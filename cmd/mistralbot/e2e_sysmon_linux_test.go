@@ -10,9 +10,6 @@ import (
 	"mistralbot/llm/llmtest"
 )
 
-// The runtime settings run makes for itself (sysmon.go, procs.go), seen
-// from outside the real binary.
-
 // TestE2ERunRestartsWithSysmonSetting: the real binary's run restarts
 // itself in place (the process id the parent started, /proc's view of its
 // environment) with the sysmon setting in GODEBUG, and serves; an
@@ -37,7 +34,8 @@ func TestE2ERunRestartsWithSysmonSetting(t *testing.T) {
 	}
 }
 
-// TestE2EIdleBotRunsOnOneProcessor: the real binary, idle after its
+// TestE2EIdleBotRunsOnOneProcessor (procs.go, here beside the other
+// runtime setting run makes for itself): the real binary, idle after its
 // start, goes to one P within a few of the controller's quiet windows
 // (the Go collector's go_sched_gomaxprocs_threads on /metrics); an
 // operator's GOMAXPROCS is kept as it was set.
