@@ -48,12 +48,15 @@ type env struct {
 	// exec replaces the process (run's restart with sysmonSetting); nil:
 	// never (tests run the commands in their own process).
 	exec func(argv0 string, argv, envv []string) error
+	// procs switches the process between one P and the runtime's default
+	// (procs.go); nil: never (a test's process is shared by its tests).
+	procs *procsControl
 }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv, environ: os.Environ, exec: execSelf}))
+	os.Exit(run(ctx, os.Args[1:], env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookup: os.LookupEnv, environ: os.Environ, exec: execSelf, procs: &runtimeProcs}))
 }
 
 // usageError is a command-line mistake: exit code 2.
