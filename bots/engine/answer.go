@@ -252,18 +252,22 @@ type generated struct {
 // Stop click cancelled it, the answer ends with the text so far and the
 // Stopped notice. Its frame is on the stack while the stream is read
 // (see process): the outcome's work is in conclude.
+//
+// The stream is closed and forgotten before conclude: delivering the
+// final text can wait seconds for the platform's budget (a Discord
+// channel's or the global one, with hundreds of answers waiting at
+// 1,000 in flight), and an answer waiting there needs only its text and
+// result, not the model's stream or its wrapper (issue 20, session 9).
 func (e *Engine) generate(work, ctx, lctx context.Context, a *answer) {
 	g := &a.g
 	st, err := a.stream(lctx)
-	if a.early != nil {
-		defer a.early.cancel()
-	}
 	if err == nil {
 		g.started = true
-		defer st.Close()
 		g.text, g.firstTokenAt, err = e.read(ctx, st, a.reply)
 		g.result = st.Result()
+		st.Close()
 	}
+	a.early = nil // its context is lctx: process cancels it
 	e.conclude(work, ctx, lctx, a, err)
 }
 

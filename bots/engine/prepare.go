@@ -37,7 +37,7 @@ func (e *Engine) prepare(work, ctx, lctx context.Context, lcancel context.Cancel
 		// Opening the reply is a platform round trip (a Discord thread);
 		// the model is asked meanwhile, so that it never waits for it.
 		if !expired {
-			a.early = e.startStream(lctx, a.req, plan)
+			a.early = e.startStream(lctx, lcancel, a.req, plan)
 		}
 		j.jr.settle() // the entry is stored before anything is posted
 		r, err := e.openReply(ctx, j)

@@ -316,6 +316,7 @@ func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) er
 		log.Error("retired model in the configuration: "+w, "key", "llm.model")
 	}
 	applyContainerMemoryLimit(log)
+	defer startGCPolicy(ctx, log)()
 	if e.procs != nil {
 		procsCtx, stopProcs := context.WithCancel(ctx)
 		procsDone := make(chan struct{})
