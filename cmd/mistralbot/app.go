@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"runtime"
 	"strings"
 	"time"
 
@@ -317,15 +316,7 @@ func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) er
 	}
 	applyContainerMemoryLimit(log)
 	defer startGCPolicy(ctx, log)()
-	if e.procs != nil {
-		procsCtx, stopProcs := context.WithCancel(ctx)
-		procsDone := make(chan struct{})
-		go func() {
-			defer close(procsDone)
-			controlProcs(procsCtx, defaultProcsPolicy, *e.procs, e.lookup, runtime.GOMAXPROCS(0), log)
-		}()
-		defer func() { stopProcs(); <-procsDone }()
-	}
+	defer startProcsControl(ctx, e, log)()
 	app, err := NewApp(ctx, cfg, log, m)
 	if err != nil {
 		return err

@@ -151,3 +151,22 @@ func controlProcs(ctx context.Context, p procsPolicy, c procsControl, lookup fun
 		}
 	}
 }
+
+// startProcsControl runs controlProcs on e's control until ctx ends or
+// stop is called (nothing when e has none: tests); stop returns once it
+// has stopped, with the runtime's default set.
+func startProcsControl(ctx context.Context, e env, log *slog.Logger) (stop func()) {
+	if e.procs == nil {
+		return func() {}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		controlProcs(ctx, defaultProcsPolicy, *e.procs, e.lookup, runtime.GOMAXPROCS(0), log)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
