@@ -2,7 +2,10 @@
 """watch.py OUT -- loadtest args...: runs the load tool and samples the bot
 (the load tool's child) every 0.25 s: /proc/PID/status (VmRSS, RssAnon,
 RssFile) and runtime.MemStats from /debug/pprof/heap?debug=1. Writes the
-samples to OUT (TSV) and prints the idle sample and the one at the RSS peak."""
+samples to OUT (TSV) and prints the idle sample and the one at the RSS peak.
+Session 9: at each new RSS maximum (at most once a second) it also keeps the
+bot's heap profile (OUT.peak.heap, pprof) and goroutine profile
+(OUT.peak.goroutines.txt), so what is held at the peak can be attributed."""
 import os, re, subprocess, sys, time, urllib.request
 out = sys.argv[1]; args = sys.argv[3:]
 lt = subprocess.Popen(args, stdout=open(out + '.lt.txt', 'w'), stderr=subprocess.STDOUT)
@@ -30,7 +33,7 @@ def ports(pid):
         if f[3] == '0A' and f[9] in inodes: ps.append(int(f[1].split(':')[1], 16))
     return ps
 keys = ['HeapAlloc','HeapSys','HeapIdle','HeapInuse','HeapReleased','Stack','MSpan','GCSys','OtherSys','BuckHashSys','NextGC','Sys']
-addr = None; rows = []
+addr = None; rows = []; best = [0, 0.0]
 t0 = time.time()
 while lt.poll() is None:
     try:
@@ -49,7 +52,12 @@ while lt.poll() is None:
             txt = urllib.request.urlopen(f'http://127.0.0.1:{addr}/debug/pprof/heap?debug=1', timeout=2).read().decode()
             for k in keys:
                 m = re.search(r'# ' + k + r' = (\d+)', txt); row[k] = int(m.group(1)) // 1024 if m else 0
-            m = re.search(r'goroutine profile: total (\d+)', '')
+            if row['VmRSS'] > best[0] and time.time() - best[1] > 1.0:
+                best[0] = row['VmRSS']; best[1] = time.time()
+                heap = urllib.request.urlopen(f'http://127.0.0.1:{addr}/debug/pprof/heap', timeout=5).read()
+                gor = urllib.request.urlopen(f'http://127.0.0.1:{addr}/debug/pprof/goroutine?debug=1', timeout=5).read()
+                open(out + '.peak.heap', 'wb').write(heap); open(out + '.peak.goroutines.txt', 'wb').write(gor)
+                open(out + '.peak.at', 'w').write(f"t={row['t']} VmRSS={row['VmRSS']}\n")
     except Exception: pass
     rows.append(row); time.sleep(0.25)
 lt.wait()
