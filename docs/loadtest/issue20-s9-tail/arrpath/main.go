@@ -10,10 +10,11 @@
 // with such a stack to its last one (the worker: until it blocks reading
 // the stream), so the long waits of a reading reply are left out.
 //
-//	go run . TRACE
+//	go run . [-at mistralbot/] TRACE
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -62,6 +63,19 @@ func roleOf(st trace.Stack) string {
 	return role
 }
 
+// byFunc, when set (-at PREFIX), names each block by the innermost frame
+// whose function starts with it.
+var byFunc = flag.String("at", "", "name each block by its innermost frame under this function prefix (e.g. mistralbot/)")
+
+func innermost(st trace.Stack, prefix string) string {
+	for f := range st.Frames() {
+		if strings.HasPrefix(f.Func, prefix) {
+			return strings.TrimPrefix(f.Func, prefix)
+		}
+	}
+	return "?"
+}
+
 func onStack(st trace.Stack, fn string) bool {
 	for f := range st.Frames() {
 		if strings.Contains(f.Func, fn) {
@@ -86,7 +100,8 @@ func stateName(s trace.GoState, reason string) string {
 }
 
 func main() {
-	f, err := os.Open(os.Args[1])
+	flag.Parse()
+	f, err := os.Open(flag.Arg(0))
 	if err != nil {
 		panic(err)
 	}
@@ -141,8 +156,12 @@ func main() {
 				g.last = ev.Time()
 			}
 			g.state, g.since = stateName(to, st.Reason), ev.Time()
-			if to == trace.GoWaiting && onStack(st.Stack, "go.etcd.io/bbolt") {
-				g.state += " (in bbolt)"
+			if to == trace.GoWaiting {
+				if onStack(st.Stack, "go.etcd.io/bbolt") {
+					g.state += " (in bbolt)"
+				} else if where := *byFunc; where != "" {
+					g.state += " at " + innermost(st.Stack, where)
+				}
 			}
 		case trace.EventRangeBegin, trace.EventRangeActive:
 			rg := ev.Range()
