@@ -96,13 +96,8 @@ type Options struct {
 	// it; intermediate edits are skipped when it is short, keeping a fifth
 	// of it for the calls that must go.
 	GlobalPerSecond int
-	// Workers handle gateway events (default 16, events of one channel
-	// stay in order). Each is a serial lane whose Dispatch waits for the
-	// message's admission write (bbolt: an fsync): with 4, 1,000
-	// conversations arriving at 500 a second put ~60 events a second on
-	// each lane, and once the disk slowed the lanes fell behind for the
-	// rest of the burst (issue 20, session 9: Discord's added latency p50
-	// 0.05-1.35 s in 7 of 12 loaded runs; with 16, none in 3).
+	// Workers handle gateway events (default 4, events of one channel stay
+	// in order).
 	Workers int
 	// ReconnectDelay is the first delay after a failed gateway connect,
 	// doubled up to MaxReconnectDelay (defaults 1 s and 2 min); Run keeps
@@ -335,7 +330,7 @@ func setDefaults(o *Options) {
 	}
 	def(&o.ReplyChain, 10)
 	def(&o.EditBudget, 5)
-	def(&o.Workers, 16)
+	def(&o.Workers, 4)
 	def(&o.MaxReconnects, 10)
 	dur(&o.EditWindow, 5*time.Second)
 	dur(&o.MinEditInterval, time.Second)
