@@ -28,18 +28,6 @@ type Admitter interface {
 	Admit(ctx context.Context, a Admission) (Admitted, error)
 }
 
-// AdmitPeeker is the optional read-only foresight of an Admitter whose
-// writes wait for the disk (bbolt: an fsync per group commit): what Admit
-// would decide now, from the committed state, without writing and
-// without waiting for a write in flight. A Won, not Limited answer is a
-// forecast (a racing delivery or the asker's message in flight may still
-// change Admit's verdict); a duplicate or a Limited one is final for the
-// committed state. The Engine uses it to start the model request while
-// Admit commits (bots/engine/admitearly.go).
-type AdmitPeeker interface {
-	PeekAdmit(ctx context.Context, a Admission) (Admitted, error)
-}
-
 // Admission is what Admit writes for one delivery.
 type Admission struct {
 	// Keys are the delivery's dedupe keys (its event id, its message id);

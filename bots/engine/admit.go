@@ -47,13 +47,6 @@ func (e *Engine) admit(ctx context.Context, msg bots.Message) (a admission) {
 	if len(keys) > 0 && !e.claimHere(ctx, keys) {
 		return a
 	}
-	return e.admitRest(ctx, msg, keys, nil)
-}
-
-// admitRest is admit after this process's claims: the settings, the caps
-// and the store's write, side by side. jr is the entry to write (nil:
-// admitStore makes it).
-func (e *Engine) admitRest(ctx context.Context, msg bots.Message, keys []string, jr *jobJournal) (a admission) {
 	// A channel known (cached) to be disabled gets no entry: it would be
 	// written only to be removed. Should the cache expire meanwhile and
 	// the channel be enabled again, push journals the message itself.
@@ -63,7 +56,7 @@ func (e *Engine) admitRest(ctx context.Context, msg bots.Message, keys []string,
 	wg.Go(func() { a.set = e.Settings(ctx, msg.SettingsID()) })
 	capHit := e.caps(ctx, msg, func() {
 		if e.stores.admit != nil {
-			a.claimed, a.hit, a.jr = e.admitStore(ctx, msg, keys, journaled, jr)
+			a.claimed, a.hit, a.jr = e.admitStore(ctx, msg, keys, journaled)
 			return
 		}
 		// A store without Admit (a test's partial store): the claim,
@@ -86,9 +79,8 @@ func (e *Engine) admitRest(ctx context.Context, msg bots.Message, keys []string,
 // logged and the message goes on on this process's claim, not journaled
 // (journaling pauses, as after a failed write: an outage costs one
 // timeout, not one per message); the entry stays tracked so that its End
-// removes whatever the failed call may have written. jr, when not nil, is
-// the entry to write (an early job's: admitearly.go).
-func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string, journaled bool, jr *jobJournal) (claimed bool, hit *limitHit, _ *jobJournal) {
+// removes whatever the failed call may have written.
+func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string, journaled bool) (claimed bool, hit *limitHit, jr *jobJournal) {
 	ad := bots.Admission{Keys: keys, TTL: e.opts.DedupeTTL, Rate: e.rateTake(msg)}
 	// Bounded like a journal write, not cut by the delivery's context
 	// (the entry is what a crash would need).
@@ -98,9 +90,7 @@ func (e *Engine) admitStore(ctx context.Context, msg bots.Message, keys []string
 		claimed, hit = e.admitNoEntry(sctx, ad)
 		return claimed, hit, nil
 	}
-	if jr == nil {
-		jr = &jobJournal{entry: e.jr.NewEntry(msg.Key, msg)}
-	}
+	jr = &jobJournal{entry: e.jr.NewEntry(msg.Key, msg)}
 	if e.jr.Paused() {
 		jr.off = true
 	} else {

@@ -37,15 +37,7 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 		e.log.DebugContext(ctx, "message outside allow-lists", "key", msg.Key.String(), "reason", why)
 		return bots.Refused, nil
 	}
-	// Most questions are queued before the store's admission answers
-	// (admitearly.go): their model request does not wait for its fsync.
-	var a admission
-	early := false
-	if e.goesEarly(msg) {
-		a, early, err = e.admitQueued(ctx, conv, msg)
-	} else {
-		a = e.admit(ctx, msg)
-	}
+	a := e.admit(ctx, msg)
 	if !a.claimed {
 		e.refused(msg.Key.Platform, "duplicate")
 		return bots.Duplicate, nil
@@ -65,9 +57,7 @@ func (e *Engine) Dispatch(ctx context.Context, conv bots.Conversations, msg bots
 		}
 		return bots.Notified, e.notify(ctx, conv, msg, a.hit.text(lang))
 	}
-	if !early {
-		err = e.push(ctx, &job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now(), jr: a.jr})
-	}
+	err = e.push(ctx, &job{kind: jobMessage, key: msg.Key, conv: conv, msg: msg, queued: time.Now(), jr: a.jr})
 	if err != nil {
 		defer e.unadmit(ctx, a.jr)() // beside the notice
 	}

@@ -38,9 +38,6 @@ type Engine struct {
 		// for its claims, rate token and journal entry.
 		multi bots.MultiClaimer
 		admit bots.Admitter
-		// peek foresees admit's verdict without waiting for its write
-		// (admitearly.go).
-		peek bots.AdmitPeeker
 	}
 	opts      Options
 	tokens    bots.Tokens // opts.Tokens, else opts.LLM's
@@ -105,9 +102,6 @@ func New(opts Options) (*Engine, error) {
 	e.stores.settings, e.stores.usage, e.stores.claims, e.stores.leases = opts.Store, opts.Store, opts.Store, opts.Store
 	e.stores.multi, _ = opts.Store.(bots.MultiClaimer)
 	e.stores.admit, _ = opts.Store.(bots.Admitter)
-	if e.stores.admit != nil {
-		e.stores.peek, _ = opts.Store.(bots.AdmitPeeker)
-	}
 	fs, _ := opts.Store.(bots.FeedbackStore)
 	e.commands = commands.New(commands.Options{Settings: commandPorts{e}, Limits: commandPorts{e}, Usage: opts.Store,
 		Feedback: fs, Admins: opts.Admins, Prefix: opts.CommandPrefix, MaxPromptChars: opts.MaxPromptChars,
@@ -165,9 +159,6 @@ func (e *Engine) Run(ctx context.Context) error {
 	grace, cancelGrace := context.WithTimeout(work, e.opts.ShutdownGrace)
 	defer cancelGrace()
 	for _, j := range e.pool.drain() {
-		if j.dropped() {
-			continue // its dispatch answers the asker (admitearly.go)
-		}
 		e.interrupt(grace, j)
 	}
 	select {

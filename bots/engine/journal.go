@@ -32,9 +32,6 @@ type jobJournal struct {
 	entry   bots.JournalEntry
 	written []string // placeholder ids in the store
 	off     bool     // a write failed: no more rewrites for this reply
-	// refused: the admission turned down a job queued before it answered
-	// (admitearly.go); set before ready is closed, read after settle.
-	refused bool
 	// Recovered replies only.
 	recovered bool
 	reopen    []string // the messages the previous attempt posted
@@ -52,14 +49,6 @@ func (jr *jobJournal) settle() {
 	if jr != nil && jr.ready != nil {
 		<-jr.ready
 	}
-}
-
-// dropped settles j's entry and reports whether its admission refused
-// it (admitearly.go): the job then posts nothing and counts nothing, the
-// dispatch that queued it tells the asker whatever is due.
-func (j *job) dropped() bool {
-	j.jr.settle()
-	return j.jr != nil && j.jr.refused
 }
 
 // recovered reports whether j finishes a reply of an earlier process.

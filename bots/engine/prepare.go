@@ -39,13 +39,7 @@ func (e *Engine) prepare(work, ctx, lctx context.Context, lcancel context.Cancel
 		if !expired {
 			a.early = e.startStream(lctx, a.req, plan)
 		}
-		// The entry is stored before anything is posted; a job queued
-		// before its admission answered learns here whether it is to be
-		// answered at all (admitearly.go).
-		if j.dropped() {
-			a.early.discard()
-			return nil
-		}
+		j.jr.settle() // the entry is stored before anything is posted
 		r, err := e.openReply(ctx, j)
 		if err != nil {
 			a.early.discard()

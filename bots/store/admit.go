@@ -127,50 +127,6 @@ func (b *Bolt) Admit(ctx context.Context, a bots.Admission) (bots.Admitted, erro
 	return out, nil
 }
 
-var _ bots.AdmitPeeker = (*Bolt)(nil)
-
-// PeekAdmit implements bots.AdmitPeeker in a read transaction, which
-// bbolt runs beside the writer (tx.go: a read transaction holds only the
-// mmap's read lock), so it waits for no commit or fsync in flight.
-func (b *Bolt) PeekAdmit(ctx context.Context, a bots.Admission) (bots.Admitted, error) {
-	a.Entry = nil // not encoded: nothing is written
-	c, err := checkAdmission(a)
-	if err != nil {
-		return bots.Admitted{}, fmt.Errorf("bolt store: peek admit: %w", err)
-	}
-	var out bots.Admitted
-	err = b.view(ctx, func(tx *bolt.Tx) error {
-		now := b.now()
-		bk := tx.Bucket([]byte(bucketClaims))
-		for _, k := range a.Keys {
-			var cl boltClaim
-			if err := getJSON(bk, []byte(k), &cl); err != nil {
-				return err
-			}
-			if now.Before(cl.Expires) {
-				return nil // a duplicate
-			}
-		}
-		var count int64
-		if r := a.Rate; r != nil {
-			var rt boltRate
-			if err := getJSON(tx.Bucket([]byte(bucketRates)), []byte(r.Key), &rt); err != nil {
-				return err
-			}
-			if rt.Start.Equal(c.start) && rt.Window == int64(r.Window) {
-				count = rt.Count
-			}
-			count++ // this delivery's
-		}
-		out = c.admitted(count)
-		return nil
-	})
-	if err != nil {
-		return bots.Admitted{}, fmt.Errorf("bolt store: peek admit %s: %w", strings.Join(a.Keys, ", "), err)
-	}
-	return out, nil
-}
-
 // admitScript is Admit on the server, atomic (a script runs alone): SET
 // NX PX of every claim key (KEYS[1..n]); if one was taken, nothing more
 // and {0, 0}. Else INCR and PEXPIRE of the rate key (KEYS[n+1], when
