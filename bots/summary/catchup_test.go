@@ -58,3 +58,16 @@ func FuzzDetectCatchUp(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkDetectCatchUp: the check every mention goes through, on an
+// ordinary question (ASCII) and on an accented one.
+func BenchmarkDetectCatchUp(b *testing.B) {
+	for _, text := range []string{"how do I reverse a linked list in Go?", "résume-moi ce fil s'il te plaît"} {
+		b.Run(text[:6], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				DetectCatchUp(text)
+			}
+		})
+	}
+}
