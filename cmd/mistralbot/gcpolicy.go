@@ -115,21 +115,24 @@ type gcSentinel struct{ _ [32]byte }
 // one pending), from the first one after the call until ctx ends. A
 // cleanup runs once the sentinel is unreachable, that is after the first
 // collection that follows its allocation; it re-arms with a new sentinel.
-func gcNotify(ctx context.Context) <-chan struct{} {
-	c := make(chan struct{}, 1)
+// stopped is closed by the first cleanup that finds ctx ended: it arms
+// no other, so nothing is sent after it.
+func gcNotify(ctx context.Context) (c <-chan struct{}, stopped <-chan struct{}) {
+	notices, end := make(chan struct{}, 1), make(chan struct{})
 	var arm func(struct{})
 	arm = func(struct{}) {
 		if ctx.Err() != nil {
+			close(end)
 			return
 		}
 		select {
-		case c <- struct{}{}:
+		case notices <- struct{}{}:
 		default: // one is pending: the reader sees the newest figures anyway
 		}
 		runtime.AddCleanup(new(gcSentinel), arm, struct{}{})
 	}
 	runtime.AddCleanup(new(gcSentinel), arm, struct{}{})
-	return c
+	return notices, end
 }
 
 // gcPolicyOn reports whether the policy applies: not when the operator
@@ -151,7 +154,8 @@ func startGCPolicy(ctx context.Context, log *slog.Logger) (stop func()) {
 		return func() {}
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	p := &gcPolicy{collected: gcNotify(ctx), scanned: gcScanned, set: debug.SetGCPercent, percent: gcPercentDefault}
+	collected, _ := gcNotify(ctx)
+	p := &gcPolicy{collected: collected, scanned: gcScanned, set: debug.SetGCPercent, percent: gcPercentDefault}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
