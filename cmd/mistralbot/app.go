@@ -315,7 +315,7 @@ func runBot(ctx context.Context, cfg *config.Config, retired []string, e env) er
 		log.Error("retired model in the configuration: "+w, "key", "llm.model")
 	}
 	applyContainerMemoryLimit(log)
-	defer startGCPolicy(ctx, log)()
+	defer startGCPolicy(ctx, e.lookup, log)()
 	defer startProcsControl(ctx, e, log)()
 	app, err := NewApp(ctx, cfg, log, m)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
@@ -147,23 +146,17 @@ func gcPolicyOn(lookup func(string) (string, bool)) bool {
 }
 
 // startGCPolicy runs the policy until ctx ends or stop is called, unless
-// the operator tuned the GC; stop returns once it has stopped.
-func startGCPolicy(ctx context.Context, log *slog.Logger) (stop func()) {
-	if !gcPolicyOn(os.LookupEnv) {
+// the operator tuned the GC (lookup reads the process's environment);
+// stop returns once it has stopped.
+func startGCPolicy(ctx context.Context, lookup func(string) (string, bool), log *slog.Logger) (stop func()) {
+	if !gcPolicyOn(lookup) {
 		log.Info("GC policy off: GOGC or GOMEMLIMIT set by the operator")
 		return func() {}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	collected, _ := gcNotify(ctx)
-	p := &gcPolicy{collected: collected, scanned: gcScanned, set: debug.SetGCPercent, percent: gcPercentDefault}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		p.run(ctx)
-	}()
 	log.Info("GC policy: the runtime's GOGC until the GC scans more than the headroom, then that headroom", "headroom_bytes", gcHeadroom, "gogc_floor", gcPercentFloor)
-	return func() {
-		cancel()
-		<-done
-	}
+	return startBackground(ctx, func(ctx context.Context) {
+		collected, _ := gcNotify(ctx)
+		p := &gcPolicy{collected: collected, scanned: gcScanned, set: debug.SetGCPercent, percent: gcPercentDefault}
+		p.run(ctx)
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -143,16 +142,13 @@ func TestGCNotify(t *testing.T) {
 func TestStartGCPolicy(t *testing.T) {
 	var logs strings.Builder
 	log := slog.New(slog.NewTextHandler(&logs, nil))
-	t.Setenv("GOMEMLIMIT", "")
-	os.Unsetenv("GOMEMLIMIT") // t.Setenv restores both at the end
-	t.Setenv("GOGC", "100")
-	startGCPolicy(t.Context(), log)()
+	gogc := func(k string) (string, bool) { return "100", k == "GOGC" }
+	startGCPolicy(t.Context(), gogc, log)()
 	if !strings.Contains(logs.String(), "GC policy off") {
 		t.Fatalf("with GOGC set, the log says %q, want the policy off", logs.String())
 	}
 	logs.Reset()
-	os.Unsetenv("GOGC")
-	stop := startGCPolicy(t.Context(), log)
+	stop := startGCPolicy(t.Context(), noEnv, log)
 	if !strings.Contains(logs.String(), "GC policy: ") {
 		t.Fatalf("without GOGC, the log says %q, want the policy on", logs.String())
 	}

@@ -159,14 +159,7 @@ func startProcsControl(ctx context.Context, e env, log *slog.Logger) (stop func(
 	if e.procs == nil {
 		return func() {}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	return startBackground(ctx, func(ctx context.Context) {
 		controlProcs(ctx, defaultProcsPolicy, *e.procs, e.lookup, runtime.GOMAXPROCS(0), log)
-	}()
-	return func() {
-		cancel()
-		<-done
-	}
+	})
 }
