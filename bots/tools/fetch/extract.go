@@ -132,14 +132,37 @@ func tagEnd(s []byte) int {
 }
 
 // skipTo is the length of s up to and including "</name...>", all of s
-// when the element is never closed.
+// when the element is never closed. The match folds ASCII case only:
+// bytes.ToLower would change lengths (invalid UTF-8 becomes a 3-byte
+// U+FFFD, the Kelvin sign a 1-byte "k"), so an index into a lowered copy
+// is not an index into s (the fuzzer found "[16:14]").
 func skipTo(s []byte, name string) int {
-	lower := bytes.ToLower(s)
-	end := bytes.Index(lower, []byte("</"+name))
-	if end < 0 {
-		return len(s)
+	for off := 0; ; {
+		j := bytes.Index(s[off:], []byte("</"))
+		if j < 0 {
+			return len(s)
+		}
+		end := off + j
+		if rest := s[end+2:]; len(rest) >= len(name) && asciiEqualFold(rest[:len(name)], name) {
+			return end + tagEnd(s[end:])
+		}
+		off = end + 2
 	}
-	return end + tagEnd(s[end:])
+}
+
+// asciiEqualFold reports whether b equals the lower-case ASCII name,
+// ignoring ASCII case.
+func asciiEqualFold(b []byte, name string) bool {
+	for i := range len(name) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != name[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func writeCollapsed(b *strings.Builder, s string) {

@@ -24,6 +24,11 @@ func TestExtractText(t *testing.T) {
 		{`<table><tr><td>a</td><td>b</td></tr></table>`, "", "a b"},
 		{`<p>a</p>` + strings.Repeat("<br>", 10) + `<p>b</p>`, "", "a\nb"},
 		{`<![CDATA[x]]><?xml?>t`, "", "t"},
+		// Case folding that changes byte lengths before the closing tag:
+		// "Ⱥ" (2 bytes) lowers to 3, the Kelvin sign (3 bytes) to 1.
+		{"<script>" + strings.Repeat("\u023a", 20) + "</script>after", "", "after"},
+		{"<style>" + strings.Repeat("\u212a", 20) + "</STYLE>after", "", "after"},
+		{"<script></scrip></b></SCRIPT>after", "", "after"},
 	} {
 		title, text := extractText([]byte(tc.in))
 		if title != tc.title || text != tc.text {
