@@ -61,6 +61,7 @@ type bot struct {
 	seen map[string]bool // Slack: the mention and the message event of one ts
 
 	db      *bolt.DB // nil: the memory store, no write on the path
+	entry   int      // FLOOR_ENTRY_BYTES
 	writing atomic.Int32
 }
 
@@ -75,7 +76,19 @@ func (b *bot) claim(key string) error {
 		if err != nil {
 			return err
 		}
-		return bk.Put([]byte(key), []byte(time.Now().UTC().Format(time.RFC3339Nano)))
+		if err := bk.Put([]byte(key), []byte(time.Now().UTC().Format(time.RFC3339Nano))); err != nil {
+			return err
+		}
+		if b.entry == 0 {
+			return nil
+		}
+		// FLOOR_ENTRY_BYTES: a journal entry of that size beside the
+		// claim, as mistralbot's admission writes one.
+		jb, err := tx.CreateBucketIfNotExists([]byte("journal"))
+		if err != nil {
+			return err
+		}
+		return jb.Put([]byte(key), bytes.Repeat([]byte("x"), b.entry))
 	}
 	defer b.writing.Add(-1)
 	if b.writing.Add(1) == 1 {
@@ -108,6 +121,7 @@ func main() {
 		}
 		db.MaxBatchDelay = time.Millisecond
 		b.db = db
+		b.entry, _ = strconv.Atoi(env("FLOOR_ENTRY_BYTES"))
 	}
 	ln, err := net.Listen("tcp", env("MISTRALBOT_SERVER_LISTEN"))
 	if err != nil {
