@@ -60,9 +60,11 @@ type bot struct {
 	mu   sync.Mutex
 	seen map[string]bool // Slack: the mention and the message event of one ts
 
-	db      *bolt.DB // nil: the memory store, no write on the path
-	entry   int      // FLOOR_ENTRY_BYTES
-	writing atomic.Int32
+	db    *bolt.DB // nil: the memory store, no write on the path
+	entry int      // FLOOR_ENTRY_BYTES
+	// openWrite is FLOOR_OPEN_WRITE=1 (see opened).
+	openWrite bool
+	writing   atomic.Int32
 }
 
 // claim records the question durably: alone, a transaction of its own;
@@ -122,6 +124,7 @@ func main() {
 		db.MaxBatchDelay = time.Millisecond
 		b.db = db
 		b.entry, _ = strconv.Atoi(env("FLOOR_ENTRY_BYTES"))
+		b.openWrite = env("FLOOR_OPEN_WRITE") == "1"
 	}
 	ln, err := net.Listen("tcp", env("MISTRALBOT_SERVER_LISTEN"))
 	if err != nil {
@@ -209,7 +212,7 @@ func (b *bot) answer(key, question string, post func(string) error) {
 	if err := b.claim(key); err != nil {
 		log.Fatal(err)
 	}
-	reply, err := b.ask(question)
+	reply, err := b.ask(key, question)
 	if err != nil {
 		reply = "error: " + err.Error()
 	}
@@ -219,9 +222,31 @@ func (b *bot) answer(key, question string, post func(string) error) {
 	}
 }
 
+// opened is FLOOR_OPEN_WRITE: at the first token, a batched write of
+// the reply's journal entry (mistralbot journals a reply as open when
+// its first text goes out), off the question's path but sharing bbolt's
+// one writer with the claims of the questions still arriving.
+func (b *bot) opened(key string) {
+	if b.db == nil || !b.openWrite {
+		return
+	}
+	go func() {
+		err := b.db.Batch(func(tx *bolt.Tx) error {
+			jb, err := tx.CreateBucketIfNotExists([]byte("open"))
+			if err != nil {
+				return err
+			}
+			return jb.Put([]byte(key), bytes.Repeat([]byte("o"), max(b.entry, 600)))
+		})
+		if err != nil {
+			log.Fatal(err)
+		}
+	}()
+}
+
 // ask streams the reply; a 503 (the load tool's injected errors) is
 // retried after its Retry-After.
-func (b *bot) ask(question string) (string, error) {
+func (b *bot) ask(key, question string) (string, error) {
 	body, _ := json.Marshal(map[string]any{"model": b.model, "stream": true, "max_tokens": 1024,
 		"messages": []map[string]string{{"role": "user", "content": question}}})
 	for attempt := 0; ; attempt++ {
@@ -255,6 +280,9 @@ func (b *bot) ask(question string) (string, error) {
 					} `json:"choices"`
 				}
 				if json.Unmarshal(data, &chunk) == nil && len(chunk.Choices) > 0 {
+					if out.Len() == 0 {
+						b.opened(key)
+					}
 					out.WriteString(chunk.Choices[0].Delta.Content)
 				}
 			}
