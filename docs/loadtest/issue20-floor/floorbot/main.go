@@ -303,61 +303,60 @@ func retryAfter(s string) time.Duration {
 	return time.Duration(f * float64(time.Second))
 }
 
-// slackPost posts text in the thread, waiting out 429s.
-func (b *bot) slackPost(channel, thread, text string) error {
-	form := url.Values{"channel": {channel}, "thread_ts": {thread}, "text": {text}}
+// post sends one platform call until it is not a 429 (at most 20
+// times). result decodes the answer into a value of its own and says
+// how long a 429 asks to wait and whether the call failed otherwise.
+func (b *bot) post(name, url, contentType, auth string, body []byte,
+	result func(resp *http.Response, dec *json.Decoder) (wait time.Duration, err error)) error {
 	for range 20 {
-		req, _ := http.NewRequest(http.MethodPost, b.slackAPI+"chat.postMessage", strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "Bearer "+b.slackToken)
+		req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("Authorization", auth)
 		resp, err := b.api.Do(req)
 		if err != nil {
 			return err
 		}
-		var res struct {
-			OK    bool   `json:"ok"`
-			Error string `json:"error"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&res)
+		wait, err := result(resp, json.NewDecoder(resp.Body))
 		resp.Body.Close()
-		if resp.StatusCode == http.StatusTooManyRequests {
-			time.Sleep(retryAfter(resp.Header.Get("Retry-After")))
-			continue
+		if resp.StatusCode != http.StatusTooManyRequests {
+			return err
 		}
-		if !res.OK {
-			return fmt.Errorf("chat.postMessage: %d %s", resp.StatusCode, res.Error)
-		}
-		return nil
+		time.Sleep(wait)
 	}
-	return fmt.Errorf("chat.postMessage: still rate limited")
+	return fmt.Errorf("%s: still rate limited", name)
 }
 
-// discordPost replies to the message in its channel, waiting out 429s.
+// slackPost posts text in the thread.
+func (b *bot) slackPost(channel, thread, text string) error {
+	form := url.Values{"channel": {channel}, "thread_ts": {thread}, "text": {text}}
+	return b.post("chat.postMessage", b.slackAPI+"chat.postMessage", "application/x-www-form-urlencoded",
+		"Bearer "+b.slackToken, []byte(form.Encode()), func(resp *http.Response, dec *json.Decoder) (time.Duration, error) {
+			var res struct {
+				OK    bool   `json:"ok"`
+				Error string `json:"error"`
+			}
+			_ = dec.Decode(&res)
+			if !res.OK {
+				return retryAfter(resp.Header.Get("Retry-After")), fmt.Errorf("chat.postMessage: %d %s", resp.StatusCode, res.Error)
+			}
+			return 0, nil
+		})
+}
+
+// discordPost replies to the message in its channel.
 func (b *bot) discordPost(channel, message, text string) error {
 	body, _ := json.Marshal(map[string]any{"content": text, "message_reference": map[string]string{"message_id": message}})
-	for range 20 {
-		req, _ := http.NewRequest(http.MethodPost, b.discordAPI+"/api/v10/channels/"+channel+"/messages", bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bot "+b.discordToken)
-		resp, err := b.api.Do(req)
-		if err != nil {
-			return err
-		}
-		var res struct {
-			RetryAfter float64 `json:"retry_after"`
-		}
-		_ = json.NewDecoder(resp.Body).Decode(&res)
-		resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusTooManyRequests:
-			time.Sleep(time.Duration(res.RetryAfter * float64(time.Second)))
-			continue
-		case resp.StatusCode >= 300:
-			return fmt.Errorf("create message: %s", resp.Status)
-		}
-		return nil
-	}
-	return fmt.Errorf("create message: still rate limited")
+	return b.post("create message", b.discordAPI+"/api/v10/channels/"+channel+"/messages", "application/json",
+		"Bot "+b.discordToken, body, func(resp *http.Response, dec *json.Decoder) (time.Duration, error) {
+			var res struct {
+				RetryAfter float64 `json:"retry_after"`
+			}
+			_ = dec.Decode(&res)
+			if resp.StatusCode >= 300 {
+				return time.Duration(res.RetryAfter * float64(time.Second)), fmt.Errorf("create message: %s", resp.Status)
+			}
+			return 0, nil
+		})
 }
 
 // discordGateway keeps one gateway session: HELLO, IDENTIFY, heartbeats,
