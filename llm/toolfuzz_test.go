@@ -73,8 +73,11 @@ func renderCall(name, args string, cuts []byte, shape byte) string {
 	if shape == 3 && jsonObject([]byte(args)) {
 		var buf bytes.Buffer
 		_ = json.Compact(&buf, []byte(args))
+		// The object goes in compact: white space around it, a newline
+		// above all, would end the SSE data line (a stream no provider
+		// sends; the decoder rightly calls it malformed).
 		if buf.String() == strings.TrimSpace(args) {
-			return sse(delta(`{"tool_calls":[{"index":0,"id":"id0","function":{"name":` + q(name) + `,"arguments":` + args + `}}]}`))
+			return sse(delta(`{"tool_calls":[{"index":0,"id":"id0","function":{"name":` + q(name) + `,"arguments":` + buf.String() + `}}]}`))
 		}
 	}
 	if shape == 1 {
