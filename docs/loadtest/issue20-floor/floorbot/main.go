@@ -264,6 +264,7 @@ func (b *bot) ask(key, question string) (string, error) {
 			return "", fmt.Errorf("model: %s", resp.Status)
 		}
 		var out strings.Builder
+		first := true // the first chunk with choices opens the reply
 		r := bufio.NewReader(resp.Body)
 		for {
 			line, err := r.ReadSlice('\n')
@@ -280,7 +281,8 @@ func (b *bot) ask(key, question string) (string, error) {
 					} `json:"choices"`
 				}
 				if json.Unmarshal(data, &chunk) == nil && len(chunk.Choices) > 0 {
-					if out.Len() == 0 {
+					if first {
+						first = false
 						b.opened(key)
 					}
 					out.WriteString(chunk.Choices[0].Delta.Content)
